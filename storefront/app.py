@@ -1,0 +1,76 @@
+"""The storefront application factory. It knows nothing of ``crm`` (see ``wsgi.py``)."""
+
+from __future__ import annotations
+
+import logging
+import logging.config
+import os
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+from storefront import errors, i18n
+from storefront.config import PROJECT_ROOT, load_config
+from storefront.extensions import csrf, db, migrate
+
+
+def _configure_logging(app: Flask) -> None:
+    if app.debug or app.testing or not app.config["LOG_TO_STDOUT"]:
+        return
+    logging.config.dictConfig(
+        {
+            "version": 1,
+            "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
+            "handlers": {
+                "stdout": {"class": "logging.StreamHandler", "formatter": "plain", "stream": "ext://sys.stdout"}
+            },
+            "root": {"level": "INFO", "handlers": ["stdout"]},
+        }
+    )
+
+
+def _sqlite_pragmas(engine: Engine) -> None:
+    """WAL for concurrent readers, foreign keys on, and a busy timeout instead of instant 'locked'."""
+
+    @event.listens_for(engine, "connect")
+    def set_pragmas(dbapi_connection: Any, connection_record: Any) -> None:
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=10000")
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+
+def create_app(config: dict[str, Any] | None = None) -> Flask:
+    """Build the storefront: config, logging, extensions, blueprints, CLI commands."""
+    instance_path = Path(os.environ.get("MOSTIK_INSTANCE_PATH", PROJECT_ROOT / "instance"))
+    app = Flask(
+        "storefront",
+        instance_path=str(instance_path),
+        static_folder=str(PROJECT_ROOT / "static"),
+        template_folder="templates",
+    )
+    app.config.from_mapping(load_config(instance_path, config))
+    _configure_logging(app)
+
+    from storefront import models  # noqa: F401  (all tables on the metadata)
+
+    db.init_app(app)
+    with app.app_context():
+        if db.engine.dialect.name == "sqlite":
+            _sqlite_pragmas(db.engine)
+    migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True)
+    csrf.init_app(app)
+    i18n.init_app(app)
+    errors.init_app(app)
+
+    from storefront import catalog, cli, templating
+
+    templating.init_app(app)
+    catalog.init_app(app)
+    cli.init_app(app)
+    return app

@@ -1,0 +1,133 @@
+"""Catalogue: suppliers, the category tree, products and their wholesale price breaks."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, Integer, SmallInteger, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from storefront.db import Base, TimestampMixin, utcnow
+
+
+class ProductStatus(enum.StrEnum):
+    ACTIVE = "active"
+    DRAFT = "draft"
+    ARCHIVED = "archived"
+
+
+class Supplier(TimestampMixin, Base):
+    """A factory or trading company in China."""
+
+    __tablename__ = "suppliers"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(255))
+    slug: Mapped[str] = mapped_column(String(255), unique=True)
+    city: Mapped[str] = mapped_column(String(64), index=True)
+    #: Rating 0.0–5.0 kept in tenths, so it sorts and compares exactly.
+    rating_tenths: Mapped[int] = mapped_column(SmallInteger, default=45)
+    #: Platform commission in basis points (300 = 3 %).
+    commission_bp: Mapped[int] = mapped_column(SmallInteger, default=800)
+    is_factory: Mapped[bool] = mapped_column(default=True)
+    years_on_platform: Mapped[int] = mapped_column(SmallInteger, default=1)
+
+    __table_args__ = (
+        CheckConstraint("rating_tenths BETWEEN 0 AND 50", name="rating_range"),
+        CheckConstraint("commission_bp BETWEEN 300 AND 1200", name="commission_band"),
+    )
+
+    @property
+    def rating(self) -> Decimal:
+        return Decimal(self.rating_tenths) / 10
+
+
+class Category(Base):
+    __tablename__ = "categories"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("categories.id", ondelete="RESTRICT"), index=True)
+    name: Mapped[str] = mapped_column(String(255))
+    name_en: Mapped[str | None] = mapped_column(String(255))
+    slug: Mapped[str] = mapped_column(String(255), unique=True)
+    position: Mapped[int] = mapped_column(default=0)
+    icon: Mapped[str | None] = mapped_column(String(16))
+
+    parent: Mapped[Category | None] = relationship(remote_side=[id], back_populates="children")
+    children: Mapped[list[Category]] = relationship(back_populates="parent", order_by="Category.position")
+
+
+class Product(TimestampMixin, Base):
+    __tablename__ = "products"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    supplier_id: Mapped[int] = mapped_column(ForeignKey("suppliers.id", ondelete="RESTRICT"))
+    category_id: Mapped[int] = mapped_column(ForeignKey("categories.id", ondelete="RESTRICT"))
+    sku: Mapped[str] = mapped_column(String(64), unique=True)
+    title: Mapped[str] = mapped_column(String(500))
+    title_en: Mapped[str | None] = mapped_column(String(500))
+    slug: Mapped[str] = mapped_column(String(255))
+    description: Mapped[str] = mapped_column(Text, default="")
+    attributes: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    weight_grams: Mapped[int] = mapped_column(Integer, default=0)
+    moq: Mapped[int] = mapped_column(Integer, default=1)
+    #: Units ready to ship from the supplier's warehouse; 0 with a lead time means made to order.
+    stock: Mapped[int] = mapped_column(Integer, default=0)
+    lead_time_days: Mapped[int | None] = mapped_column(SmallInteger)
+    status: Mapped[ProductStatus] = mapped_column(String(16), default=ProductStatus.ACTIVE)
+    #: Currency of the supplier's price breaks (USD, CNY or RUB).
+    currency: Mapped[str] = mapped_column(String(3))
+    #: Lowest break price in the source currency; kept by ``catalog.services.set_price_breaks``.
+    source_price_from: Mapped[Decimal] = mapped_column()
+    #: Denormalised rouble price of the lowest break, for listings; see ``fx.services``.
+    price_rub_from: Mapped[Decimal | None] = mapped_column()
+    popularity: Mapped[int] = mapped_column(Integer, default=0)
+    image_count: Mapped[int] = mapped_column(SmallInteger, default=0)
+    published_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    supplier: Mapped[Supplier] = relationship()
+    category: Mapped[Category] = relationship()
+    price_breaks: Mapped[list[PriceBreak]] = relationship(
+        back_populates="product", order_by="PriceBreak.min_quantity", cascade="all, delete-orphan"
+    )
+
+    __table_args__ = (
+        CheckConstraint("moq >= 1", name="moq_positive"),
+        CheckConstraint("stock >= 0", name="stock_not_negative"),
+        CheckConstraint("weight_grams >= 0", name="weight_not_negative"),
+        CheckConstraint("currency IN ('RUB', 'USD', 'CNY')", name="currency_known"),
+        CheckConstraint("status IN ('active', 'draft', 'archived')", name="status_known"),
+        # Listing pages: one index per sort order, led by the category and status they filter on.
+        Index("ix_products_listing_popular", "category_id", "status", "popularity", "id"),
+        Index("ix_products_listing_price", "category_id", "status", "price_rub_from", "id"),
+        Index("ix_products_listing_new", "category_id", "status", "published_at", "id"),
+        Index("ix_products_popular", "status", "popularity", "id"),
+        Index("ix_products_supplier_id", "supplier_id"),
+    )
+
+    @property
+    def in_stock(self) -> bool:
+        return self.stock > 0
+
+
+class PriceBreak(Base):
+    """Unit price from ``min_quantity`` pieces up, in the product's source currency."""
+
+    __tablename__ = "price_breaks"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    product_id: Mapped[int] = mapped_column(ForeignKey("products.id", ondelete="CASCADE"))
+    min_quantity: Mapped[int] = mapped_column(Integer)
+    unit_price: Mapped[Decimal] = mapped_column()
+
+    product: Mapped[Product] = relationship(back_populates="price_breaks")
+
+    __table_args__ = (
+        UniqueConstraint("product_id", "min_quantity"),
+        CheckConstraint("min_quantity >= 1", name="min_quantity_positive"),
+        # Bounded so the integer conversion formula (minor × scaled rate) never overflows 64 bits.
+        CheckConstraint("unit_price > 0 AND unit_price < 10000000000", name="unit_price_range"),
+    )

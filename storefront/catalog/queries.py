@@ -1,0 +1,188 @@
+"""Catalogue reads: the category tree, listing pages with filters, product detail."""
+
+from __future__ import annotations
+
+import enum
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import Session, joinedload, selectinload
+
+from storefront.catalog.models import Category, Product, ProductStatus, Supplier
+from storefront.errors import NotFound
+
+#: Deepest page a listing serves; beyond it buyers should filter, not page.
+MAX_PAGE = 2000
+
+
+class Sort(enum.StrEnum):
+    POPULAR = "popular"
+    PRICE_ASC = "price_asc"
+    PRICE_DESC = "price_desc"
+    NEW = "new"
+
+
+@dataclass(frozen=True)
+class ListingFilters:
+    sort: Sort = Sort.POPULAR
+    price_min: Decimal | None = None
+    price_max: Decimal | None = None
+    cities: tuple[str, ...] = ()
+    in_stock: bool = False
+    page: int = 1
+
+
+@dataclass(frozen=True)
+class ListingPage:
+    products: list[Product]
+    total: int
+    page: int
+    per_page: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, math.ceil(self.total / self.per_page))
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.pages
+
+    @property
+    def has_prev(self) -> bool:
+        return self.page > 1
+
+
+@dataclass
+class CategoryTree:
+    """All categories in memory (a few hundred rows): lookups by slug, children, descendants."""
+
+    by_id: dict[int, Category]
+    children: dict[int | None, list[Category]] = field(default_factory=dict)
+
+    @property
+    def roots(self) -> list[Category]:
+        return self.children.get(None, [])
+
+    def by_slug(self, slug: str) -> Category | None:
+        return next((category for category in self.by_id.values() if category.slug == slug), None)
+
+    def descendant_ids(self, category_id: int) -> list[int]:
+        """The category and everything below it."""
+        found, stack = [], [category_id]
+        while stack:
+            current = stack.pop()
+            found.append(current)
+            stack.extend(child.id for child in self.children.get(current, []))
+        return found
+
+    def ancestors(self, category: Category) -> list[Category]:
+        """Root first, ending with ``category`` itself (for breadcrumbs)."""
+        chain = [category]
+        while chain[-1].parent_id is not None and chain[-1].parent_id in self.by_id:
+            chain.append(self.by_id[chain[-1].parent_id])
+        return list(reversed(chain))
+
+
+def load_category_tree(session: Session) -> CategoryTree:
+    categories = session.scalars(select(Category).order_by(Category.position, Category.name)).all()
+    tree = CategoryTree(by_id={category.id: category for category in categories})
+    for category in categories:
+        tree.children.setdefault(category.parent_id, []).append(category)
+    return tree
+
+
+def _listing_conditions(category_ids: Sequence[int], filters: ListingFilters) -> list:
+    conditions = [
+        Product.category_id.in_(category_ids) if len(category_ids) > 1 else Product.category_id == category_ids[0],
+        Product.status == ProductStatus.ACTIVE,
+        Product.price_rub_from.is_not(None),
+    ]
+    if filters.price_min is not None:
+        conditions.append(Product.price_rub_from >= filters.price_min)
+    if filters.price_max is not None:
+        conditions.append(Product.price_rub_from <= filters.price_max)
+    if filters.in_stock:
+        conditions.append(Product.stock > 0)
+    if filters.cities:
+        conditions.append(Product.supplier_id.in_(select(Supplier.id).where(Supplier.city.in_(filters.cities))))
+    return conditions
+
+
+def _ordered(query: Select, sort: Sort) -> Select:
+    if sort is Sort.PRICE_ASC:
+        return query.order_by(Product.price_rub_from.asc(), Product.id.asc())
+    if sort is Sort.PRICE_DESC:
+        return query.order_by(Product.price_rub_from.desc(), Product.id.desc())
+    if sort is Sort.NEW:
+        return query.order_by(Product.published_at.desc(), Product.id.desc())
+    return query.order_by(Product.popularity.desc(), Product.id.desc())
+
+
+def list_products(session: Session, category_ids: Sequence[int], filters: ListingFilters, per_page: int) -> ListingPage:
+    """One page of active, priced products in the given categories.
+
+    Ids are paged first on the narrow listing index, then the 24 rows are loaded with their
+    suppliers: a deep page walks index entries, not table rows.
+    """
+    if not category_ids:
+        return ListingPage([], 0, 1, per_page)
+    conditions = _listing_conditions(category_ids, filters)
+    total = session.scalar(select(func.count()).select_from(Product).where(*conditions)) or 0
+    pages = max(1, math.ceil(total / per_page))
+    page = min(max(1, filters.page), pages, MAX_PAGE)
+    id_query = _ordered(select(Product.id).where(*conditions), filters.sort)
+    ids = session.scalars(id_query.limit(per_page).offset((page - 1) * per_page)).all()
+    if not ids:
+        return ListingPage([], total, page, per_page)
+    rows = session.scalars(select(Product).options(joinedload(Product.supplier)).where(Product.id.in_(ids))).all()
+    position = {product_id: index for index, product_id in enumerate(ids)}
+    products = sorted(rows, key=lambda product: position[product.id])
+    return ListingPage(products, total, page, per_page)
+
+
+def count_by_city(session: Session, category_ids: Sequence[int]) -> list[tuple[str, int]]:
+    """Supplier cities among a category's active products, with counts (for the filter)."""
+    if not category_ids:
+        return []
+    conditions = _listing_conditions(category_ids, ListingFilters())
+    rows = session.execute(
+        select(Supplier.city, func.count())
+        .select_from(Product)
+        .join(Supplier, Supplier.id == Product.supplier_id)
+        .where(*conditions)
+        .group_by(Supplier.city)
+        .order_by(func.count().desc(), Supplier.city)
+    ).all()
+    return [(city, count) for city, count in rows]
+
+
+def list_popular_products(session: Session, limit: int = 12) -> list[Product]:
+    """Most popular active products across the catalogue, for the home page."""
+    return list(
+        session.scalars(
+            select(Product)
+            .options(joinedload(Product.supplier))
+            .where(Product.status == ProductStatus.ACTIVE, Product.price_rub_from.is_not(None))
+            .order_by(Product.popularity.desc(), Product.id.desc())
+            .limit(limit)
+        )
+    )
+
+
+def get_product(session: Session, product_id: int) -> Product:
+    """An active or archived product with supplier, category and breaks; drafts are hidden."""
+    product = session.scalars(
+        select(Product)
+        .options(joinedload(Product.supplier), joinedload(Product.category), selectinload(Product.price_breaks))
+        .where(Product.id == product_id, Product.status != ProductStatus.DRAFT)
+    ).first()
+    if product is None:
+        raise NotFound(f"product {product_id}")
+    return product
+
+
+def list_supplier_cities(session: Session) -> list[str]:
+    return list(session.scalars(select(Supplier.city).distinct().order_by(Supplier.city)))

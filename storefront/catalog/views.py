@@ -1,0 +1,99 @@
+"""Catalogue pages. Thin: parse the request, call queries, render."""
+
+from __future__ import annotations
+
+import hashlib
+
+from flask import abort, current_app, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from werkzeug.wrappers import Response
+
+from storefront.catalog import bp
+from storefront.catalog.forms import SORT_LABELS, ListingArgsForm
+from storefront.catalog.pricing import next_break
+from storefront.catalog.queries import (
+    count_by_city,
+    get_product,
+    list_popular_products,
+    list_products,
+    load_category_tree,
+)
+from storefront.extensions import db
+from storefront.fx.services import MissingRate, current_pricing
+
+
+@bp.get("/")
+def home() -> str:
+    tree = load_category_tree(db.session)
+    return render_template("catalog/home.html", roots=tree.roots, tree=tree, popular=list_popular_products(db.session))
+
+
+@bp.get("/catalog/<slug>")
+def category(slug: str) -> str:
+    tree = load_category_tree(db.session)
+    current = tree.by_slug(slug)
+    if current is None:
+        abort(404)
+    category_ids = tree.descendant_ids(current.id)
+    cities = count_by_city(db.session, category_ids)
+    form = ListingArgsForm(request.args, [city for city, _count in cities])
+    filters = form.filters()
+    listing = list_products(db.session, category_ids, filters, current_app.config["PRODUCTS_PER_PAGE"])
+    return render_template(
+        "catalog/category.html",
+        category=current,
+        breadcrumbs=tree.ancestors(current),
+        subcategories=tree.children.get(current.id, []),
+        listing=listing,
+        filters=filters,
+        form=form,
+        cities=cities,
+        sort_labels=SORT_LABELS,
+    )
+
+
+@bp.get("/product/<int:product_id>-<slug>")
+@bp.get("/product/<int:product_id>")
+def product_detail(product_id: int, slug: str | None = None) -> str | Response:
+    product = get_product(db.session, product_id)
+    if slug != product.slug:
+        return redirect(url_for("catalog.product_detail", product_id=product.id, slug=product.slug), code=301)
+    tree = load_category_tree(db.session)
+    pricing = current_pricing(db.session)
+    try:
+        rub_breaks = [(b.min_quantity, pricing.to_rub(b.unit_price, product.currency)) for b in product.price_breaks]
+    except MissingRate:
+        rub_breaks = []
+    saving = None
+    if rub_breaks:
+        step = next_break(product.price_breaks, max(product.moq, rub_breaks[0][0]))
+        if step is not None:
+            saving = (step.min_quantity, pricing.to_rub(step.unit_price, product.currency))
+    return render_template(
+        "catalog/product.html",
+        product=product,
+        breadcrumbs=tree.ancestors(tree.by_id[product.category_id]) if product.category_id in tree.by_id else [],
+        rub_breaks=rub_breaks,
+        saving=saving,
+        archived=product.status != "active",
+    )
+
+
+PALETTE = ("#e8f1fb", "#fdf0e6", "#eaf7ee", "#f5ecfa", "#fff6d9", "#e9f6f7", "#fbe9ee")
+INK = ("#1f5fa8", "#b3541e", "#23844a", "#7a3aa3", "#9a7400", "#1b7f86", "#a8324f")
+
+
+@bp.get("/media/placeholder/<int:product_id>.svg")
+def placeholder_image(product_id: int) -> Response:
+    """A generated product picture: a tinted tile with the product's initials. Cached a day."""
+    product = get_product(db.session, product_id)
+    shade = int(hashlib.sha1(str(product.category_id).encode()).hexdigest(), 16) % len(PALETTE)
+    words = [word for word in product.title.split() if word[:1].isalpha()]
+    initials = "".join(word[0] for word in words[:2]).upper() or "М"
+    svg = render_template(
+        "catalog/placeholder.svg", background=PALETTE[shade], ink=INK[shade], initials=initials, label=_("Photo")
+    )
+    response = current_app.response_class(svg, mimetype="image/svg+xml")
+    response.cache_control.public = True
+    response.cache_control.max_age = 86400
+    return response

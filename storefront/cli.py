@@ -1,0 +1,146 @@
+"""Top-level CLI commands (``flask --app wsgi …``): seed-demo, fx update, run-due.
+
+They orchestrate several areas (rates → rouble prices), so they live above the areas.
+Messages go through gettext: an administrator reads them in Russian.
+"""
+
+from __future__ import annotations
+
+import sys
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+
+import click
+from flask import Flask, current_app
+from flask.cli import AppGroup, with_appcontext
+from flask_babel import gettext as _
+
+from storefront import jobs
+from storefront.catalog.services import recompute_rouble_prices
+from storefront.extensions import db
+from storefront.fx.cbr import RateFeedError, fetch_daily, parse_daily
+from storefront.fx.models import PriceRounding
+from storefront.fx.services import current_pricing, store_rates, update_pricing_policy
+
+fx_group = AppGroup("fx", help="Exchange rates of the Central Bank of Russia and the pricing policy.")
+
+
+def _fail(message: str) -> None:
+    click.echo(message, err=True)
+    sys.exit(1)
+
+
+@click.command("seed-demo")
+@with_appcontext
+@click.option(
+    "--products",
+    type=click.IntRange(0, 5_000_000),
+    default=2000,
+    show_default=True,
+    help="How many products to generate.",
+)
+@click.option("--if-empty", is_flag=True, help="Do nothing when the catalogue already has data.")
+def seed_demo_command(products: int, if_empty: bool) -> None:
+    """Fill an empty database with a realistic, deterministic demo catalogue."""
+    from storefront.catalog.seed import is_seeded, seed_demo  # heavy word tables, loaded only here
+
+    if is_seeded(db.session):
+        if if_empty:
+            click.echo(_("The catalogue already has data; demo data not added."))
+            return
+        _fail(_("The catalogue already has data. Seed an empty database (flask --app wsgi db upgrade on a new file)."))
+
+    def progress(done: int, total: int) -> None:
+        click.echo(_("Products: %(done)s of %(total)s", done=done, total=total), err=True)
+
+    report = seed_demo(db.session, products, progress=progress)
+    click.echo(
+        _(
+            "Demo data added: %(categories)s categories, %(suppliers)s suppliers, %(products)s products, "
+            "%(breaks)s price breaks in %(seconds)s s.",
+            categories=report.categories,
+            suppliers=report.suppliers,
+            products=report.products,
+            breaks=report.price_breaks,
+            seconds=f"{report.seconds:.1f}",
+        )
+    )
+
+
+@fx_group.command("update")
+@click.option(
+    "--file",
+    "file_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="A stored XML_daily file instead of downloading from cbr.ru.",
+)
+def fx_update_command(file_path: Path | None) -> None:
+    """Load today's CBR rates and recompute every rouble price in one statement."""
+    try:
+        if file_path is not None:
+            if not file_path.is_file():
+                _fail(_("File not found: %(path)s", path=str(file_path)))
+            data, source = file_path.read_bytes(), f"file:{file_path.name}"
+        else:
+            url = current_app.config["CBR_DAILY_URL"]
+            data, source = fetch_daily(url), url
+        sheet = parse_daily(data)
+    except RateFeedError as exc:
+        _fail(_("The rates were not updated, the previous rates are kept: %(reason)s", reason=str(exc)))
+        return
+    stored = store_rates(db.session, sheet, source)
+    if stored == 0:
+        db.session.rollback()
+        _fail(_("The feed has no USD or CNY rate; the previous rates are kept."))
+    changed = recompute_rouble_prices(db.session)
+    db.session.commit()
+    rates = current_pricing(db.session).rates
+    click.echo(
+        _(
+            "Rates for %(date)s loaded: USD %(usd)s ₽, CNY %(cny)s ₽. Rouble prices recomputed: %(count)s.",
+            date=sheet.rate_date.strftime("%d.%m.%Y"),
+            usd=rates.get("USD", "—"),
+            cny=rates.get("CNY", "—"),
+            count=changed,
+        )
+    )
+
+
+@fx_group.command("policy")
+@click.option("--markup", required=True, help="Markup over the converted supplier price, percent (e.g. 15 or 12,5).")
+@click.option(
+    "--rounding",
+    type=click.Choice([r.value for r in PriceRounding]),
+    required=True,
+    help="How shown rouble prices are rounded.",
+)
+def fx_policy_command(markup: str, rounding: str) -> None:
+    """Change the pricing policy and recompute rouble prices."""
+    try:
+        markup_percent = Decimal(markup.replace(",", "."))
+        if not markup_percent.is_finite():
+            raise InvalidOperation
+        update_pricing_policy(db.session, markup_percent, PriceRounding(rounding))
+    except (InvalidOperation, ValueError):
+        _fail(_("The markup must be a number from 0 to 1000 percent, for example 15 or 12,5."))
+        return
+    changed = recompute_rouble_prices(db.session)
+    db.session.commit()
+    click.echo(_("Pricing policy saved. Rouble prices recomputed: %(count)s.", count=changed))
+
+
+@click.command("run-due")
+@with_appcontext
+def run_due_command() -> None:
+    """Run every periodic job that is due (order expiry, tier recalculation, campaigns…)."""
+    results = jobs.run_due(db.session)
+    if not results:
+        click.echo(_("No jobs are due."))
+    for name, result in results:
+        click.echo(f"{name}: {result}")
+
+
+def init_app(app: Flask) -> None:
+    app.cli.add_command(seed_demo_command)
+    app.cli.add_command(fx_group)
+    app.cli.add_command(run_due_command)

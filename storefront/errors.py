@@ -1,0 +1,65 @@
+"""Domain errors and the Russian error pages."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, render_template, request
+from flask_babel import gettext as _
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+logger = logging.getLogger(__name__)
+
+
+class ShopError(Exception):
+    """Base of every domain error the storefront raises; views turn them into messages."""
+
+
+class NotFound(ShopError):
+    """The thing asked for does not exist (or is not visible)."""
+
+
+def _error_page(status: int, title: str, message: str) -> tuple[str, int]:
+    return render_template("errors/error.html", status=status, title=title, message=message), status
+
+
+def init_app(app: Flask) -> None:
+    @app.errorhandler(CSRFError)
+    def csrf_error(error: CSRFError) -> tuple[str, int]:
+        return _error_page(
+            400,
+            _("The form has expired"),
+            _(
+                "The page was open too long or the form was sent from elsewhere. "
+                "Go back, reload the page and try again."
+            ),
+        )
+
+    @app.errorhandler(NotFound)
+    def not_found_error(error: NotFound) -> tuple[str, int]:
+        return _error_page(404, _("Page not found"), _("There is no such page. Try the catalogue or the search."))
+
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException) -> tuple[str, int]:
+        status = error.code or 500
+        if status == 404:
+            return _error_page(404, _("Page not found"), _("There is no such page. Try the catalogue or the search."))
+        if status == 405:
+            return _error_page(405, _("Method not allowed"), _("This address does not accept such a request."))
+        if status == 400:
+            return _error_page(
+                400, _("Bad request"), _("The request could not be understood. Check the address and try again.")
+            )
+        return _error_page(status, _("Error"), _("The request could not be completed."))
+
+    @app.errorhandler(Exception)
+    def internal_error(error: Exception) -> tuple[str, int]:
+        if isinstance(error, HTTPException):
+            return http_error(error)
+        logger.exception("unhandled error on %s %s", request.method, request.path)
+        return _error_page(
+            500,
+            _("Something went wrong"),
+            _("We already know about it and are fixing it. Please try again in a few minutes."),
+        )

@@ -1,0 +1,1 @@
+"""Exchange rates (CBR) and the pricing policy. Knows nothing of products."""

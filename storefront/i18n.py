@@ -1,0 +1,84 @@
+"""Locale and time zone selection, price formatting and the language switcher."""
+
+from __future__ import annotations
+
+from decimal import ROUND_HALF_UP, Decimal
+from functools import lru_cache
+from urllib.parse import urlsplit
+
+from babel.numbers import format_currency
+from flask import Blueprint, Flask, current_app, has_request_context, redirect, request
+from werkzeug.wrappers import Response
+
+from storefront.extensions import babel
+from storefront.money import quantize_kopecks
+
+LANGUAGE_COOKIE = "lang"
+PRICE_LOCALE = "ru_RU"
+WHOLE_ROUBLES = Decimal("1")
+
+bp = Blueprint("i18n", __name__)
+
+
+def select_locale() -> str:
+    """The buyer's choice (cookie), else the browser's preference, else Russian."""
+    if not has_request_context():  # CLI commands and jobs speak the default language
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
+    languages = current_app.config["LANGUAGES"]
+    chosen = request.cookies.get(LANGUAGE_COOKIE)
+    if chosen in languages:
+        return chosen
+    return request.accept_languages.best_match(languages) or current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+@lru_cache(maxsize=65536)
+def _format_rub(value: Decimal, whole: bool) -> str:
+    # Babel rounds half-even, so the amount is quantized half up first. Cached because
+    # format_currency is the largest single cost on a listing page (see perf-baseline).
+    if whole:
+        rounded = value.quantize(WHOLE_ROUBLES, rounding=ROUND_HALF_UP)
+        return format_currency(rounded, "RUB", format="#,##0\xa0¤", currency_digits=False, locale=PRICE_LOCALE)
+    return format_currency(quantize_kopecks(value), "RUB", locale=PRICE_LOCALE)
+
+
+def format_rub(value: Decimal | int | None) -> str:
+    """«1 234,56 ₽» (no-break spaces), as Babel formats roubles for ru_RU."""
+    if value is None:
+        return ""
+    return _format_rub(Decimal(value), False)
+
+
+def format_rub_whole(value: Decimal | int | None) -> str:
+    """«1 235 ₽»: whole roubles for listings, rounded half up."""
+    if value is None:
+        return ""
+    return _format_rub(Decimal(value), True)
+
+
+def safe_next_url(target: str | None, fallback: str = "/") -> str:
+    """Only local paths are followed after a switch; anything else goes to ``fallback``."""
+    if not target:
+        return fallback
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return fallback
+    if "\\" in target:
+        return fallback
+    return target
+
+
+@bp.get("/language/<code>")
+def switch_language(code: str) -> Response:
+    """Remember the chosen language in a cookie and go back to the page the buyer was on."""
+    target = safe_next_url(request.args.get("next"))
+    response = redirect(target)
+    if code in current_app.config["LANGUAGES"]:
+        response.set_cookie(LANGUAGE_COOKIE, code, max_age=365 * 24 * 3600, samesite="Lax", httponly=True)
+    return response
+
+
+def init_app(app: Flask) -> None:
+    babel.init_app(app, locale_selector=select_locale)
+    app.jinja_env.filters["rub"] = format_rub
+    app.jinja_env.filters["rub_whole"] = format_rub_whole
+    app.register_blueprint(bp)

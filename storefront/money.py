@@ -1,0 +1,76 @@
+"""Money: ``Decimal`` in Python, integer minor units (kopecks, cents, fen) in the database.
+
+Every rounding rule for money lives here, so prices, totals and reports agree to the kopeck.
+Floats are refused outright: ``Decimal(0.1)`` is not 0.10.
+"""
+
+from __future__ import annotations
+
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+
+KOPECK = Decimal("0.01")
+RUB = "RUB"
+#: Currencies a price may be quoted in. Suppliers quote USD or CNY; RUB is for our own prices.
+CURRENCIES = ("RUB", "USD", "CNY")
+#: Rates and multipliers are kept as integers scaled by this, so SQL can apply them exactly.
+RATE_SCALE = 10**6
+RATE_PLACES = Decimal("0.000001")
+
+
+class MoneyError(ValueError):
+    """A value that cannot be an amount of money."""
+
+
+def to_decimal(value: Decimal | int | str) -> Decimal:
+    """Return ``value`` as a finite Decimal; refuse floats, NaN and infinity."""
+    if isinstance(value, bool) or isinstance(value, float):
+        raise MoneyError(f"money must not be a float or bool: {value!r}")
+    try:
+        result = Decimal(value) if not isinstance(value, Decimal) else value
+    except (InvalidOperation, TypeError, ValueError) as exc:
+        raise MoneyError(f"not a number: {value!r}") from exc
+    if not result.is_finite():
+        raise MoneyError(f"not a finite number: {value!r}")
+    return result
+
+
+def quantize_kopecks(value: Decimal | int | str) -> Decimal:
+    """Round to kopecks, half up (Python's ``round`` and Babel round half-even)."""
+    return to_decimal(value).quantize(KOPECK, rounding=ROUND_HALF_UP)
+
+
+def to_minor(value: Decimal | int | str) -> int:
+    """Amount → integer minor units (kopecks), rounded half up."""
+    return int(quantize_kopecks(value) * 100)
+
+
+def from_minor(minor: int) -> Decimal:
+    """Integer minor units → Decimal amount with two places."""
+    return (Decimal(int(minor)) / 100).quantize(KOPECK)
+
+
+def parse_amount(text: str) -> Decimal:
+    """Parse an amount typed by a person or found in a feed: '1 234,50', '1234.5', '1\xa0234'."""
+    cleaned = text.strip().replace("\xa0", "").replace("\u202f", "").replace(" ", "").replace(",", ".")
+    if not cleaned or cleaned.count(".") > 1:
+        raise MoneyError(f"not an amount: {text!r}")
+    return to_decimal(cleaned)
+
+
+def scale_rate(rate: Decimal) -> int:
+    """A rate or multiplier as an integer scaled by ``RATE_SCALE`` (6 places, half up)."""
+    return int(to_decimal(rate).quantize(RATE_PLACES, rounding=ROUND_HALF_UP) * RATE_SCALE)
+
+
+def convert_minor(source_minor: int, factor_scaled: int, step_minor: int = 1) -> int:
+    """Convert minor units of a source currency to kopecks.
+
+    ``factor_scaled`` is rate × (1 + markup) scaled by ``RATE_SCALE``; the result is rounded half
+    up to a multiple of ``step_minor`` (1 = kopeck, 100 = whole rouble). The same integer formula
+    runs in SQL for the set-based recompute (``storefront.fx.services``), so both agree exactly.
+    Only non-negative amounts are priced, where integer division truncation equals floor.
+    """
+    if source_minor < 0:
+        raise MoneyError("prices are never negative")
+    divisor = RATE_SCALE * step_minor
+    return (source_minor * factor_scaled + divisor // 2) // divisor * step_minor

@@ -1,0 +1,34 @@
+"""What every template can use: navigation categories, the current locale, the language switcher."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask, g, request
+from flask_babel import get_locale
+from sqlalchemy.exc import SQLAlchemyError
+
+from storefront.catalog.models import Category
+from storefront.catalog.queries import load_category_tree
+from storefront.extensions import db
+
+
+def nav_categories() -> list[Category]:
+    """Top-level categories for the header menu, loaded once per request."""
+    if "nav_categories" not in g:
+        try:
+            g.nav_categories = load_category_tree(db.session).roots
+        except SQLAlchemyError:  # an error page must still render when the database is down
+            db.session.rollback()
+            g.nav_categories = []
+    return g.nav_categories
+
+
+def init_app(app: Flask) -> None:
+    @app.context_processor
+    def inject_globals() -> dict[str, Any]:
+        return {
+            "nav_categories": nav_categories,
+            "current_locale": str(get_locale() or app.config["BABEL_DEFAULT_LOCALE"]),
+            "current_path": request.full_path.rstrip("?") if request else "/",
+        }

@@ -1,0 +1,66 @@
+from decimal import Decimal
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from storefront.money import (
+    MoneyError,
+    convert_minor,
+    from_minor,
+    parse_amount,
+    quantize_kopecks,
+    scale_rate,
+    to_decimal,
+    to_minor,
+)
+
+
+def test_quantize_rounds_half_up_not_half_even():
+    assert quantize_kopecks("0.125") == Decimal("0.13")
+    assert quantize_kopecks("2.665") == Decimal("2.67")
+    assert quantize_kopecks("0.124999") == Decimal("0.12")
+
+
+@pytest.mark.parametrize("bad", [0.1, 1.0, True, "abc", "NaN", "Infinity", None])
+def test_floats_and_non_numbers_are_refused(bad):
+    with pytest.raises(MoneyError):
+        to_decimal(bad)
+
+
+@given(st.integers(min_value=-(10**15), max_value=10**15))
+def test_minor_units_round_trip(minor):
+    assert to_minor(from_minor(minor)) == minor
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [("1 234,50", "1234.50"), ("1\xa0234,505", "1234.505"), ("1234.5", "1234.5"), ("  99 ", "99")],
+)
+def test_parse_amount_accepts_russian_input(text, expected):
+    assert parse_amount(text) == Decimal(expected)
+
+
+@pytest.mark.parametrize("text", ["", "1,234.50", "abc", "1.2.3", "--5"])
+def test_parse_amount_rejects_garbage(text):
+    with pytest.raises(MoneyError):
+        parse_amount(text)
+
+
+def test_convert_minor_rounds_half_up_to_the_step():
+    factor = scale_rate(Decimal("80.5"))  # 1 USD cent → 80.5 kopecks
+    assert convert_minor(1, factor) == 81  # 80.5 → 81, half up
+    assert convert_minor(1000, factor, step_minor=100) == 80500
+    assert convert_minor(1001, factor, step_minor=100) == 80600  # 80580.5 kopecks → 806.00 ₽
+    with pytest.raises(MoneyError):
+        convert_minor(-1, factor)
+
+
+@given(
+    st.integers(min_value=0, max_value=10**10 - 1),
+    st.decimals(min_value=Decimal("0.0001"), max_value=Decimal("500"), places=4),
+    st.sampled_from([1, 100, 1000]),
+)
+def test_convert_minor_equals_exact_decimal_rounding(minor, rate, step):
+    expected = (Decimal(minor) * rate / step).quantize(Decimal(1), rounding="ROUND_HALF_UP") * step
+    assert convert_minor(minor, scale_rate(rate), step) == expected

@@ -1,0 +1,37 @@
+"""Error pages are Russian and a crash is a 500 page, never a traceback."""
+
+from flask import Flask
+
+import wsgi
+from tests.conftest import make_test_config
+
+
+def test_an_unhandled_error_is_a_russian_500_page(database_url, tmp_path, app: Flask):
+    crashing = wsgi.create_app(make_test_config(database_url, tmp_path))
+
+    @crashing.get("/boom")
+    def boom():
+        raise RuntimeError("kaboom")
+
+    response = crashing.test_client().get("/boom")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 500
+    assert "Что-то пошло не так" in page
+    assert "kaboom" not in page and "Traceback" not in page
+
+
+def test_wrong_method_is_405_in_russian(client):
+    response = client.post("/")
+    assert response.status_code in (400, 405)
+
+
+def test_a_post_without_csrf_token_is_refused(database_url, tmp_path, app: Flask):
+    guarded = wsgi.create_app(make_test_config(database_url, tmp_path))
+
+    @guarded.post("/probe")
+    def probe():
+        return "changed"
+
+    response = guarded.test_client().post("/probe", data={"x": "1"})
+    assert response.status_code == 400
+    assert "Срок действия формы истёк" in response.get_data(as_text=True)
