@@ -6,6 +6,13 @@
 then point the shop at it: ``YOOKASSA_API_URL=http://127.0.0.1:8765/v3``, ``YOOKASSA_SHOP_ID=100500``,
 ``YOOKASSA_SECRET_KEY=test_standin_secret_key``. With ``--unless-real-credentials`` it exits at once
 (status 0) when real credentials are in the environment, so a demo command can always call it.
+
+Wrapping a command (the README's demo run) starts the stand-in, runs the command with
+``YOOKASSA_*`` pointing at it, and stops the stand-in when the command ends; with real
+credentials in the environment the command runs unchanged and no stand-in is started::
+
+    python -m devtools.yookassa_standin --port 8765 \
+        --notify-url http://127.0.0.1:5000/payments/yookassa/notifications -- flask --app wsgi run
 """
 
 from __future__ import annotations
@@ -13,6 +20,7 @@ from __future__ import annotations
 import argparse
 import os
 import signal
+import subprocess
 import sys
 import threading
 from collections.abc import Mapping
@@ -47,7 +55,12 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="exit without starting when real YOOKASSA_SHOP_ID/YOOKASSA_SECRET_KEY are set",
     )
+    parser.add_argument("command", nargs=argparse.REMAINDER, help="after --: a command to run against the stand-in")
     args = parser.parse_args(argv)
+    command = args.command[1:] if args.command[:1] == ["--"] else args.command
+    if command and real_credentials_configured(os.environ):
+        print("Real YooKassa credentials are set: using the real API, the stand-in is not started.", flush=True)
+        return subprocess.call(command)
     if args.unless_real_credentials and real_credentials_configured(os.environ):
         print("Real YooKassa credentials are set: the stand-in is not started.", flush=True)
         return 0
@@ -63,6 +76,21 @@ def main(argv: list[str] | None = None) -> int:
         require_receipt=args.require_receipt,
     ).start()
     print(f"YooKassa stand-in (TEST PAYMENTS ONLY) at {standin.api_url}", flush=True)
+    if command:
+        environment = {
+            **os.environ,
+            "YOOKASSA_SHOP_ID": args.shop_id,
+            "YOOKASSA_SECRET_KEY": args.secret_key,
+            "YOOKASSA_API_URL": standin.api_url,
+            # The stand-in sends notifications from loopback.
+            "YOOKASSA_NOTIFICATION_NETWORKS": "127.0.0.1,::1",
+        }
+        try:
+            return subprocess.call(command, env=environment)
+        except KeyboardInterrupt:
+            return 130
+        finally:
+            standin.stop()
     print(f"  YOOKASSA_API_URL={standin.api_url} YOOKASSA_SHOP_ID={args.shop_id} YOOKASSA_SECRET_KEY=…", flush=True)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
