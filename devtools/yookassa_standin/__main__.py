@@ -49,6 +49,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--notify-url", default=None, help="the shop's notification URL (POSTed on every change)")
     parser.add_argument("--shop-id", default=DEFAULT_SHOP_ID)
     parser.add_argument("--secret-key", default=DEFAULT_SECRET_KEY)
+    parser.add_argument("--certfile", help="serve HTTPS with this certificate (PEM)")
+    parser.add_argument("--keyfile", help="the certificate's private key (PEM)")
     parser.add_argument("--require-receipt", action="store_true", help="refuse payments without a 54-FZ receipt")
     parser.add_argument(
         "--unless-real-credentials",
@@ -74,6 +76,8 @@ def main(argv: list[str] | None = None) -> int:
         secret_key=args.secret_key,
         notify_url=args.notify_url,
         require_receipt=args.require_receipt,
+        certfile=args.certfile,
+        keyfile=args.keyfile,
     ).start()
     print(f"YooKassa stand-in (TEST PAYMENTS ONLY) at {standin.api_url}", flush=True)
     if command:

@@ -16,6 +16,7 @@ import html
 import json
 import secrets
 import socket
+import ssl
 import threading
 import time
 from dataclasses import dataclass, field
@@ -99,6 +100,7 @@ class StoredReply:
     path: str
     body: Any
     reply: Reply
+    stored_at: float = field(default_factory=time.monotonic)
 
 
 class StandIn:
@@ -117,6 +119,9 @@ class StandIn:
         require_receipt: bool = False,
         idempotence_conflict_status: int = 400,
         auto_notify: bool = True,
+        certfile: str | None = None,
+        keyfile: str | None = None,
+        idempotence_ttl_seconds: float = 24 * 3600,
     ) -> None:
         self.host = host
         self.port = port
@@ -126,6 +131,10 @@ class StandIn:
         self.require_receipt = require_receipt
         self.idempotence_conflict_status = idempotence_conflict_status
         self.auto_notify = auto_notify
+        #: HTTPS mode (self-signed cert; the SDK then needs ``verify=<ca path>``). The SDK retries 202 only over HTTPS.
+        self.certfile = certfile
+        self.keyfile = keyfile
+        self.idempotence_ttl_seconds = idempotence_ttl_seconds
         self.webhooks = WebhookSender(webhook_retry_delays, source_address=notify_source_address)
         self._lock = threading.RLock()
         self._release_hangs = threading.Event()
@@ -146,6 +155,10 @@ class StandIn:
         handler = type("BoundHandler", (_Handler,), {"standin": self})
         self._server = ThreadingHTTPServer((self.host, self.port), handler)
         self._server.daemon_threads = True
+        if self.certfile:
+            context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            context.load_cert_chain(self.certfile, self.keyfile)
+            self._server.socket = context.wrap_socket(self._server.socket, server_side=True)
         self.port = self._server.server_address[1]
         self._thread = threading.Thread(target=self._server.serve_forever, name="yookassa-standin", daemon=True)
         self._thread.start()
@@ -167,7 +180,8 @@ class StandIn:
 
     @property
     def url(self) -> str:
-        return f"http://{self.host}:{self.port}"
+        scheme = "https" if self.certfile else "http"
+        return f"{scheme}://{self.host}:{self.port}"
 
     @property
     def api_url(self) -> str:
@@ -542,6 +556,8 @@ class StandIn:
                 return _error(405, "invalid_request", "method not allowed")
             key = v.check_idempotence_key(headers.get("Idempotence-Key"))
             stored = self.idempotence.get(key)
+            if stored is not None and time.monotonic() - stored.stored_at > self.idempotence_ttl_seconds:
+                stored = None  # keys are honoured for 24 hours
             if stored is not None:
                 if stored.method == method and stored.path == path and stored.body == body:
                     return copy.deepcopy(stored.reply)

@@ -23,6 +23,7 @@ class Shop:
 
     def __init__(self) -> None:
         self.received: list[dict] = []
+        self.senders: list[str] = []
         self.statuses: list[int] = []
         shop = self
 
@@ -33,6 +34,7 @@ class Shop:
             def do_POST(self):  # noqa: N802
                 body = self.rfile.read(int(self.headers["Content-Length"]))
                 shop.received.append(json.loads(body))
+                shop.senders.append(self.client_address[0])
                 status = shop.statuses.pop(0) if shop.statuses else 200
                 self.send_response(status)
                 self.send_header("Content-Length", "0")
@@ -66,6 +68,7 @@ def _fresh(standin: StandIn, shop: Shop) -> Iterator[None]:
     standin.reset()
     standin.require_receipt = False
     shop.received.clear()
+    shop.senders.clear()
     shop.statuses.clear()
     yield
     standin.reset()
@@ -381,3 +384,11 @@ def test_with_real_credentials_the_command_runs_without_a_stand_in():
     assert result.returncode == 0, result.stderr
     assert "stand-in is not started" in result.stdout
     assert "live_abc" in result.stdout
+
+
+def test_notifications_can_come_from_a_chosen_loopback_address(shop):
+    with StandIn(notify_url=shop.url, notify_source_address="127.0.0.2") as other:
+        other.send_notification("payment.succeeded", "2c2a4a4b-000f-5000-9000-1a2b3c4d5e6f", overrides={})
+        assert other.wait_for_notifications()
+
+    assert shop.senders == ["127.0.0.2"]

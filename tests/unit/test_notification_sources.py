@@ -1,9 +1,12 @@
 """Only YooKassa's addresses may send notifications; X-Forwarded-For counts only behind our own proxy."""
 
 import pytest
+from flask import Flask
 
+from storefront import payment
 from storefront.config import load_config
 from storefront.payment.notification_sources import YOOKASSA_NETWORKS, NotificationSourcePolicy, parse_networks
+from storefront.payment.yookassa import YooKassaGateway
 
 published = NotificationSourcePolicy.from_config(YOOKASSA_NETWORKS)
 
@@ -88,3 +91,37 @@ def test_the_default_configuration_is_the_published_list(tmp_path, monkeypatch):
     assert parse_networks(config["YOOKASSA_NOTIFICATION_NETWORKS"]) == parse_networks(YOOKASSA_NETWORKS)
     assert config["YOOKASSA_TRUSTED_PROXIES"] == ""
     assert config["YOOKASSA_TIMEOUT_SECONDS"] == 10.0
+
+
+def test_the_payment_area_builds_its_gateway_and_allowlist_from_the_config():
+    app = Flask(__name__)
+    app.config.update(
+        YOOKASSA_SHOP_ID="100500",
+        YOOKASSA_SECRET_KEY="test_standin_secret_key",
+        YOOKASSA_API_URL="http://127.0.0.1:8765/v3",
+        YOOKASSA_TIMEOUT_SECONDS=3.0,
+        YOOKASSA_NOTIFICATION_NETWORKS="127.0.0.1",
+        YOOKASSA_TRUSTED_PROXIES="",
+    )
+
+    payment.init_app(app)
+
+    gateway = app.extensions["payment_gateway"]
+    assert isinstance(gateway, YooKassaGateway)
+    assert gateway.settings.timeout_seconds == 3.0
+    assert app.extensions["notification_sources"].is_allowed("127.0.0.1")
+    gateway.close()
+
+
+def test_without_credentials_there_is_no_gateway():
+    app = Flask(__name__)
+    app.config.update(
+        YOOKASSA_SHOP_ID=None,
+        YOOKASSA_SECRET_KEY=None,
+        YOOKASSA_NOTIFICATION_NETWORKS="127.0.0.1",
+        YOOKASSA_TRUSTED_PROXIES="",
+    )
+
+    payment.init_app(app)
+
+    assert app.extensions["payment_gateway"] is None
