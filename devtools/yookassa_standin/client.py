@@ -40,6 +40,9 @@ class StandInClient:
     def add_fault(self, kind: str, route: str = "*", **options: Any) -> None:
         self._call("POST", "/faults", {"kind": kind, "route": route, **options})
 
+    def decline_next_payment(self, reason: str = "card_expired") -> None:
+        self._call("POST", "/decline-next", {"reason": reason})
+
     def clear_faults(self) -> None:
         self._call("POST", "/faults/clear")
 

@@ -150,6 +150,7 @@ class StandIn:
         self.idempotence: dict[str, StoredReply] = {}
         self.request_log: list[dict[str, Any]] = []
         self.faults: list[Fault] = []
+        self.decline_on_create: list[str] = []
 
     def start(self) -> StandIn:
         handler = type("BoundHandler", (_Handler,), {"standin": self})
@@ -204,6 +205,11 @@ class StandIn:
         with self._lock:
             self.faults.append(fault)
         return fault
+
+    def decline_next_payment(self, reason: str = "card_expired") -> None:
+        """The next created payment is canceled at once (as YooKassa does for e.g. a saved card)."""
+        with self._lock:
+            self.decline_on_create.append(reason)
 
     def clear_faults(self) -> None:
         with self._lock:
@@ -377,6 +383,8 @@ class StandIn:
         if receipt is not None:
             payment["receipt_registration"] = "pending"
         self.payments[payment_id] = payment
+        if self.decline_on_create:
+            self._cancel(payment, "payment_network", self.decline_on_create.pop(0))
         return Reply(200, self.public_payment(payment))
 
     def capture_payment(self, payment_id: str, body: dict[str, Any]) -> Reply:
@@ -479,40 +487,41 @@ class StandIn:
 
     def handle_api(self, method: str, path: str, query: dict[str, str], headers: Any, raw: bytes) -> Reply:
         """One API v3 request (``path`` without the ``/v3`` prefix) → the reply (or a drop)."""
+        try:
+            body: Any = json.loads(raw) if raw else {}
+        except ValueError:
+            body = None
         entry = {
             "method": method,
             "path": path,
             "query": query,
             "idempotence_key": headers.get("Idempotence-Key"),
             "headers": {name: value for name, value in headers.items()},
-            "body": None,
+            "body": body,
             "status": None,
             "at": time.time(),
         }
         with self._lock:
             self.request_log.append(entry)
-            fault = self._take_fault(method, path)
-            hang_release = self._release_hangs
         if not self._authorized(headers.get("Authorization")):
             reply = _error(
                 401, "invalid_credentials", "Basic authorization with the shop id and secret key is required"
             )
             entry["status"] = reply.status
             return reply
+        with self._lock:
+            fault = self._take_fault(method, path)
+            hang_release = self._release_hangs
         if fault is not None and not fault.after_commit:
             early = self._early_fault(fault, hang_release)
             if early is not None:
                 entry["status"] = "dropped" if early.drop else early.status
                 return early
-        try:
-            body = json.loads(raw) if raw else {}
-        except ValueError:
-            return _error(400, "invalid_request", "the request body is not JSON")
-        entry["body"] = body
-        if body is not None and not isinstance(body, dict):
+        if not isinstance(body, dict):
+            entry["status"] = 400
             return _error(400, "invalid_request", "the request body must be a JSON object")
         with self._lock:
-            reply = self._dispatch(method, path, query, headers, body or {})
+            reply = self._dispatch(method, path, query, headers, body)
         if fault is not None and fault.after_commit:
             if fault.kind == "drop":
                 reply = Reply(0, drop=True)
@@ -680,6 +689,9 @@ class StandIn:
             if method == "POST" and parts == ["faults"]:
                 options = {k: body[k] for k in ("count", "after_commit", "seconds", "parameter") if k in body}
                 self.add_fault(str(body.get("kind")), str(body.get("route", "*")), **options)
+                return Reply(200, {"ok": True})
+            if method == "POST" and parts == ["decline-next"]:
+                self.decline_next_payment(str(body.get("reason", "card_expired")))
                 return Reply(200, {"ok": True})
             if method == "POST" and parts == ["faults", "clear"]:
                 self.clear_faults()

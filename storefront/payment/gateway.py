@@ -109,7 +109,10 @@ class RefundResult:
 
 
 class PaymentGateway(Protocol):
-    """What the shop needs from a payment provider. Every method may raise ``payment.errors``."""
+    """What the shop needs from a payment provider. Every method may raise ``payment.errors``:
+    ``OutcomeUnknown`` (retry with the same key / re-query), ``RequestRefused`` (definite no), and
+    for ``create_payment``/``capture_payment`` ``PaymentDeclined`` when the answer is ``canceled``.
+    """
 
     def create_payment(self, request: PaymentRequest) -> PaymentResult: ...
 

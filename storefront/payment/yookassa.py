@@ -59,6 +59,7 @@ from storefront.payment.errors import (
     GatewayObjectNotFound,
     InvalidPaymentRequest,
     OutcomeUnknown,
+    PaymentDeclined,
     RequestRefused,
 )
 from storefront.payment.gateway import (
@@ -247,6 +248,13 @@ def _refund_result(response: Any) -> RefundResult:
     )
 
 
+def _unless_declined(result: PaymentResult) -> PaymentResult:
+    """A create or capture that comes back ``canceled`` is a definite, final refusal."""
+    if result.status is PaymentStatus.CANCELED:
+        raise PaymentDeclined(result)
+    return result
+
+
 def _refusal(kind: type[RequestRefused], operation: str, error: ApiError) -> RequestRefused:
     content = error.content or {}
     return kind(
@@ -340,7 +348,7 @@ class YooKassaGateway:
         except (ValueError, TypeError) as error:
             raise InvalidPaymentRequest(operation, str(error)) from error
         logger.info("yookassa create_payment key=%s amount=%s", key, params["amount"]["value"])
-        return self._call(operation, lambda: _payment_result(Payment.create(sdk_request, key)))
+        return _unless_declined(self._call(operation, lambda: _payment_result(Payment.create(sdk_request, key))))
 
     def get_payment(self, payment_id: str) -> PaymentResult:
         payment_id = _check_object_id(payment_id, "get_payment")
@@ -354,7 +362,9 @@ class YooKassaGateway:
         if amount is not None:
             params = {"amount": {"value": _money_string(amount, operation), "currency": RUB}}
         logger.info("yookassa capture_payment id=%s key=%s", payment_id, key)
-        return self._call(operation, lambda: _payment_result(Payment.capture(payment_id, params, key)))
+        return _unless_declined(
+            self._call(operation, lambda: _payment_result(Payment.capture(payment_id, params, key)))
+        )
 
     def cancel_payment(self, payment_id: str, idempotence_key: str) -> PaymentResult:
         operation = "cancel_payment"

@@ -16,6 +16,7 @@ from storefront.payment.errors import (
     GatewayObjectNotFound,
     InvalidPaymentRequest,
     OutcomeUnknown,
+    PaymentDeclined,
     RequestRefused,
 )
 from storefront.payment.gateway import (
@@ -369,3 +370,17 @@ def test_settings_come_from_the_app_config():
     )
     assert settings == YooKassaSettings("100500", "live_secret", "http://127.0.0.1:8765/v3", 7.5)
     assert "live_secret" not in repr(settings)
+
+
+def test_a_payment_canceled_at_creation_is_declined_and_stays_declined_on_retry(gateway, control):
+    control.decline_next_payment("card_expired")
+    request = _payment_request()
+
+    with pytest.raises(PaymentDeclined) as declined:
+        gateway.create_payment(request)
+    with pytest.raises(PaymentDeclined) as again:
+        gateway.create_payment(request)
+
+    assert declined.value.result.cancellation_reason == "card_expired"
+    assert declined.value.result.cancellation_party == "payment_network"
+    assert again.value.result.payment_id == declined.value.result.payment_id
