@@ -138,7 +138,7 @@ class WebhookSender:
         error: str | None = None
         try:
             status = post_json(delivery.url, delivery.body, timeout=self.timeout, source_address=self.source_address)
-        except OSError as exc:
+        except (OSError, http.client.HTTPException) as exc:
             error = f"{type(exc).__name__}: {exc}"
         with self._condition:
             self.attempts.append(

@@ -16,6 +16,7 @@ import requests
 
 from devtools.yookassa_standin import StandIn, StandInClient
 from devtools.yookassa_standin.__main__ import real_credentials_configured
+from storefront.payment.notifications import parse_notification
 
 
 class Shop:
@@ -259,6 +260,7 @@ def test_status_changes_are_notified_and_retried_until_the_shop_answers_200(api,
     assert shop.received[-1]["type"] == "notification"
     assert shop.received[-1]["object"]["id"] == payment["id"]
     assert shop.received[-1]["object"]["status"] == "succeeded"
+    assert parse_notification(json.dumps(shop.received[-1])).object_id == payment["id"]
 
 
 def test_notifications_stop_after_the_last_retry(api, standin, shop):
