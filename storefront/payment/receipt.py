@@ -163,6 +163,8 @@ def build_receipt_items(
         items.append(
             ReceiptItem(shorten(shipping_description), 1, from_minor(shipping_minor), vat_code, SUBJECT_SERVICE)
         )
+    if not items:
+        raise ReceiptError("nothing on the receipt is paid for")
     if len(items) > max_items:
         raise ReceiptTooLong(len(items), max_items)
     return items

@@ -333,6 +333,8 @@ class YooKassaGateway:
         description = " ".join(request.description.split())
         if not description or len(description) > MAX_DESCRIPTION:
             raise InvalidPaymentRequest(operation, f"the description must have 1 to {MAX_DESCRIPTION} characters")
+        if not request.return_url.startswith(("https://", "http://")):
+            raise InvalidPaymentRequest(operation, "the return URL must be absolute", "confirmation.return_url")
         params: dict[str, Any] = {
             "amount": {"value": _money_string(request.amount, operation), "currency": RUB},
             "confirmation": {"type": "redirect", "return_url": request.return_url},

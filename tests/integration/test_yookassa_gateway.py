@@ -245,6 +245,7 @@ def test_a_payment_without_a_receipt_is_refused_when_receipts_are_required(gatew
         {"metadata": {f"k{n}": "v" for n in range(16)}},
         {"idempotence_key": "k" * 65},
         {"currency": "USD"},
+        {"return_url": "/orders/M-1001"},
         {"customer": {}},
         {"amount": Decimal("2340.51")},  # receipt items no longer add up to the amount
     ],
