@@ -8,6 +8,7 @@ import subprocess
 import sys
 import threading
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -394,3 +395,16 @@ def test_notifications_can_come_from_a_chosen_loopback_address(shop):
         assert other.wait_for_notifications()
 
     assert shop.senders == ["127.0.0.2"]
+
+
+def test_concurrent_requests_with_one_key_create_one_payment(standin):
+    def create(_):
+        with requests.Session() as session:
+            session.auth = (standin.shop_id, standin.secret_key)
+            return _create(session, standin, key="same-key").json()["id"]
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        ids = set(pool.map(create, range(16)))
+
+    assert len(ids) == 1
+    assert list(standin.payments) == list(ids)
