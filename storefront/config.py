@@ -22,6 +22,19 @@ def _env_bool(name: str, default: bool) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
+def _env_float(name: str, default: float) -> float:
+    value = os.environ.get(name)
+    if value is None or not value.strip():
+        return default
+    try:
+        number = float(value)
+    except ValueError:
+        raise ConfigError(f"{name} must be a number of seconds, not {value!r}") from None
+    if not number > 0:
+        raise ConfigError(f"{name} must be greater than zero, not {value!r}")
+    return number
+
+
 def _dev_secret_key(instance_path: Path) -> str:
     """A random key generated once and kept under instance/, for development only."""
     key_file = instance_path / "secret_key"
@@ -54,6 +67,15 @@ def load_config(instance_path: Path, overrides: dict[str, Any] | None = None) ->
         "YOOKASSA_SHOP_ID": os.environ.get("YOOKASSA_SHOP_ID"),
         "YOOKASSA_SECRET_KEY": os.environ.get("YOOKASSA_SECRET_KEY"),
         "YOOKASSA_API_URL": os.environ.get("YOOKASSA_API_URL", "https://api.yookassa.ru/v3"),
+        # Seconds every YooKassa SDK call may take before its outcome counts as unknown.
+        "YOOKASSA_TIMEOUT_SECONDS": _env_float("YOOKASSA_TIMEOUT_SECONDS", 10.0),
+        # Who may POST notifications: CIDRs/addresses, comma separated (default: YooKassa's published ranges).
+        "YOOKASSA_NOTIFICATION_NETWORKS": os.environ.get(
+            "YOOKASSA_NOTIFICATION_NETWORKS",
+            "185.71.76.0/27,185.71.77.0/27,77.75.153.0/25,77.75.156.11,77.75.156.35,77.75.154.128/25,2a02:5180::/32",
+        ),
+        # Our own reverse proxies; only behind them is X-Forwarded-For read (empty: never).
+        "YOOKASSA_TRUSTED_PROXIES": os.environ.get("YOOKASSA_TRUSTED_PROXIES", ""),
         "CBR_DAILY_URL": os.environ.get("CBR_DAILY_URL", "https://www.cbr.ru/scripts/XML_daily.asp"),
         "BABEL_DEFAULT_LOCALE": "ru",
         "BABEL_DEFAULT_TIMEZONE": "Europe/Moscow",
