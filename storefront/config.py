@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import secrets
 from pathlib import Path
@@ -13,6 +14,10 @@ ENVIRONMENTS = ("development", "production", "testing")
 
 class ConfigError(RuntimeError):
     """The app cannot start with this configuration."""
+
+
+def _json_dumps(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False)
 
 
 def _env_bool(name: str, default: bool) -> bool:
@@ -58,7 +63,8 @@ def load_config(instance_path: Path, overrides: dict[str, Any] | None = None) ->
     config: dict[str, Any] = {
         "MOSTIK_ENV": environment,
         "SQLALCHEMY_DATABASE_URI": database_url,
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        # Cyrillic stays readable in JSON columns (attributes) instead of \uXXXX escapes.
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True, "json_serializer": _json_dumps},
         "SECRET_KEY": os.environ.get("SECRET_KEY"),
         "PUBLIC_BASE_URL": os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000"),
         "MAIL_SERVER": os.environ.get("MAIL_SERVER", "127.0.0.1"),
