@@ -23,6 +23,8 @@ class Sort(enum.StrEnum):
     PRICE_ASC = "price_asc"
     PRICE_DESC = "price_desc"
     NEW = "new"
+    #: Search results only: best match first (listings fall back to popularity).
+    RELEVANCE = "relevance"
 
 
 @dataclass(frozen=True)
@@ -94,12 +96,13 @@ def load_category_tree(session: Session) -> CategoryTree:
     return tree
 
 
-def _listing_conditions(category_ids: Sequence[int], filters: ListingFilters) -> list:
-    conditions = [
-        Product.category_id.in_(category_ids) if len(category_ids) > 1 else Product.category_id == category_ids[0],
-        Product.status == ProductStatus.ACTIVE,
-        Product.price_rub_from.is_not(None),
-    ]
+def listing_conditions(category_ids: Sequence[int] | None, filters: ListingFilters) -> list:
+    """WHERE clauses of a listing: active, priced, the filters; ``None`` means every category."""
+    conditions = [Product.status == ProductStatus.ACTIVE, Product.price_rub_from.is_not(None)]
+    if category_ids is not None:
+        conditions.append(
+            Product.category_id.in_(category_ids) if len(category_ids) > 1 else Product.category_id == category_ids[0]
+        )
     if filters.price_min is not None:
         conditions.append(Product.price_rub_from >= filters.price_min)
     if filters.price_max is not None:
@@ -111,7 +114,7 @@ def _listing_conditions(category_ids: Sequence[int], filters: ListingFilters) ->
     return conditions
 
 
-def _ordered(query: Select, sort: Sort) -> Select:
+def order_listing(query: Select, sort: Sort) -> Select:
     if sort is Sort.PRICE_ASC:
         return query.order_by(Product.price_rub_from.asc(), Product.id.asc())
     if sort is Sort.PRICE_DESC:
@@ -129,11 +132,16 @@ def list_products(session: Session, category_ids: Sequence[int], filters: Listin
     """
     if not category_ids:
         return ListingPage([], 0, 1, per_page)
-    conditions = _listing_conditions(category_ids, filters)
+    conditions = listing_conditions(category_ids, filters)
     total = session.scalar(select(func.count()).select_from(Product).where(*conditions)) or 0
+    id_query = order_listing(select(Product.id).where(*conditions), filters.sort)
+    return page_of_products(session, id_query, total, filters.page, per_page)
+
+
+def page_of_products(session: Session, id_query: Select, total: int, page: int, per_page: int) -> ListingPage:
+    """Page an ordered query of product ids, then load those products with their suppliers."""
     pages = max(1, math.ceil(total / per_page))
-    page = min(max(1, filters.page), pages, MAX_PAGE)
-    id_query = _ordered(select(Product.id).where(*conditions), filters.sort)
+    page = min(max(1, page), pages, MAX_PAGE)
     ids = session.scalars(id_query.limit(per_page).offset((page - 1) * per_page)).all()
     if not ids:
         return ListingPage([], total, page, per_page)
@@ -147,7 +155,7 @@ def count_by_city(session: Session, category_ids: Sequence[int]) -> list[tuple[s
     """Supplier cities among a category's active products, with counts (for the filter)."""
     if not category_ids:
         return []
-    conditions = _listing_conditions(category_ids, ListingFilters())
+    conditions = listing_conditions(category_ids, ListingFilters())
     rows = session.execute(
         select(Supplier.city, func.count())
         .select_from(Product)
