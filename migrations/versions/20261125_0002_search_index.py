@@ -1,4 +1,4 @@
-"""search index: product_search rows, GIN tsvector on PostgreSQL, FTS5 on SQLite
+"""search index and feed offer ids: product_search rows, GIN tsvector on PostgreSQL, FTS5 on SQLite
 
 Revision ID: 0002
 Revises: 0001
@@ -38,6 +38,9 @@ FTS_TRIGGERS = {
 
 
 def upgrade():
+    with op.batch_alter_table('products', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('feed_offer_id', sa.String(length=64), nullable=True))
+        batch_op.create_index('uq_products_supplier_feed_offer', ['supplier_id', 'feed_offer_id'], unique=True)
     op.create_table('product_search',
     sa.Column('product_id', sa.Integer(), autoincrement=False, nullable=False),
     sa.Column('title_terms', sa.Text(), nullable=False),
@@ -67,3 +70,6 @@ def downgrade():
             op.execute(f'DROP TRIGGER IF EXISTS {name}')
         op.execute('DROP TABLE IF EXISTS product_fts')
     op.drop_table('product_search')
+    with op.batch_alter_table('products', schema=None) as batch_op:
+        batch_op.drop_index('uq_products_supplier_feed_offer')
+        batch_op.drop_column('feed_offer_id')
