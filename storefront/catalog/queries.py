@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import enum
 import math
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -94,6 +95,28 @@ def load_category_tree(session: Session) -> CategoryTree:
     for category in categories:
         tree.children.setdefault(category.parent_id, []).append(category)
     return tree
+
+
+#: Per-process cache of the category tree, read by every page (header menu, listings, breadcrumbs).
+#: ``catalog.init_app`` sets the lifetime from CATEGORY_CACHE_SECONDS (0 in tests: no cache).
+_tree_cache: dict = {"seconds": 0.0, "tree": None, "expires": 0.0}
+
+
+def configure_category_cache(seconds: float) -> None:
+    _tree_cache.update(seconds=seconds, tree=None, expires=0.0)
+
+
+def cached_category_tree(session: Session) -> CategoryTree:
+    """The category tree, reloaded at most every CATEGORY_CACHE_SECONDS; its objects are detached."""
+    if _tree_cache["seconds"] <= 0:
+        return load_category_tree(session)
+    now = time.monotonic()
+    if _tree_cache["tree"] is None or now >= _tree_cache["expires"]:
+        tree = load_category_tree(session)
+        for category in tree.by_id.values():
+            session.expunge(category)
+        _tree_cache.update(tree=tree, expires=now + _tree_cache["seconds"])
+    return _tree_cache["tree"]
 
 
 def listing_conditions(category_ids: Sequence[int] | None, filters: ListingFilters) -> list:

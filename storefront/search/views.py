@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import current_app, jsonify, render_template, request, url_for
 from werkzeug.wrappers import Response
 
-from storefront.catalog.queries import list_supplier_cities, load_category_tree
+from storefront.catalog.queries import cached_category_tree, list_supplier_cities
 from storefront.extensions import db
 from storefront.search import bp
 from storefront.search.forms import SEARCH_SORT_LABELS, SearchArgsForm
@@ -14,7 +14,7 @@ from storefront.search.queries import folded_prefix_match, search_products, sugg
 
 @bp.get("/search")
 def results() -> str:
-    tree = load_category_tree(db.session)
+    tree = cached_category_tree(db.session)
     form = SearchArgsForm(request.args, list_supplier_cities(db.session))
     filters = form.filters()
     category_id = form.category_id()
@@ -42,7 +42,7 @@ def results() -> str:
 def suggest() -> Response:
     query = (request.args.get("q") or "")[:200]
     products = suggest_products(db.session, query)
-    tree = load_category_tree(db.session)
+    tree = cached_category_tree(db.session)
     categories = [category for category in tree.by_id.values() if folded_prefix_match(category.name, query)]
     response = jsonify(
         query=query,
