@@ -103,10 +103,14 @@ class Product(TimestampMixin, Base):
         CheckConstraint("currency IN ('RUB', 'USD', 'CNY')", name="currency_known"),
         CheckConstraint("status IN ('active', 'draft', 'archived')", name="status_known"),
         # Listing pages: one index per sort order, led by the category and status they filter on.
-        Index("ix_products_listing_popular", "category_id", "status", "popularity", "id"),
+        # price_rub_from rides along at the end so "priced only" is checked in the index and a deep
+        # page walks index entries without touching the table.
+        Index("ix_products_listing_popular", "category_id", "status", "popularity", "id", "price_rub_from"),
         Index("ix_products_listing_price", "category_id", "status", "price_rub_from", "id"),
-        Index("ix_products_listing_new", "category_id", "status", "published_at", "id"),
+        Index("ix_products_listing_new", "category_id", "status", "published_at", "id", "price_rub_from"),
         Index("ix_products_popular", "status", "popularity", "id"),
+        # Covers the supplier-city filter counts of a category page.
+        Index("ix_products_listing_supplier", "category_id", "status", "supplier_id", "price_rub_from"),
         Index("ix_products_supplier_id", "supplier_id"),
         Index("uq_products_supplier_feed_offer", "supplier_id", "feed_offer_id", unique=True),
     )

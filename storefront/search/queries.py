@@ -11,18 +11,12 @@ import enum
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from sqlalchemy import Float, Integer, Select, func, select, text
+from sqlalchemy import ColumnElement, column, func, literal_column, select, table
 from sqlalchemy.orm import Session, joinedload
 
 from storefront.catalog.models import Product, ProductStatus
-from storefront.catalog.queries import (
-    ListingFilters,
-    ListingPage,
-    Sort,
-    listing_conditions,
-    order_listing,
-    page_of_products,
-)
+from storefront.catalog.queries import ListingFilters, ListingPage, Sort, listing_conditions, page_of_products
+from storefront.search.models import FTS_TABLE, ProductSearch
 from storefront.search.normalise import (
     fold,
     is_latin,
@@ -36,6 +30,9 @@ from storefront.search.normalise import (
 #: Facets listed for a result set (largest first).
 MAX_FACETS = 20
 SUGGEST_LIMIT = 6
+#: Matches a search ranks, counts and facets at most (see ``candidates``); autocomplete looks at fewer.
+CANDIDATES = 2000
+SUGGEST_CANDIDATES = 200
 
 
 class Correction(enum.StrEnum):
@@ -80,20 +77,39 @@ def _tsquery_expression(match: Match) -> str:
     return " & ".join(parts)
 
 
-def matches_subquery(session: Session, match: Match):
-    """(product_id, score) of every product matching; a higher score is a better match."""
+def _match_clause(session: Session, match: Match) -> tuple[ColumnElement, ColumnElement]:
+    """(WHERE clause, score, the table to join) for the engine; a higher score is a better match."""
     if session.get_bind().dialect.name == "postgresql":
-        statement = text(
-            "SELECT product_id, ts_rank('{0.1, 0.2, 0.4, 1.0}', document, query) AS score"
-            " FROM product_search, to_tsquery('simple', :expression) AS query WHERE document @@ query"
-        ).bindparams(expression=_tsquery_expression(match))
+        query = func.to_tsquery("simple", _tsquery_expression(match))
+        weights = literal_column("'{0.1, 0.2, 0.4, 1.0}'::float4[]")  # D, C, B, A: description < attributes < title
+        return ProductSearch.document.op("@@")(query), func.ts_rank(weights, ProductSearch.document, query)
+    # bm25 is lower-is-better; the weights rank title over attributes over description.
+    fts = literal_column(FTS_TABLE)
+    return fts.op("MATCH")(_fts5_expression(match)), -func.bm25(fts, 10.0, 3.0, 1.0)
+
+
+def candidates(session: Session, match: Match, conditions: Sequence[ColumnElement], cap: int = CANDIDATES):
+    """The first ``cap`` matching products that pass ``conditions``, with what pages sort on.
+
+    Bounded on purpose: a broad word («кроссовки») matches tens of thousands of products on a
+    million-product catalogue, and ranking or counting all of them costs more than a page may.
+    Counts, facets and ranking work on this set; beyond ``cap`` the page says "more than".
+    """
+    where, score = _match_clause(session, match)
+    columns = (
+        Product.id.label("product_id"),
+        score.label("score"),
+        Product.category_id,
+        Product.popularity,
+        Product.price_rub_from,
+        Product.published_at,
+    )
+    if session.get_bind().dialect.name == "postgresql":
+        source = select(*columns).join(ProductSearch, ProductSearch.product_id == Product.id)
     else:
-        # bm25 is lower-is-better; the weights rank title over attributes over description.
-        statement = text(
-            "SELECT rowid AS product_id, -bm25(product_fts, 10.0, 3.0, 1.0) AS score"
-            " FROM product_fts WHERE product_fts MATCH :expression"
-        ).bindparams(expression=_fts5_expression(match))
-    return statement.columns(product_id=Integer, score=Float).subquery("matches")
+        fts = table(FTS_TABLE, column("rowid"))
+        source = select(*columns).select_from(fts).join(Product, Product.id == fts.c.rowid)
+    return source.where(where, *conditions).limit(cap).subquery("candidates")
 
 
 @dataclass(frozen=True)
@@ -107,6 +123,8 @@ class SearchResult:
     terms: frozenset[str] = frozenset()
     #: «Did you mean»: a corrected query offered as a link.
     suggestion: str | None = None
+    #: More products match than ``CANDIDATES``: the page shows the best of the first ones.
+    capped: bool = False
 
     @property
     def empty_query(self) -> bool:
@@ -114,14 +132,9 @@ class SearchResult:
 
 
 def count_matches(session: Session, match: Match, filters: ListingFilters, category_ids: Sequence[int] | None) -> int:
-    matches = matches_subquery(session, match)
-    query = (
-        select(func.count())
-        .select_from(Product)
-        .join(matches, matches.c.product_id == Product.id)
-        .where(*listing_conditions(category_ids, filters))
-    )
-    return session.scalar(query) or 0
+    """Matching products that pass the filters, counted up to ``CANDIDATES``."""
+    found = candidates(session, match, listing_conditions(category_ids, filters))
+    return session.scalar(select(func.count()).select_from(found)) or 0
 
 
 def _alternatives(query: str) -> list[tuple[Correction, str]]:
@@ -168,30 +181,54 @@ def search_products(
     if not match.groups:
         return SearchResult(query, "", None, ListingPage([], 0, 1, per_page))
     searched, correction, suggestion = query, None, None
-    total = count_matches(session, match, filters, category_ids)
+    facets = category_facets(session, match, filters)
+    total = _total(session, match, filters, category_ids, facets)
     if total == 0:
         for kind, reading in _alternatives(query):
             candidate = parse_query(reading)
             if candidate.groups and (found := count_matches(session, candidate, filters, category_ids)):
                 match, searched, correction, total = candidate, reading, kind, found
+                facets = category_facets(session, match, filters)
                 break
     if total == 0 and (fixed := _typo_correction(session, match.words, filters)):
         candidate = parse_query(fixed)
         found = count_matches(session, candidate, filters, category_ids)
         if found:
             match, searched, correction, total, suggestion = candidate, fixed, Correction.TYPO, found, fixed
+            facets = category_facets(session, match, filters)
 
-    matches = matches_subquery(session, match)
-    conditions = listing_conditions(category_ids, filters)
-    id_query = select(Product.id).join(matches, matches.c.product_id == Product.id).where(*conditions)
-    if filters.sort is Sort.RELEVANCE:
-        id_query = id_query.order_by(matches.c.score.desc(), Product.popularity.desc(), Product.id.desc())
-    else:
-        id_query = order_listing(id_query, filters.sort)
+    found = candidates(session, match, listing_conditions(category_ids, filters))
+    id_query = select(found.c.product_id).order_by(*_candidate_order(found, filters.sort))
     listing = page_of_products(session, id_query, total, filters.page, per_page)
     listing = _exact_sku_first(session, query, listing)
-    facets = category_facets(session, match, filters)
-    return SearchResult(query, searched, correction, listing, facets, match.terms, suggestion)
+    return SearchResult(
+        query, searched, correction, listing, facets[:MAX_FACETS], match.terms, suggestion, total >= CANDIDATES
+    )
+
+
+def _total(
+    session: Session,
+    match: Match,
+    filters: ListingFilters,
+    category_ids: Sequence[int] | None,
+    facets: list[tuple[int, int]],
+) -> int:
+    """Without a category choice the facets already hold the count; one query saved per search."""
+    if category_ids is None:
+        return sum(count for _, count in facets)
+    return count_matches(session, match, filters, category_ids)
+
+
+def _candidate_order(found, sort: Sort) -> list:
+    if sort is Sort.PRICE_ASC:
+        return [found.c.price_rub_from.asc(), found.c.product_id.asc()]
+    if sort is Sort.PRICE_DESC:
+        return [found.c.price_rub_from.desc(), found.c.product_id.desc()]
+    if sort is Sort.NEW:
+        return [found.c.published_at.desc(), found.c.product_id.desc()]
+    if sort is Sort.POPULAR:
+        return [found.c.popularity.desc(), found.c.product_id.desc()]
+    return [found.c.score.desc(), found.c.popularity.desc(), found.c.product_id.desc()]
 
 
 def _exact_sku_first(session: Session, query: str, listing: ListingPage) -> ListingPage:
@@ -206,16 +243,11 @@ def _exact_sku_first(session: Session, query: str, listing: ListingPage) -> List
 
 
 def category_facets(session: Session, match: Match, filters: ListingFilters) -> list[tuple[int, int]]:
-    """(category id, matching products) over the whole result set, ignoring any category choice."""
-    matches = matches_subquery(session, match)
+    """(category id, matching products) over the result set, ignoring any category choice; all of them."""
+    found = candidates(session, match, listing_conditions(None, filters))
     count = func.count().label("n")
     rows = session.execute(
-        select(Product.category_id, count)
-        .join(matches, matches.c.product_id == Product.id)
-        .where(*listing_conditions(None, filters))
-        .group_by(Product.category_id)
-        .order_by(count.desc(), Product.category_id)
-        .limit(MAX_FACETS)
+        select(found.c.category_id, count).group_by(found.c.category_id).order_by(count.desc(), found.c.category_id)
     ).all()
     return [(category_id, n) for category_id, n in rows]
 
@@ -227,20 +259,11 @@ def suggest_products(session: Session, query: str, limit: int = SUGGEST_LIMIT) -
         return []
     complete, last = found[:-1], found[-1]
     match = Match(tuple(complete), tuple(word_terms(word) for word in complete), prefix=last, title_only=True)
-    matches = matches_subquery(session, match)
-    candidates: Select = select(matches.c.product_id).limit(200).subquery()
-    return list(
-        session.scalars(
-            select(Product)
-            .where(
-                Product.id.in_(select(candidates.c.product_id)),
-                Product.status == ProductStatus.ACTIVE,
-                Product.price_rub_from.is_not(None),
-            )
-            .order_by(Product.popularity.desc(), Product.id.desc())
-            .limit(limit)
-        )
-    )
+    found = candidates(session, match, listing_conditions(None, ListingFilters()), cap=SUGGEST_CANDIDATES)
+    best = select(found.c.product_id).order_by(found.c.popularity.desc(), found.c.product_id.desc()).limit(limit)
+    ids = list(session.scalars(best))
+    products = {product.id: product for product in session.scalars(select(Product).where(Product.id.in_(ids)))}
+    return [products[product_id] for product_id in ids if product_id in products]
 
 
 def folded_prefix_match(name: str, query: str) -> bool:
