@@ -31,7 +31,7 @@ from storefront.search.normalise import (
 MAX_FACETS = 20
 SUGGEST_LIMIT = 6
 #: Matches a search ranks, counts and facets at most (see ``candidates``); autocomplete looks at fewer.
-CANDIDATES = 2000
+CANDIDATES = 1000
 SUGGEST_CANDIDATES = 200
 
 
@@ -89,27 +89,33 @@ def _match_clause(session: Session, match: Match) -> tuple[ColumnElement, Column
 
 
 def candidates(session: Session, match: Match, conditions: Sequence[ColumnElement], cap: int = CANDIDATES):
-    """The first ``cap`` matching products that pass ``conditions``, with what pages sort on.
+    """Products among the first ``cap`` matches that pass ``conditions``, with what pages sort on.
 
     Bounded on purpose: a broad word («кроссовки») matches tens of thousands of products on a
     million-product catalogue, and ranking or counting all of them costs more than a page may.
-    Counts, facets and ranking work on this set; beyond ``cap`` the page says "more than".
+    The cap sits on the bare index match (so PostgreSQL reads the GIN bitmap and stops early);
+    ranking, filters, counts and facets work on that set. Past the cap the page says "more than".
     """
     where, score = _match_clause(session, match)
-    columns = (
-        Product.id.label("product_id"),
-        score.label("score"),
-        Product.category_id,
-        Product.popularity,
-        Product.price_rub_from,
-        Product.published_at,
-    )
     if session.get_bind().dialect.name == "postgresql":
-        source = select(*columns).join(ProductSearch, ProductSearch.product_id == Product.id)
+        matched = select(ProductSearch.product_id, score.label("score")).where(where)
     else:
         fts = table(FTS_TABLE, column("rowid"))
-        source = select(*columns).select_from(fts).join(Product, Product.id == fts.c.rowid)
-    return source.where(where, *conditions).limit(cap).subquery("candidates")
+        matched = select(fts.c.rowid.label("product_id"), score.label("score")).select_from(fts).where(where)
+    matched = matched.limit(cap).subquery("matched")
+    return (
+        select(
+            Product.id.label("product_id"),
+            matched.c.score,
+            Product.category_id,
+            Product.popularity,
+            Product.price_rub_from,
+            Product.published_at,
+        )
+        .join(matched, matched.c.product_id == Product.id)
+        .where(*conditions)
+        .subquery("candidates")
+    )
 
 
 @dataclass(frozen=True)
