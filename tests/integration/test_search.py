@@ -106,15 +106,27 @@ def test_listing_sort_and_filters_apply_to_results(session, shop):
 
 
 def test_facet_counts_equal_a_direct_count(session, shop):
-    result = search(session, "кроссовки")
+    shoes, decor = shop["sneakers"].category, shop["tree"].category
+    supplier = shop["sneakers"].supplier
+    for n in range(4):
+        create_product(session, shoes, supplier, title=f"Кроссовок детский {n}")
+    create_product(session, decor, supplier, title="Кроссовки-тапочки новогодние")
+    create_product(session, decor, supplier, title="Кроссовки старые", status="archived")
+    session.commit()
+
+    result = search(session, "кроссовками")
+    padded = " " + ProductSearch.title_terms + " " + ProductSearch.attribute_terms + " "
+    padded = padded + ProductSearch.description_terms + " "
     for category_id, count in result.facets:
         direct = session.scalar(
             select(func.count())
             .select_from(Product)
-            .where(Product.category_id == category_id, Product.id.in_(p.id for p in result.listing.products))
+            .join(ProductSearch, ProductSearch.product_id == Product.id)
+            .where(Product.category_id == category_id, Product.status == "active", padded.like("% кроссовок %"))
         )
         assert count == direct
-    assert sum(count for _, count in result.facets) == result.listing.total == 3
+    assert dict(result.facets) == {shoes.id: 6, decor.id: 1, shop["described"].category_id: 1}
+    assert sum(count for _, count in result.facets) == result.listing.total == 8
 
 
 def test_category_choice_narrows_results_but_not_facets(session, shop):
