@@ -195,3 +195,15 @@ def test_suggest_completes_the_last_word(session, shop):
     assert [p.title for p in suggest_products(session, "кросс")] == ["Кроссовки беговые сетчатые"]
     assert [p.title for p in suggest_products(session, "ботинки муж")] == ["Ботинки мужские зимние на меху"]
     assert suggest_products(session, '"*') == []
+
+
+def test_demo_seed_indexes_its_bulk_inserts(session):
+    from storefront.catalog.seed import seed_demo
+
+    load_rates(session)
+    session.commit()
+    seed_demo(session, 60)
+    assert session.scalar(select(func.count()).select_from(ProductSearch)) == 60
+    title = session.scalars(select(Product.title).order_by(Product.id)).first()
+    first_word = title.split()[0]
+    assert search(session, first_word).listing.total >= 1
