@@ -105,7 +105,7 @@ def build_catalogue(session: Session, products: int, seed: int = 1, progress=pri
                     "id": product_id, "supplier_id": rng.randint(1, 60),
                     "category_id": leaves[int(len(leaves) * rng.random() ** 2)],
                     "sku": f"MB-{product_id:07d}", "title": title, "slug": f"p-{product_id}",
-                    "description": f"{title}. Оптом от фабрики, {noun} в наличии и под заказ.",
+                    "description": f"Оптом от фабрики: {noun}, образцы и партии под заказ.",
                     "attributes": {"Материал": rng.choice(MATERIALS), "Бренд": rng.choice(BRANDS)},
                     "weight_grams": rng.randint(50, 5000), "moq": rng.choice((1, 1, 10, 50)),
                     "stock": rng.choice((0, 100, 1000)), "lead_time_days": rng.choice((None, 7, 15)),

@@ -62,7 +62,8 @@ def upgrade():
         # External-content FTS5 over product_search (no second copy of the text), synced by triggers.
         op.execute(
             "CREATE VIRTUAL TABLE product_fts USING fts5(title_terms, attribute_terms, description_terms,"
-            " content='product_search', content_rowid='product_id', tokenize='unicode61 remove_diacritics 0')"
+            " content='product_search', content_rowid='product_id', detail=column,"
+            " tokenize='unicode61 remove_diacritics 0')"
         )
         for statement in FTS_TRIGGERS.values():
             op.execute(statement)

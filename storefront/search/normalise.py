@@ -52,6 +52,18 @@ def word_terms(word: str) -> tuple[str, ...]:
     return tuple(sorted(terms))
 
 
+@lru_cache(maxsize=50_000)
+def query_terms(word: str) -> tuple[str, ...]:
+    """The terms a query word is looked up by: fewer than a document indexes, same matches.
+
+    A dictionary word is found by its normal forms alone (every inflection of it in a document
+    indexed them too); an unknown word (a brand, a typo) also by its surface form and stem.
+    """
+    if is_known_word(word) and any("а" <= char <= "я" for char in word):
+        return tuple(sorted({fold(parse.normal_form) for parse in _morph.parse(word)}))
+    return word_terms(word)
+
+
 def document_terms(text: str) -> str:
     """A field's text as a space-separated list of terms, ready for FTS5 or to_tsvector('simple')."""
     return " ".join(term for word in words(text) for term in word_terms(word))

@@ -21,10 +21,10 @@ from storefront.search.normalise import (
     fold,
     is_latin,
     one_typo_corrections,
+    query_terms,
     query_words,
     switch_layout,
     transliterate,
-    word_terms,
 )
 
 #: Facets listed for a result set (largest first).
@@ -58,7 +58,7 @@ class Match:
 
 def parse_query(query: str) -> Match:
     found = query_words(query)
-    return Match(tuple(found), tuple(word_terms(word) for word in found))
+    return Match(tuple(found), tuple(query_terms(word) for word in found))
 
 
 def _fts5_expression(match: Match) -> str:
@@ -157,7 +157,7 @@ def _typo_correction(session: Session, words: Sequence[str], filters: ListingFil
     for word in words:
         best, best_count = word, 0
         for candidate in one_typo_corrections(word)[:8]:
-            found = count_matches(session, Match((candidate,), (word_terms(candidate),)), filters, None)
+            found = count_matches(session, Match((candidate,), (query_terms(candidate),)), filters, None)
             if found > best_count:
                 best, best_count = candidate, found
         changed |= best != word
@@ -264,7 +264,7 @@ def suggest_products(session: Session, query: str, limit: int = SUGGEST_LIMIT) -
     if not found:
         return []
     complete, last = found[:-1], found[-1]
-    match = Match(tuple(complete), tuple(word_terms(word) for word in complete), prefix=last, title_only=True)
+    match = Match(tuple(complete), tuple(query_terms(word) for word in complete), prefix=last, title_only=True)
     found = candidates(session, match, listing_conditions(None, ListingFilters()), cap=SUGGEST_CANDIDATES)
     best = select(found.c.product_id).order_by(found.c.popularity.desc(), found.c.product_id.desc()).limit(limit)
     ids = list(session.scalars(best))
