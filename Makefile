@@ -71,3 +71,9 @@ clean:  ## Remove the virtualenv, caches and compiled translations (keeps instan
 	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis test-artifacts
 	find . -name '__pycache__' -type d -prune -exec rm -rf {} +
 	find translations -name '*.mo' -delete
+
+BENCH_PRODUCTS ?= 1000000
+BENCH_ARGS ?=
+bench: install  ## Benchmark: N products on SQLite (+ PostgreSQL with BENCH_DATABASE_URL), gunicorn + wrk
+	@command -v wrk >/dev/null || { sudo apt-get install -y wrk || apt-get install -y wrk; }
+	$(BIN)/python -m bench.run --products $(BENCH_PRODUCTS) $(BENCH_ARGS)

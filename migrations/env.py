@@ -63,6 +63,21 @@ def run_migrations_offline():
         context.run_migrations()
 
 
+def include_name(name, type_, parent_names):
+    """Leave SQLite's FTS5 search table and its shadow tables alone (created by hand in 0002)."""
+    return not (type_ == "table" and name and name.startswith("product_fts"))
+
+
+#: Indexes declared with ``ddl_if(dialect="postgresql")`` on the models: not expected on SQLite.
+POSTGRES_ONLY_INDEXES = {"ix_product_search_document"}
+
+
+def include_object(obj, name, type_, reflected, compare_to):
+    if type_ == "index" and name in POSTGRES_ONLY_INDEXES:
+        return get_engine().dialect.name == "postgresql"
+    return True
+
+
 def render_item(type_, obj, autogen_context):
     """Write our TypeDecorators (money, rates, UTC datetimes) as their plain SQL types, so
     migration scripts never import application code."""
@@ -94,6 +109,8 @@ def run_migrations_online():
 
     conf_args = current_app.extensions["migrate"].configure_args
     conf_args.setdefault("render_item", render_item)
+    conf_args.setdefault("include_name", include_name)
+    conf_args.setdefault("include_object", include_object)
     if conf_args.get("process_revision_directives") is None:
         conf_args["process_revision_directives"] = process_revision_directives
 

@@ -68,9 +68,11 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     i18n.init_app(app)
     errors.init_app(app)
 
-    from storefront import catalog, cli, templating
+    from storefront import catalog, cli, feeds, search, templating
 
     templating.init_app(app)
     catalog.init_app(app)
+    search.init_app(app)
+    feeds.init_app(app)
     cli.init_app(app)
     return app

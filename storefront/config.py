@@ -97,6 +97,8 @@ def load_config(instance_path: Path, overrides: dict[str, Any] | None = None) ->
     config.update(overrides)
     if config["MOSTIK_ENV"] == "testing":
         config.setdefault("TESTING", True)
+    # Seconds each process keeps the category tree; tests change categories between requests.
+    config.setdefault("CATEGORY_CACHE_SECONDS", 0 if config["MOSTIK_ENV"] == "testing" else 60)
 
     if not config.get("SECRET_KEY"):
         if config["MOSTIK_ENV"] == "production":

@@ -3,5 +3,6 @@
 from storefront.catalog.models import Category, PriceBreak, Product, Supplier
 from storefront.fx.models import ExchangeRate, PricingPolicy
 from storefront.jobs import JobRun
+from storefront.search.models import ProductSearch
 
-__all__ = ["Category", "ExchangeRate", "JobRun", "PriceBreak", "PricingPolicy", "Product", "Supplier"]
+__all__ = ["Category", "ExchangeRate", "JobRun", "PriceBreak", "PricingPolicy", "Product", "ProductSearch", "Supplier"]

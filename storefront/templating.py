@@ -9,7 +9,7 @@ from flask_babel import get_locale
 from sqlalchemy.exc import SQLAlchemyError
 
 from storefront.catalog.models import Category
-from storefront.catalog.queries import load_category_tree
+from storefront.catalog.queries import cached_category_tree
 from storefront.extensions import db
 
 
@@ -17,7 +17,7 @@ def nav_categories() -> list[Category]:
     """Top-level categories for the header menu, loaded once per request."""
     if "nav_categories" not in g:
         try:
-            g.nav_categories = load_category_tree(db.session).roots
+            g.nav_categories = cached_category_tree(db.session).roots
         except SQLAlchemyError:  # an error page must still render when the database is down
             db.session.rollback()
             g.nav_categories = []

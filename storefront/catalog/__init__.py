@@ -9,5 +9,8 @@ bp = Blueprint("catalog", __name__)
 
 def init_app(app: Flask) -> None:
     from storefront.catalog import views  # noqa: F401  (registers the routes on bp)
+    from storefront.catalog.queries import configure_category_cache
+
+    configure_category_cache(app.config["CATEGORY_CACHE_SECONDS"])
 
     app.register_blueprint(bp)

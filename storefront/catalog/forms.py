@@ -30,6 +30,9 @@ class ListingArgsForm(Form):
     city = SelectMultipleField(_l("Supplier city"), choices=[], validate_choice=False)
     in_stock = BooleanField(_l("In stock only"))
     page = StringField()
+    #: The order used when the query string names none (or an unknown one).
+    default_sort = Sort.POPULAR
+    allowed_sorts = frozenset(SORT_LABELS)
 
     def __init__(self, args: MultiDict[str, str], known_cities: list[str]) -> None:
         super().__init__(formdata=args)
@@ -53,9 +56,11 @@ class ListingArgsForm(Form):
     def filters(self) -> ListingFilters:
         """The filters to apply; invalid parts are dropped and flagged on their fields."""
         try:
-            sort = Sort(self.sort.data or Sort.POPULAR)
+            sort = Sort(self.sort.data or self.default_sort)
         except ValueError:
-            sort = Sort.POPULAR
+            sort = self.default_sort
+        if sort not in self.allowed_sorts:
+            sort = self.default_sort
         page_text = (self.page.data or "1").strip()
         page = int(page_text) if page_text.isdigit() and len(page_text) < 7 else 1
         price_min, price_max = self._price(self.price_min), self._price(self.price_max)

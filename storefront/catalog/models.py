@@ -103,6 +103,8 @@ class Product(TimestampMixin, Base):
     popularity: Mapped[int] = mapped_column(Integer, default=0)
     image_count: Mapped[int] = mapped_column(SmallInteger, default=0)
     published_at: Mapped[datetime] = mapped_column(default=utcnow)
+    #: The offer id in the supplier's feed (YML ``offer/@id``); re-imports match on it.
+    feed_offer_id: Mapped[str | None] = mapped_column(String(64))
 
     supplier: Mapped[Supplier] = relationship()
     category: Mapped[Category] = relationship()
@@ -124,6 +126,7 @@ class Product(TimestampMixin, Base):
         Index("ix_products_listing_supplier", "category_id", "supplier_id", **_listable),
         Index("ix_products_popular", "popularity", "id", **_listable),
         Index("ix_products_supplier_id", "supplier_id"),
+        Index("uq_products_supplier_feed_offer", "supplier_id", "feed_offer_id", unique=True),
     )
 
     @property

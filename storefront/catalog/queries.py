@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import enum
 import math
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from sqlalchemy import ColumnElement, func, select, text, union_all
+from sqlalchemy import ColumnElement, Select, func, select, text, union_all
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from storefront.catalog.models import LISTABLE, Category, Product, ProductStatus, Supplier
@@ -25,6 +26,8 @@ class Sort(enum.StrEnum):
     PRICE_ASC = "price_asc"
     PRICE_DESC = "price_desc"
     NEW = "new"
+    #: Search results only: best match first (listings fall back to popularity).
+    RELEVANCE = "relevance"
 
 
 @dataclass(frozen=True)
@@ -96,9 +99,35 @@ def load_category_tree(session: Session) -> CategoryTree:
     return tree
 
 
-def _filter_conditions(filters: ListingFilters) -> list:
-    """Everything a listing filters on except the category."""
+#: Per-process cache of the category tree, read by every page (header menu, listings, breadcrumbs).
+#: ``catalog.init_app`` sets the lifetime from CATEGORY_CACHE_SECONDS (0 in tests: no cache).
+_tree_cache: dict = {"seconds": 0.0, "tree": None, "expires": 0.0}
+
+
+def configure_category_cache(seconds: float) -> None:
+    _tree_cache.update(seconds=seconds, tree=None, expires=0.0)
+
+
+def cached_category_tree(session: Session) -> CategoryTree:
+    """The category tree, reloaded at most every CATEGORY_CACHE_SECONDS; its objects are detached."""
+    if _tree_cache["seconds"] <= 0:
+        return load_category_tree(session)
+    now = time.monotonic()
+    if _tree_cache["tree"] is None or now >= _tree_cache["expires"]:
+        tree = load_category_tree(session)
+        for category in tree.by_id.values():
+            session.expunge(category)
+        _tree_cache.update(tree=tree, expires=now + _tree_cache["seconds"])
+    return _tree_cache["tree"]
+
+
+def listing_conditions(category_ids: Sequence[int] | None, filters: ListingFilters) -> list:
+    """WHERE clauses of a listing: active, priced, the filters; ``None`` means every category."""
     conditions: list = [LISTABLE_CONDITION]
+    if category_ids is not None:
+        conditions.append(
+            Product.category_id.in_(category_ids) if len(category_ids) > 1 else Product.category_id == category_ids[0]
+        )
     if filters.price_min is not None:
         conditions.append(Product.price_rub_from >= filters.price_min)
     if filters.price_max is not None:
@@ -108,6 +137,16 @@ def _filter_conditions(filters: ListingFilters) -> list:
     if filters.cities:
         conditions.append(Product.supplier_id.in_(select(Supplier.id).where(Supplier.city.in_(filters.cities))))
     return conditions
+
+
+def order_listing(query: Select, sort: Sort) -> Select:
+    if sort is Sort.PRICE_ASC:
+        return query.order_by(Product.price_rub_from.asc(), Product.id.asc())
+    if sort is Sort.PRICE_DESC:
+        return query.order_by(Product.price_rub_from.desc(), Product.id.desc())
+    if sort is Sort.NEW:
+        return query.order_by(Product.published_at.desc(), Product.id.desc())
+    return query.order_by(Product.popularity.desc(), Product.id.desc())
 
 
 def _sort_columns(sort: Sort) -> tuple[ColumnElement, ColumnElement]:
@@ -131,7 +170,7 @@ def _page_of_ids(
     entries, and the runs are merged: with ``category_id IN (…)`` both engines would instead
     sort every product of a large parent category.
     """
-    conditions = _filter_conditions(filters)
+    conditions = listing_conditions(None, filters)
     sort_key, tie = _sort_columns(filters.sort)
     if len(category_ids) == 1:
         query = select(Product.id).where(Product.category_id == category_ids[0], *conditions)
@@ -150,7 +189,7 @@ def _page_of_ids(
 
 
 def _count(session: Session, category_ids: Sequence[int], filters: ListingFilters) -> int:
-    conditions = _filter_conditions(filters)
+    conditions = listing_conditions(None, filters)
     return sum(
         session.scalar(select(func.count()).select_from(Product).where(Product.category_id == category_id, *conditions))
         or 0
@@ -170,12 +209,7 @@ def list_products(session: Session, category_ids: Sequence[int], filters: Listin
     pages = max(1, math.ceil(total / per_page))
     page = min(max(1, filters.page), pages, MAX_PAGE)
     ids = _page_of_ids(session, category_ids, filters, per_page, (page - 1) * per_page)
-    if not ids:
-        return ListingPage([], total, page, per_page)
-    rows = session.scalars(select(Product).options(joinedload(Product.supplier)).where(Product.id.in_(ids))).all()
-    position = {product_id: index for index, product_id in enumerate(ids)}
-    products = sorted(rows, key=lambda product: position[product.id])
-    return ListingPage(products, total, page, per_page)
+    return ListingPage(_load_in_order(session, ids), total, page, per_page)
 
 
 def count_by_city(session: Session, category_ids: Sequence[int]) -> list[tuple[str, int]]:
@@ -195,6 +229,23 @@ def count_by_city(session: Session, category_ids: Sequence[int]) -> list[tuple[s
         for supplier_id, count in per_supplier:
             counts[city_of[supplier_id]] = counts.get(city_of[supplier_id], 0) + count
     return sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+
+
+def page_of_products(session: Session, id_query: Select, total: int, page: int, per_page: int) -> ListingPage:
+    """Page an ordered query of product ids, then load those products with their suppliers."""
+    pages = max(1, math.ceil(total / per_page))
+    page = min(max(1, page), pages, MAX_PAGE)
+    ids = list(session.scalars(id_query.limit(per_page).offset((page - 1) * per_page)))
+    return ListingPage(_load_in_order(session, ids), total, page, per_page)
+
+
+def _load_in_order(session: Session, ids: Sequence[int]) -> list[Product]:
+    """The products with these ids, with their suppliers, in the order of ``ids``."""
+    if not ids:
+        return []
+    rows = session.scalars(select(Product).options(joinedload(Product.supplier)).where(Product.id.in_(ids))).all()
+    position = {product_id: index for index, product_id in enumerate(ids)}
+    return sorted(rows, key=lambda product: position[product.id])
 
 
 def list_popular_products(session: Session, limit: int = 12) -> list[Product]:

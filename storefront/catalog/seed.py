@@ -28,6 +28,7 @@ from sqlalchemy.orm import Session
 from storefront.catalog.models import Category, PriceBreak, Product, ProductStatus, Supplier
 from storefront.catalog.services import recompute_rouble_prices
 from storefront.money import to_minor
+from storefront.search.index import index_products
 
 #: Every generated date is an offset back from this day, never from "now".
 REFERENCE_DATE = datetime(2026, 11, 1, tzinfo=UTC)
@@ -2881,6 +2882,7 @@ def seed_demo(
     for product_rows, break_rows in _product_batches(factory, first_product_id, products, BATCH_SIZE):
         session.execute(_PRODUCT_INSERT, product_rows)
         session.execute(_BREAK_INSERT, break_rows)
+        index_products(session, [row["id"] for row in product_rows])  # bulk inserts skip the flush hook
         session.commit()
         done += len(product_rows)
         break_count += len(break_rows)

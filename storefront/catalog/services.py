@@ -37,6 +37,10 @@ def set_price_breaks(
 ) -> None:
     """Replace a product's breaks and refresh its lowest price in both currencies. Flushes."""
     valid = validate_price_breaks(breaks, product.moq)
+    if product.price_breaks:
+        # Delete the old rows first: the new ones may reuse their (product, threshold) keys.
+        product.price_breaks.clear()
+        session.flush()
     product.price_breaks = [PriceBreak(min_quantity=q, unit_price=p) for q, p in valid]
     product.source_price_from = min(price for _, price in valid)
     pricing = pricing or current_pricing(session)

@@ -12,11 +12,11 @@ from storefront.catalog import bp
 from storefront.catalog.forms import SORT_LABELS, ListingArgsForm
 from storefront.catalog.pricing import next_break
 from storefront.catalog.queries import (
+    cached_category_tree,
     count_by_city,
     get_product,
     list_popular_products,
     list_products,
-    load_category_tree,
 )
 from storefront.extensions import db
 from storefront.fx.services import MissingRate, current_pricing
@@ -24,13 +24,13 @@ from storefront.fx.services import MissingRate, current_pricing
 
 @bp.get("/")
 def home() -> str:
-    tree = load_category_tree(db.session)
+    tree = cached_category_tree(db.session)
     return render_template("catalog/home.html", roots=tree.roots, tree=tree, popular=list_popular_products(db.session))
 
 
 @bp.get("/catalog/<slug>")
 def category(slug: str) -> str:
-    tree = load_category_tree(db.session)
+    tree = cached_category_tree(db.session)
     current = tree.by_slug(slug)
     if current is None:
         abort(404)
@@ -58,7 +58,7 @@ def product_detail(product_id: int, slug: str | None = None) -> str | Response:
     product = get_product(db.session, product_id)
     if slug != product.slug:
         return redirect(url_for("catalog.product_detail", product_id=product.id, slug=product.slug), code=301)
-    tree = load_category_tree(db.session)
+    tree = cached_category_tree(db.session)
     pricing = current_pricing(db.session)
     try:
         rub_breaks = [(b.min_quantity, pricing.to_rub(b.unit_price, product.currency)) for b in product.price_breaks]

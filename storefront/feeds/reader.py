@@ -1,0 +1,321 @@
+"""Reading supplier feeds: YML (Yandex Market Language) and the CSV variant, streamed.
+
+Both readers turn a file into the same plain records (``FeedCategory``, ``RawOffer``); checking
+and saving them is ``feeds.services``' job. Nothing here touches the database.
+
+YML is read in pieces rather than as one tree: the head (``shop`` up to ``<offers>``: company,
+currencies, categories) is parsed once, then each ``<offer>…</offer>`` is cut out of the text
+stream and parsed on its own. Memory stays flat on a million offers, and broken XML inside one
+offer costs only that offer (reported with its line), not the whole file.
+
+Wholesale extension elements inside ``<offer>`` (ignored by Yandex, documented in the README):
+
+    <min-quantity>50</min-quantity>                      MOQ (also a standard YML element)
+    <stock>1200</stock>                                   units ready to ship
+    <lead-time-days>15</lead-time-days>                   days to make when out of stock
+    <supplier city="Иу">Иу Синьхуа Трейдинг</supplier>    the seller, when not the shop itself
+    <price-breaks currency="USD">                         source-currency unit prices by quantity
+      <break min-quantity="1">10.00</break>
+      <break min-quantity="50">8.50</break>
+    </price-breaks>
+
+A plain offer without them imports with supplier = ``shop/company``, ``price`` as the 1+ break, MOQ 1.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import re
+import xml.etree.ElementTree as ET
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import BinaryIO
+
+_ENCODING = re.compile(rb"""encoding\s*=\s*["']([A-Za-z0-9_.-]+)["']""")
+_OFFER_START = re.compile(r"<offer[\s>/]")
+_OFFER_END = "</offer>"
+_OFFERS_OPEN = re.compile(r"<offers(\s[^>]*)?>")
+
+
+class NotAFeed(ValueError):
+    """The file is not a YML catalogue or a CSV offer list at all; nothing is imported."""
+
+
+@dataclass
+class FeedCategory:
+    id: str
+    name: str
+    parent_id: str | None = None
+
+
+@dataclass
+class RawOffer:
+    """One offer as written in the feed: all values are still text."""
+
+    line: int
+    offer_id: str | None = None
+    available: str | None = None
+    name: str | None = None
+    price: str | None = None
+    currency: str | None = None
+    category_id: str | None = None
+    vendor: str | None = None
+    vendor_code: str | None = None
+    description: str | None = None
+    pictures: int = 0
+    params: dict[str, str] = field(default_factory=dict)
+    moq: str | None = None
+    stock: str | None = None
+    lead_time_days: str | None = None
+    supplier: str | None = None
+    supplier_city: str | None = None
+    breaks_currency: str | None = None
+    breaks: list[tuple[str, str]] = field(default_factory=list)
+    #: Set when the offer could not even be read (broken XML); the offer is reported and skipped.
+    broken: str | None = None
+
+
+@dataclass
+class FeedHead:
+    company: str | None
+    currencies: dict[str, str]
+    categories: list[FeedCategory]
+    _by_id: dict[str, FeedCategory] = field(default_factory=dict, repr=False)
+
+    def find_category(self, feed_id: str) -> FeedCategory | None:
+        if len(self._by_id) != len(self.categories):  # the CSV reader adds categories as it goes
+            self._by_id = {category.id: category for category in self.categories}
+        return self._by_id.get(feed_id)
+
+
+def sniff_encoding(head: bytes) -> str:
+    """The encoding named by the XML declaration (UTF-8 or Windows-1251 in practice); UTF-8 by default."""
+    if head.startswith(codecs.BOM_UTF8):
+        return "utf-8-sig"
+    found = _ENCODING.search(head[:300])
+    name = found.group(1).decode("ascii") if found else "utf-8"
+    try:
+        return codecs.lookup(name).name
+    except LookupError as exc:
+        raise NotAFeed(f"unknown encoding {name}") from exc
+
+
+def _text(element: ET.Element, tag: str) -> str | None:
+    child = element.find(tag)
+    if child is None or child.text is None:
+        return None
+    return child.text.strip()
+
+
+def _offer_from_element(element: ET.Element, line: int) -> RawOffer:
+    offer = RawOffer(
+        line=line,
+        offer_id=(element.get("id") or "").strip() or None,
+        available=element.get("available"),
+        name=_text(element, "name"),
+        price=_text(element, "price"),
+        currency=_text(element, "currencyId"),
+        category_id=_text(element, "categoryId"),
+        vendor=_text(element, "vendor"),
+        vendor_code=_text(element, "vendorCode"),
+        description=_text(element, "description"),
+        pictures=len(element.findall("picture")),
+        moq=_text(element, "min-quantity"),
+        stock=_text(element, "stock"),
+        lead_time_days=_text(element, "lead-time-days"),
+    )
+    for param in element.findall("param"):
+        name, value = (param.get("name") or "").strip(), (param.text or "").strip()
+        if name and value:
+            unit = (param.get("unit") or "").strip()
+            offer.params[name] = f"{value} {unit}" if unit else value
+    supplier = element.find("supplier")
+    if supplier is not None:
+        offer.supplier = (supplier.text or "").strip() or None
+        offer.supplier_city = (supplier.get("city") or "").strip() or None
+    breaks = element.find("price-breaks")
+    if breaks is not None:
+        offer.breaks_currency = breaks.get("currency")
+        offer.breaks = [(b.get("min-quantity") or "", (b.text or "").strip()) for b in breaks.findall("break")]
+    return offer
+
+
+def _parse_head(text: str) -> FeedHead:
+    try:
+        root = ET.fromstring(text + "</shop></yml_catalog>")
+    except ET.ParseError as exc:
+        raise NotAFeed(f"the catalogue header is not valid XML: {exc}") from exc
+    shop = root.find("shop")
+    if root.tag != "yml_catalog" or shop is None:
+        raise NotAFeed("no yml_catalog/shop element")
+    currencies = {
+        (currency.get("id") or "").upper(): currency.get("rate") or "1"
+        for currency in shop.findall("currencies/currency")
+    }
+    categories = [
+        FeedCategory(
+            id=(category.get("id") or "").strip(),
+            name=(category.text or "").strip(),
+            parent_id=(category.get("parentId") or "").strip() or None,
+        )
+        for category in shop.findall("categories/category")
+    ]
+    return FeedHead(company=_text(shop, "company") or _text(shop, "name"), currencies=currencies, categories=categories)
+
+
+def read_yml(stream: BinaryIO) -> tuple[FeedHead, Iterator[RawOffer]]:
+    """The feed's head, and an iterator over its offers (read lazily from ``stream``)."""
+    first = stream.read(512)
+    encoding = sniff_encoding(first)
+    if b"<yml_catalog" not in first and b"<yml_catalog" not in first.decode(encoding, "ignore").encode():
+        raise NotAFeed("no <yml_catalog> at the start of the file")
+    text = io.TextIOWrapper(_Prepend(first, stream), encoding=encoding, errors="replace", newline="")
+    lines = iter(enumerate(text, start=1))
+    head_parts: list[str] = []
+    pending = ""
+    for _number, line in lines:
+        head_parts.append(line)
+        found = _OFFERS_OPEN.search(line)
+        if found:
+            head_parts[-1] = line[: found.start()]
+            pending = line[found.end() :]
+            break
+    else:
+        raise NotAFeed("no <offers> element")
+    head_text = "".join(head_parts)
+    head_text = re.sub(r"^<\?xml[^>]*\?>", "", head_text.lstrip("\ufeff").lstrip())
+    return _parse_head(head_text), _offers(pending, _number, lines)
+
+
+def _offers(pending: str, line_number: int, lines: Iterator[tuple[int, str]]) -> Iterator[RawOffer]:
+    buffer, start_line, current = pending, line_number, line_number
+    while True:
+        begin = _OFFER_START.search(buffer)
+        if begin is None:
+            if "</offers>" in buffer:
+                return
+            buffer = buffer[-16:]
+        else:
+            start_line = current - buffer.count("\n", begin.start()) + buffer.endswith("\n")
+            end = buffer.find(_OFFER_END, begin.end())
+            following = _OFFER_START.search(buffer, begin.end())
+            if following is not None and (end == -1 or following.start() < end):
+                yield _broken(buffer[begin.start() : following.start()], start_line, "no closing </offer>")
+                buffer = buffer[following.start() :]
+                continue
+            if end != -1:
+                chunk = buffer[begin.start() : end + len(_OFFER_END)]
+                buffer = buffer[end + len(_OFFER_END) :]
+                try:
+                    yield _offer_from_element(ET.fromstring(chunk), start_line)
+                except ET.ParseError as exc:
+                    yield _broken(chunk, start_line, str(exc))
+                continue
+        try:
+            current, line = next(lines)
+        except StopIteration:
+            if begin is not None:
+                yield _broken(buffer[begin.start() :], start_line, "the file ends inside this offer")
+            return
+        buffer += line
+
+
+def _broken(chunk: str, line: int, reason: str) -> RawOffer:
+    found = re.search(r"""\bid\s*=\s*["']([^"']{1,64})["']""", chunk)
+    return RawOffer(line=line, offer_id=found.group(1) if found else None, broken=reason)
+
+
+class _Prepend(io.RawIOBase):
+    """A binary stream with already-read bytes put back in front."""
+
+    def __init__(self, first: bytes, rest: BinaryIO) -> None:
+        self._first, self._rest = first, rest
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:  # type: ignore[no-untyped-def]
+        if self._first:
+            size = min(len(buffer), len(self._first))
+            buffer[:size], self._first = self._first[:size], self._first[size:]
+            return size
+        data = self._rest.read(len(buffer))
+        buffer[: len(data)] = data
+        return len(data)
+
+
+# --- CSV ----------------------------------------------------------------------------------
+
+
+def read_csv(stream: BinaryIO) -> tuple[FeedHead, Iterator[RawOffer]]:
+    """A supplier spreadsheet saved as CSV (UTF-8 or Windows-1251; comma, semicolon or tab).
+
+    Header row, any order: id, name, price, category (required); currency, vendor, vendorCode,
+    description, available, moq, stock, lead_time_days, supplier, city, breaks (optional).
+
+    ``category`` is a path «Обувь / Кроссовки»; ``breaks`` is «10:9,50; 50:8,00»; any column
+    ``param:<name>`` becomes a product attribute. Categories are collected as offers are read.
+    """
+    first = stream.read(4096)
+    try:
+        first.decode("utf-8")
+        encoding = "utf-8-sig"
+    except UnicodeDecodeError as exc:
+        if exc.start < len(first) - 4:
+            encoding = "cp1251"
+        else:
+            encoding = "utf-8-sig"
+    text = io.TextIOWrapper(_Prepend(first, stream), encoding=encoding, errors="replace", newline="")
+    sample = first.decode(encoding, "ignore")
+    delimiter = max(";,\t", key=lambda char: sample.split("\n", 1)[0].count(char))
+    reader = csv.DictReader(text, delimiter=delimiter)
+    columns = {(name or "").strip() for name in reader.fieldnames or []}
+    if not {"id", "name", "price", "category"} <= columns:
+        raise NotAFeed("a CSV feed needs the columns id, name, price and category")
+    categories: dict[str, FeedCategory] = {}
+    head = FeedHead(company=None, currencies={}, categories=[])
+    return head, _csv_offers(reader, categories, head)
+
+
+def _csv_category(path: str, categories: dict[str, FeedCategory], head: FeedHead) -> str | None:
+    parent = None
+    for part in (piece.strip() for piece in re.split(r"\s*[/>]\s*", path)):
+        if not part:
+            continue
+        key = f"{parent}/{part}" if parent else part
+        if key not in categories:
+            categories[key] = FeedCategory(id=key, name=part, parent_id=parent)
+            head.categories.append(categories[key])
+        parent = key
+    return parent
+
+
+def _csv_offers(reader: csv.DictReader, categories: dict[str, FeedCategory], head: FeedHead) -> Iterator[RawOffer]:
+    for row in reader:
+        row = {(key or "").strip(): (value or "").strip() for key, value in row.items() if isinstance(value, str)}
+        breaks = []
+        for part in filter(None, (piece.strip() for piece in row.get("breaks", "").split(";"))):
+            quantity, _sep, price = part.partition(":")
+            breaks.append((quantity.strip(), price.strip()))
+        yield RawOffer(
+            line=reader.line_num,
+            offer_id=row.get("id") or None,
+            available=row.get("available") or None,
+            name=row.get("name") or None,
+            price=row.get("price") or None,
+            currency=row.get("currency") or "RUB",
+            category_id=_csv_category(row.get("category", ""), categories, head),
+            vendor=row.get("vendor") or None,
+            vendor_code=row.get("vendorCode") or None,
+            description=row.get("description") or None,
+            params={key[6:].strip(): value for key, value in row.items() if key.startswith("param:") and value},
+            moq=row.get("moq") or None,
+            stock=row.get("stock") or None,
+            lead_time_days=row.get("lead_time_days") or None,
+            supplier=row.get("supplier") or None,
+            supplier_city=row.get("city") or None,
+            breaks_currency=row.get("currency") or None if breaks else None,
+            breaks=breaks,
+        )

@@ -1,0 +1,282 @@
+"""Catalogue import: check each offer of a feed and create or update its product.
+
+Offers are matched to products by supplier + the feed's offer id (then by supplier + vendorCode),
+so importing the same feed again updates instead of duplicating. Each bad offer is recorded in
+the report with its line and id and skipped; good offers are committed in batches. Feed
+categories are mapped to ours by name under the same parent, and created when missing. A file
+that is not a feed raises ``NotAFeed`` before anything is written.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import BinaryIO
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from storefront.catalog.models import Category, Product, ProductStatus, Supplier
+from storefront.catalog.services import InvalidPriceBreaks, set_price_breaks, validate_price_breaks
+from storefront.feeds.reader import FeedHead, RawOffer, read_csv, read_yml
+from storefront.fx.services import Pricing, current_pricing
+from storefront.money import CURRENCIES, MoneyError, parse_amount
+from storefront.slugs import make_slug
+
+BATCH = 500
+DEFAULT_STOCK = 1000
+MAX_PRICE = Decimal("10000000000")
+
+
+class Problem(enum.StrEnum):
+    BROKEN = "broken"
+    NO_ID = "no_id"
+    NO_NAME = "no_name"
+    BAD_PRICE = "bad_price"
+    UNKNOWN_CURRENCY = "unknown_currency"
+    UNKNOWN_CATEGORY = "unknown_category"
+    BAD_QUANTITY = "bad_quantity"
+    BAD_BREAKS = "bad_breaks"
+    NO_SUPPLIER = "no_supplier"
+
+
+@dataclass(frozen=True)
+class OfferProblem:
+    line: int
+    offer_id: str | None
+    problem: Problem
+    detail: str = ""
+
+
+@dataclass
+class ImportReport:
+    created: int = 0
+    updated: int = 0
+    problems: list[OfferProblem] = field(default_factory=list)
+
+    @property
+    def processed(self) -> int:
+        return self.created + self.updated + len(self.problems)
+
+
+class OfferRejected(Exception):
+    def __init__(self, problem: Problem, detail: str = "") -> None:
+        super().__init__(problem, detail)
+        self.problem, self.detail = problem, detail
+
+
+@dataclass(frozen=True)
+class CleanOffer:
+    offer_id: str
+    name: str
+    currency: str
+    breaks: list[tuple[int, Decimal]]
+    moq: int
+    stock: int
+    lead_time_days: int | None
+    feed_category_id: str
+    supplier_name: str
+    supplier_city: str
+    vendor_code: str | None
+    description: str
+    attributes: dict[str, str]
+    pictures: int
+
+
+def _quantity(text: str | None, default: int | None, minimum: int = 0) -> int | None:
+    if text is None or text == "":
+        return default
+    if not text.isdigit() or len(text) > 9 or int(text) < minimum:
+        raise OfferRejected(Problem.BAD_QUANTITY, text)
+    return int(text)
+
+
+def _price(text: str | None) -> Decimal:
+    try:
+        value = parse_amount(text or "")
+    except MoneyError as exc:
+        raise OfferRejected(Problem.BAD_PRICE, text or "") from exc
+    if value <= 0 or value >= MAX_PRICE:
+        raise OfferRejected(Problem.BAD_PRICE, text or "")
+    return value
+
+
+def clean_offer(offer: RawOffer, head: FeedHead, default_supplier: str | None) -> CleanOffer:
+    """The offer's values checked and typed, or ``OfferRejected`` naming the first problem."""
+    if offer.broken:
+        raise OfferRejected(Problem.BROKEN, offer.broken)
+    if not offer.offer_id or len(offer.offer_id) > 64:
+        raise OfferRejected(Problem.NO_ID)
+    if not offer.name:
+        raise OfferRejected(Problem.NO_NAME)
+    currency = (offer.breaks_currency or offer.currency or "RUB").strip().upper()
+    currency = "RUB" if currency == "RUR" else currency
+    if currency not in CURRENCIES:
+        raise OfferRejected(Problem.UNKNOWN_CURRENCY, currency)
+    if offer.category_id is None or head.find_category(offer.category_id) is None:
+        raise OfferRejected(Problem.UNKNOWN_CATEGORY, offer.category_id or "")
+    moq = _quantity(offer.moq, 1, minimum=1) or 1
+    if offer.breaks:
+        breaks = [(_quantity(quantity, None, minimum=1) or 0, _price(price)) for quantity, price in offer.breaks]
+    else:
+        breaks = [(1, _price(offer.price))]
+    try:
+        breaks = validate_price_breaks(breaks, moq)
+    except InvalidPriceBreaks as exc:
+        raise OfferRejected(Problem.BAD_BREAKS, str(exc)) from exc
+    available = (offer.available or "true").strip().lower() not in ("false", "0", "no")
+    supplier = offer.supplier or head.company or default_supplier
+    if not supplier:
+        raise OfferRejected(Problem.NO_SUPPLIER)
+    attributes = dict(offer.params)
+    if offer.vendor:
+        attributes.setdefault("Бренд", offer.vendor)
+    return CleanOffer(
+        offer_id=offer.offer_id,
+        name=" ".join(offer.name.split())[:500],
+        currency=currency,
+        breaks=breaks,
+        moq=moq,
+        stock=_quantity(offer.stock, DEFAULT_STOCK if available else 0) or 0,
+        lead_time_days=_quantity(offer.lead_time_days, None),
+        feed_category_id=offer.category_id,
+        supplier_name=supplier[:255],
+        supplier_city=(offer.supplier_city or "")[:64],
+        vendor_code=(offer.vendor_code or "")[:64] or None,
+        description=offer.description or "",
+        attributes=attributes,
+        pictures=min(offer.pictures, 20),
+    )
+
+
+class _Catalogue:
+    """Finds or creates the suppliers and categories offers point at (cached for the run)."""
+
+    def __init__(self, session: Session, head: FeedHead) -> None:
+        self.session, self.head = session, head
+        self.suppliers: dict[str, Supplier] = {}
+        self.categories: dict[str, Category] = {}
+
+    def supplier(self, name: str, city: str) -> Supplier:
+        if name not in self.suppliers:
+            found = self.session.scalars(select(Supplier).where(Supplier.name == name)).first()
+            if found is None:
+                found = Supplier(name=name, slug=self._free_slug(Supplier, make_slug(name, 200)), city=city)
+                self.session.add(found)
+                self.session.flush()
+            self.suppliers[name] = found
+        return self.suppliers[name]
+
+    def category(self, feed_id: str, seen: frozenset[str] = frozenset()) -> Category:
+        if feed_id in self.categories:
+            return self.categories[feed_id]
+        feed = self.head.find_category(feed_id)
+        assert feed is not None, "clean_offer checked the category"
+        parent = None
+        if feed.parent_id and feed.parent_id not in seen and self.head.find_category(feed.parent_id):
+            parent = self.category(feed.parent_id, seen | {feed_id})
+        parent_id = parent.id if parent else None
+        found = self.session.scalars(
+            select(Category).where(Category.name == (feed.name or feed.id), Category.parent_id.is_(parent_id))
+            if parent_id is None
+            else select(Category).where(Category.name == (feed.name or feed.id), Category.parent_id == parent_id)
+        ).first()
+        if found is None:
+            name = (feed.name or feed.id)[:255]
+            found = Category(name=name, parent_id=parent_id, slug=self._free_slug(Category, make_slug(name)))
+            self.session.add(found)
+            self.session.flush()
+        self.categories[feed_id] = found
+        return found
+
+    def _free_slug(self, model: type[Supplier] | type[Category], base: str) -> str:
+        slug, number = base, 1
+        while self.session.scalar(select(model.id).where(model.slug == slug)) is not None:
+            number += 1
+            slug = f"{base}-{number}"
+        return slug
+
+
+def _find_product(session: Session, supplier: Supplier, offer: CleanOffer) -> Product | None:
+    product = session.scalars(
+        select(Product).where(Product.supplier_id == supplier.id, Product.feed_offer_id == offer.offer_id)
+    ).first()
+    if product is None and offer.vendor_code:
+        product = session.scalars(
+            select(Product).where(Product.supplier_id == supplier.id, Product.sku == offer.vendor_code)
+        ).first()
+    return product
+
+
+def _new_sku(session: Session, supplier: Supplier, offer: CleanOffer) -> str:
+    if offer.vendor_code and session.scalar(select(Product.id).where(Product.sku == offer.vendor_code)) is None:
+        return offer.vendor_code
+    return f"{supplier.slug[:40]}-{offer.offer_id}"[:64]
+
+
+def save_offer(session: Session, catalogue: _Catalogue, offer: CleanOffer, pricing: Pricing) -> bool:
+    """Create or update the offer's product; True when it was created."""
+    supplier = catalogue.supplier(offer.supplier_name, offer.supplier_city)
+    category = catalogue.category(offer.feed_category_id)
+    product = _find_product(session, supplier, offer)
+    created = product is None
+    if product is None:
+        product = Product(supplier=supplier, sku=_new_sku(session, supplier, offer), status=ProductStatus.ACTIVE)
+        session.add(product)
+    product.feed_offer_id = offer.offer_id
+    product.category = category
+    product.title = offer.name
+    product.slug = make_slug(offer.name)
+    product.description = offer.description
+    product.attributes = offer.attributes
+    product.moq = offer.moq
+    product.stock = offer.stock
+    product.lead_time_days = offer.lead_time_days
+    product.image_count = offer.pictures
+    product.currency = offer.currency
+    product.source_price_from = min(price for _, price in offer.breaks)
+    product.status = ProductStatus.ACTIVE
+    set_price_breaks(session, product, offer.breaks, pricing)
+    return created
+
+
+def import_offers(
+    session: Session,
+    head: FeedHead,
+    offers: Iterator[RawOffer],
+    default_supplier: str | None = None,
+    progress: Callable[[ImportReport], None] | None = None,
+) -> ImportReport:
+    """Import every offer; commits every ``BATCH`` offers and at the end."""
+    report = ImportReport()
+    catalogue = _Catalogue(session, head)
+    pricing = current_pricing(session)
+    for offer in offers:
+        try:
+            clean = clean_offer(offer, head, default_supplier)
+            created = save_offer(session, catalogue, clean, pricing)
+        except OfferRejected as exc:
+            report.problems.append(OfferProblem(offer.line, offer.offer_id, exc.problem, exc.detail))
+            continue
+        report.created += created
+        report.updated += not created
+        if report.processed % BATCH == 0:
+            session.commit()
+            if progress:
+                progress(report)
+    session.commit()
+    return report
+
+
+def import_feed(
+    session: Session,
+    stream: BinaryIO,
+    kind: str = "yml",
+    default_supplier: str | None = None,
+    progress: Callable[[ImportReport], None] | None = None,
+) -> ImportReport:
+    """Read a YML (``kind="yml"``) or CSV feed from a binary stream and import it."""
+    head, offers = read_csv(stream) if kind == "csv" else read_yml(stream)
+    return import_offers(session, head, offers, default_supplier, progress)

@@ -1,0 +1,106 @@
+"""Keeping the search index in step with the products table.
+
+Every ORM flush that inserts, changes or deletes a product re-indexes it (``after_flush``), so
+services, the importer and tests need do nothing. Bulk Core inserts (the demo seed, the bench)
+call ``index_products`` or ``rebuild_search_index`` themselves. Both engines get the same
+term rows; PostgreSQL then computes its weighted tsvector in SQL, SQLite's FTS5 triggers copy
+the rows into ``product_fts``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from sqlalchemy import delete, event, insert, select, text
+from sqlalchemy.orm import Session, attributes
+
+from storefront.catalog.models import Product
+from storefront.search.models import ProductSearch
+from storefront.search.normalise import document_terms
+
+CHUNK = 2000
+#: Product fields the index reads; a change to any of them re-indexes the product.
+INDEXED_FIELDS = ("title", "title_en", "sku", "description", "attributes")
+
+_POSTGRES_DOCUMENT = text(
+    "UPDATE product_search SET document ="
+    " setweight(to_tsvector('simple', title_terms), 'A')"
+    " || setweight(to_tsvector('simple', attribute_terms), 'B')"
+    " || setweight(to_tsvector('simple', description_terms), 'C')"
+    " WHERE product_id = ANY(:ids)"
+)
+
+
+def _attribute_text(attributes: Any) -> str:
+    if not isinstance(attributes, dict):
+        return ""
+    return " ".join(f"{key} {value}" for key, value in attributes.items())
+
+
+def search_row(product_id: int, title: str, title_en: str | None, sku: str, description: str, attrs: Any) -> dict:
+    """The index row of one product (pure: used by bulk loaders that already hold the values)."""
+    return {
+        "product_id": product_id,
+        "title_terms": document_terms(f"{title} {title_en or ''} {sku}"),
+        "attribute_terms": document_terms(_attribute_text(attrs)),
+        "description_terms": document_terms(description or ""),
+    }
+
+
+def _chunks(ids: Sequence[int]) -> Iterable[list[int]]:
+    for start in range(0, len(ids), CHUNK):
+        yield list(ids[start : start + CHUNK])
+
+
+def index_products(session: Session, product_ids: Iterable[int]) -> int:
+    """(Re)index the given products; ids that no longer exist are removed. Returns rows written.
+
+    Uses Core statements on the session's connection, so it is safe inside a flush. The caller commits.
+    """
+    connection = session.connection()
+    table = ProductSearch.__table__
+    products = Product.__table__
+    written = 0
+    for chunk in _chunks(sorted(set(product_ids))):
+        connection.execute(delete(table).where(table.c.product_id.in_(chunk)))
+        rows = connection.execute(
+            select(
+                products.c.id,
+                products.c.title,
+                products.c.title_en,
+                products.c.sku,
+                products.c.description,
+                products.c.attributes,
+            ).where(products.c.id.in_(chunk))
+        ).all()
+        if not rows:
+            continue
+        connection.execute(insert(table), [search_row(*row) for row in rows])
+        if connection.dialect.name == "postgresql":
+            connection.execute(_POSTGRES_DOCUMENT, {"ids": [row[0] for row in rows]})
+        written += len(rows)
+    return written
+
+
+def rebuild_search_index(session: Session) -> int:
+    """Index every product from scratch (after bulk loads). The caller commits."""
+    session.execute(delete(ProductSearch))
+    ids = session.scalars(select(Product.id).order_by(Product.id)).all()
+    return index_products(session, ids)
+
+
+def _needs_reindex(product: Product) -> bool:
+    return any(attributes.get_history(product, name).has_changes() for name in INDEXED_FIELDS)
+
+
+@event.listens_for(Session, "after_flush")
+def _reindex_flushed_products(session: Session, flush_context: Any) -> None:
+    changed = [obj.id for obj in session.new if isinstance(obj, Product)]
+    changed += [obj.id for obj in session.dirty if isinstance(obj, Product) and _needs_reindex(obj)]
+    gone = [obj.id for obj in session.deleted if isinstance(obj, Product)]
+    if changed:
+        index_products(session, changed)
+    if gone:
+        table = ProductSearch.__table__
+        session.connection().execute(delete(table).where(table.c.product_id.in_(gone)))

@@ -1,0 +1,166 @@
+"""The one text pipeline for search: documents and queries go through the same functions.
+
+Lower case, ё → е, words split on anything that is not a letter or digit, and each word expanded
+to its *terms*: the word itself, every pymorphy3 normal form (all of them for ambiguous words,
+so «стали» gives «сталь» and «стать») and its Snowball stem. A query word matches a document when
+they share a term, which is why «кроссовок», «кроссовки» and «Кроссовки» meet on «кроссовок».
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+import pymorphy3
+import Stemmer
+
+WORD = re.compile(r"[^\W_]+")
+#: Longest query we look at; the rest is ignored (a 10,000-character query is not a search).
+MAX_QUERY_CHARS = 200
+MAX_QUERY_WORDS = 8
+#: Words that carry no meaning in a product query: dropped from queries (not from documents).
+STOP_WORDS = frozenset(
+    "и в во на с со из для по от до к ко у о об а или без под над при за the and for with of".split()
+)
+
+_morph = pymorphy3.MorphAnalyzer()
+_stemmer = Stemmer.Stemmer("russian")
+_english_stemmer = Stemmer.Stemmer("english")
+
+
+def fold(text: str) -> str:
+    """Lower case and ё → е: the spelling every comparison uses."""
+    return text.lower().replace("ё", "е")
+
+
+def words(text: str) -> list[str]:
+    """The folded words of a text, in order."""
+    return WORD.findall(fold(text))
+
+
+@lru_cache(maxsize=300_000)
+def word_terms(word: str) -> tuple[str, ...]:
+    """All index terms of one folded word (cached: catalogue vocabularies are small)."""
+    terms = {word}
+    if word.isdigit():
+        return (word,)
+    if any("а" <= char <= "я" for char in word):
+        terms.update(fold(parse.normal_form) for parse in _morph.parse(word))
+        terms.add(_stemmer.stemWord(word))
+    else:
+        terms.add(_english_stemmer.stemWord(word))
+    return tuple(sorted(terms))
+
+
+@lru_cache(maxsize=50_000)
+def query_terms(word: str) -> tuple[str, ...]:
+    """The terms a query word is looked up by: fewer than a document indexes, same matches.
+
+    A dictionary word is found by its normal forms alone (every inflection of it in a document
+    indexed them too); an unknown word (a brand, a typo) also by its surface form and stem.
+    """
+    if is_known_word(word) and any("а" <= char <= "я" for char in word):
+        return tuple(sorted({fold(parse.normal_form) for parse in _morph.parse(word)}))
+    return word_terms(word)
+
+
+def document_terms(text: str) -> str:
+    """A field's text as a space-separated list of terms, ready for FTS5 or to_tsvector('simple')."""
+    return " ".join(term for word in words(text) for term in word_terms(word))
+
+
+def query_words(query: str) -> list[str]:
+    """The meaningful folded words of a query (stop words dropped unless nothing else is left)."""
+    found = words(query[:MAX_QUERY_CHARS])[:MAX_QUERY_WORDS]
+    meaningful = [word for word in found if word not in STOP_WORDS]
+    return meaningful or found
+
+
+def is_known_word(word: str) -> bool:
+    return _morph.word_is_known(word)
+
+
+# --- Queries typed in the wrong keyboard layout or in Latin transliteration -------------------
+
+_LAYOUT_EN = "qwertyuiop[]asdfghjkl;'zxcvbnm,.`"
+_LAYOUT_RU = "йцукенгшщзхъфывапролджэячсмитьбюё"
+_EN_TO_RU = str.maketrans(_LAYOUT_EN + _LAYOUT_EN.upper(), _LAYOUT_RU + _LAYOUT_RU.upper())
+
+_TRANSLIT = [
+    ("shch", "щ"),
+    ("sch", "щ"),
+    ("yo", "ё"),
+    ("zh", "ж"),
+    ("kh", "х"),
+    ("ts", "ц"),
+    ("ch", "ч"),
+    ("sh", "ш"),
+    ("yu", "ю"),
+    ("ya", "я"),
+    ("ju", "ю"),
+    ("ja", "я"),
+    ("ye", "е"),
+    ("a", "а"),
+    ("b", "б"),
+    ("v", "в"),
+    ("w", "в"),
+    ("g", "г"),
+    ("d", "д"),
+    ("e", "е"),
+    ("z", "з"),
+    ("i", "и"),
+    ("j", "й"),
+    ("y", "ы"),
+    ("k", "к"),
+    ("l", "л"),
+    ("m", "м"),
+    ("n", "н"),
+    ("o", "о"),
+    ("p", "п"),
+    ("r", "р"),
+    ("s", "с"),
+    ("t", "т"),
+    ("u", "у"),
+    ("f", "ф"),
+    ("h", "х"),
+    ("c", "к"),
+    ("x", "кс"),
+    ("q", "к"),
+    ("'", "ь"),
+]
+_TRANSLIT_RE = re.compile("|".join(re.escape(latin) for latin, _ in _TRANSLIT))
+_TRANSLIT_MAP = dict(_TRANSLIT)
+
+
+def switch_layout(text: str) -> str:
+    """Russian typed with the English layout switched on: «rhjccjdrb» → «кроссовки»."""
+    return text.translate(_EN_TO_RU)
+
+
+def transliterate(text: str) -> str:
+    """Latin transliteration back to Cyrillic: «krossovki» → «кроссовки»."""
+    return _TRANSLIT_RE.sub(lambda match: _TRANSLIT_MAP[match.group(0)], text.lower())
+
+
+def is_latin(text: str) -> bool:
+    letters = [char for char in text if char.isalpha()]
+    return bool(letters) and all(char.isascii() for char in letters)
+
+
+_RUSSIAN_LETTERS = "абвгдежзийклмнопрстуфхцчшщъыьэюя"
+
+
+def one_typo_corrections(word: str) -> list[str]:
+    """Dictionary words one edit away (delete, swap, replace, insert), most likely first."""
+    if len(word) < 4 or not all("а" <= char <= "я" for char in word) or is_known_word(word):
+        return []
+    splits = [(word[:i], word[i:]) for i in range(len(word) + 1)]
+    candidates = [left + right[1:] for left, right in splits if right]
+    candidates += [left + right[1] + right[0] + right[2:] for left, right in splits if len(right) > 1]
+    candidates += [left + char + right for left, right in splits for char in _RUSSIAN_LETTERS]
+    candidates += [left + char + right[1:] for left, right in splits if right for char in _RUSSIAN_LETTERS]
+    seen: dict[str, None] = {}
+    for candidate in candidates:
+        if candidate != word and candidate not in seen and is_known_word(candidate):
+            seen[candidate] = None
+    return list(seen)

@@ -1,0 +1,278 @@
+"""Search reads: matching on either engine, ranked pages with the listing filters, facets, suggest.
+
+A query is never passed to the engine as typed. It is cut into words, each word expanded to its
+terms (``normalise.word_terms``), and the match expression is assembled from those terms only
+(letters and digits), so FTS5 or tsquery syntax in a query is just text that matches nothing.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from sqlalchemy import ColumnElement, column, func, literal_column, select, table
+from sqlalchemy.orm import Session, joinedload
+
+from storefront.catalog.models import Product, ProductStatus
+from storefront.catalog.queries import ListingFilters, ListingPage, Sort, listing_conditions, page_of_products
+from storefront.search.models import FTS_TABLE, ProductSearch
+from storefront.search.normalise import (
+    fold,
+    is_latin,
+    one_typo_corrections,
+    query_terms,
+    query_words,
+    switch_layout,
+    transliterate,
+)
+
+#: Facets listed for a result set (largest first).
+MAX_FACETS = 20
+SUGGEST_LIMIT = 6
+#: Matches a search ranks, counts and facets at most (see ``candidates``); autocomplete looks at fewer.
+CANDIDATES = 1000
+SUGGEST_CANDIDATES = 200
+
+
+class Correction(enum.StrEnum):
+    LAYOUT = "layout"
+    TRANSLIT = "translit"
+    TYPO = "typo"
+
+
+@dataclass(frozen=True)
+class Match:
+    """A parsed query: for each word, the terms any of which must occur in a product."""
+
+    words: tuple[str, ...]
+    groups: tuple[tuple[str, ...], ...]
+    prefix: str | None = None
+    #: Match product titles only (autocomplete), not attributes or descriptions.
+    title_only: bool = False
+
+    @property
+    def terms(self) -> frozenset[str]:
+        return frozenset(term for group in self.groups for term in group)
+
+
+def parse_query(query: str) -> Match:
+    found = query_words(query)
+    return Match(tuple(found), tuple(query_terms(word) for word in found))
+
+
+def _fts5_expression(match: Match) -> str:
+    parts = ["(" + " OR ".join(f'"{term}"' for term in group) + ")" for group in match.groups]
+    if match.prefix:
+        parts.append(f'"{match.prefix}"*')
+    expression = " AND ".join(parts)
+    return f"title_terms : ({expression})" if match.title_only else expression
+
+
+def _tsquery_expression(match: Match) -> str:
+    weight = ":A" if match.title_only else ""
+    parts = ["(" + " | ".join(f"'{term}'{weight}" for term in group) + ")" for group in match.groups]
+    if match.prefix:
+        parts.append(f"'{match.prefix}':*{weight[1:]}")
+    return " & ".join(parts)
+
+
+def _match_clause(session: Session, match: Match) -> tuple[ColumnElement, ColumnElement]:
+    """(WHERE clause, score, the table to join) for the engine; a higher score is a better match."""
+    if session.get_bind().dialect.name == "postgresql":
+        query = func.to_tsquery("simple", _tsquery_expression(match))
+        weights = literal_column("'{0.1, 0.2, 0.4, 1.0}'::float4[]")  # D, C, B, A: description < attributes < title
+        return ProductSearch.document.op("@@")(query), func.ts_rank(weights, ProductSearch.document, query)
+    # bm25 is lower-is-better; the weights rank title over attributes over description.
+    fts = literal_column(FTS_TABLE)
+    return fts.op("MATCH")(_fts5_expression(match)), -func.bm25(fts, 10.0, 3.0, 1.0)
+
+
+def candidates(session: Session, match: Match, conditions: Sequence[ColumnElement], cap: int = CANDIDATES):
+    """Products among the first ``cap`` matches that pass ``conditions``, with what pages sort on.
+
+    Bounded on purpose: a broad word («кроссовки») matches tens of thousands of products on a
+    million-product catalogue, and ranking or counting all of them costs more than a page may.
+    The cap sits on the bare index match (so PostgreSQL reads the GIN bitmap and stops early);
+    ranking, filters, counts and facets work on that set. Past the cap the page says "more than".
+    """
+    where, score = _match_clause(session, match)
+    if session.get_bind().dialect.name == "postgresql":
+        matched = select(ProductSearch.product_id, score.label("score")).where(where)
+    else:
+        fts = table(FTS_TABLE, column("rowid"))
+        matched = select(fts.c.rowid.label("product_id"), score.label("score")).select_from(fts).where(where)
+    matched = matched.limit(cap).subquery("matched")
+    return (
+        select(
+            Product.id.label("product_id"),
+            matched.c.score,
+            Product.category_id,
+            Product.popularity,
+            Product.price_rub_from,
+            Product.published_at,
+        )
+        .join(matched, matched.c.product_id == Product.id)
+        .where(*conditions)
+        .subquery("candidates")
+    )
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    query: str
+    #: The words actually searched (after a layout, transliteration or typo correction).
+    searched: str
+    correction: Correction | None
+    listing: ListingPage
+    facets: list[tuple[int, int]] = field(default_factory=list)
+    terms: frozenset[str] = frozenset()
+    #: «Did you mean»: a corrected query offered as a link.
+    suggestion: str | None = None
+    #: More products match than ``CANDIDATES``: the page shows the best of the first ones.
+    capped: bool = False
+
+    @property
+    def empty_query(self) -> bool:
+        return not self.searched
+
+
+def count_matches(session: Session, match: Match, filters: ListingFilters, category_ids: Sequence[int] | None) -> int:
+    """Matching products that pass the filters, counted up to ``CANDIDATES``."""
+    found = candidates(session, match, listing_conditions(category_ids, filters))
+    return session.scalar(select(func.count()).select_from(found)) or 0
+
+
+def _alternatives(query: str) -> list[tuple[Correction, str]]:
+    """Other readings of a query that found nothing, most likely first."""
+    readings: list[tuple[Correction, str]] = []
+    if is_latin(query):
+        readings += [(Correction.LAYOUT, switch_layout(query)), (Correction.TRANSLIT, transliterate(query))]
+    return readings
+
+
+def _typo_correction(session: Session, words: Sequence[str], filters: ListingFilters) -> str | None:
+    """The query with each unknown word replaced by the dictionary word (one edit away) that finds most."""
+    corrected, changed = [], False
+    for word in words:
+        best, best_count = word, 0
+        for candidate in one_typo_corrections(word)[:8]:
+            found = count_matches(session, Match((candidate,), (query_terms(candidate),)), filters, None)
+            if found > best_count:
+                best, best_count = candidate, found
+        changed |= best != word
+        corrected.append(best)
+    return " ".join(corrected) if changed else None
+
+
+def find_sku(session: Session, query: str) -> int | None:
+    raw = query.strip()
+    if not raw or len(raw) > 64 or not raw.isprintable():
+        return None
+    return session.scalar(
+        select(Product.id).where(Product.sku.in_({raw, raw.upper()}), Product.status == ProductStatus.ACTIVE)
+    )
+
+
+def search_products(
+    session: Session,
+    query: str,
+    filters: ListingFilters,
+    per_page: int,
+    category_ids: Sequence[int] | None = None,
+) -> SearchResult:
+    """One page of products matching ``query`` with the listing filters, plus category facets."""
+    query = " ".join(query.split())
+    match = parse_query(query)
+    if not match.groups:
+        return SearchResult(query, "", None, ListingPage([], 0, 1, per_page))
+    searched, correction, suggestion = query, None, None
+    facets = category_facets(session, match, filters)
+    total = _total(session, match, filters, category_ids, facets)
+    if total == 0:
+        for kind, reading in _alternatives(query):
+            candidate = parse_query(reading)
+            if candidate.groups and (found := count_matches(session, candidate, filters, category_ids)):
+                match, searched, correction, total = candidate, reading, kind, found
+                facets = category_facets(session, match, filters)
+                break
+    if total == 0 and (fixed := _typo_correction(session, match.words, filters)):
+        candidate = parse_query(fixed)
+        found = count_matches(session, candidate, filters, category_ids)
+        if found:
+            match, searched, correction, total, suggestion = candidate, fixed, Correction.TYPO, found, fixed
+            facets = category_facets(session, match, filters)
+
+    found = candidates(session, match, listing_conditions(category_ids, filters))
+    id_query = select(found.c.product_id).order_by(*_candidate_order(found, filters.sort))
+    listing = page_of_products(session, id_query, total, filters.page, per_page)
+    listing = _exact_sku_first(session, query, listing)
+    return SearchResult(
+        query, searched, correction, listing, facets[:MAX_FACETS], match.terms, suggestion, total >= CANDIDATES
+    )
+
+
+def _total(
+    session: Session,
+    match: Match,
+    filters: ListingFilters,
+    category_ids: Sequence[int] | None,
+    facets: list[tuple[int, int]],
+) -> int:
+    """Without a category choice the facets already hold the count; one query saved per search."""
+    if category_ids is None:
+        return sum(count for _, count in facets)
+    return count_matches(session, match, filters, category_ids)
+
+
+def _candidate_order(found, sort: Sort) -> list:
+    if sort is Sort.PRICE_ASC:
+        return [found.c.price_rub_from.asc(), found.c.product_id.asc()]
+    if sort is Sort.PRICE_DESC:
+        return [found.c.price_rub_from.desc(), found.c.product_id.desc()]
+    if sort is Sort.NEW:
+        return [found.c.published_at.desc(), found.c.product_id.desc()]
+    if sort is Sort.POPULAR:
+        return [found.c.popularity.desc(), found.c.product_id.desc()]
+    return [found.c.score.desc(), found.c.popularity.desc(), found.c.product_id.desc()]
+
+
+def _exact_sku_first(session: Session, query: str, listing: ListingPage) -> ListingPage:
+    product_id = find_sku(session, query)
+    if product_id is None or listing.page != 1:
+        return listing
+    others = [product for product in listing.products if product.id != product_id]
+    product = session.scalars(select(Product).options(joinedload(Product.supplier)).where(Product.id == product_id))
+    first = product.one()
+    total = listing.total if len(others) < len(listing.products) else listing.total + 1
+    return ListingPage([first, *others][: listing.per_page], total, listing.page, listing.per_page)
+
+
+def category_facets(session: Session, match: Match, filters: ListingFilters) -> list[tuple[int, int]]:
+    """(category id, matching products) over the result set, ignoring any category choice; all of them."""
+    found = candidates(session, match, listing_conditions(None, filters))
+    count = func.count().label("n")
+    rows = session.execute(
+        select(found.c.category_id, count).group_by(found.c.category_id).order_by(count.desc(), found.c.category_id)
+    ).all()
+    return [(category_id, n) for category_id, n in rows]
+
+
+def suggest_products(session: Session, query: str, limit: int = SUGGEST_LIMIT) -> list[Product]:
+    """Autocomplete: every finished word must match, the last one as a prefix of a title word."""
+    found = query_words(query)
+    if not found:
+        return []
+    complete, last = found[:-1], found[-1]
+    match = Match(tuple(complete), tuple(query_terms(word) for word in complete), prefix=last, title_only=True)
+    found = candidates(session, match, listing_conditions(None, ListingFilters()), cap=SUGGEST_CANDIDATES)
+    best = select(found.c.product_id).order_by(found.c.popularity.desc(), found.c.product_id.desc()).limit(limit)
+    ids = list(session.scalars(best))
+    products = {product.id: product for product in session.scalars(select(Product).where(Product.id.in_(ids)))}
+    return [products[product_id] for product_id in ids if product_id in products]
+
+
+def folded_prefix_match(name: str, query: str) -> bool:
+    """Whether every query word starts some word of ``name`` (for category suggestions)."""
+    name_words, parts = fold(name).split(), query_words(query)
+    return bool(parts) and all(any(word.startswith(part) for word in name_words) for part in parts)

@@ -1,0 +1,64 @@
+"""Search pages. Thin: parse the query string, call ``search.queries``, render."""
+
+from __future__ import annotations
+
+from flask import current_app, jsonify, render_template, request, url_for
+from werkzeug.wrappers import Response
+
+from storefront.catalog.queries import cached_category_tree, list_supplier_cities
+from storefront.extensions import db
+from storefront.search import bp
+from storefront.search.forms import SEARCH_SORT_LABELS, SearchArgsForm
+from storefront.search.queries import folded_prefix_match, search_products, suggest_products
+
+
+@bp.get("/search")
+def results() -> str:
+    tree = cached_category_tree(db.session)
+    form = SearchArgsForm(request.args, list_supplier_cities(db.session))
+    filters = form.filters()
+    category_id = form.category_id()
+    chosen = tree.by_id.get(category_id) if category_id is not None else None
+    result = search_products(
+        db.session,
+        form.query(),
+        filters,
+        current_app.config["PRODUCTS_PER_PAGE"],
+        tree.descendant_ids(chosen.id) if chosen else None,
+    )
+    facets = [(tree.by_id[cid], count) for cid, count in result.facets if cid in tree.by_id]
+    return render_template(
+        "search/results.html",
+        result=result,
+        form=form,
+        filters=filters,
+        chosen=chosen,
+        facets=facets,
+        sort_labels=SEARCH_SORT_LABELS,
+    )
+
+
+@bp.get("/search/suggest")
+def suggest() -> Response:
+    query = (request.args.get("q") or "")[:200]
+    products = suggest_products(db.session, query)
+    tree = cached_category_tree(db.session)
+    categories = [category for category in tree.by_id.values() if folded_prefix_match(category.name, query)]
+    response = jsonify(
+        query=query,
+        products=[
+            {
+                "id": product.id,
+                "title": product.title,
+                "url": url_for("catalog.product_detail", product_id=product.id, slug=product.slug),
+            }
+            for product in products
+        ],
+        categories=[
+            {"name": category.name, "url": url_for("catalog.category", slug=category.slug)}
+            for category in categories[:5]
+        ],
+    )
+    response.cache_control.public = True
+    response.cache_control.max_age = 60
+    return response
