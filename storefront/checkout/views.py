@@ -145,7 +145,7 @@ def place() -> Response | tuple[str, int]:
             seen_fingerprint=form.cart_fingerprint.data or "",
             buyer=buyer,
             contact=Contact(form.email.data, form.phone.data, form.name.data.strip(), _company(form)),
-            destination=Destination(**form.address_data().__dict__ | {"recipient_phone": form.recipient_phone.data}),
+            destination=_destination(form),
             shipping_method_id=form.shipping_method.data,
             promo_code=form.promo_code.data,
             consent=ConsentRecord(request.path, request.remote_addr, bool(form.consent_marketing.data))
@@ -156,10 +156,10 @@ def place() -> Response | tuple[str, int]:
         )
     except CartEmpty:
         flash(_("Your cart is empty: add products before checking out."), "info")
-        return redirect(url_for("cart.cart_page"))
+        return redirect(url_for("cart.cart_page"), 303)
     except CartNeedsAttention:
         flash(_("Some products in the cart cannot be ordered as they are. Check the cart."), "error")
-        return redirect(url_for("cart.cart_page"))
+        return redirect(url_for("cart.cart_page"), 303)
     except PricesChanged as changed:
         flash(
             _("Prices or availability changed since you opened the cart. Check the new amounts and confirm the order."),
@@ -198,6 +198,18 @@ def place() -> Response | tuple[str, int]:
             region_name=region_name,
         )
     return redirect(url_for("payment.pay", number=order.number, t=None if buyer else token), 303)
+
+
+def _destination(form: CheckoutForm) -> Destination:
+    address = form.address_data()
+    return Destination(
+        region_code=address.region_code,
+        city=address.city,
+        postcode=address.postcode,
+        street=address.street,
+        recipient=address.recipient,
+        recipient_phone=address.phone,
+    )
 
 
 def _company(form: CheckoutForm) -> dict[str, str | None]:

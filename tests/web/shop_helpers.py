@@ -11,7 +11,7 @@ TOKEN_RE = re.compile(r'name="placement_token"[^>]*value="([^"]+)"')
 FINGERPRINT_RE = re.compile(r'name="cart_fingerprint"[^>]*value="([^"]*)"')
 
 
-def csrf_token(client: FlaskClient, path: str = "/account/login") -> str:
+def csrf_token(client: FlaskClient, path: str = "/account/password-reset") -> str:
     html = client.get(path).get_data(as_text=True)
     match = CSRF_RE.search(html)
     assert match, f"no CSRF token on {path}"
