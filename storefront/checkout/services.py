@@ -117,7 +117,8 @@ def build_quote(
         [subtotal], tier_discount_bp=benefit.discount_bp, promo_percent_bp=promo_percent, promo_fixed=promo_fixed
     ).goods_after_discounts
     options = list_quotes(session, region_code, priced.weight_grams, goods_after, benefit.free_shipping)
-    chosen = next((o for o in options if o.method_id == shipping_method_id), None)
+    # Until the buyer picks a carrier, the review shows the cheapest one, so the total is never without shipping.
+    chosen = next((o for o in options if o.method_id == shipping_method_id), options[0] if options else None)
     totals = compute_totals(
         [line.line_amount for line in priced.orderable],
         tier_discount_bp=benefit.discount_bp,
