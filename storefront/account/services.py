@@ -17,6 +17,7 @@ from storefront.account.consents import VERSIONS
 from storefront.account.models import Address, Buyer, BuyerKind, Consent, ConsentKind
 from storefront.db import utcnow
 from storefront.errors import NotFound, ShopError
+from storefront.events import buyer_registered
 
 logger = logging.getLogger(__name__)
 
@@ -124,6 +125,7 @@ def register_buyer(
         orphan.buyer = buyer
     session.commit()
     logger.info("buyer %s registered", buyer.id)
+    buyer_registered.send(None, buyer_id=buyer.id)
     return buyer
 
 

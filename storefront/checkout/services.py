@@ -31,6 +31,7 @@ from storefront.cart.services import (
 )
 from storefront.catalog.models import Product
 from storefront.errors import ShopError
+from storefront.events import order_placed
 from storefront.fx.services import Pricing
 from storefront.order.models import Order
 from storefront.order.services import LineDraft, OrderDraft, create_order, find_order_by_token
@@ -257,6 +258,7 @@ def place_order(
         session.rollback()
         raise
     logger.info("order %s placed", order.number)
+    order_placed.send(None, order_id=order.id, number=order.number)
     return PlacementResult(order, True)
 
 

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from storefront.catalog.models import Product, ProductStatus
 from storefront.db import utcnow
 from storefront.errors import NotFound, ShopError
+from storefront.events import order_status_changed
 from storefront.jobs import periodic
 from storefront.order.models import TRANSITIONS, Order, OrderLine, OrderStatus, OrderStatusChange
 from storefront.order.totals import Totals
@@ -240,8 +241,10 @@ def change_status(
 
 def mark_paid(session: Session, order: Order, now: datetime | None = None) -> Order:
     """The seam for the payment issue: a confirmed payment moves the order to ``paid``. Commits."""
+    previous = order.status
     change_status(session, order, OrderStatus.PAID, "payment received", now)
     session.commit()
+    announce_status_change(order, previous)
     return order
 
 
@@ -249,8 +252,10 @@ def confirm_receipt(session: Session, order: Order, buyer_id: int | None) -> Ord
     """The buyer confirms a delivered order arrived: ``completed``. Commits."""
     if order.buyer_id is not None and order.buyer_id != buyer_id:
         raise NotFound(order.number or "")
+    previous = order.status
     change_status(session, order, OrderStatus.COMPLETED, "receipt confirmed by the buyer")
     session.commit()
+    announce_status_change(order, previous)
     return order
 
 
@@ -274,10 +279,46 @@ def expire_unpaid_orders(session: Session, now: datetime) -> str:
             session.rollback()
             continue
         session.commit()
+        announce_status_change(order, OrderStatus.AWAITING_PAYMENT)
         expired += 1
     if expired:
         logger.info("expired %s unpaid orders", expired)
     return f"expired {expired}"
+
+
+#: Days after delivery when an order completes by itself if the buyer has not confirmed receipt.
+AUTO_COMPLETE_AFTER = timedelta(days=14)
+
+
+@periodic("complete-delivered-orders", every=timedelta(hours=1))
+def complete_delivered_orders(session: Session, now: datetime) -> str:
+    """Delivered orders the buyer has not confirmed complete after ``AUTO_COMPLETE_AFTER`` (DESIGN.md)."""
+    due = list(
+        session.scalars(
+            select(Order)
+            .where(Order.status == OrderStatus.DELIVERED, Order.delivered_at <= now - AUTO_COMPLETE_AFTER)
+            .order_by(Order.id)
+            .limit(500)
+        )
+    )
+    completed = 0
+    for order in due:
+        try:
+            change_status(session, order, OrderStatus.COMPLETED, "completed automatically after delivery", now)
+        except TransitionNotAllowed:
+            session.rollback()
+            continue
+        session.commit()
+        announce_status_change(order, OrderStatus.DELIVERED)
+        completed += 1
+    return f"completed {completed}"
+
+
+def announce_status_change(order: Order, previous: str) -> None:
+    """Tell subscribers (status emails, the CRM) after the change has committed."""
+    order_status_changed.send(
+        None, order_id=order.id, number=order.number, from_status=str(previous), to_status=str(order.status)
+    )
 
 
 def make_access_token(order: Order, secret_key: str) -> str:
@@ -292,3 +333,12 @@ def token_grants_access(order: Order, token: str | None, secret_key: str) -> boo
         return URLSafeSerializer(secret_key, salt=ACCESS_SALT).loads(token) == order.number
     except BadSignature:
         return False
+
+
+def attach_guest_order(session: Session, order: Order, buyer_id: int, buyer_email: str) -> bool:
+    """Give a guest order to the account just created from it (same email only). Commits."""
+    if order.buyer_id is not None or order.email != buyer_email:
+        return False
+    order.buyer_id = buyer_id
+    session.commit()
+    return True

@@ -3,18 +3,18 @@ guests reach theirs through the signed link from the confirmation email (``?t=â€
 
 from __future__ import annotations
 
-from flask import abort, current_app, flash, redirect, render_template, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_required
+from flask_login import current_user, login_required, login_user
 from werkzeug.wrappers import Response
 
-from storefront.account.forms import EmptyForm
+from storefront.account.forms import EmptyForm, RegistrationForm
 from storefront.account.identifiers import format_phone
-from storefront.emails import send_templated
+from storefront.account.services import ConsentRecord, EmailTaken, register_buyer
 from storefront.extensions import db
 from storefront.order import bp
 from storefront.order.models import Order
-from storefront.order.services import TransitionNotAllowed, confirm_receipt, list_buyer_orders
+from storefront.order.services import TransitionNotAllowed, attach_guest_order, confirm_receipt, list_buyer_orders
 from storefront.order.web import status_label, viewable_order
 from storefront.shipping.regions import region_name
 
@@ -65,12 +65,48 @@ def confirm_receipt_view(number: str) -> Response | tuple[str, int]:
         db.session.rollback()
         flash(_("Receipt can be confirmed only for a delivered order."), "error")
         return render_template("order/detail.html", **_context(order, token)), 409
-    send_templated(
-        "order_status",
-        order.email,
-        _("Order %(number)s: %(status)s", number=order.number, status=status_label(order.status)),
-        order=order,
-        status=status_label(order.status),
-    )
     flash(_("Thank you! The order is completed."), "success")
     return redirect(url_for("order.order_detail", number=number, t=token), 303)
+
+
+@bp.route("/orders/<number>/create-account", methods=["GET", "POST"])
+def create_account(number: str) -> str | Response | tuple[str, int]:
+    """A guest turns their order into an account: contact details come from the order."""
+    order, token = viewable_order(number)
+    if current_user.is_authenticated or order.buyer_id is not None:
+        return redirect(url_for("order.order_detail", number=number, t=token))
+    form = RegistrationForm(
+        data={
+            "email": order.email,
+            "name": order.contact_name,
+            "phone": format_phone(order.phone),
+            "kind": order.buyer_kind,
+            "company_name": order.company_name,
+            "inn": order.inn,
+            "kpp": order.kpp,
+            "ogrn": order.ogrn,
+            "legal_address": order.legal_address,
+        }
+        if request.method == "GET"
+        else None
+    )
+    if form.validate_on_submit():
+        try:
+            buyer = register_buyer(
+                db.session,
+                email=form.email.data,
+                password=form.password.data,
+                name=form.name.data,
+                phone=form.phone.data,
+                company=form.company_details(),
+                consent=ConsentRecord(request.path, request.remote_addr, bool(form.consent_marketing.data)),
+            )
+        except EmailTaken:
+            form.email.errors = [_("An account with this email already exists. Sign in or reset the password.")]
+        else:
+            attach_guest_order(db.session, order, buyer.id, buyer.email)
+            login_user(buyer)
+            flash(_("Welcome to Mostik! Your account is ready."), "success")
+            return redirect(url_for("order.order_detail", number=number), 303)
+    status = 400 if form.is_submitted() else 200
+    return render_template("account/register.html", form=form, action=request.full_path), status

@@ -7,6 +7,7 @@ from flask import abort, current_app, request
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from storefront.emails import send_templated
 from storefront.extensions import db
 from storefront.order.models import Order, OrderStatus
 from storefront.order.services import get_order_by_number, token_grants_access
@@ -36,3 +37,13 @@ def viewable_order(number: str) -> tuple[Order, str | None]:
     if not current_user.is_authenticated and order.buyer_id is not None:
         abort(401)
     abort(404)
+
+
+def send_status_email(order_id: int) -> bool:
+    """The Russian «статус заказа» email (text + HTML) for the order's current status."""
+    order = db.session.get(Order, order_id)
+    if order is None:
+        return False
+    status = status_label(order.status)
+    subject = _("Order %(number)s: %(status)s", number=order.number, status=status)
+    return send_templated("order_status", order.email, subject, order=order, status=status)

@@ -2,6 +2,7 @@
 
 import re
 
+import pytest
 from sqlalchemy import func, select
 
 from storefront.account.models import Address, Buyer, Consent, ConsentKind
@@ -160,3 +161,26 @@ def test_post_without_csrf_token_changes_nothing(client, session):
     response = client.post("/account/register", data={k: v for k, v in REGISTRATION.items()})
     assert response.status_code == 400
     assert session.scalar(select(func.count(Buyer.id))) == 0
+
+
+def test_sign_in_is_throttled_per_ip_across_accounts(client, session):
+    for n in range(20):
+        assert login(client, email=f"nobody{n}@example.ru", password="wrong password").status_code == 400
+    assert login(client, email="someone-else@example.ru").status_code == 429
+
+
+def test_rate_limits_live_in_redis_when_redis_url_is_set(monkeypatch, tmp_path):
+    """REDIS_URL → Flask-Limiter storage in Redis (the one on 127.0.0.1:6379 answers); memory otherwise."""
+    from limits.storage import storage_from_string
+
+    from storefront.config import load_config
+
+    monkeypatch.delenv("REDIS_URL", raising=False)
+    assert load_config(tmp_path, {"MOSTIK_ENV": "testing"})["RATELIMIT_STORAGE_URI"] == "memory://"
+    monkeypatch.setenv("REDIS_URL", "redis://127.0.0.1:6379/15")
+    uri = load_config(tmp_path, {"MOSTIK_ENV": "testing"})["RATELIMIT_STORAGE_URI"]
+    assert uri == "redis://127.0.0.1:6379/15"
+    storage = storage_from_string(uri)
+    if not storage.check():
+        pytest.skip("no Redis on 127.0.0.1:6379")
+    storage.reset()

@@ -268,3 +268,50 @@ def test_unpaid_orders_expire_and_release_stock(client, session, runner):
     assert session.get(Product, product.id).stock == 10
     assert [h.to_status for h in session.get(Order, order.id).history] == ["awaiting_payment", "canceled"]
     assert expire_unpaid_orders(session, utcnow() + timedelta(hours=26)) == "expired 0"
+
+
+def test_status_changes_email_the_buyer_and_expiry_cancels_with_an_email(app, client, session, mailbox):
+    product = create_shop(session, stock=10)
+    add_to_cart(client, product.id, 2)
+    place(client, _method(session))
+    order = _orders(session)[0]
+    from storefront.order.services import expire_unpaid_orders
+
+    with app.app_context():
+        assert expire_unpaid_orders(session, utcnow() + timedelta(hours=25)) == "expired 1"
+    subjects = [message["Subject"] for message in mailbox.messages]
+    assert subjects == [f"Заказ {order.number} оформлен", f"Заказ {order.number}: Отменён"]
+    text = mailbox.messages[1].get_body(("plain",)).get_content()
+    assert "Статус заказа" in text and "Отменён" in text
+
+
+def test_a_guest_creates_an_account_from_the_order(client, session, mailbox):
+    product = create_shop(session)
+    add_to_cart(client, product.id, 1)
+    place(client, _method(session))
+    order = _orders(session)[0]
+    text = mailbox.messages[0].get_body(("plain",)).get_content()
+    link = re.search(r"https?://[^/\s]+/orders/[^?\s]+\?t=(\S+)", text).group(1)
+    path = f"/orders/{order.number}/create-account?t={link}"
+    page = client.get(path).get_data(as_text=True)
+    assert 'value="guest@example.ru"' in page
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
+    response = client.post(
+        path,
+        data={
+            "csrf_token": token,
+            "email": "guest@example.ru",
+            "name": "Анна Смирнова",
+            "phone": "+79161234567",
+            "kind": "person",
+            "password": "long enough password",
+            "password_again": "long enough password",
+            "consent_personal_data": "y",
+        },
+    )
+    assert response.status_code == 303
+    session.expire_all()
+    assert session.get(Order, order.id).buyer_id is not None
+    assert order.number in client.get("/account/orders").get_data(as_text=True)
+    again = client.get(f"/orders/{order.number}/create-account")  # already has an account: back to the order
+    assert again.status_code == 302 and again.headers["Location"].endswith(f"/orders/{order.number}")
