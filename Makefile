@@ -35,7 +35,7 @@ translations-extract: $(STAMP)  ## Extract messages from the code into translati
 		-o translations/messages.pot .
 
 translations-update: translations-extract  ## Merge new messages into the ru and en catalogues
-	$(BIN)/pybabel update -i translations/messages.pot -d translations --no-location --omit-header --width 120
+	$(BIN)/pybabel update -i translations/messages.pot -d translations --width 120 --ignore-obsolete
 
 db-upgrade: install  ## Apply migrations to DATABASE_URL (default: instance/mostik.db)
 	$(FLASK) db upgrade

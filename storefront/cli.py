@@ -13,6 +13,7 @@ from pathlib import Path
 import click
 from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
+from flask_babel import format_decimal
 from flask_babel import gettext as _
 
 from storefront import jobs
@@ -66,7 +67,7 @@ def seed_demo_command(products: int, if_empty: bool) -> None:
             suppliers=report.suppliers,
             products=report.products,
             breaks=report.price_breaks,
-            seconds=f"{report.seconds:.1f}",
+            seconds=format_decimal(round(report.seconds, 1)),
         )
     )
 
@@ -103,8 +104,8 @@ def fx_update_command(file_path: Path | None) -> None:
         _(
             "Rates for %(date)s loaded: USD %(usd)s ₽, CNY %(cny)s ₽. Rouble prices recomputed: %(count)s.",
             date=sheet.rate_date.strftime("%d.%m.%Y"),
-            usd=rates.get("USD", "—"),
-            cny=rates.get("CNY", "—"),
+            usd=format_decimal(rates["USD"]) if "USD" in rates else "—",
+            cny=format_decimal(rates["CNY"]) if "CNY" in rates else "—",
             count=changed,
         )
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import secrets
 from pathlib import Path
@@ -15,11 +16,28 @@ class ConfigError(RuntimeError):
     """The app cannot start with this configuration."""
 
 
+def _json_dumps(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False)
+
+
 def _env_bool(name: str, default: bool) -> bool:
     value = os.environ.get(name)
     if value is None:
         return default
     return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _env_float(name: str, default: float) -> float:
+    value = os.environ.get(name)
+    if value is None or not value.strip():
+        return default
+    try:
+        number = float(value)
+    except ValueError:
+        raise ConfigError(f"{name} must be a number of seconds, not {value!r}") from None
+    if not number > 0:
+        raise ConfigError(f"{name} must be greater than zero, not {value!r}")
+    return number
 
 
 def _dev_secret_key(instance_path: Path) -> str:
@@ -45,7 +63,8 @@ def load_config(instance_path: Path, overrides: dict[str, Any] | None = None) ->
     config: dict[str, Any] = {
         "MOSTIK_ENV": environment,
         "SQLALCHEMY_DATABASE_URI": database_url,
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        # Cyrillic stays readable in JSON columns (attributes) instead of \uXXXX escapes.
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True, "json_serializer": _json_dumps},
         "SECRET_KEY": os.environ.get("SECRET_KEY"),
         "PUBLIC_BASE_URL": os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000"),
         "MAIL_SERVER": os.environ.get("MAIL_SERVER", "127.0.0.1"),
@@ -54,6 +73,15 @@ def load_config(instance_path: Path, overrides: dict[str, Any] | None = None) ->
         "YOOKASSA_SHOP_ID": os.environ.get("YOOKASSA_SHOP_ID"),
         "YOOKASSA_SECRET_KEY": os.environ.get("YOOKASSA_SECRET_KEY"),
         "YOOKASSA_API_URL": os.environ.get("YOOKASSA_API_URL", "https://api.yookassa.ru/v3"),
+        # Seconds every YooKassa SDK call may take before its outcome counts as unknown.
+        "YOOKASSA_TIMEOUT_SECONDS": _env_float("YOOKASSA_TIMEOUT_SECONDS", 10.0),
+        # Who may POST notifications: CIDRs/addresses, comma separated (default: YooKassa's published ranges).
+        "YOOKASSA_NOTIFICATION_NETWORKS": os.environ.get(
+            "YOOKASSA_NOTIFICATION_NETWORKS",
+            "185.71.76.0/27,185.71.77.0/27,77.75.153.0/25,77.75.156.11,77.75.156.35,77.75.154.128/25,2a02:5180::/32",
+        ),
+        # Our own reverse proxies; only behind them is X-Forwarded-For read (empty: never).
+        "YOOKASSA_TRUSTED_PROXIES": os.environ.get("YOOKASSA_TRUSTED_PROXIES", ""),
         "CBR_DAILY_URL": os.environ.get("CBR_DAILY_URL", "https://www.cbr.ru/scripts/XML_daily.asp"),
         "BABEL_DEFAULT_LOCALE": "ru",
         "BABEL_DEFAULT_TIMEZONE": "Europe/Moscow",

@@ -24,6 +24,13 @@ def nav_categories() -> list[Category]:
     return g.nav_categories
 
 
+def category_name(category: Category) -> str:
+    """The category's name in the buyer's language (Russian unless an English name exists)."""
+    if category.name_en and str(get_locale()) != "ru":
+        return category.name_en
+    return category.name
+
+
 def init_app(app: Flask) -> None:
     # Dates and times in Russian, shown in Europe/Moscow (BABEL_DEFAULT_TIMEZONE).
     app.jinja_env.globals.update(format_date=format_date, format_datetime=format_datetime)
@@ -32,6 +39,7 @@ def init_app(app: Flask) -> None:
     def inject_globals() -> dict[str, Any]:
         return {
             "nav_categories": nav_categories,
+            "category_name": category_name,
             "current_locale": str(get_locale() or app.config["BABEL_DEFAULT_LOCALE"]),
             "current_path": request.full_path.rstrip("?") if request else "/",
         }

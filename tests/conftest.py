@@ -7,6 +7,7 @@ import os
 import secrets
 import socket
 from collections.abc import Iterator
+from contextlib import contextmanager
 from email.message import Message
 from email.parser import BytesParser
 from email.policy import default as default_policy
@@ -31,13 +32,11 @@ def _postgres_schema_url(base_url: str, schema: str) -> str:
     return f"{base_url}{separator}options=-csearch_path%3D{schema}"
 
 
-@pytest.fixture(scope="session")
-def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """A database nobody else sees: a temp SQLite file, or a new schema dropped at the end."""
-    if not TEST_DATABASE_URL:
-        yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
-        return
-    schema = f"test_{os.getpid()}_{secrets.token_hex(4)}"
+@contextmanager
+def fresh_postgres_schema(prefix: str) -> Iterator[str]:
+    """A new schema on TEST_DATABASE_URL for the duration; yields a URL whose search_path is it."""
+    assert TEST_DATABASE_URL
+    schema = f"{prefix}_{os.getpid()}_{secrets.token_hex(4)}"
     admin = sa.create_engine(TEST_DATABASE_URL)
     with admin.begin() as connection:
         connection.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
@@ -47,6 +46,16 @@ def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         with admin.begin() as connection:
             connection.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
         admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A database nobody else sees: a temp SQLite file, or a new schema dropped at the end."""
+    if not TEST_DATABASE_URL:
+        yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
+        return
+    with fresh_postgres_schema("test") as url:
+        yield url
 
 
 def make_test_config(database_url: str, instance_path: Path, **extra: object) -> dict[str, object]:

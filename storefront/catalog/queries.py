@@ -8,12 +8,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import ColumnElement, func, select, text, union_all
 from sqlalchemy.orm import Session, joinedload, selectinload
 
-from storefront.catalog.models import Category, Product, ProductStatus, Supplier
+from storefront.catalog.models import LISTABLE, Category, Product, ProductStatus, Supplier
 from storefront.errors import NotFound
 
+#: Written out literally (not as bound parameters) so both engines match the partial indexes.
+LISTABLE_CONDITION = text(LISTABLE)
 #: Deepest page a listing serves; beyond it buyers should filter, not page.
 MAX_PAGE = 2000
 
@@ -94,12 +96,9 @@ def load_category_tree(session: Session) -> CategoryTree:
     return tree
 
 
-def _listing_conditions(category_ids: Sequence[int], filters: ListingFilters) -> list:
-    conditions = [
-        Product.category_id.in_(category_ids) if len(category_ids) > 1 else Product.category_id == category_ids[0],
-        Product.status == ProductStatus.ACTIVE,
-        Product.price_rub_from.is_not(None),
-    ]
+def _filter_conditions(filters: ListingFilters) -> list:
+    """Everything a listing filters on except the category."""
+    conditions: list = [LISTABLE_CONDITION]
     if filters.price_min is not None:
         conditions.append(Product.price_rub_from >= filters.price_min)
     if filters.price_max is not None:
@@ -111,30 +110,66 @@ def _listing_conditions(category_ids: Sequence[int], filters: ListingFilters) ->
     return conditions
 
 
-def _ordered(query: Select, sort: Sort) -> Select:
-    if sort is Sort.PRICE_ASC:
-        return query.order_by(Product.price_rub_from.asc(), Product.id.asc())
-    if sort is Sort.PRICE_DESC:
-        return query.order_by(Product.price_rub_from.desc(), Product.id.desc())
+def _sort_columns(sort: Sort) -> tuple[ColumnElement, ColumnElement]:
+    if sort in (Sort.PRICE_ASC, Sort.PRICE_DESC):
+        return Product.price_rub_from, Product.id
     if sort is Sort.NEW:
-        return query.order_by(Product.published_at.desc(), Product.id.desc())
-    return query.order_by(Product.popularity.desc(), Product.id.desc())
+        return Product.published_at, Product.id
+    return Product.popularity, Product.id
+
+
+def _order(columns: Sequence[ColumnElement], sort: Sort) -> list[ColumnElement]:
+    return [column.asc() if sort is Sort.PRICE_ASC else column.desc() for column in columns]
+
+
+def _page_of_ids(
+    session: Session, category_ids: Sequence[int], filters: ListingFilters, limit: int, offset: int
+) -> list[int]:
+    """Ids of one page, ordered by the chosen sort.
+
+    Each category is read on its own (category, sort key) index, at most ``offset + limit``
+    entries, and the runs are merged: with ``category_id IN (…)`` both engines would instead
+    sort every product of a large parent category.
+    """
+    conditions = _filter_conditions(filters)
+    sort_key, tie = _sort_columns(filters.sort)
+    if len(category_ids) == 1:
+        query = select(Product.id).where(Product.category_id == category_ids[0], *conditions)
+        return list(session.scalars(query.order_by(*_order((sort_key, tie), filters.sort)).limit(limit).offset(offset)))
+    runs = [
+        select(sort_key.label("sort_key"), tie.label("id"))
+        .where(Product.category_id == category_id, *conditions)
+        .order_by(*_order((sort_key, tie), filters.sort))
+        .limit(offset + limit)
+        .subquery()
+        for category_id in category_ids
+    ]
+    merged = union_all(*(select(run.c.sort_key, run.c.id) for run in runs)).subquery()
+    query = select(merged.c.id).order_by(*_order((merged.c.sort_key, merged.c.id), filters.sort))
+    return list(session.scalars(query.limit(limit).offset(offset)))
+
+
+def _count(session: Session, category_ids: Sequence[int], filters: ListingFilters) -> int:
+    conditions = _filter_conditions(filters)
+    return sum(
+        session.scalar(select(func.count()).select_from(Product).where(Product.category_id == category_id, *conditions))
+        or 0
+        for category_id in category_ids
+    )
 
 
 def list_products(session: Session, category_ids: Sequence[int], filters: ListingFilters, per_page: int) -> ListingPage:
-    """One page of active, priced products in the given categories.
+    """One page of listable products in the given categories.
 
-    Ids are paged first on the narrow listing index, then the 24 rows are loaded with their
-    suppliers: a deep page walks index entries, not table rows.
+    Ids are paged on the narrow partial indexes first, then only the page's rows are loaded
+    with their suppliers.
     """
     if not category_ids:
         return ListingPage([], 0, 1, per_page)
-    conditions = _listing_conditions(category_ids, filters)
-    total = session.scalar(select(func.count()).select_from(Product).where(*conditions)) or 0
+    total = _count(session, category_ids, filters)
     pages = max(1, math.ceil(total / per_page))
     page = min(max(1, filters.page), pages, MAX_PAGE)
-    id_query = _ordered(select(Product.id).where(*conditions), filters.sort)
-    ids = session.scalars(id_query.limit(per_page).offset((page - 1) * per_page)).all()
+    ids = _page_of_ids(session, category_ids, filters, per_page, (page - 1) * per_page)
     if not ids:
         return ListingPage([], total, page, per_page)
     rows = session.scalars(select(Product).options(joinedload(Product.supplier)).where(Product.id.in_(ids))).all()
@@ -144,19 +179,22 @@ def list_products(session: Session, category_ids: Sequence[int], filters: Listin
 
 
 def count_by_city(session: Session, category_ids: Sequence[int]) -> list[tuple[str, int]]:
-    """Supplier cities among a category's active products, with counts (for the filter)."""
-    if not category_ids:
-        return []
-    conditions = _listing_conditions(category_ids, ListingFilters())
-    rows = session.execute(
-        select(Supplier.city, func.count())
-        .select_from(Product)
-        .join(Supplier, Supplier.id == Product.supplier_id)
-        .where(*conditions)
-        .group_by(Supplier.city)
-        .order_by(func.count().desc(), Supplier.city)
-    ).all()
-    return [(city, count) for city, count in rows]
+    """Supplier cities among the categories' listable products, with counts (for the filter).
+
+    Counted per category and supplier on the (category, supplier) index, then folded into
+    cities: a join to suppliers would read every product row.
+    """
+    city_of = dict(session.execute(select(Supplier.id, Supplier.city)).all())
+    counts: dict[str, int] = {}
+    for category_id in category_ids:
+        per_supplier = session.execute(
+            select(Product.supplier_id, func.count())
+            .where(Product.category_id == category_id, LISTABLE_CONDITION)
+            .group_by(Product.supplier_id)
+        )
+        for supplier_id, count in per_supplier:
+            counts[city_of[supplier_id]] = counts.get(city_of[supplier_id], 0) + count
+    return sorted(counts.items(), key=lambda item: (-item[1], item[0]))
 
 
 def list_popular_products(session: Session, limit: int = 12) -> list[Product]:
@@ -165,7 +203,7 @@ def list_popular_products(session: Session, limit: int = 12) -> list[Product]:
         session.scalars(
             select(Product)
             .options(joinedload(Product.supplier))
-            .where(Product.status == ProductStatus.ACTIVE, Product.price_rub_from.is_not(None))
+            .where(LISTABLE_CONDITION)
             .order_by(Product.popularity.desc(), Product.id.desc())
             .limit(limit)
         )

@@ -65,8 +65,13 @@ def recompute_rouble_prices(session: Session, pricing: Pricing | None = None) ->
         else_=None,
     )
     new_price = (source_minor * factor + literal(divisor // 2)) // literal(divisor) * literal(step)
+    new_price = type_coerce(new_price, BigInteger)
+    current_price = type_coerce(Product.__table__.c.price_rub_from, BigInteger)
     result = session.execute(
-        update(Product.__table__).values(price_rub_from=type_coerce(new_price, BigInteger)),
+        update(Product.__table__)
+        # Only rows whose price moves are written; updated_at is left alone (a derived price is not an edit).
+        .where(current_price.is_distinct_from(new_price))
+        .values(price_rub_from=new_price, updated_at=Product.__table__.c.updated_at),
         execution_options={"synchronize_session": False},
     )
     session.expire_all()

@@ -1,30 +1,129 @@
-"""The payment seam: what checkout needs from a payment provider. The YooKassa issue implements it."""
+"""The payment gateway seam: a Protocol and plain dataclasses, no SDK and no order model.
+
+The YooKassa adapter (``storefront.payment.yookassa``) implements ``PaymentGateway``; order and
+checkout services depend on this module only, so pure unit tests can use an in-memory fake.
+Idempotence keys are created by the caller (one per logical operation), stored before the call,
+and passed again on every retry of that operation.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import uuid
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+from enum import StrEnum
 from typing import Protocol
 
-from sqlalchemy.orm import Session
+from storefront.money import RUB
+from storefront.payment.receipt import ReceiptItem
 
-from storefront.order.models import Order
+
+class PaymentStatus(StrEnum):
+    PENDING = "pending"
+    WAITING_FOR_CAPTURE = "waiting_for_capture"
+    SUCCEEDED = "succeeded"
+    CANCELED = "canceled"
+
+
+class RefundStatus(StrEnum):
+    PENDING = "pending"
+    SUCCEEDED = "succeeded"
+    CANCELED = "canceled"
+
+
+#: Forward-only order of payment statuses: a status may only be replaced by a later one.
+PAYMENT_STATUS_RANK = {
+    PaymentStatus.PENDING: 0,
+    PaymentStatus.WAITING_FOR_CAPTURE: 1,
+    PaymentStatus.SUCCEEDED: 2,
+    PaymentStatus.CANCELED: 2,
+}
+
+
+def new_idempotence_key() -> str:
+    """A fresh key for one logical operation (36 characters; the API accepts up to 64)."""
+    return str(uuid.uuid4())
 
 
 @dataclass(frozen=True)
-class PaymentStart:
-    """Where to send the buyer to pay (YooKassa's confirmation_url), or None to stay on our page."""
+class PaymentRequest:
+    amount: Decimal
+    description: str
+    return_url: str
+    idempotence_key: str
+    metadata: Mapping[str, str] = field(default_factory=dict)
+    receipt_items: Sequence[ReceiptItem] = ()
+    #: ``{"email": ...}`` and/or ``{"phone": "79001234567"}``; required when there are receipt items.
+    customer: Mapping[str, str] = field(default_factory=dict)
+    #: True: one-stage (money taken at once); False: two-stage (held, then captured or canceled).
+    capture: bool = True
+    currency: str = RUB
 
-    redirect_url: str | None
+
+@dataclass(frozen=True)
+class PaymentResult:
+    payment_id: str
+    status: PaymentStatus
+    paid: bool
+    amount: Decimal
+    currency: str
+    confirmation_url: str | None = None
+    refundable: bool = False
+    refunded_amount: Decimal = Decimal("0.00")
+    metadata: Mapping[str, str] = field(default_factory=dict)
+    cancellation_party: str | None = None
+    cancellation_reason: str | None = None
+    created_at: datetime | None = None
+    captured_at: datetime | None = None
+    #: Capture deadline of a held (``waiting_for_capture``) payment.
+    expires_at: datetime | None = None
+    test: bool = False
+
+    @property
+    def is_final(self) -> bool:
+        return self.status in (PaymentStatus.SUCCEEDED, PaymentStatus.CANCELED)
+
+
+@dataclass(frozen=True)
+class RefundRequest:
+    payment_id: str
+    amount: Decimal
+    idempotence_key: str
+    description: str | None = None
+    receipt_items: Sequence[ReceiptItem] = ()
+    customer: Mapping[str, str] = field(default_factory=dict)
+    currency: str = RUB
+
+
+@dataclass(frozen=True)
+class RefundResult:
+    refund_id: str
+    payment_id: str
+    status: RefundStatus
+    amount: Decimal
+    currency: str
+    created_at: datetime | None = None
+    cancellation_reason: str | None = None
 
 
 class PaymentGateway(Protocol):
-    def start_payment(self, session: Session, order: Order, return_url: str) -> PaymentStart:
-        """Create (or reuse) a payment attempt for the order."""
-        ...
+    """What the shop needs from a payment provider. Every method may raise ``payment.errors``:
+    ``OutcomeUnknown`` (retry with the same key / re-query), ``RequestRefused`` (definite no), and
+    for ``create_payment``/``capture_payment`` ``PaymentDeclined`` when the answer is ``canceled``.
+    """
 
+    def create_payment(self, request: PaymentRequest) -> PaymentResult: ...
 
-class NoOnlinePayment:
-    """Until online payment exists: the order waits for payment and the page says so."""
+    def get_payment(self, payment_id: str) -> PaymentResult: ...
 
-    def start_payment(self, session: Session, order: Order, return_url: str) -> PaymentStart:
-        return PaymentStart(redirect_url=None)
+    def capture_payment(
+        self, payment_id: str, idempotence_key: str, amount: Decimal | None = None
+    ) -> PaymentResult: ...
+
+    def cancel_payment(self, payment_id: str, idempotence_key: str) -> PaymentResult: ...
+
+    def create_refund(self, request: RefundRequest) -> RefundResult: ...
+
+    def get_refund(self, refund_id: str) -> RefundResult: ...

@@ -1,8 +1,5 @@
 """Alembic: the history upgrades an empty database, matches the models, and downgrades."""
 
-import os
-import secrets
-
 import pytest
 import sqlalchemy as sa
 from flask_migrate import downgrade, upgrade
@@ -10,7 +7,7 @@ from sqlalchemy.orm import Session
 
 import wsgi
 from storefront.db import Base
-from tests.conftest import TEST_DATABASE_URL, _postgres_schema_url, make_test_config
+from tests.conftest import TEST_DATABASE_URL, fresh_postgres_schema, make_test_config
 
 
 @pytest.fixture
@@ -18,14 +15,8 @@ def empty_database_url(tmp_path):
     if not TEST_DATABASE_URL:
         yield f"sqlite:///{tmp_path / 'empty.db'}"
         return
-    schema = f"mig_{os.getpid()}_{secrets.token_hex(4)}"
-    admin = sa.create_engine(TEST_DATABASE_URL)
-    with admin.begin() as connection:
-        connection.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
-    yield _postgres_schema_url(TEST_DATABASE_URL, schema)
-    with admin.begin() as connection:
-        connection.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
-    admin.dispose()
+    with fresh_postgres_schema("mig") as url:
+        yield url
 
 
 def test_upgrade_creates_every_table_then_downgrade_removes_them(empty_database_url, tmp_path):

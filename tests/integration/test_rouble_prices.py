@@ -49,11 +49,12 @@ def test_products_in_a_currency_without_a_rate_get_no_price(session):
     assert session.get(Product, product.id).price_rub_from is not None
 
 
-def test_recompute_is_one_update_statement(session):
+def test_recompute_is_one_update_statement_and_writes_only_changed_rows(session):
     load_rates(session)
     category, supplier = create_category(session), create_supplier(session)
     for index in range(5):
         create_product(session, category, supplier, breaks=[(1, f"{index + 1}.00")])
+    load_rates(session, usd="90.0000", on=date(2026, 11, 26))
     statements: list[str] = []
 
     def record(conn, cursor, statement, *args):
@@ -68,6 +69,20 @@ def test_recompute_is_one_update_statement(session):
     assert changed == 5
     updates = [sql for sql in statements if sql.lstrip().upper().startswith("UPDATE")]
     assert len(updates) == 1
+    assert recompute_rouble_prices(session) == 0  # nothing moved: nothing written
+
+
+def test_recompute_leaves_updated_at_alone(session):
+    load_rates(session)
+    product = create_product(session, create_category(session), create_supplier(session))
+    session.commit()
+    before = session.get(Product, product.id).updated_at
+    load_rates(session, usd="95.0000", on=date(2026, 11, 26))
+    recompute_rouble_prices(session)
+    session.commit()
+    refreshed = session.get(Product, product.id)
+    assert refreshed.updated_at == before
+    assert refreshed.price_rub_from == Decimal("874.00")  # lowest break 8 USD × 95 × 1.15
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

@@ -145,3 +145,12 @@ def test_unknown_language_is_ignored(client, shop):
     response = client.get("/language/xx?next=https://evil.example/")
     assert response.headers["Location"] == "/"
     assert "lang=" not in response.headers.get("Set-Cookie", "")
+
+
+def test_category_names_follow_the_language(client, session):
+    load_rates(session)
+    create_category(session, "Обувь", slug="obuv-en", name_en="Shoes")
+    session.commit()
+    assert "<h1>Обувь</h1>" in client.get("/catalog/obuv-en").get_data(as_text=True)
+    client.get("/language/en")
+    assert "<h1>Shoes</h1>" in client.get("/catalog/obuv-en").get_data(as_text=True)

@@ -3,7 +3,14 @@
 from flask import Flask
 
 import wsgi
+from storefront.extensions import db
 from tests.conftest import make_test_config
+
+
+def _dispose(extra_app: Flask) -> None:
+    """Close the extra app's pooled connections (psycopg warns when they are garbage-collected open)."""
+    with extra_app.app_context():
+        db.engine.dispose()
 
 
 def test_an_unhandled_error_is_a_russian_500_page(database_url, tmp_path, app: Flask):
@@ -15,6 +22,7 @@ def test_an_unhandled_error_is_a_russian_500_page(database_url, tmp_path, app: F
 
     response = crashing.test_client().get("/boom")
     page = response.get_data(as_text=True)
+    _dispose(crashing)
     assert response.status_code == 500
     assert "Что-то пошло не так" in page
     assert "kaboom" not in page and "Traceback" not in page
@@ -33,5 +41,6 @@ def test_a_post_without_csrf_token_is_refused(database_url, tmp_path, app: Flask
         return "changed"
 
     response = guarded.test_client().post("/probe", data={"x": "1"})
+    _dispose(guarded)
     assert response.status_code == 400
     assert "Срок действия формы истёк" in response.get_data(as_text=True)

@@ -1,0 +1,1 @@
+"""Development and test tools. Never imported by ``storefront`` or ``crm``; not part of the installed package."""

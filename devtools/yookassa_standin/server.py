@@ -1,0 +1,810 @@
+"""A YooKassa API v3 stand-in: a real HTTP server on 127.0.0.1 for tests and the offline demo.
+
+Speaks the subset of API v3 the storefront uses (payments, capture, cancel, refunds, ``/me``)
+with Basic auth and Idempotence-Key semantics, serves a Russian test confirmation page at
+``/checkout/<id>``, sends notifications to the shop, and takes test-control requests under
+``/_fake/...`` (buyer pays or declines, fault injection, request log, reset). All state is in memory.
+It is a test/dev tool: the storefront never starts it when real YooKassa credentials are set.
+"""
+
+from __future__ import annotations
+
+import base64
+import copy
+import fnmatch
+import html
+import json
+import secrets
+import socket
+import ssl
+import threading
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+from devtools.yookassa_standin import validation as v
+from devtools.yookassa_standin.webhooks import DEFAULT_RETRY_DELAYS, Delivery, WebhookSender
+
+DEFAULT_SHOP_ID = "100500"
+DEFAULT_SECRET_KEY = "test_standin_secret_key"
+FAULT_KINDS = ("500", "429", "202", "404", "400", "html_502", "hang", "slow", "drop")
+HOLD_DAYS = 7
+#: «Отказаться» on the test page: the bank declines (a real buyer who leaves expires after an hour).
+DECLINE_REASON = "general_decline"
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _timestamp(moment: datetime) -> str:
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+
+
+def _new_id() -> str:
+    """YooKassa-looking object ids: ``2c2a4a4b-000f-5000-9000-1a2b3c4d5e6f``."""
+    return f"{secrets.token_hex(4)}-000f-5000-9000-{secrets.token_hex(6)}"
+
+
+def _money(value: Decimal) -> dict[str, str]:
+    return {"value": f"{value:.2f}", "currency": "RUB"}
+
+
+@dataclass
+class Reply:
+    status: int
+    body: Any = None
+    content_type: str = "application/json"
+    headers: dict[str, str] = field(default_factory=dict)
+    drop: bool = False
+
+    def encoded(self) -> bytes:
+        if self.body is None:
+            return b""
+        if isinstance(self.body, bytes):
+            return self.body
+        if isinstance(self.body, str):
+            return self.body.encode()
+        return json.dumps(self.body, ensure_ascii=False).encode()
+
+
+def _error(status: int, code: str, description: str, parameter: str | None = None) -> Reply:
+    body: dict[str, Any] = {"type": "error", "id": _new_id(), "code": code, "description": description}
+    if parameter:
+        body["parameter"] = parameter
+    return Reply(status, body)
+
+
+@dataclass
+class Fault:
+    """Injected failure for requests whose ``"METHOD /path"`` (without ``/v3``) matches ``route``."""
+
+    kind: str
+    route: str = "*"
+    count: int = 1  # how many requests it hits; -1 = until cleared
+    after_commit: bool = False  # 500/drop only: do the work (and remember the key) first
+    seconds: float = 60.0  # hang/slow
+    parameter: str | None = None  # 400
+
+    def matches(self, method: str, path: str) -> bool:
+        return self.count != 0 and fnmatch.fnmatchcase(f"{method} {path}", self.route)
+
+
+@dataclass
+class StoredReply:
+    method: str
+    path: str
+    body: Any
+    reply: Reply
+    stored_at: float = field(default_factory=time.monotonic)
+
+
+class StandIn:
+    """The stand-in server. ``start()`` binds 127.0.0.1 (port 0 = any free port)."""
+
+    def __init__(
+        self,
+        *,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        shop_id: str = DEFAULT_SHOP_ID,
+        secret_key: str = DEFAULT_SECRET_KEY,
+        notify_url: str | None = None,
+        notify_source_address: str | None = None,
+        webhook_retry_delays: tuple[float, ...] = DEFAULT_RETRY_DELAYS,
+        require_receipt: bool = False,
+        idempotence_conflict_status: int = 400,
+        auto_notify: bool = True,
+        certfile: str | None = None,
+        keyfile: str | None = None,
+        idempotence_ttl_seconds: float = 24 * 3600,
+    ) -> None:
+        self.host = host
+        self.port = port
+        self.shop_id = shop_id
+        self.secret_key = secret_key
+        self.notify_url = notify_url
+        self.require_receipt = require_receipt
+        self.idempotence_conflict_status = idempotence_conflict_status
+        self.auto_notify = auto_notify
+        #: HTTPS mode (self-signed cert; the SDK then needs ``verify=<ca path>``). The SDK retries 202 only over HTTPS.
+        self.certfile = certfile
+        self.keyfile = keyfile
+        self.idempotence_ttl_seconds = idempotence_ttl_seconds
+        self.webhooks = WebhookSender(webhook_retry_delays, source_address=notify_source_address)
+        self._lock = threading.RLock()
+        self._release_hangs = threading.Event()
+        self._server: ThreadingHTTPServer | None = None
+        self._thread: threading.Thread | None = None
+        self._reset_state()
+
+    # ----- lifecycle ---------------------------------------------------------------------------
+
+    def _reset_state(self) -> None:
+        self.payments: dict[str, dict[str, Any]] = {}
+        self.refunds: dict[str, dict[str, Any]] = {}
+        self.idempotence: dict[str, StoredReply] = {}
+        self.request_log: list[dict[str, Any]] = []
+        self.faults: list[Fault] = []
+        self.decline_on_create: list[str] = []
+
+    def start(self) -> StandIn:
+        handler = type("BoundHandler", (_Handler,), {"standin": self})
+        self._server = ThreadingHTTPServer((self.host, self.port), handler)
+        self._server.daemon_threads = True
+        if self.certfile:
+            context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            context.load_cert_chain(self.certfile, self.keyfile)
+            self._server.socket = context.wrap_socket(self._server.socket, server_side=True)
+        self.port = self._server.server_address[1]
+        self._thread = threading.Thread(target=self._server.serve_forever, name="yookassa-standin", daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._release_hangs.set()
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+            self._server = None
+        self.webhooks.stop()
+
+    def __enter__(self) -> StandIn:
+        return self.start()
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()
+
+    @property
+    def url(self) -> str:
+        scheme = "https" if self.certfile else "http"
+        return f"{scheme}://{self.host}:{self.port}"
+
+    @property
+    def api_url(self) -> str:
+        return f"{self.url}/v3"
+
+    def reset(self) -> None:
+        """Forget every payment, refund, key, fault, logged request and notification."""
+        with self._lock:
+            self._release_hangs.set()
+            self._release_hangs = threading.Event()
+            self._reset_state()
+        self.webhooks.clear()
+
+    # ----- test control (also reachable over HTTP under /_fake/) -------------------------------
+
+    def add_fault(self, kind: str, route: str = "*", **options: Any) -> Fault:
+        if kind not in FAULT_KINDS:
+            raise ValueError(f"unknown fault kind {kind!r}; one of {', '.join(FAULT_KINDS)}")
+        fault = Fault(kind, route, **options)
+        with self._lock:
+            self.faults.append(fault)
+        return fault
+
+    def decline_next_payment(self, reason: str = "card_expired") -> None:
+        """The next created payment is canceled at once (as YooKassa does for e.g. a saved card)."""
+        with self._lock:
+            self.decline_on_create.append(reason)
+
+    def clear_faults(self) -> None:
+        with self._lock:
+            self.faults.clear()
+
+    def pay(self, payment_id: str, payment_method: str = "bank_card") -> dict[str, Any]:
+        """The buyer pays: ``succeeded`` (capture=true) or ``waiting_for_capture`` (two-stage)."""
+        with self._lock:
+            payment = self._payment(payment_id)
+            if payment["status"] != "pending":
+                raise v.ApiRefusal(f"payment is {payment['status']}, not pending", "status")
+            payment["paid"] = True
+            payment["payment_method"] = (
+                {
+                    "type": payment_method,
+                    "id": payment_id,
+                    "saved": False,
+                    "title": "Bank card *4444",
+                    "card": {
+                        "first6": "555555",
+                        "last4": "4444",
+                        "expiry_month": "12",
+                        "expiry_year": "2030",
+                        "card_type": "MasterCard",
+                    },
+                }
+                if payment_method == "bank_card"
+                else {"type": payment_method, "id": payment_id, "saved": False}
+            )
+            payment["authorization_details"] = {"rrn": secrets.token_hex(6), "auth_code": secrets.token_hex(3)}
+            if payment["_capture"]:
+                self._succeed(payment, Decimal(payment["amount"]["value"]))
+                self._notify("payment.succeeded", payment)
+            else:
+                payment["status"] = "waiting_for_capture"
+                payment["expires_at"] = _timestamp(_now() + timedelta(days=HOLD_DAYS))
+                self._notify("payment.waiting_for_capture", payment)
+            return self.public_payment(payment)
+
+    def fail(self, payment_id: str, reason: str = "insufficient_funds") -> dict[str, Any]:
+        """The buyer's bank declines (or the buyer gives up): ``canceled`` by the payment network."""
+        with self._lock:
+            payment = self._payment(payment_id)
+            if payment["status"] != "pending":
+                raise v.ApiRefusal(f"payment is {payment['status']}, not pending", "status")
+            party = "yoo_money" if reason in {"expired_on_confirmation", "fraud_suspected"} else "payment_network"
+            self._cancel(payment, party, reason)
+            return self.public_payment(payment)
+
+    def expire(self, payment_id: str) -> dict[str, Any]:
+        """Time runs out: pending → ``expired_on_confirmation``, held → ``expired_on_capture``."""
+        with self._lock:
+            payment = self._payment(payment_id)
+            if payment["status"] == "pending":
+                self._cancel(payment, "yoo_money", "expired_on_confirmation")
+            elif payment["status"] == "waiting_for_capture":
+                self._cancel(payment, "yoo_money", "expired_on_capture")
+            else:
+                raise v.ApiRefusal(f"payment is {payment['status']}, it cannot expire", "status")
+            return self.public_payment(payment)
+
+    def send_notification(
+        self, event: str, object_id: str, *, times: int = 1, overrides: dict[str, Any] | None = None
+    ) -> None:
+        """Send an event about an object now, ``times`` times, optionally with altered (forged) fields.
+
+        The object's current state is sent whatever ``event`` says, so out-of-order and stale
+        events are easy to produce; ``overrides`` replace top-level fields of the sent object.
+        """
+        with self._lock:
+            if object_id in self.payments:
+                body_object = self.public_payment(self.payments[object_id])
+            elif object_id in self.refunds:
+                body_object = copy.deepcopy(self.refunds[object_id])
+            elif overrides is not None:
+                body_object = {"id": object_id}
+            else:
+                raise v.ApiRefusal("no such payment or refund", "object_id", status=404, code="not_found")
+            body_object.update(copy.deepcopy(overrides or {}))
+            for _ in range(times):
+                self._enqueue_notification(event, body_object, retry=False)
+
+    def payment_record(self, payment_id: str) -> dict[str, Any]:
+        """Everything the stand-in knows about a payment, receipt and idempotence key included."""
+        with self._lock:
+            return copy.deepcopy(self._payment(payment_id))
+
+    def wait_for_notifications(self, timeout: float = 10.0) -> bool:
+        return self.webhooks.wait_idle(timeout)
+
+    # ----- payments ----------------------------------------------------------------------------
+
+    def _payment(self, payment_id: str) -> dict[str, Any]:
+        try:
+            return self.payments[payment_id]
+        except KeyError:
+            raise v.ApiRefusal(f"payment {payment_id} not found", "payment_id", status=404, code="not_found") from None
+
+    def public_payment(self, payment: dict[str, Any]) -> dict[str, Any]:
+        return {key: copy.deepcopy(value) for key, value in payment.items() if not key.startswith("_")}
+
+    def _notify(self, event: str, obj: dict[str, Any]) -> None:
+        if self.auto_notify:
+            public = self.public_payment(obj) if "_capture" in obj else copy.deepcopy(obj)
+            self._enqueue_notification(event, public, retry=True)
+
+    def _enqueue_notification(self, event: str, obj: dict[str, Any], *, retry: bool) -> None:
+        if not self.notify_url:
+            return
+        body = {"type": "notification", "event": event, "object": obj}
+        self.webhooks.enqueue(Delivery(event, body, self.notify_url, retry=retry))
+
+    def _succeed(self, payment: dict[str, Any], amount: Decimal) -> None:
+        payment["status"] = "succeeded"
+        payment["paid"] = True
+        payment["amount"] = _money(amount)
+        payment["income_amount"] = _money((amount * Decimal("0.965")).quantize(Decimal("0.01")))
+        payment["captured_at"] = _timestamp(_now())
+        payment["refundable"] = True
+        payment["refunded_amount"] = _money(Decimal(0))
+        payment.pop("expires_at", None)
+        if payment.get("_receipt"):
+            payment["receipt_registration"] = "succeeded"
+
+    def _cancel(self, payment: dict[str, Any], party: str, reason: str) -> None:
+        payment["status"] = "canceled"
+        payment["paid"] = False
+        payment["refundable"] = False
+        payment.pop("expires_at", None)
+        payment["cancellation_details"] = {"party": party, "reason": reason}
+        if payment.get("_receipt"):
+            payment["receipt_registration"] = "canceled"
+        self._notify("payment.canceled", payment)
+
+    def create_payment(self, body: dict[str, Any], key: str) -> Reply:
+        amount = v.parse_amount(body.get("amount"))
+        confirmation = v.check_confirmation(body.get("confirmation"))
+        v.check_description(body.get("description"))
+        v.check_metadata(body.get("metadata"))
+        receipt = body.get("receipt")
+        if receipt is not None:
+            v.check_receipt(receipt, amount)
+        elif self.require_receipt:
+            raise v.ApiRefusal("Receipt is missing or illegal", "receipt")
+        capture = body.get("capture", False)
+        if not isinstance(capture, bool):
+            raise v.ApiRefusal("capture must be true or false", "capture")
+        payment_id = _new_id()
+        payment: dict[str, Any] = {
+            "id": payment_id,
+            "status": "pending",
+            "paid": False,
+            "amount": _money(amount),
+            "recipient": {"account_id": self.shop_id, "gateway_id": "100700"},
+            "created_at": _timestamp(_now()),
+            "confirmation": {
+                "type": "redirect",
+                "return_url": confirmation["return_url"],
+                "confirmation_url": f"{self.url}/checkout/{payment_id}",
+            },
+            "test": True,
+            "refundable": False,
+            "metadata": dict(body.get("metadata") or {}),
+            "_capture": capture,
+            "_receipt": copy.deepcopy(receipt),
+            "_idempotence_key": key,
+            "_return_url": confirmation["return_url"],
+        }
+        if body.get("description") is not None:
+            payment["description"] = body["description"]
+        if receipt is not None:
+            payment["receipt_registration"] = "pending"
+        self.payments[payment_id] = payment
+        if self.decline_on_create:
+            self._cancel(payment, "payment_network", self.decline_on_create.pop(0))
+        return Reply(200, self.public_payment(payment))
+
+    def capture_payment(self, payment_id: str, body: dict[str, Any]) -> Reply:
+        payment = self._payment(payment_id)
+        if payment["status"] != "waiting_for_capture":
+            raise v.ApiRefusal(f"payment is {payment['status']}; only waiting_for_capture can be captured", "status")
+        held = Decimal(payment["amount"]["value"])
+        amount = v.parse_amount(body["amount"]) if body.get("amount") is not None else held
+        if amount > held:
+            raise v.ApiRefusal("the captured amount exceeds the held amount", "amount.value")
+        if body.get("receipt") is not None:
+            v.check_receipt(body["receipt"], amount)
+            payment["_receipt"] = copy.deepcopy(body["receipt"])
+        elif amount != held and self.require_receipt:
+            raise v.ApiRefusal("a partial capture needs a receipt for the captured amount", "receipt")
+        self._succeed(payment, amount)
+        self._notify("payment.succeeded", payment)
+        return Reply(200, self.public_payment(payment))
+
+    def cancel_payment(self, payment_id: str) -> Reply:
+        payment = self._payment(payment_id)
+        if payment["status"] not in {"pending", "waiting_for_capture"}:
+            raise v.ApiRefusal(f"payment is {payment['status']}; it cannot be canceled", "status")
+        self._cancel(payment, "merchant", "canceled_by_merchant")
+        return Reply(200, self.public_payment(payment))
+
+    def list_objects(self, objects: list[dict[str, Any]], query: dict[str, str]) -> Reply:
+        try:
+            limit = int(query.get("limit", "10"))
+            offset = int(query.get("cursor") or "0")
+        except ValueError:
+            return _error(400, "invalid_request", "limit and cursor must be numbers", "limit")
+        if not 1 <= limit <= 100 or offset < 0:
+            return _error(400, "invalid_request", "limit must be 1 to 100", "limit")
+        if "status" in query:
+            objects = [item for item in objects if item["status"] == query["status"]]
+        if "payment_id" in query:
+            objects = [item for item in objects if item.get("payment_id") == query["payment_id"]]
+        ordered = sorted(objects, key=lambda item: item["created_at"], reverse=True)
+        page = ordered[offset : offset + limit]
+        body: dict[str, Any] = {"type": "list", "items": page}
+        if offset + limit < len(ordered):
+            body["next_cursor"] = str(offset + limit)
+        return Reply(200, body)
+
+    # ----- refunds -----------------------------------------------------------------------------
+
+    def create_refund(self, body: dict[str, Any]) -> Reply:
+        payment_id = body.get("payment_id")
+        if not isinstance(payment_id, str) or payment_id not in self.payments:
+            raise v.ApiRefusal("payment_id is missing or unknown", "payment_id")
+        payment = self.payments[payment_id]
+        amount = v.parse_amount(body.get("amount"))
+        description = body.get("description")
+        if description is not None and (not isinstance(description, str) or len(description) > 250):
+            raise v.ApiRefusal("description may have at most 250 characters", "description")
+        if payment["status"] != "succeeded":
+            raise v.ApiRefusal(f"payment is {payment['status']}; only succeeded payments are refunded", "payment_id")
+        paid = Decimal(payment["amount"]["value"])
+        refunded = Decimal(payment["refunded_amount"]["value"])
+        if amount > paid - refunded:
+            raise v.ApiRefusal(
+                f"the refund {amount:.2f} exceeds what is left to refund ({paid - refunded:.2f})", "amount.value"
+            )
+        if body.get("receipt") is not None:
+            v.check_receipt(body["receipt"], amount)
+        elif self.require_receipt:
+            raise v.ApiRefusal("Receipt is missing or illegal", "receipt")
+        refund: dict[str, Any] = {
+            "id": _new_id(),
+            "payment_id": payment_id,
+            "status": "succeeded",
+            "amount": _money(amount),
+            "created_at": _timestamp(_now()),
+        }
+        if description is not None:
+            refund["description"] = description
+        if body.get("receipt") is not None:
+            refund["receipt_registration"] = "succeeded"
+        self.refunds[refund["id"]] = refund
+        payment["refunded_amount"] = _money(refunded + amount)
+        if refunded + amount == paid:
+            payment["refundable"] = False
+        self._notify("refund.succeeded", refund)
+        return Reply(200, copy.deepcopy(refund))
+
+    # ----- request handling --------------------------------------------------------------------
+
+    def _authorized(self, header: str | None) -> bool:
+        expected = base64.b64encode(f"{self.shop_id}:{self.secret_key}".encode()).decode()
+        return header is not None and secrets.compare_digest(header, f"Basic {expected}")
+
+    def _take_fault(self, method: str, path: str) -> Fault | None:
+        for fault in self.faults:
+            if fault.matches(method, path):
+                if fault.count > 0:
+                    fault.count -= 1
+                return copy.copy(fault)
+        return None
+
+    def handle_api(self, method: str, path: str, query: dict[str, str], headers: Any, raw: bytes) -> Reply:
+        """One API v3 request (``path`` without the ``/v3`` prefix) → the reply (or a drop)."""
+        try:
+            body: Any = json.loads(raw) if raw else {}
+        except ValueError:
+            body = None
+        entry = {
+            "method": method,
+            "path": path,
+            "query": query,
+            "idempotence_key": headers.get("Idempotence-Key"),
+            "headers": {name: value for name, value in headers.items()},
+            "body": body,
+            "status": None,
+            "at": time.time(),
+        }
+        with self._lock:
+            self.request_log.append(entry)
+        if not self._authorized(headers.get("Authorization")):
+            reply = _error(
+                401, "invalid_credentials", "Basic authorization with the shop id and secret key is required"
+            )
+            entry["status"] = reply.status
+            return reply
+        with self._lock:
+            fault = self._take_fault(method, path)
+            hang_release = self._release_hangs
+        if fault is not None and not fault.after_commit:
+            early = self._early_fault(fault, hang_release)
+            if early is not None:
+                entry["status"] = "dropped" if early.drop else early.status
+                return early
+        if not isinstance(body, dict):
+            entry["status"] = 400
+            return _error(400, "invalid_request", "the request body must be a JSON object")
+        with self._lock:
+            reply = self._dispatch(method, path, query, headers, body)
+        if fault is not None and fault.after_commit:
+            if fault.kind == "drop":
+                reply = Reply(0, drop=True)
+            elif fault.kind == "500":
+                reply = _error(500, "internal_server_error", "Internal server error (injected after commit)")
+        entry["status"] = "dropped" if reply.drop else reply.status
+        return reply
+
+    def _early_fault(self, fault: Fault, hang_release: threading.Event) -> Reply | None:
+        if fault.kind == "500":
+            return _error(500, "internal_server_error", "Internal server error (injected)")
+        if fault.kind == "429":
+            reply = _error(429, "too_many_requests", "Too many requests (injected)")
+            reply.headers["Retry-After"] = "1"
+            return reply
+        if fault.kind == "202":
+            return Reply(202, {"type": "processing", "retry_after": 1800})
+        if fault.kind == "404":
+            return _error(404, "not_found", "Not found (injected)")
+        if fault.kind == "400":
+            return _error(400, "invalid_request", "Invalid request (injected)", fault.parameter)
+        if fault.kind == "html_502":
+            page = "<html><head><title>502 Bad Gateway</title></head><body><h1>502 Bad Gateway</h1></body></html>"
+            return Reply(502, page, content_type="text/html")
+        if fault.kind == "hang":
+            hang_release.wait(fault.seconds)
+            return Reply(0, drop=True)
+        if fault.kind == "slow":
+            hang_release.wait(fault.seconds)
+            return None
+        if fault.kind == "drop":
+            return Reply(0, drop=True)
+        return None
+
+    def _dispatch(self, method: str, path: str, query: dict[str, str], headers: Any, body: dict[str, Any]) -> Reply:
+        parts = [part for part in path.split("/") if part]
+        try:
+            if method == "GET":
+                return self._dispatch_get(parts, query)
+            if method != "POST":
+                return _error(405, "invalid_request", "method not allowed")
+            key = v.check_idempotence_key(headers.get("Idempotence-Key"))
+            stored = self.idempotence.get(key)
+            if stored is not None and time.monotonic() - stored.stored_at > self.idempotence_ttl_seconds:
+                stored = None  # keys are honoured for 24 hours
+            if stored is not None:
+                if stored.method == method and stored.path == path and stored.body == body:
+                    return copy.deepcopy(stored.reply)
+                return _error(
+                    self.idempotence_conflict_status,
+                    "invalid_request",
+                    "this Idempotence-Key was already used with other request data",
+                    "Idempotence-Key",
+                )
+            reply = self._dispatch_post(parts, body, key)
+        except v.ApiRefusal as refusal:
+            reply = _error(refusal.status, refusal.code, refusal.description, refusal.parameter)
+            if method == "GET" or refusal.parameter == "Idempotence-Key":
+                return reply
+        self.idempotence[key] = StoredReply(method, path, copy.deepcopy(body), copy.deepcopy(reply))
+        return reply
+
+    def _dispatch_get(self, parts: list[str], query: dict[str, str]) -> Reply:
+        if parts == ["payments"]:
+            return self.list_objects([self.public_payment(p) for p in self.payments.values()], query)
+        if len(parts) == 2 and parts[0] == "payments":
+            return Reply(200, self.public_payment(self._payment(parts[1])))
+        if parts == ["refunds"]:
+            return self.list_objects([copy.deepcopy(r) for r in self.refunds.values()], query)
+        if len(parts) == 2 and parts[0] == "refunds":
+            if parts[1] not in self.refunds:
+                raise v.ApiRefusal(f"refund {parts[1]} not found", "refund_id", status=404, code="not_found")
+            return Reply(200, copy.deepcopy(self.refunds[parts[1]]))
+        if parts == ["me"]:
+            return Reply(
+                200,
+                {
+                    "account_id": self.shop_id,
+                    "test": True,
+                    "fiscalization_enabled": self.require_receipt,
+                    "payment_methods": ["bank_card", "sbp"],
+                    "status": "enabled",
+                },
+            )
+        raise v.ApiRefusal("no such API path", "path", status=404, code="not_found")
+
+    def _dispatch_post(self, parts: list[str], body: dict[str, Any], key: str) -> Reply:
+        if parts == ["payments"]:
+            return self.create_payment(body, key)
+        if len(parts) == 3 and parts[0] == "payments" and parts[2] == "capture":
+            return self.capture_payment(parts[1], body)
+        if len(parts) == 3 and parts[0] == "payments" and parts[2] == "cancel":
+            return self.cancel_payment(parts[1])
+        if parts == ["refunds"]:
+            return self.create_refund(body)
+        raise v.ApiRefusal("no such API path", "path", status=404, code="not_found")
+
+    # ----- browser page and control endpoints ---------------------------------------------------
+
+    def checkout_page(self, payment_id: str, message: str | None = None) -> Reply:
+        with self._lock:
+            payment = self.payments.get(payment_id)
+            if payment is None:
+                return Reply(404, _page("Платёж не найден", "<p>Такого тестового платежа нет.</p>"), "text/html")
+            payment = copy.deepcopy(payment)
+        amount = Decimal(payment["amount"]["value"])
+        amount_text = f"{amount:,.2f}".replace(",", "\u00a0").replace(".", ",") + "\u00a0₽"
+        rows = (
+            f"<p class='amount'>К оплате: <strong>{html.escape(amount_text)}</strong></p>"
+            f"<p>{html.escape(payment.get('description', ''))}</p>"
+            f"<p class='muted'>Платёж {html.escape(payment_id)}</p>"
+        )
+        if payment["status"] == "pending":
+            body = (
+                rows + f"<form method='post' action='/checkout/{html.escape(payment_id)}'>"
+                "<button name='action' value='pay' type='submit'>Оплатить</button> "
+                "<button name='action' value='decline' type='submit' class='secondary'>Отказаться</button>"
+                "</form>"
+            )
+        else:
+            body = (
+                rows
+                + f"<p>Платёж уже обработан: {html.escape(payment['status'])}.</p>"
+                + f"<p><a href='{html.escape(payment['_return_url'])}'>Вернуться в магазин</a></p>"
+            )
+        if message:
+            body = f"<p class='error'>{html.escape(message)}</p>" + body
+        return Reply(200, _page("Тестовая оплата", body), "text/html; charset=utf-8")
+
+    def checkout_action(self, payment_id: str, action: str) -> Reply:
+        try:
+            if action == "pay":
+                self.pay(payment_id)
+            elif action == "decline":
+                self.fail(payment_id, DECLINE_REASON)
+            else:
+                return self.checkout_page(payment_id, "Неизвестное действие.")
+        except v.ApiRefusal as refusal:
+            if refusal.status == 404:
+                return self.checkout_page(payment_id)
+            return self.checkout_page(payment_id, "Этот платёж уже нельзя изменить.")
+        with self._lock:
+            return_url = self.payments[payment_id]["_return_url"]
+        return Reply(303, b"", "text/plain", headers={"Location": return_url})
+
+    def handle_control(self, method: str, path: str, body: dict[str, Any]) -> Reply:
+        parts = [part for part in path.split("/") if part]
+        try:
+            if method == "POST" and parts == ["reset"]:
+                self.reset()
+                return Reply(200, {"ok": True})
+            if method == "GET" and parts == ["requests"]:
+                with self._lock:
+                    return Reply(200, {"items": copy.deepcopy(self.request_log)})
+            if method == "GET" and parts == ["notifications"]:
+                return Reply(200, {"items": [attempt.as_dict() for attempt in self.webhooks.attempts]})
+            if method == "POST" and parts == ["notifications"]:
+                self.send_notification(
+                    str(body.get("event", "")),
+                    str(body.get("object_id", "")),
+                    times=int(body.get("times", 1)),
+                    overrides=body.get("overrides"),
+                )
+                return Reply(200, {"ok": True})
+            if method == "POST" and parts == ["faults"]:
+                options = {k: body[k] for k in ("count", "after_commit", "seconds", "parameter") if k in body}
+                self.add_fault(str(body.get("kind")), str(body.get("route", "*")), **options)
+                return Reply(200, {"ok": True})
+            if method == "POST" and parts == ["decline-next"]:
+                self.decline_next_payment(str(body.get("reason", "card_expired")))
+                return Reply(200, {"ok": True})
+            if method == "POST" and parts == ["faults", "clear"]:
+                self.clear_faults()
+                return Reply(200, {"ok": True})
+            if method == "POST" and parts == ["config"]:
+                with self._lock:
+                    if "notify_url" in body:
+                        self.notify_url = body["notify_url"]
+                    if "webhook_retry_delays" in body:
+                        self.webhooks.retry_delays = tuple(float(d) for d in body["webhook_retry_delays"])
+                    if "require_receipt" in body:
+                        self.require_receipt = bool(body["require_receipt"])
+                    if "auto_notify" in body:
+                        self.auto_notify = bool(body["auto_notify"])
+                return Reply(200, {"ok": True})
+            if len(parts) == 2 and parts[0] == "payments" and method == "GET":
+                return Reply(200, self.payment_record(parts[1]))
+            if len(parts) == 3 and parts[0] == "payments" and method == "POST":
+                if parts[2] == "pay":
+                    return Reply(200, self.pay(parts[1], str(body.get("payment_method", "bank_card"))))
+                if parts[2] == "fail":
+                    return Reply(200, self.fail(parts[1], str(body.get("reason", "insufficient_funds"))))
+                if parts[2] == "expire":
+                    return Reply(200, self.expire(parts[1]))
+        except v.ApiRefusal as refusal:
+            return _error(refusal.status, refusal.code, refusal.description, refusal.parameter)
+        except (TypeError, ValueError) as exc:
+            return _error(400, "invalid_request", str(exc))
+        return _error(404, "not_found", "no such control endpoint")
+
+
+def _page(title: str, body: str) -> str:
+    return f"""<!doctype html>
+<html lang="ru"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{html.escape(title)} — ЮKassa (тестовый стенд)</title>
+<style>
+body {{ font-family: system-ui, sans-serif; max-width: 32rem; margin: 3rem auto; padding: 0 1rem; color: #222; }}
+.banner {{ background: #fff3cd; border: 1px solid #e0b400; padding: .75rem 1rem; border-radius: .5rem; }}
+.amount {{ font-size: 1.5rem; }} .muted {{ color: #777; font-size: .85rem; }} .error {{ color: #b00020; }}
+button {{ font-size: 1rem; padding: .6rem 1.4rem; border-radius: .4rem; border: 0; background: #1a73e8; color: #fff; }}
+button.secondary {{ background: #eee; color: #222; }}
+</style></head>
+<body><p class="banner"><strong>Тестовая оплата.</strong> Это учебный стенд ЮKassa: деньги не списываются,
+данные карты не нужны.</p>
+<h1>{html.escape(title)}</h1>
+{body}
+</body></html>"""
+
+
+class _Handler(BaseHTTPRequestHandler):
+    standin: StandIn
+    protocol_version = "HTTP/1.1"
+    server_version = "YooKassaStandIn/1.0"
+
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 (stdlib signature)
+        return
+
+    def _read_body(self) -> bytes:
+        length = int(self.headers.get("Content-Length") or 0)
+        return self.rfile.read(length) if length > 0 else b""
+
+    def _send(self, reply: Reply) -> None:
+        if reply.drop:
+            self.close_connection = True
+            try:
+                self.connection.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+            return
+        payload = reply.encoded()
+        self.send_response(reply.status)
+        content_type = reply.content_type
+        if content_type == "application/json":
+            content_type = "application/json; charset=utf-8"
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(payload)))
+        for name, value in reply.headers.items():
+            self.send_header(name, value)
+        self.end_headers()
+        self.wfile.write(payload)
+
+    def _route(self, method: str) -> None:
+        split = urlsplit(self.path)
+        path = split.path
+        query = {name: values[-1] for name, values in parse_qs(split.query).items()}
+        raw = self._read_body()
+        if path.startswith("/v3/") or path == "/v3":
+            reply = self.standin.handle_api(method, path[3:] or "/", query, self.headers, raw)
+        elif path.startswith("/checkout/"):
+            payment_id = path.removeprefix("/checkout/")
+            if method == "GET":
+                reply = self.standin.checkout_page(payment_id)
+            else:
+                form = {name: values[-1] for name, values in parse_qs(raw.decode("utf-8", "replace")).items()}
+                reply = self.standin.checkout_action(payment_id, form.get("action", ""))
+        elif path.startswith("/_fake/"):
+            try:
+                body = json.loads(raw) if raw else {}
+            except ValueError:
+                body = None
+            if not isinstance(body, dict):
+                reply = _error(400, "invalid_request", "the control body must be a JSON object")
+            else:
+                reply = self.standin.handle_control(method, path.removeprefix("/_fake"), body)
+        else:
+            reply = _error(404, "not_found", "the stand-in serves /v3/..., /checkout/<id> and /_fake/...")
+        self._send(reply)
+
+    def do_GET(self) -> None:  # noqa: N802 (stdlib naming)
+        self._route("GET")
+
+    def do_POST(self) -> None:  # noqa: N802
+        self._route("POST")
+
+    def do_DELETE(self) -> None:  # noqa: N802
+        self._route("DELETE")
