@@ -44,7 +44,11 @@ def _fail(message: str) -> None:
 def seed_demo_command(products: int, if_empty: bool) -> None:
     """Fill an empty database with a realistic, deterministic demo catalogue."""
     from storefront.catalog.seed import is_seeded, seed_demo  # heavy word tables, loaded only here
+    from storefront.shipping.services import seed_shipping_methods
 
+    added = seed_shipping_methods(db.session)  # safe to repeat: only missing carriers are added
+    if added:
+        click.echo(_("Shipping methods added: %(num)s.", num=added))
     if is_seeded(db.session):
         if if_empty:
             click.echo(_("The catalogue already has data; demo data not added."))
