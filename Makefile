@@ -54,9 +54,9 @@ run: demo-data  ## Run the storefront and CRM with demo data at http://127.0.0.1
 CHROMIUM ?= /usr/bin/chromium
 
 browsers:  ## Install Debian's chromium for the browser tests (only when it is missing)
-	@test -x $(CHROMIUM) || { echo "Installing chromium (apt-get)…"; \
-		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium) \
-		|| sudo sh -c 'apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium'; }
+	@{ test -x $(CHROMIUM) && dpkg -s fonts-noto-color-emoji >/dev/null 2>&1; } || { echo "Installing chromium (apt-get)…"; \
+		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-color-emoji) \
+		|| sudo sh -c 'apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-color-emoji'; }
 
 test: install browsers  ## Install everything the tests need and run lint and the whole test suite
 	$(BIN)/ruff check .

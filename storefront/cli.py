@@ -23,6 +23,9 @@ from storefront.fx.cbr import RateFeedError, fetch_daily, parse_daily
 from storefront.fx.models import PriceRounding
 from storefront.fx.services import current_pricing, store_rates, update_pricing_policy
 
+#: CBR rates have four decimal places (more for some VunitRate values); show them all.
+RATE_FORMAT = "#,##0.0000##"
+
 fx_group = AppGroup("fx", help="Exchange rates of the Central Bank of Russia and the pricing policy.")
 
 
@@ -104,8 +107,8 @@ def fx_update_command(file_path: Path | None) -> None:
         _(
             "Rates for %(date)s loaded: USD %(usd)s ₽, CNY %(cny)s ₽. Rouble prices recomputed: %(count)s.",
             date=sheet.rate_date.strftime("%d.%m.%Y"),
-            usd=format_decimal(rates["USD"]) if "USD" in rates else "—",
-            cny=format_decimal(rates["CNY"]) if "CNY" in rates else "—",
+            usd=format_decimal(rates["USD"], format=RATE_FORMAT) if "USD" in rates else "—",
+            cny=format_decimal(rates["CNY"], format=RATE_FORMAT) if "CNY" in rates else "—",
             count=changed,
         )
     )
