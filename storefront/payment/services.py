@@ -244,6 +244,10 @@ def _move(session: Session, payment: Payment, result: PaymentResult) -> bool:
     return moved == 1
 
 
+#: A pending attempt older than this is re-fetched before the buyer is sent to pay it again.
+REUSE_WITHOUT_CHECK = timedelta(minutes=10)
+
+
 def start_payment(
     session: Session, gateway: PaymentGateway, order: Order, return_url: str, policy: PaymentPolicy
 ) -> Payment:
@@ -258,6 +262,20 @@ def start_payment(
     # One attempt at a time per order: lock the order row (PostgreSQL; SQLite serialises writers).
     session.execute(select(Order.id).where(Order.id == order.id).with_for_update())
     payment = latest_attempt(session, order.id)
+    if (
+        payment is not None
+        and payment.status == AttemptStatus.PENDING
+        and payment.updated_at <= utcnow() - REUSE_WITHOUT_CHECK
+    ):
+        # An old pending payment may have expired at YooKassa (a lost notification): ask first.
+        session.commit()
+        refresh_payment(session, gateway, payment, policy)
+        session.execute(select(Order.id).where(Order.id == order.id).with_for_update())
+        session.refresh(payment)
+        session.refresh(order)
+        if order.status != OrderStatus.AWAITING_PAYMENT:
+            session.commit()
+            raise OrderNotPayable(order.number, order.status)
     if payment is not None and payment.status in (AttemptStatus.PENDING, AttemptStatus.WAITING_FOR_CAPTURE):
         if payment.confirmation_url or payment.status == AttemptStatus.WAITING_FOR_CAPTURE:
             session.commit()

@@ -3,13 +3,13 @@
 
 import pytest
 
-from tests.payment_support import _fresh_standin, guest_token, make_order, pay_app, standin  # noqa: F401
+from tests.payment_support import guest_token, make_order
 
 pytestmark = pytest.mark.browser
 
 
 @pytest.fixture
-def pay_page(browser, pay_app):  # noqa: F811
+def pay_page(browser, pay_app):
     context = browser.new_context(
         base_url=pay_app.config["LIVE_URL"], locale="ru-RU", viewport={"width": 1280, "height": 900}
     )
@@ -19,7 +19,7 @@ def pay_page(browser, pay_app):  # noqa: F811
     context.close()
 
 
-def test_a_buyer_pays_on_the_test_page_and_the_order_page_shows_paid(pay_page, shots, session, pay_app):  # noqa: F811
+def test_a_buyer_pays_on_the_test_page_and_the_order_page_shows_paid(pay_page, shots, session, pay_app):
     order = make_order(session)
     pay_page.goto(f"/orders/{order.number}?t={guest_token(pay_app, order)}")
     shots(pay_page, "order-awaiting-payment")
@@ -36,7 +36,7 @@ def test_a_buyer_pays_on_the_test_page_and_the_order_page_shows_paid(pay_page, s
     shots(pay_page, "order-paid")
 
 
-def test_a_buyer_declines_sees_the_failure_and_can_retry(pay_page, shots, session, pay_app, standin):  # noqa: F811
+def test_a_buyer_declines_sees_the_failure_and_can_retry(pay_page, shots, session, pay_app, standin):
     order = make_order(session)
     pay_page.goto(f"/orders/{order.number}/pay?t={guest_token(pay_app, order)}")
     pay_page.wait_for_url("**/checkout/**")

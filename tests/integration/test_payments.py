@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import threading
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
@@ -27,18 +28,18 @@ from storefront.payment.services import (
     refund_order,
     start_payment,
 )
-from tests.payment_support import _fresh_standin, guest_token, make_order, pay_app, standin  # noqa: F401
+from tests.payment_support import guest_token, make_order
 
 POLICY = PaymentPolicy()
 
 
 @pytest.fixture
-def control(standin) -> StandInClient:  # noqa: F811
+def control(standin) -> StandInClient:
     return StandInClient(standin.url)
 
 
 @pytest.fixture
-def gateway(pay_app):  # noqa: F811
+def gateway(pay_app):
     return pay_app.extensions["payment_gateway"]
 
 
@@ -54,15 +55,15 @@ def paid_events():
     order_paid.disconnect(receiver)
 
 
-def _pay_url(pay_app, order: Order) -> str:  # noqa: F811
+def _pay_url(pay_app, order: Order) -> str:
     return f"/orders/{order.number}/pay?t={guest_token(pay_app, order)}"
 
 
-def _started(session: Session, gateway, order: Order, pay_app) -> Payment:  # noqa: F811
+def _started(session: Session, gateway, order: Order, pay_app) -> Payment:
     return start_payment(session, gateway, order, pay_app.config["PUBLIC_BASE_URL"] + "/orders/x", POLICY)
 
 
-def _notify(pay_app, body: dict, **headers: str) -> requests.Response:  # noqa: F811
+def _notify(pay_app, body: dict, **headers: str) -> requests.Response:
     return requests.post(
         pay_app.config["LIVE_URL"] + "/payments/yookassa/notifications",
         data=json.dumps(body),
@@ -90,7 +91,7 @@ def test_paying_sends_the_buyer_to_yookassa_and_the_notification_marks_the_order
     standin,
     control,
     paid_events,
-    smtp_server,  # noqa: F811
+    smtp_server,
 ):
     order = make_order(session)
     client = pay_app.test_client()
@@ -133,7 +134,7 @@ def test_a_declined_payment_fails_the_attempt_and_a_retry_makes_a_new_attempt_wi
     session,
     pay_app,
     standin,
-    control,  # noqa: F811
+    control,
 ):
     order = make_order(session)
     client = pay_app.test_client()
@@ -156,7 +157,7 @@ def test_a_declined_payment_fails_the_attempt_and_a_retry_makes_a_new_attempt_wi
     assert response.headers["Location"] == attempts[1].confirmation_url
 
 
-def test_an_open_attempt_is_reused_instead_of_creating_another(session, pay_app, gateway, standin):  # noqa: F811
+def test_an_open_attempt_is_reused_instead_of_creating_another(session, pay_app, gateway, standin):
     order = make_order(session)
     first = _started(session, gateway, order, pay_app)
     again = _started(session, gateway, order, pay_app)
@@ -170,7 +171,7 @@ def test_the_same_notification_ten_times_changes_state_once(
     gateway,
     standin,
     control,
-    paid_events,  # noqa: F811
+    paid_events,
 ):
     standin.auto_notify = False
     order = make_order(session)
@@ -194,7 +195,7 @@ def test_concurrent_identical_notifications_change_state_once(
     gateway,
     standin,
     control,
-    paid_events,  # noqa: F811
+    paid_events,
 ):
     standin.auto_notify = False
     order = make_order(session)
@@ -231,7 +232,7 @@ def test_a_notification_from_a_non_allowed_address_is_refused_and_changes_nothin
     pay_app,
     gateway,
     standin,
-    control,  # noqa: F811
+    control,
 ):
     standin.auto_notify = False
     order = make_order(session)
@@ -253,7 +254,7 @@ def test_a_notification_from_a_non_allowed_address_is_refused_and_changes_nothin
     assert session.scalar(select(func.count(PaymentNotification.id))) == 0
 
 
-def test_a_malformed_notification_gets_400(pay_app):  # noqa: F811
+def test_a_malformed_notification_gets_400(pay_app):
     client = pay_app.test_client()
     assert client.post("/payments/yookassa/notifications", data=b"{not json").status_code == 400
     assert client.post("/payments/yookassa/notifications", json={"type": "notification"}).status_code == 400
@@ -264,7 +265,7 @@ def test_a_forged_notification_body_changes_nothing_because_the_refetch_disagree
     pay_app,
     gateway,
     standin,
-    control,  # noqa: F811
+    control,
 ):
     order = make_order(session)
     payment = _started(session, gateway, order, pay_app)
@@ -287,7 +288,7 @@ def test_a_notification_for_an_unknown_payment_is_stored_and_answered_200(
     session,
     pay_app,
     standin,
-    control,  # noqa: F811
+    control,
 ):
     control.send_notification("payment.succeeded", "2d0ad2b0-000f-5000-9000-1b68e7b15f3f", overrides={"status": "x"})
     assert standin.wait_for_notifications(10)
@@ -301,7 +302,7 @@ def test_a_fetched_amount_that_differs_from_the_order_flags_it_and_changes_nothi
     pay_app,
     gateway,
     standin,
-    control,  # noqa: F811
+    control,
 ):
     standin.auto_notify = False
     order = make_order(session)
@@ -322,7 +323,7 @@ def test_a_500_after_commit_then_a_retry_with_the_same_key_makes_one_payment(
     session,
     pay_app,
     standin,
-    control,  # noqa: F811
+    control,
 ):
     order = make_order(session)
     client = pay_app.test_client()
@@ -348,7 +349,7 @@ def test_a_hung_gateway_shows_the_buyer_a_retry_message_within_the_deadline(
     session,
     pay_app,
     standin,
-    control,  # noqa: F811
+    control,
 ):
     order = make_order(session)
     control.add_fault("hang", route="POST /payments", seconds=30)
@@ -367,7 +368,7 @@ def test_the_periodic_recheck_recovers_an_unknown_attempt_and_a_lost_notificatio
     pay_app,
     gateway,
     standin,
-    control,  # noqa: F811
+    control,
 ):
     standin.auto_notify = False
     configure_recheck(gateway, POLICY)
@@ -375,14 +376,14 @@ def test_the_periodic_recheck_recovers_an_unknown_attempt_and_a_lost_notificatio
     control.add_fault("500", route="POST /payments", after_commit=True)
     pay_app.test_client().get(_pay_url(pay_app, order))
     attempt = session.scalar(select(Payment).where(Payment.order_id == order.id))
-    later = attempt.updated_at + __import__("datetime").timedelta(minutes=10)
+    later = attempt.updated_at + timedelta(minutes=10)
 
     assert recheck_open_payments(session, later) == "checked 1"
     attempt = _reload(session, Payment, attempt.id)
     assert attempt.status == AttemptStatus.PENDING and attempt.yookassa_payment_id in standin.payments
 
     control.pay(attempt.yookassa_payment_id)  # its notification is "lost" (auto_notify off)
-    recheck_open_payments(session, attempt.updated_at + __import__("datetime").timedelta(minutes=10))
+    recheck_open_payments(session, attempt.updated_at + timedelta(minutes=10))
     assert _reload(session, Order, order.id).status == OrderStatus.PAID
 
 
@@ -391,7 +392,7 @@ def test_two_stage_payments_are_captured_while_the_order_is_payable(
     pay_app,
     gateway,
     standin,
-    control,  # noqa: F811
+    control,
 ):
     standin.auto_notify = False
     order = make_order(session)
@@ -424,7 +425,7 @@ def test_receipt_items_add_up_to_the_payment_amount_for_random_carts(
     standin,
     lines,
     discount_share,
-    shipping,  # noqa: F811
+    shipping,
 ):
     subtotal = sum((price * quantity for quantity, price in lines), Decimal("0.00"))
     discount = (subtotal * discount_share / 100).quantize(Decimal("0.01"))
@@ -445,7 +446,7 @@ def test_receipt_items_add_up_to_the_payment_amount_for_random_carts(
     assert total == payment.amount == order.total_amount
 
 
-def _paid_order(session, gateway, control, pay_app) -> Order:  # noqa: F811
+def _paid_order(session, gateway, control, pay_app) -> Order:
     order = make_order(session)
     payment = _started(session, gateway, order, pay_app)
     control.pay(payment.yookassa_payment_id)
@@ -458,7 +459,7 @@ def test_a_partial_then_a_full_refund_moves_the_order_to_partially_refunded_then
     pay_app,
     gateway,
     standin,
-    control,  # noqa: F811
+    control,
 ):
     standin.auto_notify = False
     order = _paid_order(session, gateway, control, pay_app)
@@ -480,7 +481,7 @@ def test_a_partial_then_a_full_refund_moves_the_order_to_partially_refunded_then
     assert session.scalar(select(func.count(Refund.id))) == 2
 
 
-def test_a_refund_beyond_the_paid_amount_is_refused(session, pay_app, gateway, standin, control):  # noqa: F811
+def test_a_refund_beyond_the_paid_amount_is_refused(session, pay_app, gateway, standin, control):
     standin.auto_notify = False
     order = _paid_order(session, gateway, control, pay_app)
 
@@ -500,7 +501,7 @@ def test_the_refund_command_refunds_and_explains_bad_input_in_russian(
     pay_app,
     gateway,
     standin,
-    control,  # noqa: F811
+    control,
 ):
     standin.auto_notify = False
     order = _paid_order(session, gateway, control, pay_app)
@@ -516,3 +517,19 @@ def test_the_refund_command_refunds_and_explains_bad_input_in_russian(
     assert beyond.exit_code == 1 and "осталось вернуть" in beyond.output
     assert done.exit_code == 0 and "123,45" in done.output
     assert _reload(session, Order, order.id).status == OrderStatus.PARTIALLY_REFUNDED
+
+
+def test_an_old_pending_attempt_that_expired_at_yookassa_is_replaced_by_a_new_one(
+    session, pay_app, gateway, standin, control
+):
+    standin.auto_notify = False  # the «canceled» notification is lost
+    order = make_order(session)
+    first = _started(session, gateway, order, pay_app)
+    control.expire(first.yookassa_payment_id)
+    first.updated_at = first.updated_at - timedelta(hours=1)
+    session.commit()
+
+    again = _started(session, gateway, order, pay_app)
+
+    assert again.id != first.id and again.status == AttemptStatus.PENDING
+    assert _reload(session, Payment, first.id).cancellation_reason == "expired_on_confirmation"
