@@ -533,3 +533,37 @@ def test_an_old_pending_attempt_that_expired_at_yookassa_is_replaced_by_a_new_on
 
     assert again.id != first.id and again.status == AttemptStatus.PENDING
     assert _reload(session, Payment, first.id).cancellation_reason == "expired_on_confirmation"
+
+
+def test_a_refund_without_an_answer_is_repeated_with_its_own_key_and_refunds_once(
+    session, pay_app, gateway, standin, control
+):
+    standin.auto_notify = False
+    order = _paid_order(session, gateway, control, pay_app)
+    control.add_fault("500", route="POST /refunds", after_commit=True)
+
+    with pytest.raises(RefundError) as unknown:
+        refund_order(session, gateway, order, Decimal("500.00"))
+    assert unknown.value.code == "unknown"
+    assert _reload(session, Order, order.id).status == OrderStatus.PAID
+
+    again = refund_order(session, gateway, _reload(session, Order, order.id), Decimal("500.00"))
+
+    assert again.status == "succeeded"
+    assert session.scalar(select(func.count(Refund.id))) == 1
+    assert len(standin.refunds) == 1
+    assert _reload(session, Order, order.id).status == OrderStatus.PARTIALLY_REFUNDED
+
+
+def test_a_refund_notification_is_acted_on_once(session, pay_app, gateway, standin, control):
+    standin.auto_notify = False
+    order = _paid_order(session, gateway, control, pay_app)
+    refund = refund_order(session, gateway, order, Decimal("10.00"))
+
+    control.send_notification("refund.succeeded", refund.yookassa_refund_id, times=3)
+    assert standin.wait_for_notifications(10)
+
+    stored = session.scalar(select(PaymentNotification))
+    assert stored.times_received == 3 and stored.outcome == "no change"
+    changes = session.scalars(select(OrderStatusChange.to_status).where(OrderStatusChange.order_id == order.id)).all()
+    assert changes.count(OrderStatus.PARTIALLY_REFUNDED) == 1
