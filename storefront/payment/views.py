@@ -12,8 +12,8 @@ from storefront.extensions import csrf, db
 from storefront.order.models import OrderStatus
 from storefront.order.web import status_label, viewable_order
 from storefront.payment import bp
-from storefront.payment.errors import OutcomeUnknown
-from storefront.payment.notifications import MalformedNotification, parse_notification
+from storefront.payment.errors import GatewayError
+from storefront.payment.notifications import MAX_BODY_BYTES, MalformedNotification, parse_notification
 from storefront.payment.services import PaymentRefused, PaymentUnavailable, handle_notification
 from storefront.payment.starter import PaymentStarter
 
@@ -54,6 +54,8 @@ def yookassa_notification() -> tuple[str, int]:
     if not sources.is_allowed(request.remote_addr, request.headers.get("X-Forwarded-For")):
         logger.warning("notification from a non-allowed address %s refused", request.remote_addr)
         return "forbidden", 403
+    if (request.content_length or 0) > MAX_BODY_BYTES:
+        return "malformed notification: the body is too large", 400
     try:
         notification = parse_notification(request.get_data(cache=False))
     except MalformedNotification as error:
@@ -65,9 +67,11 @@ def yookassa_notification() -> tuple[str, int]:
         outcome = handle_notification(
             db.session, gateway, notification, str(address), current_app.extensions["payment_policy"]
         )
-    except OutcomeUnknown:
+    except GatewayError as error:
         db.session.rollback()
-        # YooKassa delivers it again; the periodic re-check covers it as well.
+        # No answer (or a refusal) on the re-fetch: YooKassa delivers it again for 24 h, and the
+        # periodic re-check covers our open attempts as well.
+        logger.warning("notification %s %s: re-fetch failed: %s", notification.event, notification.object_id, error)
         return "the object could not be fetched, try later", 503
     logger.info("notification %s %s: %s", notification.event, notification.object_id, outcome)
     return "ok", 200

@@ -567,3 +567,18 @@ def test_a_refund_notification_is_acted_on_once(session, pay_app, gateway, stand
     assert stored.times_received == 3 and stored.outcome == "no change"
     changes = session.scalars(select(OrderStatusChange.to_status).where(OrderStatusChange.order_id == order.id)).all()
     assert changes.count(OrderStatus.PARTIALLY_REFUNDED) == 1
+
+
+def test_a_notification_whose_refetch_fails_is_answered_503_and_the_redelivery_applies_it(
+    session, pay_app, gateway, standin, control
+):
+    order = make_order(session)
+    payment = _started(session, gateway, order, pay_app)
+    control.add_fault("500", route="GET /payments/*", count=1)
+
+    control.pay(payment.yookassa_payment_id)
+    assert standin.wait_for_notifications(15)
+
+    assert [attempt["status"] for attempt in control.notifications()] == [503, 200]
+    assert _reload(session, Order, order.id).status == OrderStatus.PAID
+    assert session.scalar(select(PaymentNotification.times_received)) == 2
