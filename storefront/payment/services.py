@@ -409,9 +409,8 @@ def refresh_payment(session: Session, gateway: PaymentGateway, payment: Payment,
     order = session.get(Order, payment.order_id)
     assert order is not None
     if payment.yookassa_payment_id is None:
-        if order.status != OrderStatus.AWAITING_PAYMENT:
-            # Still ask (same key): if it was created we must know it; never a new attempt here.
-            pass
+        # Repeat the create with the same key and data (even if the order expired meanwhile: if the
+        # payment exists we must know it); a re-check never makes a new attempt.
         try:
             _send_create(session, gateway, payment, order)
         except PaymentError as error:
