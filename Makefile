@@ -9,6 +9,8 @@ STAMP  := $(VENV)/.installed-$(shell cat setup.cfg pyproject.toml | sha1sum | cu
 DEMO_PRODUCTS ?= 5000
 HOST ?= 127.0.0.1
 PORT ?= 5000
+# The local YooKassa stand-in `make run` starts unless real YOOKASSA_SHOP_ID/YOOKASSA_SECRET_KEY are set.
+STANDIN_PORT ?= 8765
 
 .DEFAULT_GOAL := help
 .PHONY: help install run test retest lint format translations-extract translations-update translations-compile \
@@ -47,9 +49,12 @@ demo-data: db-upgrade  ## Seed demo data if the catalogue is empty, load the sto
 	MOSTIK_ENV=development $(FLASK) seed-demo --if-empty --products $(DEMO_PRODUCTS)
 	MOSTIK_ENV=development $(FLASK) fx update --file storefront/fx/samples/cbr_daily_demo.xml
 
-run: demo-data  ## Run the storefront and CRM with demo data at http://127.0.0.1:5000
+run: demo-data  ## Run the storefront and CRM with demo data at http://127.0.0.1:5000 (test payments offline)
 	@echo "Mostik: http://$(HOST):$(PORT)/  (CRM: http://$(HOST):$(PORT)/crm/)"
-	MOSTIK_ENV=development JOBS_IN_PROCESS=1 $(FLASK) run --host $(HOST) --port $(PORT)
+	MOSTIK_ENV=development JOBS_IN_PROCESS=1 PUBLIC_BASE_URL=$${PUBLIC_BASE_URL:-http://$(HOST):$(PORT)} \
+		$(BIN)/python -m devtools.yookassa_standin --unless-real-credentials --port $(STANDIN_PORT) \
+		--notify-url http://$(HOST):$(PORT)/payments/yookassa/notifications \
+		-- $(FLASK) run --host $(HOST) --port $(PORT)
 
 CHROMIUM ?= /usr/bin/chromium
 

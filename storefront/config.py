@@ -75,6 +75,8 @@ def load_config(instance_path: Path, overrides: dict[str, Any] | None = None) ->
         "YOOKASSA_API_URL": os.environ.get("YOOKASSA_API_URL", "https://api.yookassa.ru/v3"),
         # Seconds every YooKassa SDK call may take before its outcome counts as unknown.
         "YOOKASSA_TIMEOUT_SECONDS": _env_float("YOOKASSA_TIMEOUT_SECONDS", 10.0),
+        # Two-stage payments (capture: false, then capture or cancel by the shop); default one-stage.
+        "YOOKASSA_TWO_STAGE": _env_bool("YOOKASSA_TWO_STAGE", False),
         # Who may POST notifications: CIDRs/addresses, comma separated (default: YooKassa's published ranges).
         "YOOKASSA_NOTIFICATION_NETWORKS": os.environ.get(
             "YOOKASSA_NOTIFICATION_NETWORKS",

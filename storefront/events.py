@@ -6,7 +6,9 @@ values only, so a receiver can load what it needs in its own session.
 - ``buyer_registered``: ``buyer_id``.
 - ``order_placed``: ``order_id``, ``number``.
 - ``order_status_changed``: ``order_id``, ``number``, ``from_status``, ``to_status``.
-  The payment issue's paid-order event is this signal with ``to_status == "paid"``.
+- ``order_paid``: ``order_id``, ``number``, ``amount`` (Decimal, roubles), ``buyer_id`` (or None), ``payment_id``
+  (our attempt id): sent exactly once per order, after the payment that paid it committed. The CRM subscribes
+  to it for tiers and campaign attribution.
 """
 
 from __future__ import annotations
@@ -18,3 +20,4 @@ signals = Namespace()
 buyer_registered = signals.signal("buyer-registered")
 order_placed = signals.signal("order-placed")
 order_status_changed = signals.signal("order-status-changed")
+order_paid = signals.signal("order-paid")

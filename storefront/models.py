@@ -6,6 +6,7 @@ from storefront.catalog.models import Category, PriceBreak, Product, Supplier
 from storefront.fx.models import ExchangeRate, PricingPolicy
 from storefront.jobs import JobRun
 from storefront.order.models import Order, OrderLine, OrderStatusChange
+from storefront.payment.models import Payment, PaymentNotification, Refund
 from storefront.promo.models import PromoCode
 from storefront.search.models import ProductSearch
 from storefront.shipping.models import ShippingMethod, ShippingRate
@@ -22,11 +23,14 @@ __all__ = [
     "Order",
     "OrderLine",
     "OrderStatusChange",
+    "Payment",
+    "PaymentNotification",
     "PriceBreak",
     "PricingPolicy",
     "Product",
     "ProductSearch",
     "PromoCode",
+    "Refund",
     "ShippingMethod",
     "ShippingRate",
     "Supplier",

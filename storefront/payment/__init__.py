@@ -1,6 +1,8 @@
 """Payments area: the gateway seam (``gateway.py``), the YooKassa adapter (``yookassa.py``),
-54-FZ receipts (``receipt.py``), the notification sender allowlist (``notification_sources.py``)
-and the checkout's pay step (``starter.py``, ``views.py``).
+54-FZ receipts (``receipt.py``), the notification sender allowlist (``notification_sources.py``),
+attempts/refunds/notifications (``models.py``, ``services.py``), the checkout's pay step
+(``starter.py``), the notification endpoint and the order page's payment block (``views.py``),
+and the refund CLI (``cli.py``).
 
 ``init_app`` builds the gateway and the allowlist from the config once; services receive them as
 values (they never read ``current_app``).
@@ -11,18 +13,33 @@ from __future__ import annotations
 from flask import Blueprint, Flask
 
 from storefront.payment.notification_sources import NotificationSourcePolicy
-from storefront.payment.starter import NoOnlinePayment, PaymentStarter
+from storefront.payment.starter import NoOnlinePayment, PaymentStarter, YooKassaStarter
 from storefront.payment.yookassa import build_gateway
 
 bp = Blueprint("payment", __name__)
 
 
 def init_app(app: Flask, starter: PaymentStarter | None = None) -> None:
-    from storefront.payment import views  # noqa: F401  (registers the routes on bp)
+    from storefront.payment import cli, views  # noqa: F401  (registers the routes on bp)
+    from storefront.payment.services import PaymentPolicy, configure_recheck, latest_attempt
 
-    app.extensions["payment_gateway"] = build_gateway(app.config)
+    gateway = build_gateway(app.config)
+    policy = PaymentPolicy(two_stage=bool(app.config.get("YOOKASSA_TWO_STAGE")))
+    app.extensions["payment_gateway"] = gateway
+    app.extensions["payment_policy"] = policy
     app.extensions["notification_sources"] = NotificationSourcePolicy.from_config(
         app.config["YOOKASSA_NOTIFICATION_NETWORKS"], app.config["YOOKASSA_TRUSTED_PROXIES"]
     )
-    app.extensions["payment_starter"] = starter or NoOnlinePayment()
+    if starter is None:
+        starter = YooKassaStarter(gateway, policy) if gateway is not None else NoOnlinePayment()
+    app.extensions["payment_starter"] = starter
+    configure_recheck(gateway, policy)
+
+    def payment_attempt(order: object) -> object:
+        from storefront.extensions import db
+
+        return latest_attempt(db.session, order.id)  # type: ignore[attr-defined]
+
+    app.jinja_env.globals["payment_attempt"] = payment_attempt
+    app.cli.add_command(cli.payment_group)
     app.register_blueprint(bp)

@@ -1,19 +1,27 @@
-"""The pay step: ``/orders/<number>/pay`` starts a payment through the configured gateway."""
+"""The pay step (``/orders/<number>/pay``) and YooKassa's notification endpoint."""
 
 from __future__ import annotations
 
-from flask import current_app, redirect, render_template, url_for
+import logging
+
+from flask import current_app, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
-from storefront.extensions import db
+from storefront.extensions import csrf, db
 from storefront.order.models import OrderStatus
 from storefront.order.web import status_label, viewable_order
 from storefront.payment import bp
+from storefront.payment.errors import GatewayError
+from storefront.payment.notifications import MAX_BODY_BYTES, MalformedNotification, parse_notification
+from storefront.payment.services import PaymentRefused, PaymentUnavailable, handle_notification
 from storefront.payment.starter import PaymentStarter
+
+logger = logging.getLogger(__name__)
 
 
 @bp.get("/orders/<number>/pay")
-def pay(number: str) -> str | Response:
+def pay(number: str) -> str | Response | tuple[str, int]:
     order, token = viewable_order(number)
     if order.status != OrderStatus.AWAITING_PAYMENT:
         return redirect(url_for("order.order_detail", number=number, t=token))
@@ -21,7 +29,49 @@ def pay(number: str) -> str | Response:
     return_url = current_app.config["PUBLIC_BASE_URL"].rstrip("/") + url_for(
         "order.order_detail", number=number, t=token
     )
-    start = starter.start_payment(db.session, order, return_url)
-    if start.redirect_url:
-        return redirect(start.redirect_url)
-    return render_template("payment/pay.html", order=order, token=token, status_label=status_label)
+    error = None
+    try:
+        start = starter.start_payment(db.session, order, return_url)
+    except PaymentUnavailable:
+        db.session.rollback()
+        error = _("The payment service is not answering right now. Your order is saved; please try again in a minute.")
+    except PaymentRefused:
+        db.session.rollback()
+        error = _("The payment service refused this payment. Please try again or contact us.")
+    else:
+        if start.redirect_url:
+            return redirect(start.redirect_url)
+    context = {"order": order, "token": token, "status_label": status_label, "error": error}
+    return render_template("payment/pay.html", **context), (503 if error else 200)
+
+
+@bp.post("/payments/yookassa/notifications")
+@csrf.exempt
+def yookassa_notification() -> tuple[str, int]:
+    """Allowlist → 403; malformed → 400; stored; the object is re-fetched and only that is acted on."""
+    sources = current_app.extensions["notification_sources"]
+    address = sources.client_address(request.remote_addr, request.headers.get("X-Forwarded-For"))
+    if not sources.is_allowed(request.remote_addr, request.headers.get("X-Forwarded-For")):
+        logger.warning("notification from a non-allowed address %s refused", request.remote_addr)
+        return "forbidden", 403
+    if (request.content_length or 0) > MAX_BODY_BYTES:
+        return "malformed notification: the body is too large", 400
+    try:
+        notification = parse_notification(request.get_data(cache=False))
+    except MalformedNotification as error:
+        return f"malformed notification: {error}", 400
+    gateway = current_app.extensions["payment_gateway"]
+    if gateway is None:
+        return "no payment gateway configured", 200
+    try:
+        outcome = handle_notification(
+            db.session, gateway, notification, str(address), current_app.extensions["payment_policy"]
+        )
+    except GatewayError as error:
+        db.session.rollback()
+        # No answer (or a refusal) on the re-fetch: YooKassa delivers it again for 24 h, and the
+        # periodic re-check covers our open attempts as well.
+        logger.warning("notification %s %s: re-fetch failed: %s", notification.event, notification.object_id, error)
+        return "the object could not be fetched, try later", 503
+    logger.info("notification %s %s: %s", notification.event, notification.object_id, outcome)
+    return "ok", 200
