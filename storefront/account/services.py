@@ -206,6 +206,21 @@ def add_address(session: Session, buyer: Buyer, data: AddressData) -> Address:
     return address
 
 
+def remember_address(session: Session, buyer: Buyer, data: AddressData) -> Address | None:
+    """Save an address used at checkout unless the buyer already has the same one. Commits."""
+    for address in buyer.addresses:
+        if (address.region_code, address.city, address.postcode, address.street, address.recipient, address.phone) == (
+            data.region_code,
+            data.city,
+            data.postcode,
+            data.street,
+            data.recipient,
+            data.phone,
+        ):
+            return None
+    return add_address(session, buyer, data)
+
+
 def delete_address(session: Session, buyer: Buyer, address_id: int) -> None:
     address = session.get(Address, address_id)
     if address is None or address.buyer_id != buyer.id:
