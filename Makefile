@@ -46,6 +46,7 @@ db-migrate: install  ## Autogenerate a migration: make db-migrate m="what change
 demo-data: db-upgrade  ## Seed demo data if the catalogue is empty, load the stored CBR rates
 	MOSTIK_ENV=development $(FLASK) seed-demo --if-empty --products $(DEMO_PRODUCTS)
 	MOSTIK_ENV=development $(FLASK) fx update --file storefront/fx/samples/cbr_daily_demo.xml
+	MOSTIK_ENV=development $(FLASK) shipping seed
 
 run: demo-data  ## Run the storefront and CRM with demo data at http://127.0.0.1:5000
 	@echo "Mostik: http://$(HOST):$(PORT)/  (CRM: http://$(HOST):$(PORT)/crm/)"
