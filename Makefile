@@ -48,6 +48,7 @@ db-migrate: install  ## Autogenerate a migration: make db-migrate m="what change
 demo-data: db-upgrade  ## Seed demo data if the catalogue is empty, load the stored CBR rates
 	MOSTIK_ENV=development $(FLASK) seed-demo --if-empty --products $(DEMO_PRODUCTS)
 	MOSTIK_ENV=development $(FLASK) fx update --file storefront/fx/samples/cbr_daily_demo.xml
+	MOSTIK_ENV=development $(FLASK) shipping seed
 
 run: demo-data  ## Run the storefront and CRM with demo data at http://127.0.0.1:5000 (test payments offline)
 	@echo "Mostik: http://$(HOST):$(PORT)/  (CRM: http://$(HOST):$(PORT)/crm/)"
@@ -58,10 +59,11 @@ run: demo-data  ## Run the storefront and CRM with demo data at http://127.0.0.1
 
 CHROMIUM ?= /usr/bin/chromium
 
-browsers:  ## Install Debian's chromium for the browser tests (only when it is missing)
-	@{ test -x $(CHROMIUM) && dpkg -s fonts-noto-color-emoji >/dev/null 2>&1; } || { echo "Installing chromium (apt-get)…"; \
-		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-color-emoji) \
-		|| sudo sh -c 'apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-color-emoji'; }
+browsers:  ## Install Debian packages the tests drive: chromium (+ emoji font for screenshots) and wrk (only when missing)
+	@{ test -x $(CHROMIUM) && command -v wrk >/dev/null && dpkg -s fonts-noto-color-emoji >/dev/null 2>&1; } || { \
+		echo "Installing chromium, fonts-noto-color-emoji and wrk (apt-get)…"; \
+		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-color-emoji wrk) \
+		|| sudo sh -c 'apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-color-emoji wrk'; }
 
 test: install browsers  ## Install everything the tests need and run lint and the whole test suite
 	$(BIN)/ruff check .

@@ -148,7 +148,20 @@ def run_due_command() -> None:
         click.echo(f"{name}: {result}")
 
 
+shipping_group = AppGroup("shipping", help="Shipping methods and their zone rates.")
+
+
+@shipping_group.command("seed")
+def shipping_seed_command() -> None:
+    """Add the standard carriers (Почта России, СДЭК, Harbin cargo) that are missing; safe to repeat."""
+    from storefront.shipping.services import seed_shipping_methods
+
+    added = seed_shipping_methods(db.session)
+    click.echo(_("Shipping methods added: %(num)s.", num=added))
+
+
 def init_app(app: Flask) -> None:
+    app.cli.add_command(shipping_group)
     app.cli.add_command(seed_demo_command)
     app.cli.add_command(fx_group)
     app.cli.add_command(run_due_command)

@@ -108,8 +108,8 @@ def load_config(instance_path: Path, overrides: dict[str, Any] | None = None) ->
         "ORDER_PAYMENT_HOURS": int(os.environ.get("ORDER_PAYMENT_HOURS", "24")),
         #: Seller requisites printed on invoices («счёт»).
         "SELLER_NAME": os.environ.get("SELLER_NAME", "ООО «Мостик»"),
-        "SELLER_INN": os.environ.get("SELLER_INN", "7707083893"),
-        "SELLER_KPP": os.environ.get("SELLER_KPP", "770701001"),
+        "SELLER_INN": os.environ.get("SELLER_INN", "7801123455"),
+        "SELLER_KPP": os.environ.get("SELLER_KPP", "780101001"),
         "SELLER_ADDRESS": os.environ.get("SELLER_ADDRESS", "191186, Санкт-Петербург, Невский пр., д. 1"),
     }
     config.update(overrides)

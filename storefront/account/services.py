@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import logging
 from dataclasses import dataclass
 from datetime import datetime
@@ -204,6 +206,21 @@ def add_address(session: Session, buyer: Buyer, data: AddressData) -> Address:
     return address
 
 
+def remember_address(session: Session, buyer: Buyer, data: AddressData) -> Address | None:
+    """Save an address used at checkout unless the buyer already has the same one. Commits."""
+    for address in buyer.addresses:
+        if (address.region_code, address.city, address.postcode, address.street, address.recipient, address.phone) == (
+            data.region_code,
+            data.city,
+            data.postcode,
+            data.street,
+            data.recipient,
+            data.phone,
+        ):
+            return None
+    return add_address(session, buyer, data)
+
+
 def delete_address(session: Session, buyer: Buyer, address_id: int) -> None:
     address = session.get(Address, address_id)
     if address is None or address.buyer_id != buyer.id:
@@ -219,8 +236,12 @@ def _reset_serializer(secret_key: str) -> URLSafeTimedSerializer:
 def make_reset_token(buyer: Buyer, secret_key: str) -> str:
     """A signed token naming the buyer and a fingerprint of the current hash: using it changes the
     hash, so each link works once."""
-    fingerprint = (buyer.password_hash or "")[-16:]
-    return _reset_serializer(secret_key).dumps({"id": buyer.id, "fp": fingerprint})
+    return _reset_serializer(secret_key).dumps({"id": buyer.id, "fp": _hash_fingerprint(buyer)})
+
+
+def _hash_fingerprint(buyer: Buyer) -> str:
+    """A digest of the stored hash: changes with every new password, reveals nothing about it."""
+    return hashlib.sha256((buyer.password_hash or "").encode()).hexdigest()[:20]
 
 
 def buyer_for_reset_token(session: Session, token: str, secret_key: str, max_age: int = RESET_MAX_AGE) -> Buyer:
@@ -231,7 +252,7 @@ def buyer_for_reset_token(session: Session, token: str, secret_key: str, max_age
     if not isinstance(data, dict):
         raise ResetTokenInvalid()
     buyer = session.get(Buyer, data.get("id")) if isinstance(data.get("id"), int) else None
-    if buyer is None or (buyer.password_hash or "")[-16:] != data.get("fp"):
+    if buyer is None or not hmac.compare_digest(_hash_fingerprint(buyer), str(data.get("fp", ""))):
         raise ResetTokenInvalid()
     return buyer
 

@@ -9,16 +9,19 @@ from __future__ import annotations
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from decimal import Decimal
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session, selectinload
 
 from storefront.cart.models import Cart, CartLine
 from storefront.catalog.models import Product, ProductStatus
 from storefront.catalog.pricing import break_for_quantity, next_break
+from storefront.db import utcnow
 from storefront.errors import ShopError
 from storefront.fx.services import MissingRate, Pricing
+from storefront.jobs import periodic
 
 #: Largest quantity accepted on one line (bigger numbers are typing mistakes, not orders).
 MAX_QUANTITY = 1_000_000
@@ -99,6 +102,7 @@ def add_to_cart(session: Session, cart: Cart, product_id: int, quantity: int) ->
         cart.lines.append(line)
     else:
         line.quantity = total
+    cart.updated_at = utcnow()
     session.commit()
     return line
 
@@ -110,6 +114,7 @@ def set_quantity(session: Session, cart: Cart, product_id: int, quantity: int) -
     product = _purchasable(session, product_id)
     check_quantity(product, quantity)
     line.quantity = quantity
+    cart.updated_at = utcnow()
     session.commit()
     return line
 
@@ -242,3 +247,19 @@ def _load_products(session: Session, ids: Sequence[int]) -> dict[int, Product]:
 
 def count_lines(session: Session, cart: Cart | None) -> int:
     return len(cart.lines) if cart is not None else 0
+
+
+#: Guest carts untouched this long are deleted (the cookie lives as long).
+GUEST_CART_LIFETIME = timedelta(days=60)
+
+
+@periodic("purge-guest-carts", every=timedelta(days=1))
+def purge_guest_carts(session: Session, now: datetime) -> str:
+    """Delete guest carts nobody has touched for ``GUEST_CART_LIFETIME`` (buyers' carts stay)."""
+    stale = select(Cart.id).where(Cart.buyer_id.is_(None), Cart.updated_at < now - GUEST_CART_LIFETIME)
+    session.execute(delete(CartLine).where(CartLine.cart_id.in_(stale)))
+    purged = session.execute(
+        delete(Cart).where(Cart.buyer_id.is_(None), Cart.updated_at < now - GUEST_CART_LIFETIME)
+    ).rowcount
+    session.commit()
+    return f"purged {purged}"

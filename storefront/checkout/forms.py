@@ -22,6 +22,7 @@ class CheckoutForm(CompanyFieldsMixin, AddressFieldsMixin, FlaskForm):
     promo_code = StringField(_l("Promo code"), validators=[Optional(), Length(max=40)])
     consent_personal_data = BooleanField(PERSONAL_DATA_TEXT)
     consent_marketing = BooleanField(MARKETING_TEXT, default=False)
+    save_address = BooleanField(_l("Save this address in my account"), default=False)
     placement_token = HiddenField(validators=[InputRequired(), Length(min=16, max=64)])
     cart_fingerprint = HiddenField()
 

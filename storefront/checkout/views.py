@@ -11,7 +11,7 @@ from werkzeug.wrappers import Response
 from storefront.account.forms import EmptyForm
 from storefront.account.identifiers import format_phone
 from storefront.account.models import ConsentKind
-from storefront.account.services import ConsentRecord
+from storefront.account.services import ConsentRecord, remember_address
 from storefront.cart.web import current_cart
 from storefront.checkout import bp
 from storefront.checkout.forms import CheckoutForm
@@ -110,6 +110,8 @@ def _render(form: CheckoutForm, quote: CheckoutQuote, status: int = 200) -> tupl
             quote=quote,
             promo_error=promo_message(quote.promo_error) if quote.promo_error else None,
             region_name=region_name,
+            saved_addresses=_buyer().addresses if _buyer() is not None else [],
+            format_phone=format_phone,
         ),
         status,
     )
@@ -184,6 +186,8 @@ def place() -> Response | tuple[str, int]:
         form.shipping_method.errors = [_("This shipping method does not deliver to the chosen region.")]
         return _render(form, _quote(form), 400)
     order = result.order
+    if result.created and buyer is not None and form.save_address.data:
+        remember_address(db.session, buyer, form.address_data())
     token = make_access_token(order, current_app.config["SECRET_KEY"])
     if result.created:
         link = current_app.config["PUBLIC_BASE_URL"].rstrip("/") + url_for(

@@ -6,7 +6,8 @@ What this module guards against (see yookassa.md §1, §6, §7):
   pool and the caller waits at most ``timeout_seconds`` (``YOOKASSA_TIMEOUT_SECONDS``): that is
   a hard wall-clock bound covering DNS, connect, a server that trickles bytes, and the SDK's own
   202 retry sleeps over HTTPS, none of which a socket timeout alone bounds. A
-  socket timeout of the same length is also applied to the SDK's ``requests`` session (the
+  socket timeout a little longer than the deadline (so the deadline always fires first and
+  the outcome reads as a deadline) is also applied to the SDK's ``requests`` session (the
   ``ApiClient.get_session`` hook, installed once) so that a worker abandoned at the deadline is
   freed soon after instead of blocking forever on a dead connection.
 - **Outcome unknown vs refused.** Connection errors surface from the SDK as ``AttributeError``,
@@ -117,6 +118,8 @@ class YooKassaSettings:
 # ----- socket timeout for the SDK's requests session (installed once, process-wide) -------------
 
 _socket_timeout: float | None = None
+#: The socket timeout exceeds the deadline by this much, so a slow call ends as DeadlineExceeded.
+SOCKET_TIMEOUT_MARGIN_SECONDS = 2.0
 _original_get_session = ApiClient.get_session
 
 
@@ -144,7 +147,7 @@ def _configure_sdk(settings: YooKassaSettings) -> None:
             max_attempts=3,
             verify=settings.verify,
         )
-        _socket_timeout = settings.timeout_seconds
+        _socket_timeout = settings.timeout_seconds + SOCKET_TIMEOUT_MARGIN_SECONDS
         if ApiClient.get_session is not _get_session_with_timeout:
             ApiClient.get_session = _get_session_with_timeout  # type: ignore[method-assign]
         _configured = settings

@@ -21,12 +21,17 @@ def _fill_guest_checkout(page, shots, step_prefix=""):
     page.fill("#street", "Невский пр., д. 1, кв. 5")
     page.fill("#recipient", "Анна Смирнова")
     page.fill("#recipient_phone", "+7 916 123-45-67")
-    page.get_by_role("button", name="Рассчитать доставку").click()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Рассчитать доставку").click()
     page.wait_for_selector("input[name=shipping_method]")
     shots(page, f"{step_prefix}checkout-shipping")
 
 
-def test_guest_goes_from_a_category_page_to_a_placed_order(page, shots, session):
+def order_number_in(page) -> bool:
+    return "MK-" in page.inner_text("main")
+
+
+def test_guest_goes_from_a_category_page_to_a_placed_order(page, shots, session, mailbox):
     product = create_shop(session, moq=2)
     category_slug = product.category.slug
     session.commit()
@@ -39,14 +44,16 @@ def test_guest_goes_from_a_category_page_to_a_placed_order(page, shots, session)
     page.fill("#add-qty", "1")
     assert page.eval_on_selector("#add-qty", "input => input.validity.rangeUnderflow")  # MOQ is 2
     page.fill("#add-qty", "8")
-    page.get_by_role("button", name="В корзину").click()
-    page.wait_for_url("**/product/**")
+    with page.expect_navigation():
+        page.get_by_role("button", name="В корзину").click()
     page.get_by_role("link", name="Корзина").click()
+    page.wait_for_selector(".cart-line")
     assert "Добавьте ещё 2 шт., чтобы цена стала" in page.content()
     assert "1 товар" in page.inner_text("header")
     shots(page, "cart")
 
     page.get_by_role("link", name="Перейти к оформлению").click()
+    page.wait_for_selector("#checkout-form")
     shots(page, "checkout")
     _fill_guest_checkout(page, shots)
     with page.expect_navigation():  # choosing a carrier recalculates the totals
@@ -60,16 +67,19 @@ def test_guest_goes_from_a_category_page_to_a_placed_order(page, shots, session)
     assert "оформлен" in page.content()
     shots(page, "pay")
     page.get_by_role("link", name="Перейти к заказу").click()
-    assert "Ожидает оплаты" in page.content()
+    page.wait_for_url("**/orders/MK-*")
+    page.wait_for_selector(".timeline")
+    assert "Ожидает оплаты" in page.inner_text("main")
     shots(page, "order")
 
     session.expire_all()
     order = session.scalars(select(Order)).one()
     assert order.shipping_method_name == "Сборный груз через склад в Харбине"
     assert order.email == "anna@example.ru"
+    assert [message["Subject"] for message in mailbox.messages] == [f"Заказ {order.number} оформлен"]
 
 
-def test_company_buyer_checks_out_with_inn_and_repeats_the_order(page, shots, session):
+def test_company_buyer_checks_out_with_inn_and_repeats_the_order(page, shots, session, mailbox):
     product = create_shop(session)
     buyer = create_buyer(session, company=True)
     session.add(
@@ -95,26 +105,32 @@ def test_company_buyer_checks_out_with_inn_and_repeats_the_order(page, shots, se
 
     page.goto(f"/product/{product.id}-{product.slug}")
     page.fill("#add-qty", "12")
-    page.get_by_role("button", name="В корзину").click()
+    with page.expect_navigation():
+        page.get_by_role("button", name="В корзину").click()
     page.goto("/checkout")
     assert page.input_value("#inn") == "7707083893"
-    page.get_by_role("button", name="Рассчитать доставку").click()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Рассчитать доставку").click()
     with page.expect_navigation():
         page.get_by_label("СДЭК — курьер до двери").check()
     shots(page, "checkout")
     page.get_by_role("button", name="Оформить заказ").click()
     page.wait_for_url("**/pay**")
     page.get_by_role("link", name="Перейти к заказу").click()
+    page.wait_for_selector(".timeline")
     shots(page, "order")
     page.get_by_role("link", name="Счёт").click()
+    page.wait_for_selector(".invoice")
     assert "ИНН 7707083893" in page.content() and "КПП 770701001" in page.content()
     shots(page, "invoice")
     page.go_back()
+    page.wait_for_selector(".timeline")
     page.get_by_role("button", name="Повторить заказ").click()
     page.wait_for_url("**/cart")
     assert "добавлены в корзину по сегодняшним ценам" in page.content()
     shots(page, "reorder-cart")
     page.goto("/account/orders")
+    assert order_number_in(page)
     shots(page, "orders")
 
     session.expire_all()
@@ -122,7 +138,7 @@ def test_company_buyer_checks_out_with_inn_and_repeats_the_order(page, shots, se
     assert (order.inn, order.kpp, order.company_name) == ("7707083893", "770701001", "ООО «Ромашка»")
 
 
-def test_cart_and_checkout_fit_a_390_px_phone(browser, live_server, shots, session):
+def test_cart_and_checkout_fit_a_390_px_phone(browser, live_server, shots, session, mailbox):
     product = create_shop(session)
     session.commit()
     context = browser.new_context(
@@ -132,7 +148,8 @@ def test_cart_and_checkout_fit_a_390_px_phone(browser, live_server, shots, sessi
     try:
         page.goto(f"/product/{product.id}-{product.slug}")
         page.fill("#add-qty", "3")
-        page.get_by_role("button", name="В корзину").click()
+        with page.expect_navigation():
+            page.get_by_role("button", name="В корзину").click()
         page.goto("/cart")
         shots(page, "mobile-cart")
         assert page.evaluate("document.documentElement.scrollWidth") <= 390

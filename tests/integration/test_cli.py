@@ -114,3 +114,14 @@ def test_run_due_runs_a_due_job_once(runner, session):
         assert ("test-counter", "counted") in later
     finally:
         jobs._registry.pop("test-counter")
+
+
+def test_shipping_seed_adds_the_carriers_once(runner, session):
+    from storefront.shipping.models import ShippingMethod, ShippingRate
+
+    first = runner.invoke(args=["shipping", "seed"])
+    second = runner.invoke(args=["shipping", "seed"])
+    assert first.exit_code == 0 and "Добавлено способов доставки: 4." in first.output
+    assert "Добавлено способов доставки: 0." in second.output
+    assert session.query(ShippingMethod).count() == 4
+    assert session.query(ShippingRate).count() == 20

@@ -184,3 +184,9 @@ def test_rate_limits_live_in_redis_when_redis_url_is_set(monkeypatch, tmp_path):
     if not storage.check():
         pytest.skip("no Redis on 127.0.0.1:6379")
     storage.reset()
+
+
+def test_account_pages_ask_a_guest_to_sign_in_in_russian(client):
+    response = client.get("/account/orders", follow_redirects=True)
+    assert response.request.path == "/account/login"
+    assert "Войдите, чтобы открыть эту страницу." in response.get_data(as_text=True)

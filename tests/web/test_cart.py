@@ -102,3 +102,20 @@ def test_guest_cart_is_merged_into_the_buyers_cart_at_sign_in(client, session):
     assert _lines(session) == [(product.id, 7)]
     assert session.scalar(select(func.count(Cart.id))) == 1
     assert client.get_cookie("cart") is None
+
+
+def test_stale_guest_carts_are_purged_but_buyers_carts_stay(client, session):
+    from datetime import timedelta
+
+    from storefront.cart.services import purge_guest_carts
+    from storefront.db import utcnow
+
+    product = create_shop(session)
+    buyer = create_buyer(session)
+    session.add(Cart(token="buyer-cart", buyer_id=buyer.id, lines=[CartLine(product_id=product.id, quantity=1)]))
+    session.commit()
+    add_to_cart(client, product.id, 2)
+    assert purge_guest_carts(session, utcnow() + timedelta(days=59)) == "purged 0"
+    assert purge_guest_carts(session, utcnow() + timedelta(days=61)) == "purged 1"
+    assert [cart.token for cart in session.scalars(select(Cart))] == ["buyer-cart"]
+    assert session.scalar(select(func.count(CartLine.id))) == 1

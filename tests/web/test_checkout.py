@@ -315,3 +315,19 @@ def test_a_guest_creates_an_account_from_the_order(client, session, mailbox):
     assert order.number in client.get("/account/orders").get_data(as_text=True)
     again = client.get(f"/orders/{order.number}/create-account")  # already has an account: back to the order
     assert again.status_code == 302 and again.headers["Location"].endswith(f"/orders/{order.number}")
+
+
+def test_a_buyer_saves_the_checkout_address_once(client, session):
+    from storefront.account.models import Address
+
+    product = create_shop(session)
+    create_buyer(session)
+    session.commit()
+    login(client)
+    for _ in range(2):
+        add_to_cart(client, product.id, 1)
+        assert place(client, _method(session), consent_personal_data="", save_address="y").status_code == 303
+    session.expire_all()
+    addresses = session.scalars(select(Address)).all()
+    assert [(a.region_code, a.postcode, a.phone) for a in addresses] == [("78", "191186", "+79161234567")]
+    assert len(_orders(session)) == 2
