@@ -10,6 +10,7 @@ DEMO_PRODUCTS ?= 5000
 HOST ?= 127.0.0.1
 PORT ?= 5000
 # The local YooKassa stand-in `make run` starts unless real YOOKASSA_SHOP_ID/YOOKASSA_SECRET_KEY are set.
+MAIL_SINK_PORT ?= 1025
 STANDIN_PORT ?= 8765
 
 .DEFAULT_GOAL := help
@@ -53,6 +54,7 @@ demo-data: db-upgrade  ## Seed demo data if the catalogue is empty, load the sto
 run: demo-data  ## Run the storefront and CRM with demo data at http://127.0.0.1:5000 (test payments offline)
 	@echo "Mostik: http://$(HOST):$(PORT)/  (CRM: http://$(HOST):$(PORT)/crm/)"
 	MOSTIK_ENV=development JOBS_IN_PROCESS=1 PUBLIC_BASE_URL=$${PUBLIC_BASE_URL:-http://$(HOST):$(PORT)} \
+		$(BIN)/python -m devtools.mailsink --port $(MAIL_SINK_PORT) -- \
 		$(BIN)/python -m devtools.yookassa_standin --unless-real-credentials --port $(STANDIN_PORT) \
 		--notify-url http://$(HOST):$(PORT)/payments/yookassa/notifications \
 		-- $(FLASK) run --host $(HOST) --port $(PORT)
