@@ -6,9 +6,10 @@ import enum
 import math
 import time
 from collections import Counter
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session, joinedload, selectinload
@@ -103,8 +104,29 @@ def load_category_tree(session: Session) -> CategoryTree:
 _tree_cache: dict = {"seconds": 0.0, "tree": None, "expires": 0.0}
 
 
+#: Listing counts (total, cities) by category and filters, kept as long as the tree: counting a
+#: 50,000-product category on every request would cost more than the rest of the page.
+_count_cache: dict[tuple, tuple[float, Any]] = {}
+MAX_CACHED_COUNTS = 10_000
+
+
 def configure_category_cache(seconds: float) -> None:
     _tree_cache.update(seconds=seconds, tree=None, expires=0.0)
+    _count_cache.clear()
+
+
+def _cached_count(key: tuple, compute: Callable[[], Any]) -> Any:
+    if _tree_cache["seconds"] <= 0:
+        return compute()
+    now = time.monotonic()
+    hit = _count_cache.get(key)
+    if hit is not None and hit[0] > now:
+        return hit[1]
+    value = compute()
+    if len(_count_cache) >= MAX_CACHED_COUNTS:
+        _count_cache.clear()
+    _count_cache[key] = (now + _tree_cache["seconds"], value)
+    return value
 
 
 def cached_category_tree(session: Session) -> CategoryTree:
@@ -157,7 +179,9 @@ def list_products(session: Session, category_ids: Sequence[int], filters: Listin
     if not category_ids:
         return ListingPage([], 0, 1, per_page)
     conditions = listing_conditions(category_ids, filters)
-    total = session.scalar(select(func.count()).select_from(Product).where(*conditions)) or 0
+    key = ("total", tuple(category_ids), replace(filters, page=1, sort=Sort.POPULAR))
+    count_query = select(func.count()).select_from(Product).where(*conditions)
+    total = _cached_count(key, lambda: session.scalar(count_query) or 0)
     id_query = order_listing(select(Product.id).where(*conditions), filters.sort)
     return page_of_products(session, id_query, total, filters.page, per_page)
 
@@ -183,6 +207,10 @@ def count_by_city(session: Session, category_ids: Sequence[int]) -> list[tuple[s
     """
     if not category_ids:
         return []
+    return _cached_count(("cities", tuple(category_ids)), lambda: _count_by_city(session, category_ids))
+
+
+def _count_by_city(session: Session, category_ids: Sequence[int]) -> list[tuple[str, int]]:
     conditions = listing_conditions(category_ids, ListingFilters())
     per_supplier = session.execute(
         select(Product.supplier_id, func.count()).where(*conditions).group_by(Product.supplier_id)
