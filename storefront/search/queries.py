@@ -33,7 +33,7 @@ from storefront.search.normalise import (
 MAX_FACETS = 20
 SUGGEST_LIMIT = 6
 #: Matches a search ranks, counts and facets at most (see ``candidates``); autocomplete looks at fewer.
-CANDIDATES = 1000
+CANDIDATES = 500
 SUGGEST_CANDIDATES = 200
 
 
