@@ -12,7 +12,7 @@ PORT ?= 5000
 
 .DEFAULT_GOAL := help
 .PHONY: help install run test retest lint format translations-extract translations-update translations-compile \
-        db-upgrade db-migrate demo-data bench clean
+        db-upgrade db-migrate demo-data bench clean browsers
 
 help:  ## List the targets
 	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-22s %s\n", $$1, $$2}'
@@ -51,7 +51,14 @@ run: demo-data  ## Run the storefront and CRM with demo data at http://127.0.0.1
 	@echo "Mostik: http://$(HOST):$(PORT)/  (CRM: http://$(HOST):$(PORT)/crm/)"
 	MOSTIK_ENV=development JOBS_IN_PROCESS=1 $(FLASK) run --host $(HOST) --port $(PORT)
 
-test: install  ## Install everything the tests need and run lint and the whole test suite
+CHROMIUM ?= /usr/bin/chromium
+
+browsers:  ## Install Debian's chromium for the browser tests (only when it is missing)
+	@{ test -x $(CHROMIUM) && dpkg -s fonts-noto-color-emoji >/dev/null 2>&1; } || { echo "Installing chromium (apt-get)…"; \
+		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-color-emoji) \
+		|| sudo sh -c 'apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-color-emoji'; }
+
+test: install browsers  ## Install everything the tests need and run lint and the whole test suite
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/pytest $(PYTEST_ARGS)

@@ -68,11 +68,16 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     i18n.init_app(app)
     errors.init_app(app)
 
-    from storefront import catalog, cli, feeds, search, templating
+    from storefront import account, cart, catalog, checkout, cli, feeds, order, payment, search, templating
 
     templating.init_app(app)
     catalog.init_app(app)
     search.init_app(app)
     feeds.init_app(app)
+    account.init_app(app)
+    cart.init_app(app)
+    order.init_app(app)
+    payment.init_app(app)
+    checkout.init_app(app)
     cli.init_app(app)
     return app

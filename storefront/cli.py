@@ -23,6 +23,9 @@ from storefront.fx.cbr import RateFeedError, fetch_daily, parse_daily
 from storefront.fx.models import PriceRounding
 from storefront.fx.services import current_pricing, store_rates, update_pricing_policy
 
+#: CBR rates have four decimal places (more for some VunitRate values); show them all.
+RATE_FORMAT = "#,##0.0000##"
+
 fx_group = AppGroup("fx", help="Exchange rates of the Central Bank of Russia and the pricing policy.")
 
 
@@ -44,7 +47,11 @@ def _fail(message: str) -> None:
 def seed_demo_command(products: int, if_empty: bool) -> None:
     """Fill an empty database with a realistic, deterministic demo catalogue."""
     from storefront.catalog.seed import is_seeded, seed_demo  # heavy word tables, loaded only here
+    from storefront.shipping.services import seed_shipping_methods
 
+    added = seed_shipping_methods(db.session)  # safe to repeat: only missing carriers are added
+    if added:
+        click.echo(_("Shipping methods added: %(num)s.", num=added))
     if is_seeded(db.session):
         if if_empty:
             click.echo(_("The catalogue already has data; demo data not added."))
@@ -100,8 +107,8 @@ def fx_update_command(file_path: Path | None) -> None:
         _(
             "Rates for %(date)s loaded: USD %(usd)s ₽, CNY %(cny)s ₽. Rouble prices recomputed: %(count)s.",
             date=sheet.rate_date.strftime("%d.%m.%Y"),
-            usd=format_decimal(rates["USD"]) if "USD" in rates else "—",
-            cny=format_decimal(rates["CNY"]) if "CNY" in rates else "—",
+            usd=format_decimal(rates["USD"], format=RATE_FORMAT) if "USD" in rates else "—",
+            cny=format_decimal(rates["CNY"], format=RATE_FORMAT) if "CNY" in rates else "—",
             count=changed,
         )
     )

@@ -93,6 +93,22 @@ def load_config(instance_path: Path, overrides: dict[str, Any] | None = None) ->
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": environment == "production",
+        "REMEMBER_COOKIE_SECURE": environment == "production",
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "RATELIMIT_STORAGE_URI": os.environ.get("REDIS_URL") or "memory://",
+        "RATELIMIT_HEADERS_ENABLED": True,
+        #: Sign-in attempts allowed per IP and per account (Flask-Limiter notation).
+        "LOGIN_LIMIT_PER_IP": os.environ.get("LOGIN_LIMIT_PER_IP", "20 per 10 minutes"),
+        "LOGIN_LIMIT_PER_ACCOUNT": os.environ.get("LOGIN_LIMIT_PER_ACCOUNT", "5 per 10 minutes"),
+        "MAIL_SENDER": os.environ.get("MAIL_SENDER", "Мостик <noreply@mostik.local>"),
+        "MAIL_TIMEOUT": float(os.environ.get("MAIL_TIMEOUT", "10")),
+        #: Hours an unpaid order keeps its stock before it is canceled.
+        "ORDER_PAYMENT_HOURS": int(os.environ.get("ORDER_PAYMENT_HOURS", "24")),
+        #: Seller requisites printed on invoices («счёт»).
+        "SELLER_NAME": os.environ.get("SELLER_NAME", "ООО «Мостик»"),
+        "SELLER_INN": os.environ.get("SELLER_INN", "7707083893"),
+        "SELLER_KPP": os.environ.get("SELLER_KPP", "770701001"),
+        "SELLER_ADDRESS": os.environ.get("SELLER_ADDRESS", "191186, Санкт-Петербург, Невский пр., д. 1"),
     }
     config.update(overrides)
     if config["MOSTIK_ENV"] == "testing":

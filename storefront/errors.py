@@ -47,6 +47,10 @@ def init_app(app: Flask) -> None:
             return _error_page(404, _("Page not found"), _("There is no such page. Try the catalogue or the search."))
         if status == 405:
             return _error_page(405, _("Method not allowed"), _("This address does not accept such a request."))
+        if status == 429:
+            return _error_page(
+                429, _("Too many attempts"), _("Too many attempts in a short time. Wait a few minutes and try again.")
+            )
         if status == 400:
             return _error_page(
                 400, _("Bad request"), _("The request could not be understood. Check the address and try again.")

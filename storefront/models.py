@@ -1,8 +1,34 @@
 """Every model module, imported once so the metadata (and Alembic) sees all tables."""
 
+from storefront.account.models import Address, Buyer, Consent, Tier
+from storefront.cart.models import Cart, CartLine
 from storefront.catalog.models import Category, PriceBreak, Product, Supplier
 from storefront.fx.models import ExchangeRate, PricingPolicy
 from storefront.jobs import JobRun
+from storefront.order.models import Order, OrderLine, OrderStatusChange
+from storefront.promo.models import PromoCode
 from storefront.search.models import ProductSearch
+from storefront.shipping.models import ShippingMethod, ShippingRate
 
-__all__ = ["Category", "ExchangeRate", "JobRun", "PriceBreak", "PricingPolicy", "Product", "ProductSearch", "Supplier"]
+__all__ = [
+    "Address",
+    "Buyer",
+    "Cart",
+    "CartLine",
+    "Category",
+    "Consent",
+    "ExchangeRate",
+    "JobRun",
+    "Order",
+    "OrderLine",
+    "OrderStatusChange",
+    "PriceBreak",
+    "PricingPolicy",
+    "Product",
+    "ProductSearch",
+    "PromoCode",
+    "ShippingMethod",
+    "ShippingRate",
+    "Supplier",
+    "Tier",
+]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Flask, g, request
-from flask_babel import get_locale
+from flask_babel import format_date, format_datetime, get_locale
 from sqlalchemy.exc import SQLAlchemyError
 
 from storefront.catalog.models import Category
@@ -32,6 +32,9 @@ def category_name(category: Category) -> str:
 
 
 def init_app(app: Flask) -> None:
+    # Dates and times in Russian, shown in Europe/Moscow (BABEL_DEFAULT_TIMEZONE).
+    app.jinja_env.globals.update(format_date=format_date, format_datetime=format_datetime)
+
     @app.context_processor
     def inject_globals() -> dict[str, Any]:
         return {

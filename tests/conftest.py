@@ -5,8 +5,12 @@ from __future__ import annotations
 
 import os
 import secrets
+import socket
 from collections.abc import Iterator
 from contextlib import contextmanager
+from email.message import Message
+from email.parser import BytesParser
+from email.policy import default as default_policy
 from pathlib import Path
 
 import pytest
@@ -132,3 +136,52 @@ def runner(app: Flask) -> FlaskCliRunner:
 def engine_name(app: Flask) -> str:
     with app.app_context():
         return db.engine.dialect.name
+
+
+@pytest.fixture(autouse=True)
+def _reset_rate_limits(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Sign-in throttling counts per test, not across the whole run."""
+    yield
+    if "app" in request.fixturenames:
+        from storefront.extensions import limiter
+
+        with request.getfixturevalue("app").app_context():
+            limiter.reset()
+
+
+class _Mailbox:
+    """Messages received by the local SMTP server, parsed."""
+
+    def __init__(self) -> None:
+        self.messages: list[Message] = []
+
+    async def handle_DATA(self, server: object, session: object, envelope: object) -> str:  # noqa: N802
+        raw = envelope.original_content or envelope.content  # type: ignore[attr-defined]
+        self.messages.append(BytesParser(policy=default_policy).parsebytes(raw))
+        return "250 Message accepted"
+
+
+@pytest.fixture(scope="session")
+def smtp_server() -> Iterator[tuple[_Mailbox, int]]:
+    """A real SMTP server (aiosmtpd) on 127.0.0.1 for the whole run."""
+    from aiosmtpd.controller import Controller
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    mailbox = _Mailbox()
+    controller = Controller(mailbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    yield mailbox, port
+    controller.stop()
+
+
+@pytest.fixture
+def mailbox(app: Flask, smtp_server: tuple[_Mailbox, int]) -> Iterator[_Mailbox]:
+    """Point the app's mail at the local SMTP server; the list starts empty for each test."""
+    box, port = smtp_server
+    box.messages.clear()
+    previous = app.config["MAIL_PORT"]
+    app.config["MAIL_PORT"] = port
+    yield box
+    app.config["MAIL_PORT"] = previous

@@ -9,11 +9,14 @@ from decimal import Decimal
 
 from sqlalchemy.orm import Session
 
+from storefront.account.models import Buyer, BuyerKind, Consent, ConsentKind
+from storefront.account.services import hash_password
 from storefront.catalog.models import Category, Product, ProductStatus, Supplier
 from storefront.catalog.services import set_price_breaks
 from storefront.db import utcnow
 from storefront.fx.cbr import RateQuote, RateSheet
 from storefront.fx.services import store_rates
+from storefront.shipping.services import seed_shipping_methods
 from storefront.slugs import make_slug
 
 _sequence = itertools.count(1)
@@ -78,4 +81,49 @@ def create_product(
     session.add(product)
     session.flush()
     set_price_breaks(session, product, [(quantity, Decimal(price)) for quantity, price in breaks])
+    return product
+
+
+def create_buyer(
+    session: Session,
+    email: str = "buyer@example.ru",
+    password: str = "correct horse battery",
+    company: bool = False,
+    **fields: object,
+) -> Buyer:
+    buyer = Buyer(
+        email=email,
+        password_hash=hash_password(password),
+        name=fields.pop("name", "Иван Петров"),
+        phone=fields.pop("phone", "+79161234567"),
+        **fields,
+    )
+    if company:
+        buyer.kind = BuyerKind.COMPANY
+        buyer.company_name = "ООО «Ромашка»"
+        buyer.inn = "7707083893"
+        buyer.kpp = "770701001"
+        buyer.legal_address = "125009, Москва, ул. Тверская, д. 1"
+    session.add(buyer)
+    session.flush()
+    buyer.consents.append(
+        Consent(
+            email=email,
+            kind=ConsentKind.PERSONAL_DATA,
+            text_version="pd-2026-11",
+            granted_at=utcnow(),
+            source_page="/account/register",
+        )
+    )
+    session.flush()
+    return buyer
+
+
+def create_shop(session: Session, stock: int = 100, moq: int = 1, weight_grams: int = 500) -> Product:
+    """Rates, the seeded carriers, and one product (USD breaks 10/9/8 from 1/10/50 pcs) ready to order."""
+    load_rates(session)
+    seed_shipping_methods(session)
+    category, supplier = create_category(session), create_supplier(session)
+    product = create_product(session, category, supplier, stock=stock, moq=moq, weight_grams=weight_grams)
+    session.commit()
     return product

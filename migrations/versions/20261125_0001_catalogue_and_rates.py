@@ -1,8 +1,8 @@
-"""catalogue, exchange rates, pricing policy, job runs
+"""catalogue and rates
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-25 17:47:19.028406
+Create Date: 2026-11-25 18:29:16.885326
 
 """
 from alembic import op
@@ -115,10 +115,11 @@ def upgrade():
     sa.UniqueConstraint('sku', name=op.f('uq_products_sku'))
     )
     with op.batch_alter_table('products', schema=None) as batch_op:
-        batch_op.create_index('ix_products_listing_new', ['category_id', 'status', 'published_at', 'id'], unique=False)
-        batch_op.create_index('ix_products_listing_popular', ['category_id', 'status', 'popularity', 'id'], unique=False)
-        batch_op.create_index('ix_products_listing_price', ['category_id', 'status', 'price_rub_from', 'id'], unique=False)
-        batch_op.create_index('ix_products_popular', ['status', 'popularity', 'id'], unique=False)
+        batch_op.create_index('ix_products_listing_new', ['category_id', 'published_at', 'id'], unique=False, sqlite_where=sa.text("status = 'active' AND price_rub_from IS NOT NULL"), postgresql_where=sa.text("status = 'active' AND price_rub_from IS NOT NULL"))
+        batch_op.create_index('ix_products_listing_popular', ['category_id', 'popularity', 'id'], unique=False, sqlite_where=sa.text("status = 'active' AND price_rub_from IS NOT NULL"), postgresql_where=sa.text("status = 'active' AND price_rub_from IS NOT NULL"))
+        batch_op.create_index('ix_products_listing_price', ['category_id', 'price_rub_from', 'id'], unique=False, sqlite_where=sa.text("status = 'active' AND price_rub_from IS NOT NULL"), postgresql_where=sa.text("status = 'active' AND price_rub_from IS NOT NULL"))
+        batch_op.create_index('ix_products_listing_supplier', ['category_id', 'supplier_id'], unique=False, sqlite_where=sa.text("status = 'active' AND price_rub_from IS NOT NULL"), postgresql_where=sa.text("status = 'active' AND price_rub_from IS NOT NULL"))
+        batch_op.create_index('ix_products_popular', ['popularity', 'id'], unique=False, sqlite_where=sa.text("status = 'active' AND price_rub_from IS NOT NULL"), postgresql_where=sa.text("status = 'active' AND price_rub_from IS NOT NULL"))
         batch_op.create_index('ix_products_supplier_id', ['supplier_id'], unique=False)
 
     op.create_table('price_breaks',
@@ -140,10 +141,11 @@ def downgrade():
     op.drop_table('price_breaks')
     with op.batch_alter_table('products', schema=None) as batch_op:
         batch_op.drop_index('ix_products_supplier_id')
-        batch_op.drop_index('ix_products_popular')
-        batch_op.drop_index('ix_products_listing_price')
-        batch_op.drop_index('ix_products_listing_popular')
-        batch_op.drop_index('ix_products_listing_new')
+        batch_op.drop_index('ix_products_popular', sqlite_where=sa.text("status = 'active' AND price_rub_from IS NOT NULL"), postgresql_where=sa.text("status = 'active' AND price_rub_from IS NOT NULL"))
+        batch_op.drop_index('ix_products_listing_supplier', sqlite_where=sa.text("status = 'active' AND price_rub_from IS NOT NULL"), postgresql_where=sa.text("status = 'active' AND price_rub_from IS NOT NULL"))
+        batch_op.drop_index('ix_products_listing_price', sqlite_where=sa.text("status = 'active' AND price_rub_from IS NOT NULL"), postgresql_where=sa.text("status = 'active' AND price_rub_from IS NOT NULL"))
+        batch_op.drop_index('ix_products_listing_popular', sqlite_where=sa.text("status = 'active' AND price_rub_from IS NOT NULL"), postgresql_where=sa.text("status = 'active' AND price_rub_from IS NOT NULL"))
+        batch_op.drop_index('ix_products_listing_new', sqlite_where=sa.text("status = 'active' AND price_rub_from IS NOT NULL"), postgresql_where=sa.text("status = 'active' AND price_rub_from IS NOT NULL"))
 
     op.drop_table('products')
     with op.batch_alter_table('suppliers', schema=None) as batch_op:

@@ -41,12 +41,6 @@ def upgrade():
     with op.batch_alter_table('products', schema=None) as batch_op:
         batch_op.add_column(sa.Column('feed_offer_id', sa.String(length=64), nullable=True))
         batch_op.create_index('uq_products_supplier_feed_offer', ['supplier_id', 'feed_offer_id'], unique=True)
-        batch_op.create_index('ix_products_listing_supplier', ['category_id', 'status', 'supplier_id', 'price_rub_from'], unique=False)
-        # Listing indexes cover the "priced" condition too: deep pages stay inside the index.
-        batch_op.drop_index('ix_products_listing_popular')
-        batch_op.drop_index('ix_products_listing_new')
-        batch_op.create_index('ix_products_listing_popular', ['category_id', 'status', 'popularity', 'id', 'price_rub_from'], unique=False)
-        batch_op.create_index('ix_products_listing_new', ['category_id', 'status', 'published_at', 'id', 'price_rub_from'], unique=False)
     op.create_table('product_search',
     sa.Column('product_id', sa.Integer(), autoincrement=False, nullable=False),
     sa.Column('title_terms', sa.Text(), nullable=False),
@@ -78,10 +72,5 @@ def downgrade():
         op.execute('DROP TABLE IF EXISTS product_fts')
     op.drop_table('product_search')
     with op.batch_alter_table('products', schema=None) as batch_op:
-        batch_op.drop_index('ix_products_listing_supplier')
-        batch_op.drop_index('ix_products_listing_popular')
-        batch_op.drop_index('ix_products_listing_new')
-        batch_op.create_index('ix_products_listing_popular', ['category_id', 'status', 'popularity', 'id'], unique=False)
-        batch_op.create_index('ix_products_listing_new', ['category_id', 'status', 'published_at', 'id'], unique=False)
         batch_op.drop_index('uq_products_supplier_feed_offer')
         batch_op.drop_column('feed_offer_id')

@@ -5,18 +5,19 @@ from __future__ import annotations
 import enum
 import math
 import time
-from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import ColumnElement, Select, func, select, text, union_all
 from sqlalchemy.orm import Session, joinedload, selectinload
 
-from storefront.catalog.models import Category, Product, ProductStatus, Supplier
+from storefront.catalog.models import LISTABLE, Category, Product, ProductStatus, Supplier
 from storefront.errors import NotFound
 
+#: Written out literally (not as bound parameters) so both engines match the partial indexes.
+LISTABLE_CONDITION = text(LISTABLE)
 #: Deepest page a listing serves; beyond it buyers should filter, not page.
 MAX_PAGE = 2000
 
@@ -144,7 +145,7 @@ def cached_category_tree(session: Session) -> CategoryTree:
 
 def listing_conditions(category_ids: Sequence[int] | None, filters: ListingFilters) -> list:
     """WHERE clauses of a listing: active, priced, the filters; ``None`` means every category."""
-    conditions = [Product.status == ProductStatus.ACTIVE, Product.price_rub_from.is_not(None)]
+    conditions: list = [LISTABLE_CONDITION]
     if category_ids is not None:
         conditions.append(
             Product.category_id.in_(category_ids) if len(category_ids) > 1 else Product.category_id == category_ids[0]
@@ -170,60 +171,108 @@ def order_listing(query: Select, sort: Sort) -> Select:
     return query.order_by(Product.popularity.desc(), Product.id.desc())
 
 
-def list_products(session: Session, category_ids: Sequence[int], filters: ListingFilters, per_page: int) -> ListingPage:
-    """One page of active, priced products in the given categories.
+def _sort_columns(sort: Sort) -> tuple[ColumnElement, ColumnElement]:
+    if sort in (Sort.PRICE_ASC, Sort.PRICE_DESC):
+        return Product.price_rub_from, Product.id
+    if sort is Sort.NEW:
+        return Product.published_at, Product.id
+    return Product.popularity, Product.id
 
-    Ids are paged first on the narrow listing index, then the 24 rows are loaded with their
-    suppliers: a deep page walks index entries, not table rows.
+
+def _order(columns: Sequence[ColumnElement], sort: Sort) -> list[ColumnElement]:
+    return [column.asc() if sort is Sort.PRICE_ASC else column.desc() for column in columns]
+
+
+def _page_of_ids(
+    session: Session, category_ids: Sequence[int], filters: ListingFilters, limit: int, offset: int
+) -> list[int]:
+    """Ids of one page, ordered by the chosen sort.
+
+    Each category is read on its own (category, sort key) index, at most ``offset + limit``
+    entries, and the runs are merged: with ``category_id IN (…)`` both engines would instead
+    sort every product of a large parent category.
+    """
+    conditions = listing_conditions(None, filters)
+    sort_key, tie = _sort_columns(filters.sort)
+    if len(category_ids) == 1:
+        query = select(Product.id).where(Product.category_id == category_ids[0], *conditions)
+        return list(session.scalars(query.order_by(*_order((sort_key, tie), filters.sort)).limit(limit).offset(offset)))
+    runs = [
+        select(sort_key.label("sort_key"), tie.label("id"))
+        .where(Product.category_id == category_id, *conditions)
+        .order_by(*_order((sort_key, tie), filters.sort))
+        .limit(offset + limit)
+        .subquery()
+        for category_id in category_ids
+    ]
+    merged = union_all(*(select(run.c.sort_key, run.c.id) for run in runs)).subquery()
+    query = select(merged.c.id).order_by(*_order((merged.c.sort_key, merged.c.id), filters.sort))
+    return list(session.scalars(query.limit(limit).offset(offset)))
+
+
+def _count(session: Session, category_ids: Sequence[int], filters: ListingFilters) -> int:
+    conditions = listing_conditions(None, filters)
+    return sum(
+        session.scalar(select(func.count()).select_from(Product).where(Product.category_id == category_id, *conditions))
+        or 0
+        for category_id in category_ids
+    )
+
+
+def list_products(session: Session, category_ids: Sequence[int], filters: ListingFilters, per_page: int) -> ListingPage:
+    """One page of listable products in the given categories.
+
+    Ids are paged on the narrow partial indexes first, then only the page's rows are loaded
+    with their suppliers.
     """
     if not category_ids:
         return ListingPage([], 0, 1, per_page)
-    conditions = listing_conditions(category_ids, filters)
     key = ("total", tuple(category_ids), replace(filters, page=1, sort=Sort.POPULAR))
-    count_query = select(func.count()).select_from(Product).where(*conditions)
-    total = _cached_count(key, lambda: session.scalar(count_query) or 0)
-    id_query = order_listing(select(Product.id).where(*conditions), filters.sort)
-    return page_of_products(session, id_query, total, filters.page, per_page)
+    total = _cached_count(key, lambda: _count(session, category_ids, filters))
+    pages = max(1, math.ceil(total / per_page))
+    page = min(max(1, filters.page), pages, MAX_PAGE)
+    ids = _page_of_ids(session, category_ids, filters, per_page, (page - 1) * per_page)
+    return ListingPage(_load_in_order(session, ids), total, page, per_page)
+
+
+def count_by_city(session: Session, category_ids: Sequence[int]) -> list[tuple[str, int]]:
+    """Supplier cities among the categories' listable products, with counts (for the filter).
+
+    Counted per category and supplier on the (category, supplier) index, then folded into
+    cities: a join to suppliers would read every product row. Cached like the total.
+    """
+    return _cached_count(("cities", tuple(category_ids)), lambda: _count_by_city(session, category_ids))
+
+
+def _count_by_city(session: Session, category_ids: Sequence[int]) -> list[tuple[str, int]]:
+    city_of = dict(session.execute(select(Supplier.id, Supplier.city)).all())
+    counts: dict[str, int] = {}
+    for category_id in category_ids:
+        per_supplier = session.execute(
+            select(Product.supplier_id, func.count())
+            .where(Product.category_id == category_id, LISTABLE_CONDITION)
+            .group_by(Product.supplier_id)
+        )
+        for supplier_id, count in per_supplier:
+            counts[city_of[supplier_id]] = counts.get(city_of[supplier_id], 0) + count
+    return sorted(counts.items(), key=lambda item: (-item[1], item[0]))
 
 
 def page_of_products(session: Session, id_query: Select, total: int, page: int, per_page: int) -> ListingPage:
     """Page an ordered query of product ids, then load those products with their suppliers."""
     pages = max(1, math.ceil(total / per_page))
     page = min(max(1, page), pages, MAX_PAGE)
-    ids = session.scalars(id_query.limit(per_page).offset((page - 1) * per_page)).all()
+    ids = list(session.scalars(id_query.limit(per_page).offset((page - 1) * per_page)))
+    return ListingPage(_load_in_order(session, ids), total, page, per_page)
+
+
+def _load_in_order(session: Session, ids: Sequence[int]) -> list[Product]:
+    """The products with these ids, with their suppliers, in the order of ``ids``."""
     if not ids:
-        return ListingPage([], total, page, per_page)
+        return []
     rows = session.scalars(select(Product).options(joinedload(Product.supplier)).where(Product.id.in_(ids))).all()
     position = {product_id: index for index, product_id in enumerate(ids)}
-    products = sorted(rows, key=lambda product: position[product.id])
-    return ListingPage(products, total, page, per_page)
-
-
-def count_by_city(session: Session, category_ids: Sequence[int]) -> list[tuple[str, int]]:
-    """Supplier cities among a category's active products, with counts (for the filter).
-
-    Grouped by supplier on the covering index ``ix_products_listing_supplier``, then summed per
-    city in Python: joining suppliers in SQL made SQLite walk every product of every supplier.
-    """
-    if not category_ids:
-        return []
-    return _cached_count(("cities", tuple(category_ids)), lambda: _count_by_city(session, category_ids))
-
-
-def _count_by_city(session: Session, category_ids: Sequence[int]) -> list[tuple[str, int]]:
-    conditions = listing_conditions(category_ids, ListingFilters())
-    per_supplier = session.execute(
-        select(Product.supplier_id, func.count()).where(*conditions).group_by(Product.supplier_id)
-    ).all()
-    cities = dict(
-        session.execute(
-            select(Supplier.id, Supplier.city).where(Supplier.id.in_([supplier for supplier, _ in per_supplier]))
-        ).all()
-    )
-    totals: Counter[str] = Counter()
-    for supplier_id, count in per_supplier:
-        totals[cities[supplier_id]] += count
-    return sorted(totals.items(), key=lambda item: (-item[1], item[0]))
+    return sorted(rows, key=lambda product: position[product.id])
 
 
 def list_popular_products(session: Session, limit: int = 12) -> list[Product]:
@@ -232,7 +281,7 @@ def list_popular_products(session: Session, limit: int = 12) -> list[Product]:
         session.scalars(
             select(Product)
             .options(joinedload(Product.supplier))
-            .where(Product.status == ProductStatus.ACTIVE, Product.price_rub_from.is_not(None))
+            .where(LISTABLE_CONDITION)
             .order_by(Product.popularity.desc(), Product.id.desc())
             .limit(limit)
         )

@@ -29,6 +29,7 @@ def test_fx_update_from_a_file_stores_rates_and_reprices(runner, session, priced
     result = runner.invoke(args=["fx", "update", "--file", str(SAMPLES / "XML_daily_2026-11-25.xml")])
     assert result.exit_code == 0, result.output
     assert "Курсы на 25.11.2026 загружены" in result.output
+    assert "USD 81,4352 ₽" in result.output
     session.expire_all()
     assert latest_rates(session)["USD"] == Decimal("81.4352")
     # 10 USD × 81.4352 × 1.15 = 936.5048 → 937 ₽ under the default whole-rouble policy

@@ -1,0 +1,31 @@
+"""Buyer accounts: registration, sign-in (Flask-Login), consents, addresses, password reset."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Flask
+from flask_babel import lazy_gettext as _l
+
+from storefront.extensions import db, limiter, login_manager
+
+bp = Blueprint("account", __name__, url_prefix="/account")
+
+
+def init_app(app: Flask) -> None:
+    from storefront.account import views  # noqa: F401  (registers the routes on bp)
+    from storefront.account.models import Buyer
+
+    login_manager.init_app(app)
+    login_manager.login_view = "account.login"
+    login_manager.login_message = _l("Sign in to see this page.")
+    login_manager.login_message_category = "info"
+    login_manager.session_protection = "basic"
+
+    @login_manager.user_loader
+    def load_buyer(buyer_id: str) -> Buyer | None:
+        if not buyer_id.isdigit():
+            return None
+        buyer = db.session.get(Buyer, int(buyer_id))
+        return buyer if buyer is not None and buyer.is_active else None
+
+    limiter.init_app(app)
+    app.register_blueprint(bp)

@@ -1,0 +1,247 @@
+"""Buyer accounts: registration, sign-in, consents, addresses, password reset. No Flask here."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from storefront.account.consents import VERSIONS
+from storefront.account.models import Address, Buyer, BuyerKind, Consent, ConsentKind
+from storefront.db import utcnow
+from storefront.errors import NotFound, ShopError
+from storefront.events import buyer_registered
+
+logger = logging.getLogger(__name__)
+
+_hasher = PasswordHasher()
+#: Verified against when the email is unknown, so a miss costs as much time as a wrong password.
+_DUMMY_HASH = _hasher.hash("not-a-real-password")
+RESET_SALT = "mostik-password-reset"
+RESET_MAX_AGE = 3600
+MIN_PASSWORD_LENGTH = 8
+
+
+class EmailTaken(ShopError):
+    """An account with this email already exists."""
+
+
+class BadCredentials(ShopError):
+    """Wrong email or password (never says which)."""
+
+
+class ResetTokenInvalid(ShopError):
+    """The reset link is forged, expired or already used."""
+
+
+@dataclass(frozen=True)
+class CompanyDetails:
+    company_name: str
+    inn: str
+    kpp: str | None
+    ogrn: str | None
+    legal_address: str
+
+
+@dataclass(frozen=True)
+class ConsentRecord:
+    """Where and how a consent was given (source page and IP come from the view)."""
+
+    source_page: str
+    ip_address: str | None
+    marketing: bool
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def find_buyer_by_email(session: Session, email: str) -> Buyer | None:
+    return session.scalars(select(Buyer).where(Buyer.email == email.strip().lower())).first()
+
+
+def get_buyer(session: Session, buyer_id: int) -> Buyer:
+    buyer = session.get(Buyer, buyer_id)
+    if buyer is None:
+        raise NotFound(f"buyer {buyer_id}")
+    return buyer
+
+
+def record_consents(
+    session: Session, email: str, buyer: Buyer | None, record: ConsentRecord, now: datetime | None = None
+) -> None:
+    """Store the personal-data consent (always) and the marketing one (only if ticked). Flushes."""
+    now = now or utcnow()
+    kinds = [ConsentKind.PERSONAL_DATA] + ([ConsentKind.MARKETING] if record.marketing else [])
+    for kind in kinds:
+        if buyer is not None and buyer.has_consent(kind):
+            continue
+        consent = Consent(
+            buyer=buyer,
+            email=email,
+            kind=kind,
+            text_version=VERSIONS[kind],
+            granted_at=now,
+            source_page=record.source_page[:500],
+            ip_address=(record.ip_address or "")[:45] or None,
+        )
+        session.add(consent)
+        if buyer is not None and consent not in buyer.consents:
+            buyer.consents.append(consent)
+    session.flush()
+
+
+def register_buyer(
+    session: Session,
+    *,
+    email: str,
+    password: str,
+    name: str,
+    phone: str | None,
+    company: CompanyDetails | None,
+    consent: ConsentRecord,
+) -> Buyer:
+    """Create an account (email already normalised by the form); commits."""
+    if find_buyer_by_email(session, email) is not None:
+        raise EmailTaken(email)
+    buyer = Buyer(email=email, password_hash=hash_password(password), name=name.strip(), phone=phone)
+    _apply_company(buyer, company)
+    session.add(buyer)
+    try:
+        session.flush()
+    except IntegrityError as exc:  # a concurrent registration with the same email
+        session.rollback()
+        raise EmailTaken(email) from exc
+    record_consents(session, email, buyer, consent)
+    # Guest consents given at checkout with this email now belong to the account.
+    for orphan in session.scalars(select(Consent).where(Consent.email == email, Consent.buyer_id.is_(None))):
+        orphan.buyer = buyer
+    session.commit()
+    logger.info("buyer %s registered", buyer.id)
+    buyer_registered.send(None, buyer_id=buyer.id)
+    return buyer
+
+
+def _apply_company(buyer: Buyer, company: CompanyDetails | None) -> None:
+    if company is None:
+        buyer.kind = BuyerKind.PERSON
+        buyer.company_name = buyer.inn = buyer.kpp = buyer.ogrn = buyer.legal_address = None
+        return
+    buyer.kind = BuyerKind.COMPANY
+    buyer.company_name = company.company_name.strip()
+    buyer.inn = company.inn
+    buyer.kpp = company.kpp
+    buyer.ogrn = company.ogrn
+    buyer.legal_address = company.legal_address.strip()
+
+
+def update_profile(
+    session: Session, buyer: Buyer, *, name: str, phone: str | None, company: CompanyDetails | None
+) -> Buyer:
+    buyer.name = name.strip()
+    buyer.phone = phone
+    _apply_company(buyer, company)
+    session.commit()
+    return buyer
+
+
+def authenticate(session: Session, email: str, password: str) -> Buyer:
+    """The buyer with these credentials, or ``BadCredentials``; rehashes outdated argon2 parameters."""
+    buyer = find_buyer_by_email(session, email)
+    stored = buyer.password_hash if buyer is not None and buyer.is_active else None
+    try:
+        _hasher.verify(stored or _DUMMY_HASH, password)
+    except (VerificationError, InvalidHashError) as exc:
+        raise BadCredentials() from exc
+    if buyer is None or stored is None:
+        raise BadCredentials()
+    if _hasher.check_needs_rehash(stored):
+        buyer.password_hash = hash_password(password)
+    buyer.last_login_at = utcnow()
+    session.commit()
+    return buyer
+
+
+def withdraw_marketing_consent(session: Session, buyer: Buyer) -> int:
+    """Withdraw every active marketing consent; returns how many. Commits."""
+    now = utcnow()
+    withdrawn = 0
+    for consent in buyer.consents:
+        if consent.kind == ConsentKind.MARKETING and consent.withdrawn_at is None:
+            consent.withdrawn_at = now
+            withdrawn += 1
+    session.commit()
+    return withdrawn
+
+
+def grant_marketing_consent(session: Session, buyer: Buyer, record: ConsentRecord) -> None:
+    if not buyer.has_consent(ConsentKind.MARKETING):
+        record_consents(session, buyer.email, buyer, ConsentRecord(record.source_page, record.ip_address, True))
+    session.commit()
+
+
+@dataclass(frozen=True)
+class AddressData:
+    region_code: str
+    city: str
+    postcode: str
+    street: str
+    recipient: str
+    phone: str
+
+
+def add_address(session: Session, buyer: Buyer, data: AddressData) -> Address:
+    address = Address(buyer=buyer, position=len(buyer.addresses), **data.__dict__)
+    session.add(address)
+    session.commit()
+    return address
+
+
+def delete_address(session: Session, buyer: Buyer, address_id: int) -> None:
+    address = session.get(Address, address_id)
+    if address is None or address.buyer_id != buyer.id:
+        raise NotFound(f"address {address_id}")
+    session.delete(address)
+    session.commit()
+
+
+def _reset_serializer(secret_key: str) -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(secret_key, salt=RESET_SALT)
+
+
+def make_reset_token(buyer: Buyer, secret_key: str) -> str:
+    """A signed token naming the buyer and a fingerprint of the current hash: using it changes the
+    hash, so each link works once."""
+    fingerprint = (buyer.password_hash or "")[-16:]
+    return _reset_serializer(secret_key).dumps({"id": buyer.id, "fp": fingerprint})
+
+
+def buyer_for_reset_token(session: Session, token: str, secret_key: str, max_age: int = RESET_MAX_AGE) -> Buyer:
+    try:
+        data = _reset_serializer(secret_key).loads(token, max_age=max_age)
+    except (SignatureExpired, BadSignature) as exc:
+        raise ResetTokenInvalid() from exc
+    if not isinstance(data, dict):
+        raise ResetTokenInvalid()
+    buyer = session.get(Buyer, data.get("id")) if isinstance(data.get("id"), int) else None
+    if buyer is None or (buyer.password_hash or "")[-16:] != data.get("fp"):
+        raise ResetTokenInvalid()
+    return buyer
+
+
+def reset_password(session: Session, token: str, secret_key: str, new_password: str) -> Buyer:
+    buyer = buyer_for_reset_token(session, token, secret_key)
+    buyer.password_hash = hash_password(new_password)
+    session.commit()
+    return buyer
+
+
+def count_buyers(session: Session) -> int:
+    return session.scalar(select(func.count(Buyer.id))) or 0

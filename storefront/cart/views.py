@@ -1,0 +1,141 @@
+"""Cart pages. Thin: parse the form, call ``cart.services``, say in Russian what is allowed."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import flash, g, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import ngettext
+from sqlalchemy.exc import SQLAlchemyError
+from werkzeug.wrappers import Response
+
+from storefront.cart import bp
+from storefront.cart.forms import QuantityForm, RemoveForm
+from storefront.cart.services import (
+    AboveStock,
+    BelowMinimum,
+    CartError,
+    ProductUnavailable,
+    add_to_cart,
+    price_cart,
+    remove_from_cart,
+    set_quantity,
+)
+from storefront.cart.web import current_cart
+from storefront.extensions import db
+from storefront.fx.services import current_pricing
+from storefront.i18n import safe_next_url
+
+
+def cart_error_message(error: CartError) -> str:
+    if isinstance(error, BelowMinimum):
+        return ngettext(
+            "The minimum order for «%(title)s» is %(num)d piece.",
+            "The minimum order for «%(title)s» is %(num)d pieces.",
+            error.moq,
+            title=error.product.title,
+        )
+    if isinstance(error, AboveStock):
+        return ngettext(
+            "Only %(num)d piece of «%(title)s» is in stock: order at most that many.",
+            "Only %(num)d pieces of «%(title)s» are in stock: order at most that many.",
+            error.stock,
+            title=error.product.title,
+        )
+    if isinstance(error, ProductUnavailable):
+        return _("This product is not available for order.")
+    return _("The cart could not be changed.")
+
+
+def _form_error(form: QuantityForm | RemoveForm) -> str:
+    for errors in form.errors.values():
+        for error in errors:
+            return str(error)
+    return _("The cart could not be changed.")
+
+
+def cart_count() -> int:
+    if "cart_count" not in g:
+        try:
+            cart = current_cart()
+            g.cart_count = len(cart.lines) if cart is not None else 0
+        except SQLAlchemyError:  # an error page must still render when the database is down
+            db.session.rollback()
+            g.cart_count = 0
+    return int(g.cart_count)
+
+
+def inject_cart_count() -> dict[str, Any]:
+    return {"cart_count": cart_count}
+
+
+def _back(default: str) -> str:
+    return safe_next_url(request.form.get("next"), default)
+
+
+def _render_cart(status: int = 200) -> tuple[str, int]:
+    cart = current_cart()
+    priced = price_cart(db.session, cart, current_pricing(db.session))
+    return render_template("cart/cart.html", cart=priced, remove_form=RemoveForm()), status
+
+
+def _refuse(message: str) -> tuple[str, int]:
+    """Bad input: nothing changed, the cart page says why (400)."""
+    db.session.rollback()
+    flash(message, "error")
+    return _render_cart(400)
+
+
+@bp.get("/cart")
+def cart_page() -> tuple[str, int]:
+    return _render_cart()
+
+
+@bp.post("/cart/add")
+def add() -> Response | tuple[str, int]:
+    form = QuantityForm()
+    if not form.validate_on_submit():
+        return _refuse(_form_error(form))
+    cart = current_cart(create=True)
+    try:
+        line = add_to_cart(db.session, cart, form.product_id.data, form.quantity.data)
+    except CartError as error:
+        return _refuse(cart_error_message(error))
+    flash(
+        ngettext(
+            "Added to the cart: «%(title)s», now %(num)d piece.",
+            "Added to the cart: «%(title)s», now %(num)d pieces.",
+            line.quantity,
+            title=line.product.title,
+        ),
+        "success",
+    )
+    return redirect(_back(url_for("cart.cart_page")), 303)
+
+
+@bp.post("/cart/update")
+def update() -> Response | tuple[str, int]:
+    form = QuantityForm()
+    if not form.validate_on_submit():
+        return _refuse(_form_error(form))
+    cart = current_cart()
+    if cart is None:
+        return _refuse(_("Your cart is empty."))
+    try:
+        set_quantity(db.session, cart, form.product_id.data, form.quantity.data)
+    except CartError as error:
+        return _refuse(cart_error_message(error))
+    flash(_("Quantity changed."), "success")
+    return redirect(url_for("cart.cart_page"), 303)
+
+
+@bp.post("/cart/remove")
+def remove() -> Response | tuple[str, int]:
+    form = RemoveForm()
+    cart = current_cart()
+    if not form.validate_on_submit() or cart is None:
+        return _refuse(_form_error(form))
+    remove_from_cart(db.session, cart, form.product_id.data)
+    flash(_("Removed from the cart."), "success")
+    return redirect(url_for("cart.cart_page"), 303)

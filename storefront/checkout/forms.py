@@ -1,0 +1,45 @@
+"""The one-page checkout form: contact (and company), address, shipping method, promo code, consents."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, EmailField, HiddenField, IntegerField, StringField
+from wtforms.validators import DataRequired, InputRequired, Length, Optional
+
+from storefront.account.consents import MARKETING_TEXT, PERSONAL_DATA_TEXT
+from storefront.account.forms import AddressFieldsMixin, CompanyFieldsMixin, Normalized
+from storefront.account.identifiers import normalize_email, normalize_phone
+
+
+class CheckoutForm(CompanyFieldsMixin, AddressFieldsMixin, FlaskForm):
+    email = EmailField(_l("Email"), validators=[DataRequired(), Normalized(normalize_email)])
+    name = StringField(_l("Contact person"), validators=[DataRequired(), Length(max=200)])
+    phone = StringField(_l("Phone"), validators=[DataRequired(), Normalized(normalize_phone)])
+    shipping_method = IntegerField(_l("Shipping"), validators=[Optional()])
+    promo_code = StringField(_l("Promo code"), validators=[Optional(), Length(max=40)])
+    consent_personal_data = BooleanField(PERSONAL_DATA_TEXT)
+    consent_marketing = BooleanField(MARKETING_TEXT, default=False)
+    placement_token = HiddenField(validators=[InputRequired(), Length(min=16, max=64)])
+    cart_fingerprint = HiddenField()
+
+    def __init__(self, *args: Any, needs_consent: bool = True, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fill_region_choices()
+        self.needs_consent = needs_consent
+
+    def validate(self, extra_validators: Any = None) -> bool:
+        ok = super().validate(extra_validators)
+        ok = self.validate_company() and ok
+        if self.needs_consent and not self.consent_personal_data.data:
+            self.consent_personal_data.errors = [
+                *self.consent_personal_data.errors,
+                _l("Without this consent we cannot create an account or take an order."),
+            ]
+            ok = False
+        if not self.shipping_method.data and not self.shipping_method.errors:
+            self.shipping_method.errors = [_l("Choose a shipping method.")]
+            ok = False
+        return ok

@@ -1,0 +1,256 @@
+"""Checkout pages. Thin: parse the form, ask ``checkout.services`` for a quote or an order, render."""
+
+from __future__ import annotations
+
+from flask import current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import ngettext
+from flask_login import current_user
+from werkzeug.wrappers import Response
+
+from storefront.account.forms import EmptyForm
+from storefront.account.identifiers import format_phone
+from storefront.account.models import ConsentKind
+from storefront.account.services import ConsentRecord
+from storefront.cart.web import current_cart
+from storefront.checkout import bp
+from storefront.checkout.forms import CheckoutForm
+from storefront.checkout.services import (
+    CartEmpty,
+    CartNeedsAttention,
+    CheckoutQuote,
+    Contact,
+    Destination,
+    PricesChanged,
+    build_quote,
+    new_placement_token,
+    place_order,
+    reorder,
+)
+from storefront.db import utcnow
+from storefront.emails import send_templated
+from storefront.extensions import db
+from storefront.fx.services import current_pricing
+from storefront.i18n import format_rub
+from storefront.order.services import OutOfStock, get_order_by_number, make_access_token, token_grants_access
+from storefront.promo.services import PromoInvalid
+from storefront.shipping.regions import region_name
+from storefront.shipping.services import ShippingUnavailable
+
+
+def promo_message(reason: str) -> str:
+    return {
+        "unknown": _("There is no such promo code. Check the spelling."),
+        "not_started": _("This promo code is not valid yet."),
+        "expired": _("This promo code has expired."),
+        "used_up": _("This promo code has been used up."),
+        "min_order": _("This promo code needs a larger order."),
+        "tier": _("This promo code is not available for your level."),
+    }.get(reason, _("This promo code cannot be used."))
+
+
+def _buyer():
+    return current_user if current_user.is_authenticated else None
+
+
+def _needs_consent() -> bool:
+    buyer = _buyer()
+    return buyer is None or not buyer.has_consent(ConsentKind.PERSONAL_DATA)
+
+
+def _prefill() -> dict[str, object]:
+    data: dict[str, object] = {"placement_token": new_placement_token()}
+    buyer = _buyer()
+    if buyer is None:
+        return data
+    data.update(
+        email=buyer.email,
+        name=buyer.name,
+        phone=format_phone(buyer.phone),
+        kind=buyer.kind,
+        company_name=buyer.company_name,
+        inn=buyer.inn,
+        kpp=buyer.kpp,
+        ogrn=buyer.ogrn,
+        legal_address=buyer.legal_address,
+    )
+    if buyer.addresses:
+        address = buyer.addresses[0]
+        data.update(
+            region_code=address.region_code,
+            city=address.city,
+            postcode=address.postcode,
+            street=address.street,
+            recipient=address.recipient,
+            recipient_phone=format_phone(address.phone),
+        )
+    return data
+
+
+def _quote(form: CheckoutForm) -> CheckoutQuote:
+    buyer = _buyer()
+    return build_quote(
+        db.session,
+        current_cart(),
+        current_pricing(db.session),
+        region_code=form.region_code.data,
+        shipping_method_id=form.shipping_method.data if isinstance(form.shipping_method.data, int) else None,
+        promo_code=form.promo_code.data,
+        tier=buyer.tier if buyer is not None else None,
+        now=utcnow(),
+    )
+
+
+def _render(form: CheckoutForm, quote: CheckoutQuote, status: int = 200) -> tuple[str, int]:
+    form.cart_fingerprint.data = quote.fingerprint
+    return (
+        render_template(
+            "checkout/checkout.html",
+            form=form,
+            quote=quote,
+            promo_error=promo_message(quote.promo_error) if quote.promo_error else None,
+            region_name=region_name,
+        ),
+        status,
+    )
+
+
+@bp.get("/checkout")
+def checkout() -> Response | tuple[str, int]:
+    cart = current_cart()
+    if cart is None or not cart.lines:
+        flash(_("Your cart is empty: add products before checking out."), "info")
+        return redirect(url_for("cart.cart_page"))
+    form = CheckoutForm(data=_prefill(), needs_consent=_needs_consent())
+    return _render(form, _quote(form))
+
+
+@bp.post("/checkout")
+def place() -> Response | tuple[str, int]:
+    form = CheckoutForm(needs_consent=_needs_consent())
+    if request.form.get("action") != "place":
+        # "Recalculate": new region, method or promo code; nothing is checked or saved yet.
+        form.placement_token.data = form.placement_token.data or new_placement_token()
+        return _render(form, _quote(form))
+    if not form.validate_on_submit():
+        flash(_("Please correct the highlighted fields."), "error")
+        return _render(form, _quote(form), 400)
+    buyer = _buyer()
+    try:
+        result = place_order(
+            db.session,
+            current_cart(),
+            current_pricing(db.session),
+            placement_token=form.placement_token.data,
+            seen_fingerprint=form.cart_fingerprint.data or "",
+            buyer=buyer,
+            contact=Contact(form.email.data, form.phone.data, form.name.data.strip(), _company(form)),
+            destination=_destination(form),
+            shipping_method_id=form.shipping_method.data,
+            promo_code=form.promo_code.data,
+            consent=ConsentRecord(request.path, request.remote_addr, bool(form.consent_marketing.data))
+            if form.consent_personal_data.data
+            else None,
+            now=utcnow(),
+            payment_hours=current_app.config["ORDER_PAYMENT_HOURS"],
+        )
+    except CartEmpty:
+        flash(_("Your cart is empty: add products before checking out."), "info")
+        return redirect(url_for("cart.cart_page"), 303)
+    except CartNeedsAttention:
+        flash(_("Some products in the cart cannot be ordered as they are. Check the cart."), "error")
+        return redirect(url_for("cart.cart_page"), 303)
+    except PricesChanged as changed:
+        flash(
+            _("Prices or availability changed since you opened the cart. Check the new amounts and confirm the order."),
+            "warning",
+        )
+        return _render(form, changed.quote, 409)
+    except OutOfStock as missing:
+        flash(
+            ngettext(
+                "Someone was quicker: only %(num)d piece of «%(title)s» is left. Change the quantity in the cart.",
+                "Someone was quicker: only %(num)d pieces of «%(title)s» are left. Change the quantity in the cart.",
+                missing.available,
+                title=missing.title,
+            ),
+            "error",
+        )
+        return _render(form, _quote(form), 409)
+    except PromoInvalid as invalid:
+        form.promo_code.errors = [promo_message(invalid.reason)]
+        return _render(form, _quote(form), 400)
+    except ShippingUnavailable:
+        form.shipping_method.errors = [_("This shipping method does not deliver to the chosen region.")]
+        return _render(form, _quote(form), 400)
+    order = result.order
+    token = make_access_token(order, current_app.config["SECRET_KEY"])
+    if result.created:
+        link = current_app.config["PUBLIC_BASE_URL"].rstrip("/") + url_for(
+            "order.order_detail", number=order.number, t=token
+        )
+        send_templated(
+            "order_placed",
+            order.email,
+            _("Order %(number)s is placed", number=order.number),
+            order=order,
+            link=link,
+            region_name=region_name,
+        )
+    return redirect(url_for("payment.pay", number=order.number, t=None if buyer else token), 303)
+
+
+def _destination(form: CheckoutForm) -> Destination:
+    address = form.address_data()
+    return Destination(
+        region_code=address.region_code,
+        city=address.city,
+        postcode=address.postcode,
+        street=address.street,
+        recipient=address.recipient,
+        recipient_phone=address.phone,
+    )
+
+
+def _company(form: CheckoutForm) -> dict[str, str | None]:
+    details = form.company_details()
+    if details is None:
+        return {}
+    return dict(details.__dict__)
+
+
+@bp.post("/orders/<number>/reorder")
+def reorder_view(number: str) -> Response:
+    order = get_order_by_number(db.session, number)
+    buyer = _buyer()
+    allowed = (buyer is not None and order.buyer_id == buyer.id) or token_grants_access(
+        order, request.args.get("t"), current_app.config["SECRET_KEY"]
+    )
+    if not allowed or not EmptyForm().validate_on_submit():
+        return redirect(url_for("order.order_detail", number=number))
+    report = reorder(db.session, order, current_cart(create=True), current_pricing(db.session))
+    for line in report:
+        if line.outcome == "unavailable":
+            flash(_("«%(title)s» is no longer available.", title=line.title), "warning")
+        elif line.outcome == "quantity_changed":
+            flash(
+                _(
+                    "«%(title)s»: added %(num)s pcs instead of %(was)s (stock and minimum order).",
+                    title=line.title,
+                    num=line.added_quantity,
+                    was=line.quantity,
+                ),
+                "warning",
+            )
+        elif line.outcome == "price_changed":
+            flash(
+                _(
+                    "«%(title)s»: the price is now %(new)s apiece (was %(old)s).",
+                    title=line.title,
+                    new=format_rub(line.new_unit_price),
+                    old=format_rub(line.old_unit_price),
+                ),
+                "info",
+            )
+    flash(_("The order's products are in the cart at today's prices."), "success")
+    return redirect(url_for("cart.cart_page"), 303)

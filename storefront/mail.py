@@ -1,0 +1,56 @@
+"""Outgoing mail over SMTP (``MAIL_SERVER``/``MAIL_PORT``): the one module that talks to a mail server.
+
+Callers render the Russian text and HTML bodies and send after their transaction has committed.
+A failed send is logged and reported as False; it never undoes what the buyer did.
+"""
+
+from __future__ import annotations
+
+import logging
+import smtplib
+from dataclasses import dataclass
+from email.message import EmailMessage
+from email.utils import make_msgid
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class MailSettings:
+    server: str
+    port: int
+    sender: str
+    timeout: float = 10.0
+
+    @classmethod
+    def from_config(cls, config: dict[str, object]) -> MailSettings:
+        return cls(
+            server=str(config["MAIL_SERVER"]),
+            port=int(str(config["MAIL_PORT"])),
+            sender=str(config["MAIL_SENDER"]),
+            timeout=float(str(config.get("MAIL_TIMEOUT", 10))),
+        )
+
+
+def build_message(settings: MailSettings, to: str, subject: str, text: str, html: str | None = None) -> EmailMessage:
+    message = EmailMessage()
+    message["From"] = settings.sender
+    message["To"] = to
+    message["Subject"] = subject
+    message["Message-ID"] = make_msgid(domain="mostik.local")
+    message.set_content(text)
+    if html:
+        message.add_alternative(html, subtype="html")
+    return message
+
+
+def send_mail(settings: MailSettings, to: str, subject: str, text: str, html: str | None = None) -> bool:
+    """Send one message; True when the server accepted it."""
+    message = build_message(settings, to, subject, text, html)
+    try:
+        with smtplib.SMTP(settings.server, settings.port, timeout=settings.timeout) as smtp:
+            smtp.send_message(message)
+    except (OSError, smtplib.SMTPException):
+        logger.exception("mail to a buyer not sent (subject %r)", subject)
+        return False
+    return True

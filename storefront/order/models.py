@@ -1,0 +1,152 @@
+"""Orders: snapshots of contact, company and address, frozen lines, totals, and status history."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, Integer, SmallInteger, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from storefront.db import Base, TimestampMixin, utcnow
+
+
+class OrderStatus(enum.StrEnum):
+    AWAITING_PAYMENT = "awaiting_payment"
+    PAID = "paid"
+    SHIPPED = "shipped"
+    DELIVERED = "delivered"
+    COMPLETED = "completed"
+    CANCELED = "canceled"
+    REFUNDED = "refunded"
+    PARTIALLY_REFUNDED = "partially_refunded"
+
+
+#: Which status may follow which (DESIGN.md). Everything else is refused.
+TRANSITIONS: dict[OrderStatus, frozenset[OrderStatus]] = {
+    OrderStatus.AWAITING_PAYMENT: frozenset({OrderStatus.PAID, OrderStatus.CANCELED}),
+    OrderStatus.PAID: frozenset(
+        {OrderStatus.SHIPPED, OrderStatus.CANCELED, OrderStatus.REFUNDED, OrderStatus.PARTIALLY_REFUNDED}
+    ),
+    OrderStatus.SHIPPED: frozenset({OrderStatus.DELIVERED, OrderStatus.REFUNDED, OrderStatus.PARTIALLY_REFUNDED}),
+    OrderStatus.DELIVERED: frozenset({OrderStatus.COMPLETED, OrderStatus.REFUNDED, OrderStatus.PARTIALLY_REFUNDED}),
+    OrderStatus.COMPLETED: frozenset({OrderStatus.REFUNDED, OrderStatus.PARTIALLY_REFUNDED}),
+    OrderStatus.PARTIALLY_REFUNDED: frozenset({OrderStatus.REFUNDED, OrderStatus.SHIPPED, OrderStatus.DELIVERED}),
+    OrderStatus.CANCELED: frozenset(),
+    OrderStatus.REFUNDED: frozenset(),
+}
+
+_STATUS_SQL = ", ".join(f"'{status.value}'" for status in OrderStatus)
+
+
+class Order(TimestampMixin, Base):
+    __tablename__ = "orders"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: MK-2026-004217: read over the phone; set right after the row gets its id.
+    number: Mapped[str | None] = mapped_column(String(20), unique=True)
+    #: The token from the checkout form: a resubmitted form finds this order instead of making another.
+    placement_token: Mapped[str] = mapped_column(String(64), unique=True)
+    buyer_id: Mapped[int | None] = mapped_column(ForeignKey("buyers.id", ondelete="SET NULL"), index=True)
+    status: Mapped[OrderStatus] = mapped_column(String(24), default=OrderStatus.AWAITING_PAYMENT)
+
+    email: Mapped[str] = mapped_column(String(254), index=True)
+    phone: Mapped[str] = mapped_column(String(16))
+    contact_name: Mapped[str] = mapped_column(String(200))
+    buyer_kind: Mapped[str] = mapped_column(String(16), default="person")
+    company_name: Mapped[str | None] = mapped_column(String(300))
+    inn: Mapped[str | None] = mapped_column(String(12))
+    kpp: Mapped[str | None] = mapped_column(String(9))
+    ogrn: Mapped[str | None] = mapped_column(String(15))
+    legal_address: Mapped[str | None] = mapped_column(String(500))
+
+    region_code: Mapped[str] = mapped_column(String(8))
+    city: Mapped[str] = mapped_column(String(200))
+    postcode: Mapped[str] = mapped_column(String(6))
+    street: Mapped[str] = mapped_column(String(500))
+    recipient: Mapped[str] = mapped_column(String(200))
+    recipient_phone: Mapped[str] = mapped_column(String(16))
+
+    shipping_method_id: Mapped[int | None] = mapped_column(ForeignKey("shipping_methods.id", ondelete="SET NULL"))
+    shipping_method_name: Mapped[str] = mapped_column(String(200))
+    shipping_min_days: Mapped[int] = mapped_column(SmallInteger)
+    shipping_max_days: Mapped[int] = mapped_column(SmallInteger)
+
+    currency: Mapped[str] = mapped_column(String(3), default="RUB")
+    subtotal_amount: Mapped[Decimal] = mapped_column()
+    tier_code: Mapped[str | None] = mapped_column(String(32))
+    tier_discount_bp: Mapped[int] = mapped_column(SmallInteger, default=0)
+    tier_discount_amount: Mapped[Decimal] = mapped_column()
+    promo_code: Mapped[str | None] = mapped_column(String(40))
+    promo_discount_amount: Mapped[Decimal] = mapped_column()
+    shipping_amount: Mapped[Decimal] = mapped_column()
+    total_amount: Mapped[Decimal] = mapped_column()
+    vat_amount: Mapped[Decimal] = mapped_column()
+    #: CBR rates used for the rouble prices, {"USD": "80.1234", ...}.
+    fx_rates: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+    expires_at: Mapped[datetime | None] = mapped_column()
+    paid_at: Mapped[datetime | None] = mapped_column()
+    canceled_at: Mapped[datetime | None] = mapped_column()
+    delivered_at: Mapped[datetime | None] = mapped_column()
+    completed_at: Mapped[datetime | None] = mapped_column()
+
+    lines: Mapped[list[OrderLine]] = relationship(
+        back_populates="order", order_by="OrderLine.id", cascade="all, delete-orphan"
+    )
+    history: Mapped[list[OrderStatusChange]] = relationship(
+        back_populates="order", order_by="OrderStatusChange.id", cascade="all, delete-orphan"
+    )
+
+    __table_args__ = (
+        CheckConstraint(f"status IN ({_STATUS_SQL})", name="status_known"),
+        CheckConstraint("total_amount >= 0", name="total_not_negative"),
+        Index("ix_orders_status_expires_at", "status", "expires_at"),
+        Index("ix_orders_buyer_created", "buyer_id", "created_at"),
+    )
+
+    @property
+    def is_company(self) -> bool:
+        return self.buyer_kind == "company"
+
+    @property
+    def discount_amount(self) -> Decimal:
+        return self.tier_discount_amount + self.promo_discount_amount
+
+
+class OrderLine(Base):
+    """A product as sold: price frozen in roubles, supplier and commission at the time."""
+
+    __tablename__ = "order_lines"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"), index=True)
+    product_id: Mapped[int | None] = mapped_column(ForeignKey("products.id", ondelete="SET NULL"), index=True)
+    supplier_id: Mapped[int | None] = mapped_column(ForeignKey("suppliers.id", ondelete="SET NULL"))
+    sku: Mapped[str] = mapped_column(String(64))
+    title: Mapped[str] = mapped_column(String(500))
+    quantity: Mapped[int] = mapped_column(Integer)
+    unit_price: Mapped[Decimal] = mapped_column()
+    line_amount: Mapped[Decimal] = mapped_column()
+    vat_rate_bp: Mapped[int] = mapped_column(SmallInteger, default=2200)
+    commission_bp: Mapped[int] = mapped_column(SmallInteger)
+    weight_grams: Mapped[int] = mapped_column(Integer, default=0)
+
+    order: Mapped[Order] = relationship(back_populates="lines")
+
+    __table_args__ = (CheckConstraint("quantity >= 1", name="quantity_positive"),)
+
+
+class OrderStatusChange(Base):
+    __tablename__ = "order_status_changes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"), index=True)
+    from_status: Mapped[str | None] = mapped_column(String(24))
+    to_status: Mapped[str] = mapped_column(String(24))
+    note: Mapped[str] = mapped_column(String(500), default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    order: Mapped[Order] = relationship(back_populates="history")

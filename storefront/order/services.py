@@ -1,0 +1,344 @@
+"""Order use cases: create with reserved stock, change status, expire unpaid orders, confirm receipt.
+
+No Flask here. Stock is reserved with one conditional UPDATE per product (``stock = stock - q
+WHERE stock >= q``), in product id order so concurrent orders lock rows in the same order: two
+buyers racing for the last units cannot both get them, on PostgreSQL or SQLite.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from itsdangerous import BadSignature, URLSafeSerializer
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from storefront.catalog.models import Product, ProductStatus
+from storefront.db import utcnow
+from storefront.errors import NotFound, ShopError
+from storefront.events import order_status_changed
+from storefront.jobs import periodic
+from storefront.order.models import TRANSITIONS, Order, OrderLine, OrderStatus, OrderStatusChange
+from storefront.order.totals import Totals
+
+logger = logging.getLogger(__name__)
+ACCESS_SALT = "mostik-order-access"
+
+
+class OutOfStock(ShopError):
+    def __init__(self, product_id: int, title: str, available: int) -> None:
+        super().__init__(product_id)
+        self.product_id = product_id
+        self.title = title
+        self.available = available
+
+
+class TransitionNotAllowed(ShopError):
+    def __init__(self, current: str, wanted: str) -> None:
+        super().__init__(f"{current} -> {wanted}")
+        self.current = current
+        self.wanted = wanted
+
+
+@dataclass(frozen=True)
+class LineDraft:
+    product_id: int
+    supplier_id: int
+    sku: str
+    title: str
+    quantity: int
+    unit_price: Decimal
+    commission_bp: int
+    weight_grams: int
+
+    @property
+    def line_amount(self) -> Decimal:
+        return self.unit_price * self.quantity
+
+
+@dataclass(frozen=True)
+class OrderDraft:
+    """Everything an order is made of; checkout builds it from the cart and the form."""
+
+    placement_token: str
+    buyer_id: int | None
+    email: str
+    phone: str
+    contact_name: str
+    region_code: str
+    city: str
+    postcode: str
+    street: str
+    recipient: str
+    recipient_phone: str
+    shipping_method_id: int
+    shipping_method_name: str
+    shipping_min_days: int
+    shipping_max_days: int
+    totals: Totals
+    lines: Sequence[LineDraft]
+    company: dict[str, str | None] = field(default_factory=dict)
+    tier_code: str | None = None
+    tier_discount_bp: int = 0
+    promo_code: str | None = None
+    fx_rates: dict[str, Any] = field(default_factory=dict)
+
+
+def format_number(order_id: int, year: int) -> str:
+    """MK-2026-004217: a prefix, the year, and the id padded to six digits."""
+    return f"MK-{year}-{order_id:06d}"
+
+
+def find_order_by_token(session: Session, token: str) -> Order | None:
+    return session.scalars(select(Order).where(Order.placement_token == token)).first()
+
+
+def get_order_by_number(session: Session, number: str) -> Order:
+    order = session.scalars(select(Order).where(Order.number == number)).first()
+    if order is None:
+        raise NotFound(number)
+    return order
+
+
+def list_buyer_orders(session: Session, buyer_id: int) -> list[Order]:
+    return list(session.scalars(select(Order).where(Order.buyer_id == buyer_id).order_by(Order.id.desc())))
+
+
+def _record(order: Order, from_status: str | None, to_status: str, note: str, now: datetime) -> None:
+    order.history.append(OrderStatusChange(from_status=from_status, to_status=to_status, note=note, created_at=now))
+
+
+def reserve_stock(session: Session, lines: Sequence[LineDraft]) -> None:
+    """Take the ordered quantities out of stock, or raise ``OutOfStock`` (the caller rolls back). Flushes."""
+    for line in sorted(lines, key=lambda item: item.product_id):
+        taken = session.execute(
+            update(Product)
+            .where(Product.id == line.product_id)
+            .where(Product.status == ProductStatus.ACTIVE)
+            .where(Product.stock >= line.quantity)
+            .values(stock=Product.stock - line.quantity)
+            .execution_options(synchronize_session=False)
+        ).rowcount
+        if taken != 1:
+            available = session.scalar(select(Product.stock).where(Product.id == line.product_id)) or 0
+            raise OutOfStock(line.product_id, line.title, available)
+
+
+def release_stock(session: Session, order: Order) -> None:
+    for line in sorted(order.lines, key=lambda item: item.product_id or 0):
+        if line.product_id is not None:
+            session.execute(
+                update(Product)
+                .where(Product.id == line.product_id)
+                .values(stock=Product.stock + line.quantity)
+                .execution_options(synchronize_session=False)
+            )
+
+
+def create_order(session: Session, draft: OrderDraft, now: datetime, payment_hours: int) -> Order:
+    """Insert the order (the unique placement token makes a duplicate fail here, before any stock
+    moves), then reserve stock. Flushes; the caller commits or rolls back."""
+    totals = draft.totals
+    order = Order(
+        placement_token=draft.placement_token,
+        buyer_id=draft.buyer_id,
+        status=OrderStatus.AWAITING_PAYMENT,
+        email=draft.email,
+        phone=draft.phone,
+        contact_name=draft.contact_name,
+        buyer_kind="company" if draft.company else "person",
+        company_name=draft.company.get("company_name"),
+        inn=draft.company.get("inn"),
+        kpp=draft.company.get("kpp"),
+        ogrn=draft.company.get("ogrn"),
+        legal_address=draft.company.get("legal_address"),
+        region_code=draft.region_code,
+        city=draft.city,
+        postcode=draft.postcode,
+        street=draft.street,
+        recipient=draft.recipient,
+        recipient_phone=draft.recipient_phone,
+        shipping_method_id=draft.shipping_method_id,
+        shipping_method_name=draft.shipping_method_name,
+        shipping_min_days=draft.shipping_min_days,
+        shipping_max_days=draft.shipping_max_days,
+        subtotal_amount=totals.subtotal,
+        tier_code=draft.tier_code,
+        tier_discount_bp=draft.tier_discount_bp,
+        tier_discount_amount=totals.tier_discount,
+        promo_code=draft.promo_code,
+        promo_discount_amount=totals.promo_discount,
+        shipping_amount=totals.shipping,
+        total_amount=totals.total,
+        vat_amount=totals.vat,
+        fx_rates=draft.fx_rates,
+        expires_at=now + timedelta(hours=payment_hours),
+        created_at=now,
+        updated_at=now,
+    )
+    for line in draft.lines:
+        order.lines.append(
+            OrderLine(
+                product_id=line.product_id,
+                supplier_id=line.supplier_id,
+                sku=line.sku,
+                title=line.title,
+                quantity=line.quantity,
+                unit_price=line.unit_price,
+                line_amount=line.line_amount,
+                commission_bp=line.commission_bp,
+                weight_grams=line.weight_grams,
+            )
+        )
+    _record(order, None, OrderStatus.AWAITING_PAYMENT, "placed", now)
+    session.add(order)
+    session.flush()
+    order.number = format_number(order.id, now.year)
+    reserve_stock(session, draft.lines)
+    session.flush()
+    return order
+
+
+def change_status(
+    session: Session, order: Order, to: OrderStatus, note: str = "", now: datetime | None = None
+) -> Order:
+    """Move the order along ``TRANSITIONS`` with one conditional UPDATE (a concurrent change wins
+    once), record the history, release stock on cancel. Flushes; the caller commits."""
+    now = now or utcnow()
+    current = OrderStatus(order.status)
+    if to not in TRANSITIONS[current]:
+        raise TransitionNotAllowed(current, to)
+    stamps: dict[str, Any] = {"status": to, "updated_at": now}
+    stamp_column = {
+        OrderStatus.PAID: "paid_at",
+        OrderStatus.CANCELED: "canceled_at",
+        OrderStatus.DELIVERED: "delivered_at",
+        OrderStatus.COMPLETED: "completed_at",
+    }.get(to)
+    if stamp_column:
+        stamps[stamp_column] = now
+    moved = session.execute(
+        update(Order)
+        .where(Order.id == order.id, Order.status == current)
+        .values(**stamps)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if moved != 1:
+        session.refresh(order)
+        raise TransitionNotAllowed(order.status, to)
+    session.refresh(order)
+    _record(order, current, to, note, now)
+    if to == OrderStatus.CANCELED and current == OrderStatus.AWAITING_PAYMENT:
+        release_stock(session, order)
+    session.flush()
+    return order
+
+
+def mark_paid(session: Session, order: Order, now: datetime | None = None) -> Order:
+    """The seam for the payment issue: a confirmed payment moves the order to ``paid``. Commits."""
+    previous = order.status
+    change_status(session, order, OrderStatus.PAID, "payment received", now)
+    session.commit()
+    announce_status_change(order, previous)
+    return order
+
+
+def confirm_receipt(session: Session, order: Order, buyer_id: int | None) -> Order:
+    """The buyer confirms a delivered order arrived: ``completed``. Commits."""
+    if order.buyer_id is not None and order.buyer_id != buyer_id:
+        raise NotFound(order.number or "")
+    previous = order.status
+    change_status(session, order, OrderStatus.COMPLETED, "receipt confirmed by the buyer")
+    session.commit()
+    announce_status_change(order, previous)
+    return order
+
+
+@periodic("expire-unpaid-orders", every=timedelta(minutes=5))
+def expire_unpaid_orders(session: Session, now: datetime) -> str:
+    """Cancel orders unpaid past ``expires_at`` and put their stock back. Safe to run concurrently:
+    each cancel is a conditional UPDATE on the status."""
+    due = list(
+        session.scalars(
+            select(Order)
+            .where(Order.status == OrderStatus.AWAITING_PAYMENT, Order.expires_at <= now)
+            .order_by(Order.id)
+            .limit(500)
+        )
+    )
+    expired = 0
+    for order in due:
+        try:
+            change_status(session, order, OrderStatus.CANCELED, "not paid in time", now)
+        except TransitionNotAllowed:  # paid or canceled meanwhile
+            session.rollback()
+            continue
+        session.commit()
+        announce_status_change(order, OrderStatus.AWAITING_PAYMENT)
+        expired += 1
+    if expired:
+        logger.info("expired %s unpaid orders", expired)
+    return f"expired {expired}"
+
+
+#: Days after delivery when an order completes by itself if the buyer has not confirmed receipt.
+AUTO_COMPLETE_AFTER = timedelta(days=14)
+
+
+@periodic("complete-delivered-orders", every=timedelta(hours=1))
+def complete_delivered_orders(session: Session, now: datetime) -> str:
+    """Delivered orders the buyer has not confirmed complete after ``AUTO_COMPLETE_AFTER`` (DESIGN.md)."""
+    due = list(
+        session.scalars(
+            select(Order)
+            .where(Order.status == OrderStatus.DELIVERED, Order.delivered_at <= now - AUTO_COMPLETE_AFTER)
+            .order_by(Order.id)
+            .limit(500)
+        )
+    )
+    completed = 0
+    for order in due:
+        try:
+            change_status(session, order, OrderStatus.COMPLETED, "completed automatically after delivery", now)
+        except TransitionNotAllowed:
+            session.rollback()
+            continue
+        session.commit()
+        announce_status_change(order, OrderStatus.DELIVERED)
+        completed += 1
+    return f"completed {completed}"
+
+
+def announce_status_change(order: Order, previous: str) -> None:
+    """Tell subscribers (status emails, the CRM) after the change has committed."""
+    order_status_changed.send(
+        None, order_id=order.id, number=order.number, from_status=str(previous), to_status=str(order.status)
+    )
+
+
+def make_access_token(order: Order, secret_key: str) -> str:
+    """The signed part of a guest's link to their order (in the confirmation email)."""
+    return URLSafeSerializer(secret_key, salt=ACCESS_SALT).dumps(order.number)
+
+
+def token_grants_access(order: Order, token: str | None, secret_key: str) -> bool:
+    if not token:
+        return False
+    try:
+        return URLSafeSerializer(secret_key, salt=ACCESS_SALT).loads(token) == order.number
+    except BadSignature:
+        return False
+
+
+def attach_guest_order(session: Session, order: Order, buyer_id: int, buyer_email: str) -> bool:
+    """Give a guest order to the account just created from it (same email only). Commits."""
+    if order.buyer_id is not None or order.email != buyer_email:
+        return False
+    order.buyer_id = buyer_id
+    session.commit()
+    return True

@@ -1,0 +1,112 @@
+"""Order pages: list, detail with timeline, invoice, confirm receipt. Buyers see their own orders;
+guests reach theirs through the signed link from the confirmation email (``?t=…``)."""
+
+from __future__ import annotations
+
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required, login_user
+from werkzeug.wrappers import Response
+
+from storefront.account.forms import EmptyForm, RegistrationForm
+from storefront.account.identifiers import format_phone
+from storefront.account.services import ConsentRecord, EmailTaken, register_buyer
+from storefront.extensions import db
+from storefront.order import bp
+from storefront.order.models import Order
+from storefront.order.services import TransitionNotAllowed, attach_guest_order, confirm_receipt, list_buyer_orders
+from storefront.order.web import status_label, viewable_order
+from storefront.shipping.regions import region_name
+
+
+def _context(order: Order, token: str | None) -> dict[str, object]:
+    return {
+        "order": order,
+        "token": token,
+        "status_label": status_label,
+        "region_name": region_name,
+        "format_phone": format_phone,
+        "action_form": EmptyForm(),
+    }
+
+
+@bp.get("/account/orders")
+@login_required
+def my_orders() -> str:
+    return render_template(
+        "order/list.html", orders=list_buyer_orders(db.session, current_user.id), status_label=status_label
+    )
+
+
+@bp.get("/orders/<number>")
+def order_detail(number: str) -> str:
+    order, token = viewable_order(number)
+    return render_template("order/detail.html", **_context(order, token))
+
+
+@bp.get("/orders/<number>/invoice")
+def invoice(number: str) -> str:
+    order, token = viewable_order(number)
+    if not order.is_company:
+        abort(404)
+    config = current_app.config
+    seller = {key: config[f"SELLER_{key.upper()}"] for key in ("name", "inn", "kpp", "address")}
+    return render_template("order/invoice.html", seller=seller, **_context(order, token))
+
+
+@bp.post("/orders/<number>/confirm-receipt")
+def confirm_receipt_view(number: str) -> Response | tuple[str, int]:
+    order, token = viewable_order(number)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    try:
+        confirm_receipt(db.session, order, current_user.id if current_user.is_authenticated else None)
+    except TransitionNotAllowed:
+        db.session.rollback()
+        flash(_("Receipt can be confirmed only for a delivered order."), "error")
+        return render_template("order/detail.html", **_context(order, token)), 409
+    flash(_("Thank you! The order is completed."), "success")
+    return redirect(url_for("order.order_detail", number=number, t=token), 303)
+
+
+@bp.route("/orders/<number>/create-account", methods=["GET", "POST"])
+def create_account(number: str) -> str | Response | tuple[str, int]:
+    """A guest turns their order into an account: contact details come from the order."""
+    order, token = viewable_order(number)
+    if current_user.is_authenticated or order.buyer_id is not None:
+        return redirect(url_for("order.order_detail", number=number, t=token))
+    form = RegistrationForm(
+        data={
+            "email": order.email,
+            "name": order.contact_name,
+            "phone": format_phone(order.phone),
+            "kind": order.buyer_kind,
+            "company_name": order.company_name,
+            "inn": order.inn,
+            "kpp": order.kpp,
+            "ogrn": order.ogrn,
+            "legal_address": order.legal_address,
+        }
+        if request.method == "GET"
+        else None
+    )
+    if form.validate_on_submit():
+        try:
+            buyer = register_buyer(
+                db.session,
+                email=form.email.data,
+                password=form.password.data,
+                name=form.name.data,
+                phone=form.phone.data,
+                company=form.company_details(),
+                consent=ConsentRecord(request.path, request.remote_addr, bool(form.consent_marketing.data)),
+            )
+        except EmailTaken:
+            form.email.errors = [_("An account with this email already exists. Sign in or reset the password.")]
+        else:
+            attach_guest_order(db.session, order, buyer.id, buyer.email)
+            login_user(buyer)
+            flash(_("Welcome to Mostik! Your account is ready."), "success")
+            return redirect(url_for("order.order_detail", number=number), 303)
+    status = 400 if form.is_submitted() else 200
+    return render_template("account/register.html", form=form, action=request.full_path), status

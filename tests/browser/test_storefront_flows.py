@@ -1,0 +1,143 @@
+"""A guest from a category page to a placed order; a company buyer through checkout and reorder;
+cart and checkout at 390 px. Every page is saved as a screenshot."""
+
+import pytest
+from sqlalchemy import select
+
+from storefront.account.models import Address
+from storefront.order.models import Order
+from tests.factories import create_buyer, create_shop
+
+pytestmark = pytest.mark.browser
+
+
+def _fill_guest_checkout(page, shots, step_prefix=""):
+    page.fill("#email", "anna@example.ru")
+    page.fill("#name", "Анна Смирнова")
+    page.fill("#phone", "8 916 123-45-67")
+    page.select_option("#region_code", "78")
+    page.fill("#city", "Санкт-Петербург")
+    page.fill("#postcode", "191186")
+    page.fill("#street", "Невский пр., д. 1, кв. 5")
+    page.fill("#recipient", "Анна Смирнова")
+    page.fill("#recipient_phone", "+7 916 123-45-67")
+    page.get_by_role("button", name="Рассчитать доставку").click()
+    page.wait_for_selector("input[name=shipping_method]")
+    shots(page, f"{step_prefix}checkout-shipping")
+
+
+def test_guest_goes_from_a_category_page_to_a_placed_order(page, shots, session):
+    product = create_shop(session, moq=2)
+    category_slug = product.category.slug
+    session.commit()
+
+    page.goto(f"/catalog/{category_slug}")
+    shots(page, "category")
+    page.get_by_text("Кроссовки мужские беговые").first.click()
+    page.wait_for_selector("form.add-to-cart")
+    shots(page, "product")
+    page.fill("#add-qty", "1")
+    assert page.eval_on_selector("#add-qty", "input => input.validity.rangeUnderflow")  # MOQ is 2
+    page.fill("#add-qty", "8")
+    page.get_by_role("button", name="В корзину").click()
+    page.wait_for_url("**/product/**")
+    page.get_by_role("link", name="Корзина").click()
+    assert "Добавьте ещё 2 шт., чтобы цена стала" in page.content()
+    assert "1 товар" in page.inner_text("header")
+    shots(page, "cart")
+
+    page.get_by_role("link", name="Перейти к оформлению").click()
+    shots(page, "checkout")
+    _fill_guest_checkout(page, shots)
+    with page.expect_navigation():  # choosing a carrier recalculates the totals
+        page.get_by_label("Сборный груз через склад в Харбине").check()
+    assert "1\xa0668,00\xa0₽" in page.inner_text(".breakdown")
+    page.get_by_label("Даю согласие").check()
+    assert not page.get_by_label("Согласен получать предложения").is_checked()
+    shots(page, "checkout-filled")
+    page.get_by_role("button", name="Оформить заказ").click()
+    page.wait_for_url("**/pay**")
+    assert "оформлен" in page.content()
+    shots(page, "pay")
+    page.get_by_role("link", name="Перейти к заказу").click()
+    assert "Ожидает оплаты" in page.content()
+    shots(page, "order")
+
+    session.expire_all()
+    order = session.scalars(select(Order)).one()
+    assert order.shipping_method_name == "Сборный груз через склад в Харбине"
+    assert order.email == "anna@example.ru"
+
+
+def test_company_buyer_checks_out_with_inn_and_repeats_the_order(page, shots, session):
+    product = create_shop(session)
+    buyer = create_buyer(session, company=True)
+    session.add(
+        Address(
+            buyer=buyer,
+            region_code="77",
+            city="Москва",
+            postcode="125009",
+            street="ул. Тверская, д. 7, офис 12",
+            recipient="Иван Петров",
+            phone="+79161234567",
+        )
+    )
+    session.commit()
+
+    page.goto("/account/login")
+    shots(page, "login")
+    page.fill("#email", "Buyer@Example.ru")
+    page.fill("#password", "correct horse battery")
+    page.get_by_role("button", name="Войти").click()
+    page.wait_for_url("**/account/")
+    shots(page, "account")
+
+    page.goto(f"/product/{product.id}-{product.slug}")
+    page.fill("#add-qty", "12")
+    page.get_by_role("button", name="В корзину").click()
+    page.goto("/checkout")
+    assert page.input_value("#inn") == "7707083893"
+    page.get_by_role("button", name="Рассчитать доставку").click()
+    with page.expect_navigation():
+        page.get_by_label("СДЭК — курьер до двери").check()
+    shots(page, "checkout")
+    page.get_by_role("button", name="Оформить заказ").click()
+    page.wait_for_url("**/pay**")
+    page.get_by_role("link", name="Перейти к заказу").click()
+    shots(page, "order")
+    page.get_by_role("link", name="Счёт").click()
+    assert "ИНН 7707083893" in page.content() and "КПП 770701001" in page.content()
+    shots(page, "invoice")
+    page.go_back()
+    page.get_by_role("button", name="Повторить заказ").click()
+    page.wait_for_url("**/cart")
+    assert "добавлены в корзину по сегодняшним ценам" in page.content()
+    shots(page, "reorder-cart")
+    page.goto("/account/orders")
+    shots(page, "orders")
+
+    session.expire_all()
+    order = session.scalars(select(Order)).one()
+    assert (order.inn, order.kpp, order.company_name) == ("7707083893", "770701001", "ООО «Ромашка»")
+
+
+def test_cart_and_checkout_fit_a_390_px_phone(browser, live_server, shots, session):
+    product = create_shop(session)
+    session.commit()
+    context = browser.new_context(
+        base_url=live_server, locale="ru-RU", viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True
+    )
+    page = context.new_page()
+    try:
+        page.goto(f"/product/{product.id}-{product.slug}")
+        page.fill("#add-qty", "3")
+        page.get_by_role("button", name="В корзину").click()
+        page.goto("/cart")
+        shots(page, "mobile-cart")
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390
+        page.goto("/checkout")
+        _fill_guest_checkout(page, shots, "mobile-")
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    finally:
+        context.close()
