@@ -258,14 +258,6 @@ def _count_by_city(session: Session, category_ids: Sequence[int]) -> list[tuple[
     return sorted(counts.items(), key=lambda item: (-item[1], item[0]))
 
 
-def page_of_products(session: Session, id_query: Select, total: int, page: int, per_page: int) -> ListingPage:
-    """Page an ordered query of product ids, then load those products with their suppliers."""
-    pages = max(1, math.ceil(total / per_page))
-    page = min(max(1, page), pages, MAX_PAGE)
-    ids = list(session.scalars(id_query.limit(per_page).offset((page - 1) * per_page)))
-    return ListingPage(_load_in_order(session, ids), total, page, per_page)
-
-
 def _load_in_order(session: Session, ids: Sequence[int]) -> list[Product]:
     """The products with these ids, with their suppliers, in the order of ``ids``."""
     if not ids:
