@@ -5,9 +5,10 @@ from __future__ import annotations
 import enum
 import math
 import time
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import ColumnElement, Select, func, select, text, union_all
 from sqlalchemy.orm import Session, joinedload, selectinload
@@ -104,8 +105,29 @@ def load_category_tree(session: Session) -> CategoryTree:
 _tree_cache: dict = {"seconds": 0.0, "tree": None, "expires": 0.0}
 
 
+#: Listing counts (total, cities) by category and filters, kept as long as the tree: counting a
+#: 50,000-product category on every request would cost more than the rest of the page.
+_count_cache: dict[tuple, tuple[float, Any]] = {}
+MAX_CACHED_COUNTS = 10_000
+
+
 def configure_category_cache(seconds: float) -> None:
     _tree_cache.update(seconds=seconds, tree=None, expires=0.0)
+    _count_cache.clear()
+
+
+def _cached_count(key: tuple, compute: Callable[[], Any]) -> Any:
+    if _tree_cache["seconds"] <= 0:
+        return compute()
+    now = time.monotonic()
+    hit = _count_cache.get(key)
+    if hit is not None and hit[0] > now:
+        return hit[1]
+    value = compute()
+    if len(_count_cache) >= MAX_CACHED_COUNTS:
+        _count_cache.clear()
+    _count_cache[key] = (now + _tree_cache["seconds"], value)
+    return value
 
 
 def cached_category_tree(session: Session) -> CategoryTree:
@@ -205,7 +227,8 @@ def list_products(session: Session, category_ids: Sequence[int], filters: Listin
     """
     if not category_ids:
         return ListingPage([], 0, 1, per_page)
-    total = _count(session, category_ids, filters)
+    key = ("total", tuple(category_ids), replace(filters, page=1, sort=Sort.POPULAR))
+    total = _cached_count(key, lambda: _count(session, category_ids, filters))
     pages = max(1, math.ceil(total / per_page))
     page = min(max(1, filters.page), pages, MAX_PAGE)
     ids = _page_of_ids(session, category_ids, filters, per_page, (page - 1) * per_page)
@@ -216,8 +239,12 @@ def count_by_city(session: Session, category_ids: Sequence[int]) -> list[tuple[s
     """Supplier cities among the categories' listable products, with counts (for the filter).
 
     Counted per category and supplier on the (category, supplier) index, then folded into
-    cities: a join to suppliers would read every product row.
+    cities: a join to suppliers would read every product row. Cached like the total.
     """
+    return _cached_count(("cities", tuple(category_ids)), lambda: _count_by_city(session, category_ids))
+
+
+def _count_by_city(session: Session, category_ids: Sequence[int]) -> list[tuple[str, int]]:
     city_of = dict(session.execute(select(Supplier.id, Supplier.city)).all())
     counts: dict[str, int] = {}
     for category_id in category_ids:
@@ -229,14 +256,6 @@ def count_by_city(session: Session, category_ids: Sequence[int]) -> list[tuple[s
         for supplier_id, count in per_supplier:
             counts[city_of[supplier_id]] = counts.get(city_of[supplier_id], 0) + count
     return sorted(counts.items(), key=lambda item: (-item[1], item[0]))
-
-
-def page_of_products(session: Session, id_query: Select, total: int, page: int, per_page: int) -> ListingPage:
-    """Page an ordered query of product ids, then load those products with their suppliers."""
-    pages = max(1, math.ceil(total / per_page))
-    page = min(max(1, page), pages, MAX_PAGE)
-    ids = list(session.scalars(id_query.limit(per_page).offset((page - 1) * per_page)))
-    return ListingPage(_load_in_order(session, ids), total, page, per_page)
 
 
 def _load_in_order(session: Session, ids: Sequence[int]) -> list[Product]:

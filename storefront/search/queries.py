@@ -8,6 +8,8 @@ terms (``normalise.word_terms``), and the match expression is assembled from tho
 from __future__ import annotations
 
 import enum
+import math
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -15,7 +17,7 @@ from sqlalchemy import ColumnElement, column, func, literal_column, select, tabl
 from sqlalchemy.orm import Session, joinedload
 
 from storefront.catalog.models import Product, ProductStatus
-from storefront.catalog.queries import ListingFilters, ListingPage, Sort, listing_conditions, page_of_products
+from storefront.catalog.queries import ListingFilters, ListingPage, Sort, listing_conditions
 from storefront.search.models import FTS_TABLE, ProductSearch
 from storefront.search.normalise import (
     fold,
@@ -31,7 +33,7 @@ from storefront.search.normalise import (
 MAX_FACETS = 20
 SUGGEST_LIMIT = 6
 #: Matches a search ranks, counts and facets at most (see ``candidates``); autocomplete looks at fewer.
-CANDIDATES = 1000
+CANDIDATES = 500
 SUGGEST_CANDIDATES = 200
 
 
@@ -181,60 +183,59 @@ def search_products(
     per_page: int,
     category_ids: Sequence[int] | None = None,
 ) -> SearchResult:
-    """One page of products matching ``query`` with the listing filters, plus category facets."""
+    """One page of products matching ``query`` with the listing filters, plus category facets.
+
+    One query fetches the (at most ``CANDIDATES``) matching rows with what sorting needs; the
+    category choice, facets, total, order and page are then worked out from those rows.
+    """
     query = " ".join(query.split())
     match = parse_query(query)
     if not match.groups:
         return SearchResult(query, "", None, ListingPage([], 0, 1, per_page))
     searched, correction, suggestion = query, None, None
-    facets = category_facets(session, match, filters)
-    total = _total(session, match, filters, category_ids, facets)
-    if total == 0:
+    rows = _candidate_rows(session, match, filters)
+    if not rows:
         for kind, reading in _alternatives(query):
-            candidate = parse_query(reading)
-            if candidate.groups and (found := count_matches(session, candidate, filters, category_ids)):
-                match, searched, correction, total = candidate, reading, kind, found
-                facets = category_facets(session, match, filters)
+            alternative = parse_query(reading)
+            if alternative.groups and (rows := _candidate_rows(session, alternative, filters)):
+                match, searched, correction = alternative, reading, kind
                 break
-    if total == 0 and (fixed := _typo_correction(session, match.words, filters)):
-        candidate = parse_query(fixed)
-        found = count_matches(session, candidate, filters, category_ids)
-        if found:
-            match, searched, correction, total, suggestion = candidate, fixed, Correction.TYPO, found, fixed
-            facets = category_facets(session, match, filters)
+    if not rows and (fixed := _typo_correction(session, match.words, filters)):
+        corrected = parse_query(fixed)
+        if rows := _candidate_rows(session, corrected, filters):
+            match, searched, correction, suggestion = corrected, fixed, Correction.TYPO, fixed
 
-    found = candidates(session, match, listing_conditions(category_ids, filters))
-    id_query = select(found.c.product_id).order_by(*_candidate_order(found, filters.sort))
-    listing = page_of_products(session, id_query, total, filters.page, per_page)
+    facets = Counter(row.category_id for row in rows)
+    if category_ids is not None:
+        chosen = set(category_ids)
+        rows = [row for row in rows if row.category_id in chosen]
+    rows.sort(key=SORT_KEYS[filters.sort], reverse=filters.sort is not Sort.PRICE_ASC)
+    pages = max(1, math.ceil(len(rows) / per_page))
+    page = min(max(1, filters.page), pages)
+    ids = [row.product_id for row in rows[(page - 1) * per_page : page * per_page]]
+    products = session.scalars(select(Product).options(joinedload(Product.supplier)).where(Product.id.in_(ids)))
+    loaded = {product.id: product for product in products}
+    listing = ListingPage([loaded[i] for i in ids if i in loaded], len(rows), page, per_page)
     listing = _exact_sku_first(session, query, listing)
+    ordered_facets = sorted(facets.items(), key=lambda item: (-item[1], item[0]))[:MAX_FACETS]
     return SearchResult(
-        query, searched, correction, listing, facets[:MAX_FACETS], match.terms, suggestion, total >= CANDIDATES
+        query, searched, correction, listing, ordered_facets, match.terms, suggestion, len(rows) >= CANDIDATES
     )
 
 
-def _total(
-    session: Session,
-    match: Match,
-    filters: ListingFilters,
-    category_ids: Sequence[int] | None,
-    facets: list[tuple[int, int]],
-) -> int:
-    """Without a category choice the facets already hold the count; one query saved per search."""
-    if category_ids is None:
-        return sum(count for _, count in facets)
-    return count_matches(session, match, filters, category_ids)
+def _candidate_rows(session: Session, match: Match, filters: ListingFilters) -> list:
+    found = candidates(session, match, listing_conditions(None, filters))
+    return list(session.execute(select(found)).all())
 
 
-def _candidate_order(found, sort: Sort) -> list:
-    if sort is Sort.PRICE_ASC:
-        return [found.c.price_rub_from.asc(), found.c.product_id.asc()]
-    if sort is Sort.PRICE_DESC:
-        return [found.c.price_rub_from.desc(), found.c.product_id.desc()]
-    if sort is Sort.NEW:
-        return [found.c.published_at.desc(), found.c.product_id.desc()]
-    if sort is Sort.POPULAR:
-        return [found.c.popularity.desc(), found.c.product_id.desc()]
-    return [found.c.score.desc(), found.c.popularity.desc(), found.c.product_id.desc()]
+#: Sort keys over candidate rows; every order but "cheapest first" is applied reversed.
+SORT_KEYS = {
+    Sort.RELEVANCE: lambda row: (row.score, row.popularity, row.product_id),
+    Sort.POPULAR: lambda row: (row.popularity, row.product_id),
+    Sort.PRICE_ASC: lambda row: (row.price_rub_from, row.product_id),
+    Sort.PRICE_DESC: lambda row: (row.price_rub_from, row.product_id),
+    Sort.NEW: lambda row: (row.published_at, row.product_id),
+}
 
 
 def _exact_sku_first(session: Session, query: str, listing: ListingPage) -> ListingPage:
@@ -246,16 +247,6 @@ def _exact_sku_first(session: Session, query: str, listing: ListingPage) -> List
     first = product.one()
     total = listing.total if len(others) < len(listing.products) else listing.total + 1
     return ListingPage([first, *others][: listing.per_page], total, listing.page, listing.per_page)
-
-
-def category_facets(session: Session, match: Match, filters: ListingFilters) -> list[tuple[int, int]]:
-    """(category id, matching products) over the result set, ignoring any category choice; all of them."""
-    found = candidates(session, match, listing_conditions(None, filters))
-    count = func.count().label("n")
-    rows = session.execute(
-        select(found.c.category_id, count).group_by(found.c.category_id).order_by(count.desc(), found.c.category_id)
-    ).all()
-    return [(category_id, n) for category_id, n in rows]
 
 
 def suggest_products(session: Session, query: str, limit: int = SUGGEST_LIMIT) -> list[Product]:
