@@ -34,6 +34,7 @@ def results() -> str:
         filters=filters,
         chosen=chosen,
         facets=facets,
+        cities=[(city, None) for city in form.known_cities],  # no per-city counts on search pages
         sort_labels=SEARCH_SORT_LABELS,
     )
 
