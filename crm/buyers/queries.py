@@ -53,13 +53,18 @@ def buyer_page(session: Session, filters: BuyerFilters, page: int = 1) -> BuyerP
         conditions.append(BuyerProfile.manager_id == filters.manager_id)
     if filters.search:
         text = filters.search.strip()
-        pattern = f"%{_escape_like(text.lower())}%"
-        alternatives = [
-            func.lower(Buyer.name).like(pattern, escape="\\"),
-            func.lower(Buyer.company_name).like(pattern, escape="\\"),
-            Buyer.email.like(pattern, escape="\\"),
-            Buyer.inn.like(pattern, escape="\\"),
-        ]
+        # SQLite's lower() folds only ASCII: match the text as typed, lower-cased and capitalised as well.
+        variants = {text, text.lower(), text.capitalize(), text.title()}
+        alternatives = [Buyer.email.like(f"%{_escape_like(text.lower())}%", escape="\\")]
+        for variant in variants:
+            pattern = f"%{_escape_like(variant)}%"
+            alternatives += [
+                func.lower(Buyer.name).like(f"%{_escape_like(variant.lower())}%", escape="\\"),
+                Buyer.name.like(pattern, escape="\\"),
+                Buyer.company_name.like(pattern, escape="\\"),
+                func.lower(Buyer.company_name).like(f"%{_escape_like(variant.lower())}%", escape="\\"),
+            ]
+        alternatives.append(Buyer.inn.like(f"%{_escape_like(text)}%", escape="\\"))
         digits = "".join(ch for ch in text if ch.isdigit())
         if len(digits) >= 4:
             # Phones are stored E.164 (+7…); people type 8 916…, so match on the last ten digits typed.

@@ -1,0 +1,169 @@
+"""Tier assignment: upgrade on the paid-order signal, grace before a downgrade, refunds, the 12-month window."""
+
+from __future__ import annotations
+
+import random
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskCliRunner
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from crm.tiers.models import BuyerProfile, TierChange
+from crm.tiers.rules import window_start
+from crm.tiers.services import buyer_spend, recalc_tiers, seed_tiers, upgrade_on_payment
+from storefront.account.models import Buyer, Tier
+from storefront.db import utcnow
+from storefront.events import order_paid
+from tests.crm.support import days_ago, paid_order
+from tests.factories import create_buyer
+
+
+def _tier_code(session: Session, buyer_id: int) -> str | None:
+    session.expire_all()
+    buyer = session.get(Buyer, buyer_id)
+    return buyer.tier.code if buyer.tier else None
+
+
+@pytest.fixture
+def buyer_id(session: Session) -> int:
+    seed_tiers(session)
+    buyer = create_buyer(session)
+    session.commit()
+    return buyer.id
+
+
+def test_seed_tiers_adds_the_four_defaults_once(session: Session) -> None:
+    assert seed_tiers(session) == 4
+    assert seed_tiers(session) == 0
+    tiers = session.scalars(select(Tier).order_by(Tier.threshold_amount)).all()
+    assert [(t.name, t.threshold_amount) for t in tiers] == [
+        ("Стандарт", Decimal("0.00")),
+        ("Серебро", Decimal("300000.00")),
+        ("Золото", Decimal("1200000.00")),
+        ("Платина", Decimal("3000000.00")),
+    ]
+
+
+def test_a_payment_over_the_threshold_upgrades_at_once_through_the_signal(
+    app: Flask, session: Session, buyer_id: int
+) -> None:
+    order = paid_order(session, buyer_id, "350000.00")
+    with app.app_context():
+        order_paid.send(
+            None, order_id=order.id, number=order.number, amount=Decimal("350000.00"), buyer_id=buyer_id, payment_id=1
+        )
+    assert _tier_code(session, buyer_id) == "silver"
+    change = session.scalar(select(TierChange))
+    assert (change.new_tier.code, change.spend_12m, change.reason) == ("silver", Decimal("350000.00"), "payment")
+    assert change.old_tier is None
+
+
+def test_a_payment_never_downgrades(session: Session, buyer_id: int) -> None:
+    gold = session.scalar(select(Tier).where(Tier.code == "gold"))
+    session.get(Buyer, buyer_id).tier_id = gold.id
+    session.commit()
+    paid_order(session, buyer_id, "1000.00")
+    assert upgrade_on_payment(session, buyer_id) is None
+    assert _tier_code(session, buyer_id) == "gold"
+
+
+def test_refunds_lower_the_spend(session: Session, buyer_id: int) -> None:
+    paid_order(session, buyer_id, "400000.00", refunded="150000.00")
+    assert buyer_spend(session, buyer_id, window_start(utcnow())) == Decimal("250000.00")
+    upgrade_on_payment(session, buyer_id)
+    assert _tier_code(session, buyer_id) == "standard"
+
+
+def test_the_window_counts_365_days_but_not_366(session: Session, buyer_id: int) -> None:
+    now = utcnow()
+    paid_order(session, buyer_id, "100.00", paid_at=now - timedelta(days=365))
+    paid_order(session, buyer_id, "7.00", paid_at=now - timedelta(days=366))
+    assert buyer_spend(session, buyer_id, window_start(now)) == Decimal("100.00")
+    assert buyer_spend(session, buyer_id, None) == Decimal("107.00")
+
+
+def test_recalc_keeps_the_tier_inside_the_grace_period_and_downgrades_after_it(session: Session, buyer_id: int) -> None:
+    start = utcnow()
+    paid_order(session, buyer_id, "400000.00", paid_at=start - timedelta(days=300))
+    recalc_tiers(session, now=start)
+    assert _tier_code(session, buyer_id) == "silver"
+
+    # 70 days later the payment is 370 days old: spend 0, below Серебро since then.
+    below = start + timedelta(days=70)
+    result = recalc_tiers(session, now=below)
+    assert (result.downgraded, result.in_grace) == (0, 1)
+    assert _tier_code(session, buyer_id) == "silver"
+    recalc_tiers(session, now=below + timedelta(days=29))
+    assert _tier_code(session, buyer_id) == "silver"
+
+    result = recalc_tiers(session, now=below + timedelta(days=30))
+    assert result.downgraded == 1
+    assert _tier_code(session, buyer_id) == "standard"
+    last = session.scalars(select(TierChange).order_by(TierChange.id.desc())).first()
+    assert (last.old_tier.code, last.new_tier.code, last.reason) == ("silver", "standard", "recalc: grace over")
+    assert session.get(BuyerProfile, buyer_id).below_since is None
+
+
+def test_spend_recovering_inside_the_grace_period_stops_the_clock(session: Session, buyer_id: int) -> None:
+    start = utcnow()
+    paid_order(session, buyer_id, "400000.00", paid_at=start - timedelta(days=360))
+    recalc_tiers(session, now=start)
+    recalc_tiers(session, now=start + timedelta(days=10))
+    assert session.get(BuyerProfile, buyer_id).below_since is not None
+    paid_order(session, buyer_id, "300000.00", paid_at=start + timedelta(days=11))
+    recalc_tiers(session, now=start + timedelta(days=12))
+    session.expire_all()
+    assert session.get(BuyerProfile, buyer_id).below_since is None
+    recalc_tiers(session, now=start + timedelta(days=45))
+    assert _tier_code(session, buyer_id) == "silver"
+
+
+def test_recalc_is_idempotent(session: Session, buyer_id: int) -> None:
+    paid_order(session, buyer_id, "1300000.00")
+    now = utcnow()
+    first = recalc_tiers(session, now=now)
+    changes = session.scalar(select(func.count()).select_from(TierChange))
+    second = recalc_tiers(session, now=now + timedelta(seconds=1))
+    assert first.upgraded == 1
+    assert (second.upgraded, second.downgraded) == (0, 0)
+    assert session.scalar(select(func.count()).select_from(TierChange)) == changes
+    assert _tier_code(session, buyer_id) == "gold"
+
+
+def test_recalc_equals_the_incremental_result_on_random_buyers(session: Session) -> None:
+    seed_tiers(session)
+    rng = random.Random(6)
+    now = utcnow()
+    buyers = [create_buyer(session, email=f"b{i}@example.ru") for i in range(12)]
+    session.commit()
+    for buyer in buyers:
+        for _ in range(rng.randint(0, 4)):
+            amount = Decimal(rng.randint(1, 150_000_000)) / 100
+            refund = str(amount / 2) if rng.random() < 0.2 else None
+            paid_order(session, buyer.id, amount, paid_at=now - timedelta(days=rng.randint(0, 500)), refunded=refund)
+    ids = [b.id for b in buyers]
+    for buyer_id in ids:
+        upgrade_on_payment(session, buyer_id, now=now)
+    incremental = {buyer_id: _tier_code(session, buyer_id) for buyer_id in ids}
+    session.execute(Buyer.__table__.update().values(tier_id=None))
+    session.commit()
+    recalc_tiers(session, now=now)
+    assert {buyer_id: _tier_code(session, buyer_id) for buyer_id in ids} == incremental
+
+
+def test_recalc_tiers_command_reports_in_russian(runner: FlaskCliRunner, session: Session, buyer_id: int) -> None:
+    paid_order(session, buyer_id, "350000.00", paid_at=days_ago(3))
+    result = runner.invoke(args=["crm", "recalc-tiers"])
+    assert result.exit_code == 0, result.output
+    assert "повышено 1" in result.output
+    assert _tier_code(session, buyer_id) == "silver"
+
+
+def test_seed_tiers_command(runner: FlaskCliRunner, session: Session) -> None:
+    result = runner.invoke(args=["crm", "seed-tiers"])
+    assert result.exit_code == 0, result.output
+    assert "Добавлено уровней: 4" in result.output
