@@ -20,6 +20,7 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "dashboard.view": frozenset({ADMIN, MARKETER, MANAGER}),
     # Marketers see buyers only through segments and campaigns (issue 6), not the buyer cards.
     "buyers.view": frozenset({ADMIN, MANAGER}),
+    "buyers.export": frozenset({ADMIN, MANAGER}),
     "audit.view": frozenset({ADMIN}),
     "tiers.view": frozenset({ADMIN, MARKETER, MANAGER}),
     "tiers.edit": frozenset({ADMIN}),

@@ -45,7 +45,7 @@ def _escape_like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-def buyer_page(session: Session, filters: BuyerFilters, page: int = 1) -> BuyerPage:
+def _conditions(filters: BuyerFilters) -> list[object]:
     conditions = []
     if filters.tier_id is not None:
         conditions.append(Buyer.tier_id == filters.tier_id)
@@ -70,6 +70,11 @@ def buyer_page(session: Session, filters: BuyerFilters, page: int = 1) -> BuyerP
             # Phones are stored E.164 (+7…); people type 8 916…, so match on the last ten digits typed.
             alternatives.append(Buyer.phone.like(f"%{digits[-10:]}%"))
         conditions.append(or_(*alternatives))
+    return conditions
+
+
+def buyer_page(session: Session, filters: BuyerFilters, page: int = 1) -> BuyerPage:
+    conditions = _conditions(filters)
     base = select(Buyer.id).outerjoin(BuyerProfile, BuyerProfile.buyer_id == Buyer.id).where(*conditions)
     total = session.scalar(select(func.count()).select_from(base.subquery())) or 0
     pages = max(1, -(-total // PAGE_SIZE))
@@ -84,6 +89,37 @@ def buyer_page(session: Session, filters: BuyerFilters, page: int = 1) -> BuyerP
         .offset((page - 1) * PAGE_SIZE)
     ).all()
     return BuyerPage([BuyerRow(buyer, profile) for buyer, profile in result], total, page, pages)
+
+
+EXPORT_LIMIT = 50_000
+
+
+def export_rows(session: Session, filters: BuyerFilters) -> list[list[str]]:
+    """The filtered buyers as CSV rows (header first), at most EXPORT_LIMIT."""
+    result = session.execute(
+        select(Buyer, BuyerProfile)
+        .outerjoin(BuyerProfile, BuyerProfile.buyer_id == Buyer.id)
+        .where(*_conditions(filters))
+        .options(selectinload(Buyer.tier), selectinload(BuyerProfile.manager))
+        .order_by(Buyer.name, Buyer.id)
+        .limit(EXPORT_LIMIT)
+    ).all()
+    rows = [["id", "name", "company", "inn", "email", "phone", "tier", "spend_12m", "manager"]]
+    for buyer, profile in result:
+        rows.append(
+            [
+                str(buyer.id),
+                buyer.name,
+                buyer.company_name or "",
+                buyer.inn or "",
+                buyer.email,
+                buyer.phone or "",
+                buyer.tier.name if buyer.tier else "",
+                str(profile.spend_12m) if profile else "",
+                profile.manager.email if profile and profile.manager else "",
+            ]
+        )
+    return rows
 
 
 @dataclass(frozen=True)

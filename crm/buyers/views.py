@@ -1,18 +1,27 @@
 from __future__ import annotations
 
+import csv
+import io
+
 from flask import render_template, request
+from flask_babel import gettext as _
 from sqlalchemy import select
+from werkzeug.wrappers import Response
 
 from crm.audit.services import record
 from crm.auth import current_staff
 from crm.buyers import bp
 from crm.buyers.forms import BuyerFilterForm
-from crm.buyers.queries import BuyerFilters, buyer_card, buyer_page
+from crm.buyers.queries import BuyerFilters, buyer_card, buyer_page, export_rows
 from crm.permissions import requires
 from crm.staff.models import Role, StaffUser
 from crm.tiers.services import tiers_in_order
 from storefront.errors import NotFound
 from storefront.extensions import db
+
+
+def _filters(form: BuyerFilterForm) -> BuyerFilters:
+    return BuyerFilters(tier_id=form.tier.data, manager_id=form.manager.data, search=form.q.data or None)
 
 
 @bp.get("/")
@@ -25,8 +34,36 @@ def buyer_list() -> tuple[str, int]:
     context = {"form": form, "tiers": tiers_in_order(db.session), "managers": managers}
     if request.args and not form.validate():
         return render_template("crm/buyers.html", page=None, **context), 400
-    filters = BuyerFilters(tier_id=form.tier.data, manager_id=form.manager.data, search=form.q.data or None)
-    return render_template("crm/buyers.html", page=buyer_page(db.session, filters, form.page.data or 1), **context), 200
+    page = buyer_page(db.session, _filters(form), form.page.data or 1)
+    return render_template("crm/buyers.html", page=page, **context), 200
+
+
+@bp.get("/export.csv")
+@requires("buyers.export")
+def buyer_export() -> Response:
+    """The filtered list as CSV (UTF-8 with BOM, «;» for Russian Excel); every export is audited."""
+    form = BuyerFilterForm(request.args)
+    if not form.validate():
+        message = _("Check the filters: the tier, manager and page must be numbers.")
+        return Response(message, status=400, mimetype="text/plain")
+    rows = export_rows(db.session, _filters(form))
+    record(
+        db.session,
+        current_staff(),
+        "buyers.export",
+        "buyers",
+        "",
+        request.remote_addr,
+        f"{len(rows) - 1} rows; filters: {request.query_string.decode('utf-8', 'replace')}",
+    )
+    buffer = io.StringIO()
+    buffer.write("\ufeff")
+    csv.writer(buffer, delimiter=";").writerows(rows)
+    return Response(
+        buffer.getvalue(),
+        mimetype="text/csv",
+        headers={"Content-Disposition": "attachment; filename=buyers.csv"},
+    )
 
 
 @bp.get("/<int:buyer_id>")
@@ -35,5 +72,8 @@ def buyer_detail(buyer_id: int) -> str:
     card = buyer_card(db.session, buyer_id)
     if card is None:
         raise NotFound()
-    record(db.session, current_staff(), "buyer.view", "buyer", buyer_id, request.remote_addr)
-    return render_template("crm/buyer.html", card=card)
+    staff = current_staff()
+    # An account manager sees their own buyers in full and others as a summary (no contact data).
+    full = staff.role != Role.ACCOUNT_MANAGER or (card.profile is not None and card.profile.manager_id == staff.id)
+    record(db.session, staff, "buyer.view", "buyer", buyer_id, request.remote_addr, "full" if full else "summary")
+    return render_template("crm/buyer.html", card=card, full=full)

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from crm.audit.models import AuditEntry
-from crm.staff.models import Role
+from crm.staff.models import Role, StaffUser
 from crm.tiers.services import assign_manager, seed_tiers, upgrade_on_payment
 from storefront.account.models import Tier
 from tests.crm.support import crm_csrf, crm_login, days_ago, make_staff, paid_order
@@ -66,7 +66,7 @@ def test_the_buyer_card_shows_tier_progress_and_spend_and_is_audited(app: Flask,
     paid_order(session, buyer.id, "1080000.00", paid_at=days_ago(10))
     paid_order(session, buyer.id, "50000.00", paid_at=days_ago(400))
     upgrade_on_payment(session, buyer.id)
-    client = _signed_in(app, session, Role.ACCOUNT_MANAGER)
+    client = _signed_in(app, session, Role.ADMIN)
 
     response = client.get(f"/crm/buyers/{buyer.id}", environ_base={"REMOTE_ADDR": "10.1.2.3"})
     html = response.get_data(as_text=True).replace("\u00a0", " ")
@@ -78,7 +78,7 @@ def test_the_buyer_card_shows_tier_progress_and_spend_and_is_audited(app: Flask,
     assert "1 130 000,00 ₽" in html  # lifetime
     entry = session.scalar(select(AuditEntry))
     assert (entry.staff_email, entry.action, entry.target_type, entry.target_id, entry.ip_address) == (
-        "account_manager@mostik.local",
+        "admin@mostik.local",
         "buyer.view",
         "buyer",
         str(buyer.id),
@@ -150,3 +150,34 @@ def test_a_marketer_cannot_edit_tiers(app: Flask, session: Session) -> None:
     client = _signed_in(app, session, Role.MARKETER)
     assert client.get("/crm/tiers/").status_code == 200
     assert client.post("/crm/tiers/new", data={"csrf_token": crm_csrf(client, "/crm/")}).status_code == 403
+
+
+def test_the_csv_export_follows_the_filters_and_is_audited(app: Flask, session: Session) -> None:
+    create_buyer(session, email="anna@example.ru", name="Анна Смирнова")
+    create_buyer(session, email="info@romashka.ru", name="Пётр Иванов", company=True)
+    session.commit()
+    client = _signed_in(app, session)
+    response = client.get("/crm/buyers/export.csv?q=7707083893", environ_base={"REMOTE_ADDR": "10.0.0.7"})
+    assert response.status_code == 200
+    assert response.mimetype == "text/csv"
+    text = response.get_data(as_text=True)
+    assert text.startswith("\ufeffid;name;company")
+    assert "Пётр Иванов" in text and "Анна Смирнова" not in text
+    entry = session.scalar(select(AuditEntry))
+    assert (entry.action, entry.ip_address) == ("buyers.export", "10.0.0.7")
+    assert entry.detail.startswith("1 rows")
+    assert client.get("/crm/buyers/export.csv?tier=x").status_code == 400
+
+
+def test_an_account_manager_sees_other_managers_buyers_only_in_summary(app: Flask, session: Session) -> None:
+    mine = create_buyer(session, email="mine@example.ru", phone="+79160000001")
+    other = create_buyer(session, email="other@example.ru", phone="+79160000002")
+    session.commit()
+    client = _signed_in(app, session, Role.ACCOUNT_MANAGER)
+    me = session.scalar(select(StaffUser).where(StaffUser.role == Role.ACCOUNT_MANAGER))
+    assign_manager(session, mine.id, me.id)
+    assert "mine@example.ru" in client.get(f"/crm/buyers/{mine.id}").get_data(as_text=True)
+    summary = client.get(f"/crm/buyers/{other.id}").get_data(as_text=True)
+    assert "other@example.ru" not in summary and "+79160000002" not in summary
+    details = session.scalars(select(AuditEntry.detail).order_by(AuditEntry.id)).all()
+    assert details == ["full", "summary"]
