@@ -24,6 +24,7 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "audit.view": frozenset({ADMIN}),
     "tiers.view": frozenset({ADMIN, MARKETER, MANAGER}),
     "tiers.edit": frozenset({ADMIN}),
+    "tiers.override": frozenset({ADMIN}),
 }
 
 #: Endpoints open without a staff session (the sign-in page itself and signing out).

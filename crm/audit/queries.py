@@ -37,6 +37,11 @@ def _moscow_midnight_utc(day: date) -> datetime:
     return datetime.combine(day, time.min, tzinfo=MOSCOW).astimezone(UTC)
 
 
+def moscow_day_end(day: date) -> datetime:
+    """The first instant after ``day`` ends in Moscow (UTC): «until 31.12» holds through the 31st."""
+    return _moscow_midnight_utc(day + timedelta(days=1))
+
+
 def audit_page(session: Session, filters: AuditFilters, page: int = 1) -> AuditPage:
     conditions = []
     if filters.staff_email:

@@ -3,19 +3,21 @@ from __future__ import annotations
 import csv
 import io
 
-from flask import render_template, request
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
+from crm.audit.queries import moscow_day_end
 from crm.audit.services import record
 from crm.auth import current_staff
 from crm.buyers import bp
 from crm.buyers.forms import BuyerFilterForm
-from crm.buyers.queries import BuyerFilters, buyer_card, buyer_page, export_rows
-from crm.permissions import requires
+from crm.buyers.queries import BuyerCard, BuyerFilters, buyer_card, buyer_page, export_rows
+from crm.permissions import has_permission, requires
 from crm.staff.models import Role, StaffUser
-from crm.tiers.services import tiers_in_order
+from crm.tiers.forms import ManualTierForm
+from crm.tiers.services import ManualTierError, set_manual_tier, tiers_in_order
 from storefront.errors import NotFound
 from storefront.extensions import db
 
@@ -76,4 +78,41 @@ def buyer_detail(buyer_id: int) -> str:
     # An account manager sees their own buyers in full and others as a summary (no contact data).
     full = staff.role != Role.ACCOUNT_MANAGER or (card.profile is not None and card.profile.manager_id == staff.id)
     record(db.session, staff, "buyer.view", "buyer", buyer_id, request.remote_addr, "full" if full else "summary")
-    return render_template("crm/buyer.html", card=card, full=full)
+    tier_form = _manual_tier_form(card) if has_permission(staff.role, "tiers.override") else None
+    return render_template("crm/buyer.html", card=card, full=full, tier_form=tier_form)
+
+
+@bp.post("/<int:buyer_id>/tier")
+@requires("tiers.override")
+def buyer_manual_tier(buyer_id: int) -> Response | tuple[str, int]:
+    """Set a manual tier with a reason and an expiry (the last day it holds, Moscow time)."""
+    card = buyer_card(db.session, buyer_id)
+    if card is None:
+        raise NotFound()
+    form = _manual_tier_form(card)
+    if form.validate_on_submit():
+        until = moscow_day_end(form.until.data)
+        try:
+            set_manual_tier(db.session, buyer_id, form.tier.data, form.reason.data, until)
+        except ManualTierError:
+            db.session.rollback()
+            form.until.errors = [_("The date must be today or later.")]
+        else:
+            record(
+                db.session,
+                current_staff(),
+                "tier.change",
+                "buyer",
+                buyer_id,
+                request.remote_addr,
+                f"tier {form.tier.data} until {form.until.data.isoformat()}: {form.reason.data}",
+            )
+            flash(_("Manual tier set."), "success")
+            return redirect(url_for("crm.buyers.buyer_detail", buyer_id=buyer_id))
+    return render_template("crm/buyer.html", card=card, full=True, tier_form=form), 400
+
+
+def _manual_tier_form(card: BuyerCard) -> ManualTierForm:
+    form = ManualTierForm()
+    form.tier.choices = [(tier.id, tier.name) for tier in card.tiers]
+    return form

@@ -4,8 +4,8 @@ from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, DecimalField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Length, NumberRange, Regexp
+from wtforms import BooleanField, DateField, DecimalField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Regexp
 
 
 class TierForm(FlaskForm):
@@ -27,3 +27,9 @@ class TierForm(FlaskForm):
     free_shipping = BooleanField(_l("Free shipping"))
     dedicated_manager = BooleanField(_l("Dedicated manager"))
     perks = TextAreaField(_l("Perks"), validators=[Length(max=2000)])
+
+
+class ManualTierForm(FlaskForm):
+    tier = SelectField(_l("Tier"), coerce=int, validators=[InputRequired()])
+    until = DateField(_l("Holds until (inclusive)"), validators=[InputRequired()])
+    reason = StringField(_l("Reason"), validators=[DataRequired(), Length(max=200)])

@@ -31,8 +31,16 @@ class BuyerProfile(Base):
     #: Since when spend has been below the current tier's threshold (None: not below).
     below_since: Mapped[datetime | None] = mapped_column()
     computed_at: Mapped[datetime | None] = mapped_column()
+    #: A manual tier set by staff holds (no downgrade) until ``manual_until``; upgrades still apply.
+    manual_tier_id: Mapped[int | None] = mapped_column(ForeignKey("tiers.id", ondelete="SET NULL"))
+    manual_until: Mapped[datetime | None] = mapped_column()
+    manual_reason: Mapped[str | None] = mapped_column(String(200))
 
+    manual_tier: Mapped[Tier | None] = relationship(foreign_keys=[manual_tier_id])
     manager: Mapped[StaffUser | None] = relationship()
+
+    def manual_active(self, now: datetime) -> bool:
+        return self.manual_until is not None and self.manual_until > now
 
 
 class TierChange(Base):
@@ -45,7 +53,7 @@ class TierChange(Base):
     old_tier_id: Mapped[int | None] = mapped_column(ForeignKey("tiers.id", ondelete="SET NULL"))
     new_tier_id: Mapped[int | None] = mapped_column(ForeignKey("tiers.id", ondelete="SET NULL"))
     spend_12m: Mapped[Decimal] = mapped_column()
-    #: ``payment`` (upgrade on a paid order), ``recalc`` (periodic recalculation).
+    #: ``payment`` (upgrade on a paid order), ``recalc: …`` (periodic recalculation), ``manual: …`` (staff).
     reason: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 

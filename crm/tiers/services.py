@@ -5,6 +5,8 @@ payments (a refund lowers the spend of the payment it returns). All sums are don
 columns, so they are exact on both engines.
 
 - ``upgrade_on_payment``: after ``order_paid``; only ever raises the tier (at once).
+- ``set_manual_tier``: staff pin a tier with a reason until an expiry; while it holds, neither payments nor the
+  recalculation move the buyer; after it, the normal rules apply (a downgrade still waits out the grace period).
 - ``recalc_tiers``: every buyer in a few set-based statements; upgrades at once, downgrades only after the buyer
   has been below the current tier's threshold for the grace period. Idempotent: a second run changes nothing.
 """
@@ -172,7 +174,9 @@ def upgrade_on_payment(session: Session, buyer_id: int, now: datetime | None = N
     profile.computed_at = now
     change = None
     current = buyer.tier
-    if target is not None and (current is None or target.threshold_amount > current.threshold_amount):
+    # A manual tier in force holds both ways until it expires.
+    raises = target is not None and (current is None or target.threshold_amount > current.threshold_amount)
+    if raises and not profile.manual_active(now):
         change = TierChange(
             buyer_id=buyer_id, old_tier_id=buyer.tier_id, new_tier_id=target.id, spend_12m=spend, reason="payment"
         )
@@ -230,12 +234,21 @@ def recalc_tiers(session: Session, now: datetime | None = None, grace: timedelta
 
     current_threshold = select(tiers.c.threshold_amount).where(tiers.c.id == buyers.c.tier_id).scalar_subquery()
     earned_threshold = select(tiers.c.threshold_amount).where(tiers.c.id == profiles.c.earned_tier_id).scalar_subquery()
-    # 4. Start (or clear) the grace clock: below means the earned tier is lower than the current one.
+    # 4. Start (or clear) the grace clock: below means the earned tier is lower than the current one (a manual
+    #    tier in force is never below).
+    # 4a. Overrides that have run out end now (the grace clock can start from here).
+    session.execute(
+        update(profiles)
+        .where(profiles.c.manual_until.is_not(None), profiles.c.manual_until <= now)
+        .values(manual_tier_id=None, manual_until=None, manual_reason=None),
+        execution_options={"synchronize_session": False},
+    )
     below = (
         select(buyers.c.id)
         .join(profiles, profiles.c.buyer_id == buyers.c.id)
         .where(
             buyers.c.tier_id.is_not(None),
+            profiles.c.manual_until.is_(None),
             or_(profiles.c.earned_tier_id.is_(None), earned_threshold < current_threshold),
         )
         .correlate(None)
@@ -258,7 +271,7 @@ def recalc_tiers(session: Session, now: datetime | None = None, grace: timedelta
     moving = (
         select(buyers.c.id)
         .join(profiles, profiles.c.buyer_id == buyers.c.id)
-        .where(profiles.c.earned_tier_id.is_not(None), or_(up, down))
+        .where(profiles.c.earned_tier_id.is_not(None), profiles.c.manual_until.is_(None), or_(up, down))
         .where(or_(buyers.c.tier_id.is_(None), buyers.c.tier_id != profiles.c.earned_tier_id))
         .correlate(None)
     )
@@ -305,6 +318,39 @@ def recalc_tiers(session: Session, now: datetime | None = None, grace: timedelta
     )
     session.commit()
     return RecalcResult(upgraded=counts[0], downgraded=counts[1], in_grace=in_grace or 0)
+
+
+class ManualTierError(ShopError):
+    pass
+
+
+def set_manual_tier(
+    session: Session, buyer_id: int, tier_id: int, reason: str, until: datetime, now: datetime | None = None
+) -> TierChange:
+    """Staff set a tier by hand: it holds (no downgrade) until ``until``; the change is in the tier history."""
+    now = now or utcnow()
+    buyer = session.get(Buyer, buyer_id)
+    tier = session.get(Tier, tier_id)
+    if buyer is None or tier is None:
+        raise ManualTierError("unknown buyer or tier")
+    if until <= now:
+        raise ManualTierError("the expiry must be in the future")
+    profile = _profile(session, buyer_id)
+    profile.manual_tier_id = tier.id
+    profile.manual_until = until
+    profile.manual_reason = reason.strip()[:200]
+    profile.below_since = None
+    change = TierChange(
+        buyer_id=buyer_id,
+        old_tier_id=buyer.tier_id,
+        new_tier_id=tier.id,
+        spend_12m=buyer_spend(session, buyer_id, window_start(now)),
+        reason=f"manual: {profile.manual_reason}"[:200],
+    )
+    session.add(change)
+    buyer.tier_id = tier.id
+    session.commit()
+    return change
 
 
 def assign_manager(session: Session, buyer_id: int, manager_id: int | None) -> None:

@@ -58,9 +58,13 @@ def upgrade():
     sa.Column('earned_tier_id', sa.Integer(), nullable=True),
     sa.Column('below_since', sa.DateTime(timezone=True), nullable=True),
     sa.Column('computed_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('manual_tier_id', sa.Integer(), nullable=True),
+    sa.Column('manual_until', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('manual_reason', sa.String(length=200), nullable=True),
     sa.ForeignKeyConstraint(['buyer_id'], ['buyers.id'], name=op.f('fk_crm_buyer_profiles_buyer_id_buyers'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['earned_tier_id'], ['tiers.id'], name=op.f('fk_crm_buyer_profiles_earned_tier_id_tiers'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['manager_id'], ['staff_users.id'], name=op.f('fk_crm_buyer_profiles_manager_id_staff_users'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['manual_tier_id'], ['tiers.id'], name=op.f('fk_crm_buyer_profiles_manual_tier_id_tiers'), ondelete='SET NULL'),
     sa.PrimaryKeyConstraint('buyer_id', name=op.f('pk_crm_buyer_profiles'))
     )
     with op.batch_alter_table('crm_buyer_profiles', schema=None) as batch_op:

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from crm.audit.models import AuditEntry
 from crm.staff.models import Role, StaffUser
 from crm.tiers.services import assign_manager, seed_tiers, upgrade_on_payment
-from storefront.account.models import Tier
+from storefront.account.models import Buyer, Tier
 from tests.crm.support import crm_csrf, crm_login, days_ago, make_staff, paid_order
 from tests.factories import create_buyer
 
@@ -181,3 +181,24 @@ def test_an_account_manager_sees_other_managers_buyers_only_in_summary(app: Flas
     assert "other@example.ru" not in summary and "+79160000002" not in summary
     details = session.scalars(select(AuditEntry.detail).order_by(AuditEntry.id)).all()
     assert details == ["full", "summary"]
+
+
+def test_an_admin_sets_a_manual_tier_from_the_card_and_it_is_audited(app: Flask, session: Session) -> None:
+    seed_tiers(session)
+    buyer = create_buyer(session)
+    session.commit()
+    gold = session.scalar(select(Tier).where(Tier.code == "gold"))
+    client = _signed_in(app, session)
+    token = crm_csrf(client, f"/crm/buyers/{buyer.id}")
+    url = f"/crm/buyers/{buyer.id}/tier"
+    refused = client.post(url, data={"csrf_token": token, "tier": gold.id, "until": "2020-01-01", "reason": "x"})
+    assert refused.status_code == 400
+    assert "Дата должна быть не раньше сегодняшней" in refused.get_data(as_text=True)
+    response = client.post(url, data={"csrf_token": token, "tier": gold.id, "until": "2099-12-31", "reason": "Договор"})
+    assert response.status_code == 302
+    session.expire_all()
+    assert session.get(Buyer, buyer.id).tier_id == gold.id
+    actions = session.scalars(select(AuditEntry.action).order_by(AuditEntry.id)).all()
+    assert actions[-1] == "tier.change"
+    card = client.get(f"/crm/buyers/{buyer.id}").get_data(as_text=True)
+    assert "Договор" in card and "Золото" in card

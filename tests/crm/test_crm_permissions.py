@@ -58,7 +58,8 @@ def test_every_crm_rule_answers_as_declared_for_the_role(app: Flask, session: Se
                 assert response.status_code == 302, where
                 assert response.location.startswith("/crm/login"), where
             elif has_permission(role, permission):
-                assert response.status_code == 200, where
+                # GET pages render; a POST with no form data is a 400 with the form's messages.
+                assert response.status_code == (200 if method == "GET" else 400), where
             else:
                 assert response.status_code == 403, where
     finally:

@@ -14,7 +14,14 @@ from sqlalchemy.orm import Session
 
 from crm.tiers.models import BuyerProfile, TierChange
 from crm.tiers.rules import window_start
-from crm.tiers.services import buyer_spend, recalc_tiers, seed_tiers, upgrade_on_payment
+from crm.tiers.services import (
+    ManualTierError,
+    buyer_spend,
+    recalc_tiers,
+    seed_tiers,
+    set_manual_tier,
+    upgrade_on_payment,
+)
 from storefront.account.models import Buyer, Tier
 from storefront.db import utcnow
 from storefront.events import order_paid
@@ -167,3 +174,41 @@ def test_seed_tiers_command(runner: FlaskCliRunner, session: Session) -> None:
     result = runner.invoke(args=["crm", "seed-tiers"])
     assert result.exit_code == 0, result.output
     assert "Добавлено уровней: 4" in result.output
+
+
+def test_a_manual_tier_holds_until_it_expires_then_the_grace_period_applies(session: Session, buyer_id: int) -> None:
+    now = utcnow()
+    platinum = session.scalar(select(Tier).where(Tier.code == "platinum"))
+    set_manual_tier(session, buyer_id, platinum.id, "Крупный контракт", until=now + timedelta(days=10), now=now)
+    assert _tier_code(session, buyer_id) == "platinum"
+    change = session.scalars(select(TierChange).order_by(TierChange.id.desc())).first()
+    assert change.reason == "manual: Крупный контракт"
+
+    recalc_tiers(session, now=now + timedelta(days=9))
+    assert _tier_code(session, buyer_id) == "platinum"
+    # Expired: the grace clock starts at the first recalculation after the expiry.
+    recalc_tiers(session, now=now + timedelta(days=11))
+    assert _tier_code(session, buyer_id) == "platinum"
+    session.expire_all()
+    profile = session.get(BuyerProfile, buyer_id)
+    assert profile.manual_until is None and profile.below_since is not None
+    recalc_tiers(session, now=now + timedelta(days=41))
+    assert _tier_code(session, buyer_id) == "standard"
+
+
+def test_a_manual_tier_is_not_raised_by_a_payment_while_it_holds(session: Session, buyer_id: int) -> None:
+    now = utcnow()
+    standard = session.scalar(select(Tier).where(Tier.code == "standard"))
+    set_manual_tier(session, buyer_id, standard.id, "Проверка", until=now + timedelta(days=5), now=now)
+    paid_order(session, buyer_id, "500000.00", paid_at=now)
+    upgrade_on_payment(session, buyer_id, now=now)
+    recalc_tiers(session, now=now + timedelta(days=1))
+    assert _tier_code(session, buyer_id) == "standard"
+    recalc_tiers(session, now=now + timedelta(days=6))
+    assert _tier_code(session, buyer_id) == "silver"
+
+
+def test_a_manual_tier_needs_a_future_expiry(session: Session, buyer_id: int) -> None:
+    gold = session.scalar(select(Tier).where(Tier.code == "gold"))
+    with pytest.raises(ManualTierError):
+        set_manual_tier(session, buyer_id, gold.id, "Ошибка", until=utcnow() - timedelta(seconds=1))
