@@ -21,6 +21,7 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     # Marketers see buyers only through segments and campaigns (issue 6), not the buyer cards.
     "buyers.view": frozenset({ADMIN, MANAGER}),
     "buyers.export": frozenset({ADMIN, MANAGER}),
+    "buyers.assign": frozenset({ADMIN}),
     "audit.view": frozenset({ADMIN}),
     "tiers.view": frozenset({ADMIN, MARKETER, MANAGER}),
     "tiers.edit": frozenset({ADMIN}),

@@ -5,6 +5,7 @@ import io
 
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
@@ -12,12 +13,12 @@ from crm.audit.queries import moscow_day_end
 from crm.audit.services import record
 from crm.auth import current_staff
 from crm.buyers import bp
-from crm.buyers.forms import BuyerFilterForm
+from crm.buyers.forms import AssignForm, BuyerFilterForm
 from crm.buyers.queries import BuyerCard, BuyerFilters, buyer_card, buyer_page, export_rows
 from crm.permissions import has_permission, requires
 from crm.staff.models import Role, StaffUser
 from crm.tiers.forms import ManualTierForm
-from crm.tiers.services import ManualTierError, set_manual_tier, tiers_in_order
+from crm.tiers.services import AssignmentError, ManualTierError, assign_managers, set_manual_tier, tiers_in_order
 from storefront.errors import NotFound
 from storefront.extensions import db
 
@@ -33,7 +34,7 @@ def buyer_list() -> tuple[str, int]:
     managers = db.session.scalars(
         select(StaffUser).where(StaffUser.role == Role.ACCOUNT_MANAGER).order_by(StaffUser.email)
     ).all()
-    context = {"form": form, "tiers": tiers_in_order(db.session), "managers": managers}
+    context = {"form": form, "tiers": tiers_in_order(db.session), "managers": managers, "assign_form": AssignForm()}
     if request.args and not form.validate():
         return render_template("crm/buyers.html", page=None, **context), 400
     page = buyer_page(db.session, _filters(form), form.page.data or 1)
@@ -116,3 +117,24 @@ def _manual_tier_form(card: BuyerCard) -> ManualTierForm:
     form = ManualTierForm()
     form.tier.choices = [(tier.id, tier.name) for tier in card.tiers]
     return form
+
+
+@bp.post("/assign")
+@requires("buyers.assign")
+def buyer_assign() -> Response | tuple[str, int]:
+    form = AssignForm()
+    valid = form.validate_on_submit() and (form.manager.data == "" or (form.manager.data or "").isdigit())
+    if valid:
+        manager_id = int(form.manager.data) if form.manager.data else None
+        try:
+            count = assign_managers(db.session, form.buyer_ids.data or [], manager_id)
+        except AssignmentError:
+            db.session.rollback()
+        else:
+            ids = ",".join(str(i) for i in form.buyer_ids.data)
+            detail = f"manager {manager_id or '-'}: buyers {ids}"
+            record(db.session, current_staff(), "buyers.assign", "buyers", "", request.remote_addr, detail)
+            flash(ngettext("%(num)s buyer assigned.", "%(num)s buyers assigned.", count), "success")
+            return redirect(url_for("crm.buyers.buyer_list"))
+    message = _("Tick the buyers and choose an account manager.")
+    return render_template("crm/message.html", message=message), 400

@@ -354,8 +354,26 @@ def set_manual_tier(
 
 
 def assign_manager(session: Session, buyer_id: int, manager_id: int | None) -> None:
-    _profile(session, buyer_id).manager_id = manager_id
+    assign_managers(session, [buyer_id], manager_id)
+
+
+def assign_managers(session: Session, buyer_ids: list[int], manager_id: int | None) -> int:
+    """Assign (or, with None, unassign) an account manager to existing buyers; returns how many were touched."""
+    from crm.staff.models import Role, StaffUser
+
+    if manager_id is not None:
+        manager = session.get(StaffUser, manager_id)
+        if manager is None or manager.role != Role.ACCOUNT_MANAGER or not manager.is_active:
+            raise AssignmentError("not an active account manager")
+    existing = list(session.scalars(select(Buyer.id).where(Buyer.id.in_(set(buyer_ids)))))
+    for buyer_id in existing:
+        _profile(session, buyer_id).manager_id = manager_id
     session.commit()
+    return len(existing)
+
+
+class AssignmentError(ShopError):
+    pass
 
 
 @periodic("crm-recalc-tiers", every=timedelta(days=1))

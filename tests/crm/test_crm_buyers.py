@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from crm.audit.models import AuditEntry
 from crm.staff.models import Role, StaffUser
+from crm.tiers.models import BuyerProfile
 from crm.tiers.services import assign_manager, seed_tiers, upgrade_on_payment
 from storefront.account.models import Buyer, Tier
 from tests.crm.support import crm_csrf, crm_login, days_ago, make_staff, paid_order
@@ -202,3 +203,27 @@ def test_an_admin_sets_a_manual_tier_from_the_card_and_it_is_audited(app: Flask,
     assert actions[-1] == "tier.change"
     card = client.get(f"/crm/buyers/{buyer.id}").get_data(as_text=True)
     assert "Договор" in card and "Золото" in card
+
+
+def test_an_admin_assigns_buyers_in_bulk_and_vips_without_a_manager_are_flagged(app: Flask, session: Session) -> None:
+    seed_tiers(session)
+    gold = session.scalar(select(Tier).where(Tier.code == "gold"))
+    first = create_buyer(session, email="a@example.ru", tier_id=gold.id)
+    second = create_buyer(session, email="b@example.ru")
+    session.commit()
+    manager = make_staff(session, Role.ACCOUNT_MANAGER, email="olga@mostik.local")
+    client = _signed_in(app, session)
+    assert "VIP без менеджера" in client.get("/crm/buyers/").get_data(as_text=True)
+
+    token = crm_csrf(client, "/crm/buyers/")
+    data = {"csrf_token": token, "buyer_ids": [first.id, second.id], "manager": str(manager.id)}
+    assert client.post("/crm/buyers/assign", data=data).status_code == 302
+    session.expire_all()
+    assert {p.manager_id for p in session.scalars(select(BuyerProfile))} == {manager.id}
+    assert "VIP без менеджера" not in client.get("/crm/buyers/").get_data(as_text=True)
+    assert session.scalars(select(AuditEntry.action)).all() == ["buyers.assign"]
+
+    admin = session.scalar(select(StaffUser).where(StaffUser.role == Role.ADMIN))
+    bad = {"csrf_token": token, "buyer_ids": [first.id], "manager": str(admin.id)}  # not an account manager
+    assert client.post("/crm/buyers/assign", data=bad).status_code == 400
+    assert client.post("/crm/buyers/assign", data={"csrf_token": token, "manager": ""}).status_code == 400
