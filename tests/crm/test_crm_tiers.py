@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-import random
 from datetime import timedelta
 from decimal import Decimal
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskCliRunner
-from sqlalchemy import func, select
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
 from crm.tiers.models import BuyerProfile, TierChange
@@ -22,9 +23,11 @@ from crm.tiers.services import (
     set_manual_tier,
     upgrade_on_payment,
 )
-from storefront.account.models import Buyer, Tier
+from storefront.account.models import Buyer, Consent, Tier
 from storefront.db import utcnow
 from storefront.events import order_paid
+from storefront.order.models import Order
+from storefront.payment.models import Payment, Refund
 from tests.crm.support import days_ago, paid_order
 from tests.factories import create_buyer
 
@@ -141,25 +144,43 @@ def test_recalc_is_idempotent(session: Session, buyer_id: int) -> None:
     assert _tier_code(session, buyer_id) == "gold"
 
 
-def test_recalc_equals_the_incremental_result_on_random_buyers(session: Session) -> None:
-    seed_tiers(session)
-    rng = random.Random(6)
-    now = utcnow()
-    buyers = [create_buyer(session, email=f"b{i}@example.ru") for i in range(12)]
+PAYMENTS = st.lists(
+    st.tuples(
+        st.integers(min_value=0, max_value=11),  # which buyer
+        st.integers(min_value=1, max_value=150_000_000),  # kopecks
+        st.integers(min_value=0, max_value=500),  # days ago
+        st.booleans(),  # half refunded
+    ),
+    max_size=25,
+)
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(payments=PAYMENTS)
+def test_recalc_equals_the_incremental_result_on_random_data(session: Session, payments: list) -> None:
+    for model in (TierChange, BuyerProfile, Refund, Payment, Order, Consent, Buyer, Tier):
+        session.execute(delete(model))
     session.commit()
-    for buyer in buyers:
-        for _ in range(rng.randint(0, 4)):
-            amount = Decimal(rng.randint(1, 150_000_000)) / 100
-            refund = str(amount / 2) if rng.random() < 0.2 else None
-            paid_order(session, buyer.id, amount, paid_at=now - timedelta(days=rng.randint(0, 500)), refunded=refund)
-    ids = [b.id for b in buyers]
+    seed_tiers(session)
+    now = utcnow()
+    buyers = [Buyer(email=f"b{i}@example.ru", name=f"Покупатель {i}") for i in range(12)]
+    session.add_all(buyers)
+    session.commit()
+    ids = [buyer.id for buyer in buyers]
+    for which, kopecks, age, refund in payments:
+        amount = Decimal(kopecks) / 100
+        refunded = str((amount / 2).quantize(Decimal("0.01"))) if refund else None
+        paid_order(session, ids[which], amount, paid_at=now - timedelta(days=age), refunded=refunded)
     for buyer_id in ids:
         upgrade_on_payment(session, buyer_id, now=now)
     incremental = {buyer_id: _tier_code(session, buyer_id) for buyer_id in ids}
-    session.execute(Buyer.__table__.update().values(tier_id=None))
+    session.execute(update(Buyer).values(tier_id=None))
     session.commit()
     recalc_tiers(session, now=now)
     assert {buyer_id: _tier_code(session, buyer_id) for buyer_id in ids} == incremental
+    changes = session.scalar(select(func.count()).select_from(TierChange))
+    recalc_tiers(session, now=now)
+    assert session.scalar(select(func.count()).select_from(TierChange)) == changes
 
 
 def test_recalc_tiers_command_reports_in_russian(runner: FlaskCliRunner, session: Session, buyer_id: int) -> None:
