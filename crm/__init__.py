@@ -36,9 +36,30 @@ def _on_order_paid(sender: object, **fields: Any) -> None:
         return
     with Session(db.engine) as session:
         try:
-            upgrade_on_payment(session, buyer_id)
+            change = upgrade_on_payment(session, buyer_id)
         except Exception:  # the payment is already committed; the nightly recalculation repairs a miss
             logger.exception("tier upgrade after order %s failed", fields.get("number"))
+            return
+        if change is not None:
+            _send_tier_up_email(session, change.buyer_id, change.new_tier_id)
+
+
+def _send_tier_up_email(session: Session, buyer_id: int, tier_id: int | None) -> None:
+    """The buyer's Russian «you moved up» email (a failure to send is logged by ``send_mail``)."""
+    from babel.numbers import format_decimal
+    from flask_babel import force_locale
+    from flask_babel import gettext as _
+
+    from storefront.account.models import Buyer, Tier
+    from storefront.emails import send_templated
+
+    buyer, tier = session.get(Buyer, buyer_id), session.get(Tier, tier_id) if tier_id else None
+    if buyer is None or tier is None or not buyer.is_active or tier.threshold_amount <= 0:
+        return  # the first assignment of the base tier is no news
+    with force_locale("ru"):
+        subject = _("Your Mostik tier is now %(tier)s", tier=tier.name)
+    discount = format_decimal(tier.discount_percent, locale="ru_RU")
+    send_templated("tier_up", buyer.email, subject, buyer=buyer, tier=tier, discount=discount)
 
 
 def init_app(app: Flask) -> None:

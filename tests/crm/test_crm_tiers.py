@@ -233,3 +233,29 @@ def test_a_manual_tier_needs_a_future_expiry(session: Session, buyer_id: int) ->
     gold = session.scalar(select(Tier).where(Tier.code == "gold"))
     with pytest.raises(ManualTierError):
         set_manual_tier(session, buyer_id, gold.id, "Ошибка", until=utcnow() - timedelta(seconds=1))
+
+
+def test_a_buyer_moved_up_by_a_payment_gets_a_russian_email(
+    app: Flask, session: Session, buyer_id: int, mailbox
+) -> None:
+    order = paid_order(session, buyer_id, "1250000.00")
+    with app.app_context():
+        _announce(order, buyer_id)
+    (message,) = mailbox.messages
+    assert message["To"] == "buyer@example.ru"
+    assert message["Subject"] == "Ваш уровень в «Мостике» теперь Золото"
+    body = message.get_body(preferencelist=("plain",)).get_content()
+    assert "Золото" in body and "4%" in body and "Доставка для вас бесплатна" in body
+
+
+def test_no_email_for_the_base_tier_or_without_an_upgrade(app: Flask, session: Session, buyer_id: int, mailbox) -> None:
+    order = paid_order(session, buyer_id, "100.00")
+    with app.app_context():
+        _announce(order, buyer_id)
+        _announce(order, buyer_id)
+    assert mailbox.messages == []
+    assert _tier_code(session, buyer_id) == "standard"
+
+
+def _announce(order, buyer_id: int) -> None:
+    order_paid.send(None, order_id=order.id, number=order.number, amount=Decimal(1), buyer_id=buyer_id, payment_id=1)
