@@ -140,6 +140,37 @@ def _refunded_sum(buyer_id_column: object, since: datetime) -> object:
     )
 
 
+def _kopecks_sum(column: object) -> object:
+    """SUM over a money column as raw integer kopecks (no conversion to roubles on the way out)."""
+    return func.sum(type_coerce(column, BigInteger)).label("total")
+
+
+def _paid_by_buyer(since: datetime) -> object:
+    return (
+        select(Order.buyer_id.label("buyer_id"), _kopecks_sum(Payment.__table__.c.amount))
+        .join(Order, Order.id == Payment.order_id)
+        .where(Order.buyer_id.is_not(None), Payment.status == AttemptStatus.SUCCEEDED, Payment.succeeded_at >= since)
+        .group_by(Order.buyer_id)
+        .subquery()
+    )
+
+
+def _refunded_by_buyer(since: datetime) -> object:
+    return (
+        select(Order.buyer_id.label("buyer_id"), _kopecks_sum(Refund.__table__.c.amount))
+        .join(Payment, Payment.id == Refund.payment_id)
+        .join(Order, Order.id == Payment.order_id)
+        .where(
+            Order.buyer_id.is_not(None),
+            Refund.status == RefundState.SUCCEEDED,
+            Payment.status == AttemptStatus.SUCCEEDED,
+            Payment.succeeded_at >= since,
+        )
+        .group_by(Order.buyer_id)
+        .subquery()
+    )
+
+
 def _spend_minor(buyer_id_column: object, since: datetime) -> object:
     """Spend in kopecks (raw integer columns), as a correlated SQL expression."""
     return _paid_sum(buyer_id_column, since) - _refunded_sum(buyer_id_column, since)
@@ -214,14 +245,20 @@ def recalc_tiers(session: Session, now: datetime | None = None, grace: timedelta
             ),
         )
     )
-    # 2. Spend for everyone (correlated sums on the integer kopeck columns).
+    # 2. Spend for everyone: zero, then add the paid sums and subtract the refunds, each aggregated once per
+    #    buyer (GROUP BY) and joined in with UPDATE … FROM (a correlated sum per buyer makes SQLite scan all
+    #    payments for every buyer).
     session.execute(
-        update(profiles).values(
-            spend_12m=_spend_minor(profiles.c.buyer_id, since),
-            computed_at=literal(now, type_=profiles.c.computed_at.type),
-        ),
+        update(profiles).values(spend_12m=0, computed_at=literal(now, type_=profiles.c.computed_at.type)),
         execution_options={"synchronize_session": False},
     )
+    for sums, sign in ((_paid_by_buyer(since), 1), (_refunded_by_buyer(since), -1)):
+        session.execute(
+            update(profiles)
+            .where(profiles.c.buyer_id == sums.c.buyer_id)
+            .values(spend_12m=profiles.c.spend_12m + sign * sums.c.total),
+            execution_options={"synchronize_session": False},
+        )
     # 3. The tier the spend earns: the highest threshold not above it.
     earned = (
         select(tiers.c.id)
