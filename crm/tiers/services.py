@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 
-from sqlalchemy import BigInteger, and_, case, exists, func, insert, literal, or_, select, type_coerce, update
+from sqlalchemy import BigInteger, and_, case, exists, func, insert, literal, or_, select, text, type_coerce, update
 from sqlalchemy.orm import Session
 
 from crm.tiers.models import BuyerProfile, TierChange
@@ -237,7 +237,7 @@ def recalc_tiers(session: Session, now: datetime | None = None, grace: timedelta
     tiers = Tier.__table__
 
     # 1. A profile row for every buyer that has none.
-    session.execute(
+    created = session.execute(
         insert(profiles).from_select(
             ["buyer_id", "spend_12m", "computed_at"],
             select(buyers.c.id, literal(0), literal(now, type_=profiles.c.computed_at.type)).where(
@@ -245,6 +245,9 @@ def recalc_tiers(session: Session, now: datetime | None = None, grace: timedelta
             ),
         )
     )
+    if created.rowcount and session.get_bind().dialect.name == "postgresql":
+        # Fresh rows without statistics make the planner join them by nested loops; refresh them once.
+        session.execute(text("ANALYZE crm_buyer_profiles"))
     # 2. Spend for everyone: zero, then add the paid sums and subtract the refunds, each aggregated once per
     #    buyer (GROUP BY) and joined in with UPDATE … FROM (a correlated sum per buyer makes SQLite scan all
     #    payments for every buyer).
