@@ -1,17 +1,91 @@
-"""Mostik buyer CRM: the staff side. May import ``storefront``; never the reverse."""
+"""Mostik buyer CRM: the staff side. May import ``storefront``; never the reverse.
+
+``init_app`` wires the blueprints under /crm (staff session and permission checks before every request), the
+CLI groups (``staff``, ``crm``) and the receiver of the storefront's ``order_paid`` signal (tier upgrades).
+"""
 
 from __future__ import annotations
 
+import logging
+from typing import Any
+
 from flask import Blueprint, Flask, render_template
+from sqlalchemy.orm import Session
+
+from crm import models  # noqa: F401  (the CRM tables join the metadata)
+from crm.permissions import requires
 
 bp = Blueprint("crm", __name__, url_prefix="/crm", template_folder="templates")
+logger = logging.getLogger(__name__)
 
 
 @bp.get("/")
+@requires("dashboard.view")
 def dashboard() -> str:
-    """The CRM landing page; staff areas arrive with the CRM issues."""
+    """The CRM landing page: links to what the signed-in role may open."""
     return render_template("crm/dashboard.html")
 
 
+def _on_order_paid(sender: object, **fields: Any) -> None:
+    """Upgrade the buyer's tier at once when a payment pushes their 12-month spend over a threshold."""
+    from crm.tiers.services import upgrade_on_payment
+    from storefront.extensions import db
+
+    buyer_id = fields.get("buyer_id")
+    if buyer_id is None:
+        return
+    with Session(db.engine) as session:
+        try:
+            change = upgrade_on_payment(session, buyer_id)
+        except Exception:  # the payment is already committed; the nightly recalculation repairs a miss
+            logger.exception("tier upgrade after order %s failed", fields.get("number"))
+            return
+        if change is not None:
+            _send_tier_up_email(session, change.buyer_id, change.new_tier_id)
+
+
+def _send_tier_up_email(session: Session, buyer_id: int, tier_id: int | None) -> None:
+    """The buyer's Russian «you moved up» email (a failure to send is logged by ``send_mail``)."""
+    from babel.numbers import format_decimal
+    from flask_babel import force_locale
+    from flask_babel import gettext as _
+
+    from storefront.account.models import Buyer, Tier
+    from storefront.emails import send_templated
+
+    buyer, tier = session.get(Buyer, buyer_id), session.get(Tier, tier_id) if tier_id else None
+    if buyer is None or tier is None or not buyer.is_active or tier.threshold_amount <= 0:
+        return  # the first assignment of the base tier is no news
+    with force_locale("ru"):
+        subject = _("Your Mostik tier is now %(tier)s", tier=tier.name)
+    discount = format_decimal(tier.discount_percent, locale="ru_RU")
+    send_templated("tier_up", buyer.email, subject, buyer=buyer, tier=tier, discount=discount)
+
+
 def init_app(app: Flask) -> None:
+    from crm.staff.cli import staff_group
+    from crm.tiers.cli import crm_group
+    from storefront.events import order_paid
+
+    auth.init_app(app)
     app.register_blueprint(bp)
+    app.cli.add_command(staff_group)
+    app.cli.add_command(crm_group)
+    order_paid.connect(_on_order_paid, weak=False)
+
+
+# The blueprint tree is built once, at import (Flask refuses setup calls after the first registration).
+from crm import auth  # noqa: E402
+from crm.audit import bp as audit_bp  # noqa: E402
+from crm.audit import views as _audit_views  # noqa: E402, F401
+from crm.buyers import bp as buyers_bp  # noqa: E402
+from crm.buyers import views as _buyer_views  # noqa: E402, F401
+from crm.staff import bp as staff_bp  # noqa: E402
+from crm.staff import views as _staff_views  # noqa: E402, F401
+from crm.tiers import bp as tiers_bp  # noqa: E402
+from crm.tiers import views as _tier_views  # noqa: E402, F401
+
+bp.before_request(auth.load_staff)
+bp.before_request(auth.deny_undeclared)
+for _child in (staff_bp, audit_bp, tiers_bp, buyers_bp):
+    bp.register_blueprint(_child)

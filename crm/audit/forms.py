@@ -1,0 +1,21 @@
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import DateField, IntegerField, StringField
+from wtforms.validators import Length, NumberRange, Optional
+
+
+class AuditFilterForm(FlaskForm):
+    """Query-string filters (GET, so no CSRF)."""
+
+    class Meta:
+        csrf = False
+
+    staff_email = StringField(_l("Staff email"), validators=[Optional(), Length(max=254)])
+    action = StringField(_l("Action"), validators=[Optional(), Length(max=40)])
+    target_type = StringField(_l("Target type"), validators=[Optional(), Length(max=40)])
+    target_id = StringField(_l("Target id"), validators=[Optional(), Length(max=40)])
+    date_from = DateField(_l("From"), validators=[Optional()])
+    date_to = DateField(_l("To"), validators=[Optional()])
+    page = IntegerField(validators=[Optional(), NumberRange(min=1, max=100000)], default=1)

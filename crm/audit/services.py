@@ -1,0 +1,34 @@
+"""Writing the audit log."""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import Session
+
+from crm.audit.models import AuditEntry
+from crm.staff.models import StaffUser
+
+
+def record(
+    session: Session,
+    staff: StaffUser,
+    action: str,
+    target_type: str = "",
+    target_id: object = "",
+    ip_address: str | None = None,
+    detail: str = "",
+    commit: bool = True,
+) -> AuditEntry:
+    """Add one audit row (who, what, target, IP; the time is set by the model) and commit unless told not to."""
+    entry = AuditEntry(
+        staff_id=staff.id,
+        staff_email=staff.email,
+        action=action,
+        target_type=target_type,
+        target_id=str(target_id),
+        ip_address=ip_address,
+        detail=detail[:500],
+    )
+    session.add(entry)
+    if commit:
+        session.commit()
+    return entry

@@ -1,0 +1,61 @@
+"""Who may do what in the CRM: the ONE declaration, and the decorator that enforces it.
+
+Every CRM view is decorated with ``@requires("<permission>")`` (or listed in ``PUBLIC_ENDPOINTS``); a
+blueprint-level check in ``crm.auth`` refuses any CRM endpoint that has neither, so a forgotten decorator
+fails closed. ``tests/web/test_crm_permissions.py`` walks every ``/crm`` rule against this mapping.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any, TypeVar
+
+from crm.staff.models import Role
+
+ADMIN, MARKETER, MANAGER = Role.ADMIN, Role.MARKETER, Role.ACCOUNT_MANAGER
+
+#: permission → roles that hold it.
+PERMISSIONS: dict[str, frozenset[Role]] = {
+    "dashboard.view": frozenset({ADMIN, MARKETER, MANAGER}),
+    # Marketers see buyers only through segments and campaigns (issue 6), not the buyer cards.
+    "buyers.view": frozenset({ADMIN, MANAGER}),
+    "buyers.export": frozenset({ADMIN, MANAGER}),
+    "buyers.assign": frozenset({ADMIN}),
+    "audit.view": frozenset({ADMIN}),
+    "tiers.view": frozenset({ADMIN, MARKETER, MANAGER}),
+    "tiers.edit": frozenset({ADMIN}),
+    "tiers.override": frozenset({ADMIN}),
+}
+
+#: Endpoints open without a staff session (the sign-in page itself and signing out).
+PUBLIC_ENDPOINTS = frozenset({"crm.staff.login", "crm.staff.logout"})
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def has_permission(role: str | None, permission: str) -> bool:
+    if permission not in PERMISSIONS:
+        raise KeyError(f"undeclared CRM permission {permission!r}")
+    return role is not None and role in PERMISSIONS[permission]
+
+
+def requires(permission: str) -> Callable[[F], F]:
+    """Mark a view as needing ``permission``: anonymous → sign-in redirect, wrong role → 403."""
+    if permission not in PERMISSIONS:
+        raise KeyError(f"undeclared CRM permission {permission!r}")
+
+    def decorator(view: F) -> F:
+        @wraps(view)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            from crm.auth import enforce
+
+            denied = enforce(permission)
+            if denied is not None:
+                return denied
+            return view(*args, **kwargs)
+
+        wrapper.crm_permission = permission  # type: ignore[attr-defined]
+        return wrapper  # type: ignore[return-value]
+
+    return decorator

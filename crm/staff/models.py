@@ -1,0 +1,39 @@
+"""Staff users: the CRM's own accounts, separate from buyers."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from sqlalchemy import CheckConstraint, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from storefront.db import Base, TimestampMixin
+
+
+class Role(enum.StrEnum):
+    ADMIN = "admin"
+    MARKETER = "marketer"
+    ACCOUNT_MANAGER = "account_manager"
+
+
+class StaffUser(TimestampMixin, Base):
+    __tablename__ = "staff_users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: Normalised (trimmed, lower case).
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    name: Mapped[str] = mapped_column(String(200), default="")
+    password_hash: Mapped[str] = mapped_column(String(255))
+    role: Mapped[Role] = mapped_column(String(24))
+    is_active: Mapped[bool] = mapped_column(default=True)
+    last_login_at: Mapped[datetime | None] = mapped_column()
+
+    __table_args__ = (
+        CheckConstraint("role IN ('admin', 'marketer', 'account_manager')", name="role_known"),
+        CheckConstraint("email = lower(email)", name="email_lower"),
+    )
+
+    @property
+    def display_name(self) -> str:
+        return self.name or self.email

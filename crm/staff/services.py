@@ -1,0 +1,64 @@
+"""Staff accounts: creation and authentication (argon2, same parameters as buyers)."""
+
+from __future__ import annotations
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from flask_babel import gettext as _
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from crm.staff.models import Role, StaffUser
+from storefront.db import utcnow
+from storefront.errors import ShopError
+
+MIN_PASSWORD_LENGTH = 12
+
+_hasher = PasswordHasher()
+_DUMMY_HASH = _hasher.hash("not-a-real-password")
+
+
+class StaffError(ShopError):
+    pass
+
+
+class BadCredentials(StaffError):
+    pass
+
+
+def normalize_email(email: str) -> str:
+    return email.strip().lower()
+
+
+def create_staff(session: Session, email: str, role: str, password: str, name: str = "") -> StaffUser:
+    """A new staff user; ``StaffError`` (Russian message) on a bad role, short password or taken email."""
+    email = normalize_email(email)
+    if role not in {r.value for r in Role}:
+        raise StaffError(_("Unknown role «%(role)s». Use admin, marketer or account_manager.", role=role))
+    if "@" not in email or len(email) > 254:
+        raise StaffError(_("Enter a valid email address."))
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise StaffError(_("The password is too short: use at least %(num)s characters.", num=MIN_PASSWORD_LENGTH))
+    if session.scalar(select(StaffUser.id).where(StaffUser.email == email)) is not None:
+        raise StaffError(_("A staff member with the email %(email)s already exists.", email=email))
+    staff = StaffUser(email=email, role=Role(role), name=name.strip(), password_hash=_hasher.hash(password))
+    session.add(staff)
+    session.commit()
+    return staff
+
+
+def authenticate(session: Session, email: str, password: str) -> StaffUser:
+    """The active staff user with these credentials, or ``BadCredentials`` (same work either way)."""
+    staff = session.scalar(select(StaffUser).where(StaffUser.email == normalize_email(email)))
+    stored = staff.password_hash if staff is not None and staff.is_active else None
+    try:
+        _hasher.verify(stored or _DUMMY_HASH, password)
+    except (VerificationError, InvalidHashError):
+        raise BadCredentials() from None
+    if staff is None or stored is None:
+        raise BadCredentials()
+    if _hasher.check_needs_rehash(stored):
+        staff.password_hash = _hasher.hash(password)
+    staff.last_login_at = utcnow()
+    session.commit()
+    return staff

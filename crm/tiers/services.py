@@ -1,0 +1,422 @@
+"""Tier policy and assignment.
+
+A buyer's spend = succeeded payments on their orders in the last 365 days, minus the succeeded refunds of those
+payments (a refund lowers the spend of the payment it returns). All sums are done in SQL on the integer kopeck
+columns, so they are exact on both engines.
+
+- ``upgrade_on_payment``: after ``order_paid``; only ever raises the tier (at once).
+- ``set_manual_tier``: staff pin a tier with a reason until an expiry; while it holds, neither payments nor the
+  recalculation move the buyer; after it, the normal rules apply (a downgrade still waits out the grace period).
+- ``recalc_tiers``: every buyer in a few set-based statements; upgrades at once, downgrades only after the buyer
+  has been below the current tier's threshold for the grace period. Idempotent: a second run changes nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+from sqlalchemy import BigInteger, and_, case, exists, func, insert, literal, or_, select, text, type_coerce, update
+from sqlalchemy.orm import Session
+
+from crm.tiers.models import BuyerProfile, TierChange
+from crm.tiers.rules import GRACE, earned_tier, window_start
+from storefront.account.models import Buyer, Tier
+from storefront.db import utcnow
+from storefront.errors import ShopError
+from storefront.jobs import periodic
+from storefront.money import from_minor
+from storefront.order.models import Order
+from storefront.payment.models import AttemptStatus, Payment, Refund, RefundState
+
+#: Defaults for this market: mid-size buyers spend roughly 1–3 million roubles a year. Серебро from 300 000 ₽
+#: (a couple of typical orders), Золото from 1 200 000 ₽ (a regular buyer), Платина from 3 000 000 ₽ (the top).
+DEFAULT_TIERS = (
+    dict(code="standard", name="Стандарт", threshold_amount=Decimal("0"), discount_bp=0, perks=""),
+    dict(code="silver", name="Серебро", threshold_amount=Decimal("300000"), discount_bp=200, perks=""),
+    dict(
+        code="gold",
+        name="Золото",
+        threshold_amount=Decimal("1200000"),
+        discount_bp=400,
+        free_shipping=True,
+        dedicated_manager=True,
+        perks="Персональный менеджер, бесплатная доставка",
+    ),
+    dict(
+        code="platinum",
+        name="Платина",
+        threshold_amount=Decimal("3000000"),
+        discount_bp=700,
+        free_shipping=True,
+        dedicated_manager=True,
+        perks="Персональный менеджер, бесплатная доставка, приоритетная сборка",
+    ),
+)
+
+
+def seed_tiers(session: Session) -> int:
+    """Add the default tiers that are missing (by code); returns how many were added. Idempotent."""
+    existing = set(session.scalars(select(Tier.code)))
+    added = 0
+    for position, fields in enumerate(DEFAULT_TIERS):
+        if fields["code"] not in existing:
+            session.add(Tier(position=position, **fields))
+            added += 1
+    session.commit()
+    return added
+
+
+def tiers_in_order(session: Session) -> list[Tier]:
+    return list(session.scalars(select(Tier).order_by(Tier.threshold_amount, Tier.id)))
+
+
+class TierCodeTaken(ShopError):
+    pass
+
+
+@dataclass(frozen=True)
+class TierData:
+    code: str
+    name: str
+    threshold_amount: Decimal
+    discount_percent: Decimal
+    free_shipping: bool
+    dedicated_manager: bool
+    perks: str
+
+
+def save_tier(session: Session, tier: Tier | None, data: TierData) -> Tier:
+    """Create or update one tier (positions follow thresholds); ``TierCodeTaken`` if another tier has the code."""
+    taken = session.scalar(select(Tier.id).where(Tier.code == data.code))
+    if taken is not None and (tier is None or taken != tier.id):
+        raise TierCodeTaken(data.code)
+    if tier is None:
+        tier = Tier(code=data.code)
+        session.add(tier)
+    tier.code = data.code
+    tier.name = data.name
+    tier.threshold_amount = data.threshold_amount
+    tier.discount_bp = int(data.discount_percent * 100)
+    tier.free_shipping = data.free_shipping
+    tier.dedicated_manager = data.dedicated_manager
+    tier.perks = data.perks
+    session.flush()
+    for position, each in enumerate(tiers_in_order(session)):
+        each.position = position
+    session.commit()
+    return tier
+
+
+# --- spend -------------------------------------------------------------------------------------------------
+
+
+def _paid_sum(buyer_id_column: object, since: datetime) -> object:
+    return (
+        select(func.coalesce(func.sum(type_coerce(Payment.__table__.c.amount, BigInteger)), 0))
+        .join(Order, Order.id == Payment.order_id)
+        .where(
+            Order.buyer_id == buyer_id_column,
+            Payment.status == AttemptStatus.SUCCEEDED,
+            Payment.succeeded_at >= since,
+        )
+        .scalar_subquery()
+    )
+
+
+def _refunded_sum(buyer_id_column: object, since: datetime) -> object:
+    return (
+        select(func.coalesce(func.sum(type_coerce(Refund.__table__.c.amount, BigInteger)), 0))
+        .join(Payment, Payment.id == Refund.payment_id)
+        .join(Order, Order.id == Payment.order_id)
+        .where(
+            Order.buyer_id == buyer_id_column,
+            Refund.status == RefundState.SUCCEEDED,
+            Payment.status == AttemptStatus.SUCCEEDED,
+            Payment.succeeded_at >= since,
+        )
+        .scalar_subquery()
+    )
+
+
+def _kopecks_sum(column: object) -> object:
+    """SUM over a money column as raw integer kopecks (no conversion to roubles on the way out)."""
+    return func.sum(type_coerce(column, BigInteger)).label("total")
+
+
+def _paid_by_buyer(since: datetime) -> object:
+    return (
+        select(Order.buyer_id.label("buyer_id"), _kopecks_sum(Payment.__table__.c.amount))
+        .join(Order, Order.id == Payment.order_id)
+        .where(Order.buyer_id.is_not(None), Payment.status == AttemptStatus.SUCCEEDED, Payment.succeeded_at >= since)
+        .group_by(Order.buyer_id)
+        .subquery()
+    )
+
+
+def _refunded_by_buyer(since: datetime) -> object:
+    return (
+        select(Order.buyer_id.label("buyer_id"), _kopecks_sum(Refund.__table__.c.amount))
+        .join(Payment, Payment.id == Refund.payment_id)
+        .join(Order, Order.id == Payment.order_id)
+        .where(
+            Order.buyer_id.is_not(None),
+            Refund.status == RefundState.SUCCEEDED,
+            Payment.status == AttemptStatus.SUCCEEDED,
+            Payment.succeeded_at >= since,
+        )
+        .group_by(Order.buyer_id)
+        .subquery()
+    )
+
+
+def _spend_minor(buyer_id_column: object, since: datetime) -> object:
+    """Spend in kopecks (raw integer columns), as a correlated SQL expression."""
+    return _paid_sum(buyer_id_column, since) - _refunded_sum(buyer_id_column, since)
+
+
+def buyer_spend(session: Session, buyer_id: int, since: datetime | None) -> Decimal:
+    """Paid spend net of refunds since ``since`` (None: lifetime), in roubles."""
+    since = since if since is not None else datetime(1970, 1, 1, tzinfo=utcnow().tzinfo)
+    minor = session.scalar(select(_spend_minor(literal(buyer_id), since))) or 0
+    return from_minor(int(minor))
+
+
+def _profile(session: Session, buyer_id: int) -> BuyerProfile:
+    profile = session.get(BuyerProfile, buyer_id)
+    if profile is None:
+        profile = BuyerProfile(buyer_id=buyer_id)
+        session.add(profile)
+    return profile
+
+
+def upgrade_on_payment(session: Session, buyer_id: int, now: datetime | None = None) -> TierChange | None:
+    """Recompute one buyer's spend; move them up at once if it earns a higher tier. Never moves down."""
+    now = now or utcnow()
+    buyer = session.get(Buyer, buyer_id, with_for_update=session.get_bind().dialect.name == "postgresql")
+    if buyer is None:
+        return None
+    spend = buyer_spend(session, buyer_id, window_start(now))
+    target = earned_tier(tiers_in_order(session), spend)
+    profile = _profile(session, buyer_id)
+    profile.spend_12m = spend
+    profile.earned_tier_id = target.id if target is not None else None
+    profile.computed_at = now
+    change = None
+    current = buyer.tier
+    # A manual tier in force holds both ways until it expires.
+    raises = target is not None and (current is None or target.threshold_amount > current.threshold_amount)
+    if raises and not profile.manual_active(now):
+        change = TierChange(
+            buyer_id=buyer_id, old_tier_id=buyer.tier_id, new_tier_id=target.id, spend_12m=spend, reason="payment"
+        )
+        session.add(change)
+        buyer.tier_id = target.id
+        profile.below_since = None
+    session.commit()
+    return change
+
+
+# --- the periodic recalculation (set-based) -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RecalcResult:
+    upgraded: int
+    downgraded: int
+    in_grace: int
+
+
+def recalc_tiers(session: Session, now: datetime | None = None, grace: timedelta = GRACE) -> RecalcResult:
+    """Every buyer at once, in a handful of statements; safe to repeat (a second run changes nothing)."""
+    now = now or utcnow()
+    since = window_start(now)
+    profiles = BuyerProfile.__table__
+    buyers = Buyer.__table__
+    tiers = Tier.__table__
+
+    # 1. A profile row for every buyer that has none.
+    created = session.execute(
+        insert(profiles).from_select(
+            ["buyer_id", "spend_12m", "computed_at"],
+            select(buyers.c.id, literal(0), literal(now, type_=profiles.c.computed_at.type)).where(
+                ~exists().where(profiles.c.buyer_id == buyers.c.id)
+            ),
+        )
+    )
+    if created.rowcount and session.get_bind().dialect.name == "postgresql":
+        # Fresh rows without statistics make the planner join them by nested loops; refresh them once.
+        session.execute(text("ANALYZE crm_buyer_profiles"))
+    # 2. Spend for everyone: zero, then add the paid sums and subtract the refunds, each aggregated once per
+    #    buyer (GROUP BY) and joined in with UPDATE … FROM (a correlated sum per buyer makes SQLite scan all
+    #    payments for every buyer).
+    session.execute(
+        update(profiles).values(spend_12m=0, computed_at=literal(now, type_=profiles.c.computed_at.type)),
+        execution_options={"synchronize_session": False},
+    )
+    for sums, sign in ((_paid_by_buyer(since), 1), (_refunded_by_buyer(since), -1)):
+        session.execute(
+            update(profiles)
+            .where(profiles.c.buyer_id == sums.c.buyer_id)
+            .values(spend_12m=profiles.c.spend_12m + sign * sums.c.total),
+            execution_options={"synchronize_session": False},
+        )
+    # 3. The tier the spend earns: the highest threshold not above it.
+    earned = (
+        select(tiers.c.id)
+        .where(tiers.c.threshold_amount <= profiles.c.spend_12m)
+        .order_by(tiers.c.threshold_amount.desc(), tiers.c.id)
+        .limit(1)
+        .scalar_subquery()
+    )
+    session.execute(update(profiles).values(earned_tier_id=earned), execution_options={"synchronize_session": False})
+
+    current_threshold = select(tiers.c.threshold_amount).where(tiers.c.id == buyers.c.tier_id).scalar_subquery()
+    earned_threshold = select(tiers.c.threshold_amount).where(tiers.c.id == profiles.c.earned_tier_id).scalar_subquery()
+    # 4. Start (or clear) the grace clock: below means the earned tier is lower than the current one (a manual
+    #    tier in force is never below).
+    # 4a. Overrides that have run out end now (the grace clock can start from here).
+    session.execute(
+        update(profiles)
+        .where(profiles.c.manual_until.is_not(None), profiles.c.manual_until <= now)
+        .values(manual_tier_id=None, manual_until=None, manual_reason=None),
+        execution_options={"synchronize_session": False},
+    )
+    below = (
+        select(buyers.c.id)
+        .join(profiles, profiles.c.buyer_id == buyers.c.id)
+        .where(
+            buyers.c.tier_id.is_not(None),
+            profiles.c.manual_until.is_(None),
+            or_(profiles.c.earned_tier_id.is_(None), earned_threshold < current_threshold),
+        )
+        .correlate(None)
+    )
+    session.execute(
+        update(profiles)
+        .where(profiles.c.buyer_id.in_(below), profiles.c.below_since.is_(None))
+        .values(below_since=literal(now, type_=profiles.c.below_since.type)),
+        execution_options={"synchronize_session": False},
+    )
+    session.execute(
+        update(profiles)
+        .where(profiles.c.buyer_id.not_in(below), profiles.c.below_since.is_not(None))
+        .values(below_since=None),
+        execution_options={"synchronize_session": False},
+    )
+    # 5. Who changes: up at once (or first assignment), down once the grace period has passed.
+    up = or_(buyers.c.tier_id.is_(None), earned_threshold > current_threshold)
+    down = and_(profiles.c.below_since.is_not(None), profiles.c.below_since <= now - grace)
+    moving = (
+        select(buyers.c.id)
+        .join(profiles, profiles.c.buyer_id == buyers.c.id)
+        .where(profiles.c.earned_tier_id.is_not(None), profiles.c.manual_until.is_(None), or_(up, down))
+        .where(or_(buyers.c.tier_id.is_(None), buyers.c.tier_id != profiles.c.earned_tier_id))
+        .correlate(None)
+    )
+    counts = session.execute(
+        select(
+            func.count().filter(up),
+            func.count().filter(and_(~up, down)),
+        )
+        .select_from(buyers.join(profiles, profiles.c.buyer_id == buyers.c.id))
+        .where(buyers.c.id.in_(moving))
+    ).one()
+    in_grace = session.scalar(
+        select(func.count())
+        .select_from(profiles)
+        .where(profiles.c.below_since.is_not(None), profiles.c.below_since > now - grace)
+    )
+    session.execute(
+        insert(TierChange.__table__).from_select(
+            ["buyer_id", "old_tier_id", "new_tier_id", "spend_12m", "reason", "created_at"],
+            select(
+                buyers.c.id,
+                buyers.c.tier_id,
+                profiles.c.earned_tier_id,
+                profiles.c.spend_12m,
+                case((up, literal("recalc: up")), else_=literal("recalc: grace over")),
+                literal(now, type_=TierChange.__table__.c.created_at.type),
+            )
+            .select_from(buyers.join(profiles, profiles.c.buyer_id == buyers.c.id))
+            .where(buyers.c.id.in_(moving)),
+        )
+    )
+    # 6. Apply, then stop the grace clock of everyone no longer below their (new) tier.
+    session.execute(
+        update(buyers)
+        .where(buyers.c.id.in_(moving))
+        .values(tier_id=select(profiles.c.earned_tier_id).where(profiles.c.buyer_id == buyers.c.id).scalar_subquery()),
+        execution_options={"synchronize_session": False},
+    )
+    session.execute(
+        update(profiles)
+        .where(profiles.c.buyer_id.not_in(below), profiles.c.below_since.is_not(None))
+        .values(below_since=None),
+        execution_options={"synchronize_session": False},
+    )
+    session.commit()
+    return RecalcResult(upgraded=counts[0], downgraded=counts[1], in_grace=in_grace or 0)
+
+
+class ManualTierError(ShopError):
+    pass
+
+
+def set_manual_tier(
+    session: Session, buyer_id: int, tier_id: int, reason: str, until: datetime, now: datetime | None = None
+) -> TierChange:
+    """Staff set a tier by hand: it holds (no downgrade) until ``until``; the change is in the tier history."""
+    now = now or utcnow()
+    buyer = session.get(Buyer, buyer_id)
+    tier = session.get(Tier, tier_id)
+    if buyer is None or tier is None:
+        raise ManualTierError("unknown buyer or tier")
+    if until <= now:
+        raise ManualTierError("the expiry must be in the future")
+    profile = _profile(session, buyer_id)
+    profile.manual_tier_id = tier.id
+    profile.manual_until = until
+    profile.manual_reason = reason.strip()[:200]
+    profile.below_since = None
+    change = TierChange(
+        buyer_id=buyer_id,
+        old_tier_id=buyer.tier_id,
+        new_tier_id=tier.id,
+        spend_12m=buyer_spend(session, buyer_id, window_start(now)),
+        reason=f"manual: {profile.manual_reason}"[:200],
+    )
+    session.add(change)
+    buyer.tier_id = tier.id
+    session.commit()
+    return change
+
+
+def assign_manager(session: Session, buyer_id: int, manager_id: int | None) -> None:
+    assign_managers(session, [buyer_id], manager_id)
+
+
+def assign_managers(session: Session, buyer_ids: list[int], manager_id: int | None) -> int:
+    """Assign (or, with None, unassign) an account manager to existing buyers; returns how many were touched."""
+    from crm.staff.models import Role, StaffUser
+
+    if manager_id is not None:
+        manager = session.get(StaffUser, manager_id)
+        if manager is None or manager.role != Role.ACCOUNT_MANAGER or not manager.is_active:
+            raise AssignmentError("not an active account manager")
+    existing = list(session.scalars(select(Buyer.id).where(Buyer.id.in_(set(buyer_ids)))))
+    for buyer_id in existing:
+        _profile(session, buyer_id).manager_id = manager_id
+    session.commit()
+    return len(existing)
+
+
+class AssignmentError(ShopError):
+    pass
+
+
+@periodic("crm-recalc-tiers", every=timedelta(days=1))
+def recalc_tiers_job(session: Session, now: datetime) -> str:
+    result = recalc_tiers(session, now)
+    return f"up {result.upgraded}, down {result.downgraded}, in grace {result.in_grace}"
