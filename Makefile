@@ -11,6 +11,9 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 # The local YooKassa stand-in `make run` starts unless real YOOKASSA_SHOP_ID/YOOKASSA_SECRET_KEY are set.
 MAIL_SINK_PORT ?= 1025
+# The demo's CRM administrator (development database only; production uses `flask staff create`).
+DEMO_STAFF_EMAIL ?= admin@mostik.local
+DEMO_STAFF_PASSWORD ?= mostik-demo-admin
 STANDIN_PORT ?= 8765
 
 .DEFAULT_GOAL := help
@@ -50,9 +53,12 @@ demo-data: db-upgrade  ## Seed demo data if the catalogue is empty, load the sto
 	MOSTIK_ENV=development $(FLASK) seed-demo --if-empty --products $(DEMO_PRODUCTS)
 	MOSTIK_ENV=development $(FLASK) fx update --file storefront/fx/samples/cbr_daily_demo.xml
 	MOSTIK_ENV=development $(FLASK) shipping seed
+	MOSTIK_ENV=development $(FLASK) crm seed-tiers
+	MOSTIK_ENV=development MOSTIK_STAFF_PASSWORD=$(DEMO_STAFF_PASSWORD) $(FLASK) staff create --if-missing \
+		--email $(DEMO_STAFF_EMAIL) --role admin --name "Демо-администратор"
 
 run: demo-data  ## Run the storefront and CRM with demo data at http://127.0.0.1:5000 (test payments offline)
-	@echo "Mostik: http://$(HOST):$(PORT)/  (CRM: http://$(HOST):$(PORT)/crm/)"
+	@echo "Mostik: http://$(HOST):$(PORT)/  (CRM: http://$(HOST):$(PORT)/crm/ as $(DEMO_STAFF_EMAIL) / $(DEMO_STAFF_PASSWORD))"
 	MOSTIK_ENV=development JOBS_IN_PROCESS=1 PUBLIC_BASE_URL=$${PUBLIC_BASE_URL:-http://$(HOST):$(PORT)} \
 		$(BIN)/python -m devtools.mailsink --port $(MAIL_SINK_PORT) -- \
 		$(BIN)/python -m devtools.yookassa_standin --unless-real-credentials --port $(STANDIN_PORT) \

@@ -9,7 +9,7 @@ from flask.cli import AppGroup
 from flask_babel import gettext as _
 
 from crm.staff.models import Role
-from crm.staff.services import StaffError, create_staff
+from crm.staff.services import StaffError, create_staff, find_staff
 from storefront.extensions import db
 
 staff_group = AppGroup("staff", help="CRM staff accounts.")
@@ -21,8 +21,12 @@ PASSWORD_ENV = "MOSTIK_STAFF_PASSWORD"
 @click.option("--email", required=True, help="The staff member's email (their sign-in name).")
 @click.option("--role", required=True, type=click.Choice([r.value for r in Role]), help="The CRM role.")
 @click.option("--name", default="", help="Display name.")
-def create_command(email: str, role: str, name: str) -> None:
+@click.option("--if-missing", is_flag=True, help="Do nothing when this email already has an account (demo set-up).")
+def create_command(email: str, role: str, name: str, if_missing: bool) -> None:
     """Create a staff user. Never pass the password as an argument."""
+    if if_missing and find_staff(db.session, email) is not None:
+        click.echo(_("A staff member with the email %(email)s already exists.", email=email.strip().lower()))
+        return
     password = os.environ.get(PASSWORD_ENV)
     if not password:
         password = click.prompt(_("Password"), hide_input=True, confirmation_prompt=True)

@@ -47,6 +47,10 @@ def create_staff(session: Session, email: str, role: str, password: str, name: s
     return staff
 
 
+def find_staff(session: Session, email: str) -> StaffUser | None:
+    return session.scalar(select(StaffUser).where(StaffUser.email == normalize_email(email)))
+
+
 def authenticate(session: Session, email: str, password: str) -> StaffUser:
     """The active staff user with these credentials, or ``BadCredentials`` (same work either way)."""
     staff = session.scalar(select(StaffUser).where(StaffUser.email == normalize_email(email)))

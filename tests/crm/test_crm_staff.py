@@ -130,3 +130,13 @@ def test_staff_create_refuses_a_short_password_and_a_taken_email(runner: FlaskCl
     bad_role = runner.invoke(args=["staff", "create", "--email", "c@mostik.local", "--role", "boss"])
     assert bad_role.exit_code != 0
     assert session.scalar(select(StaffUser.email).where(StaffUser.email == "c@mostik.local")) is None
+
+
+def test_staff_create_if_missing_leaves_an_existing_account_alone(runner: FlaskCliRunner, session: Session) -> None:
+    make_staff(session, Role.ADMIN, email="admin@mostik.local")
+    result = runner.invoke(
+        args=["staff", "create", "--email", "Admin@mostik.local", "--role", "marketer", "--if-missing"],
+        env={"MOSTIK_STAFF_PASSWORD": ""},
+    )
+    assert result.exit_code == 0, result.output
+    assert session.scalar(select(StaffUser.role)) == "admin"
