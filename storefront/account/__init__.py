@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hmac
+
 from flask import Blueprint, Flask
 from flask_babel import lazy_gettext as _l
 
@@ -21,11 +23,14 @@ def init_app(app: Flask) -> None:
     login_manager.session_protection = "basic"
 
     @login_manager.user_loader
-    def load_buyer(buyer_id: str) -> Buyer | None:
+    def load_buyer(session_id: str) -> Buyer | None:
+        buyer_id, _, digest = session_id.partition(".")
         if not buyer_id.isdigit():
             return None
         buyer = db.session.get(Buyer, int(buyer_id))
-        return buyer if buyer is not None and buyer.is_active else None
+        if buyer is None or not buyer.is_active or not hmac.compare_digest(digest, buyer.session_digest):
+            return None  # a session from before the password changed
+        return buyer
 
     limiter.init_app(app)
     app.register_blueprint(bp)

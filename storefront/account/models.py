@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import hashlib
 from datetime import datetime
 from decimal import Decimal
 
@@ -90,7 +91,13 @@ class Buyer(TimestampMixin, Base):
         return False
 
     def get_id(self) -> str:
-        return str(self.id)
+        """The id kept in the session and remember cookie: it carries a digest of the password
+        hash, so changing or resetting the password signs the account out everywhere else."""
+        return f"{self.id}.{self.session_digest}"
+
+    @property
+    def session_digest(self) -> str:
+        return hashlib.sha256(self.password_hash.encode()).hexdigest()[:20]
 
     @property
     def is_company(self) -> bool:

@@ -6,6 +6,7 @@ import pytest
 from sqlalchemy import func, select
 
 from storefront.account.models import Address, Buyer, Consent, ConsentKind
+from storefront.account.services import make_reset_token, reset_password
 from tests.factories import create_buyer
 from tests.web.shop_helpers import csrf_token, login
 
@@ -149,6 +150,20 @@ def test_password_reset_link_arrives_by_smtp_and_works_once(client, session, mai
     )
     assert done.status_code == 302
     assert client.get(path).status_code == 400  # used once
+
+
+def test_a_password_reset_signs_the_account_out_of_other_sessions(app, client, session):
+    create_buyer(session)
+    session.commit()
+    other_device = app.test_client()
+    login(other_device)
+    assert other_device.get("/account/").status_code == 200
+    buyer = session.scalars(select(Buyer)).one()
+    token = make_reset_token(buyer, app.config["SECRET_KEY"])
+    reset_password(session, token, app.config["SECRET_KEY"], "a brand new password")
+    response = other_device.get("/account/")
+    assert response.status_code == 302
+    assert "/account/login" in response.headers["Location"]
 
 
 def test_a_forged_reset_token_is_refused(client):
