@@ -108,6 +108,16 @@ class RegistrationForm(CompanyFieldsMixin, FlaskForm):
         ok = super().validate(extra_validators)
         return self.validate_company() and ok
 
+    def buyer_fields(self) -> dict[str, Any]:
+        """The validated values ``account.services.register_buyer`` takes (the consent is the caller's)."""
+        return {
+            "email": self.email.data,
+            "password": self.password.data,
+            "name": self.name.data,
+            "phone": self.phone.data,
+            "company": self.company_details(),
+        }
+
 
 class LoginForm(FlaskForm):
     email = EmailField(_l("Email"), validators=[DataRequired(), Length(max=254)])

@@ -59,11 +59,7 @@ def register() -> str | Response:
         try:
             buyer = register_buyer(
                 db.session,
-                email=form.email.data,
-                password=form.password.data,
-                name=form.name.data,
-                phone=form.phone.data,
-                company=form.company_details(),
+                **form.buyer_fields(),
                 consent=_consent_record(bool(form.consent_marketing.data)),
             )
         except EmailTaken:

@@ -94,11 +94,7 @@ def create_account(number: str) -> str | Response | tuple[str, int]:
         try:
             buyer = register_buyer(
                 db.session,
-                email=form.email.data,
-                password=form.password.data,
-                name=form.name.data,
-                phone=form.phone.data,
-                company=form.company_details(),
+                **form.buyer_fields(),
                 consent=ConsentRecord(request.path, request.remote_addr, bool(form.consent_marketing.data)),
             )
         except EmailTaken:
