@@ -1,0 +1,1 @@
+"""Marketing segments: stored definitions compiled to one SQL query over buyers."""

@@ -1,0 +1,1 @@
+"""Account managers' workspace: notes and tasks on buyers, «Мои клиенты»."""
