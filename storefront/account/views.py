@@ -19,6 +19,7 @@ from storefront.account.forms import (
 )
 from storefront.account.identifiers import format_phone
 from storefront.account.models import ConsentKind
+from storefront.account.standing import buyer_standing
 from storefront.account.services import (
     BadCredentials,
     ConsentRecord,
@@ -130,6 +131,7 @@ def _render_profile(form: ProfileForm, address_form: AddressForm, status: int = 
             consents=current_user.consents,
             region_name=region_name,
             format_phone=format_phone,
+            standing=buyer_standing(db.session, current_user),
         ),
         status,
     )
