@@ -19,7 +19,6 @@ from storefront.account.forms import (
 )
 from storefront.account.identifiers import format_phone
 from storefront.account.models import ConsentKind
-from storefront.account.standing import buyer_standing
 from storefront.account.services import (
     BadCredentials,
     ConsentRecord,
@@ -37,6 +36,7 @@ from storefront.account.services import (
     update_profile,
     withdraw_marketing_consent,
 )
+from storefront.account.standing import buyer_standing
 from storefront.emails import send_templated
 from storefront.extensions import db, limiter
 from storefront.i18n import safe_next_url
