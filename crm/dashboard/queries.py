@@ -115,6 +115,7 @@ def revenue_by_month(session: Session, now: datetime | None = None) -> RevenueBy
 @dataclass(frozen=True)
 class TierCount:
     tier_id: int | None
+    code: str | None
     name: str | None
     buyers: int
 
@@ -125,11 +126,11 @@ def buyers_per_tier(session: Session) -> list[TierCount]:
         session.execute(select(Buyer.tier_id, func.count()).where(Buyer.is_active).group_by(Buyer.tier_id)).all()
     )
     result = [
-        TierCount(tier.id, tier.name, counts.get(tier.id, 0))
+        TierCount(tier.id, tier.code, tier.name, counts.get(tier.id, 0))
         for tier in session.scalars(select(Tier).order_by(Tier.threshold_amount, Tier.id))
     ]
     if counts.get(None):
-        result.append(TierCount(None, None, counts[None]))
+        result.append(TierCount(None, None, None, counts[None]))
     return result
 
 

@@ -34,11 +34,16 @@ def dashboard() -> str:
         "revenue": {
             "labels": [format_date(month, "LLL yyyy") for month in revenue.months],
             "series": [
-                {"label": series.name or _no_tier(), "data": [_roubles(a) for a in series.amounts]}
+                {
+                    "key": series.code or "",
+                    "label": series.name or _no_tier(),
+                    "data": [_roubles(a) for a in series.amounts],
+                }
                 for series in revenue.series
             ],
         },
         "tiers": {
+            "keys": [row.code or "" for row in per_tier],
             "labels": [row.name or _no_tier() for row in per_tier],
             "data": [row.buyers for row in per_tier],
             "label": _("Buyers"),

@@ -17,7 +17,7 @@ class RefundForm(FlaskForm):
     it is the refund's idempotence key and the second submit returns the first refund."""
 
     mode = RadioField(
-        _l("Refund"),
+        _l("What to refund"),
         choices=[SelectChoice("full", _l("Everything left")), SelectChoice("partial", _l("Part of it"))],
         default="partial",
         validators=[DataRequired(message=_l("Choose a full or a partial refund."))],

@@ -34,9 +34,27 @@ def _render(page: OrderPage, form: RefundForm | None, status: int = 200) -> tupl
     if form is None and scoped and has_permission(staff.role, "orders.refund") and page.refundable > 0:
         form = RefundForm()
     return (
-        render_template("crm/order.html", page=page, full=scoped, form=form, status_label=status_label),
+        render_template(
+            "crm/order.html",
+            page=page,
+            full=scoped,
+            form=form,
+            status_label=status_label,
+            payment_status=_payment_status,
+        ),
         status,
     )
+
+
+def _payment_status(status: str) -> str:
+    """A payment's or refund's status in words (the YooKassa values, plus our «no answer yet»)."""
+    return {
+        "unknown": _("no answer yet"),
+        "pending": _("in progress"),
+        "waiting_for_capture": _("on hold"),
+        "succeeded": _("done"),
+        "canceled": _("canceled"),
+    }.get(status, status)
 
 
 def _refund_key(token: str) -> str:

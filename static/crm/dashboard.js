@@ -6,14 +6,21 @@
   var data = JSON.parse(source.textContent);
   var locale = document.documentElement.lang || "ru";
   var roubles = new Intl.NumberFormat(locale, { style: "currency", currency: "RUB", maximumFractionDigits: 0 });
-  var palette = ["#9aa5b1", "#a7b8c8", "#e0b040", "#5b6fd6", "#2a9d8f", "#e76f51", "#8d6cab", "#6c757d"];
+  // One colour per tier in both charts: the default tier codes have their own, any other code takes the next spare.
+  var named = { "": "#c4c9d0", standard: "#8fa3b8", silver: "#b8c2cc", gold: "#e0b040", platinum: "#5b6fd6" };
+  var spare = ["#2a9d8f", "#e76f51", "#8d6cab", "#6c757d", "#f4a261", "#264653"];
+  var colours = {};
+  function colour(key) {
+    if (!(key in colours)) { colours[key] = named[key] || spare[Object.keys(colours).length % spare.length]; }
+    return colours[key];
+  }
 
   new Chart(document.getElementById("chart-revenue"), {
     type: "bar",
     data: {
       labels: data.revenue.labels,
-      datasets: data.revenue.series.map(function (series, index) {
-        return { label: series.label, data: series.data, backgroundColor: palette[index % palette.length] };
+      datasets: data.revenue.series.map(function (series) {
+        return { label: series.label, data: series.data, backgroundColor: colour(series.key) };
       })
     },
     options: {
@@ -35,7 +42,7 @@
       datasets: [{
         label: data.tiers.label,
         data: data.tiers.data,
-        backgroundColor: data.tiers.labels.map(function (_label, index) { return palette[index % palette.length]; })
+        backgroundColor: data.tiers.keys.map(colour)
       }]
     },
     options: {

@@ -54,7 +54,7 @@ def test_a_silver_buyer_sees_benefits_and_what_is_left_to_gold(client, session: 
     section = _tier_section(client)
 
     assert "Ваш уровень: Серебро" in section
-    assert "скидка 2 %" in section
+    assert "Скидка 2 % на товары" in section
     assert "Оплачено за последние 12 месяцев за вычетом возвратов: 1 080 000 ₽" in section
     assert "до уровня Золото осталось 120 000 ₽" in section
     assert 'aria-valuenow="86"' in section  # (1 080 000 − 300 000) / (1 200 000 − 300 000)
@@ -70,7 +70,7 @@ def test_a_gold_buyer_at_the_top_sees_every_benefit_and_no_next_level(client, se
     section = _tier_section(client)
 
     assert "Ваш уровень: Золото" in section
-    for benefit in ("скидка 4,5 %", "Бесплатная доставка", "Персональный менеджер", "Приоритетная сборка"):
+    for benefit in ("Скидка 4,5 % на товары", "Бесплатная доставка", "Персональный менеджер", "Приоритетная сборка"):
         assert benefit in section, benefit
     assert "Это наш высший уровень" in section
     assert "осталось" not in section and "progressbar" not in section
