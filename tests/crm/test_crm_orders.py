@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import re
+import threading
 from decimal import Decimal
 
 import pytest
+import requests
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
@@ -221,3 +223,37 @@ def test_a_marketer_may_not_open_or_refund_orders(
 def test_an_unknown_order_is_a_404(pay_app: Flask, session: Session) -> None:  # noqa: F811
     client = _client(pay_app, session, Role.ADMIN)
     assert client.get("/crm/orders/MK-2026-999999").status_code == 404
+
+
+def test_concurrent_submits_of_one_form_refund_once(
+    session: Session,
+    pay_app: Flask,  # noqa: F811
+    standin,  # noqa: F811
+    control: StandInClient,
+) -> None:
+    """A double click that reaches the server as simultaneous requests: the form token is a unique key."""
+    standin.auto_notify = False
+    order = _paid(session, pay_app, control)
+    client = _client(pay_app, session, Role.ADMIN)
+    form = {**_form(client, order.number), "amount": "700"}
+    cookie = client.get_cookie("session")
+    assert cookie is not None
+    url = pay_app.config["LIVE_URL"] + f"/crm/orders/{order.number}/refund"
+    barrier = threading.Barrier(4)
+    statuses: list[int] = []
+
+    def submit() -> None:
+        barrier.wait()
+        response = requests.post(url, data=form, cookies={"session": cookie.value}, allow_redirects=False, timeout=20)
+        statuses.append(response.status_code)
+
+    threads = [threading.Thread(target=submit) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert statuses == [302] * 4
+    assert _refunds(session) == 1 and len(standin.refunds) == 1
+    session.expire_all()
+    assert session.scalar(select(Refund.amount)) == Decimal("700.00")
