@@ -78,15 +78,16 @@ def order_refund(number: str) -> Response | tuple[str, int]:
     form = RefundForm()
     if not form.validate_on_submit():
         return _render(page, form, 400)
-    if form.value is not None and form.value > page.refundable:
+    key = _refund_key(form.token.data)
+    # A repeat of a submitted form returns its refund, even if what is left is now less than its amount.
+    repeat = db.session.scalar(select(Refund.id).where(Refund.idempotence_key == key)) is not None
+    if not repeat and form.value is not None and form.value > page.refundable:
         form.amount.errors = [_("At most %(amount)s can be refunded.", amount=format_rub(page.refundable))]
         return _render(page, form, 400)
     gateway = current_app.extensions.get("payment_gateway")
     if gateway is None:
         form.mode.errors = [_("Online payments are not configured (YOOKASSA_SHOP_ID and YOOKASSA_SECRET_KEY).")]
         return _render(page, form, 503)
-    key = _refund_key(form.token.data)
-    repeat = db.session.scalar(select(Refund.id).where(Refund.idempotence_key == key)) is not None
     try:
         refund = refund_order(db.session, gateway, page.order, form.value, idempotence_key=key)
     except RefundError as error:

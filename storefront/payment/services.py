@@ -599,8 +599,10 @@ def refund_order(
         session.commit()  # the key exists before the call
     except IntegrityError:
         session.rollback()
+        if idempotence_key is None:
+            raise
         done = session.scalar(select(Refund).where(Refund.idempotence_key == idempotence_key))
-        if idempotence_key is None or done is None:
+        if done is None:
             raise
         return _repeat(session, gateway, done, order)  # a concurrent repeat of the same request won
     return _send_refund(session, gateway, refund, order)

@@ -19,7 +19,7 @@ from crm.tiers.services import assign_manager
 from devtools.yookassa_standin import StandInClient
 from storefront.order.models import Order, OrderStatus
 from storefront.payment.models import Refund
-from storefront.payment.services import PaymentPolicy, apply_payment_status, start_payment
+from storefront.payment.services import PaymentPolicy, RefundError, apply_payment_status, refund_order, start_payment
 from tests.crm.support import crm_csrf, crm_login, make_staff
 from tests.factories import create_buyer
 from tests.payment_support import _fresh_standin, make_order, pay_app, standin  # noqa: F401  (fixtures)
@@ -111,7 +111,8 @@ def test_a_double_submit_refunds_once(
     standin.auto_notify = False
     order = _paid(session, pay_app, control)
     client = _client(pay_app, session, Role.ADMIN)
-    form = {**_form(client, order.number), "amount": "500"}
+    # More than half: after the first refund the second could not be made at all, yet it is not an error.
+    form = {**_form(client, order.number), "amount": "3000"}
 
     first = client.post(f"/crm/orders/{order.number}/refund", data=form)
     second = client.post(f"/crm/orders/{order.number}/refund", data=form)
@@ -257,3 +258,23 @@ def test_concurrent_submits_of_one_form_refund_once(
     assert _refunds(session) == 1 and len(standin.refunds) == 1
     session.expire_all()
     assert session.scalar(select(Refund.amount)) == Decimal("700.00")
+
+
+def test_refund_order_with_a_key_returns_the_first_refund_and_refuses_the_key_on_another_order(
+    session: Session,
+    pay_app: Flask,  # noqa: F811
+    standin,  # noqa: F811
+    control: StandInClient,
+) -> None:
+    standin.auto_notify = False
+    gateway = pay_app.extensions["payment_gateway"]
+    order, other = _paid(session, pay_app, control), _paid(session, pay_app, control)
+
+    first = refund_order(session, gateway, order, Decimal("100.00"), idempotence_key="crm-refund-" + "a" * 32)
+    again = refund_order(session, gateway, order, Decimal("100.00"), idempotence_key="crm-refund-" + "a" * 32)
+    with pytest.raises(RefundError) as foreign:
+        refund_order(session, gateway, other, Decimal("100.00"), idempotence_key="crm-refund-" + "a" * 32)
+
+    assert again.id == first.id and first.status == "succeeded"
+    assert foreign.value.code == "bad_key"
+    assert _refunds(session) == 1 and len(standin.refunds) == 1
