@@ -7,7 +7,7 @@
   var locale = document.documentElement.lang || "ru";
   var roubles = new Intl.NumberFormat(locale, { style: "currency", currency: "RUB", maximumFractionDigits: 0 });
   // One colour per tier in both charts: the default tier codes have their own, any other code takes the next spare.
-  var named = { "": "#c4c9d0", standard: "#8fa3b8", silver: "#b8c2cc", gold: "#e0b040", platinum: "#5b6fd6" };
+  var named = { "": "#e4e7eb", standard: "#7f93a8", silver: "#b8c2cc", gold: "#e0b040", platinum: "#5b6fd6" };
   var spare = ["#2a9d8f", "#e76f51", "#8d6cab", "#6c757d", "#f4a261", "#264653"];
   var colours = {};
   function colour(key) {
