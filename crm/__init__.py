@@ -1,7 +1,8 @@
 """Mostik buyer CRM: the staff side. May import ``storefront``; never the reverse.
 
-``init_app`` wires the blueprints under /crm (staff session and permission checks before every request), the
-CLI groups (``staff``, ``crm``) and the receiver of the storefront's ``order_paid`` signal (tier upgrades).
+``init_app`` wires the blueprints under /crm (staff session and permission checks before every request; the
+dashboard is /crm/ itself), the CLI groups (``staff``, ``crm``) and the receiver of the storefront's
+``order_paid`` signal (tier upgrades).
 """
 
 from __future__ import annotations
@@ -9,21 +10,13 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from flask import Blueprint, Flask, render_template
+from flask import Blueprint, Flask
 from sqlalchemy.orm import Session
 
 from crm import models  # noqa: F401  (the CRM tables join the metadata)
-from crm.permissions import requires
 
 bp = Blueprint("crm", __name__, url_prefix="/crm", template_folder="templates")
 logger = logging.getLogger(__name__)
-
-
-@bp.get("/")
-@requires("dashboard.view")
-def dashboard() -> str:
-    """The CRM landing page: links to what the signed-in role may open."""
-    return render_template("crm/dashboard.html")
 
 
 def _on_order_paid(sender: object, **fields: Any) -> None:
@@ -80,12 +73,17 @@ from crm.audit import bp as audit_bp  # noqa: E402
 from crm.audit import views as _audit_views  # noqa: E402, F401
 from crm.buyers import bp as buyers_bp  # noqa: E402
 from crm.buyers import views as _buyer_views  # noqa: E402, F401
+from crm.dashboard import views as _dashboard_views  # noqa: E402
+from crm.orders import bp as orders_bp  # noqa: E402
+from crm.orders import views as _order_views  # noqa: E402, F401
 from crm.staff import bp as staff_bp  # noqa: E402
 from crm.staff import views as _staff_views  # noqa: E402, F401
 from crm.tiers import bp as tiers_bp  # noqa: E402
 from crm.tiers import views as _tier_views  # noqa: E402, F401
 
+# The landing page keeps the endpoint ``crm.dashboard`` (every template links to it).
+bp.add_url_rule("/", "dashboard", _dashboard_views.dashboard, methods=["GET"])
 bp.before_request(auth.load_staff)
 bp.before_request(auth.deny_undeclared)
-for _child in (staff_bp, audit_bp, tiers_bp, buyers_bp):
+for _child in (staff_bp, audit_bp, tiers_bp, buyers_bp, orders_bp):
     bp.register_blueprint(_child)

@@ -26,6 +26,10 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "tiers.view": frozenset({ADMIN, MARKETER, MANAGER}),
     "tiers.edit": frozenset({ADMIN}),
     "tiers.override": frozenset({ADMIN}),
+    # Account managers open any order (contact data only for their own buyers) and refund only their own
+    # buyers' orders: that scope is checked in crm.orders.queries.may_act_on.
+    "orders.view": frozenset({ADMIN, MANAGER}),
+    "orders.refund": frozenset({ADMIN, MANAGER}),
 }
 
 #: Endpoints open without a staff session (the sign-in page itself and signing out).

@@ -1,8 +1,8 @@
 """Tier policy and assignment.
 
 A buyer's spend = succeeded payments on their orders in the last 365 days, minus the succeeded refunds of those
-payments (a refund lowers the spend of the payment it returns). All sums are done in SQL on the integer kopeck
-columns, so they are exact on both engines.
+payments (a refund lowers the spend of the payment it returns): ``storefront.payment.spend``, the one definition
+the buyer's account page shares. All sums are done in SQL on the integer kopeck columns, exact on both engines.
 
 - ``upgrade_on_payment``: after ``order_paid``; only ever raises the tier (at once).
 - ``set_manual_tier``: staff pin a tier with a reason until an expiry; while it holds, neither payments nor the
@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 
-from sqlalchemy import BigInteger, and_, case, exists, func, insert, literal, or_, select, text, type_coerce, update
+from sqlalchemy import and_, case, exists, func, insert, literal, or_, select, text, update
 from sqlalchemy.orm import Session
 
 from crm.tiers.models import BuyerProfile, TierChange
@@ -26,9 +26,9 @@ from storefront.account.models import Buyer, Tier
 from storefront.db import utcnow
 from storefront.errors import ShopError
 from storefront.jobs import periodic
-from storefront.money import from_minor
-from storefront.order.models import Order
-from storefront.payment.models import AttemptStatus, Payment, Refund, RefundState
+from storefront.payment.spend import buyer_spend
+from storefront.payment.spend import paid_by_buyer as _paid_by_buyer
+from storefront.payment.spend import refunded_by_buyer as _refunded_by_buyer
 
 #: Defaults for this market: mid-size buyers spend roughly 1–3 million roubles a year. Серебро from 300 000 ₽
 #: (a couple of typical orders), Золото from 1 200 000 ₽ (a regular buyer), Платина from 3 000 000 ₽ (the top).
@@ -109,78 +109,7 @@ def save_tier(session: Session, tier: Tier | None, data: TierData) -> Tier:
     return tier
 
 
-# --- spend -------------------------------------------------------------------------------------------------
-
-
-def _paid_sum(buyer_id_column: object, since: datetime) -> object:
-    return (
-        select(func.coalesce(func.sum(type_coerce(Payment.__table__.c.amount, BigInteger)), 0))
-        .join(Order, Order.id == Payment.order_id)
-        .where(
-            Order.buyer_id == buyer_id_column,
-            Payment.status == AttemptStatus.SUCCEEDED,
-            Payment.succeeded_at >= since,
-        )
-        .scalar_subquery()
-    )
-
-
-def _refunded_sum(buyer_id_column: object, since: datetime) -> object:
-    return (
-        select(func.coalesce(func.sum(type_coerce(Refund.__table__.c.amount, BigInteger)), 0))
-        .join(Payment, Payment.id == Refund.payment_id)
-        .join(Order, Order.id == Payment.order_id)
-        .where(
-            Order.buyer_id == buyer_id_column,
-            Refund.status == RefundState.SUCCEEDED,
-            Payment.status == AttemptStatus.SUCCEEDED,
-            Payment.succeeded_at >= since,
-        )
-        .scalar_subquery()
-    )
-
-
-def _kopecks_sum(column: object) -> object:
-    """SUM over a money column as raw integer kopecks (no conversion to roubles on the way out)."""
-    return func.sum(type_coerce(column, BigInteger)).label("total")
-
-
-def _paid_by_buyer(since: datetime) -> object:
-    return (
-        select(Order.buyer_id.label("buyer_id"), _kopecks_sum(Payment.__table__.c.amount))
-        .join(Order, Order.id == Payment.order_id)
-        .where(Order.buyer_id.is_not(None), Payment.status == AttemptStatus.SUCCEEDED, Payment.succeeded_at >= since)
-        .group_by(Order.buyer_id)
-        .subquery()
-    )
-
-
-def _refunded_by_buyer(since: datetime) -> object:
-    return (
-        select(Order.buyer_id.label("buyer_id"), _kopecks_sum(Refund.__table__.c.amount))
-        .join(Payment, Payment.id == Refund.payment_id)
-        .join(Order, Order.id == Payment.order_id)
-        .where(
-            Order.buyer_id.is_not(None),
-            Refund.status == RefundState.SUCCEEDED,
-            Payment.status == AttemptStatus.SUCCEEDED,
-            Payment.succeeded_at >= since,
-        )
-        .group_by(Order.buyer_id)
-        .subquery()
-    )
-
-
-def _spend_minor(buyer_id_column: object, since: datetime) -> object:
-    """Spend in kopecks (raw integer columns), as a correlated SQL expression."""
-    return _paid_sum(buyer_id_column, since) - _refunded_sum(buyer_id_column, since)
-
-
-def buyer_spend(session: Session, buyer_id: int, since: datetime | None) -> Decimal:
-    """Paid spend net of refunds since ``since`` (None: lifetime), in roubles."""
-    since = since if since is not None else datetime(1970, 1, 1, tzinfo=utcnow().tzinfo)
-    minor = session.scalar(select(_spend_minor(literal(buyer_id), since))) or 0
-    return from_minor(int(minor))
+# --- spend (the shared definition lives in storefront.payment.spend) ------------------------------------------
 
 
 def _profile(session: Session, buyer_id: int) -> BuyerProfile:

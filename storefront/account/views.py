@@ -36,6 +36,7 @@ from storefront.account.services import (
     update_profile,
     withdraw_marketing_consent,
 )
+from storefront.account.standing import buyer_standing
 from storefront.emails import send_templated
 from storefront.extensions import db, limiter
 from storefront.i18n import safe_next_url
@@ -130,6 +131,7 @@ def _render_profile(form: ProfileForm, address_form: AddressForm, status: int = 
             consents=current_user.consents,
             region_name=region_name,
             format_phone=format_phone,
+            standing=buyer_standing(db.session, current_user),
         ),
         status,
     )

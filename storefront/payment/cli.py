@@ -1,4 +1,4 @@
-"""``flask --app wsgi payment refund ORDER_NUMBER [--amount 123,45]`` until the staff order page exists.
+"""``flask --app wsgi payment refund ORDER_NUMBER [--amount 123,45]``; staff refund on /crm/orders/<number> too.
 
 Messages go through gettext: an administrator reads them in Russian.
 """
@@ -19,7 +19,7 @@ from storefront.money import MoneyError, parse_amount, quantize_kopecks
 from storefront.order.services import get_order_by_number
 from storefront.payment.services import RefundError, refund_order
 
-payment_group = AppGroup("payment", help="Payments: refunds (until the staff pages exist).")
+payment_group = AppGroup("payment", help="Payments: refunds (staff also refund on the CRM order page).")
 
 
 def _fail(message: str) -> None:

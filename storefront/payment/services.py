@@ -546,13 +546,25 @@ def _paid_payment(session: Session, order: Order) -> Payment:
     return payment
 
 
-def refund_order(session: Session, gateway: PaymentGateway, order: Order, amount: Decimal | None = None) -> Refund:
+def refund_order(
+    session: Session,
+    gateway: PaymentGateway,
+    order: Order,
+    amount: Decimal | None = None,
+    idempotence_key: str | None = None,
+) -> Refund:
     """Refund ``amount`` (all that is left when None) of the order's payment, with a refund receipt.
 
     Never beyond what was paid minus what is refunded or being refunded. A refund whose outcome is
     unknown is repeated with its own key first (so a repeated command never refunds twice).
+    ``idempotence_key`` (a staff form's one-time token): a repeat with the same key, even a concurrent
+    one, returns the refund the first made (the key is unique in the table) instead of refunding again.
     """
     session.execute(select(Order.id).where(Order.id == order.id).with_for_update())
+    if idempotence_key is not None:
+        done = session.scalar(select(Refund).where(Refund.idempotence_key == idempotence_key))
+        if done is not None:
+            return _repeat(session, gateway, done, order)
     payment = _paid_payment(session, order)
     unfinished = session.scalar(
         select(Refund).where(Refund.payment_id == payment.id, Refund.status == RefundState.UNKNOWN).limit(1)
@@ -575,7 +587,7 @@ def refund_order(session: Session, gateway: PaymentGateway, order: Order, amount
     refund = Refund(
         payment_id=payment.id,
         order_id=order.id,
-        idempotence_key=new_idempotence_key(),
+        idempotence_key=idempotence_key or new_idempotence_key(),
         status=RefundState.UNKNOWN,
         amount=amount,
         currency=payment.currency,
@@ -583,8 +595,27 @@ def refund_order(session: Session, gateway: PaymentGateway, order: Order, amount
         receipt=_refund_receipt(payment, amount),
     )
     session.add(refund)
-    session.commit()  # the key exists before the call
+    try:
+        session.commit()  # the key exists before the call
+    except IntegrityError:
+        session.rollback()
+        if idempotence_key is None:
+            raise
+        done = session.scalar(select(Refund).where(Refund.idempotence_key == idempotence_key))
+        if done is None:
+            raise
+        return _repeat(session, gateway, done, order)  # a concurrent repeat of the same request won
     return _send_refund(session, gateway, refund, order)
+
+
+def _repeat(session: Session, gateway: PaymentGateway, done: Refund, order: Order) -> Refund:
+    """The refund an earlier request with the same key made; sent again (same key) if its outcome is unknown."""
+    if done.order_id != order.id:
+        raise RefundError("bad_key", "the key belongs to another order's refund")
+    session.commit()
+    if done.status == RefundState.UNKNOWN:
+        return _send_refund(session, gateway, done, order)
+    return done
 
 
 def _send_refund(session: Session, gateway: PaymentGateway, refund: Refund, order: Order) -> Refund:

@@ -8,8 +8,8 @@ from sqlalchemy.orm import Session
 
 from crm.permissions import PERMISSIONS, PUBLIC_ENDPOINTS, has_permission, requires
 from crm.staff.models import Role
-from crm.tiers.services import seed_tiers, tiers_in_order
-from tests.crm.support import crm_login, make_staff
+from crm.tiers.services import assign_manager, seed_tiers, tiers_in_order
+from tests.crm.support import crm_login, make_staff, paid_order
 from tests.factories import create_buyer
 
 ROLES = [None, *Role]
@@ -38,10 +38,13 @@ def test_every_crm_rule_answers_as_declared_for_the_role(app: Flask, session: Se
     seed_tiers(session)
     buyer = create_buyer(session)
     session.commit()
-    values = {"buyer_id": buyer.id, "tier_id": tiers_in_order(session)[0].id}
+    order = paid_order(session, buyer.id, "1000.00")
+    values = {"buyer_id": buyer.id, "tier_id": tiers_in_order(session)[0].id, "number": order.number}
     client = app.test_client()
     if role is not None:
-        make_staff(session, role)
+        staff = make_staff(session, role)
+        if role == Role.ACCOUNT_MANAGER:
+            assign_manager(session, buyer.id, staff.id)  # the order's buyer is theirs: the refund rule lets them in
         assert crm_login(client, f"{role}@mostik.local").status_code == 302
     app.config["WTF_CSRF_ENABLED"] = False
     try:

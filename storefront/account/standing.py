@@ -1,0 +1,34 @@
+"""A buyer's standing for their account page: current tier, 12-month spend and progress to the next tier.
+
+Spend is ``storefront.payment.spend`` (the same rule the CRM grades tiers by); the tier itself is whatever the CRM
+last assigned (``Buyer.tier_id``), so the page never disagrees with checkout's discount.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from storefront.account.models import Buyer, Tier
+from storefront.account.tier_progress import Progress, progress_to_next
+from storefront.db import utcnow
+from storefront.payment.spend import buyer_spend, window_start
+
+
+@dataclass(frozen=True)
+class Standing:
+    tier: Tier | None
+    spend_12m: Decimal
+    progress: Progress
+    #: No tier at all is defined (a fresh shop): the page says nothing about tiers.
+    no_tiers: bool
+
+
+def buyer_standing(session: Session, buyer: Buyer, now: datetime | None = None) -> Standing:
+    tiers = list(session.scalars(select(Tier).order_by(Tier.threshold_amount, Tier.id)))
+    spend = buyer_spend(session, buyer.id, window_start(now or utcnow()))
+    return Standing(buyer.tier, spend, progress_to_next(tiers, buyer.tier, spend), not tiers)
