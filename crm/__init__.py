@@ -68,6 +68,8 @@ def init_app(app: Flask) -> None:
     from storefront.events import order_paid
 
     auth.init_app(app)
+    # «Мои клиенты» alerts a VIP buyer whose 12-month spend is within this many percent of the next threshold.
+    app.config.setdefault("CRM_NEAR_TIER_PERCENT", 10)
     app.register_blueprint(bp)
     app.cli.add_command(staff_group)
     app.cli.add_command(crm_group)
@@ -84,8 +86,10 @@ from crm.staff import bp as staff_bp  # noqa: E402
 from crm.staff import views as _staff_views  # noqa: E402, F401
 from crm.tiers import bp as tiers_bp  # noqa: E402
 from crm.tiers import views as _tier_views  # noqa: E402, F401
+from crm.workspace import bp as workspace_bp  # noqa: E402
+from crm.workspace import views as _workspace_views  # noqa: E402, F401
 
 bp.before_request(auth.load_staff)
 bp.before_request(auth.deny_undeclared)
-for _child in (staff_bp, audit_bp, tiers_bp, buyers_bp):
+for _child in (staff_bp, audit_bp, tiers_bp, buyers_bp, workspace_bp):
     bp.register_blueprint(_child)
