@@ -7,7 +7,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, IntegerField, SelectField, SelectMultipleField, StringField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
 from storefront.money import MoneyError, parse_amount
 
@@ -84,25 +84,25 @@ class BuyerFilterForm(FlaskForm):
 
     def validate_kind(self, field: SelectField) -> None:
         if field.data not in ("", "person", "company", None):
-            raise ValueError(_l("Choose a person or a company."))
+            raise ValidationError(_l("Choose a person or a company."))
 
     def validate_sort(self, field: SelectField) -> None:
         if field.data not in SORTS:
-            raise ValueError(_l("Sort by name, spend, last order or registration date."))
+            raise ValidationError(_l("Sort by name, spend, last order or registration date."))
 
     def validate_order(self, field: SelectField) -> None:
         if field.data not in ("asc", "desc"):
-            raise ValueError(_l("The order is ascending or descending."))
+            raise ValidationError(_l("The order is ascending or descending."))
 
     def validate_region(self, field: StringField) -> None:
         from storefront.shipping.regions import REGIONS
 
         if field.data and field.data not in REGIONS:
-            raise ValueError(_l("Unknown region."))
+            raise ValidationError(_l("Unknown region."))
 
     def validate_spend_max(self, field: RoublesField) -> None:
         if field.data is not None and self.spend_min.data is not None and field.data < self.spend_min.data:
-            raise ValueError(_l("The upper amount must not be below the lower one."))
+            raise ValidationError(_l("The upper amount must not be below the lower one."))
 
 
 class AssignForm(FlaskForm):

@@ -5,7 +5,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import DateField, SelectField, StringField, TextAreaField, TimeField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, InputRequired, Length
+from wtforms.validators import DataRequired, InputRequired, Length, ValidationError
 
 
 class NoteForm(FlaskForm):
@@ -32,7 +32,7 @@ class TaskForm(FlaskForm):
 
     def validate_due_date(self, field: DateField) -> None:
         if field.data is not None and not 2000 <= field.data.year <= 2100:
-            raise ValueError(_l("Choose a date between 2000 and 2100."))
+            raise ValidationError(_l("Choose a date between 2000 and 2100."))
 
 
 class TaskCloseForm(FlaskForm):
