@@ -46,14 +46,19 @@ def _filters(form: BuyerFilterForm) -> BuyerFilters:
     )
 
 
+def _managers(active_only: bool = True) -> list[StaffUser]:
+    """Account managers to assign to (active ones) or to filter by (all, so a departed manager's buyers show)."""
+    query = select(StaffUser).where(StaffUser.role == Role.ACCOUNT_MANAGER).order_by(StaffUser.email)
+    if active_only:
+        query = query.where(StaffUser.is_active.is_(True))
+    return list(db.session.scalars(query))
+
+
 def _list_context(form: BuyerFilterForm) -> dict[str, object]:
-    managers = db.session.scalars(
-        select(StaffUser).where(StaffUser.role == Role.ACCOUNT_MANAGER).order_by(StaffUser.email)
-    ).all()
     return {
         "form": form,
         "tiers": tiers_in_order(db.session),
-        "managers": managers,
+        "managers": _managers(active_only=False),
         "regions": region_choices(),
         "assign_form": AssignForm(),
     }
@@ -138,6 +143,8 @@ def render_card(
         close_form=TaskCloseForm(formdata=None),
         status_label=status_label,
         task_status_label=task_status_label,
+        assign_form=AssignForm(formdata=None) if has_permission(staff.role, "buyers.assign") else None,
+        managers=_managers() if has_permission(staff.role, "buyers.assign") else [],
     ), status
 
 
@@ -210,6 +217,8 @@ def buyer_assign() -> Response | tuple[str, int]:
             detail = f"manager {manager_id or '-'}: buyers {ids}"
             record(db.session, current_staff(), "buyers.assign", "buyers", "", request.remote_addr, detail)
             flash(ngettext("%(num)s buyer assigned.", "%(num)s buyers assigned.", count), "success")
+            if request.form.get("back") == "card" and len(form.buyer_ids.data) == 1:
+                return redirect(url_for("crm.buyers.buyer_detail", buyer_id=form.buyer_ids.data[0]))
             return redirect(url_for("crm.buyers.buyer_list"))
     message = _("Tick the buyers and choose an account manager.")
     return render_template("crm/message.html", message=message), 400

@@ -260,3 +260,21 @@ def test_a_page_past_the_end_shows_the_last_page(session: Session) -> None:
     session.commit()
     page = buyer_page(session, BuyerFilters(), page=7)
     assert (page.page, page.pages, page.total, len(page.rows)) == (1, 1, 1, 1)
+
+
+def test_an_admin_assigns_one_buyer_from_the_card_and_it_is_audited(app: Flask, session: Session) -> None:
+    buyer = create_buyer(session)
+    session.commit()
+    manager = make_staff(session, Role.ACCOUNT_MANAGER, email="olga@mostik.local")
+    client = _signed_in(app, session, Role.ADMIN)
+    card = client.get(f"/crm/buyers/{buyer.id}").get_data(as_text=True)
+    assert 'name="back" value="card"' in card
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', card).group(1)
+    data = {"csrf_token": token, "buyer_ids": [buyer.id], "manager": str(manager.id), "back": "card"}
+    response = client.post("/crm/buyers/assign", data=data)
+    assert response.status_code == 302 and response.location.endswith(f"/crm/buyers/{buyer.id}")
+    entry = session.scalar(select(AuditEntry).where(AuditEntry.action == "buyers.assign"))
+    assert entry.detail == f"manager {manager.id}: buyers {buyer.id}"
+    assert "olga@mostik.local" in client.get(f"/crm/buyers/{buyer.id}").get_data(as_text=True)
+    manager_client = _signed_in(app, session, Role.ACCOUNT_MANAGER)
+    assert 'name="back" value="card"' not in manager_client.get(f"/crm/buyers/{buyer.id}").get_data(as_text=True)
