@@ -7,6 +7,8 @@ CLI groups (``staff``, ``crm``) and the receiver of the storefront's ``order_pai
 from __future__ import annotations
 
 import logging
+import os
+from decimal import Decimal
 from typing import Any
 
 from flask import Blueprint, Flask, render_template
@@ -62,6 +64,18 @@ def _send_tier_up_email(session: Session, buyer_id: int, tier_id: int | None) ->
     send_templated("tier_up", buyer.email, subject, buyer=buyer, tier=tier, discount=discount)
 
 
+def _near_tier_percent(raw: str | None) -> Decimal:
+    if raw is None or not raw.strip():
+        return Decimal("10")
+    try:
+        value = Decimal(raw.strip().replace(",", "."))
+    except ArithmeticError:
+        value = Decimal("-1")
+    if not Decimal("0") < value <= Decimal("100"):
+        raise ValueError(f"CRM_NEAR_TIER_PERCENT must be a percentage above 0 and up to 100, not {raw!r}")
+    return value
+
+
 def init_app(app: Flask) -> None:
     from crm.staff.cli import staff_group
     from crm.tiers.cli import crm_group
@@ -69,7 +83,7 @@ def init_app(app: Flask) -> None:
 
     auth.init_app(app)
     # «Мои клиенты» alerts a VIP buyer whose 12-month spend is within this many percent of the next threshold.
-    app.config.setdefault("CRM_NEAR_TIER_PERCENT", 10)
+    app.config.setdefault("CRM_NEAR_TIER_PERCENT", _near_tier_percent(os.environ.get("CRM_NEAR_TIER_PERCENT")))
     app.register_blueprint(bp)
     app.cli.add_command(staff_group)
     app.cli.add_command(crm_group)
