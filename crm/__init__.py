@@ -8,6 +8,8 @@ dashboard is /crm/ itself), the CLI groups (``staff``, ``crm``) and the receiver
 from __future__ import annotations
 
 import logging
+import os
+from decimal import Decimal
 from typing import Any
 
 from flask import Blueprint, Flask
@@ -55,12 +57,26 @@ def _send_tier_up_email(session: Session, buyer_id: int, tier_id: int | None) ->
     send_templated("tier_up", buyer.email, subject, buyer=buyer, tier=tier, discount=discount)
 
 
+def _near_tier_percent(raw: str | None) -> Decimal:
+    if raw is None or not raw.strip():
+        return Decimal("10")
+    try:
+        value = Decimal(raw.strip().replace(",", "."))
+    except ArithmeticError:
+        value = Decimal("-1")
+    if not Decimal("0") < value <= Decimal("100"):
+        raise ValueError(f"CRM_NEAR_TIER_PERCENT must be a percentage above 0 and up to 100, not {raw!r}")
+    return value
+
+
 def init_app(app: Flask) -> None:
     from crm.staff.cli import staff_group
     from crm.tiers.cli import crm_group
     from storefront.events import order_paid
 
     auth.init_app(app)
+    # «Мои клиенты» alerts a VIP buyer whose 12-month spend is within this many percent of the next threshold.
+    app.config.setdefault("CRM_NEAR_TIER_PERCENT", _near_tier_percent(os.environ.get("CRM_NEAR_TIER_PERCENT")))
     app.register_blueprint(bp)
     app.cli.add_command(staff_group)
     app.cli.add_command(crm_group)
@@ -80,10 +96,12 @@ from crm.staff import bp as staff_bp  # noqa: E402
 from crm.staff import views as _staff_views  # noqa: E402, F401
 from crm.tiers import bp as tiers_bp  # noqa: E402
 from crm.tiers import views as _tier_views  # noqa: E402, F401
+from crm.workspace import bp as workspace_bp  # noqa: E402
+from crm.workspace import views as _workspace_views  # noqa: E402, F401
 
 # The landing page keeps the endpoint ``crm.dashboard`` (every template links to it).
 bp.add_url_rule("/", "dashboard", _dashboard_views.dashboard, methods=["GET"])
 bp.before_request(auth.load_staff)
 bp.before_request(auth.deny_undeclared)
-for _child in (staff_bp, audit_bp, tiers_bp, buyers_bp, orders_bp):
+for _child in (staff_bp, audit_bp, tiers_bp, buyers_bp, orders_bp, workspace_bp):
     bp.register_blueprint(_child)

@@ -22,6 +22,11 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "buyers.view": frozenset({ADMIN, MANAGER}),
     "buyers.export": frozenset({ADMIN, MANAGER}),
     "buyers.assign": frozenset({ADMIN}),
+    # Notes and tasks: an account manager only on their assigned buyers (``sees_buyer_in_full``).
+    "notes.write": frozenset({ADMIN, MANAGER}),
+    "tasks.write": frozenset({ADMIN, MANAGER}),
+    # «Мои клиенты»; admins may open any manager's (?manager=).
+    "workspace.view": frozenset({ADMIN, MANAGER}),
     "audit.view": frozenset({ADMIN}),
     "tiers.view": frozenset({ADMIN, MARKETER, MANAGER}),
     "tiers.edit": frozenset({ADMIN}),
@@ -42,6 +47,14 @@ def has_permission(role: str | None, permission: str) -> bool:
     if permission not in PERMISSIONS:
         raise KeyError(f"undeclared CRM permission {permission!r}")
     return role is not None and role in PERMISSIONS[permission]
+
+
+def sees_buyer_in_full(role: str | None, staff_id: int | None, manager_id: int | None) -> bool:
+    """The assignment scope: an account manager sees (and writes notes and tasks on) only their assigned buyers
+    in full, other buyers as a read-only summary; an admin sees every buyer in full."""
+    if role == ADMIN:
+        return True
+    return role == MANAGER and staff_id is not None and manager_id == staff_id
 
 
 def requires(permission: str) -> Callable[[F], F]:

@@ -5,6 +5,7 @@ from storefront.cart.models import Cart, CartLine
 from storefront.catalog.models import Category, PriceBreak, Product, Supplier
 from storefront.fx.models import ExchangeRate, PricingPolicy
 from storefront.jobs import JobRun
+from storefront.maillog import SentEmail
 from storefront.order.models import Order, OrderLine, OrderStatusChange
 from storefront.payment.models import Payment, PaymentNotification, Refund
 from storefront.promo.models import PromoCode
@@ -31,6 +32,7 @@ __all__ = [
     "ProductSearch",
     "PromoCode",
     "Refund",
+    "SentEmail",
     "ShippingMethod",
     "ShippingRate",
     "Supplier",

@@ -1,9 +1,38 @@
 from __future__ import annotations
 
+from decimal import Decimal
+from typing import Any
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import IntegerField, SelectField, SelectMultipleField, StringField
-from wtforms.validators import DataRequired, Length, NumberRange, Optional
+from wtforms import BooleanField, IntegerField, SelectField, SelectMultipleField, StringField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
+
+from storefront.money import MoneyError, parse_amount
+
+#: ?sort= values → what the list orders by.
+SORTS = ("name", "spend", "last_order", "registered")
+
+
+class RoublesField(StringField):
+    """An amount in roubles as Russians type it («300 000», «1 200 000,50»); ``data`` is a Decimal or None."""
+
+    def process_formdata(self, valuelist: list[Any]) -> None:
+        self.raw = (valuelist[0] if valuelist else "") or ""
+        self.data = None
+        if not self.raw.strip():
+            return
+        try:
+            amount = parse_amount(self.raw)
+        except (MoneyError, ArithmeticError, ValueError):
+            raise ValueError(_l("Type an amount in roubles, for example 300 000.")) from None
+        if amount < 0 or amount > Decimal("1e12"):
+            raise ValueError(_l("The amount must be between 0 and 1 000 000 000 000 ₽."))
+        self.data = amount
+
+    def _value(self) -> str:
+        return getattr(self, "raw", "") or ""
 
 
 class BuyerFilterForm(FlaskForm):
@@ -15,7 +44,65 @@ class BuyerFilterForm(FlaskForm):
     q = StringField(_l("Name, email, phone or INN"), validators=[Optional(), Length(max=200)])
     tier = IntegerField(_l("Tier"), validators=[Optional(), NumberRange(min=1)])
     manager = IntegerField(_l("Manager"), validators=[Optional(), NumberRange(min=1)])
+    region = StringField(_l("Region"), validators=[Optional(), Length(max=8)])
+    spend_min = RoublesField(_l("12-month spend from, ₽"))
+    spend_max = RoublesField(_l("12-month spend up to, ₽"))
+    inactive_days = IntegerField(
+        _l("No order for, days"),
+        validators=[Optional(), NumberRange(min=0, max=36500, message=_l("A number of days from 0 to 36 500."))],
+    )
+    never_ordered = BooleanField(_l("Never ordered"))
+    kind = SelectField(
+        _l("Buyer type"),
+        choices=[
+            SelectChoice("", _l("All")),
+            SelectChoice("person", _l("Person")),
+            SelectChoice("company", _l("Company")),
+        ],
+        validators=[Optional()],
+        validate_choice=False,
+    )
+    unassigned_vip = BooleanField(_l("Only VIP buyers without a manager"))
+    sort = SelectField(
+        _l("Sort by"),
+        choices=[
+            SelectChoice("name", _l("Name")),
+            SelectChoice("spend", _l("12-month spend")),
+            SelectChoice("last_order", _l("Last order")),
+            SelectChoice("registered", _l("Registration date")),
+        ],
+        default="name",
+        validate_choice=False,
+    )
+    order = SelectField(
+        _l("Order"),
+        choices=[SelectChoice("asc", _l("Ascending")), SelectChoice("desc", _l("Descending"))],
+        default="asc",
+        validate_choice=False,
+    )
     page = IntegerField(validators=[Optional(), NumberRange(min=1, max=100000)], default=1)
+
+    def validate_kind(self, field: SelectField) -> None:
+        if field.data not in ("", "person", "company", None):
+            raise ValidationError(_l("Choose a person or a company."))
+
+    def validate_sort(self, field: SelectField) -> None:
+        if field.data not in SORTS:
+            raise ValidationError(_l("Sort by name, spend, last order or registration date."))
+
+    def validate_order(self, field: SelectField) -> None:
+        if field.data not in ("asc", "desc"):
+            raise ValidationError(_l("The order is ascending or descending."))
+
+    def validate_region(self, field: StringField) -> None:
+        from storefront.shipping.regions import REGIONS
+
+        if field.data and field.data not in REGIONS:
+            raise ValidationError(_l("Unknown region."))
+
+    def validate_spend_max(self, field: RoublesField) -> None:
+        if field.data is not None and self.spend_min.data is not None and field.data < self.spend_min.data:
+            raise ValidationError(_l("The upper amount must not be below the lower one."))
 
 
 class AssignForm(FlaskForm):

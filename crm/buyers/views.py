@@ -2,12 +2,14 @@ from __future__ import annotations
 
 import csv
 import io
+from dataclasses import replace
 
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from sqlalchemy import select
 from werkzeug.wrappers import Response
+from wtforms.fields.choices import SelectChoice
 
 from crm.audit.queries import moscow_day_end
 from crm.audit.services import record
@@ -15,44 +17,84 @@ from crm.auth import current_staff
 from crm.buyers import bp
 from crm.buyers.forms import AssignForm, BuyerFilterForm
 from crm.buyers.queries import BuyerCard, BuyerFilters, buyer_card, buyer_page, export_rows
-from crm.permissions import has_permission, requires
+from crm.permissions import has_permission, requires, sees_buyer_in_full
 from crm.staff.models import Role, StaffUser
 from crm.tiers.forms import ManualTierForm
+from crm.tiers.models import BuyerProfile
 from crm.tiers.services import AssignmentError, ManualTierError, assign_managers, set_manual_tier, tiers_in_order
+from crm.workspace.forms import NoteForm, TaskCloseForm, TaskForm, task_status_label
 from storefront.errors import NotFound
 from storefront.extensions import db
+from storefront.order.web import status_label
+from storefront.shipping.regions import region_choices
 
 
 def _filters(form: BuyerFilterForm) -> BuyerFilters:
-    return BuyerFilters(tier_id=form.tier.data, manager_id=form.manager.data, search=form.q.data or None)
+    return BuyerFilters(
+        tier_id=form.tier.data,
+        manager_id=form.manager.data,
+        search=form.q.data or None,
+        region=form.region.data or None,
+        spend_min=form.spend_min.data,
+        spend_max=form.spend_max.data,
+        inactive_days=form.inactive_days.data,
+        never_ordered=bool(form.never_ordered.data),
+        kind=form.kind.data or None,
+        unassigned_vip=bool(form.unassigned_vip.data),
+        sort=form.sort.data or "name",
+        descending=form.order.data == "desc",
+    )
+
+
+def _managers(active_only: bool = True) -> list[StaffUser]:
+    """Account managers to assign to (active ones) or to filter by (all, so a departed manager's buyers show)."""
+    query = select(StaffUser).where(StaffUser.role == Role.ACCOUNT_MANAGER).order_by(StaffUser.email)
+    if active_only:
+        query = query.where(StaffUser.is_active.is_(True))
+    return list(db.session.scalars(query))
+
+
+def _list_context(form: BuyerFilterForm) -> dict[str, object]:
+    return {
+        "form": form,
+        "tiers": tiers_in_order(db.session),
+        "managers": _managers(active_only=False),
+        "regions": region_choices(),
+        "assign_form": AssignForm(),
+    }
 
 
 @bp.get("/")
 @requires("buyers.view")
 def buyer_list() -> tuple[str, int]:
+    """The list; a bad filter value is a 400 with the field's Russian message and no rows."""
     form = BuyerFilterForm(request.args)
-    managers = db.session.scalars(
-        select(StaffUser).where(StaffUser.role == Role.ACCOUNT_MANAGER).order_by(StaffUser.email)
-    ).all()
-    context = {"form": form, "tiers": tiers_in_order(db.session), "managers": managers, "assign_form": AssignForm()}
     if request.args and not form.validate():
-        return render_template("crm/buyers.html", page=None, **context), 400
+        return render_template("crm/buyers.html", page=None, **_list_context(form)), 400
     page = buyer_page(db.session, _filters(form), form.page.data or 1)
-    return render_template("crm/buyers.html", page=page, **context), 200
+    return render_template("crm/buyers.html", page=page, **_list_context(form)), 200
 
 
 @bp.get("/export.csv")
 @requires("buyers.export")
 def buyer_export() -> Response:
-    """The filtered list as CSV (UTF-8 with BOM, «;» for Russian Excel); every export is audited."""
+    """The filtered list as CSV (UTF-8 with BOM, «;» for Russian Excel); every export is audited.
+
+    An account manager exports only their own buyers (the contact data they may see).
+    """
     form = BuyerFilterForm(request.args)
     if not form.validate():
-        message = _("Check the filters: the tier, manager and page must be numbers.")
+        errors = "; ".join(f"{field.label.text}: {error}" for field in form for error in field.errors)
+        message = _("Check the filters: %(errors)s", errors=errors)
         return Response(message, status=400, mimetype="text/plain")
-    rows = export_rows(db.session, _filters(form))
+    staff = current_staff()
+    filters = _filters(form)
+    if staff.role == Role.ACCOUNT_MANAGER:
+        filters = replace(filters, manager_id=staff.id)
+    rows = export_rows(db.session, filters)
     record(
         db.session,
-        current_staff(),
+        staff,
         "buyers.export",
         "buyers",
         "",
@@ -69,18 +111,58 @@ def buyer_export() -> Response:
     )
 
 
-@bp.get("/<int:buyer_id>")
-@requires("buyers.view")
-def buyer_detail(buyer_id: int) -> str:
-    card = buyer_card(db.session, buyer_id)
+def render_card(
+    buyer_id: int,
+    note_form: NoteForm | None = None,
+    task_form: TaskForm | None = None,
+    status: int = 200,
+    audit: bool = False,
+    tier_form: ManualTierForm | None = None,
+) -> tuple[str, int]:
+    """The card as the signed-in staff member may see it (full or summary); also re-rendered with form errors."""
+    staff = current_staff()
+    manager_id = db.session.scalar(select(BuyerProfile.manager_id).where(BuyerProfile.buyer_id == buyer_id))
+    full = sees_buyer_in_full(staff.role, staff.id, manager_id)
+    card = buyer_card(db.session, buyer_id, full=full)
     if card is None:
         raise NotFound()
-    staff = current_staff()
-    # An account manager sees their own buyers in full and others as a summary (no contact data).
-    full = staff.role != Role.ACCOUNT_MANAGER or (card.profile is not None and card.profile.manager_id == staff.id)
-    record(db.session, staff, "buyer.view", "buyer", buyer_id, request.remote_addr, "full" if full else "summary")
-    tier_form = _manual_tier_form(card) if has_permission(staff.role, "tiers.override") else None
-    return render_template("crm/buyer.html", card=card, full=full, tier_form=tier_form)
+    if audit:
+        record(db.session, staff, "buyer.view", "buyer", buyer_id, request.remote_addr, "full" if full else "summary")
+    if tier_form is None and has_permission(staff.role, "tiers.override"):
+        tier_form = _manual_tier_form(card)
+    if full:
+        note_form = note_form or NoteForm(formdata=None)
+        task_form = task_form or task_form_for(staff.id)
+    return render_template(
+        "crm/buyer.html",
+        card=card,
+        full=full,
+        tier_form=tier_form,
+        note_form=note_form if full else None,
+        task_form=task_form if full else None,
+        close_form=TaskCloseForm(formdata=None),
+        status_label=status_label,
+        task_status_label=task_status_label,
+        assign_form=AssignForm(formdata=None) if has_permission(staff.role, "buyers.assign") else None,
+        managers=_managers() if has_permission(staff.role, "buyers.assign") else [],
+    ), status
+
+
+def task_form_for(default_assignee: int, formdata: object = None) -> TaskForm:
+    """The task form with every active staff member to choose from (the signed-in one by default)."""
+    form = TaskForm(formdata=formdata) if formdata is not None else TaskForm(formdata=None)
+    staff = db.session.scalars(select(StaffUser).where(StaffUser.is_active.is_(True)).order_by(StaffUser.email))
+    form.assignee.choices = [SelectChoice(member.id, member.display_name) for member in staff]
+    if formdata is None:
+        form.assignee.data = default_assignee
+    return form
+
+
+@bp.get("/<int:buyer_id>")
+@requires("buyers.view")
+def buyer_detail(buyer_id: int) -> tuple[str, int]:
+    """The buyer card; every view is audited (full or summary)."""
+    return render_card(buyer_id, audit=True)
 
 
 @bp.post("/<int:buyer_id>/tier")
@@ -110,7 +192,7 @@ def buyer_manual_tier(buyer_id: int) -> Response | tuple[str, int]:
             )
             flash(_("Manual tier set."), "success")
             return redirect(url_for("crm.buyers.buyer_detail", buyer_id=buyer_id))
-    return render_template("crm/buyer.html", card=card, full=True, tier_form=form), 400
+    return render_card(buyer_id, status=400, tier_form=form)
 
 
 def _manual_tier_form(card: BuyerCard) -> ManualTierForm:
@@ -135,6 +217,8 @@ def buyer_assign() -> Response | tuple[str, int]:
             detail = f"manager {manager_id or '-'}: buyers {ids}"
             record(db.session, current_staff(), "buyers.assign", "buyers", "", request.remote_addr, detail)
             flash(ngettext("%(num)s buyer assigned.", "%(num)s buyers assigned.", count), "success")
+            if request.form.get("back") == "card" and len(form.buyer_ids.data) == 1:
+                return redirect(url_for("crm.buyers.buyer_detail", buyer_id=form.buyer_ids.data[0]))
             return redirect(url_for("crm.buyers.buyer_list"))
     message = _("Tick the buyers and choose an account manager.")
     return render_template("crm/message.html", message=message), 400

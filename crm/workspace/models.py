@@ -9,6 +9,7 @@ from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from crm.staff.models import StaffUser
+from storefront.account.models import Buyer
 from storefront.db import Base, utcnow
 
 
@@ -51,6 +52,7 @@ class Task(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     closed_at: Mapped[datetime | None] = mapped_column()
 
+    buyer: Mapped[Buyer] = relationship()
     assignee: Mapped[StaffUser | None] = relationship(foreign_keys=[assignee_id])
     created_by: Mapped[StaffUser | None] = relationship(foreign_keys=[created_by_id])
 

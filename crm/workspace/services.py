@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, date, datetime, time
+from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from crm.workspace.models import Note, Task
+from crm.workspace.models import Note, Task, TaskStatus
+from storefront.db import utcnow
+
+MOSCOW = ZoneInfo("Europe/Moscow")
 
 
 def add_note(session: Session, *, buyer_id: int, author_id: int | None, body: str) -> Note:
@@ -51,3 +55,24 @@ def open_task(
             raise
         return None
     return task
+
+
+def moscow_to_utc(day: date, at: time) -> datetime:
+    """A wall-clock time in Moscow (as staff type it) → the aware UTC instant stored."""
+    return datetime.combine(day, at, tzinfo=MOSCOW).astimezone(UTC)
+
+
+def close_task(session: Session, task_id: int, status: TaskStatus, now: datetime | None = None) -> bool:
+    """Mark an open task done or canceled; False when it was already closed (a double click changes nothing).
+
+    One conditional UPDATE, so two staff closing the same task at once close it once.
+    """
+    if status == TaskStatus.OPEN:
+        raise ValueError("a task is closed as done or canceled")
+    result = session.execute(
+        update(Task)
+        .where(Task.id == task_id, Task.status == TaskStatus.OPEN)
+        .values(status=status, closed_at=now or utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    return bool(result.rowcount)

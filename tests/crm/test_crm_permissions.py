@@ -6,9 +6,11 @@ import pytest
 from flask import Flask
 from sqlalchemy.orm import Session
 
-from crm.permissions import PERMISSIONS, PUBLIC_ENDPOINTS, has_permission, requires
+from crm.permissions import PERMISSIONS, PUBLIC_ENDPOINTS, has_permission, requires, sees_buyer_in_full
 from crm.staff.models import Role
 from crm.tiers.services import assign_manager, seed_tiers, tiers_in_order
+from crm.workspace.services import open_task
+from storefront.db import utcnow
 from tests.crm.support import crm_login, make_staff, paid_order
 from tests.factories import create_buyer
 
@@ -39,12 +41,21 @@ def test_every_crm_rule_answers_as_declared_for_the_role(app: Flask, session: Se
     buyer = create_buyer(session)
     session.commit()
     order = paid_order(session, buyer.id, "1000.00")
-    values = {"buyer_id": buyer.id, "tier_id": tiers_in_order(session)[0].id, "number": order.number}
+    task = open_task(session, buyer_id=buyer.id, title="Позвонить", due_at=utcnow(), assignee_id=None)
+    session.commit()
+    values = {
+        "buyer_id": buyer.id,
+        "tier_id": tiers_in_order(session)[0].id,
+        "task_id": task.id,
+        "number": order.number,
+    }
     client = app.test_client()
     if role is not None:
         staff = make_staff(session, role)
         if role == Role.ACCOUNT_MANAGER:
-            assign_manager(session, buyer.id, staff.id)  # the order's buyer is theirs: the refund rule lets them in
+            # Refunds, notes and tasks are scoped to assigned buyers: the walk uses the manager's own buyer
+            # (the other side of the scope is tested separately).
+            assign_manager(session, buyer.id, staff.id)
         assert crm_login(client, f"{role}@mostik.local").status_code == 302
     app.config["WTF_CSRF_ENABLED"] = False
     try:
@@ -67,3 +78,38 @@ def test_every_crm_rule_answers_as_declared_for_the_role(app: Flask, session: Se
                 assert response.status_code == 403, where
     finally:
         app.config["WTF_CSRF_ENABLED"] = True
+
+
+#: The routes that act on one buyer: an account manager may use them only on the buyers assigned to them.
+BUYER_SCOPED_WRITES = ("/crm/buyers/{buyer}/notes", "/crm/buyers/{buyer}/tasks", "/crm/tasks/{task}/close")
+
+
+def test_an_account_manager_cannot_write_on_buyers_assigned_to_someone_else(app: Flask, session: Session) -> None:
+    buyer = create_buyer(session)
+    session.commit()
+    task = open_task(session, buyer_id=buyer.id, title="Позвонить", due_at=utcnow(), assignee_id=None)
+    session.commit()
+    other = make_staff(session, Role.ACCOUNT_MANAGER, email="other@mostik.local")
+    assign_manager(session, buyer.id, other.id)
+    make_staff(session, Role.ACCOUNT_MANAGER)
+    client = app.test_client()
+    assert crm_login(client, "account_manager@mostik.local").status_code == 302
+    app.config["WTF_CSRF_ENABLED"] = False
+    try:
+        for template in BUYER_SCOPED_WRITES:
+            url = template.format(buyer=buyer.id, task=task.id)
+            data = {"body": "x", "title": "x", "due_date": "2030-01-01", "due_time": "10:00", "status": "done"}
+            assert client.post(url, data=data).status_code == 403, url
+        assert client.get(f"/crm/my?manager={other.id}").status_code == 403
+    finally:
+        app.config["WTF_CSRF_ENABLED"] = True
+
+
+def test_the_assignment_scope_rule() -> None:
+    assert has_permission(Role.ADMIN, "notes.write")
+    assert sees_buyer_in_full(Role.ADMIN, 1, None)
+    assert sees_buyer_in_full(Role.ACCOUNT_MANAGER, 5, 5)
+    assert not sees_buyer_in_full(Role.ACCOUNT_MANAGER, 5, 6)
+    assert not sees_buyer_in_full(Role.ACCOUNT_MANAGER, 5, None)
+    assert not sees_buyer_in_full(Role.MARKETER, 5, 5)
+    assert not sees_buyer_in_full(None, None, None)

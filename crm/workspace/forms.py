@@ -1,0 +1,47 @@
+from __future__ import annotations
+
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import DateField, SelectField, StringField, TextAreaField, TimeField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, InputRequired, Length, ValidationError
+
+
+class NoteForm(FlaskForm):
+    body = TextAreaField(
+        _l("Note"),
+        validators=[
+            DataRequired(message=_l("Write the note.")),
+            Length(max=5000, message=_l("A note is at most 5000 characters.")),
+        ],
+    )
+
+
+class TaskForm(FlaskForm):
+    title = StringField(
+        _l("Task"),
+        validators=[
+            DataRequired(message=_l("Say what is to be done.")),
+            Length(max=200, message=_l("A task title is at most 200 characters.")),
+        ],
+    )
+    due_date = DateField(_l("Due date (Moscow)"), validators=[InputRequired(message=_l("Choose the due date."))])
+    due_time = TimeField(_l("Due time (Moscow)"), validators=[InputRequired(message=_l("Choose the due time."))])
+    assignee = SelectField(_l("Assignee"), coerce=int, validators=[InputRequired(message=_l("Choose who does it."))])
+
+    def validate_due_date(self, field: DateField) -> None:
+        if field.data is not None and not 2000 <= field.data.year <= 2100:
+            raise ValidationError(_l("Choose a date between 2000 and 2100."))
+
+
+class TaskCloseForm(FlaskForm):
+    status = SelectField(
+        _l("Close as"),
+        choices=[SelectChoice("done", _l("Done")), SelectChoice("canceled", _l("Canceled"))],
+        validators=[InputRequired(message=_l("Mark the task done or canceled."))],
+    )
+
+
+def task_status_label(status: str) -> str:
+    return {"open": _("Open"), "done": _("Done"), "canceled": _("Canceled")}.get(status, status)
