@@ -79,9 +79,9 @@ def _send_tier_up_email(session: Session, buyer_id: int, tier_id: int | None) ->
 
 
 def init_app(app: Flask) -> None:
+    from crm.reorder.services import ReorderPolicy, configure
     from crm.staff.cli import staff_group
     from crm.tiers.cli import crm_group
-    from crm.reorder.services import ReorderPolicy, configure
     from storefront.events import order_paid, order_refunded
 
     app.config.setdefault("CRM_REORDER_DUE_DAYS", 14)
@@ -109,6 +109,8 @@ from crm.audit import bp as audit_bp  # noqa: E402
 from crm.audit import views as _audit_views  # noqa: E402, F401
 from crm.buyers import bp as buyers_bp  # noqa: E402
 from crm.buyers import views as _buyer_views  # noqa: E402, F401
+from crm.reorder import bp as reorder_bp  # noqa: E402
+from crm.reorder import views as _reorder_views  # noqa: E402, F401
 from crm.staff import bp as staff_bp  # noqa: E402
 from crm.staff import views as _staff_views  # noqa: E402, F401
 from crm.tiers import bp as tiers_bp  # noqa: E402
@@ -116,5 +118,5 @@ from crm.tiers import views as _tier_views  # noqa: E402, F401
 
 bp.before_request(auth.load_staff)
 bp.before_request(auth.deny_undeclared)
-for _child in (staff_bp, audit_bp, tiers_bp, buyers_bp):
+for _child in (staff_bp, audit_bp, tiers_bp, buyers_bp, reorder_bp):
     bp.register_blueprint(_child)

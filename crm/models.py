@@ -11,4 +11,10 @@ __all__ = [
     "AuditEntry",
     "BuyerProfile",
     "BuyerStats",
-    "ReorderBaseline", "Note", "Segment", "StaffUser", "Task", "TierChange"]
+    "ReorderBaseline",
+    "Note",
+    "Segment",
+    "StaffUser",
+    "Task",
+    "TierChange",
+]

@@ -26,6 +26,10 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "tiers.view": frozenset({ADMIN, MARKETER, MANAGER}),
     "tiers.edit": frozenset({ADMIN}),
     "tiers.override": frozenset({ADMIN}),
+    # «Повторные заказы»: a manager sees their own buyers, an admin everyone.
+    "reorders.view": frozenset({ADMIN, MANAGER}),
+    # Retention analytics (aggregates only, no personal data) and their CSV exports.
+    "retention.view": frozenset({ADMIN, MARKETER}),
 }
 
 #: Endpoints open without a staff session (the sign-in page itself and signing out).

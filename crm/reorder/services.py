@@ -58,7 +58,7 @@ def current_policy() -> ReorderPolicy:
 # --- SQL pieces per engine -------------------------------------------------------------------------------------
 
 
-def _epoch(dialect: str, column: str) -> str:
+def epoch_sql(dialect: str, column: str) -> str:
     if dialect == "sqlite":
         return f"((julianday({column}) - 2440587.5) * 86400.0)"
     return f"EXTRACT(EPOCH FROM {column})"
@@ -106,7 +106,7 @@ def paid_orders_sql(dialect: str, scope: str = "") -> str:
 
 
 def _computed_sql(dialect: str, scope: str) -> str:
-    paid_epoch = _epoch(dialect, "paid_at")
+    paid_epoch = epoch_sql(dialect, "paid_at")
     interval = "COALESCE(m.median_days, :baseline)"
     return f"""
         WITH paid AS ({paid_orders_sql(dialect, scope)}),
@@ -248,7 +248,7 @@ def refresh_statuses(
 def second_order_baseline(session: Session) -> float | None:
     """The platform's median days between a buyer's first and second paid order (None: nobody has two)."""
     dialect = session.get_bind().dialect.name
-    paid_epoch = _epoch(dialect, "paid_at")
+    paid_epoch = epoch_sql(dialect, "paid_at")
     sql = f"""
         WITH paid AS ({paid_orders_sql(dialect)}),
         seconds AS (
