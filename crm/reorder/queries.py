@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, func, or_, select
+from sqlalchemy import ColumnElement, and_, func, select
 from sqlalchemy.orm import Session
 
 from crm.reorder.models import BuyerStats, ReorderStatus
@@ -208,6 +208,6 @@ def count_by_status(session: Session, manager_id: int | None = None) -> dict[str
     query = select(BuyerStats.status, func.count()).group_by(BuyerStats.status)
     if manager_id is not None:
         query = query.join(BuyerProfile, BuyerProfile.buyer_id == BuyerStats.buyer_id).where(
-            or_(BuyerProfile.manager_id == manager_id)
+            BuyerProfile.manager_id == manager_id
         )
     return {str(status): int(count) for status, count in session.execute(query)}
