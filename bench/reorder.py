@@ -120,7 +120,8 @@ def main(argv: list[str] | None = None) -> list[dict]:
                 admin.dispose()
         record = {"engine": engine, "buyers": args.buyers, "orders": args.orders, **figures}
         print(
-            f"{engine}: {args.buyers} buyers, {args.orders} orders: recalc-reorders first run {figures['runs'][0][0]} s,"
+            f"{engine}: {args.buyers} buyers, {args.orders} orders:"
+            f" recalc-reorders first run {figures['runs'][0][0]} s,"
             f" second run {figures['runs'][1][0]} s; one buyer {figures['per_buyer_update_ms']} ms; status refresh"
             f" {figures['status_refresh_seconds']} s; retention {figures['analytics_seconds']}"
             f" (fill {figures['fill_seconds']} s)"
