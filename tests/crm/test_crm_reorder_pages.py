@@ -166,3 +166,15 @@ def test_the_retention_page_and_audited_csv_exports(app: Flask, session: Session
     assert len(session.scalars(select(AuditEntry).where(AuditEntry.action == "retention.export")).all()) == 4
     bad = client.get("/crm/analytics/retention/export.csv?table=passwords")
     assert bad.status_code == 400 and "repeat" in bad.get_data(as_text=True)
+
+
+def test_the_card_block_renders_the_summary(app: Flask, session: Session) -> None:
+    from flask import render_template
+
+    due, *_ = _history(session)
+    summary = buyer_reorder_summary(session, due)
+    with app.test_request_context("/crm/"):
+        html = render_template("crm/_reorder_summary.html", reorder=summary)
+        empty = render_template("crm/_reorder_summary.html", reorder=None)
+    assert "пора заказать" in html and "60 дней" in html and "100\xa0000,00" in html
+    assert "Оплаченных заказов пока нет." in empty
