@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from decimal import Decimal
 
 from sqlalchemy import bindparam, func, select, text
 from sqlalchemy.orm import Session
@@ -340,7 +341,7 @@ def update_buyer_stats(
 # --- periodic jobs -----------------------------------------------------------------------------------------------
 
 
-def gold_threshold(session: Session):  # type: ignore[no-untyped-def]
+def gold_threshold(session: Session) -> Decimal | None:
     """Gold's 12-month threshold (tiers are ordered by threshold; None when there is no ``gold`` tier)."""
     return session.scalar(select(Tier.threshold_amount).where(Tier.code == "gold"))
 
@@ -350,8 +351,9 @@ def overdue_task_key(buyer_id: int, expected: datetime) -> str:
     return f"overdue:{buyer_id}:{expected.date().isoformat()}"
 
 
-def open_overdue_tasks(session: Session, now: datetime, title: str = "Покупатель просрочил повторный заказ") -> int:
-    """A task for the assigned manager of every Gold-or-above buyer who is overdue; once per episode. Flushes."""
+def open_overdue_tasks(session: Session, now: datetime, title: str) -> int:
+    """A task (``title``) for the assigned manager of every Gold-or-above buyer who is overdue, once per episode
+    (the dedupe key holds the expected date). Flushes; returns how many tasks were opened."""
     from crm.workspace.services import open_task
 
     threshold = gold_threshold(session)

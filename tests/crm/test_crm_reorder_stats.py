@@ -30,6 +30,7 @@ from storefront.order.models import Order
 from storefront.payment.models import Payment, Refund
 from tests.crm.support import make_staff, paid_order
 
+TITLE = "Покупатель просрочил повторный заказ"
 POLICY = ReorderPolicy(due_days=14, lapse_multiple=1.0, default_interval_days=90.0)
 NOW = datetime(2026, 11, 26, 12, 0, tzinfo=utcnow().tzinfo)
 
@@ -277,11 +278,11 @@ def test_one_overdue_task_per_episode_and_a_new_order_starts_a_new_one(session: 
         paid_order(session, who, "100000.00", NOW - timedelta(days=70))  # expected 10 days ago → overdue
     recalc_reorders(session, NOW, POLICY)
     assert _stats(session, buyer_id).status == ReorderStatus.OVERDUE
-    assert open_overdue_tasks(session, NOW) == 1
+    assert open_overdue_tasks(session, NOW, TITLE) == 1
     session.commit()
     for hours in (1, 24, 48):  # the job runs again and again: no second task
         refresh_statuses(session, NOW + timedelta(hours=hours), POLICY)
-        assert open_overdue_tasks(session, NOW + timedelta(hours=hours)) == 0
+        assert open_overdue_tasks(session, NOW + timedelta(hours=hours), TITLE) == 0
         session.commit()
     tasks = list(session.scalars(select(Task)))
     assert [(task.buyer_id, task.assignee_id) for task in tasks] == [(buyer_id, manager.id)]
@@ -292,6 +293,24 @@ def test_one_overdue_task_per_episode_and_a_new_order_starts_a_new_one(session: 
     later = NOW + timedelta(days=70)  # gaps 60 and 70: expected 65 days after now
     refresh_statuses(session, later, POLICY)
     assert _stats(session, buyer_id).status == ReorderStatus.OVERDUE
-    assert open_overdue_tasks(session, later) == 1
+    assert open_overdue_tasks(session, later, TITLE) == 1
     session.commit()
     assert session.scalar(select(Task.id).where(Task.buyer_id == silver)) is None
+
+
+def test_run_due_opens_the_overdue_task_once(app: Flask, session: Session) -> None:
+    from storefront.jobs import registered_jobs, run_due
+
+    assert {"crm-reorder-statuses", "crm-recalc-reorders"} <= {job.name for job in registered_jobs()}
+    manager = make_staff(session, "account_manager")
+    buyer_id = _gold_buyer(session, manager.id)
+    now = utcnow()
+    paid_order(session, buyer_id, "100000.00", now - timedelta(days=130))
+    paid_order(session, buyer_id, "100000.00", now - timedelta(days=70))
+    with app.app_context():
+        run_due(session, now)
+        run_due(session, now + timedelta(hours=2))
+    tasks = list(session.scalars(select(Task)))
+    assert [(task.buyer_id, task.assignee_id, task.title) for task in tasks] == [
+        (buyer_id, manager.id, "Покупатель просрочил повторный заказ")
+    ]
