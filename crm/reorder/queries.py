@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, func, select
+from sqlalchemy import ColumnElement, and_, exists, func, select
 from sqlalchemy.orm import Session
 
 from crm.reorder.models import BuyerStats, ReorderStatus
@@ -104,11 +104,12 @@ class ReorderSummary:
 
 def _paid_lines(buyer_id: int) -> Any:
     """Order lines of the buyer's orders with a succeeded payment, not refunded in full."""
-    paid = select(Payment.order_id).where(Payment.status == AttemptStatus.SUCCEEDED)
+    # EXISTS per order (index on payments.order_id), not IN over every succeeded payment.
+    paid = exists().where(Payment.order_id == Order.id, Payment.status == AttemptStatus.SUCCEEDED)
     return (
         select(OrderLine)
         .join(Order, Order.id == OrderLine.order_id)
-        .where(Order.buyer_id == buyer_id, Order.id.in_(paid), Order.status != "refunded")
+        .where(Order.buyer_id == buyer_id, paid, Order.status != "refunded")
     )
 
 

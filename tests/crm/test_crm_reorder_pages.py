@@ -178,3 +178,33 @@ def test_the_card_block_renders_the_summary(app: Flask, session: Session) -> Non
         empty = render_template("crm/_reorder_summary.html", reorder=None)
     assert "пора заказать" in html and "60 дней" in html and "100\xa0000,00" in html
     assert "Оплаченных заказов пока нет." in empty
+
+
+def test_top_products_and_categories_count_paid_orders_not_refunded_ones(session: Session) -> None:
+    from storefront.order.models import OrderLine, OrderStatus
+    from tests.factories import create_category, create_product, create_shop
+
+    shoe = create_shop(session)
+    bags = create_category(session, name="Сумки")
+    bag = create_product(session, bags, shoe.supplier, title="Сумка")
+    buyer_id = _buyer(session, 21)
+    refunded = paid_order(session, buyer_id, "10.00", NOW - timedelta(days=5), refunded="10.00")
+    refunded.status = OrderStatus.REFUNDED
+    orders = [paid_order(session, buyer_id, "10.00", NOW - timedelta(days=d)) for d in (30, 20, 10)]
+    plan = [(orders[0], shoe, 5), (orders[1], shoe, 7), (orders[2], bag, 50), (orders[2], shoe, 1), (refunded, bag, 9)]
+    for order, product, quantity in plan:
+        session.add(
+            OrderLine(
+                order_id=order.id, product_id=product.id, supplier_id=product.supplier_id, sku=product.sku,
+                title=product.title, quantity=quantity, unit_price=Decimal("1.00"), line_amount=Decimal(quantity),
+                commission_bp=500,
+            )
+        )  # fmt: skip
+    session.commit()
+    recalc_reorders(session, NOW, POLICY)
+    summary = buyer_reorder_summary(session, buyer_id)
+    assert [(p.title, p.orders, p.quantity) for p in summary.top_products] == [
+        (shoe.title, 3, 13),
+        ("Сумка", 1, 50),
+    ]
+    assert [(c.name, c.orders) for c in summary.top_categories] == [(shoe.category.name, 3), ("Сумки", 1)]
