@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 from flask.cli import AppGroup
 from flask_babel import gettext as _
+from flask_babel import ngettext
 
 from crm.tiers.services import recalc_tiers, seed_tiers
 from storefront.extensions import db
@@ -33,9 +34,10 @@ def recalc_reorders_command() -> None:
 
     result = recalc_reorders(db.session)
     click.echo(
-        _(
+        ngettext(
+            "Reorder statistics recalculated for %(num)s buyer: %(due)s due, %(overdue)s overdue, %(lapsed)s lapsed.",
             "Reorder statistics recalculated for %(num)s buyers: %(due)s due, %(overdue)s overdue, %(lapsed)s lapsed.",
-            num=result.buyers,
+            result.buyers,
             due=result.by_status.get("due", 0),
             overdue=result.by_status.get("overdue", 0),
             lapsed=result.by_status.get("lapsed", 0),
