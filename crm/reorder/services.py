@@ -76,20 +76,19 @@ def _float(dialect: str) -> str:
     return "REAL" if dialect == "sqlite" else "DOUBLE PRECISION"
 
 
-def paid_orders_sql(dialect: str, scope: str = "") -> str:
+def paid_orders_sql(dialect: str, one_buyer: bool = False) -> str:
     """One row per paid order not refunded in full: buyer_id, order_id, paid_at, net (kopecks), n (1, 2, …).
 
-    ``scope`` is extra SQL on ``o`` (e.g. ``AND o.buyer_id = :buyer_id``). Also used by the analytics.
+    ``one_buyer``: only the buyer bound as ``:buyer_id``. Also used by the analytics.
     """
+    scope = "AND o.buyer_id = :buyer_id" if one_buyer else ""
     refunded = (
-        "(SELECT r.payment_id, SUM(r.amount) AS amount FROM refunds r WHERE r.status = 'succeeded'"
+        # One buyer: only their refunds (an aggregate over every refund would be wasted).
+        "(SELECT r.payment_id, SUM(r.amount) AS amount FROM refunds r JOIN orders ro ON ro.id = r.order_id"
+        " WHERE r.status = 'succeeded' AND ro.buyer_id = :buyer_id GROUP BY r.payment_id)"
+        if one_buyer
+        else "(SELECT r.payment_id, SUM(r.amount) AS amount FROM refunds r WHERE r.status = 'succeeded'"
         " GROUP BY r.payment_id)"
-        if not scope
-        # One buyer: look the refunds up by payment (an aggregate over every refund would be wasted).
-        else "(SELECT r.payment_id, SUM(r.amount) AS amount FROM refunds r JOIN payments rp ON rp.id = r.payment_id"
-        " JOIN orders ro ON ro.id = rp.order_id WHERE r.status = 'succeeded' "
-        + scope.replace("o.", "ro.")
-        + " GROUP BY r.payment_id)"
     )
     return f"""
         SELECT buyer_id, order_id, paid_at, net,
@@ -106,11 +105,11 @@ def paid_orders_sql(dialect: str, scope: str = "") -> str:
     """
 
 
-def _computed_sql(dialect: str, scope: str) -> str:
+def _computed_sql(dialect: str, one_buyer: bool) -> str:
     paid_epoch = epoch_sql(dialect, "paid_at")
     interval = "COALESCE(m.median_days, :baseline)"
     return f"""
-        WITH paid AS ({paid_orders_sql(dialect, scope)}),
+        WITH paid AS ({paid_orders_sql(dialect, one_buyer)}),
         gaps AS (
             SELECT buyer_id,
                    ({paid_epoch} - LAG({paid_epoch}) OVER (PARTITION BY buyer_id ORDER BY n)) / 86400.0 AS gap
@@ -171,7 +170,6 @@ def _run(session: Session, sql: str, **params: object) -> int:
 
 def _refresh(session: Session, now: datetime, policy: ReorderPolicy, buyer_id: int | None, baseline: float) -> None:
     dialect = session.get_bind().dialect.name
-    scope = "" if buyer_id is None else "AND o.buyer_id = :buyer_id"
     stats_scope = "" if buyer_id is None else "AND buyer_id = :buyer_id"
     scoped: dict[str, object] = {} if buyer_id is None else {"buyer_id": buyer_id}
     session.execute(text("DROP TABLE IF EXISTS tmp_reorder_stats"))
@@ -179,7 +177,7 @@ def _refresh(session: Session, now: datetime, policy: ReorderPolicy, buyer_id: i
     session.execute(text(_temp_table_ddl(dialect)))
     _run(
         session,
-        f"INSERT INTO tmp_reorder_stats {_computed_sql(dialect, scope)}",
+        f"INSERT INTO tmp_reorder_stats {_computed_sql(dialect, buyer_id is not None)}",
         since=window_start(now),
         baseline=baseline,
         lapse=policy.lapse_multiple,
