@@ -1,8 +1,9 @@
 """Mostik buyer CRM: the staff side. May import ``storefront``; never the reverse.
 
 ``init_app`` wires the blueprints under /crm (staff session and permission checks before every request; the
-dashboard is /crm/ itself), the CLI groups (``staff``, ``crm``) and the receiver of the storefront's
-``order_paid`` signal (tier upgrades).
+dashboard is /crm/ itself), the CLI groups (``staff``, ``crm``), the reorder policy (``CRM_REORDER_*``) and the
+receivers of the storefront's ``order_paid`` (tier upgrades, reorder statistics) and ``order_refunded`` (reorder
+statistics) signals.
 """
 
 from __future__ import annotations
@@ -39,6 +40,21 @@ def _on_order_paid(sender: object, **fields: Any) -> None:
             _send_tier_up_email(session, change.buyer_id, change.new_tier_id)
 
 
+def _update_reorder_stats(sender: object, **fields: Any) -> None:
+    """Keep the buyer's reorder statistics current after a payment or a refund (``order_paid``/``order_refunded``)."""
+    from crm.reorder.services import update_buyer_stats
+    from storefront.extensions import db
+
+    buyer_id = fields.get("buyer_id")
+    if buyer_id is None:
+        return
+    with Session(db.engine) as session:
+        try:
+            update_buyer_stats(session, buyer_id)
+        except Exception:  # the payment is already committed; the nightly recompute repairs a miss
+            logger.exception("reorder statistics after order %s failed", fields.get("number"))
+
+
 def _send_tier_up_email(session: Session, buyer_id: int, tier_id: int | None) -> None:
     """The buyer's Russian «you moved up» email (a failure to send is logged by ``send_mail``)."""
     from babel.numbers import format_decimal
@@ -70,10 +86,21 @@ def _near_tier_percent(raw: str | None) -> Decimal:
 
 
 def init_app(app: Flask) -> None:
+    from crm.reorder.services import ReorderPolicy, configure
     from crm.staff.cli import staff_group
     from crm.tiers.cli import crm_group
-    from storefront.events import order_paid
+    from storefront.events import order_paid, order_refunded
 
+    app.config.setdefault("CRM_REORDER_DUE_DAYS", 14)
+    app.config.setdefault("CRM_REORDER_LAPSE_MULTIPLE", 1.0)
+    app.config.setdefault("CRM_REORDER_DEFAULT_INTERVAL_DAYS", 90.0)
+    configure(
+        ReorderPolicy(
+            due_days=int(app.config["CRM_REORDER_DUE_DAYS"]),
+            lapse_multiple=float(app.config["CRM_REORDER_LAPSE_MULTIPLE"]),
+            default_interval_days=float(app.config["CRM_REORDER_DEFAULT_INTERVAL_DAYS"]),
+        )
+    )
     auth.init_app(app)
     # «Мои клиенты» alerts a VIP buyer whose 12-month spend is within this many percent of the next threshold.
     app.config.setdefault("CRM_NEAR_TIER_PERCENT", _near_tier_percent(os.environ.get("CRM_NEAR_TIER_PERCENT")))
@@ -81,6 +108,8 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(staff_group)
     app.cli.add_command(crm_group)
     order_paid.connect(_on_order_paid, weak=False)
+    order_paid.connect(_update_reorder_stats, weak=False)
+    order_refunded.connect(_update_reorder_stats, weak=False)
 
 
 # The blueprint tree is built once, at import (Flask refuses setup calls after the first registration).
@@ -92,6 +121,8 @@ from crm.buyers import views as _buyer_views  # noqa: E402, F401
 from crm.dashboard import views as _dashboard_views  # noqa: E402
 from crm.orders import bp as orders_bp  # noqa: E402
 from crm.orders import views as _order_views  # noqa: E402, F401
+from crm.reorder import bp as reorder_bp  # noqa: E402
+from crm.reorder import views as _reorder_views  # noqa: E402, F401
 from crm.staff import bp as staff_bp  # noqa: E402
 from crm.staff import views as _staff_views  # noqa: E402, F401
 from crm.tiers import bp as tiers_bp  # noqa: E402
@@ -103,5 +134,5 @@ from crm.workspace import views as _workspace_views  # noqa: E402, F401
 bp.add_url_rule("/", "dashboard", _dashboard_views.dashboard, methods=["GET"])
 bp.before_request(auth.load_staff)
 bp.before_request(auth.deny_undeclared)
-for _child in (staff_bp, audit_bp, tiers_bp, buyers_bp, orders_bp, workspace_bp):
+for _child in (staff_bp, audit_bp, tiers_bp, buyers_bp, orders_bp, workspace_bp, reorder_bp):
     bp.register_blueprint(_child)

@@ -35,6 +35,10 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     # buyers' orders: that scope is checked in crm.orders.queries.may_act_on.
     "orders.view": frozenset({ADMIN, MANAGER}),
     "orders.refund": frozenset({ADMIN, MANAGER}),
+    # «Повторные заказы»: a manager sees their own buyers, an admin everyone.
+    "reorders.view": frozenset({ADMIN, MANAGER}),
+    # Retention analytics (aggregates only, no personal data) and their CSV exports.
+    "retention.view": frozenset({ADMIN, MARKETER}),
 }
 
 #: Endpoints open without a staff session (the sign-in page itself and signing out).

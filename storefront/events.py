@@ -9,6 +9,8 @@ values only, so a receiver can load what it needs in its own session.
 - ``order_paid``: ``order_id``, ``number``, ``amount`` (Decimal, roubles), ``buyer_id`` (or None), ``payment_id``
   (our attempt id): sent exactly once per order, after the payment that paid it committed. The CRM subscribes
   to it for tiers and campaign attribution.
+- ``order_refunded``: ``order_id``, ``number``, ``amount`` (Decimal, the refund), ``buyer_id`` (or None),
+  ``refund_id``: sent once per succeeded refund, after the commit that recorded it (reorder statistics).
 """
 
 from __future__ import annotations
@@ -21,3 +23,4 @@ buyer_registered = signals.signal("buyer-registered")
 order_placed = signals.signal("order-placed")
 order_status_changed = signals.signal("order-status-changed")
 order_paid = signals.signal("order-paid")
+order_refunded = signals.signal("order-refunded")

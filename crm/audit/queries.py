@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from crm.audit.models import AuditEntry
+from storefront.i18n import MOSCOW
 
-MOSCOW = ZoneInfo("Europe/Moscow")
 PAGE_SIZE = 50
 
 

@@ -63,6 +63,19 @@ class BuyerFilterForm(FlaskForm):
         validate_choice=False,
     )
     unassigned_vip = BooleanField(_l("Only VIP buyers without a manager"))
+    reorder_status = SelectField(
+        _l("Reorder status"),
+        choices=[
+            SelectChoice("", _l("All")),
+            SelectChoice("new", _l("new")),
+            SelectChoice("active", _l("active")),
+            SelectChoice("due", _l("due to reorder")),
+            SelectChoice("overdue", _l("overdue")),
+            SelectChoice("lapsed", _l("lapsed")),
+        ],
+        validators=[Optional()],
+        validate_choice=False,
+    )
     sort = SelectField(
         _l("Sort by"),
         choices=[
@@ -85,6 +98,10 @@ class BuyerFilterForm(FlaskForm):
     def validate_kind(self, field: SelectField) -> None:
         if field.data not in ("", "person", "company", None):
             raise ValidationError(_l("Choose a person or a company."))
+
+    def validate_reorder_status(self, field: SelectField) -> None:
+        if field.data not in ("", None, "new", "active", "due", "overdue", "lapsed"):
+            raise ValidationError(_l("Unknown reorder status."))
 
     def validate_sort(self, field: SelectField) -> None:
         if field.data not in SORTS:

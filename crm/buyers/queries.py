@@ -10,6 +10,8 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, func, or_, select
 from sqlalchemy.orm import Session, aliased, selectinload
 
+from crm.reorder.models import BuyerStats
+from crm.reorder.queries import status_condition
 from crm.staff.models import StaffUser
 from crm.tiers.models import BuyerProfile, TierChange
 from crm.tiers.rules import Progress, progress_to_next, window_start
@@ -17,6 +19,7 @@ from crm.tiers.services import buyer_spend, tiers_in_order
 from crm.workspace.models import Note, Task, TaskStatus
 from storefront.account.models import Address, Buyer, Tier
 from storefront.db import utcnow
+from storefront.i18n import MOSCOW
 from storefront.maillog import SentEmail
 from storefront.money import quantize_kopecks
 from storefront.order.models import Order, OrderStatus
@@ -44,6 +47,8 @@ class BuyerFilters:
     kind: str | None = None
     #: Buyers whose tier promises a dedicated manager but who have none.
     unassigned_vip: bool = False
+    #: Reorder status (``crm.reorder``): new, active, due, overdue, lapsed.
+    reorder_status: str | None = None
     sort: str = "name"
     descending: bool = False
 
@@ -166,6 +171,8 @@ def list_select(filters: BuyerFilters, now: datetime) -> Select[Any]:
         conditions.append(last_order.is_(None))
     if filters.kind:
         conditions.append(Buyer.kind == filters.kind)
+    if filters.reorder_status:
+        conditions.append(Buyer.id.in_(select(BuyerStats.buyer_id).where(status_condition(filters.reorder_status))))
     if filters.unassigned_vip:
         conditions.append(Tier.dedicated_manager.is_(True))
         conditions.append(BuyerProfile.manager_id.is_(None))
@@ -266,11 +273,9 @@ def export_rows(session: Session, filters: BuyerFilters, now: datetime | None = 
 
 
 def expected_next_order(session: Session, buyer_id: int) -> date | None:
-    """HOOK for issue 7 (``crm/reorder``): the buyer's expected next order date, from their own order intervals.
-
-    Returns None («—» on the card) until the lead connects it to the repeat-order statistics.
-    """
-    return None
+    """The buyer's expected next order date (Moscow calendar day), from their own order intervals (``crm.reorder``)."""
+    expected = session.scalar(select(BuyerStats.expected_next_at).where(BuyerStats.buyer_id == buyer_id))
+    return expected.astimezone(MOSCOW).date() if expected is not None else None
 
 
 @dataclass(frozen=True)

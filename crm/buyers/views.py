@@ -18,6 +18,7 @@ from crm.buyers import bp
 from crm.buyers.forms import AssignForm, BuyerFilterForm
 from crm.buyers.queries import BuyerCard, BuyerFilters, buyer_card, buyer_page, export_rows
 from crm.permissions import has_permission, requires, sees_buyer_in_full
+from crm.reorder.queries import buyer_reorder_summary
 from crm.staff.models import Role, StaffUser
 from crm.tiers.forms import ManualTierForm
 from crm.tiers.models import BuyerProfile
@@ -41,6 +42,7 @@ def _filters(form: BuyerFilterForm) -> BuyerFilters:
         never_ordered=bool(form.never_ordered.data),
         kind=form.kind.data or None,
         unassigned_vip=bool(form.unassigned_vip.data),
+        reorder_status=form.reorder_status.data or None,
         sort=form.sort.data or "name",
         descending=form.order.data == "desc",
     )
@@ -137,6 +139,7 @@ def render_card(
         "crm/buyer.html",
         card=card,
         full=full,
+        reorder=buyer_reorder_summary(db.session, card.buyer.id) if full else None,
         tier_form=tier_form,
         note_form=note_form if full else None,
         task_form=task_form if full else None,

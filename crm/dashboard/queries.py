@@ -13,19 +13,18 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import BigInteger, and_, case, func, select, type_coerce
 from sqlalchemy.orm import Session
 
 from storefront.account.models import Buyer, Tier
 from storefront.db import utcnow
+from storefront.i18n import MOSCOW
 from storefront.money import from_minor
 from storefront.order.models import Order
 from storefront.payment.models import AttemptStatus, Payment, Refund, RefundState
 from storefront.payment.spend import kopecks_sum, paid_by_buyer, refunded_by_buyer, window_start
 
-MOSCOW = ZoneInfo("Europe/Moscow")
 MONTHS = 12
 TOP_BUYERS = 10
 

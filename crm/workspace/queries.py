@@ -13,10 +13,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from crm.buyers.queries import BuyerFilters, BuyerRow, list_row, list_select
+from crm.reorder.queries import at_risk_buyers
 from crm.tiers.services import tiers_in_order
 from crm.workspace.models import Task, TaskStatus
 from crm.workspace.services import MOSCOW
-from storefront.account.models import Tier
+from storefront.account.models import Buyer, Tier
 from storefront.db import utcnow
 
 MY_BUYERS_LIMIT = 500
@@ -84,8 +85,11 @@ def near_next_tier(session: Session, buyers: list[BuyerRow], percent: Decimal) -
 
 
 def past_expected_reorder(session: Session, manager_id: int, now: datetime | None = None) -> list[BuyerRow]:
-    """HOOK for issue 7 (``crm/reorder``): the manager's VIP buyers past their expected reorder date.
-
-    Returns [] until the lead connects it to the repeat-order statistics; the page shows the section already.
-    """
-    return []
+    """The manager's VIP buyers (a tier above the base one) past their expected reorder date (overdue or lapsed)."""
+    at_risk = [row.buyer.id for row in at_risk_buyers(session, manager_id)]
+    if not at_risk:
+        return []
+    vip = {tier.name for tier in tiers_in_order(session) if tier.threshold_amount > 0}
+    filters = BuyerFilters(manager_id=manager_id, sort="spend", descending=True)
+    rows = session.execute(list_select(filters, now or utcnow()).where(Buyer.id.in_(at_risk)))
+    return [row for row in map(list_row, rows) if row.tier_name in vip]

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
@@ -11,8 +10,7 @@ from sqlalchemy.orm import Session
 
 from crm.workspace.models import Note, Task, TaskStatus
 from storefront.db import utcnow
-
-MOSCOW = ZoneInfo("Europe/Moscow")
+from storefront.i18n import MOSCOW
 
 
 def add_note(session: Session, *, buyer_id: int, author_id: int | None, body: str) -> Note:

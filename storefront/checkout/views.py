@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
-from flask_login import current_user
+from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
 from storefront.account.forms import EmptyForm
@@ -14,6 +14,7 @@ from storefront.account.models import ConsentKind
 from storefront.account.services import ConsentRecord, remember_address
 from storefront.cart.web import current_cart
 from storefront.checkout import bp
+from storefront.checkout.buy_again import NotBoughtBefore, add_bought_to_cart, list_buy_again
 from storefront.checkout.forms import CheckoutForm
 from storefront.checkout.services import (
     CartEmpty,
@@ -258,3 +259,65 @@ def reorder_view(number: str) -> Response:
             )
     flash(_("The order's products are in the cart at today's prices."), "success")
     return redirect(url_for("cart.cart_page"), 303)
+
+
+# ----- «Купить снова» ---------------------------------------------------------------------------------------
+
+
+@bp.get("/account/buy-again")
+@login_required
+def buy_again() -> str:
+    """The products the buyer bought before, with today's price and availability."""
+    items = list_buy_again(db.session, current_user.id, current_pricing(db.session))
+    return render_template("checkout/buy_again.html", items=items, form=EmptyForm())
+
+
+@bp.post("/account/buy-again")
+@login_required
+def buy_again_add() -> Response | tuple[str, int]:
+    """«Добавить выбранное в корзину» (ticked ``product_id``s) or «Добавить всё» (``all``)."""
+    form = EmptyForm()
+    if not form.validate_on_submit():
+        return redirect(url_for("checkout.buy_again"), 303)
+    add_all = request.form.get("all") is not None
+    raw_ids = request.form.getlist("product_id")
+    if not add_all:
+        if not raw_ids:
+            flash(_("Tick the products to add, or press «Add everything»."), "warning")
+            return _buy_again_error(400)
+        if not all(value.isdigit() and len(value) < 12 for value in raw_ids):
+            flash(_("The list of products is damaged; reload the page and try again."), "error")
+            return _buy_again_error(400)
+    product_ids = None if add_all else [int(value) for value in raw_ids]
+    try:
+        report = add_bought_to_cart(
+            db.session, current_user.id, current_cart(create=True), product_ids, current_pricing(db.session)
+        )
+    except NotBoughtBefore:
+        db.session.rollback()
+        flash(_("Some of the chosen products are not among your purchases; reload the page and try again."), "error")
+        return _buy_again_error(400)
+    added = sum(1 for line in report if line.added)
+    for line in report:
+        if line.outcome == "unavailable":
+            flash(_("«%(title)s» cannot be added: it is not available now.", title=line.title), "warning")
+        elif line.outcome == "quantity_changed":
+            flash(
+                _(
+                    "«%(title)s»: added %(num)s pcs instead of %(was)s (stock and minimum order).",
+                    title=line.title,
+                    num=line.added,
+                    was=line.wanted,
+                ),
+                "warning",
+            )
+    if not added:
+        flash(_("Nothing was added to the cart."), "warning")
+        return redirect(url_for("checkout.buy_again"), 303)
+    flash(ngettext("%(num)s product added to the cart.", "%(num)s products added to the cart.", added), "success")
+    return redirect(url_for("cart.cart_page"), 303)
+
+
+def _buy_again_error(status: int) -> tuple[str, int]:
+    items = list_buy_again(db.session, current_user.id, current_pricing(db.session))
+    return render_template("checkout/buy_again.html", items=items, form=EmptyForm()), status

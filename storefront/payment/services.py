@@ -29,7 +29,7 @@ from sqlalchemy.orm import Session
 
 from storefront.db import utcnow
 from storefront.errors import ShopError
-from storefront.events import order_paid
+from storefront.events import order_paid, order_refunded
 from storefront.jobs import periodic
 from storefront.money import RUB, quantize_kopecks
 from storefront.order.models import Order, OrderStatus
@@ -680,16 +680,31 @@ def apply_refund_status(session: Session, result: RefundResult) -> str:
     previous = order.status
     if previous == wanted:
         session.commit()
+        _announce_refund(order, refund)
         return "refund succeeded"
     try:
         change_status(session, order, wanted, f"refund {refund.yookassa_refund_id}: {refund.amount}")
     except TransitionNotAllowed:
         session.commit()
         logger.warning("refund of order %s succeeded but the order is %s", order.number, order.status)
+        _announce_refund(order, refund)
         return "refund succeeded, order status unchanged"
     session.commit()
     announce_status_change(order, previous)
+    _announce_refund(order, refund)
     return f"refund succeeded, order {wanted}"
+
+
+def _announce_refund(order: Order, refund: Refund) -> None:
+    """``order_refunded`` after the commit; only the call that moved the refund to succeeded gets here."""
+    order_refunded.send(
+        None,
+        order_id=order.id,
+        number=order.number,
+        amount=refund.amount,
+        buyer_id=order.buyer_id,
+        refund_id=refund.id,
+    )
 
 
 # ----- the periodic re-check ---------------------------------------------------------------------

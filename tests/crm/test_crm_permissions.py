@@ -113,3 +113,20 @@ def test_the_assignment_scope_rule() -> None:
     assert not sees_buyer_in_full(Role.ACCOUNT_MANAGER, 5, None)
     assert not sees_buyer_in_full(Role.MARKETER, 5, 5)
     assert not sees_buyer_in_full(None, None, None)
+
+
+#: The repeat-order pages: who may open them (the walk above checks the answers match the declaration).
+REORDER_PAGES = {
+    "/crm/reorders": {Role.ADMIN, Role.ACCOUNT_MANAGER},
+    "/crm/analytics/retention": {Role.ADMIN, Role.MARKETER},
+    "/crm/analytics/retention/export.csv": {Role.ADMIN, Role.MARKETER},
+}
+
+
+@pytest.mark.parametrize("role", list(Role))
+def test_the_reorder_pages_open_for_the_expected_roles_only(app: Flask, session: Session, role: Role) -> None:
+    make_staff(session, role)
+    client = app.test_client()
+    crm_login(client, f"{role}@mostik.local")
+    for url, roles in REORDER_PAGES.items():
+        assert client.get(url).status_code == (200 if role in roles else 403), (url, role)

@@ -1,0 +1,214 @@
+"""Reads over the reorder statistics, for the buyer card, the buyer list, «Мои клиенты» and segments.
+
+Wiring (for the buyer list / segments): join ``BuyerStats`` on ``BuyerStats.buyer_id == Buyer.id`` (every buyer
+has a row after the first recompute; use an outer join to be safe) and add ``status_condition(...)``,
+``order_count_condition(...)``, ``days_since_last_order_condition(...)`` or ``spend_condition(...)``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, exists, func, select
+from sqlalchemy.orm import Session
+
+from crm.reorder.models import BuyerStats, ReorderStatus
+from crm.tiers.models import BuyerProfile
+from storefront.account.models import Buyer
+from storefront.catalog.models import Category
+from storefront.db import utcnow
+from storefront.order.models import Order, OrderLine
+from storefront.payment.models import AttemptStatus, Payment
+
+#: «Под угрозой ухода»: past the expected date.
+AT_RISK = (ReorderStatus.OVERDUE, ReorderStatus.LAPSED)
+
+
+def status_condition(status: str | ReorderStatus | list[str]) -> ColumnElement[bool]:
+    """``crm_buyer_stats.status`` is one of ``status`` (a value or a list; ``ValueError`` on an unknown one)."""
+    values = [status] if isinstance(status, str) else list(status)
+    return BuyerStats.status.in_([ReorderStatus(value).value for value in values])
+
+
+def order_count_condition(minimum: int | None = None, maximum: int | None = None) -> ColumnElement[bool]:
+    """Paid orders (not refunded in full) between ``minimum`` and ``maximum`` inclusive."""
+    parts = []
+    if minimum is not None:
+        parts.append(BuyerStats.order_count >= minimum)
+    if maximum is not None:
+        parts.append(BuyerStats.order_count <= maximum)
+    return and_(True, *parts)
+
+
+def days_since_last_order_condition(
+    minimum: int | None = None, maximum: int | None = None, now: datetime | None = None
+) -> ColumnElement[bool]:
+    """Days since the last paid order between ``minimum`` and ``maximum`` (buyers with no order never match)."""
+    now = now or utcnow()
+    parts: list[ColumnElement[bool]] = [BuyerStats.last_paid_at.is_not(None)]
+    if minimum is not None:
+        parts.append(BuyerStats.last_paid_at <= now - timedelta(days=minimum))
+    if maximum is not None:
+        parts.append(BuyerStats.last_paid_at > now - timedelta(days=maximum + 1))
+    return and_(*parts)
+
+
+def spend_condition(
+    minimum: Decimal | None = None, maximum: Decimal | None = None, *, lifetime: bool = False
+) -> ColumnElement[bool]:
+    """12-month (or lifetime) spend net of refunds between ``minimum`` and ``maximum`` roubles."""
+    column = BuyerStats.spend_total if lifetime else BuyerStats.spend_12m
+    parts = []
+    if minimum is not None:
+        parts.append(column >= minimum)
+    if maximum is not None:
+        parts.append(column <= maximum)
+    return and_(True, *parts)
+
+
+@dataclass(frozen=True)
+class ProductCount:
+    product_id: int | None
+    title: str
+    orders: int
+    quantity: int
+
+
+@dataclass(frozen=True)
+class CategoryCount:
+    category_id: int
+    name: str
+    orders: int
+
+
+@dataclass(frozen=True)
+class ReorderSummary:
+    """What the buyer card shows in its «Повторные заказы» block."""
+
+    status: str
+    status_since: datetime | None
+    order_count: int
+    first_paid_at: datetime | None
+    last_paid_at: datetime | None
+    expected_next_at: datetime | None
+    median_interval_days: float | None
+    spend_12m: Decimal
+    spend_total: Decimal
+    average_order: Decimal
+    top_products: list[ProductCount] = field(default_factory=list)
+    top_categories: list[CategoryCount] = field(default_factory=list)
+
+
+def _paid_lines(buyer_id: int) -> Any:
+    """Order lines of the buyer's orders with a succeeded payment, not refunded in full."""
+    # EXISTS per order (index on payments.order_id), not IN over every succeeded payment.
+    paid = exists().where(Payment.order_id == Order.id, Payment.status == AttemptStatus.SUCCEEDED)
+    return (
+        select(OrderLine)
+        .join(Order, Order.id == OrderLine.order_id)
+        .where(Order.buyer_id == buyer_id, paid, Order.status != "refunded")
+    )
+
+
+def top_products(session: Session, buyer_id: int, limit: int = 5) -> list[ProductCount]:
+    """The buyer's most reordered products: by number of paid orders containing them, then quantity."""
+    lines = _paid_lines(buyer_id).subquery()
+    orders = func.count(func.distinct(lines.c.order_id))
+    rows = session.execute(
+        select(lines.c.product_id, func.max(lines.c.title), orders, func.sum(lines.c.quantity))
+        .group_by(lines.c.product_id)
+        .order_by(orders.desc(), func.sum(lines.c.quantity).desc(), lines.c.product_id)
+        .limit(limit)
+    ).all()
+    return [ProductCount(row[0], row[1], int(row[2]), int(row[3])) for row in rows]
+
+
+def top_categories(session: Session, buyer_id: int, limit: int = 3) -> list[CategoryCount]:
+    """The categories the buyer orders from most (by number of paid orders)."""
+    from storefront.catalog.models import Product
+
+    lines = _paid_lines(buyer_id).subquery()
+    orders = func.count(func.distinct(lines.c.order_id))
+    rows = session.execute(
+        select(Category.id, Category.name, orders)
+        .select_from(lines)
+        .join(Product, Product.id == lines.c.product_id)
+        .join(Category, Category.id == Product.category_id)
+        .group_by(Category.id, Category.name)
+        .order_by(orders.desc(), Category.id)
+        .limit(limit)
+    ).all()
+    return [CategoryCount(row[0], row[1], int(row[2])) for row in rows]
+
+
+def buyer_reorder_summary(session: Session, buyer_id: int) -> ReorderSummary | None:
+    """For the buyer card: status, expected next date, median interval, spend, top products and categories.
+
+    None when the buyer has no statistics row yet (before the first recompute or paid order).
+    """
+    stats = session.get(BuyerStats, buyer_id)
+    if stats is None:
+        return None
+    return ReorderSummary(
+        status=str(stats.status),
+        status_since=stats.status_since,
+        order_count=stats.order_count,
+        first_paid_at=stats.first_paid_at,
+        last_paid_at=stats.last_paid_at,
+        expected_next_at=stats.expected_next_at,
+        median_interval_days=stats.median_interval_days,
+        spend_12m=stats.spend_12m,
+        spend_total=stats.spend_total,
+        average_order=stats.average_order,
+        top_products=top_products(session, buyer_id) if stats.order_count else [],
+        top_categories=top_categories(session, buyer_id) if stats.order_count else [],
+    )
+
+
+@dataclass(frozen=True)
+class ReorderRow:
+    buyer: Buyer
+    stats: BuyerStats
+    manager_id: int | None
+
+
+def _buyers_in(
+    session: Session, statuses: tuple[ReorderStatus, ...], manager_id: int | None, limit: int
+) -> list[ReorderRow]:
+    query = (
+        select(Buyer, BuyerStats, BuyerProfile.manager_id)
+        .join(BuyerStats, BuyerStats.buyer_id == Buyer.id)
+        .outerjoin(BuyerProfile, BuyerProfile.buyer_id == Buyer.id)
+        .where(status_condition(list(statuses)))
+        .order_by(BuyerStats.spend_12m.desc(), Buyer.id)
+        .limit(limit)
+    )
+    if manager_id is not None:
+        query = query.where(BuyerProfile.manager_id == manager_id)
+    return [ReorderRow(buyer, stats, manager) for buyer, stats, manager in session.execute(query)]
+
+
+def due_buyers(session: Session, manager_id: int | None, limit: int = 200) -> list[ReorderRow]:
+    """«Пора повторить заказ»: buyers whose next order is expected within the next N days, by 12-month spend.
+
+    ``manager_id``: only that manager's buyers (None: everyone, for admins).
+    """
+    return _buyers_in(session, (ReorderStatus.DUE,), manager_id, limit)
+
+
+def at_risk_buyers(session: Session, manager_id: int | None, limit: int = 200) -> list[ReorderRow]:
+    """«Под угрозой ухода»: overdue and lapsed buyers, by 12-month spend (``manager_id`` as in ``due_buyers``)."""
+    return _buyers_in(session, AT_RISK, manager_id, limit)
+
+
+def count_by_status(session: Session, manager_id: int | None = None) -> dict[str, int]:
+    """How many buyers are in each status (for dashboards; ``manager_id`` limits to one manager's buyers)."""
+    query = select(BuyerStats.status, func.count()).group_by(BuyerStats.status)
+    if manager_id is not None:
+        query = query.join(BuyerProfile, BuyerProfile.buyer_id == BuyerStats.buyer_id).where(
+            BuyerProfile.manager_id == manager_id
+        )
+    return {str(status): int(count) for status, count in session.execute(query)}

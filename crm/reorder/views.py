@@ -1,0 +1,132 @@
+"""«Повторные заказы» (due and at-risk buyers) and the retention analytics page with CSV exports."""
+
+from __future__ import annotations
+
+import csv
+import io
+from decimal import Decimal
+
+from flask import render_template, request
+from flask_babel import format_decimal
+from flask_babel import gettext as _
+from sqlalchemy import select
+from werkzeug.wrappers import Response
+
+from crm.audit.services import record
+from crm.auth import current_staff
+from crm.permissions import requires
+from crm.reorder import bp
+from crm.reorder.analytics import (
+    cohort_retention,
+    orders_per_buyer_per_year,
+    repeat_purchase_rate,
+    time_to_second_order,
+)
+from crm.reorder.forms import ReorderListForm, RetentionExportForm
+from crm.reorder.models import ReorderStatus
+from crm.reorder.queries import at_risk_buyers, due_buyers
+from crm.staff.models import Role, StaffUser
+from storefront.extensions import db
+
+
+def reorder_status_label(status: str) -> str:
+    """The Russian name of a reorder status (a template global: the card and lists use it too)."""
+    labels = {
+        ReorderStatus.NEW: _("new"),
+        ReorderStatus.ACTIVE: _("active"),
+        ReorderStatus.DUE: _("due to reorder"),
+        ReorderStatus.OVERDUE: _("overdue"),
+        ReorderStatus.LAPSED: _("lapsed"),
+    }
+    return labels.get(status, status)  # type: ignore[call-overload, no-any-return]
+
+
+@bp.app_context_processor
+def reorder_template_globals() -> dict[str, object]:
+    return {"reorder_status_label": reorder_status_label, "format_decimal": format_decimal}
+
+
+@bp.get("/reorders")
+@requires("reorders.view")
+def reorder_lists() -> tuple[str, int]:
+    """An account manager sees their own buyers; an admin everyone, or one manager's with ?manager=."""
+    staff = current_staff()
+    form = ReorderListForm(request.args)
+    managers = db.session.scalars(
+        select(StaffUser).where(StaffUser.role == Role.ACCOUNT_MANAGER).order_by(StaffUser.email)
+    ).all()
+    context = {"form": form, "managers": managers, "is_admin": staff.role == Role.ADMIN}
+    if request.args and not form.validate():
+        return render_template("crm/reorders.html", due=None, at_risk=None, **context), 400
+    manager_id = staff.id if staff.role == Role.ACCOUNT_MANAGER else form.manager.data
+    due = due_buyers(db.session, manager_id)
+    at_risk = at_risk_buyers(db.session, manager_id)
+    return render_template("crm/reorders.html", due=due, at_risk=at_risk, **context), 200
+
+
+def _retention_tables() -> dict[str, object]:
+    return {
+        "repeat": repeat_purchase_rate(db.session),
+        "years": orders_per_buyer_per_year(db.session),
+        "second": time_to_second_order(db.session),
+        "cohorts": cohort_retention(db.session),
+    }
+
+
+@bp.get("/analytics/retention")
+@requires("retention.view")
+def retention() -> str:
+    tables = _retention_tables()
+    cohorts = tables["cohorts"]
+    width = max((len(row.active) for row in cohorts), default=0)  # type: ignore[attr-defined]
+    return render_template("crm/retention.html", width=width, **tables)
+
+
+def _rows(table: str) -> list[list[object]]:
+    if table == "repeat":
+        rate = repeat_purchase_rate(db.session)
+        return [
+            [_("Buyers with a paid order"), _("Buyers with two or more"), _("Repeat purchase rate, %")],
+            [rate.buyers, rate.repeat_buyers, rate.percent],
+        ]
+    if table == "years":
+        return [[_("Year"), _("Buyers"), _("Orders"), _("Orders per buyer")]] + [
+            [row.year, row.buyers, row.orders, row.per_buyer] for row in orders_per_buyer_per_year(db.session)
+        ]
+    if table == "second":
+        return [[_("Days to the second order"), _("Buyers"), _("Share, %")]] + [
+            [row.label, row.buyers, row.percent] for row in time_to_second_order(db.session)
+        ]
+    cohorts = cohort_retention(db.session)
+    width = max((len(row.active) for row in cohorts), default=0)
+    return [[_("Cohort"), _("Buyers"), *[_("Month %(num)s, %%", num=k) for k in range(width)]]] + [
+        [row.month, row.size, *row.percents] for row in cohorts
+    ]
+
+
+def _cell(value: object) -> object:
+    """Decimals with a comma, as Russian Excel reads them."""
+    return str(value).replace(".", ",") if isinstance(value, Decimal) else value
+
+
+@bp.get("/analytics/retention/export.csv")
+@requires("retention.view")
+def retention_export() -> Response:
+    """One table of the retention page as CSV (UTF-8 with BOM, «;»); every export is audited."""
+    form = RetentionExportForm(request.args)
+    if not form.validate():
+        message = _("Unknown table: choose repeat, years, second or cohorts.")
+        return Response(message, status=400, mimetype="text/plain")
+    table = form.table.data or "cohorts"
+    rows = _rows(table)
+    record(db.session, current_staff(), "retention.export", "retention", table, request.remote_addr, f"{table}")
+    buffer = io.StringIO()
+    buffer.write("\ufeff")
+    writer = csv.writer(buffer, delimiter=";")
+    for row in rows:
+        writer.writerow([_cell(value) for value in row])
+    return Response(
+        buffer.getvalue(),
+        mimetype="text/csv",
+        headers={"Content-Disposition": f"attachment; filename=retention-{table}.csv"},
+    )
