@@ -145,12 +145,11 @@ def _search_condition(search: str) -> ColumnElement[bool]:
     return or_(*alternatives)
 
 
-def list_select(filters: BuyerFilters, now: datetime) -> Select[Any]:
-    """One SELECT of every column a list row shows, filtered and sorted (no per-row queries)."""
+def _filtered(filters: BuyerFilters, now: datetime) -> tuple[list[ColumnElement[bool]], list[Any]]:
+    """The WHERE conditions and ORDER BY of the list (over ``buyers`` joined to profile and tier)."""
     spend = func.coalesce(BuyerProfile.spend_12m, Decimal("0"))
     last_order = last_order_at_expr()
     region = region_expr()
-    manager = aliased(StaffUser)
     conditions: list[ColumnElement[bool]] = []
     if filters.tier_id is not None:
         conditions.append(Buyer.tier_id == filters.tier_id)
@@ -184,6 +183,32 @@ def list_select(filters: BuyerFilters, now: datetime) -> Select[Any]:
     }.get(filters.sort, func.lower(Buyer.name))
     primary = sort_column.desc() if filters.descending else sort_column.asc()
     # Never-ordered buyers sort after everyone else either way; the id makes pages stable.
+    return conditions, [primary.nulls_last(), Buyer.id.desc() if filters.descending else Buyer.id.asc()]
+
+
+def list_select(filters: BuyerFilters, now: datetime, limit: int, offset: int = 0) -> Select[Any]:
+    """ONE SELECT of a page of the list with every column a row shows, and the total.
+
+    The inner query filters and sorts buyer ids (computing region or last order only when a filter or the sort
+    needs them) and cuts the page; the outer one computes the shown columns for those rows only.
+    """
+    conditions, order = _filtered(filters, now)
+    ranked = (
+        select(
+            Buyer.id.label("buyer_id"),
+            func.row_number().over(order_by=order).label("position"),
+            func.count().over().label("total_count"),
+        )
+        .select_from(Buyer)
+        .outerjoin(BuyerProfile, BuyerProfile.buyer_id == Buyer.id)
+        .outerjoin(Tier, Tier.id == Buyer.tier_id)
+        .where(*conditions)
+        .order_by(*order)
+        .limit(limit)
+        .offset(offset)
+        .subquery("ranked")
+    )
+    manager = aliased(StaffUser)
     return (
         select(
             Buyer.id,
@@ -198,16 +223,17 @@ def list_select(filters: BuyerFilters, now: datetime) -> Select[Any]:
             func.coalesce(Tier.dedicated_manager, False).label("tier_dedicated"),
             BuyerProfile.manager_id,
             func.coalesce(func.nullif(manager.name, ""), manager.email).label("manager_name"),
-            spend.label("spend_12m"),
-            last_order.label("last_order_at"),
-            region.label("region_code"),
+            func.coalesce(BuyerProfile.spend_12m, Decimal("0")).label("spend_12m"),
+            last_order_at_expr().label("last_order_at"),
+            region_expr().label("region_code"),
+            ranked.c.total_count,
         )
-        .select_from(Buyer)
+        .select_from(ranked)
+        .join(Buyer, Buyer.id == ranked.c.buyer_id)
         .outerjoin(BuyerProfile, BuyerProfile.buyer_id == Buyer.id)
         .outerjoin(Tier, Tier.id == Buyer.tier_id)
         .outerjoin(manager, manager.id == BuyerProfile.manager_id)
-        .where(*conditions)
-        .order_by(primary.nulls_last(), Buyer.id.desc() if filters.descending else Buyer.id)
+        .order_by(ranked.c.position)
     )
 
 
@@ -216,14 +242,23 @@ def list_row(values: Any) -> BuyerRow:
 
 
 def buyer_page(session: Session, filters: BuyerFilters, page: int = 1, now: datetime | None = None) -> BuyerPage:
-    """One page of the list in ONE query: the total comes along as ``count(*) OVER ()``."""
-    query = list_select(filters, now or utcnow())
+    """One page of the list in ONE query (the total comes along as ``count(*) OVER ()``)."""
+    now = now or utcnow()
     page = max(page, 1)
-    counted = query.add_columns(func.count().over().label("total_count"))
-    result = session.execute(counted.limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)).all()
+    result = session.execute(list_select(filters, now, PAGE_SIZE, (page - 1) * PAGE_SIZE)).all()
     if not result and page > 1:
         # Past the last page (an old link): count, then show the last page.
-        total = session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
+        conditions, _ = _filtered(filters, now)
+        total = (
+            session.scalar(
+                select(func.count(Buyer.id))
+                .select_from(Buyer)
+                .outerjoin(BuyerProfile, BuyerProfile.buyer_id == Buyer.id)
+                .outerjoin(Tier, Tier.id == Buyer.tier_id)
+                .where(*conditions)
+            )
+            or 0
+        )
         pages = max(1, -(-total // PAGE_SIZE))
         return buyer_page(session, filters, pages, now) if total else BuyerPage([], 0, 1, 1)
     total = result[0].total_count if result else 0
@@ -232,7 +267,7 @@ def buyer_page(session: Session, filters: BuyerFilters, page: int = 1, now: date
 
 def export_rows(session: Session, filters: BuyerFilters, now: datetime | None = None) -> list[list[str]]:
     """The filtered, sorted buyers as CSV rows (header first), at most EXPORT_LIMIT."""
-    result = session.execute(list_select(filters, now or utcnow()).limit(EXPORT_LIMIT)).all()
+    result = session.execute(list_select(filters, now or utcnow(), EXPORT_LIMIT)).all()
     rows = [
         [
             "id",

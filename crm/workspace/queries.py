@@ -53,9 +53,7 @@ def due_tasks(session: Session, assignee_id: int, now: datetime | None = None) -
 def my_buyers(session: Session, manager_id: int, now: datetime | None = None) -> list[BuyerRow]:
     """The manager's buyers, biggest 12-month spend first (one query)."""
     filters = BuyerFilters(manager_id=manager_id, sort="spend", descending=True)
-    return [
-        list_row(values) for values in session.execute(list_select(filters, now or utcnow()).limit(MY_BUYERS_LIMIT))
-    ]
+    return [list_row(values) for values in session.execute(list_select(filters, now or utcnow(), MY_BUYERS_LIMIT))]
 
 
 @dataclass(frozen=True)

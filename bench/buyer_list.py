@@ -1,0 +1,106 @@
+"""Time one page of the CRM buyer list (``crm.buyers.queries.buyer_page``, one SQL query) on N buyers with M orders.
+
+    BENCH_DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/test \\
+        .venv/bin/python -m bench.buyer_list --buyers 100000 --orders 1000000 --engines postgresql
+
+Fills a fresh database like ``bench.tiers`` (then one ``recalc-tiers`` for the stored 12-month spend), and prints
+the median of 3 runs for each filter/sort combination the account managers use. JSON in --results-dir.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import secrets
+import statistics
+import time
+from decimal import Decimal
+from pathlib import Path
+
+import sqlalchemy as sa
+from flask_migrate import upgrade
+from sqlalchemy.orm import Session
+
+from bench.run import BENCH_DIR, _schema_url
+from bench.tiers import _fill
+from crm.buyers.queries import BuyerFilters, buyer_page
+from crm.tiers.services import recalc_tiers, seed_tiers
+from storefront.extensions import db
+
+CASES = {
+    "default (name)": BuyerFilters(),
+    "sort by 12-month spend desc": BuyerFilters(sort="spend", descending=True),
+    "sort by last order desc": BuyerFilters(sort="last_order", descending=True),
+    "spend 300 000–1 200 000": BuyerFilters(spend_min=Decimal("300000"), spend_max=Decimal("1200000")),
+    "no order for 180 days": BuyerFilters(inactive_days=180),
+    "region 78, sort by spend": BuyerFilters(region="78", sort="spend", descending=True),
+    "search «Покупатель 4242»": BuyerFilters(search="Покупатель 4242"),
+}
+
+
+def measure(url: str, buyers: int, orders: int) -> dict:
+    import wsgi
+
+    app = wsgi.create_app({"SQLALCHEMY_DATABASE_URI": url, "MOSTIK_ENV": "production", "SECRET_KEY": "bench"})
+    timings = {}
+    with app.app_context():
+        upgrade()
+        with Session(db.engine) as session:
+            seed_tiers(session)
+            _fill(session, buyers, orders)
+            recalc_tiers(session)
+            for label, filters in CASES.items():
+                runs = []
+                for _ in range(3):
+                    started = time.perf_counter()
+                    buyer_page(session, filters, page=3)
+                    runs.append(time.perf_counter() - started)
+                timings[label] = round(statistics.median(runs) * 1000, 1)
+        db.engine.dispose()
+    return timings
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--buyers", type=int, default=100_000)
+    parser.add_argument("--orders", type=int, default=1_000_000)
+    parser.add_argument("--engines", default="postgresql")
+    parser.add_argument("--work-dir", type=Path, default=BENCH_DIR / "work")
+    parser.add_argument("--results-dir", type=Path, default=BENCH_DIR / "results")
+    args = parser.parse_args(argv)
+    args.work_dir.mkdir(parents=True, exist_ok=True)
+    for engine in args.engines.split(","):
+        if engine == "sqlite":
+            path = args.work_dir / f"buyers-{args.buyers}-{args.orders}.db"
+            path.unlink(missing_ok=True)
+            try:
+                timings = measure(f"sqlite:///{path}", args.buyers, args.orders)
+            finally:
+                path.unlink(missing_ok=True)
+        else:
+            base = os.environ.get("BENCH_DATABASE_URL")
+            if not base:
+                print("postgresql: skipped (set BENCH_DATABASE_URL)")
+                continue
+            schema = f"bench_buyers_{secrets.token_hex(4)}"
+            admin = sa.create_engine(base)
+            with admin.begin() as connection:
+                connection.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
+            try:
+                timings = measure(_schema_url(base, schema), args.buyers, args.orders)
+            finally:
+                with admin.begin() as connection:
+                    connection.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
+                admin.dispose()
+        for label, ms in timings.items():
+            print(f"{engine}: {label}: {ms} ms")
+        args.results_dir.mkdir(parents=True, exist_ok=True)
+        record = {"engine": engine, "buyers": args.buyers, "orders": args.orders, "page_ms": timings}
+        (args.results_dir / f"buyer-list-{engine}-{args.buyers}-{args.orders}.json").write_text(
+            json.dumps(record, indent=2, ensure_ascii=False)
+        )
+
+
+if __name__ == "__main__":
+    main()
