@@ -7,7 +7,7 @@ from storefront.fx.models import ExchangeRate, PricingPolicy
 from storefront.jobs import JobRun
 from storefront.order.models import Order, OrderLine, OrderStatusChange
 from storefront.payment.models import Payment, PaymentNotification, Refund
-from storefront.promo.models import PromoCode
+from storefront.promo.models import PromoCode, PromoUse
 from storefront.search.models import ProductSearch
 from storefront.shipping.models import ShippingMethod, ShippingRate
 
@@ -30,6 +30,7 @@ __all__ = [
     "Product",
     "ProductSearch",
     "PromoCode",
+    "PromoUse",
     "Refund",
     "ShippingMethod",
     "ShippingRate",
