@@ -80,6 +80,10 @@ from crm.audit import bp as audit_bp  # noqa: E402
 from crm.audit import views as _audit_views  # noqa: E402, F401
 from crm.buyers import bp as buyers_bp  # noqa: E402
 from crm.buyers import views as _buyer_views  # noqa: E402, F401
+from crm.promo import bp as promo_bp  # noqa: E402
+from crm.promo import views as _promo_views  # noqa: E402, F401
+from crm.segments import bp as segments_bp  # noqa: E402
+from crm.segments import views as _segment_views  # noqa: E402, F401
 from crm.staff import bp as staff_bp  # noqa: E402
 from crm.staff import views as _staff_views  # noqa: E402, F401
 from crm.tiers import bp as tiers_bp  # noqa: E402
@@ -87,5 +91,5 @@ from crm.tiers import views as _tier_views  # noqa: E402, F401
 
 bp.before_request(auth.load_staff)
 bp.before_request(auth.deny_undeclared)
-for _child in (staff_bp, audit_bp, tiers_bp, buyers_bp):
+for _child in (staff_bp, audit_bp, tiers_bp, buyers_bp, segments_bp, promo_bp):
     bp.register_blueprint(_child)

@@ -26,6 +26,11 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "tiers.view": frozenset({ADMIN, MARKETER, MANAGER}),
     "tiers.edit": frozenset({ADMIN}),
     "tiers.override": frozenset({ADMIN}),
+    # Segments show marketers names, cities and tiers only (no contacts); promo codes are theirs to issue.
+    "segments.view": frozenset({ADMIN, MARKETER}),
+    "segments.edit": frozenset({ADMIN, MARKETER}),
+    "promo.view": frozenset({ADMIN, MARKETER}),
+    "promo.edit": frozenset({ADMIN, MARKETER}),
 }
 
 #: Endpoints open without a staff session (the sign-in page itself and signing out).

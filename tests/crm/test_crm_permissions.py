@@ -7,8 +7,10 @@ from flask import Flask
 from sqlalchemy.orm import Session
 
 from crm.permissions import PERMISSIONS, PUBLIC_ENDPOINTS, has_permission, requires
+from crm.segments.models import Segment
 from crm.staff.models import Role
 from crm.tiers.services import seed_tiers, tiers_in_order
+from storefront.promo.models import PromoCode, PromoKind
 from tests.crm.support import crm_login, make_staff
 from tests.factories import create_buyer
 
@@ -37,8 +39,16 @@ def test_an_undeclared_permission_is_refused_at_import() -> None:
 def test_every_crm_rule_answers_as_declared_for_the_role(app: Flask, session: Session, role: Role | None) -> None:
     seed_tiers(session)
     buyer = create_buyer(session)
+    segment = Segment(name="Все", definition={"op": "and", "conditions": []})
+    promo = PromoCode(code="WALK10", kind=PromoKind.PERCENT, percent_bp=1000)
+    session.add_all([segment, promo])
     session.commit()
-    values = {"buyer_id": buyer.id, "tier_id": tiers_in_order(session)[0].id}
+    values = {
+        "buyer_id": buyer.id,
+        "tier_id": tiers_in_order(session)[0].id,
+        "segment_id": segment.id,
+        "promo_id": promo.id,
+    }
     client = app.test_client()
     if role is not None:
         make_staff(session, role)
@@ -64,3 +74,10 @@ def test_every_crm_rule_answers_as_declared_for_the_role(app: Flask, session: Se
                 assert response.status_code == 403, where
     finally:
         app.config["WTF_CSRF_ENABLED"] = True
+
+
+def test_marketers_hold_segments_and_promo_codes_but_not_buyer_cards() -> None:
+    for permission in ("segments.view", "segments.edit", "promo.view", "promo.edit"):
+        assert has_permission(Role.MARKETER, permission) and has_permission(Role.ADMIN, permission)
+        assert not has_permission(Role.ACCOUNT_MANAGER, permission)
+    assert not has_permission(Role.MARKETER, "buyers.view")

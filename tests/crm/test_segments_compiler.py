@@ -15,8 +15,8 @@ from sqlalchemy.orm import Session
 
 from crm.segments.compiler import MAX_CONDITIONS, InvalidSegment, compile_segment
 from crm.segments.fields import FIELDS, LIST_OPERATORS, NO_VALUE_OPERATORS
-from crm.tiers.models import BuyerProfile
 from crm.staff.models import StaffUser
+from crm.tiers.models import BuyerProfile
 from storefront import models as shop_models
 from tests.conftest import _empty_all_tables
 from tests.crm.segment_world import CITIES, MOSCOW, REGIONS, UTM_SOURCES, World, build_world, reference_filter
@@ -191,7 +191,7 @@ INVALID = [
     ),
     (
         {"op": "and", "conditions": [{"field": "order_count", "operator": "gt", "value": "много"}]},
-        "условие 1: поле «число заказов», оператор «больше»: нужно целое число от 0 до 1000000",
+        "условие 1: поле «число заказов», оператор «больше»: ожидается целое число от 0 до 1000000",
     ),
     (
         {"op": "and", "conditions": [{"field": "spend_total", "operator": "gte", "value": -5}]},
@@ -199,7 +199,7 @@ INVALID = [
     ),
     (
         {"op": "and", "conditions": [{"field": "registered", "operator": "eq", "value": "31.12.2026"}]},
-        "нужна дата в формате ГГГГ-ММ-ДД",
+        "ожидается дата в формате ГГГГ-ММ-ДД",
     ),
     ({"op": "and", "conditions": [{"field": "region", "operator": "in", "value": []}]}, "условие 1: поле «регион»"),
     (
