@@ -93,7 +93,7 @@
   function renderCondition(cond, parent, index) {
     var field = fields[cond.field] || schema.fields[0];
     var row = el("div", { "class": "seg-row", "data-condition": "" });
-    var fieldSelect = el("select", { "aria-label": "field", "class": "seg-field" });
+    var fieldSelect = el("select", { "aria-label": T.field, "class": "seg-field" });
     schema.fields.forEach(function (f) {
       var o = el("option", { value: f.key, text: f.label });
       if (f.key === field.key) o.selected = true;
@@ -104,7 +104,7 @@
       parent.conditions[index] = { field: f.key, operator: f.operators[0].key, value: null };
       changed(true);
     });
-    var opSelect = el("select", { "aria-label": "operator", "class": "seg-operator" });
+    var opSelect = el("select", { "aria-label": T.operator, "class": "seg-operator" });
     field.operators.forEach(function (op) {
       var o = el("option", { value: op.key, text: op.label });
       if (op.key === cond.operator) o.selected = true;
@@ -130,7 +130,7 @@
       row.appendChild(el("span", { text: T.to }));
       row.appendChild(valueInput(field, cond.value[1], function (v, quiet) { cond.value[1] = v; if (!quiet) changed(false); }, T.to));
     } else if (!NO_VALUE[cond.operator]) {
-      row.appendChild(valueInput(field, cond.value, function (v, quiet) { cond.value = v; if (!quiet) changed(false); }, "value"));
+      row.appendChild(valueInput(field, cond.value, function (v, quiet) { cond.value = v; if (!quiet) changed(false); }, T.value));
     }
     row.appendChild(el("button", { type: "button", text: T.remove, onclick: function () { parent.conditions.splice(index, 1); changed(true); } }));
     return row;
@@ -139,7 +139,7 @@
   function renderGroup(group, parent, index, depth) {
     var box = el("div", { "class": "seg-group", "data-group": String(depth) });
     var head = el("div", { "class": "seg-row" });
-    var op = el("select", { "aria-label": "group", "class": "seg-op" });
+    var op = el("select", { "aria-label": T.group, "class": "seg-op" });
     [["and", T.and], ["or", T.or]].forEach(function (pair) {
       var o = el("option", { value: pair[0], text: pair[1] });
       if (pair[0] === group.op) o.selected = true;
