@@ -10,8 +10,10 @@ Semantics the tests' Python reference filter mirrors:
   matches no comparison.
 - spend = succeeded payments minus their succeeded refunds (as ``crm.tiers.services`` computes tier spend), over
   the tier window (365 days) or the whole lifetime; no payments = 0.
-- region and city are those of the buyer's main saved address (lowest position, then oldest).
-- «not equal» / «none of» also match buyers who have no value.
+- region and city match if ANY of the buyer's saved addresses matches; «not equal» / «none of» mean no saved
+  address has it (so buyers without addresses match them); «not set» = no saved address.
+- «not equal» / «none of» also match buyers who have no value (no tier, no manager, no UTM tag).
+- every per-buyer fact is an uncorrelated ``buyers.id [NOT] IN (SELECT buyer_id …)`` computed once per query.
 - registration dates are Moscow calendar dates.
 """
 
@@ -26,7 +28,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import ColumnElement, and_, exists, func, not_, or_, select
+from sqlalchemy import ColumnElement, and_, func, not_, or_, select
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import GenericFunction
 from sqlalchemy.types import Integer
@@ -142,36 +144,8 @@ class Sources:
         return self.joins[name]
 
     @property
-    def profile(self) -> Any:
-        return self._join("profile", lambda: BuyerProfile.__table__)
-
-    @property
     def tier(self) -> Any:
         return self._join("tier", lambda: Tier.__table__)
-
-    @property
-    def orders(self) -> Any:
-        def build() -> Any:
-            return (
-                select(
-                    Order.buyer_id.label("buyer_id"),
-                    func.count(Order.id).label("orders"),
-                    func.max(Order.paid_at).label("last_paid_at"),
-                )
-                .where(Order.buyer_id.is_not(None), Order.paid_at.is_not(None), Order.status.not_in(UNDONE))
-                .group_by(Order.buyer_id)
-                .subquery("seg_orders")
-            )
-
-        return self._join("orders", build)
-
-    def spend(self, lifetime: bool) -> Any:
-        """Net spend in kopecks: the tier module's paid and refunded sums per buyer (0 when none)."""
-        since = EPOCH if lifetime else window_start(self.now)
-        suffix = "life" if lifetime else "12m"
-        paid = self._join(f"paid_{suffix}", lambda: _paid_by_buyer(since).alias(f"seg_paid_{suffix}"))
-        refunded = self._join(f"refunded_{suffix}", lambda: _refunded_by_buyer(since).alias(f"seg_refunded_{suffix}"))
-        return func.coalesce(paid.c.total, 0) - func.coalesce(refunded.c.total, 0)
 
     def on_clause(self, name: str, joined: Any) -> ColumnElement[bool]:
         if name == "tier":
@@ -207,6 +181,17 @@ def kind_value(value: Any) -> str:
     if value not in (BuyerKind.PERSON.value, BuyerKind.COMPANY.value):
         raise BadValue(_l("«person» or «company»"))
     return str(value)
+
+
+def one_of(*allowed: str) -> Callable[[Any], str]:
+    """A value from a fixed list (e.g. the reorder statuses of a stats table)."""
+
+    def check(value: Any) -> str:
+        if value not in allowed:
+            raise BadValue(_l("one of: %(values)s", values=", ".join(allowed)))
+        return str(value)
+
+    return check
 
 
 def money_value(value: Any) -> int:
@@ -292,9 +277,87 @@ def registered_sql(op: str, value: Any, sources: Sources) -> ColumnElement[bool]
     raise AssertionError(op)
 
 
+def holds(op: str, actual: Any, value: Any) -> bool:
+    """An operator applied in Python: to the value a buyer with no rows has (0 orders, 0 spend, no order)."""
+    if op == "is_empty":
+        return actual is None
+    if op == "is_not_empty":
+        return actual is not None
+    if actual is None:
+        return op in ("ne", "not_in")
+    return {
+        "eq": lambda: actual == value,
+        "ne": lambda: actual != value,
+        "in": lambda: actual in value,
+        "not_in": lambda: actual not in value,
+        "gt": lambda: actual > value,
+        "gte": lambda: actual >= value,
+        "lt": lambda: actual < value,
+        "lte": lambda: actual <= value,
+        "between": lambda: value[0] <= actual <= value[1],
+    }[op]()
+
+
+# Every per-buyer fact below is a set of buyer ids (``buyers.id IN (SELECT buyer_id …)``): uncorrelated, so the
+# database computes each set once (a hashed subplan on PostgreSQL, an ephemeral index on SQLite), inside AND or OR.
+
+
+def in_rows(buyer_id: Any, column: Any, op: str, value: Any, *where: Any) -> ColumnElement[bool]:
+    """A column of a table with rows per buyer (addresses, the CRM profile): a positive operator matches if ANY
+    row matches; «not equal» / «none of» match if NO row equals; «not set» = no row has a value."""
+    rows = select(buyer_id).where(buyer_id.is_not(None), *where)
+    if op == "ne":
+        return Buyer.id.not_in(rows.where(column == value))
+    if op == "not_in":
+        return Buyer.id.not_in(rows.where(column.in_(value)))
+    if op == "is_empty":
+        return Buyer.id.not_in(rows.where(column.is_not(None)))
+    return Buyer.id.in_(rows.where(generic(op, column, value)))
+
+
+def by_aggregate(rows: Any, aggregate: Any, condition: ColumnElement[bool], matches_without_rows: bool) -> Any:
+    """Buyers whose aggregate over ``rows`` (grouped by buyer) meets ``condition``; buyers with no rows at all join
+    them when the condition holds for the empty value (e.g. «fewer than 2 orders» includes 0)."""
+    if matches_without_rows:
+        return Buyer.id.not_in(rows.having(not_(condition)))
+    return Buyer.id.in_(rows.having(condition))
+
+
+def counted_orders() -> Any:
+    """Orders that count, grouped by buyer."""
+    return (
+        select(Order.buyer_id)
+        .where(Order.buyer_id.is_not(None), Order.paid_at.is_not(None), Order.status.not_in(UNDONE))
+        .group_by(Order.buyer_id)
+    )
+
+
+def order_count_sql(op: str, value: Any, sources: Sources) -> ColumnElement[bool]:
+    count = func.count(Order.id)
+    return by_aggregate(counted_orders(), count, generic(op, count, value), holds(op, 0, value))
+
+
+def spend_sql(lifetime: bool) -> Callable[[str, Any, Sources], ColumnElement[bool]]:
+    """Net spend in kopecks from the tier module's per-buyer paid and refunded sums; no payments = 0."""
+
+    def build(op: str, value: Any, sources: Sources) -> ColumnElement[bool]:
+        since = EPOCH if lifetime else window_start(sources.now)
+        paid = _paid_by_buyer(since).alias(sources.fresh_name("seg_paid"))
+        refunded = _refunded_by_buyer(since).alias(sources.fresh_name("seg_refunded"))
+        net = paid.c.total - func.coalesce(refunded.c.total, 0)
+        # Refunds only exist for payments counted in ``paid``: every buyer with a spend has a ``paid`` row.
+        rows = select(paid.c.buyer_id).outerjoin(refunded, refunded.c.buyer_id == paid.c.buyer_id)
+        condition = generic(op, net, value)
+        if holds(op, 0, value):
+            return Buyer.id.not_in(rows.where(not_(condition)))
+        return Buyer.id.in_(rows.where(condition))
+
+    return build
+
+
 def days_since_sql(op: str, value: Any, sources: Sources) -> ColumnElement[bool]:
     """Whole days since the last order, as bounds on its instant: days ≥ n ⟺ last ≤ now − n days."""
-    last = sources.orders.c.last_paid_at
+    last = func.max(Order.paid_at)
     now = sources.now
 
     def at_least(days: int) -> ColumnElement[bool]:
@@ -303,54 +366,62 @@ def days_since_sql(op: str, value: Any, sources: Sources) -> ColumnElement[bool]
     def below(days: int) -> ColumnElement[bool]:
         return last > now - timedelta(days=days)
 
+    rows = counted_orders()
     if op == "is_empty":
-        return last.is_(None)
+        return Buyer.id.not_in(rows)
     if op == "is_not_empty":
-        return last.is_not(None)
-    if op == "eq":
-        return and_(at_least(value), below(value + 1))
-    if op == "ne":
-        return or_(last.is_(None), not_(and_(at_least(value), below(value + 1))))
-    if op == "gt":
-        return at_least(value + 1)
-    if op == "gte":
-        return at_least(value)
-    if op == "lt":
-        return below(value)
-    if op == "lte":
-        return below(value + 1)
-    if op == "between":
-        return and_(at_least(value[0]), below(value[1] + 1))
-    raise AssertionError(op)
+        return Buyer.id.in_(rows)
+    if op in ("eq", "ne"):
+        same_day = and_(at_least(value), below(value + 1))
+        return by_aggregate(rows, last, same_day if op == "eq" else not_(same_day), op == "ne")
+    condition = {
+        "gt": lambda: at_least(value + 1),
+        "gte": lambda: at_least(value),
+        "lt": lambda: below(value),
+        "lte": lambda: below(value + 1),
+        "between": lambda: and_(at_least(value[0]), below(value[1] + 1)),
+    }[op]()
+    return by_aggregate(rows, last, condition, False)
 
 
 def categories_sql(op: str, value: Any, sources: Sources) -> ColumnElement[bool]:
     """Bought anything in these categories or their subcategories, in an order that counts."""
     tree = select(Category.id).where(Category.id.in_(value)).cte(sources.fresh_name("seg_categories"), recursive=True)
     tree = tree.union_all(select(Category.id).where(Category.parent_id == tree.c.id))
-    bought = exists(
-        select(OrderLine.id)
-        .join(Order, Order.id == OrderLine.order_id)
+    buyers = (
+        select(Order.buyer_id)
+        .join(OrderLine, OrderLine.order_id == Order.id)
         .join(Product, Product.id == OrderLine.product_id)
         .where(
-            Order.buyer_id == Buyer.id,
+            Order.buyer_id.is_not(None),
             Order.paid_at.is_not(None),
             Order.status.not_in(UNDONE),
             Product.category_id.in_(select(tree.c.id)),
         )
     )
-    return bought if op == "in" else not_(bought)
+    return Buyer.id.in_(buyers) if op == "in" else Buyer.id.not_in(buyers)
 
 
 def consent_sql(op: str, value: Any, sources: Sources) -> ColumnElement[bool]:
     """Marketing consent granted and not withdrawn (the storefront's consents)."""
-    granted = exists(
-        select(Consent.id).where(
-            Consent.buyer_id == Buyer.id, Consent.kind == ConsentKind.MARKETING, Consent.withdrawn_at.is_(None)
-        )
+    granted = select(Consent.buyer_id).where(
+        Consent.buyer_id.is_not(None), Consent.kind == ConsentKind.MARKETING, Consent.withdrawn_at.is_(None)
     )
-    wanted = value if op == "eq" else not value
-    return granted if wanted else not_(granted)
+    return Buyer.id.in_(granted) if value else Buyer.id.not_in(granted)
+
+
+def address_sql(attribute: str) -> Callable[[str, Any, Sources], ColumnElement[bool]]:
+    def build(op: str, value: Any, sources: Sources) -> ColumnElement[bool]:
+        return in_rows(Address.buyer_id, getattr(Address, attribute), op, value)
+
+    return build
+
+
+def profile_sql(attribute: str) -> Callable[[str, Any, Sources], ColumnElement[bool]]:
+    def build(op: str, value: Any, sources: Sources) -> ColumnElement[bool]:
+        return in_rows(BuyerProfile.buyer_id, getattr(BuyerProfile, attribute), op, value)
+
+    return build
 
 
 def main_address(column: Any) -> Any:
@@ -390,6 +461,10 @@ class Field:
         return generic(op, self.column(sources), value)
 
 
+#: To add a field backed by a per-buyer table (issue 7's reorder stats, for instance):
+#:     Field("reorder_status", _l("reorder status"), "choice", CHOICE_OPS, one_of("due", "overdue", "lapsed"),
+#:           sql=lambda op, value, s: in_rows(BuyerStats.buyer_id, BuyerStats.reorder_status, op, value),
+#:           choices=(("due", _l("due")), ("overdue", _l("overdue")), ("lapsed", _l("lapsed")))),
 FIELDS: dict[str, Field] = {
     entry.key: entry
     for entry in (
@@ -400,9 +475,9 @@ FIELDS: dict[str, Field] = {
             "region",
             CHOICE_OPS,
             region_value,
-            column=lambda s: main_address(Address.region_code),
+            sql=address_sql("region_code"),
         ),
-        Field("city", _l("city"), "text", TEXT_OPS, text_value(200), column=lambda s: main_address(Address.city)),
+        Field("city", _l("city"), "text", TEXT_OPS, text_value(200), sql=address_sql("city")),
         Field(
             "kind",
             _l("person or company"),
@@ -412,17 +487,15 @@ FIELDS: dict[str, Field] = {
             column=lambda s: Buyer.kind,
             choices=(("person", _l("person")), ("company", _l("company"))),
         ),
-        Field(
-            "spend_12m", _l("spend over 12 months"), "money", NUMBER_OPS, money_value, column=lambda s: s.spend(False)
-        ),
-        Field("spend_total", _l("lifetime spend"), "money", NUMBER_OPS, money_value, column=lambda s: s.spend(True)),
+        Field("spend_12m", _l("spend over 12 months"), "money", NUMBER_OPS, money_value, sql=spend_sql(lifetime=False)),
+        Field("spend_total", _l("lifetime spend"), "money", NUMBER_OPS, money_value, sql=spend_sql(lifetime=True)),
         Field(
             "order_count",
             _l("number of orders"),
             "number",
             NUMBER_OPS,
             int_value(0, 1_000_000),
-            column=lambda s: func.coalesce(s.orders.c.orders, 0),
+            sql=order_count_sql,
         ),
         Field(
             "days_since_last_order",
@@ -446,7 +519,7 @@ FIELDS: dict[str, Field] = {
             "manager",
             ("eq", "ne", "in", "not_in", "is_empty", "is_not_empty"),
             int_value(1, 2**31 - 1),
-            column=lambda s: s.profile.c.manager_id,
+            sql=profile_sql("manager_id"),
         ),
         Field("marketing_consent", _l("marketing consent"), "bool", ("eq",), bool_value, sql=consent_sql),
         Field("registered", _l("registration date"), "date", NUMBER_OPS, date_value, sql=registered_sql),

@@ -45,8 +45,8 @@ STATUSES = (
 class BuyerFacts:
     id: int
     tier: str | None
-    region: str | None
-    city: str | None
+    regions: list[str]
+    cities: list[str]
     kind: str
     spend_12m: int
     spend_total: int
@@ -253,8 +253,8 @@ def read_facts(session: Session, now: datetime) -> list[BuyerFacts]:
             BuyerFacts(
                 id=buyer.id,
                 tier=buyer.tier.code if buyer.tier else None,
-                region=addresses[0].region_code if addresses else None,
-                city=addresses[0].city if addresses else None,
+                regions=[a.region_code for a in addresses],
+                cities=[a.city for a in addresses],
                 kind=buyer.kind,
                 spend_12m=spend["12m"],
                 spend_total=spend["total"],
@@ -328,6 +328,14 @@ def reference_match(world: World, facts: BuyerFacts, condition: dict[str, Any]) 
         return bought if op == "in" else not bought
     if field == "marketing_consent":
         return facts.consent == value
+    if field in ("region", "city"):
+        # Any saved address; «not equal» / «none of» = no address has it; «not set» = no address at all.
+        values = facts.regions if field == "region" else facts.cities
+        if op == "is_empty":
+            return not values
+        if op in ("ne", "not_in"):
+            return not any(_compare("eq" if op == "ne" else "in", each, value) for each in values)
+        return any(_compare(op, each, value) for each in values)
     if field == "utm_source":
         value = [v.lower() for v in value] if isinstance(value, list) else value.lower() if value else value
     return _compare(op, getattr(facts, {"manager": "manager"}.get(field, field)), value)
