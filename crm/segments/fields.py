@@ -298,14 +298,16 @@ def holds(op: str, actual: Any, value: Any) -> bool:
     }[op]()
 
 
-# Every per-buyer fact below is a set of buyer ids (``buyers.id IN (SELECT buyer_id …)``): uncorrelated, so the
-# database computes each set once (a hashed subplan on PostgreSQL, an ephemeral index on SQLite), inside AND or OR.
+# Every per-buyer fact below is a set of buyer ids (``buyers.id IN (SELECT DISTINCT buyer_id …)``): uncorrelated,
+# so the database computes each set once (a hashed subplan on PostgreSQL, an ephemeral index on SQLite), inside AND
+# or OR. DISTINCT matters: PostgreSQL hashes a subplan only when its estimated size fits in memory, and a set of
+# order rows (several per buyer) is estimated too large — unhashed, it is rescanned for every buyer.
 
 
 def in_rows(buyer_id: Any, column: Any, op: str, value: Any, *where: Any) -> ColumnElement[bool]:
     """A column of a table with rows per buyer (addresses, the CRM profile): a positive operator matches if ANY
     row matches; «not equal» / «none of» match if NO row equals; «not set» = no row has a value."""
-    rows = select(buyer_id).where(buyer_id.is_not(None), *where)
+    rows = select(buyer_id).distinct().where(buyer_id.is_not(None), *where)
     if op == "ne":
         return Buyer.id.not_in(rows.where(column == value))
     if op == "not_in":
@@ -346,7 +348,7 @@ def spend_sql(lifetime: bool) -> Callable[[str, Any, Sources], ColumnElement[boo
         refunded = _refunded_by_buyer(since).alias(sources.fresh_name("seg_refunded"))
         net = paid.c.total - func.coalesce(refunded.c.total, 0)
         # Refunds only exist for payments counted in ``paid``: every buyer with a spend has a ``paid`` row.
-        rows = select(paid.c.buyer_id).outerjoin(refunded, refunded.c.buyer_id == paid.c.buyer_id)
+        rows = select(paid.c.buyer_id).distinct().outerjoin(refunded, refunded.c.buyer_id == paid.c.buyer_id)
         condition = generic(op, net, value)
         if holds(op, 0, value):
             return Buyer.id.not_in(rows.where(not_(condition)))
@@ -390,6 +392,7 @@ def categories_sql(op: str, value: Any, sources: Sources) -> ColumnElement[bool]
     tree = tree.union_all(select(Category.id).where(Category.parent_id == tree.c.id))
     buyers = (
         select(Order.buyer_id)
+        .distinct()
         .join(OrderLine, OrderLine.order_id == Order.id)
         .join(Product, Product.id == OrderLine.product_id)
         .where(
@@ -404,7 +407,7 @@ def categories_sql(op: str, value: Any, sources: Sources) -> ColumnElement[bool]
 
 def consent_sql(op: str, value: Any, sources: Sources) -> ColumnElement[bool]:
     """Marketing consent granted and not withdrawn (the storefront's consents)."""
-    granted = select(Consent.buyer_id).where(
+    granted = select(Consent.buyer_id).distinct().where(
         Consent.buyer_id.is_not(None), Consent.kind == ConsentKind.MARKETING, Consent.withdrawn_at.is_(None)
     )
     return Buyer.id.in_(granted) if value else Buyer.id.not_in(granted)
