@@ -28,7 +28,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import ColumnElement, and_, func, not_, or_, select
+from sqlalchemy import ColumnElement, and_, func, not_, or_, select, true
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import GenericFunction
 from sqlalchemy.types import Integer
@@ -304,6 +304,13 @@ def holds(op: str, actual: Any, value: Any) -> bool:
 # order rows (several per buyer) is estimated too large — unhashed, it is rescanned for every buyer.
 
 
+def member(rows: Any) -> ColumnElement[bool]:
+    """``buyers.id IN (rows) IS true``: the wrapper keeps PostgreSQL from turning the IN into a semi-join, whose
+    row estimates over grouped aggregates are poor enough to pick nested loops over 100 000 buyers; as a hashed
+    subplan it is built once and probed per buyer, at a predictable cost. (The ids in ``rows`` are never NULL.)"""
+    return Buyer.id.in_(rows).is_(true())
+
+
 def in_rows(buyer_id: Any, column: Any, op: str, value: Any, *where: Any) -> ColumnElement[bool]:
     """A column of a table with rows per buyer (addresses, the CRM profile): a positive operator matches if ANY
     row matches; «not equal» / «none of» match if NO row equals; «not set» = no row has a value."""
@@ -314,7 +321,7 @@ def in_rows(buyer_id: Any, column: Any, op: str, value: Any, *where: Any) -> Col
         return Buyer.id.not_in(rows.where(column.in_(value)))
     if op == "is_empty":
         return Buyer.id.not_in(rows.where(column.is_not(None)))
-    return Buyer.id.in_(rows.where(generic(op, column, value)))
+    return member(rows.where(generic(op, column, value)))
 
 
 def by_aggregate(rows: Any, aggregate: Any, condition: ColumnElement[bool], matches_without_rows: bool) -> Any:
@@ -322,7 +329,7 @@ def by_aggregate(rows: Any, aggregate: Any, condition: ColumnElement[bool], matc
     them when the condition holds for the empty value (e.g. «fewer than 2 orders» includes 0)."""
     if matches_without_rows:
         return Buyer.id.not_in(rows.having(not_(condition)))
-    return Buyer.id.in_(rows.having(condition))
+    return member(rows.having(condition))
 
 
 def counted_orders() -> Any:
@@ -352,7 +359,7 @@ def spend_sql(lifetime: bool) -> Callable[[str, Any, Sources], ColumnElement[boo
         condition = generic(op, net, value)
         if holds(op, 0, value):
             return Buyer.id.not_in(rows.where(not_(condition)))
-        return Buyer.id.in_(rows.where(condition))
+        return member(rows.where(condition))
 
     return build
 
@@ -372,7 +379,7 @@ def days_since_sql(op: str, value: Any, sources: Sources) -> ColumnElement[bool]
     if op == "is_empty":
         return Buyer.id.not_in(rows)
     if op == "is_not_empty":
-        return Buyer.id.in_(rows)
+        return member(rows)
     if op in ("eq", "ne"):
         same_day = and_(at_least(value), below(value + 1))
         return by_aggregate(rows, last, same_day if op == "eq" else not_(same_day), op == "ne")
@@ -402,7 +409,7 @@ def categories_sql(op: str, value: Any, sources: Sources) -> ColumnElement[bool]
             Product.category_id.in_(select(tree.c.id)),
         )
     )
-    return Buyer.id.in_(buyers) if op == "in" else Buyer.id.not_in(buyers)
+    return member(buyers) if op == "in" else Buyer.id.not_in(buyers)
 
 
 def consent_sql(op: str, value: Any, sources: Sources) -> ColumnElement[bool]:
@@ -410,7 +417,7 @@ def consent_sql(op: str, value: Any, sources: Sources) -> ColumnElement[bool]:
     granted = select(Consent.buyer_id).distinct().where(
         Consent.buyer_id.is_not(None), Consent.kind == ConsentKind.MARKETING, Consent.withdrawn_at.is_(None)
     )
-    return Buyer.id.in_(granted) if value else Buyer.id.not_in(granted)
+    return member(granted) if value else Buyer.id.not_in(granted)
 
 
 def address_sql(attribute: str) -> Callable[[str, Any, Sources], ColumnElement[bool]]:
