@@ -121,8 +121,12 @@ from crm.buyers import views as _buyer_views  # noqa: E402, F401
 from crm.dashboard import views as _dashboard_views  # noqa: E402
 from crm.orders import bp as orders_bp  # noqa: E402
 from crm.orders import views as _order_views  # noqa: E402, F401
+from crm.promo import bp as promo_bp  # noqa: E402
+from crm.promo import views as _promo_views  # noqa: E402, F401
 from crm.reorder import bp as reorder_bp  # noqa: E402
 from crm.reorder import views as _reorder_views  # noqa: E402, F401
+from crm.segments import bp as segments_bp  # noqa: E402
+from crm.segments import views as _segment_views  # noqa: E402, F401
 from crm.staff import bp as staff_bp  # noqa: E402
 from crm.staff import views as _staff_views  # noqa: E402, F401
 from crm.tiers import bp as tiers_bp  # noqa: E402
@@ -134,5 +138,5 @@ from crm.workspace import views as _workspace_views  # noqa: E402, F401
 bp.add_url_rule("/", "dashboard", _dashboard_views.dashboard, methods=["GET"])
 bp.before_request(auth.load_staff)
 bp.before_request(auth.deny_undeclared)
-for _child in (staff_bp, audit_bp, tiers_bp, buyers_bp, orders_bp, workspace_bp, reorder_bp):
+for _child in (staff_bp, audit_bp, tiers_bp, buyers_bp, orders_bp, workspace_bp, reorder_bp, segments_bp, promo_bp):
     bp.register_blueprint(_child)

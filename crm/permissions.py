@@ -39,6 +39,11 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "reorders.view": frozenset({ADMIN, MANAGER}),
     # Retention analytics (aggregates only, no personal data) and their CSV exports.
     "retention.view": frozenset({ADMIN, MARKETER}),
+    # Segments show marketers names, cities and tiers only (no contacts); promo codes are theirs to issue.
+    "segments.view": frozenset({ADMIN, MARKETER}),
+    "segments.edit": frozenset({ADMIN, MARKETER}),
+    "promo.view": frozenset({ADMIN, MARKETER}),
+    "promo.edit": frozenset({ADMIN, MARKETER}),
 }
 
 #: Endpoints open without a staff session (the sign-in page itself and signing out).

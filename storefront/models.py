@@ -8,7 +8,7 @@ from storefront.jobs import JobRun
 from storefront.maillog import SentEmail
 from storefront.order.models import Order, OrderLine, OrderStatusChange
 from storefront.payment.models import Payment, PaymentNotification, Refund
-from storefront.promo.models import PromoCode
+from storefront.promo.models import PromoCode, PromoUse
 from storefront.search.models import ProductSearch
 from storefront.shipping.models import ShippingMethod, ShippingRate
 
@@ -31,6 +31,7 @@ __all__ = [
     "Product",
     "ProductSearch",
     "PromoCode",
+    "PromoUse",
     "Refund",
     "SentEmail",
     "ShippingMethod",

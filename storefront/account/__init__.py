@@ -32,5 +32,8 @@ def init_app(app: Flask) -> None:
             return None  # a session from before the password changed
         return buyer
 
+    from storefront.account import utm
+
+    utm.init_app(app)
     limiter.init_app(app)
     app.register_blueprint(bp)

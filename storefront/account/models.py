@@ -69,6 +69,11 @@ class Buyer(TimestampMixin, Base):
     tier_id: Mapped[int | None] = mapped_column(ForeignKey("tiers.id", ondelete="SET NULL"), index=True)
     is_active: Mapped[bool] = mapped_column(default=True)
     last_login_at: Mapped[datetime | None] = mapped_column()
+    #: First-touch UTM tags: the campaign of the visitor's first landing in the session they registered from
+    #: (``storefront.account.utm``); None when they came without tags.
+    first_utm_source: Mapped[str | None] = mapped_column(String(64))
+    first_utm_medium: Mapped[str | None] = mapped_column(String(64))
+    first_utm_campaign: Mapped[str | None] = mapped_column(String(64))
 
     tier: Mapped[Tier | None] = relationship()
     addresses: Mapped[list[Address]] = relationship(

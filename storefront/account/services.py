@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from storefront.account.consents import VERSIONS
 from storefront.account.models import Address, Buyer, BuyerKind, Consent, ConsentKind
+from storefront.account.utm import FirstTouch
 from storefront.db import utcnow
 from storefront.errors import NotFound, ShopError
 from storefront.events import buyer_registered
@@ -109,11 +110,16 @@ def register_buyer(
     phone: str | None,
     company: CompanyDetails | None,
     consent: ConsentRecord,
+    first_touch: FirstTouch | None = None,
 ) -> Buyer:
     """Create an account (email already normalised by the form); commits."""
     if find_buyer_by_email(session, email) is not None:
         raise EmailTaken(email)
     buyer = Buyer(email=email, password_hash=hash_password(password), name=name.strip(), phone=phone)
+    if first_touch is not None:
+        buyer.first_utm_source = first_touch.source
+        buyer.first_utm_medium = first_touch.medium
+        buyer.first_utm_campaign = first_touch.campaign
     _apply_company(buyer, company)
     session.add(buyer)
     try:

@@ -37,6 +37,7 @@ from storefront.account.services import (
     withdraw_marketing_consent,
 )
 from storefront.account.standing import buyer_standing
+from storefront.account.utm import session_first_touch
 from storefront.emails import send_templated
 from storefront.extensions import db, limiter
 from storefront.i18n import safe_next_url
@@ -62,6 +63,7 @@ def register() -> str | Response:
                 db.session,
                 **form.buyer_fields(),
                 consent=_consent_record(bool(form.consent_marketing.data)),
+                first_touch=session_first_touch(),
             )
         except EmailTaken:
             form.email.errors = [_("An account with this email already exists. Sign in or reset the password.")]

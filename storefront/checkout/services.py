@@ -37,7 +37,7 @@ from storefront.order.models import Order
 from storefront.order.services import LineDraft, OrderDraft, create_order, find_order_by_token
 from storefront.order.totals import Totals, compute_totals
 from storefront.promo.models import PromoCode, PromoKind
-from storefront.promo.services import PromoInvalid, claim_promo_use, validate_promo
+from storefront.promo.services import PromoInvalid, claim_promo_use, holder_key, validate_promo
 from storefront.shipping.services import ShippingQuote, get_quote, list_quotes
 
 logger = logging.getLogger(__name__)
@@ -100,6 +100,7 @@ def build_quote(
     promo_code: str | None,
     tier: Tier | None,
     now: datetime,
+    promo_holder: str | None = None,
 ) -> CheckoutQuote:
     """Everything the review shows: lines, shipping options for the region, discounts, totals."""
     priced = price_cart(session, cart, pricing)
@@ -109,7 +110,7 @@ def build_quote(
     promo_error: str | None = None
     if promo_code and promo_code.strip():
         try:
-            promo = validate_promo(session, promo_code, subtotal, benefit.code, now)
+            promo = validate_promo(session, promo_code, subtotal, benefit.code, now, promo_holder)
         except PromoInvalid as error:
             promo_error = error.reason
     promo_percent = promo.percent_bp if promo is not None and promo.kind == PromoKind.PERCENT else 0
@@ -175,6 +176,7 @@ def place_order(
     if existing is not None:
         return PlacementResult(existing, False)
     tier = buyer.tier if buyer is not None else None
+    promo_holder = holder_key(buyer.id if buyer is not None else None, contact.email)
     quote = build_quote(
         session,
         cart,
@@ -184,6 +186,7 @@ def place_order(
         promo_code=promo_code,
         tier=tier,
         now=now,
+        promo_holder=promo_holder,
     )
     if not quote.cart.lines:
         raise CartEmpty()
@@ -241,7 +244,7 @@ def place_order(
     try:
         order = create_order(session, draft, now, payment_hours)
         if quote.promo is not None:
-            claim_promo_use(session, quote.promo.id)
+            claim_promo_use(session, quote.promo.id, order.id, promo_holder, buyer.id if buyer is not None else None)
         if consent is not None:
             record_consents(session, contact.email, buyer, consent, now)
         if cart is not None:

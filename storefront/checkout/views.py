@@ -34,7 +34,7 @@ from storefront.extensions import db
 from storefront.fx.services import current_pricing
 from storefront.i18n import format_rub
 from storefront.order.services import OutOfStock, get_order_by_number, make_access_token, token_grants_access
-from storefront.promo.services import PromoInvalid
+from storefront.promo.services import PromoInvalid, holder_key
 from storefront.shipping.regions import region_name
 from storefront.shipping.services import ShippingUnavailable
 
@@ -45,6 +45,7 @@ def promo_message(reason: str) -> str:
         "not_started": _("This promo code is not valid yet."),
         "expired": _("This promo code has expired."),
         "used_up": _("This promo code has been used up."),
+        "buyer_used": _("You have already used this promo code as many times as it allows."),
         "min_order": _("This promo code needs a larger order."),
         "tier": _("This promo code is not available for your level."),
     }.get(reason, _("This promo code cannot be used."))
@@ -99,6 +100,7 @@ def _quote(form: CheckoutForm) -> CheckoutQuote:
         promo_code=form.promo_code.data,
         tier=buyer.tier if buyer is not None else None,
         now=utcnow(),
+        promo_holder=holder_key(buyer.id, None) if buyer is not None else None,
     )
 
 

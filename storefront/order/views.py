@@ -11,6 +11,7 @@ from werkzeug.wrappers import Response
 from storefront.account.forms import EmptyForm, RegistrationForm
 from storefront.account.identifiers import format_phone
 from storefront.account.services import ConsentRecord, EmailTaken, register_buyer
+from storefront.account.utm import session_first_touch
 from storefront.extensions import db
 from storefront.order import bp
 from storefront.order.models import Order
@@ -96,6 +97,7 @@ def create_account(number: str) -> str | Response | tuple[str, int]:
                 db.session,
                 **form.buyer_fields(),
                 consent=ConsentRecord(request.path, request.remote_addr, bool(form.consent_marketing.data)),
+                first_touch=session_first_touch(),
             )
         except EmailTaken:
             form.email.errors = [_("An account with this email already exists. Sign in or reset the password.")]

@@ -7,10 +7,12 @@ from flask import Flask
 from sqlalchemy.orm import Session
 
 from crm.permissions import PERMISSIONS, PUBLIC_ENDPOINTS, has_permission, requires, sees_buyer_in_full
+from crm.segments.models import Segment
 from crm.staff.models import Role
 from crm.tiers.services import assign_manager, seed_tiers, tiers_in_order
 from crm.workspace.services import open_task
 from storefront.db import utcnow
+from storefront.promo.models import PromoCode, PromoKind
 from tests.crm.support import crm_login, make_staff, paid_order
 from tests.factories import create_buyer
 
@@ -39,6 +41,9 @@ def test_an_undeclared_permission_is_refused_at_import() -> None:
 def test_every_crm_rule_answers_as_declared_for_the_role(app: Flask, session: Session, role: Role | None) -> None:
     seed_tiers(session)
     buyer = create_buyer(session)
+    segment = Segment(name="Все", definition={"op": "and", "conditions": []})
+    promo = PromoCode(code="WALK10", kind=PromoKind.PERCENT, percent_bp=1000)
+    session.add_all([segment, promo])
     session.commit()
     order = paid_order(session, buyer.id, "1000.00")
     task = open_task(session, buyer_id=buyer.id, title="Позвонить", due_at=utcnow(), assignee_id=None)
@@ -48,6 +53,8 @@ def test_every_crm_rule_answers_as_declared_for_the_role(app: Flask, session: Se
         "tier_id": tiers_in_order(session)[0].id,
         "task_id": task.id,
         "number": order.number,
+        "segment_id": segment.id,
+        "promo_id": promo.id,
     }
     client = app.test_client()
     if role is not None:
@@ -130,3 +137,10 @@ def test_the_reorder_pages_open_for_the_expected_roles_only(app: Flask, session:
     crm_login(client, f"{role}@mostik.local")
     for url, roles in REORDER_PAGES.items():
         assert client.get(url).status_code == (200 if role in roles else 403), (url, role)
+
+
+def test_marketers_hold_segments_and_promo_codes_but_not_buyer_cards() -> None:
+    for permission in ("segments.view", "segments.edit", "promo.view", "promo.edit"):
+        assert has_permission(Role.MARKETER, permission) and has_permission(Role.ADMIN, permission)
+        assert not has_permission(Role.ACCOUNT_MANAGER, permission)
+    assert not has_permission(Role.MARKETER, "buyers.view")

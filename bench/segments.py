@@ -1,0 +1,254 @@
+"""Time segment counts on N buyers with orders (the marketer's live count must stay under 300 ms on PostgreSQL).
+
+    .venv/bin/python -m bench.segments --buyers 100000 --engines sqlite,postgresql
+
+The data is ``bench.tiers``' generator (buyers, paid orders with payments, 5 % partly refunded) plus what segments
+read: a main address per buyer, marketing consents, tiers, managers, first-touch UTM, and one order line per order
+in a small category tree. It is kept between runs (SQLite file in --work-dir; PostgreSQL: schema
+``bench_segments_<N>`` on BENCH_DATABASE_URL) and reused unless --rebuild. Each segment's COUNT is run once to warm
+up, then --repeat times; prints median and worst per segment and engine, writes JSON to --results-dir.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import statistics
+import time
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from flask_migrate import upgrade
+from sqlalchemy import case, func, insert, select, update
+from sqlalchemy.orm import Session
+
+from bench.run import BENCH_DIR, _schema_url
+from bench.tiers import BATCH, _fill
+from crm.segments.queries import segment_count
+from crm.staff.models import Role, StaffUser
+from crm.tiers.models import BuyerProfile
+from crm.tiers.services import seed_tiers
+from storefront.account.models import Address, Buyer, Consent, Tier
+from storefront.catalog.models import Category, Product, Supplier
+from storefront.db import utcnow
+from storefront.extensions import db
+from storefront.order.models import Order, OrderLine
+
+REGIONS = ("77", "78", "47", "50", "66", "54", "16", "23")
+CITIES = {"77": "Москва", "78": "Санкт-Петербург", "47": "Гатчина", "50": "Химки", "66": "Екатеринбург",
+          "54": "Новосибирск", "16": "Казань", "23": "Краснодар"}  # fmt: skip
+
+#: Segments a St Petersburg marketer would build (ids of categories and managers are the generated ones).
+SEGMENTS: dict[str, dict[str, Any]] = {
+    "spb_vip_consented": {
+        "op": "and",
+        "conditions": [
+            {"field": "region", "operator": "in", "value": ["78", "47"]},
+            {"field": "tier", "operator": "in", "value": ["gold", "platinum"]},
+            {"field": "marketing_consent", "operator": "eq", "value": True},
+        ],
+    },
+    "drifting_big_spenders": {
+        "op": "and",
+        "conditions": [
+            {"field": "days_since_last_order", "operator": "between", "value": [90, 365]},
+            {"field": "spend_12m", "operator": "gte", "value": 300000},
+            {"field": "marketing_consent", "operator": "eq", "value": True},
+        ],
+    },
+    "shoes_buyers_or_new_from_yandex": {
+        "op": "or",
+        "conditions": [
+            {
+                "op": "and",
+                "conditions": [
+                    {"field": "categories", "operator": "in", "value": [1]},
+                    {"field": "spend_total", "operator": "gte", "value": "100000"},
+                ],
+            },
+            {
+                "op": "and",
+                "conditions": [
+                    {"field": "order_count", "operator": "eq", "value": 0},
+                    {"field": "utm_source", "operator": "eq", "value": "yandex"},
+                ],
+            },
+        ],
+    },  # fmt: skip
+    "managed_companies_in_moscow": {
+        "op": "and",
+        "conditions": [
+            {"field": "kind", "operator": "eq", "value": "company"},
+            {"field": "city", "operator": "eq", "value": "Москва"},
+            {"field": "manager", "operator": "is_not_empty"},
+            {"field": "order_count", "operator": "gte", "value": 3},
+        ],
+    },
+}
+
+
+def _fill_segment_data(session: Session, buyers: int, orders: int, seed: int = 8) -> None:
+    """What segments read beyond the tier benchmark's buyers, orders and payments."""
+    rng = random.Random(seed)
+    now = utcnow()
+    supplier = Supplier(name="Фабрика", slug="bench-supplier", city="Гуанчжоу")
+    session.add(supplier)
+    roots = [Category(id=n + 1, name=name, slug=f"bench-{n + 1}", position=n)
+             for n, name in enumerate(("Обувь", "Сумки", "Одежда", "Электроника"))]  # fmt: skip
+    session.add_all(roots)
+    session.flush()
+    children = [
+        Category(id=10 + n, parent_id=roots[n % 4].id, name=f"Подкатегория {n}", slug=f"bench-sub-{n}", position=n)
+        for n in range(12)
+    ]
+    session.add_all(children)
+    session.flush()
+    leaves = [c.id for c in roots + children]
+    session.execute(
+        insert(Product),
+        [
+            {"id": n + 1, "supplier_id": supplier.id, "category_id": leaves[n % len(leaves)], "sku": f"SEG-{n + 1}",
+             "title": f"Товар {n + 1}", "slug": f"tovar-{n + 1}", "currency": "USD", "source_price_from": 10}
+            for n in range(200)
+        ],
+    )  # fmt: skip
+    for start in range(0, orders, BATCH):
+        session.execute(
+            insert(OrderLine),
+            [
+                {"order_id": i + 1, "product_id": rng.randint(1, 200), "sku": "SEG", "title": "Товар", "quantity": 10,
+                 "unit_price": 100, "line_amount": 1000, "commission_bp": 800}
+                for i in range(start, min(start + BATCH, orders))
+            ],
+        )  # fmt: skip
+    managers = [
+        StaffUser(email=f"manager{n}@bench.local", role=Role.ACCOUNT_MANAGER, name=f"Менеджер {n}", password_hash="x")
+        for n in range(5)
+    ]
+    session.add_all(managers)
+    session.flush()
+    for start in range(0, buyers, BATCH):
+        ids = range(start + 1, min(start + BATCH, buyers) + 1)
+        addresses, consents, profiles = [], [], []
+        for buyer_id in ids:
+            region = rng.choice(REGIONS)
+            addresses.append({"buyer_id": buyer_id, "region_code": region, "city": CITIES[region],
+                              "postcode": "191186", "street": "ул. Ленина, 1", "recipient": "Получатель",
+                              "phone": "+79161234567"})  # fmt: skip
+            if rng.random() < 0.6:
+                consents.append({"buyer_id": buyer_id, "email": f"b{buyer_id}@bench.local", "kind": "marketing",
+                                 "text_version": "mk", "granted_at": now, "source_page": "/",
+                                 "withdrawn_at": now if rng.random() < 0.1 else None})  # fmt: skip
+            if rng.random() < 0.3:
+                profiles.append({"buyer_id": buyer_id, "manager_id": rng.choice(managers).id, "spend_12m": 0})
+        session.execute(insert(Address), addresses)
+        session.execute(insert(Consent), consents)
+        if profiles:
+            session.execute(insert(BuyerProfile), profiles)
+    tier_ids = dict(session.execute(select(Tier.position, Tier.id)).all())
+    session.execute(
+        update(Buyer).values(
+            tier_id=case({n: tier_ids[n] for n in tier_ids}, value=Buyer.id % 7, else_=None),
+            kind=case((Buyer.id % 3 == 0, "company"), else_="person"),
+            first_utm_source=case({0: "yandex", 1: "google", 2: "vk"}, value=Buyer.id % 6, else_=None),
+        )
+    )
+    session.execute(update(Order).where(Order.id % 50 == 0).values(status="canceled"))
+    session.commit()
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(sa.text("ANALYZE"))
+        session.commit()
+
+
+def _ready(session: Session, buyers: int) -> bool:
+    try:
+        return session.scalar(select(func.count(Address.id))) == buyers
+    except sa.exc.DBAPIError:
+        session.rollback()
+        return False
+
+
+def measure(url: str, buyers: int, orders: int, repeat: int, rebuild: bool) -> dict[str, Any]:
+    import wsgi
+
+    app = wsgi.create_app({"SQLALCHEMY_DATABASE_URI": url, "MOSTIK_ENV": "production", "SECRET_KEY": "bench"})
+    figures: dict[str, Any] = {}
+    with app.app_context():
+        upgrade()
+        with Session(db.engine) as session:
+            fill_seconds = None
+            if rebuild or not _ready(session, buyers):
+                started = time.perf_counter()
+                seed_tiers(session)
+                _fill(session, buyers, orders)
+                _fill_segment_data(session, buyers, orders)
+                fill_seconds = round(time.perf_counter() - started, 1)
+            figures["fill_seconds"] = fill_seconds
+            results = {}
+            for name, definition in SEGMENTS.items():
+                count = segment_count(session, definition)  # warm-up
+                timings = []
+                for _ in range(repeat):
+                    started = time.perf_counter()
+                    segment_count(session, definition)
+                    timings.append((time.perf_counter() - started) * 1000)
+                results[name] = {
+                    "count": count,
+                    "median_ms": round(statistics.median(timings), 1),
+                    "max_ms": round(max(timings), 1),
+                }
+            figures["segments"] = results
+        db.engine.dispose()
+    return figures
+
+
+def _postgres_url(base: str, schema: str, rebuild: bool) -> str:
+    admin = sa.create_engine(base)
+    with admin.begin() as connection:
+        if rebuild:
+            connection.execute(sa.text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+        connection.execute(sa.text(f'CREATE SCHEMA IF NOT EXISTS "{schema}"'))
+    admin.dispose()
+    return _schema_url(base, schema)
+
+
+def main(argv: list[str] | None = None) -> list[dict[str, Any]]:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--buyers", type=int, default=100_000)
+    parser.add_argument("--orders", type=int, default=None, help="default: 3 per buyer")
+    parser.add_argument("--engines", default="sqlite,postgresql")
+    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--rebuild", action="store_true")
+    parser.add_argument("--work-dir", type=Path, default=BENCH_DIR / "work")
+    parser.add_argument("--results-dir", type=Path, default=BENCH_DIR / "results")
+    args = parser.parse_args(argv)
+    orders = args.orders if args.orders is not None else args.buyers * 3
+    args.work_dir.mkdir(parents=True, exist_ok=True)
+    records = []
+    for engine in args.engines.split(","):
+        if engine == "sqlite":
+            url = f"sqlite:///{args.work_dir / f'segments-{args.buyers}-{orders}.db'}"
+        else:
+            base = os.environ.get("BENCH_DATABASE_URL")
+            if not base:
+                print("postgresql: skipped (set BENCH_DATABASE_URL)")
+                continue
+            url = _postgres_url(base, f"bench_segments_{args.buyers}_{orders}", args.rebuild)
+        figures = measure(url, args.buyers, orders, args.repeat, args.rebuild)
+        record = {"engine": engine, "buyers": args.buyers, "orders": orders, **figures}
+        for name, result in figures["segments"].items():
+            print(
+                f"{engine}: {name}: {result['count']} of {args.buyers} buyers, "
+                f"count median {result['median_ms']} ms, worst {result['max_ms']} ms"
+            )
+        args.results_dir.mkdir(parents=True, exist_ok=True)
+        (args.results_dir / f"segments-{engine}-{args.buyers}.json").write_text(json.dumps(record, indent=2))
+        records.append(record)
+    return records
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,97 @@
+"""Creating and deactivating promo codes (the table is the storefront's ``PromoCode``). Audited; commits once."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from crm.audit.services import record
+from crm.staff.models import StaffUser
+from storefront.errors import ShopError
+from storefront.promo.models import PromoCode, PromoKind
+from storefront.promo.services import normalize_code
+
+MOSCOW = ZoneInfo("Europe/Moscow")
+
+
+class PromoError(ShopError):
+    def __init__(self, message: object) -> None:
+        super().__init__(message)
+        self.message = message
+
+    def __str__(self) -> str:
+        return str(self.message)
+
+
+def moscow_to_utc(moment: datetime | None) -> datetime | None:
+    """A wall-clock time typed in Moscow → the aware UTC instant stored."""
+    if moment is None:
+        return None
+    return moment.replace(tzinfo=MOSCOW).astimezone(UTC)
+
+
+@dataclass(frozen=True)
+class PromoData:
+    code: str
+    kind: str
+    percent: Decimal | None
+    fixed_amount: Decimal | None
+    min_order_amount: Decimal | None
+    starts_at: datetime | None  # aware UTC
+    ends_at: datetime | None
+    usage_limit: int | None
+    per_buyer_limit: int | None
+    tier_codes: list[str] | None
+
+
+def create_promo(session: Session, staff: StaffUser, data: PromoData, ip_address: str | None) -> PromoCode:
+    code = normalize_code(data.code)
+    if data.kind == PromoKind.PERCENT and (data.percent is None or not Decimal("0.01") <= data.percent <= 100):
+        raise PromoError(_l("A percent discount needs a percent from 0,01 to 100."))
+    if data.kind == PromoKind.FIXED and (data.fixed_amount is None or data.fixed_amount <= 0):
+        raise PromoError(_l("A fixed discount needs an amount in roubles above zero."))
+    if data.starts_at and data.ends_at and data.ends_at <= data.starts_at:
+        raise PromoError(_l("The code must end after it starts."))
+    if session.scalar(select(PromoCode.id).where(PromoCode.code == code)) is not None:
+        raise PromoError(_l("The code %(code)s already exists.", code=code))
+    promo = PromoCode(
+        code=code,
+        kind=PromoKind(data.kind),
+        percent_bp=int(data.percent * 100) if data.kind == PromoKind.PERCENT and data.percent else 0,
+        fixed_amount=data.fixed_amount if data.kind == PromoKind.FIXED else None,
+        min_order_amount=data.min_order_amount,
+        starts_at=data.starts_at,
+        ends_at=data.ends_at,
+        usage_limit=data.usage_limit,
+        per_buyer_limit=data.per_buyer_limit,
+        tier_codes=data.tier_codes or None,
+        used_count=0,
+        is_active=True,
+    )
+    session.add(promo)
+    try:
+        session.flush()
+    except IntegrityError as exc:  # the same code created concurrently
+        session.rollback()
+        raise PromoError(_l("The code %(code)s already exists.", code=code)) from exc
+    record(session, staff, "promo.create", "promo_code", promo.id, ip_address, code, commit=False)
+    session.commit()
+    return promo
+
+
+def deactivate_promo(session: Session, staff: StaffUser, promo_id: int, ip_address: str | None) -> bool:
+    """Switch a code off (checkout then calls it unknown); False if it was already off. Idempotent."""
+    changed = session.execute(
+        update(PromoCode).where(PromoCode.id == promo_id, PromoCode.is_active.is_(True)).values(is_active=False)
+    ).rowcount
+    if changed:
+        record(session, staff, "promo.deactivate", "promo_code", promo_id, ip_address, commit=False)
+    session.commit()
+    return bool(changed)

@@ -1,0 +1,96 @@
+"""Segment pages: the list with live counts, the builder (new/edit), the live count + preview JSON, delete."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from flask import flash, jsonify, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from werkzeug.wrappers import Response
+
+from crm.auth import current_staff
+from crm.permissions import requires
+from crm.segments import bp
+from crm.segments.compiler import InvalidSegment
+from crm.segments.forms import DeleteSegmentForm, SegmentForm
+from crm.segments.models import Segment
+from crm.segments.queries import builder_schema, segment_count, segment_preview, segment_rows
+from crm.segments.services import delete_segment, parse_definition, save_segment
+from storefront.errors import NotFound
+from storefront.extensions import db
+
+EMPTY_DEFINITION = {"op": "and", "conditions": []}
+
+
+@bp.get("/")
+@requires("segments.view")
+def segment_list() -> str:
+    return render_template("crm/segments.html", rows=segment_rows(db.session))
+
+
+def _segment(segment_id: int | None) -> Segment | None:
+    if segment_id is None:
+        return None
+    segment = db.session.get(Segment, segment_id)
+    if segment is None:
+        raise NotFound()
+    return segment
+
+
+@bp.route("/new", methods=["GET", "POST"], endpoint="segment_new")
+@bp.route("/<int:segment_id>", methods=["GET", "POST"])
+@requires("segments.edit")
+def segment_edit(segment_id: int | None = None) -> Response | tuple[str, int]:
+    segment = _segment(segment_id)
+    form = SegmentForm(obj=segment)
+    definition: Any = segment.definition if segment is not None else EMPTY_DEFINITION
+    error = None
+    if request.method == "GET":
+        form.definition.data = json.dumps(definition, ensure_ascii=False)
+    elif form.validate_on_submit():
+        try:
+            definition = parse_definition(form.definition.data)
+        except InvalidSegment as refused:
+            error = str(refused)
+        else:
+            saved = save_segment(db.session, current_staff(), segment, form.name.data, definition, request.remote_addr)
+            flash(_("Segment «%(name)s» saved.", name=saved.name), "success")
+            return redirect(url_for("crm.segments.segment_list"))
+    status = 200 if request.method == "GET" else 400
+    context = {
+        "form": form,
+        "segment": segment,
+        "error": error,
+        "schema": builder_schema(db.session),
+        "delete_form": DeleteSegmentForm(),
+    }
+    return render_template("crm/segment_form.html", **context), status
+
+
+@bp.post("/preview")
+@requires("segments.edit")
+def segment_preview_json() -> tuple[Response, int]:
+    """Live count and the first buyers (name, city, tier — no contacts) for the definition in the JSON body."""
+    try:
+        definition = parse_definition(request.get_data(cache=False, as_text=True))
+    except InvalidSegment as refused:
+        return jsonify(error=str(refused)), 400
+    rows = segment_preview(db.session, definition)
+    return jsonify(
+        count=segment_count(db.session, definition),
+        buyers=[{"name": row.name, "city": row.city, "tier": row.tier} for row in rows],
+    ), 200
+
+
+@bp.post("/<int:segment_id>/delete")
+@requires("segments.edit")
+def segment_delete(segment_id: int) -> Response | tuple[str, int]:
+    segment = _segment(segment_id)
+    form = DeleteSegmentForm()
+    if not form.validate_on_submit():
+        return render_template("crm/message.html", message=_("Tick the box to confirm the deletion.")), 400
+    name = segment.name
+    delete_segment(db.session, current_staff(), segment, request.remote_addr)
+    flash(_("Segment «%(name)s» deleted.", name=name), "success")
+    return redirect(url_for("crm.segments.segment_list"))
