@@ -10,14 +10,17 @@ from __future__ import annotations
 import enum
 import math
 from collections import Counter
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field, replace
+from functools import lru_cache
+from typing import NamedTuple
 
 from sqlalchemy import ColumnElement, column, func, literal_column, select, table
 from sqlalchemy.orm import Session, joinedload
 
-from storefront.catalog.models import Product, ProductStatus
-from storefront.catalog.queries import ListingFilters, ListingPage, Sort, listing_conditions
+from storefront.catalog.models import Category, Product, ProductStatus
+from storefront.catalog.queries import ListingFilters, ListingPage, Sort, listing_conditions, load_in_order
+from storefront.memo import TimedCache
 from storefront.search.models import FTS_TABLE, ProductSearch
 from storefront.search.normalise import (
     fold,
@@ -176,6 +179,38 @@ def find_sku(session: Session, query: str) -> int | None:
     )
 
 
+@dataclass(frozen=True)
+class _Matched:
+    """What a query matched: the reading searched (after any correction) and its candidate rows."""
+
+    match: Match
+    searched: str
+    correction: Correction | None
+    suggestion: str | None
+    rows: tuple
+
+
+#: Matched candidates by (query, filters): buyers repeat the same few hundred queries and page or
+#: re-sort them; up to CATEGORY_CACHE_SECONDS stale, like the listing counts. 500 rows per entry.
+_matched_cache = TimedCache(max_entries=500)
+
+
+def _match_query(session: Session, query: str, match: Match, filters: ListingFilters) -> _Matched:
+    searched, correction, suggestion = query, None, None
+    rows = _candidate_rows(session, match, filters)
+    if not rows:
+        for kind, reading in _alternatives(query):
+            alternative = parse_query(reading)
+            if alternative.groups and (rows := _candidate_rows(session, alternative, filters)):
+                match, searched, correction = alternative, reading, kind
+                break
+    if not rows and (fixed := _typo_correction(session, match.words, filters)):
+        corrected = parse_query(fixed)
+        if rows := _candidate_rows(session, corrected, filters):
+            match, searched, correction, suggestion = corrected, fixed, Correction.TYPO, fixed
+    return _Matched(match, searched, correction, suggestion, tuple(rows))
+
+
 def search_products(
     session: Session,
     query: str,
@@ -192,18 +227,9 @@ def search_products(
     match = parse_query(query)
     if not match.groups:
         return SearchResult(query, "", None, ListingPage([], 0, 1, per_page))
-    searched, correction, suggestion = query, None, None
-    rows = _candidate_rows(session, match, filters)
-    if not rows:
-        for kind, reading in _alternatives(query):
-            alternative = parse_query(reading)
-            if alternative.groups and (rows := _candidate_rows(session, alternative, filters)):
-                match, searched, correction = alternative, reading, kind
-                break
-    if not rows and (fixed := _typo_correction(session, match.words, filters)):
-        corrected = parse_query(fixed)
-        if rows := _candidate_rows(session, corrected, filters):
-            match, searched, correction, suggestion = corrected, fixed, Correction.TYPO, fixed
+    key = (query, replace(filters, page=1, sort=Sort.RELEVANCE))
+    found: _Matched = _matched_cache.get(key, lambda: _match_query(session, query, match, filters))
+    rows = list(found.rows)
 
     facets = Counter(row.category_id for row in rows)
     if category_ids is not None:
@@ -213,13 +239,18 @@ def search_products(
     pages = max(1, math.ceil(len(rows) / per_page))
     page = min(max(1, filters.page), pages)
     ids = [row.product_id for row in rows[(page - 1) * per_page : page * per_page]]
-    products = session.scalars(select(Product).options(joinedload(Product.supplier)).where(Product.id.in_(ids)))
-    loaded = {product.id: product for product in products}
-    listing = ListingPage([loaded[i] for i in ids if i in loaded], len(rows), page, per_page)
+    listing = ListingPage(load_in_order(session, ids), len(rows), page, per_page)
     listing = _exact_sku_first(session, query, listing)
     ordered_facets = sorted(facets.items(), key=lambda item: (-item[1], item[0]))[:MAX_FACETS]
     return SearchResult(
-        query, searched, correction, listing, ordered_facets, match.terms, suggestion, len(rows) >= CANDIDATES
+        query,
+        found.searched,
+        found.correction,
+        listing,
+        ordered_facets,
+        found.match.terms,
+        found.suggestion,
+        len(rows) >= CANDIDATES,
     )
 
 
@@ -249,21 +280,53 @@ def _exact_sku_first(session: Session, query: str, listing: ListingPage) -> List
     return ListingPage([first, *others][: listing.per_page], total, listing.page, listing.per_page)
 
 
-def suggest_products(session: Session, query: str, limit: int = SUGGEST_LIMIT) -> list[Product]:
+class SuggestedProduct(NamedTuple):
+    """What an autocomplete entry shows and links to."""
+
+    id: int
+    title: str
+    slug: str
+
+
+#: Autocomplete answers by query words: the header box asks on every keystroke, buyers type the
+#: same beginnings; up to CATEGORY_CACHE_SECONDS stale, like the listing counts.
+_suggest_cache = TimedCache(max_entries=5_000)
+
+
+def suggest_products(session: Session, query: str, limit: int = SUGGEST_LIMIT) -> list[SuggestedProduct]:
     """Autocomplete: every finished word must match, the last one as a prefix of a title word."""
     found = query_words(query)
     if not found:
         return []
+    return _suggest_cache.get((tuple(found), limit), lambda: _suggest(session, found, limit))
+
+
+def _suggest(session: Session, found: list[str], limit: int) -> list[SuggestedProduct]:
     complete, last = found[:-1], found[-1]
     match = Match(tuple(complete), tuple(query_terms(word) for word in complete), prefix=last, title_only=True)
     found = candidates(session, match, listing_conditions(None, ListingFilters()), cap=SUGGEST_CANDIDATES)
     best = select(found.c.product_id).order_by(found.c.popularity.desc(), found.c.product_id.desc()).limit(limit)
     ids = list(session.scalars(best))
-    products = {product.id: product for product in session.scalars(select(Product).where(Product.id.in_(ids)))}
+    rows = session.execute(select(Product.id, Product.title, Product.slug).where(Product.id.in_(ids)))
+    products = {row.id: SuggestedProduct(*row) for row in rows}
     return [products[product_id] for product_id in ids if product_id in products]
 
 
-def folded_prefix_match(name: str, query: str) -> bool:
-    """Whether every query word starts some word of ``name`` (for category suggestions)."""
-    name_words, parts = fold(name).split(), query_words(query)
-    return bool(parts) and all(any(word.startswith(part) for word in name_words) for part in parts)
+@lru_cache(maxsize=4096)
+def _folded_words(name: str) -> tuple[str, ...]:
+    return tuple(fold(name).split())
+
+
+def matching_categories(categories: Iterable[Category], query: str, limit: int) -> list[Category]:
+    """Categories whose name has, for every query word, a word starting with it (for autocomplete)."""
+    parts = query_words(query)
+    if not parts:
+        return []
+    found = []
+    for category in categories:
+        name_words = _folded_words(category.name)
+        if all(any(word.startswith(part) for word in name_words) for part in parts):
+            found.append(category)
+            if len(found) == limit:
+                break
+    return found
