@@ -15,7 +15,19 @@ from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import NamedTuple
 
-from sqlalchemy import ColumnElement, column, func, literal_column, select, table
+from sqlalchemy import (
+    ColumnElement,
+    Integer,
+    String,
+    column,
+    func,
+    literal,
+    literal_column,
+    select,
+    table,
+    type_coerce,
+    union_all,
+)
 from sqlalchemy.orm import Session, joinedload
 
 from storefront.catalog.models import Category, Product, ProductStatus
@@ -66,12 +78,16 @@ def parse_query(query: str) -> Match:
     return Match(tuple(found), tuple(query_terms(word) for word in found))
 
 
-def _fts5_expression(match: Match) -> str:
+#: SQLite relevance tiers: which FTS5 columns all query words must occur in, and the score that gives.
+_FTS5_TIERS = (("title_terms", 3), ("{title_terms attribute_terms}", 2), (None, 1))
+
+
+def _fts5_expression(match: Match, columns: str | None = None) -> str:
     parts = ["(" + " OR ".join(f'"{term}"' for term in group) + ")" for group in match.groups]
     if match.prefix:
         parts.append(f'"{match.prefix}"*')
     expression = " AND ".join(parts)
-    return f"title_terms : ({expression})" if match.title_only else expression
+    return f"{columns} : ({expression})" if columns else expression
 
 
 def _tsquery_expression(match: Match) -> str:
@@ -82,15 +98,38 @@ def _tsquery_expression(match: Match) -> str:
     return " & ".join(parts)
 
 
-def _match_clause(session: Session, match: Match) -> tuple[ColumnElement, ColumnElement]:
-    """(WHERE clause, score, the table to join) for the engine; a higher score is a better match."""
-    if session.get_bind().dialect.name == "postgresql":
-        query = func.to_tsquery("simple", _tsquery_expression(match))
-        weights = literal_column("'{0.1, 0.2, 0.4, 1.0}'::float4[]")  # D, C, B, A: description < attributes < title
-        return ProductSearch.document.op("@@")(query), func.ts_rank(weights, ProductSearch.document, query)
-    # bm25 is lower-is-better; the weights rank title over attributes over description.
-    fts = literal_column(FTS_TABLE)
-    return fts.op("MATCH")(_fts5_expression(match)), -func.bm25(fts, 10.0, 3.0, 1.0)
+def _postgres_matches(match: Match, cap: int):
+    """The first ``cap`` GIN matches, ranked by ts_rank with title > attributes > description."""
+    query = func.to_tsquery("simple", _tsquery_expression(match))
+    weights = literal_column("'{0.1, 0.2, 0.4, 1.0}'::float4[]")  # D, C, B, A: description < attributes < title
+    score = func.ts_rank(weights, ProductSearch.document, query)
+    found = ProductSearch.document.op("@@")(query)
+    return select(ProductSearch.product_id, score.label("score")).where(found).limit(cap)
+
+
+def _fts5_matches(match: Match, cap: int):
+    """The first ``cap`` FTS5 matches of each relevance tier, each product scored by its best tier.
+
+    Each tier is a plain MATCH that FTS5 streams and stops at the LIMIT; bm25() would instead
+    count every document holding each term (tens of thousands for a common word) on every query.
+    Within a tier pages order by popularity.
+    """
+    fts = table(FTS_TABLE, column("rowid"))
+    tiers = [(columns, score) for columns, score in _FTS5_TIERS if not match.title_only or columns == "title_terms"]
+    runs = [
+        select(fts.c.rowid.label("product_id"), literal(score).label("score"))
+        .select_from(fts)
+        .where(literal_column(FTS_TABLE).op("MATCH")(_fts5_expression(match, columns)))
+        .limit(cap)
+        .subquery()
+        for columns, score in tiers
+    ]
+    if len(runs) == 1:
+        return select(runs[0].c.product_id, runs[0].c.score)
+    merged = union_all(*(select(run.c.product_id, run.c.score) for run in runs)).subquery()
+    best = func.max(merged.c.score)
+    ranked = select(merged.c.product_id, best.label("score")).group_by(merged.c.product_id)
+    return ranked.order_by(best.desc()).limit(cap)
 
 
 def candidates(session: Session, match: Match, conditions: Sequence[ColumnElement], cap: int = CANDIDATES):
@@ -101,21 +140,20 @@ def candidates(session: Session, match: Match, conditions: Sequence[ColumnElemen
     The cap sits on the bare index match (so PostgreSQL reads the GIN bitmap and stops early);
     ranking, filters, counts and facets work on that set. Past the cap the page says "more than".
     """
-    where, score = _match_clause(session, match)
     if session.get_bind().dialect.name == "postgresql":
-        matched = select(ProductSearch.product_id, score.label("score")).where(where)
+        matched = _postgres_matches(match, cap).subquery("matched")
     else:
-        fts = table(FTS_TABLE, column("rowid"))
-        matched = select(fts.c.rowid.label("product_id"), score.label("score")).select_from(fts).where(where)
-    matched = matched.limit(cap).subquery("matched")
+        matched = _fts5_matches(match, cap).subquery("matched")
     return (
         select(
             Product.id.label("product_id"),
             matched.c.score,
             Product.category_id,
             Product.popularity,
-            Product.price_rub_from,
-            Product.published_at,
+            # Raw stored values (kopecks, the engine's timestamp): only compared when sorting, and
+            # converting hundreds of rows to Decimal and aware datetimes per search costs milliseconds.
+            type_coerce(Product.price_rub_from, Integer).label("price_rub_from"),
+            type_coerce(Product.published_at, String).label("published_at"),
         )
         .join(matched, matched.c.product_id == Product.id)
         .where(*conditions)
