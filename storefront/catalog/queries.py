@@ -298,4 +298,7 @@ def get_product(session: Session, product_id: int) -> Product:
 
 
 def list_supplier_cities(session: Session) -> list[str]:
-    return list(session.scalars(select(Supplier.city).distinct().order_by(Supplier.city)))
+    """Every supplier city (the search page's filter), cached like the listing counts."""
+    return _count_cache.get(
+        ("supplier-cities",), lambda: list(session.scalars(select(Supplier.city).distinct().order_by(Supplier.city)))
+    )
