@@ -50,6 +50,8 @@ SUGGEST_LIMIT = 6
 #: Matches a search ranks, counts and facets at most (see ``candidates``); autocomplete looks at fewer.
 CANDIDATES = 500
 SUGGEST_CANDIDATES = 200
+#: Shortest last word autocomplete completes; a shorter one is ignored until the buyer types more.
+MIN_SUGGEST_PREFIX = 3
 
 
 class Correction(enum.StrEnum):
@@ -341,6 +343,10 @@ def suggest_products(session: Session, query: str, limit: int = SUGGEST_LIMIT) -
 
 def _suggest(session: Session, found: list[str], limit: int) -> list[SuggestedProduct]:
     complete, last = found[:-1], found[-1]
+    if len(last) < MIN_SUGGEST_PREFIX:  # «к» or «кр» would make the engine merge the lists of thousands of words
+        if not complete:
+            return []
+        last = None
     match = Match(tuple(complete), tuple(query_terms(word) for word in complete), prefix=last, title_only=True)
     found = candidates(session, match, listing_conditions(None, ListingFilters()), cap=SUGGEST_CANDIDATES)
     best = select(found.c.product_id).order_by(found.c.popularity.desc(), found.c.product_id.desc()).limit(limit)

@@ -223,3 +223,9 @@ def test_search_and_suggest_answers_are_cached_until_the_cache_is_reset(session,
         configure_category_cache(0)
     assert titles(search(session, "самовар")) == ["Самовар тульский"]
     assert [p.title for p in suggest_products(session, "самов")] == ["Самовар тульский"]
+
+
+def test_suggest_waits_for_three_letters_of_the_last_word(session, shop):
+    assert suggest_products(session, "кр") == []
+    assert [p.title for p in suggest_products(session, "кро")] == ["Кроссовки беговые сетчатые"]
+    assert [p.title for p in suggest_products(session, "ботинки м")] == ["Ботинки мужские зимние на меху"]
