@@ -234,6 +234,7 @@ def main(argv: list[str] | None = None) -> list[Path]:
             log(f"[{engine}] catalogue ready at {url}")
             continue
         targets.update(_slugs(url, targets))
+        load_before = os.getloadavg()
         results = measure(engine, url, targets, args, log)
         print(table(engine, args.products, results))
         for page, plans in targets["plans"].items():
@@ -248,6 +249,8 @@ def main(argv: list[str] | None = None) -> list[Path]:
             "server": f"gunicorn -w {args.workers} -k sync",
             "load": f"wrk -t2 -c{args.concurrency} -d{args.duration}s (warm-up {args.warmup}s)",
             "build_seconds": targets.get("build_seconds"),
+            # Other work on the machine skews every figure: the load average before and after the run.
+            "load_average": {"start": list(load_before), "end": list(os.getloadavg())},
             "results": results,
             "plans": targets["plans"],
         }
