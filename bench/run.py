@@ -209,10 +209,13 @@ def main(argv: list[str] | None = None) -> list[Path]:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--port", type=int, default=8765)
     parser.add_argument("--rebuild", action="store_true", help="rebuild the catalogue even if one of size N exists")
+    parser.add_argument(
+        "--build-only", action="store_true", help="build (or check) the catalogue and its plans, serve and load nothing"
+    )
     parser.add_argument("--work-dir", type=Path, default=ROOT / "instance" / "bench")
     parser.add_argument("--results-dir", type=Path, default=BENCH_DIR / "results")
     args = parser.parse_args(argv)
-    if shutil.which("wrk") is None:
+    if shutil.which("wrk") is None and not args.build_only:
         sys.exit("wrk is not installed: sudo apt-get install -y wrk (or: make bench, which installs it)")
     args.work_dir.mkdir(parents=True, exist_ok=True)
     args.results_dir.mkdir(parents=True, exist_ok=True)
@@ -227,7 +230,11 @@ def main(argv: list[str] | None = None) -> list[Path]:
             log(f"[{engine}] skipped: set BENCH_DATABASE_URL (e.g. postgresql+psycopg://postgres@127.0.0.1:5432/test)")
             continue
         targets = prepare(engine, url, args.products, args.rebuild, log)
+        if args.build_only:
+            log(f"[{engine}] catalogue ready at {url}")
+            continue
         targets.update(_slugs(url, targets))
+        load_before = os.getloadavg()
         results = measure(engine, url, targets, args, log)
         print(table(engine, args.products, results))
         for page, plans in targets["plans"].items():
@@ -242,6 +249,8 @@ def main(argv: list[str] | None = None) -> list[Path]:
             "server": f"gunicorn -w {args.workers} -k sync",
             "load": f"wrk -t2 -c{args.concurrency} -d{args.duration}s (warm-up {args.warmup}s)",
             "build_seconds": targets.get("build_seconds"),
+            # Other work on the machine skews every figure: the load average before and after the run.
+            "load_average": {"start": list(load_before), "end": list(os.getloadavg())},
             "results": results,
             "plans": targets["plans"],
         }

@@ -11,10 +11,12 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, func, select, text, union_all
-from sqlalchemy.orm import Session, joinedload, selectinload
+from sqlalchemy.orm import Session, joinedload, load_only, selectinload
 
+from storefront import memo
 from storefront.catalog.models import LISTABLE, Category, Product, ProductStatus, Supplier
 from storefront.errors import NotFound
+from storefront.memo import TimedCache
 
 #: Written out literally (not as bound parameters) so both engines match the partial indexes.
 LISTABLE_CONDITION = text(LISTABLE)
@@ -107,27 +109,17 @@ _tree_cache: dict = {"seconds": 0.0, "tree": None, "expires": 0.0}
 
 #: Listing counts (total, cities) by category and filters, kept as long as the tree: counting a
 #: 50,000-product category on every request would cost more than the rest of the page.
-_count_cache: dict[tuple, tuple[float, Any]] = {}
-MAX_CACHED_COUNTS = 10_000
+_count_cache = TimedCache(max_entries=10_000)
 
 
 def configure_category_cache(seconds: float) -> None:
+    """Lifetime of the tree and of every ``memo`` cache (counts, search, suggest)."""
     _tree_cache.update(seconds=seconds, tree=None, expires=0.0)
-    _count_cache.clear()
+    memo.configure(seconds)
 
 
 def _cached_count(key: tuple, compute: Callable[[], Any]) -> Any:
-    if _tree_cache["seconds"] <= 0:
-        return compute()
-    now = time.monotonic()
-    hit = _count_cache.get(key)
-    if hit is not None and hit[0] > now:
-        return hit[1]
-    value = compute()
-    if len(_count_cache) >= MAX_CACHED_COUNTS:
-        _count_cache.clear()
-    _count_cache[key] = (now + _tree_cache["seconds"], value)
-    return value
+    return _count_cache.get(key, compute)
 
 
 def cached_category_tree(session: Session) -> CategoryTree:
@@ -232,7 +224,7 @@ def list_products(session: Session, category_ids: Sequence[int], filters: Listin
     pages = max(1, math.ceil(total / per_page))
     page = min(max(1, filters.page), pages, MAX_PAGE)
     ids = _page_of_ids(session, category_ids, filters, per_page, (page - 1) * per_page)
-    return ListingPage(_load_in_order(session, ids), total, page, per_page)
+    return ListingPage(load_in_order(session, ids), total, page, per_page)
 
 
 def count_by_city(session: Session, category_ids: Sequence[int]) -> list[tuple[str, int]]:
@@ -258,11 +250,24 @@ def _count_by_city(session: Session, category_ids: Sequence[int]) -> list[tuple[
     return sorted(counts.items(), key=lambda item: (-item[1], item[0]))
 
 
-def _load_in_order(session: Session, ids: Sequence[int]) -> list[Product]:
-    """The products with these ids, with their suppliers, in the order of ``ids``."""
+def _card_columns():
+    """Only what a product card shows (``macros/catalog.html``): converting the description, the
+    attributes JSON and five timestamps of 24 rows costs more than the query. Other attributes
+    still load on first access."""
+    return (
+        load_only(
+            Product.id, Product.slug, Product.title, Product.price_rub_from, Product.moq, Product.stock,
+            Product.lead_time_days, Product.supplier_id,
+        ),
+        joinedload(Product.supplier).load_only(Supplier.id, Supplier.city),
+    )  # fmt: skip
+
+
+def load_in_order(session: Session, ids: Sequence[int]) -> list[Product]:
+    """The products with these ids, ready for cards, in the order of ``ids``."""
     if not ids:
         return []
-    rows = session.scalars(select(Product).options(joinedload(Product.supplier)).where(Product.id.in_(ids))).all()
+    rows = session.scalars(select(Product).options(*_card_columns()).where(Product.id.in_(ids))).all()
     position = {product_id: index for index, product_id in enumerate(ids)}
     return sorted(rows, key=lambda product: position[product.id])
 
@@ -272,7 +277,7 @@ def list_popular_products(session: Session, limit: int = 12) -> list[Product]:
     return list(
         session.scalars(
             select(Product)
-            .options(joinedload(Product.supplier))
+            .options(*_card_columns())
             .where(LISTABLE_CONDITION)
             .order_by(Product.popularity.desc(), Product.id.desc())
             .limit(limit)
@@ -293,4 +298,7 @@ def get_product(session: Session, product_id: int) -> Product:
 
 
 def list_supplier_cities(session: Session) -> list[str]:
-    return list(session.scalars(select(Supplier.city).distinct().order_by(Supplier.city)))
+    """Every supplier city (the search page's filter), cached like the listing counts."""
+    return _count_cache.get(
+        ("supplier-cities",), lambda: list(session.scalars(select(Supplier.city).distinct().order_by(Supplier.city)))
+    )

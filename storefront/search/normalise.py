@@ -150,10 +150,12 @@ def is_latin(text: str) -> bool:
 _RUSSIAN_LETTERS = "абвгдежзийклмнопрстуфхцчшщъыьэюя"
 
 
-def one_typo_corrections(word: str) -> list[str]:
-    """Dictionary words one edit away (delete, swap, replace, insert), most likely first."""
+@lru_cache(maxsize=10_000)
+def one_typo_corrections(word: str) -> tuple[str, ...]:
+    """Dictionary words one edit away (delete, swap, replace, insert), most likely first (cached:
+    about 700 dictionary look-ups per word)."""
     if len(word) < 4 or not all("а" <= char <= "я" for char in word) or is_known_word(word):
-        return []
+        return ()
     splits = [(word[:i], word[i:]) for i in range(len(word) + 1)]
     candidates = [left + right[1:] for left, right in splits if right]
     candidates += [left + right[1] + right[0] + right[2:] for left, right in splits if len(right) > 1]
@@ -163,4 +165,4 @@ def one_typo_corrections(word: str) -> list[str]:
     for candidate in candidates:
         if candidate != word and candidate not in seen and is_known_word(candidate):
             seen[candidate] = None
-    return list(seen)
+    return tuple(seen)

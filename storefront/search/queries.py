@@ -10,14 +10,29 @@ from __future__ import annotations
 import enum
 import math
 from collections import Counter
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field, replace
+from functools import lru_cache
+from typing import NamedTuple
 
-from sqlalchemy import ColumnElement, column, func, literal_column, select, table
+from sqlalchemy import (
+    ColumnElement,
+    Integer,
+    String,
+    column,
+    func,
+    literal,
+    literal_column,
+    select,
+    table,
+    type_coerce,
+    union_all,
+)
 from sqlalchemy.orm import Session, joinedload
 
-from storefront.catalog.models import Product, ProductStatus
-from storefront.catalog.queries import ListingFilters, ListingPage, Sort, listing_conditions
+from storefront.catalog.models import Category, Product, ProductStatus
+from storefront.catalog.queries import ListingFilters, ListingPage, Sort, listing_conditions, load_in_order
+from storefront.memo import TimedCache
 from storefront.search.models import FTS_TABLE, ProductSearch
 from storefront.search.normalise import (
     fold,
@@ -35,6 +50,8 @@ SUGGEST_LIMIT = 6
 #: Matches a search ranks, counts and facets at most (see ``candidates``); autocomplete looks at fewer.
 CANDIDATES = 500
 SUGGEST_CANDIDATES = 200
+#: Shortest last word autocomplete completes; a shorter one is ignored until the buyer types more.
+MIN_SUGGEST_PREFIX = 3
 
 
 class Correction(enum.StrEnum):
@@ -63,12 +80,16 @@ def parse_query(query: str) -> Match:
     return Match(tuple(found), tuple(query_terms(word) for word in found))
 
 
-def _fts5_expression(match: Match) -> str:
+#: SQLite relevance tiers: which FTS5 columns all query words must occur in, and the score that gives.
+_FTS5_TIERS = (("title_terms", 3), ("{title_terms attribute_terms}", 2), (None, 1))
+
+
+def _fts5_expression(match: Match, columns: str | None = None) -> str:
     parts = ["(" + " OR ".join(f'"{term}"' for term in group) + ")" for group in match.groups]
     if match.prefix:
         parts.append(f'"{match.prefix}"*')
     expression = " AND ".join(parts)
-    return f"title_terms : ({expression})" if match.title_only else expression
+    return f"{columns} : ({expression})" if columns else expression
 
 
 def _tsquery_expression(match: Match) -> str:
@@ -79,15 +100,38 @@ def _tsquery_expression(match: Match) -> str:
     return " & ".join(parts)
 
 
-def _match_clause(session: Session, match: Match) -> tuple[ColumnElement, ColumnElement]:
-    """(WHERE clause, score, the table to join) for the engine; a higher score is a better match."""
-    if session.get_bind().dialect.name == "postgresql":
-        query = func.to_tsquery("simple", _tsquery_expression(match))
-        weights = literal_column("'{0.1, 0.2, 0.4, 1.0}'::float4[]")  # D, C, B, A: description < attributes < title
-        return ProductSearch.document.op("@@")(query), func.ts_rank(weights, ProductSearch.document, query)
-    # bm25 is lower-is-better; the weights rank title over attributes over description.
-    fts = literal_column(FTS_TABLE)
-    return fts.op("MATCH")(_fts5_expression(match)), -func.bm25(fts, 10.0, 3.0, 1.0)
+def _postgres_matches(match: Match, cap: int):
+    """The first ``cap`` GIN matches, ranked by ts_rank with title > attributes > description."""
+    query = func.to_tsquery("simple", _tsquery_expression(match))
+    weights = literal_column("'{0.1, 0.2, 0.4, 1.0}'::float4[]")  # D, C, B, A: description < attributes < title
+    score = func.ts_rank(weights, ProductSearch.document, query)
+    found = ProductSearch.document.op("@@")(query)
+    return select(ProductSearch.product_id, score.label("score")).where(found).limit(cap)
+
+
+def _fts5_matches(match: Match, cap: int):
+    """The first ``cap`` FTS5 matches of each relevance tier, each product scored by its best tier.
+
+    Each tier is a plain MATCH that FTS5 streams and stops at the LIMIT; bm25() would instead
+    count every document holding each term (tens of thousands for a common word) on every query.
+    Within a tier pages order by popularity.
+    """
+    fts = table(FTS_TABLE, column("rowid"))
+    tiers = [(columns, score) for columns, score in _FTS5_TIERS if not match.title_only or columns == "title_terms"]
+    runs = [
+        select(fts.c.rowid.label("product_id"), literal(score).label("score"))
+        .select_from(fts)
+        .where(literal_column(FTS_TABLE).op("MATCH")(_fts5_expression(match, columns)))
+        .limit(cap)
+        .subquery()
+        for columns, score in tiers
+    ]
+    if len(runs) == 1:
+        return select(runs[0].c.product_id, runs[0].c.score)
+    merged = union_all(*(select(run.c.product_id, run.c.score) for run in runs)).subquery()
+    best = func.max(merged.c.score)
+    ranked = select(merged.c.product_id, best.label("score")).group_by(merged.c.product_id)
+    return ranked.order_by(best.desc()).limit(cap)
 
 
 def candidates(session: Session, match: Match, conditions: Sequence[ColumnElement], cap: int = CANDIDATES):
@@ -98,21 +142,20 @@ def candidates(session: Session, match: Match, conditions: Sequence[ColumnElemen
     The cap sits on the bare index match (so PostgreSQL reads the GIN bitmap and stops early);
     ranking, filters, counts and facets work on that set. Past the cap the page says "more than".
     """
-    where, score = _match_clause(session, match)
     if session.get_bind().dialect.name == "postgresql":
-        matched = select(ProductSearch.product_id, score.label("score")).where(where)
+        matched = _postgres_matches(match, cap).subquery("matched")
     else:
-        fts = table(FTS_TABLE, column("rowid"))
-        matched = select(fts.c.rowid.label("product_id"), score.label("score")).select_from(fts).where(where)
-    matched = matched.limit(cap).subquery("matched")
+        matched = _fts5_matches(match, cap).subquery("matched")
     return (
         select(
             Product.id.label("product_id"),
             matched.c.score,
             Product.category_id,
             Product.popularity,
-            Product.price_rub_from,
-            Product.published_at,
+            # Raw stored values (kopecks, the engine's timestamp): only compared when sorting, and
+            # converting hundreds of rows to Decimal and aware datetimes per search costs milliseconds.
+            type_coerce(Product.price_rub_from, Integer).label("price_rub_from"),
+            type_coerce(Product.published_at, String).label("published_at"),
         )
         .join(matched, matched.c.product_id == Product.id)
         .where(*conditions)
@@ -176,6 +219,38 @@ def find_sku(session: Session, query: str) -> int | None:
     )
 
 
+@dataclass(frozen=True)
+class _Matched:
+    """What a query matched: the reading searched (after any correction) and its candidate rows."""
+
+    match: Match
+    searched: str
+    correction: Correction | None
+    suggestion: str | None
+    rows: tuple
+
+
+#: Matched candidates by (query, filters): buyers repeat the same few hundred queries and page or
+#: re-sort them; up to CATEGORY_CACHE_SECONDS stale, like the listing counts. 500 rows per entry.
+_matched_cache = TimedCache(max_entries=500)
+
+
+def _match_query(session: Session, query: str, match: Match, filters: ListingFilters) -> _Matched:
+    searched, correction, suggestion = query, None, None
+    rows = _candidate_rows(session, match, filters)
+    if not rows:
+        for kind, reading in _alternatives(query):
+            alternative = parse_query(reading)
+            if alternative.groups and (rows := _candidate_rows(session, alternative, filters)):
+                match, searched, correction = alternative, reading, kind
+                break
+    if not rows and (fixed := _typo_correction(session, match.words, filters)):
+        corrected = parse_query(fixed)
+        if rows := _candidate_rows(session, corrected, filters):
+            match, searched, correction, suggestion = corrected, fixed, Correction.TYPO, fixed
+    return _Matched(match, searched, correction, suggestion, tuple(rows))
+
+
 def search_products(
     session: Session,
     query: str,
@@ -192,18 +267,9 @@ def search_products(
     match = parse_query(query)
     if not match.groups:
         return SearchResult(query, "", None, ListingPage([], 0, 1, per_page))
-    searched, correction, suggestion = query, None, None
-    rows = _candidate_rows(session, match, filters)
-    if not rows:
-        for kind, reading in _alternatives(query):
-            alternative = parse_query(reading)
-            if alternative.groups and (rows := _candidate_rows(session, alternative, filters)):
-                match, searched, correction = alternative, reading, kind
-                break
-    if not rows and (fixed := _typo_correction(session, match.words, filters)):
-        corrected = parse_query(fixed)
-        if rows := _candidate_rows(session, corrected, filters):
-            match, searched, correction, suggestion = corrected, fixed, Correction.TYPO, fixed
+    key = (query, replace(filters, page=1, sort=Sort.RELEVANCE))
+    found: _Matched = _matched_cache.get(key, lambda: _match_query(session, query, match, filters))
+    rows = list(found.rows)
 
     facets = Counter(row.category_id for row in rows)
     if category_ids is not None:
@@ -213,13 +279,18 @@ def search_products(
     pages = max(1, math.ceil(len(rows) / per_page))
     page = min(max(1, filters.page), pages)
     ids = [row.product_id for row in rows[(page - 1) * per_page : page * per_page]]
-    products = session.scalars(select(Product).options(joinedload(Product.supplier)).where(Product.id.in_(ids)))
-    loaded = {product.id: product for product in products}
-    listing = ListingPage([loaded[i] for i in ids if i in loaded], len(rows), page, per_page)
+    listing = ListingPage(load_in_order(session, ids), len(rows), page, per_page)
     listing = _exact_sku_first(session, query, listing)
     ordered_facets = sorted(facets.items(), key=lambda item: (-item[1], item[0]))[:MAX_FACETS]
     return SearchResult(
-        query, searched, correction, listing, ordered_facets, match.terms, suggestion, len(rows) >= CANDIDATES
+        query,
+        found.searched,
+        found.correction,
+        listing,
+        ordered_facets,
+        found.match.terms,
+        found.suggestion,
+        len(rows) >= CANDIDATES,
     )
 
 
@@ -249,21 +320,57 @@ def _exact_sku_first(session: Session, query: str, listing: ListingPage) -> List
     return ListingPage([first, *others][: listing.per_page], total, listing.page, listing.per_page)
 
 
-def suggest_products(session: Session, query: str, limit: int = SUGGEST_LIMIT) -> list[Product]:
+class SuggestedProduct(NamedTuple):
+    """What an autocomplete entry shows and links to."""
+
+    id: int
+    title: str
+    slug: str
+
+
+#: Autocomplete answers by query words: the header box asks on every keystroke, buyers type the
+#: same beginnings; up to CATEGORY_CACHE_SECONDS stale, like the listing counts.
+_suggest_cache = TimedCache(max_entries=5_000)
+
+
+def suggest_products(session: Session, query: str, limit: int = SUGGEST_LIMIT) -> list[SuggestedProduct]:
     """Autocomplete: every finished word must match, the last one as a prefix of a title word."""
     found = query_words(query)
     if not found:
         return []
+    return _suggest_cache.get((tuple(found), limit), lambda: _suggest(session, found, limit))
+
+
+def _suggest(session: Session, found: list[str], limit: int) -> list[SuggestedProduct]:
     complete, last = found[:-1], found[-1]
+    if len(last) < MIN_SUGGEST_PREFIX:  # «к» or «кр» would make the engine merge the lists of thousands of words
+        if not complete:
+            return []
+        last = None
     match = Match(tuple(complete), tuple(query_terms(word) for word in complete), prefix=last, title_only=True)
     found = candidates(session, match, listing_conditions(None, ListingFilters()), cap=SUGGEST_CANDIDATES)
     best = select(found.c.product_id).order_by(found.c.popularity.desc(), found.c.product_id.desc()).limit(limit)
     ids = list(session.scalars(best))
-    products = {product.id: product for product in session.scalars(select(Product).where(Product.id.in_(ids)))}
+    rows = session.execute(select(Product.id, Product.title, Product.slug).where(Product.id.in_(ids)))
+    products = {row.id: SuggestedProduct(*row) for row in rows}
     return [products[product_id] for product_id in ids if product_id in products]
 
 
-def folded_prefix_match(name: str, query: str) -> bool:
-    """Whether every query word starts some word of ``name`` (for category suggestions)."""
-    name_words, parts = fold(name).split(), query_words(query)
-    return bool(parts) and all(any(word.startswith(part) for word in name_words) for part in parts)
+@lru_cache(maxsize=4096)
+def _folded_words(name: str) -> tuple[str, ...]:
+    return tuple(fold(name).split())
+
+
+def matching_categories(categories: Iterable[Category], query: str, limit: int) -> list[Category]:
+    """Categories whose name has, for every query word, a word starting with it (for autocomplete)."""
+    parts = query_words(query)
+    if not parts:
+        return []
+    found = []
+    for category in categories:
+        name_words = _folded_words(category.name)
+        if all(any(word.startswith(part) for word in name_words) for part in parts):
+            found.append(category)
+            if len(found) == limit:
+                break
+    return found

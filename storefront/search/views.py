@@ -9,7 +9,7 @@ from storefront.catalog.queries import cached_category_tree, list_supplier_citie
 from storefront.extensions import db
 from storefront.search import bp
 from storefront.search.forms import SEARCH_SORT_LABELS, SearchArgsForm
-from storefront.search.queries import folded_prefix_match, search_products, suggest_products
+from storefront.search.queries import matching_categories, search_products, suggest_products
 
 
 @bp.get("/search")
@@ -44,7 +44,7 @@ def suggest() -> Response:
     query = (request.args.get("q") or "")[:200]
     products = suggest_products(db.session, query)
     tree = cached_category_tree(db.session)
-    categories = [category for category in tree.by_id.values() if folded_prefix_match(category.name, query)]
+    categories = matching_categories(tree.by_id.values(), query, limit=5)
     response = jsonify(
         query=query,
         products=[
@@ -56,8 +56,7 @@ def suggest() -> Response:
             for product in products
         ],
         categories=[
-            {"name": category.name, "url": url_for("catalog.category", slug=category.slug)}
-            for category in categories[:5]
+            {"name": category.name, "url": url_for("catalog.category", slug=category.slug)} for category in categories
         ],
     )
     response.cache_control.public = True

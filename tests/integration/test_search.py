@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import func, select
 
 from storefront.catalog.models import Product
-from storefront.catalog.queries import ListingFilters, Sort
+from storefront.catalog.queries import ListingFilters, Sort, configure_category_cache
 from storefront.search.index import index_products, rebuild_search_index
 from storefront.search.models import ProductSearch
 from storefront.search.queries import Correction, search_products, suggest_products
@@ -207,3 +207,25 @@ def test_demo_seed_indexes_its_bulk_inserts(session):
     title = session.scalars(select(Product.title).order_by(Product.id)).first()
     first_word = title.split()[0]
     assert search(session, first_word).listing.total >= 1
+
+
+def test_search_and_suggest_answers_are_cached_until_the_cache_is_reset(session, shop):
+    configure_category_cache(60)
+    try:
+        assert search(session, "самовар").listing.total == 0
+        assert suggest_products(session, "самов") == []
+        create_product(session, shop["tree"].category, shop["tree"].supplier, title="Самовар тульский")
+        session.commit()
+        assert search(session, "самовар").listing.total == 0  # cached for CATEGORY_CACHE_SECONDS
+        assert suggest_products(session, "самов") == []
+        assert titles(search(session, "кроссовки", sort=Sort.NEW))  # other queries are still answered
+    finally:
+        configure_category_cache(0)
+    assert titles(search(session, "самовар")) == ["Самовар тульский"]
+    assert [p.title for p in suggest_products(session, "самов")] == ["Самовар тульский"]
+
+
+def test_suggest_waits_for_three_letters_of_the_last_word(session, shop):
+    assert suggest_products(session, "кр") == []
+    assert [p.title for p in suggest_products(session, "кро")] == ["Кроссовки беговые сетчатые"]
+    assert [p.title for p in suggest_products(session, "ботинки м")] == ["Ботинки мужские зимние на меху"]
