@@ -69,6 +69,9 @@ def init_app(app: Flask) -> None:
 
     auth.init_app(app)
     app.register_blueprint(bp)
+    # The links in campaign mail (pixel, click redirect, unsubscribe) are for buyers: outside /crm and its
+    # staff checks (crm.auth's before_request hooks belong to ``bp`` only).
+    app.register_blueprint(campaign_links_bp)
     app.cli.add_command(staff_group)
     app.cli.add_command(crm_group)
     order_paid.connect(_on_order_paid, weak=False)
@@ -78,6 +81,11 @@ def init_app(app: Flask) -> None:
 from crm import auth  # noqa: E402
 from crm.audit import bp as audit_bp  # noqa: E402
 from crm.audit import views as _audit_views  # noqa: E402, F401
+from crm.campaigns import bp as campaigns_bp  # noqa: E402
+from crm.campaigns import jobs as _campaign_jobs  # noqa: E402, F401
+from crm.campaigns import public_bp as campaign_links_bp  # noqa: E402
+from crm.campaigns import public_views as _campaign_public_views  # noqa: E402, F401
+from crm.campaigns import views as _campaign_views  # noqa: E402, F401
 from crm.buyers import bp as buyers_bp  # noqa: E402
 from crm.buyers import views as _buyer_views  # noqa: E402, F401
 from crm.staff import bp as staff_bp  # noqa: E402
@@ -87,5 +95,5 @@ from crm.tiers import views as _tier_views  # noqa: E402, F401
 
 bp.before_request(auth.load_staff)
 bp.before_request(auth.deny_undeclared)
-for _child in (staff_bp, audit_bp, tiers_bp, buyers_bp):
+for _child in (staff_bp, audit_bp, tiers_bp, buyers_bp, campaigns_bp):
     bp.register_blueprint(_child)

@@ -1,9 +1,15 @@
 """Every CRM model module, imported once so the metadata (and Alembic) sees the CRM tables."""
 
 from crm.audit.models import AuditEntry
+from crm.campaigns.models import Campaign, CampaignRecipient, Unsubscribe
 from crm.segments.models import Segment
 from crm.staff.models import StaffUser
 from crm.tiers.models import BuyerProfile, TierChange
 from crm.workspace.models import Note, Task
 
-__all__ = ["AuditEntry", "BuyerProfile", "Note", "Segment", "StaffUser", "Task", "TierChange"]
+__all__ = [
+    "AuditEntry",
+    "BuyerProfile",
+    "Campaign",
+    "CampaignRecipient",
+    "Unsubscribe", "Note", "Segment", "StaffUser", "Task", "TierChange"]

@@ -26,6 +26,10 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "tiers.view": frozenset({ADMIN, MARKETER, MANAGER}),
     "tiers.edit": frozenset({ADMIN}),
     "tiers.override": frozenset({ADMIN}),
+    # Campaigns (issue 8): marketers and admins build, send and read them.
+    "campaigns.view": frozenset({ADMIN, MARKETER}),
+    "campaigns.edit": frozenset({ADMIN, MARKETER}),
+    "campaigns.send": frozenset({ADMIN, MARKETER}),
 }
 
 #: Endpoints open without a staff session (the sign-in page itself and signing out).

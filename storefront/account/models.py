@@ -69,6 +69,9 @@ class Buyer(TimestampMixin, Base):
     tier_id: Mapped[int | None] = mapped_column(ForeignKey("tiers.id", ondelete="SET NULL"), index=True)
     is_active: Mapped[bool] = mapped_column(default=True)
     last_login_at: Mapped[datetime | None] = mapped_column()
+    #: The last marketing campaign link followed while signed in (order attribution; no FK: campaigns are CRM's).
+    last_campaign_id: Mapped[int | None] = mapped_column(Integer)
+    last_campaign_click_at: Mapped[datetime | None] = mapped_column()
 
     tier: Mapped[Tier | None] = relationship()
     addresses: Mapped[list[Address]] = relationship(

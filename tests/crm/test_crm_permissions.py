@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 from crm.permissions import PERMISSIONS, PUBLIC_ENDPOINTS, has_permission, requires
 from crm.staff.models import Role
 from crm.tiers.services import seed_tiers, tiers_in_order
+from tests.crm import campaign_support
 from tests.crm.support import crm_login, make_staff
 from tests.factories import create_buyer
 
@@ -38,7 +39,13 @@ def test_every_crm_rule_answers_as_declared_for_the_role(app: Flask, session: Se
     seed_tiers(session)
     buyer = create_buyer(session)
     session.commit()
-    values = {"buyer_id": buyer.id, "tier_id": tiers_in_order(session)[0].id}
+    campaign = campaign_support.campaign(session)
+    values = {
+        "buyer_id": buyer.id,
+        "tier_id": tiers_in_order(session)[0].id,
+        "campaign_id": campaign.id,
+        "kind": "abandoned_cart",
+    }
     client = app.test_client()
     if role is not None:
         make_staff(session, role)
