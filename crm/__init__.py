@@ -81,13 +81,13 @@ def init_app(app: Flask) -> None:
 from crm import auth  # noqa: E402
 from crm.audit import bp as audit_bp  # noqa: E402
 from crm.audit import views as _audit_views  # noqa: E402, F401
+from crm.buyers import bp as buyers_bp  # noqa: E402
+from crm.buyers import views as _buyer_views  # noqa: E402, F401
 from crm.campaigns import bp as campaigns_bp  # noqa: E402
 from crm.campaigns import jobs as _campaign_jobs  # noqa: E402, F401
 from crm.campaigns import public_bp as campaign_links_bp  # noqa: E402
 from crm.campaigns import public_views as _campaign_public_views  # noqa: E402, F401
 from crm.campaigns import views as _campaign_views  # noqa: E402, F401
-from crm.buyers import bp as buyers_bp  # noqa: E402
-from crm.buyers import views as _buyer_views  # noqa: E402, F401
 from crm.staff import bp as staff_bp  # noqa: E402
 from crm.staff import views as _staff_views  # noqa: E402, F401
 from crm.tiers import bp as tiers_bp  # noqa: E402

@@ -12,4 +12,10 @@ __all__ = [
     "BuyerProfile",
     "Campaign",
     "CampaignRecipient",
-    "Unsubscribe", "Note", "Segment", "StaffUser", "Task", "TierChange"]
+    "Unsubscribe",
+    "Note",
+    "Segment",
+    "StaffUser",
+    "Task",
+    "TierChange",
+]
