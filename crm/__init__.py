@@ -68,6 +68,7 @@ def init_app(app: Flask) -> None:
     from storefront.events import order_paid
 
     auth.init_app(app)
+    campaigns_init_app(app)
     app.register_blueprint(bp)
     # The links in campaign mail (pixel, click redirect, unsubscribe) are for buyers: outside /crm and its
     # staff checks (crm.auth's before_request hooks belong to ``bp`` only).
@@ -84,6 +85,7 @@ from crm.audit import views as _audit_views  # noqa: E402, F401
 from crm.buyers import bp as buyers_bp  # noqa: E402
 from crm.buyers import views as _buyer_views  # noqa: E402, F401
 from crm.campaigns import bp as campaigns_bp  # noqa: E402
+from crm.campaigns import init_app as campaigns_init_app  # noqa: E402
 from crm.campaigns import jobs as _campaign_jobs  # noqa: E402, F401
 from crm.campaigns import public_bp as campaign_links_bp  # noqa: E402
 from crm.campaigns import public_views as _campaign_public_views  # noqa: E402, F401
