@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import operator
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from flask_babel import gettext as _
-from jinja2 import StrictUndefined, TemplateError, TemplateSyntaxError, nodes
+from jinja2 import StrictUndefined, Template, TemplateError, TemplateSyntaxError, nodes
 from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
 
 ALLOWED_NAMES = frozenset({"buyer", "tier", "promo_code", "unsubscribe_url"})
@@ -97,13 +98,20 @@ def _check_names(env: _CampaignSandbox, source: str, label: str) -> None:
             )
 
 
+@lru_cache(maxsize=256)
+def _compiled(source: str, html: bool) -> Template:
+    """Parse, check and compile once per distinct source (a campaign renders the same one per recipient)."""
+    env = _HTML_ENV if html else _TEXT_ENV
+    _check_names(env, source, _("HTML body") if html else _("Text"))
+    return env.from_string(source)
+
+
 def render(source: str, context: MessageContext, html: bool) -> str:
     """Render one template; raises TemplateRefused (never leaks a Jinja or sandbox error)."""
-    env = _HTML_ENV if html else _TEXT_ENV
     label = _("HTML body") if html else _("Text")
-    _check_names(env, source, label)
+    template = _compiled(source, html)  # raises TemplateRefused (refusals are not cached)
     try:
-        return env.from_string(source).render(context.as_template_context())
+        return template.render(context.as_template_context())
     except SecurityError:
         raise TemplateRefused(
             _("%(part)s: this expression is not allowed in a campaign template.", part=label)

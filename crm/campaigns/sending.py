@@ -15,6 +15,7 @@ A refused message (5xx/4xx for the recipient) is recorded on the row and retried
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import secrets
 import smtplib
@@ -34,7 +35,7 @@ from sqlalchemy.orm import Session
 
 from crm.campaigns.links import add_utm, rewrite_html, rewrite_text
 from crm.campaigns.models import Campaign, CampaignRecipient, CampaignStatus, PromoMode, RecipientStatus
-from crm.campaigns.rendering import MessageContext, first_name, render
+from crm.campaigns.rendering import SAMPLE_CONTEXT, MessageContext, first_name, render
 from crm.campaigns.services import transition
 from crm.campaigns.tokens import make_click_token, make_open_token, make_unsubscribe_token
 from crm.segments.compiler import compile_segment
@@ -233,16 +234,54 @@ def start_due_campaigns(session: Session, now: datetime) -> list[int]:
 # --- composing a message -------------------------------------------------------------------------------------
 
 
-def context_for(buyer: Buyer | None, tier: Tier | None, promo_code: str, unsubscribe_url: str) -> MessageContext:
-    if buyer is None:
-        from crm.campaigns.rendering import SAMPLE_CONTEXT
+@dataclass(frozen=True)
+class Person:
+    """The buyer fields a template may show, copied out of the ORM (a commit per message must not reload them)."""
 
-        return MessageContext(**{**SAMPLE_CONTEXT.__dict__, "unsubscribe_url": unsubscribe_url})
+    name: str
+    company: str
+    tier_name: str
+
+    @classmethod
+    def of(cls, buyer: Buyer) -> Person:
+        return cls(buyer.name, buyer.company_name or "", buyer.tier.name if buyer.tier is not None else "")
+
+
+@dataclass(frozen=True)
+class CampaignContent:
+    """What composing needs from a campaign, as plain values."""
+
+    id: int
+    slug: str
+    subject: str
+    body_html: str
+    body_text: str
+    promo_code: str | None
+    advertiser: str | None
+    erid: str | None
+
+    @classmethod
+    def of(cls, campaign: Campaign) -> CampaignContent:
+        return cls(
+            campaign.id,
+            campaign.slug,
+            campaign.subject,
+            campaign.body_html,
+            campaign.body_text,
+            campaign.promo_code,
+            campaign.advertiser,
+            campaign.erid,
+        )
+
+
+def context_for(person: Person | None, promo_code: str, unsubscribe_url: str) -> MessageContext:
+    if person is None:
+        return dataclasses.replace(SAMPLE_CONTEXT, unsubscribe_url=unsubscribe_url)
     return MessageContext(
-        first_name=first_name(buyer.name),
-        name=buyer.name,
-        company=buyer.company_name or "",
-        tier_name=tier.name if tier is not None else "",
+        first_name=first_name(person.name),
+        name=person.name,
+        company=person.company,
+        tier_name=person.tier_name,
         promo_code=promo_code,
         unsubscribe_url=unsubscribe_url,
     )
@@ -256,13 +295,38 @@ class ComposedMessage:
     headers: dict[str, str] = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class FooterTexts:
+    marking: str
+    why: str
+    unsubscribe: str
+
+
+def footer_texts(campaign: CampaignContent) -> FooterTexts:
+    """The Russian footer lines: ad marking (38-FZ art. 18.1) when set, why they get it, the unsubscribe label."""
+    with force_locale("ru"):
+        marking = ""
+        if campaign.advertiser or campaign.erid:
+            parts = [_("Advertisement.")]
+            if campaign.advertiser:
+                parts.append(_("Advertiser: %(advertiser)s.", advertiser=campaign.advertiser))
+            if campaign.erid:
+                parts.append(f"erid: {campaign.erid}")
+            marking = " ".join(parts)
+        return FooterTexts(
+            marking,
+            _("You receive this email because you agreed to receive offers from Mostik."),
+            _("Unsubscribe"),
+        )
+
+
 def compose(
-    campaign: Campaign,
+    campaign: CampaignContent,
     settings: SenderSettings,
     recipient_id: int,
-    buyer: Buyer | None,
-    tier: Tier | None,
+    person: Person | None,
     promo_code: str | None,
+    footer: FooterTexts | None = None,
 ) -> ComposedMessage:
     """Render one recipient's message: sandboxed templates, UTM + click-tracked links, footer, pixel, headers.
 
@@ -272,7 +336,7 @@ def compose(
     unsubscribe_token = make_unsubscribe_token(settings.secret_key, recipient_id)
     unsubscribe_url = f"{base}/c/u/{unsubscribe_token}"
     code = promo_code or (campaign.promo_code or "")
-    context = context_for(buyer, tier, code, unsubscribe_url)
+    context = context_for(person, code, unsubscribe_url)
     subject = " ".join(render(campaign.subject, context, html=False).split())
     body_html = render(campaign.body_html, context, html=True)
     body_text = render(campaign.body_text, context, html=False)
@@ -285,17 +349,8 @@ def compose(
 
     body_html = rewrite_html(body_html, track)
     body_text = rewrite_text(body_text, track)
-    with force_locale("ru"):
-        marking = ""
-        if campaign.advertiser or campaign.erid:
-            parts = [_("Advertisement.")]
-            if campaign.advertiser:
-                parts.append(_("Advertiser: %(advertiser)s.", advertiser=campaign.advertiser))
-            if campaign.erid:
-                parts.append(f"erid: {campaign.erid}")
-            marking = " ".join(parts)
-        why = _("You receive this email because you agreed to receive offers from Mostik.")
-        unsubscribe = _("Unsubscribe")
+    footer = footer or footer_texts(campaign)
+    marking, why, unsubscribe = footer.marking, footer.why, footer.unsubscribe
     pixel = f"{base}/c/o/{make_open_token(settings.secret_key, recipient_id)}.gif"
     footer_html = (
         '<hr><p style="font-size:12px;color:#666">'
@@ -329,7 +384,7 @@ def to_email(settings: SenderSettings, to: str, message: ComposedMessage) -> Ema
 
 def send_test(campaign: Campaign, settings: SenderSettings, to: str, buyer: Buyer | None) -> None:
     """Send the campaign as ``buyer`` would see it to a staff address (links record nothing). Raises on failure."""
-    message = compose(campaign, settings, 0, buyer, buyer.tier if buyer else None, None)
+    message = compose(CampaignContent.of(campaign), settings, 0, Person.of(buyer) if buyer else None, None)
     message.subject = f"[TEST] {message.subject}"
     with MailConnection(settings.mail) as connection:
         connection.send(to_email(settings, to, message))
@@ -456,28 +511,34 @@ def send_batch(
     result = BatchResult()
     _give_up_stale(session, campaign.id, now, settings)
     token = claim_batch(session, campaign.id, now, limit, settings)
+    # Plain values, not ORM objects: each message's commit would expire and reload them.
     rows = session.execute(
-        select(CR, Buyer, Tier)
+        select(CR.id, CR.email, CR.promo_code, CR.attempts, Buyer.id.label("buyer_id"), Buyer.name,
+               Buyer.company_name, Tier.name.label("tier_name"))
         .join(Buyer, Buyer.id == CR.buyer_id)
         .outerjoin(Tier, Tier.id == Buyer.tier_id)
         .where(CR.claim_token == token)
         .order_by(CR.id)
-    ).all()
+    ).all()  # fmt: skip
     if not rows:
         return result
-    buyer_ids = [row.CampaignRecipient.buyer_id for row in rows]
+    content = CampaignContent.of(campaign)
+    buyer_ids = [row.buyer_id for row in rows]
     consenting = consenting_buyer_ids(session, buyer_ids)
     counts = recent_sends(session, buyer_ids, now - timedelta(days=settings.cap_days))
-    for recipient, buyer, tier in rows:
-        if buyer.id not in consenting:
+    footer = footer_texts(content)
+    for recipient in rows:
+        buyer_id = recipient.buyer_id
+        if buyer_id not in consenting:
             _finish(session, token, recipient.id, status=R.SKIPPED.value)
             result.skipped += 1
             continue
-        if counts.get(buyer.id, 0) >= settings.cap_messages:
+        if counts.get(buyer_id, 0) >= settings.cap_messages:
             _finish(session, token, recipient.id, status=R.CAPPED.value)
             result.capped += 1
             continue
-        message = compose(campaign, settings, recipient.id, buyer, tier, recipient.promo_code)
+        person = Person(recipient.name, recipient.company_name or "", recipient.tier_name or "")
+        message = compose(content, settings, recipient.id, person, recipient.promo_code, footer)
         throttle.wait()
         try:
             connection.send(to_email(settings, recipient.email, message))
@@ -491,10 +552,10 @@ def send_batch(
                     session, token, recipient.id, status=R.PENDING.value, last_error=error_text, not_before=retry_at
                 )
             result.failed += 1
-            logger.warning("campaign %s recipient %s refused by the mail server", campaign.id, recipient.id)
+            logger.warning("campaign %s recipient %s refused by the mail server", content.id, recipient.id)
             continue
         _finish(session, token, recipient.id, status=R.SENT.value, sent_at=utcnow())
-        counts[buyer.id] = counts.get(buyer.id, 0) + 1
+        counts[buyer_id] = counts.get(buyer_id, 0) + 1
         result.sent += 1
     return result
 

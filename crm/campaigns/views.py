@@ -19,7 +19,7 @@ from crm.campaigns.forms import CampaignForm, ScheduleForm, StatusForm, TestSend
 from crm.campaigns.models import Campaign, CampaignStatus, PromoMode
 from crm.campaigns.queries import campaign_report, list_campaigns
 from crm.campaigns.rendering import TemplateRefused
-from crm.campaigns.sending import SenderSettings, compose, send_test
+from crm.campaigns.sending import CampaignContent, Person, SenderSettings, compose, send_test
 from crm.campaigns.services import (
     CampaignData,
     CampaignError,
@@ -145,7 +145,7 @@ def campaign_preview(campaign_id: int) -> str | tuple[str, int]:
         if buyer is None:
             error = _("There is no buyer with this id; the sample buyer is shown.")
     try:
-        message = compose(campaign, _settings(), 0, buyer, buyer.tier if buyer else None, None)
+        message = compose(CampaignContent.of(campaign), _settings(), 0, Person.of(buyer) if buyer else None, None)
     except TemplateRefused as refused:
         return render_template("crm/message.html", message=str(refused)), 400
     return render_template("crm/campaigns/preview.html", campaign=campaign, message=message, buyer=buyer, error=error)
