@@ -85,6 +85,7 @@ from crm.audit import views as _audit_views  # noqa: E402, F401
 from crm.buyers import bp as buyers_bp  # noqa: E402
 from crm.buyers import views as _buyer_views  # noqa: E402, F401
 from crm.campaigns import bp as campaigns_bp  # noqa: E402
+from crm.campaigns import cli as _campaign_cli  # noqa: E402, F401
 from crm.campaigns import init_app as campaigns_init_app  # noqa: E402
 from crm.campaigns import jobs as _campaign_jobs  # noqa: E402, F401
 from crm.campaigns import public_bp as campaign_links_bp  # noqa: E402

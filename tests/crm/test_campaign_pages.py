@@ -188,3 +188,12 @@ def test_an_order_after_a_campaign_click_or_with_its_code_is_credited_to_it(
     assert place(client, _shipping_method(session), promo_code="WINTER5").status_code == 303
     orders = session.scalars(select(Order).order_by(Order.id)).all()
     assert [order.campaign_id for order in orders] == [clicked.id, coded.id]
+
+
+def test_the_demo_campaign_seed_is_safe_to_repeat(runner, session: Session) -> None:
+    first = runner.invoke(args=["crm", "seed-campaigns"])
+    second = runner.invoke(args=["crm", "seed-campaigns"])
+    assert first.exit_code == 0 and second.exit_code == 0, first.output
+    assert "создана" in first.output and "уже есть" in second.output
+    (campaign,) = session.scalars(select(Campaign)).all()
+    assert campaign.segment is not None and campaign.status == CampaignStatus.DRAFT
