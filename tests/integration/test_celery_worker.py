@@ -72,6 +72,7 @@ def test_a_real_worker_sends_a_campaign_batch(app: Flask, session: Session, mail
         stderr=subprocess.STDOUT,
     )
     client = Celery("test-client", broker=REDIS_URL, backend=REDIS_URL)
+    result = None
     try:
         result = client.send_task("mostik.send_campaign_batch", queue=queue)
         outcome = result.get(timeout=90)
@@ -90,6 +91,7 @@ def test_a_real_worker_sends_a_campaign_batch(app: Flask, session: Session, mail
         except subprocess.TimeoutExpired:
             worker.kill()
             output = worker.communicate()[0].decode(errors="replace")
-        result.forget() if "result" in locals() else None
+        if result is not None:
+            result.forget()
         client.close()
     assert "Traceback" not in output, output
