@@ -54,6 +54,7 @@ demo-data: db-upgrade  ## Seed demo data if the catalogue is empty, load the sto
 	MOSTIK_ENV=development $(FLASK) fx update --file storefront/fx/samples/cbr_daily_demo.xml
 	MOSTIK_ENV=development $(FLASK) shipping seed
 	MOSTIK_ENV=development $(FLASK) crm seed-tiers
+	MOSTIK_ENV=development $(FLASK) crm seed-campaigns
 	MOSTIK_ENV=development MOSTIK_STAFF_PASSWORD=$(DEMO_STAFF_PASSWORD) $(FLASK) staff create --if-missing \
 		--email $(DEMO_STAFF_EMAIL) --role admin --name "Демо-администратор"
 

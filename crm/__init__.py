@@ -104,7 +104,11 @@ def init_app(app: Flask) -> None:
     auth.init_app(app)
     # «Мои клиенты» alerts a VIP buyer whose 12-month spend is within this many percent of the next threshold.
     app.config.setdefault("CRM_NEAR_TIER_PERCENT", _near_tier_percent(os.environ.get("CRM_NEAR_TIER_PERCENT")))
+    campaigns_init_app(app)
     app.register_blueprint(bp)
+    # The links in campaign mail (pixel, click redirect, unsubscribe) are for buyers: outside /crm and its
+    # staff checks (crm.auth's before_request hooks belong to ``bp`` only).
+    app.register_blueprint(campaign_links_bp)
     app.cli.add_command(staff_group)
     app.cli.add_command(crm_group)
     order_paid.connect(_on_order_paid, weak=False)
@@ -118,6 +122,13 @@ from crm.audit import bp as audit_bp  # noqa: E402
 from crm.audit import views as _audit_views  # noqa: E402, F401
 from crm.buyers import bp as buyers_bp  # noqa: E402
 from crm.buyers import views as _buyer_views  # noqa: E402, F401
+from crm.campaigns import bp as campaigns_bp  # noqa: E402
+from crm.campaigns import cli as _campaign_cli  # noqa: E402, F401
+from crm.campaigns import init_app as campaigns_init_app  # noqa: E402
+from crm.campaigns import jobs as _campaign_jobs  # noqa: E402, F401
+from crm.campaigns import public_bp as campaign_links_bp  # noqa: E402
+from crm.campaigns import public_views as _campaign_public_views  # noqa: E402, F401
+from crm.campaigns import views as _campaign_views  # noqa: E402, F401
 from crm.dashboard import views as _dashboard_views  # noqa: E402
 from crm.orders import bp as orders_bp  # noqa: E402
 from crm.orders import views as _order_views  # noqa: E402, F401
@@ -138,5 +149,16 @@ from crm.workspace import views as _workspace_views  # noqa: E402, F401
 bp.add_url_rule("/", "dashboard", _dashboard_views.dashboard, methods=["GET"])
 bp.before_request(auth.load_staff)
 bp.before_request(auth.deny_undeclared)
-for _child in (staff_bp, audit_bp, tiers_bp, buyers_bp, orders_bp, workspace_bp, reorder_bp, segments_bp, promo_bp):
+for _child in (
+    staff_bp,
+    audit_bp,
+    tiers_bp,
+    buyers_bp,
+    orders_bp,
+    workspace_bp,
+    reorder_bp,
+    segments_bp,
+    promo_bp,
+    campaigns_bp,
+):
     bp.register_blueprint(_child)

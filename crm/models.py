@@ -1,6 +1,7 @@
 """Every CRM model module, imported once so the metadata (and Alembic) sees the CRM tables."""
 
 from crm.audit.models import AuditEntry
+from crm.campaigns.models import Campaign, CampaignRecipient, Unsubscribe
 from crm.reorder.models import BuyerStats, ReorderBaseline
 from crm.segments.models import Segment
 from crm.staff.models import StaffUser
@@ -12,6 +13,9 @@ __all__ = [
     "BuyerProfile",
     "BuyerStats",
     "ReorderBaseline",
+    "Campaign",
+    "CampaignRecipient",
+    "Unsubscribe",
     "Note",
     "Segment",
     "StaffUser",

@@ -44,6 +44,10 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "segments.edit": frozenset({ADMIN, MARKETER}),
     "promo.view": frozenset({ADMIN, MARKETER}),
     "promo.edit": frozenset({ADMIN, MARKETER}),
+    # Campaigns (issue 8): marketers and admins build, send and read them.
+    "campaigns.view": frozenset({ADMIN, MARKETER}),
+    "campaigns.edit": frozenset({ADMIN, MARKETER}),
+    "campaigns.send": frozenset({ADMIN, MARKETER}),
 }
 
 #: Endpoints open without a staff session (the sign-in page itself and signing out).

@@ -32,12 +32,21 @@ class MailSettings:
         )
 
 
-def build_message(settings: MailSettings, to: str, subject: str, text: str, html: str | None = None) -> EmailMessage:
+def build_message(
+    settings: MailSettings,
+    to: str,
+    subject: str,
+    text: str,
+    html: str | None = None,
+    headers: dict[str, str] | None = None,
+) -> EmailMessage:
     message = EmailMessage()
     message["From"] = settings.sender
     message["To"] = to
     message["Subject"] = subject
     message["Message-ID"] = make_msgid(domain="mostik.local")
+    for name, value in (headers or {}).items():
+        message[name] = value
     message.set_content(text)
     if html:
         message.add_alternative(html, subtype="html")
@@ -54,3 +63,42 @@ def send_mail(settings: MailSettings, to: str, subject: str, text: str, html: st
         logger.exception("mail to a buyer not sent (subject %r)", subject)
         return False
     return True
+
+
+class MailConnection:
+    """One SMTP connection reused for many messages (campaign batches); opened on the first send.
+
+    ``send`` raises: ``smtplib.SMTPRecipientsRefused`` / ``SMTPResponseException`` for a refused message,
+    ``OSError`` / ``SMTPServerDisconnected`` when the connection itself is lost.
+    """
+
+    def __init__(self, settings: MailSettings) -> None:
+        self.settings = settings
+        self._smtp: smtplib.SMTP | None = None
+
+    def send(self, message: EmailMessage) -> None:
+        if self._smtp is None:
+            self._smtp = smtplib.SMTP(self.settings.server, self.settings.port, timeout=self.settings.timeout)
+        try:
+            self._smtp.send_message(message)
+        except smtplib.SMTPServerDisconnected:
+            self._smtp = None
+            raise
+        except smtplib.SMTPResponseException as error:
+            if error.smtp_code == 421:  # the server is closing the connection
+                self._smtp = None
+            raise
+
+    def close(self) -> None:
+        if self._smtp is not None:
+            try:
+                self._smtp.quit()
+            except (OSError, smtplib.SMTPException):
+                pass
+            self._smtp = None
+
+    def __enter__(self) -> MailConnection:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
@@ -15,10 +14,9 @@ from sqlalchemy.orm import Session
 from crm.audit.services import record
 from crm.staff.models import StaffUser
 from storefront.errors import ShopError
+from storefront.i18n import MOSCOW
 from storefront.promo.models import PromoCode, PromoKind
 from storefront.promo.services import normalize_code
-
-MOSCOW = ZoneInfo("Europe/Moscow")
 
 
 class PromoError(ShopError):

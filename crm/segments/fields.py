@@ -25,7 +25,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import ColumnElement, and_, func, not_, or_, select, true
@@ -40,11 +39,11 @@ from crm.tiers.services import _paid_by_buyer, _refunded_by_buyer
 from storefront.account.models import Address, Buyer, BuyerKind, Consent, ConsentKind, Tier
 from storefront.account.utm import clean_tag
 from storefront.catalog.models import Category, Product
+from storefront.i18n import MOSCOW
 from storefront.money import to_minor
 from storefront.order.models import Order, OrderLine, OrderStatus
 from storefront.shipping.regions import REGIONS
 
-MOSCOW = ZoneInfo("Europe/Moscow")
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 #: Orders that count: paid, and not undone.
 UNDONE = (OrderStatus.CANCELED, OrderStatus.REFUNDED)

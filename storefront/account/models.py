@@ -74,6 +74,9 @@ class Buyer(TimestampMixin, Base):
     first_utm_source: Mapped[str | None] = mapped_column(String(64))
     first_utm_medium: Mapped[str | None] = mapped_column(String(64))
     first_utm_campaign: Mapped[str | None] = mapped_column(String(64))
+    #: The last marketing campaign link followed while signed in (order attribution; no FK: campaigns are CRM's).
+    last_campaign_id: Mapped[int | None] = mapped_column(Integer)
+    last_campaign_click_at: Mapped[datetime | None] = mapped_column()
 
     tier: Mapped[Tier | None] = relationship()
     addresses: Mapped[list[Address]] = relationship(

@@ -33,6 +33,7 @@ from storefront.catalog.models import Product
 from storefront.errors import ShopError
 from storefront.events import order_placed
 from storefront.fx.services import Pricing
+from storefront.order.attribution import attributed_campaign
 from storefront.order.models import Order
 from storefront.order.services import LineDraft, OrderDraft, create_order, find_order_by_token
 from storefront.order.totals import Totals, compute_totals
@@ -170,6 +171,7 @@ def place_order(
     consent: ConsentRecord | None,
     now: datetime,
     payment_hours: int,
+    campaign_click: tuple[int, datetime] | None = None,
 ) -> PlacementResult:
     """Place the order for the cart; the same token again returns the order already placed. Commits."""
     existing = find_order_by_token(session, placement_token)
@@ -239,6 +241,7 @@ def place_order(
         tier_code=quote.tier.code,
         tier_discount_bp=quote.tier.discount_bp,
         promo_code=quote.promo.code if quote.promo else None,
+        campaign_id=attributed_campaign(quote.promo.campaign_id if quote.promo else None, campaign_click, buyer, now),
         fx_rates={currency: str(rate) for currency, rate in pricing.rates.items()},
     )
     try:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import current_app, flash, redirect, render_template, request, url_for
+from flask import current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user, login_required
@@ -33,6 +33,7 @@ from storefront.emails import send_templated
 from storefront.extensions import db
 from storefront.fx.services import current_pricing
 from storefront.i18n import format_rub
+from storefront.order.attribution import click_from_session
 from storefront.order.services import OutOfStock, get_order_by_number, make_access_token, token_grants_access
 from storefront.promo.services import PromoInvalid, holder_key
 from storefront.shipping.regions import region_name
@@ -158,6 +159,7 @@ def place() -> Response | tuple[str, int]:
             else None,
             now=utcnow(),
             payment_hours=current_app.config["ORDER_PAYMENT_HOURS"],
+            campaign_click=click_from_session(session),
         )
     except CartEmpty:
         flash(_("Your cart is empty: add products before checking out."), "info")

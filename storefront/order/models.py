@@ -81,6 +81,8 @@ class Order(TimestampMixin, Base):
     tier_discount_amount: Mapped[Decimal] = mapped_column()
     promo_code: Mapped[str | None] = mapped_column(String(40))
     promo_discount_amount: Mapped[Decimal] = mapped_column()
+    #: The marketing campaign credited with this order (see ``order/attribution.py``; no FK: campaigns are CRM's).
+    campaign_id: Mapped[int | None] = mapped_column(Integer, index=True)
     shipping_amount: Mapped[Decimal] = mapped_column()
     total_amount: Mapped[Decimal] = mapped_column()
     vat_amount: Mapped[Decimal] = mapped_column()

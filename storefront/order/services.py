@@ -87,6 +87,7 @@ class OrderDraft:
     tier_discount_bp: int = 0
     promo_code: str | None = None
     fx_rates: dict[str, Any] = field(default_factory=dict)
+    campaign_id: int | None = None
 
 
 def format_number(order_id: int, year: int) -> str:
@@ -173,6 +174,7 @@ def create_order(session: Session, draft: OrderDraft, now: datetime, payment_hou
         tier_discount_amount=totals.tier_discount,
         promo_code=draft.promo_code,
         promo_discount_amount=totals.promo_discount,
+        campaign_id=draft.campaign_id,
         shipping_amount=totals.shipping,
         total_amount=totals.total,
         vat_amount=totals.vat,

@@ -13,6 +13,7 @@ from crm.tiers.services import assign_manager, seed_tiers, tiers_in_order
 from crm.workspace.services import open_task
 from storefront.db import utcnow
 from storefront.promo.models import PromoCode, PromoKind
+from tests.crm import campaign_support
 from tests.crm.support import crm_login, make_staff, paid_order
 from tests.factories import create_buyer
 
@@ -48,6 +49,7 @@ def test_every_crm_rule_answers_as_declared_for_the_role(app: Flask, session: Se
     order = paid_order(session, buyer.id, "1000.00")
     task = open_task(session, buyer_id=buyer.id, title="Позвонить", due_at=utcnow(), assignee_id=None)
     session.commit()
+    campaign = campaign_support.campaign(session)
     values = {
         "buyer_id": buyer.id,
         "tier_id": tiers_in_order(session)[0].id,
@@ -55,6 +57,8 @@ def test_every_crm_rule_answers_as_declared_for_the_role(app: Flask, session: Se
         "number": order.number,
         "segment_id": segment.id,
         "promo_id": promo.id,
+        "campaign_id": campaign.id,
+        "kind": "abandoned_cart",
     }
     client = app.test_client()
     if role is not None:

@@ -1,0 +1,187 @@
+"""Send a campaign to N consenting buyers through a local SMTP sink (aiosmtpd) and report messages/second.
+
+    .venv/bin/python -m bench.campaign --recipients 10000 --engines sqlite,postgresql
+
+Each engine gets a fresh database (SQLite file in --work-dir; PostgreSQL: a new schema on BENCH_DATABASE_URL,
+dropped afterwards). Buyers and consents are bulk-inserted, the campaign is scheduled «now», then the real
+sender (``crm.campaigns.sending.send_due``: claim, render in the sandbox, rewrite links, SMTP, mark sent) runs
+unthrottled until every recipient is sent. The sink is ``python -m aiosmtpd`` with its discarding handler, in
+its own process on 127.0.0.1.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import os
+import secrets
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import sqlalchemy as sa
+from flask_migrate import upgrade
+from sqlalchemy import func, insert, select
+from sqlalchemy.orm import Session
+
+from bench.run import BENCH_DIR, _schema_url
+from crm.campaigns.models import CampaignRecipient, RecipientStatus
+from crm.campaigns.sending import SenderSettings, send_due
+from crm.campaigns.services import CampaignData, save_campaign, schedule_campaign
+from crm.segments.models import Segment
+from storefront.account.models import Buyer, Consent
+from storefront.db import utcnow
+from storefront.extensions import db
+
+BATCH = 5_000
+BODY_HTML = (
+    "<p>Здравствуйте, {{ buyer.first_name }}!</p><p>Скидки недели: "
+    '<a href="https://shop.example.ru/catalog/obuv?sort=new">обувь</a>, '
+    '<a href="https://shop.example.ru/catalog/sumki">сумки</a>.</p>'
+)
+BODY_TEXT = "Здравствуйте, {{ buyer.first_name }}!\nОбувь: https://shop.example.ru/catalog/obuv?sort=new\n"
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def start_sink(port: int) -> subprocess.Popen[bytes]:
+    sink = subprocess.Popen(
+        [sys.executable, "-m", "aiosmtpd", "-n", "-l", f"127.0.0.1:{port}", "-c", "aiosmtpd.handlers.Sink"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+            return sink
+        except OSError:
+            time.sleep(0.1)
+    sink.kill()
+    raise RuntimeError("the SMTP sink did not start")
+
+
+def _fill(session: Session, recipients: int) -> None:
+    now = utcnow()
+    for start in range(0, recipients, BATCH):
+        ids = range(start + 1, min(start + BATCH, recipients) + 1)
+        session.execute(
+            insert(Buyer), [{"id": i, "email": f"b{i}@bench.local", "name": f"Покупатель {i}"} for i in ids]
+        )
+        session.execute(
+            insert(Consent),
+            [
+                {"buyer_id": i, "email": f"b{i}@bench.local", "kind": "marketing", "text_version": "mk-2026-11",
+                 "granted_at": now, "source_page": "/bench"}
+                for i in ids
+            ],
+        )  # fmt: skip
+    session.commit()
+
+
+def measure(url: str, recipients: int, smtp_port: int, batch_size: int) -> dict:
+    import wsgi
+
+    app = wsgi.create_app(
+        {"SQLALCHEMY_DATABASE_URI": url, "MOSTIK_ENV": "production", "SECRET_KEY": "bench", "MAIL_PORT": smtp_port}
+    )
+    with app.app_context():
+        upgrade()
+        settings = dataclasses.replace(
+            SenderSettings.from_config(app.config), rate_per_second=0, batch_size=batch_size, cap_messages=10**6
+        )
+        with Session(db.engine) as session:
+            started = time.perf_counter()
+            _fill(session, recipients)
+            filled = time.perf_counter() - started
+            segment = Segment(name="Все", definition={"op": "and", "conditions": []})
+            session.add(segment)
+            session.commit()
+            campaign = save_campaign(
+                session,
+                None,
+                CampaignData("Бенчмарк", segment.id, "{{ buyer.first_name }}, скидки недели", BODY_HTML, BODY_TEXT),
+                None,
+            )
+            schedule_campaign(session, campaign, utcnow(), utcnow())
+            started = time.perf_counter()
+            runs = 0
+            while True:
+                result = send_due(session, settings)
+                runs += 1
+                if result.startswith("sent 0,"):
+                    break
+            seconds = time.perf_counter() - started
+            sent = session.scalar(
+                select(func.count()).where(
+                    CampaignRecipient.campaign_id == campaign.id, CampaignRecipient.status == RecipientStatus.SENT.value
+                )
+            )
+        db.engine.dispose()
+    return {
+        "fill_seconds": round(filled, 1),
+        "send_seconds": round(seconds, 2),
+        "sent": sent,
+        "sender_runs": runs,
+        "messages_per_second": round(sent / seconds, 1) if seconds else None,
+    }
+
+
+def main(argv: list[str] | None = None) -> list[dict]:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--recipients", type=int, default=10_000)
+    parser.add_argument("--batch-size", type=int, default=1_000, help="messages per sender run")
+    parser.add_argument("--engines", default="sqlite")
+    parser.add_argument("--work-dir", type=Path, default=BENCH_DIR / "work")
+    parser.add_argument("--results-dir", type=Path, default=BENCH_DIR / "results")
+    args = parser.parse_args(argv)
+    args.work_dir.mkdir(parents=True, exist_ok=True)
+    port = _free_port()
+    sink = start_sink(port)
+    records = []
+    try:
+        for engine in args.engines.split(","):
+            if engine == "sqlite":
+                path = args.work_dir / f"campaign-{args.recipients}.db"
+                path.unlink(missing_ok=True)
+                figures = measure(f"sqlite:///{path}", args.recipients, port, args.batch_size)
+                path.unlink(missing_ok=True)
+            else:
+                base = os.environ.get("BENCH_DATABASE_URL")
+                if not base:
+                    print("postgresql: skipped (set BENCH_DATABASE_URL)")
+                    continue
+                schema = f"bench_campaign_{secrets.token_hex(4)}"
+                admin = sa.create_engine(base)
+                with admin.begin() as connection:
+                    connection.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
+                try:
+                    figures = measure(_schema_url(base, schema), args.recipients, port, args.batch_size)
+                finally:
+                    with admin.begin() as connection:
+                        connection.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
+                    admin.dispose()
+            record = {"engine": engine, "recipients": args.recipients, **figures}
+            print(
+                f"{engine}: {figures['sent']} of {args.recipients} messages in {figures['send_seconds']} s = "
+                f"{figures['messages_per_second']} messages/s (fill {figures['fill_seconds']} s)"
+            )
+            args.results_dir.mkdir(parents=True, exist_ok=True)
+            out = args.results_dir / f"campaign-{engine}-{args.recipients}.json"
+            out.write_text(json.dumps(record, indent=2))
+            records.append(record)
+    finally:
+        sink.terminate()
+        sink.wait(timeout=10)
+    return records
+
+
+if __name__ == "__main__":
+    main()

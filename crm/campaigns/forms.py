@@ -1,0 +1,77 @@
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import DateTimeLocalField, IntegerField, RadioField, SelectField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp
+
+PROMO_MODES = [
+    SelectChoice("none", _l("No promo code")),
+    SelectChoice("shared", _l("One shared code")),
+    SelectChoice("unique", _l("A unique code for each recipient")),
+]
+
+
+class CampaignForm(FlaskForm):
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
+    segment_id = SelectField(_l("Segment"), coerce=int, validators=[InputRequired()])
+    subject = StringField(_l("Subject"), validators=[DataRequired(), Length(max=300)])
+    body_html = TextAreaField(_l("HTML body"), validators=[DataRequired(), Length(max=100_000)])
+    body_text = TextAreaField(_l("Text"), validators=[DataRequired(), Length(max=50_000)])
+    promo_mode = SelectField(_l("Promo code"), choices=PROMO_MODES, default="none")
+    promo_percent = IntegerField(_l("Discount, percent"), default=0, validators=[Optional(), NumberRange(0, 90)])
+    promo_valid_days = IntegerField(_l("Code valid, days"), default=14, validators=[Optional(), NumberRange(1, 365)])
+    shared_code = StringField(
+        _l("Shared code (empty: generate)"),
+        validators=[
+            Optional(),
+            Length(max=40),
+            Regexp(r"^[A-Za-z0-9-]+$", message=_l("Use Latin letters, digits and -.")),
+        ],
+    )
+    advertiser = StringField(_l("Advertiser (name, INN)"), validators=[Optional(), Length(max=300)])
+    erid = StringField(
+        _l("ERID token"),
+        validators=[Optional(), Length(max=64), Regexp(r"^[A-Za-z0-9]+$", message=_l("Use Latin letters and digits."))],
+    )
+    control_percent = IntegerField(_l("Control group, percent"), default=0, validators=[Optional(), NumberRange(0, 50)])
+
+
+class ScheduleForm(FlaskForm):
+    when = RadioField(
+        _l("When"),
+        choices=[SelectChoice("now", _l("Send now")), SelectChoice("later", _l("At a time (Moscow)"))],
+        validators=[InputRequired()],
+    )
+    send_at = DateTimeLocalField(_l("Send at (Moscow time)"), format="%Y-%m-%dT%H:%M", validators=[Optional()])
+
+
+class StatusForm(FlaskForm):
+    action = SelectField(
+        _l("Action"),
+        choices=[
+            SelectChoice("paused", _l("Pause")),
+            SelectChoice("sending", _l("Resume")),
+            SelectChoice("canceled", _l("Cancel")),
+            SelectChoice("draft", _l("Back to draft")),
+        ],
+        validators=[InputRequired()],
+    )
+
+
+class TestSendForm(FlaskForm):
+    email = StringField(_l("Staff email"), validators=[DataRequired(), Length(max=254)])
+    buyer_id = IntegerField(_l("As buyer (id)"), validators=[Optional()])
+
+
+class TriggerForm(FlaskForm):
+    enabled = SelectField(
+        _l("State"),
+        choices=[SelectChoice("on", _l("On")), SelectChoice("off", _l("Off"))],
+        validators=[InputRequired()],
+    )
+    hours = IntegerField(_l("After, hours"), validators=[Optional(), NumberRange(1, 24 * 30)])
+    subject = StringField(_l("Subject"), validators=[DataRequired(), Length(max=300)])
+    body_html = TextAreaField(_l("HTML body"), validators=[DataRequired(), Length(max=100_000)])
+    body_text = TextAreaField(_l("Text"), validators=[DataRequired(), Length(max=50_000)])

@@ -1,0 +1,139 @@
+"""Campaign templates: the marketer's subject and bodies rendered in a sandbox with a plain-dict context.
+
+Only ``buyer`` (first_name, name, company), ``tier`` (name), ``promo_code`` and ``unsubscribe_url`` exist in a
+template; the Jinja globals are emptied, attribute access goes through ``ImmutableSandboxedEnvironment`` (no
+``__class__``, no mutating methods), undefined names fail, and ``*``/``**`` on large numbers are refused.
+A template that uses anything else is refused at save time with a Russian message.
+"""
+
+from __future__ import annotations
+
+import operator
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+from flask_babel import gettext as _
+from jinja2 import StrictUndefined, Template, TemplateError, TemplateSyntaxError, nodes
+from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
+
+ALLOWED_NAMES = frozenset({"buyer", "tier", "promo_code", "unsubscribe_url"})
+MAX_REPEAT = 1000
+
+
+class TemplateRefused(ValueError):
+    """The marketer's template cannot be used; ``str(error)`` is the Russian message to show."""
+
+
+class _CampaignSandbox(ImmutableSandboxedEnvironment):
+    intercepted_binops = frozenset({"*", "**"})
+
+    def call_binop(self, context: Any, operator_name: str, left: Any, right: Any) -> Any:
+        if operator_name == "**":
+            raise SecurityError("power operator is not allowed")
+        if any(isinstance(value, int) and abs(value) > MAX_REPEAT for value in (left, right)):
+            raise SecurityError("multiplication by a large number is not allowed")
+        return operator.mul(left, right)
+
+
+def _environment(html: bool) -> _CampaignSandbox:
+    env = _CampaignSandbox(autoescape=html, undefined=StrictUndefined)
+    env.globals.clear()  # no range, dict, lipsum, cycler …: only the context below
+    return env
+
+
+_HTML_ENV = _environment(html=True)
+_TEXT_ENV = _environment(html=False)
+
+
+@dataclass(frozen=True)
+class MessageContext:
+    first_name: str
+    name: str
+    company: str
+    tier_name: str
+    promo_code: str
+    unsubscribe_url: str
+
+    def as_template_context(self) -> dict[str, Any]:
+        """Plain dicts and strings only: nothing in them leads back to the database or the app."""
+        return {
+            "buyer": {"first_name": self.first_name, "name": self.name, "company": self.company},
+            "tier": {"name": self.tier_name},
+            "promo_code": self.promo_code,
+            "unsubscribe_url": self.unsubscribe_url,
+        }
+
+
+SAMPLE_CONTEXT = MessageContext(
+    first_name="Иван",
+    name="Иван Петров",
+    company="ООО «Ромашка»",
+    tier_name="Золото",
+    promo_code="SAMPLE10",
+    unsubscribe_url="https://example.invalid/c/u/sample",
+)
+
+
+def first_name(full_name: str) -> str:
+    parts = (full_name or "").split()
+    return parts[0] if parts else ""
+
+
+def _check_names(env: _CampaignSandbox, source: str, label: str) -> None:
+    try:
+        tree = env.parse(source)
+    except TemplateSyntaxError as error:
+        raise TemplateRefused(_("%(part)s: template error on line %(line)s.", part=label, line=error.lineno)) from None
+    assigned = {node.name for node in tree.find_all(nodes.Name) if node.ctx in ("store", "param")}
+    for node in tree.find_all(nodes.Name):
+        if node.ctx == "load" and node.name not in ALLOWED_NAMES and node.name not in assigned:
+            raise TemplateRefused(
+                _(
+                    "%(part)s: «%(name)s» is not available. Use buyer.first_name, buyer.name, buyer.company, "
+                    "tier.name, promo_code or unsubscribe_url.",
+                    part=label,
+                    name=node.name,
+                )
+            )
+
+
+@lru_cache(maxsize=256)
+def _compiled(source: str, html: bool) -> Template:
+    """Parse, check and compile once per distinct source (a campaign renders the same one per recipient)."""
+    env = _HTML_ENV if html else _TEXT_ENV
+    _check_names(env, source, _("HTML body") if html else _("Text"))
+    return env.from_string(source)
+
+
+def render(source: str, context: MessageContext, html: bool) -> str:
+    """Render one template; raises TemplateRefused (never leaks a Jinja or sandbox error)."""
+    label = _("HTML body") if html else _("Text")
+    template = _compiled(source, html)  # raises TemplateRefused (refusals are not cached)
+    try:
+        return template.render(context.as_template_context())
+    except SecurityError:
+        raise TemplateRefused(
+            _("%(part)s: this expression is not allowed in a campaign template.", part=label)
+        ) from None
+    except TemplateError:
+        raise TemplateRefused(
+            _("%(part)s: a field used in the template does not exist. Check the spelling.", part=label)
+        ) from None
+    except (TypeError, ValueError, ArithmeticError, AttributeError):
+        raise TemplateRefused(_("%(part)s: the template cannot be rendered.", part=label)) from None
+
+
+def validate_templates(subject: str, body_html: str, body_text: str) -> dict[str, str]:
+    """Render all three with the sample context; returns {field: Russian error} (empty when all render)."""
+    errors: dict[str, str] = {}
+    for field, source, html in (
+        ("subject", subject, False),
+        ("body_html", body_html, True),
+        ("body_text", body_text, False),
+    ):
+        try:
+            render(source, SAMPLE_CONTEXT, html)
+        except TemplateRefused as error:
+            errors[field] = str(error)
+    return errors

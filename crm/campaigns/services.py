@@ -1,0 +1,158 @@
+"""Campaign use cases: save (templates validated in the sandbox), the state machine, schedule, pause, cancel.
+
+Every status change is one conditional UPDATE from the states ``TRANSITIONS`` allows, so two staff members
+(or a staff member and the sender) cannot move a campaign along two paths at once.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from crm.campaigns.models import Campaign, CampaignStatus, PromoMode
+from crm.campaigns.rendering import validate_templates
+from crm.segments.models import Segment
+from storefront.db import utcnow
+from storefront.errors import ShopError
+from storefront.slugs import make_slug
+
+S = CampaignStatus
+
+#: The one place that says which campaign state may follow which.
+TRANSITIONS: dict[CampaignStatus, frozenset[CampaignStatus]] = {
+    S.DRAFT: frozenset({S.SCHEDULED, S.CANCELED}),
+    S.SCHEDULED: frozenset({S.DRAFT, S.SENDING, S.CANCELED}),
+    S.SENDING: frozenset({S.PAUSED, S.SENT, S.CANCELED}),
+    S.PAUSED: frozenset({S.SENDING, S.CANCELED}),
+    S.SENT: frozenset(),
+    S.CANCELED: frozenset(),
+}
+
+#: States in which the content may still be edited.
+EDITABLE = frozenset({S.DRAFT, S.SCHEDULED})
+
+
+class CampaignError(ShopError):
+    """A refused campaign action; ``reason`` picks the Russian message in the view."""
+
+    def __init__(self, reason: str, **details: object) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.details = details
+
+
+class InvalidTemplate(CampaignError):
+    def __init__(self, errors: dict[str, str]) -> None:
+        super().__init__("template")
+        self.errors = errors
+
+
+@dataclass(frozen=True)
+class CampaignData:
+    name: str
+    segment_id: int | None
+    subject: str
+    body_html: str
+    body_text: str
+    promo_mode: PromoMode = PromoMode.NONE
+    promo_percent_bp: int = 0
+    promo_valid_days: int = 14
+    shared_code: str | None = None
+    advertiser: str | None = None
+    erid: str | None = None
+    control_percent: int = 0
+
+
+def can_transition(current: CampaignStatus | str, target: CampaignStatus) -> bool:
+    return target in TRANSITIONS[CampaignStatus(current)]
+
+
+def transition(session: Session, campaign_id: int, target: CampaignStatus, **values: object) -> bool:
+    """Move the campaign to ``target`` if its current state allows it; one conditional UPDATE. Flushes only."""
+    sources = [state.value for state, targets in TRANSITIONS.items() if target in targets]
+    moved = session.execute(
+        update(Campaign)
+        .where(Campaign.id == campaign_id, Campaign.status.in_(sources))
+        .values(status=target, updated_at=utcnow(), **values)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    return moved == 1
+
+
+def _unique_slug(session: Session, name: str, campaign_id: int | None) -> str:
+    base = make_slug(name, max_length=100, fallback="campaign")
+    slug, n = base, 1
+    while True:
+        owner = session.scalar(select(Campaign.id).where(Campaign.slug == slug))
+        if owner is None or owner == campaign_id:
+            return slug
+        n += 1
+        slug = f"{base}-{n}"
+
+
+def save_campaign(session: Session, campaign: Campaign | None, data: CampaignData, staff_id: int | None) -> Campaign:
+    """Create or edit a campaign after rendering its templates in the sandbox. Commits."""
+    if campaign is not None and campaign.status not in EDITABLE and campaign.trigger is None:
+        raise CampaignError("not_editable")
+    errors = validate_templates(data.subject, data.body_html, data.body_text)
+    if errors:
+        raise InvalidTemplate(errors)
+    if data.segment_id is not None and session.get(Segment, data.segment_id) is None:
+        raise CampaignError("segment")
+    slug = _unique_slug(session, data.name, campaign.id if campaign is not None else None)
+    if campaign is None:
+        campaign = Campaign(created_by_id=staff_id, status=CampaignStatus.DRAFT)
+        session.add(campaign)
+    if campaign.trigger is None:
+        campaign.slug = slug
+    campaign.name = data.name
+    campaign.segment_id = data.segment_id
+    campaign.subject = data.subject
+    campaign.body_html = data.body_html
+    campaign.body_text = data.body_text
+    campaign.promo_mode = data.promo_mode
+    campaign.promo_percent_bp = data.promo_percent_bp if data.promo_mode != PromoMode.NONE else 0
+    campaign.promo_valid_days = data.promo_valid_days
+    shared = (data.shared_code or "").strip().upper() or None
+    campaign.promo_code = shared if data.promo_mode == PromoMode.SHARED else None
+    if campaign.promo_mode == PromoMode.SHARED and campaign.promo_code is None:
+        campaign.promo_code = f"MK{secrets.token_hex(3).upper()}"
+    campaign.advertiser = (data.advertiser or "").strip() or None
+    campaign.erid = (data.erid or "").strip() or None
+    campaign.control_percent = data.control_percent
+    session.commit()
+    return campaign
+
+
+def schedule_campaign(session: Session, campaign: Campaign, send_at: datetime, now: datetime) -> None:
+    """Schedule for ``send_at`` (UTC; now or later). The periodic sender starts it when due. Commits."""
+    if campaign.trigger is not None:
+        raise CampaignError("trigger")
+    if campaign.segment_id is None:
+        raise CampaignError("no_segment")
+    if send_at < now.replace(second=0, microsecond=0):
+        raise CampaignError("past")
+    if campaign.status == CampaignStatus.SCHEDULED:
+        session.execute(update(Campaign).where(Campaign.id == campaign.id).values(scheduled_at=send_at))
+    elif not transition(session, campaign.id, CampaignStatus.SCHEDULED, scheduled_at=send_at):
+        session.rollback()
+        raise CampaignError("state")
+    session.commit()
+
+
+def change_campaign_status(session: Session, campaign: Campaign, target: CampaignStatus) -> None:
+    """Pause, resume, cancel or unschedule (back to draft), as TRANSITIONS allows. Commits."""
+    if target not in (CampaignStatus.PAUSED, CampaignStatus.SENDING, CampaignStatus.CANCELED, CampaignStatus.DRAFT):
+        raise CampaignError("state")
+    if target == CampaignStatus.SENDING and campaign.status != CampaignStatus.PAUSED:
+        raise CampaignError("state")  # only a resume: sending itself starts from the schedule
+    extra: dict[str, object] = {"scheduled_at": None} if target == CampaignStatus.DRAFT else {}
+    if not transition(session, campaign.id, target, **extra):
+        session.rollback()
+        raise CampaignError("state")
+    session.commit()
+    session.refresh(campaign)

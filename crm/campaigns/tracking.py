@@ -1,0 +1,93 @@
+"""Opens, clicks and unsubscribes recorded per recipient (counters by conditional UPDATEs, first times once)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import case, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from crm.campaigns.models import CampaignRecipient, Unsubscribe
+from storefront.account.models import Consent, ConsentKind
+
+CR = CampaignRecipient
+
+
+def record_open(session: Session, recipient_id: int, now: datetime) -> None:
+    """Count an open (the pixel was fetched). Commits."""
+    if recipient_id <= 0:
+        return
+    session.execute(
+        update(CR)
+        .where(CR.id == recipient_id)
+        .values(
+            open_count=CR.open_count + 1,
+            first_opened_at=case((CR.first_opened_at.is_(None), now), else_=CR.first_opened_at),
+        )
+        .execution_options(synchronize_session=False)
+    )
+    session.commit()
+
+
+def record_click(session: Session, recipient_id: int, now: datetime) -> tuple[int, int] | None:
+    """Count a click; a click also proves an open. Returns (campaign id, buyer id) for attribution. Commits."""
+    if recipient_id <= 0:
+        return None
+    session.execute(
+        update(CR)
+        .where(CR.id == recipient_id)
+        .values(
+            click_count=CR.click_count + 1,
+            first_clicked_at=case((CR.first_clicked_at.is_(None), now), else_=CR.first_clicked_at),
+            first_opened_at=case((CR.first_opened_at.is_(None), now), else_=CR.first_opened_at),
+        )
+        .execution_options(synchronize_session=False)
+    )
+    session.commit()
+    row = session.execute(select(CR.campaign_id, CR.buyer_id).where(CR.id == recipient_id)).first()
+    return (row.campaign_id, row.buyer_id) if row is not None else None
+
+
+def unsubscribe(session: Session, recipient_id: int, method: str, ip_address: str | None, now: datetime) -> bool:
+    """Withdraw the buyer's marketing consent at once and record it. Idempotent: a repeat changes nothing and
+    returns False. Commits."""
+    recipient = session.get(CR, recipient_id) if recipient_id > 0 else None
+    if recipient is None:
+        return False
+    withdrawn = session.execute(
+        update(Consent)
+        .where(
+            Consent.buyer_id == recipient.buyer_id,
+            Consent.kind == ConsentKind.MARKETING.value,
+            Consent.withdrawn_at.is_(None),
+        )
+        .values(withdrawn_at=now)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    session.execute(
+        update(CR)
+        .where(CR.id == recipient.id, CR.unsubscribed_at.is_(None))
+        .values(unsubscribed_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    try:
+        with session.begin_nested():
+            session.add(
+                Unsubscribe(
+                    buyer_id=recipient.buyer_id,
+                    campaign_id=recipient.campaign_id,
+                    recipient_id=recipient.id,
+                    method=method,
+                    ip_address=ip_address,
+                    created_at=now,
+                )
+            )
+    except IntegrityError:
+        pass  # already recorded for this message (the unique recipient_id): the repeat changes nothing
+    session.commit()
+    return withdrawn > 0
+
+
+def is_unsubscribed(session: Session, recipient_id: int) -> bool:
+    return session.scalar(select(CR.unsubscribed_at).where(CR.id == recipient_id)) is not None

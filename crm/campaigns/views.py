@@ -1,0 +1,269 @@
+"""Staff pages under /crm/campaigns: list, edit, preview, test send, schedule, pause/cancel, report, triggers."""
+
+from __future__ import annotations
+
+import smtplib
+from datetime import datetime
+
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from sqlalchemy import select
+from werkzeug.wrappers import Response
+from wtforms.fields.choices import SelectChoice
+
+from crm.audit.services import record
+from crm.auth import current_staff
+from crm.campaigns import bp
+from crm.campaigns.forms import CampaignForm, ScheduleForm, StatusForm, TestSendForm, TriggerForm
+from crm.campaigns.models import Campaign, CampaignStatus, PromoMode
+from crm.campaigns.queries import campaign_report, list_campaigns
+from crm.campaigns.rendering import TemplateRefused
+from crm.campaigns.sending import CampaignContent, Person, SenderSettings, compose, send_test
+from crm.campaigns.services import (
+    CampaignData,
+    CampaignError,
+    InvalidTemplate,
+    change_campaign_status,
+    save_campaign,
+    schedule_campaign,
+)
+from crm.campaigns.triggers import TRIGGERS, ensure_trigger_campaigns, update_trigger
+from crm.permissions import requires
+from crm.segments.models import Segment
+from crm.staff.models import StaffUser
+from storefront.account.models import Buyer
+from storefront.db import utcnow
+from storefront.extensions import db
+from storefront.i18n import MOSCOW
+
+
+def _error_message(error: CampaignError) -> str:
+    return {
+        "not_editable": _("A campaign that has started can no longer be edited."),
+        "segment": _("Choose an existing segment."),
+        "no_segment": _("Choose a segment before scheduling the campaign."),
+        "past": _("The sending time is in the past. Choose a later time (Moscow)."),
+        "state": _("This cannot be done with the campaign in its current state."),
+        "trigger": _("Automatic campaigns are switched on and off, not scheduled."),
+    }.get(error.reason, _("The campaign could not be saved."))
+
+
+def _campaign_or_404(campaign_id: int) -> Campaign:
+    campaign = db.session.get(Campaign, campaign_id)
+    if campaign is None or campaign.trigger is not None:
+        abort(404)
+    return campaign
+
+
+def _settings() -> SenderSettings:
+    return SenderSettings.from_config(current_app.config)
+
+
+@bp.get("/")
+@requires("campaigns.view")
+def campaign_list() -> str:
+    return render_template("crm/campaigns/list.html", campaigns=list_campaigns(db.session))
+
+
+@bp.route("/new", methods=["GET", "POST"], defaults={"campaign_id": None})
+@bp.route("/<int:campaign_id>/edit", methods=["GET", "POST"])
+@requires("campaigns.edit")
+def campaign_edit(campaign_id: int | None) -> Response | tuple[str, int]:
+    campaign = _campaign_or_404(campaign_id) if campaign_id is not None else None
+    if campaign is not None and request.method == "GET":
+        form = CampaignForm(
+            obj=campaign,
+            data={
+                "promo_percent": campaign.promo_percent_bp // 100,
+                "shared_code": campaign.promo_code,
+                "segment_id": campaign.segment_id or 0,
+            },
+        )
+    else:
+        form = CampaignForm()
+    segments = db.session.execute(select(Segment.id, Segment.name).order_by(Segment.name)).all()
+    form.segment_id.choices = [SelectChoice(0, _("— choose —"))] + [SelectChoice(row.id, row.name) for row in segments]
+    if form.validate_on_submit():
+        data = CampaignData(
+            name=form.name.data.strip(),
+            segment_id=form.segment_id.data or None,
+            subject=form.subject.data,
+            body_html=form.body_html.data,
+            body_text=form.body_text.data,
+            promo_mode=PromoMode(form.promo_mode.data),
+            promo_percent_bp=(form.promo_percent.data or 0) * 100,
+            promo_valid_days=form.promo_valid_days.data or 14,
+            shared_code=form.shared_code.data,
+            advertiser=form.advertiser.data,
+            erid=form.erid.data,
+            control_percent=form.control_percent.data or 0,
+        )
+        staff = current_staff()
+        try:
+            saved = save_campaign(db.session, campaign, data, staff.id if staff else None)
+        except InvalidTemplate as invalid:
+            db.session.rollback()
+            for name, message in invalid.errors.items():
+                getattr(form, name).errors = [message]
+        except CampaignError as error:
+            db.session.rollback()
+            flash(_error_message(error), "error")
+        else:
+            record(db.session, staff, "campaign.edit", "campaign", saved.id, request.remote_addr, saved.name)
+            flash(_("Campaign saved."), "success")
+            return redirect(url_for("crm.campaigns.campaign_detail", campaign_id=saved.id))
+    status = 400 if form.is_submitted() else 200
+    return render_template("crm/campaigns/form.html", form=form, campaign=campaign), status
+
+
+@bp.get("/<int:campaign_id>")
+@requires("campaigns.view")
+def campaign_detail(campaign_id: int) -> str:
+    campaign = _campaign_or_404(campaign_id)
+    schedule_form = ScheduleForm(data={"when": "now"})
+    return render_template(
+        "crm/campaigns/detail.html",
+        campaign=campaign,
+        report=campaign_report(db.session, campaign),
+        schedule_form=schedule_form,
+        status_form=StatusForm(),
+        test_form=TestSendForm(data={"email": current_staff().email if current_staff() else ""}),
+    )
+
+
+@bp.get("/<int:campaign_id>/preview")
+@requires("campaigns.view")
+def campaign_preview(campaign_id: int) -> str | tuple[str, int]:
+    campaign = _campaign_or_404(campaign_id)
+    buyer_id = request.args.get("buyer_id", "").strip()
+    buyer = None
+    error = None
+    if buyer_id:
+        buyer = db.session.get(Buyer, int(buyer_id)) if buyer_id.isdigit() else None
+        if buyer is None:
+            error = _("There is no buyer with this id; the sample buyer is shown.")
+    try:
+        message = compose(CampaignContent.of(campaign), _settings(), 0, Person.of(buyer) if buyer else None, None)
+    except TemplateRefused as refused:
+        return render_template("crm/message.html", message=str(refused)), 400
+    return render_template("crm/campaigns/preview.html", campaign=campaign, message=message, buyer=buyer, error=error)
+
+
+@bp.post("/<int:campaign_id>/test")
+@requires("campaigns.send")
+def campaign_test_send(campaign_id: int) -> Response | tuple[str, int]:
+    campaign = _campaign_or_404(campaign_id)
+    form = TestSendForm()
+    if not form.validate_on_submit():
+        return render_template("crm/message.html", message=_("Enter a staff email address.")), 400
+    email = form.email.data.strip().lower()
+    staff = db.session.scalar(select(StaffUser).where(StaffUser.email == email, StaffUser.is_active.is_(True)))
+    if staff is None:
+        return render_template("crm/message.html", message=_("Test emails go only to staff addresses.")), 400
+    buyer = db.session.get(Buyer, form.buyer_id.data) if form.buyer_id.data else None
+    try:
+        send_test(campaign, _settings(), staff.email, buyer)
+    except TemplateRefused as refused:
+        return render_template("crm/message.html", message=str(refused)), 400
+    except (OSError, smtplib.SMTPException):
+        flash(_("The mail server did not accept the test email. Try again later."), "error")
+    else:
+        flash(_("Test email sent to %(email)s.", email=staff.email), "success")
+    return redirect(url_for("crm.campaigns.campaign_detail", campaign_id=campaign.id), 303)
+
+
+@bp.post("/<int:campaign_id>/schedule")
+@requires("campaigns.send")
+def campaign_schedule(campaign_id: int) -> Response | tuple[str, int]:
+    campaign = _campaign_or_404(campaign_id)
+    form = ScheduleForm()
+    if not form.validate_on_submit() or form.when.data not in ("now", "later"):
+        return render_template("crm/message.html", message=_("Choose when to send the campaign.")), 400
+    now = utcnow()
+    if form.when.data == "later":
+        if form.send_at.data is None:
+            return render_template("crm/message.html", message=_("Enter the date and time (Moscow).")), 400
+        send_at = form.send_at.data.replace(tzinfo=MOSCOW).astimezone(now.tzinfo)
+    else:
+        send_at = now
+    try:
+        schedule_campaign(db.session, campaign, send_at, now)
+    except CampaignError as error:
+        return render_template("crm/message.html", message=_error_message(error)), 400
+    record(
+        db.session,
+        current_staff(),
+        "campaign.schedule",
+        "campaign",
+        campaign.id,
+        request.remote_addr,
+        send_at.astimezone(MOSCOW).strftime("%Y-%m-%d %H:%M MSK"),
+    )
+    flash(_("Campaign scheduled."), "success")
+    return redirect(url_for("crm.campaigns.campaign_detail", campaign_id=campaign.id), 303)
+
+
+@bp.post("/<int:campaign_id>/status")
+@requires("campaigns.send")
+def campaign_status(campaign_id: int) -> Response | tuple[str, int]:
+    campaign = _campaign_or_404(campaign_id)
+    form = StatusForm()
+    if not form.validate_on_submit():
+        return render_template("crm/message.html", message=_("Choose an action.")), 400
+    try:
+        change_campaign_status(db.session, campaign, CampaignStatus(form.action.data))
+    except CampaignError as error:
+        return render_template("crm/message.html", message=_error_message(error)), 400
+    record(db.session, current_staff(), f"campaign.{form.action.data}", "campaign", campaign.id, request.remote_addr)
+    flash(_("Campaign status changed."), "success")
+    return redirect(url_for("crm.campaigns.campaign_detail", campaign_id=campaign.id), 303)
+
+
+@bp.get("/triggers")
+@requires("campaigns.view")
+def trigger_list() -> str:
+    campaigns = ensure_trigger_campaigns(db.session)
+    forms = {
+        kind: TriggerForm(
+            prefix=kind,
+            data={
+                "enabled": "on" if c.trigger_enabled else "off",
+                "hours": c.trigger_params.get("hours"),
+                "subject": c.subject,
+                "body_html": c.body_html,
+                "body_text": c.body_text,
+            },
+        )
+        for kind, c in campaigns.items()
+    }
+    return render_template("crm/campaigns/triggers.html", campaigns=campaigns, forms=forms, triggers=TRIGGERS)
+
+
+@bp.post("/triggers/<kind>")
+@requires("campaigns.edit")
+def trigger_update(kind: str) -> Response | tuple[str, int]:
+    if kind not in TRIGGERS:
+        abort(404)
+    form = TriggerForm(prefix=kind)
+    if not form.validate_on_submit():
+        return render_template("crm/message.html", message=_("Fill in the subject and both bodies.")), 400
+    try:
+        update_trigger(
+            db.session,
+            kind,
+            enabled=form.enabled.data == "on",
+            hours=form.hours.data,
+            subject=form.subject.data,
+            body_html=form.body_html.data,
+            body_text=form.body_text.data,
+            now=utcnow(),
+        )
+    except InvalidTemplate as invalid:
+        return render_template("crm/message.html", message=" ".join(invalid.errors.values())), 400
+    record(db.session, current_staff(), "campaign.trigger", "trigger", kind, request.remote_addr, form.enabled.data)
+    flash(_("Automatic campaign saved."), "success")
+    return redirect(url_for("crm.campaigns.trigger_list"), 303)
+
+
+def moscow(moment: datetime | None) -> str:
+    return moment.astimezone(MOSCOW).strftime("%d.%m.%Y %H:%M") if moment else "—"
