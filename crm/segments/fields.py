@@ -414,8 +414,10 @@ def categories_sql(op: str, value: Any, sources: Sources) -> ColumnElement[bool]
 
 def consent_sql(op: str, value: Any, sources: Sources) -> ColumnElement[bool]:
     """Marketing consent granted and not withdrawn (the storefront's consents)."""
-    granted = select(Consent.buyer_id).distinct().where(
-        Consent.buyer_id.is_not(None), Consent.kind == ConsentKind.MARKETING, Consent.withdrawn_at.is_(None)
+    granted = (
+        select(Consent.buyer_id)
+        .distinct()
+        .where(Consent.buyer_id.is_not(None), Consent.kind == ConsentKind.MARKETING, Consent.withdrawn_at.is_(None))
     )
     return member(granted) if value else Buyer.id.not_in(granted)
 
