@@ -187,6 +187,12 @@ def measure(url: str, buyers: int, orders: int, repeat: int, rebuild: bool) -> d
                 _fill_segment_data(session, buyers, orders)
                 fill_seconds = round(time.perf_counter() - started, 1)
             figures["fill_seconds"] = fill_seconds
+            # Read the figures against the machine: a plain full scan of orders, and the load average.
+            session.scalar(select(func.count(Order.id)))
+            started = time.perf_counter()
+            session.scalar(select(func.count(Order.id)))
+            figures["calibration_count_orders_ms"] = round((time.perf_counter() - started) * 1000, 1)
+            figures["load_average"] = os.getloadavg()[0]
             results = {}
             for name, definition in SEGMENTS.items():
                 count = segment_count(session, definition)  # warm-up
@@ -239,6 +245,10 @@ def main(argv: list[str] | None = None) -> list[dict[str, Any]]:
             url = _postgres_url(base, f"bench_segments_{args.buyers}_{orders}", args.rebuild)
         figures = measure(url, args.buyers, orders, args.repeat, args.rebuild)
         record = {"engine": engine, "buyers": args.buyers, "orders": orders, **figures}
+        print(
+            f"{engine}: calibration: SELECT count(*) FROM orders {figures['calibration_count_orders_ms']} ms, "
+            f"load average {figures['load_average']:.1f}"
+        )
         for name, result in figures["segments"].items():
             print(
                 f"{engine}: {name}: {result['count']} of {args.buyers} buyers, "

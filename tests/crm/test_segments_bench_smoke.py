@@ -11,6 +11,7 @@ def test_the_segment_benchmark_runs_at_tiny_n_and_reuses_its_data(tmp_path: Path
     (first,) = segments.main(args)
     assert first["fill_seconds"] is not None and first["orders"] == 180
     assert set(first["segments"]) == set(segments.SEGMENTS)
+    assert first["calibration_count_orders_ms"] >= 0
     assert all(0 <= result["count"] <= 60 for result in first["segments"].values())
     assert any(result["count"] > 0 for result in first["segments"].values())
     (again,) = segments.main(args)
