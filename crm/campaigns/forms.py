@@ -72,6 +72,7 @@ class TriggerForm(FlaskForm):
         validators=[InputRequired()],
     )
     hours = IntegerField(_l("After, hours"), validators=[Optional(), NumberRange(1, 24 * 30)])
+    days = IntegerField(_l("Days before the expected order"), validators=[Optional(), NumberRange(1, 90)])
     subject = StringField(_l("Subject"), validators=[DataRequired(), Length(max=300)])
     body_html = TextAreaField(_l("HTML body"), validators=[DataRequired(), Length(max=100_000)])
     body_text = TextAreaField(_l("Text"), validators=[DataRequired(), Length(max=50_000)])

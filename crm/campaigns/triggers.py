@@ -1,16 +1,17 @@
 """Automatic campaigns ("triggers") marketers switch on and tune in /crm/campaigns/triggers.
 
 Each trigger is one Campaign row (``Campaign.trigger`` = its kind) plus one *finder* function here that says
-which buyers it fires for now and on what occasion (``cart:<id>:<since>``, ``tier:<change id>``). The queue job
+which buyers it fires for now and on what occasion (``cart:<id>:<since>``, ``tier:<change id>``,
+``reorder:<expected date>``, ``winback:<expected date>``). The queue job
 adds a recipient row per (buyer, occasion) — the unique key makes a trigger fire once per occasion — and the
 ordinary sender mails it, respecting consent and the per-buyer frequency cap; quiet hours (Moscow) defer it.
 
-Adding a trigger is one finder plus one ``TRIGGERS`` entry. Reorder reminder and win-back need the
-expected-next-order statistics of issue 7 and are meant to be added that way::
+Adding a trigger is one finder plus one ``TRIGGERS`` entry. Reorder reminder and win-back read the
+expected-next-order statistics of ``crm.reorder`` (``BuyerStats``); a buyer's episode is one expected date, so a
+new paid order (a new expected date) starts a new episode.
 
-    def _find_reorder_due(session, params, now, since):
-        # buyers whose expected next order date is within params["days"] days
-        ...
+Default links are written ``{shop}/path``; ``TriggerSpec.message`` puts the app's ``PUBLIC_BASE_URL`` there when
+the campaign row is created, so the sender's click tracking sees ordinary absolute links.
 """
 
 from __future__ import annotations
@@ -30,6 +31,8 @@ from crm.campaigns.models import Campaign, CampaignRecipient, CampaignStatus
 from crm.campaigns.rendering import validate_templates
 from crm.campaigns.sending import SenderSettings, has_marketing_consent, quiet_hours_end
 from crm.campaigns.services import InvalidTemplate
+from crm.reorder.models import BuyerStats
+from crm.reorder.queries import AT_RISK, status_condition
 from crm.tiers.models import TierChange
 from storefront.account.models import Buyer, Tier
 from storefront.cart.models import Cart, CartLine
@@ -48,6 +51,11 @@ class TriggerSpec:
     subject: str
     body_html: str
     body_text: str
+
+    def message(self, base_url: str) -> tuple[str, str, str]:
+        """Default (subject, HTML body, text) with links on the shop at ``base_url``."""
+        base = base_url.rstrip("/")
+        return self.subject, self.body_html.replace("{shop}", base), self.body_text.replace("{shop}", base)
 
 
 def _find_abandoned_carts(
@@ -89,6 +97,45 @@ def _find_tier_upgrades(
     return [(buyer_id, email, f"tier:{change_id}") for change_id, buyer_id, email in rows]
 
 
+def _find_reorder_due(
+    session: Session, params: dict[str, Any], now: datetime, since: datetime
+) -> list[tuple[int, str, str]]:
+    """Buyers whose expected next order date is within the next ``days`` days; once per expected date."""
+    horizon = now + timedelta(days=int(params.get("days") or 7))
+    rows = session.execute(
+        select(Buyer.id, Buyer.email, BuyerStats.expected_next_at)
+        .join(BuyerStats, BuyerStats.buyer_id == Buyer.id)
+        .where(
+            BuyerStats.expected_next_at > now,
+            BuyerStats.expected_next_at <= horizon,
+            Buyer.is_active.is_(True),
+            has_marketing_consent(),
+        )
+    ).all()
+    return [(buyer_id, email, f"reorder:{int(expected.timestamp())}") for buyer_id, email, expected in rows]
+
+
+def _find_win_back(
+    session: Session, params: dict[str, Any], now: datetime, since: datetime
+) -> list[tuple[int, str, str]]:
+    """Overdue or lapsed buyers whose expected date passed after the trigger was switched on; once per date.
+
+    Buyers already overdue when it is switched on are not mailed (no backlog, like the abandoned cart).
+    """
+    rows = session.execute(
+        select(Buyer.id, Buyer.email, BuyerStats.expected_next_at)
+        .join(BuyerStats, BuyerStats.buyer_id == Buyer.id)
+        .where(
+            status_condition(list(AT_RISK)),
+            BuyerStats.expected_next_at >= since,
+            BuyerStats.expected_next_at <= now,
+            Buyer.is_active.is_(True),
+            has_marketing_consent(),
+        )
+    ).all()
+    return [(buyer_id, email, f"winback:{int(expected.timestamp())}") for buyer_id, email, expected in rows]
+
+
 TRIGGERS: dict[str, TriggerSpec] = {
     "abandoned_cart": TriggerSpec(
         label=_l("Abandoned cart"),
@@ -96,8 +143,8 @@ TRIGGERS: dict[str, TriggerSpec] = {
         default_params={"hours": 24},
         subject="{{ buyer.first_name }}, товары ждут вас в корзине",
         body_html="<p>Здравствуйте, {{ buyer.first_name }}!</p><p>Вы оставили товары в корзине. "
-        '<a href="http://127.0.0.1:5000/cart">Вернуться к заказу</a></p>',
-        body_text="Здравствуйте, {{ buyer.first_name }}!\n\nВы оставили товары в корзине: http://127.0.0.1:5000/cart",
+        '<a href="{shop}/cart">Вернуться к заказу</a></p>',
+        body_text="Здравствуйте, {{ buyer.first_name }}!\n\nВы оставили товары в корзине: {shop}/cart",
     ),
     "tier_upgrade": TriggerSpec(
         label=_l("Tier upgrade congratulation"),
@@ -105,25 +152,49 @@ TRIGGERS: dict[str, TriggerSpec] = {
         default_params={},
         subject="Поздравляем: ваш уровень теперь {{ tier.name }}",
         body_html="<p>{{ buyer.first_name }}, поздравляем с уровнем «{{ tier.name }}»!</p>"
-        '<p><a href="http://127.0.0.1:5000/">Посмотреть новые цены</a></p>',
-        body_text="{{ buyer.first_name }}, поздравляем с уровнем «{{ tier.name }}»!\nhttp://127.0.0.1:5000/",
+        '<p><a href="{shop}/">Посмотреть новые цены</a></p>',
+        body_text="{{ buyer.first_name }}, поздравляем с уровнем «{{ tier.name }}»!\n{shop}/",
+    ),
+    "reorder_reminder": TriggerSpec(
+        label=_l("Reorder reminder"),
+        find=_find_reorder_due,
+        default_params={"days": 7},
+        subject="{{ buyer.first_name }}, пора пополнить запасы",
+        body_html="<p>Здравствуйте, {{ buyer.first_name }}!</p><p>Судя по прошлым заказам, скоро вам понадобится "
+        'новая партия. <a href="{shop}/account/orders">Повторить заказ</a></p>',
+        body_text="Здравствуйте, {{ buyer.first_name }}!\n\nСудя по прошлым заказам, скоро вам понадобится новая "
+        "партия. Повторить заказ: {shop}/account/orders",
+    ),
+    "win_back": TriggerSpec(
+        label=_l("Win-back"),
+        find=_find_win_back,
+        default_params={},
+        subject="{{ buyer.first_name }}, мы скучаем по вашим заказам",
+        body_html="<p>Здравствуйте, {{ buyer.first_name }}!</p><p>Давно не видели вас в Мостике. "
+        'Загляните в каталог: там много новинок. <a href="{shop}/">Смотреть каталог</a></p>',
+        body_text="Здравствуйте, {{ buyer.first_name }}!\n\nДавно не видели вас в Мостике. Загляните в каталог: "
+        "там много новинок. {shop}/",
     ),
 }
 
 
-def ensure_trigger_campaigns(session: Session) -> dict[str, Campaign]:
-    """One (switched-off) campaign row per trigger kind, created on first use. Commits when it creates any."""
+def ensure_trigger_campaigns(session: Session, base_url: str) -> dict[str, Campaign]:
+    """One (switched-off) campaign row per trigger kind, created on first use. Commits when it creates any.
+
+    ``base_url`` (the app's ``PUBLIC_BASE_URL``) goes into the default message's links.
+    """
     existing = {c.trigger: c for c in session.scalars(select(Campaign).where(Campaign.trigger.is_not(None)))}
     created = False
     for kind, spec in TRIGGERS.items():
         if kind in existing:
             continue
+        subject, body_html, body_text = spec.message(base_url)
         campaign = Campaign(
             name=str(spec.label),
             slug=f"trigger-{kind.replace('_', '-')}",
-            subject=spec.subject,
-            body_html=spec.body_html,
-            body_text=spec.body_text,
+            subject=subject,
+            body_html=body_html,
+            body_text=body_text,
             status=CampaignStatus.DRAFT,
             trigger=kind,
             trigger_enabled=False,
@@ -151,15 +222,19 @@ def update_trigger(
     body_html: str,
     body_text: str,
     now: datetime,
+    base_url: str,
+    days: int | None = None,
 ) -> Campaign:
     """Switch a trigger on/off and edit its message. Switching on starts from ``now`` (no backlog). Commits."""
     errors = validate_templates(subject, body_html, body_text)
     if errors:
         raise InvalidTemplate(errors)
-    campaign = ensure_trigger_campaigns(session)[kind]
+    campaign = ensure_trigger_campaigns(session, base_url)[kind]
     params = dict(campaign.trigger_params or {})
     if hours is not None:
         params["hours"] = hours
+    if days is not None:
+        params["days"] = days
     if enabled and not campaign.trigger_enabled:
         params["enabled_at"] = now.isoformat()
     campaign.trigger_params = params

@@ -222,13 +222,14 @@ def campaign_status(campaign_id: int) -> Response | tuple[str, int]:
 @bp.get("/triggers")
 @requires("campaigns.view")
 def trigger_list() -> str:
-    campaigns = ensure_trigger_campaigns(db.session)
+    campaigns = ensure_trigger_campaigns(db.session, current_app.config["PUBLIC_BASE_URL"])
     forms = {
         kind: TriggerForm(
             prefix=kind,
             data={
                 "enabled": "on" if c.trigger_enabled else "off",
                 "hours": c.trigger_params.get("hours"),
+                "days": c.trigger_params.get("days"),
                 "subject": c.subject,
                 "body_html": c.body_html,
                 "body_text": c.body_text,
@@ -257,6 +258,8 @@ def trigger_update(kind: str) -> Response | tuple[str, int]:
             body_html=form.body_html.data,
             body_text=form.body_text.data,
             now=utcnow(),
+            base_url=current_app.config["PUBLIC_BASE_URL"],
+            days=form.days.data,
         )
     except InvalidTemplate as invalid:
         return render_template("crm/message.html", message=" ".join(invalid.errors.values())), 400

@@ -1,5 +1,6 @@
-"""Automatic campaigns: abandoned cart fires once per cart, tier upgrade once per change; consent, the
-per-buyer frequency cap and quiet hours (Moscow: deferred, not dropped)."""
+"""Automatic campaigns: abandoned cart fires once per cart, tier upgrade once per change, reorder reminder and
+win-back once per expected order date; consent, the per-buyer frequency cap and quiet hours (Moscow: deferred,
+not dropped); default links on the app's PUBLIC_BASE_URL."""
 
 from __future__ import annotations
 
@@ -8,35 +9,43 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 from flask import Flask
+from flask.testing import FlaskClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from crm.campaigns.models import CampaignRecipient, RecipientStatus
+from crm.campaigns.models import Campaign, CampaignRecipient, RecipientStatus
 from crm.campaigns.sending import in_quiet_hours, quiet_hours_end, send_due
 from crm.campaigns.services import schedule_campaign
-from crm.campaigns.triggers import TRIGGERS, queue_triggers, update_trigger
+from crm.campaigns.triggers import TRIGGERS, ensure_trigger_campaigns, queue_triggers, update_trigger
+from crm.reorder.models import BuyerStats, ReorderStatus
 from crm.tiers.models import TierChange
-from storefront.account.models import Tier
+from storefront.account.models import Buyer, Tier
 from storefront.cart.models import Cart, CartLine
 from storefront.db import utcnow
 from tests.crm import campaign_support as cs
+from tests.crm.support import crm_csrf, crm_login, make_staff
 from tests.factories import create_shop
 
 # 12:00 Moscow: outside quiet hours.
 NOON = datetime(2026, 11, 26, 9, 0, tzinfo=UTC)
 
 
-def _switch_on(session: Session, kind: str, at: datetime, hours: int | None = None) -> None:
-    spec = TRIGGERS[kind]
+BASE = "https://shop.example.ru"
+
+
+def _switch_on(session: Session, kind: str, at: datetime, hours: int | None = None, days: int | None = None) -> None:
+    subject, body_html, body_text = TRIGGERS[kind].message(BASE)
     update_trigger(
         session,
         kind,
         enabled=True,
         hours=hours,
-        subject=spec.subject,
-        body_html=spec.body_html,
-        body_text=spec.body_text,
+        days=days,
+        subject=subject,
+        body_html=body_html,
+        body_text=body_text,
         now=at,
+        base_url=BASE,
     )
 
 
@@ -159,3 +168,135 @@ def test_quiet_hours_defer_trigger_mail_to_the_morning_in_moscow(app: Flask, ses
         assert mailbox.messages == []
         send_due(session, settings, morning + timedelta(minutes=1))
     assert len(mailbox.messages) == 1
+
+
+def _stats(session: Session, buyer: Buyer, expected: datetime, status: ReorderStatus) -> None:
+    """The reorder statistics crm.reorder keeps for a buyer: set here directly (the state the trigger reads)."""
+    row = session.get(BuyerStats, buyer.id) or BuyerStats(buyer_id=buyer.id)
+    row.order_count = 2
+    row.last_paid_at = expected - timedelta(days=30)
+    row.median_interval_days = 30.0
+    row.expected_next_at = expected
+    row.status = status
+    row.status_since = NOON - timedelta(days=1)
+    session.add(row)
+    session.commit()
+
+
+def test_a_reorder_reminder_goes_days_before_the_expected_order_once_per_expected_date(
+    app: Flask, session: Session, mailbox
+) -> None:
+    anna = cs.buyer(session, "anna@example.ru", "Анна Смирнова")
+    boris = cs.buyer(session, "boris@example.ru", "Борис Иванов", marketing=False)
+    vera = cs.buyer(session, "vera@example.ru", "Вера Котова")
+    gleb = cs.buyer(session, "gleb@example.ru", "Глеб Орлов")
+    _stats(session, anna, NOON + timedelta(days=3), ReorderStatus.DUE)
+    _stats(session, boris, NOON + timedelta(days=3), ReorderStatus.DUE)  # no consent
+    _stats(session, vera, NOON + timedelta(days=12), ReorderStatus.ACTIVE)  # not within 7 days yet
+    _stats(session, gleb, NOON - timedelta(days=2), ReorderStatus.OVERDUE)  # already past: win-back's business
+    _switch_on(session, "reorder_reminder", NOON - timedelta(days=1))
+    settings = cs.settings(app)
+    with app.app_context():
+        assert queue_triggers(session, settings, NOON) == 1
+        assert queue_triggers(session, settings, NOON + timedelta(hours=1)) == 0
+        send_due(session, settings, NOON)
+        send_due(session, settings, NOON + timedelta(hours=2))
+    assert [m["To"] for m in mailbox.messages] == ["anna@example.ru"]
+    assert mailbox.messages[0]["Subject"] == "Анна, пора пополнить запасы"
+    assert [r.occasion for r in _rows(session)] == [f"reorder:{int((NOON + timedelta(days=3)).timestamp())}"]
+
+    # Anna orders again: a new expected date is a new episode; the wider window (10 days) now takes Vera too.
+    _stats(session, anna, NOON + timedelta(days=33), ReorderStatus.ACTIVE)
+    later = NOON + timedelta(days=27)
+    with app.app_context():
+        assert queue_triggers(session, settings, later) == 1
+        assert queue_triggers(session, settings, later) == 0
+    assert [r.buyer_id for r in _rows(session)] == [anna.id, anna.id]
+    _switch_on(session, "reorder_reminder", later, days=10)  # already on: the window changes, nothing else
+    with app.app_context():
+        assert queue_triggers(session, settings, NOON + timedelta(days=2)) == 1
+    assert [r.buyer_id for r in _rows(session)] == [anna.id, anna.id, vera.id]
+
+
+def test_win_back_goes_to_overdue_and_lapsed_buyers_once_per_episode(app: Flask, session: Session, mailbox) -> None:
+    anna = cs.buyer(session, "anna@example.ru", "Анна Смирнова")
+    boris = cs.buyer(session, "boris@example.ru", "Борис Иванов", marketing=False)
+    vera = cs.buyer(session, "vera@example.ru", "Вера Котова")
+    gleb = cs.buyer(session, "gleb@example.ru", "Глеб Орлов")
+    dina = cs.buyer(session, "dina@example.ru", "Дина Белова")
+    _switch_on(session, "win_back", NOON - timedelta(days=60))
+    _stats(session, anna, NOON - timedelta(days=5), ReorderStatus.OVERDUE)
+    _stats(session, boris, NOON - timedelta(days=5), ReorderStatus.OVERDUE)  # no consent
+    _stats(session, vera, NOON - timedelta(days=40), ReorderStatus.LAPSED)
+    _stats(session, gleb, NOON + timedelta(days=3), ReorderStatus.DUE)  # not late
+    _stats(session, dina, NOON - timedelta(days=90), ReorderStatus.LAPSED)  # late before the trigger was on
+    settings = cs.settings(app, cap_messages=10)
+    with app.app_context():
+        assert queue_triggers(session, settings, NOON) == 2
+        assert queue_triggers(session, settings, NOON + timedelta(days=1)) == 0
+        send_due(session, settings, NOON + timedelta(days=1))
+    assert sorted(m["To"] for m in mailbox.messages) == ["anna@example.ru", "vera@example.ru"]
+    assert {m["Subject"] for m in mailbox.messages} == {
+        "Анна, мы скучаем по вашим заказам",
+        "Вера, мы скучаем по вашим заказам",
+    }
+
+    # Anna goes from overdue to lapsed: the same episode, no second mail.
+    _stats(session, anna, NOON - timedelta(days=5), ReorderStatus.LAPSED)
+    with app.app_context():
+        assert queue_triggers(session, settings, NOON + timedelta(days=2)) == 0
+    # Anna orders, then misses her new expected date: a new episode.
+    _stats(session, anna, NOON + timedelta(days=20), ReorderStatus.OVERDUE)
+    with app.app_context():
+        assert queue_triggers(session, settings, NOON + timedelta(days=25)) == 1
+        send_due(session, settings, NOON + timedelta(days=25))
+    assert sorted(m["To"] for m in mailbox.messages) == ["anna@example.ru", "anna@example.ru", "vera@example.ru"]
+
+
+def test_default_trigger_messages_link_to_the_public_base_url(app: Flask, session: Session, mailbox) -> None:
+    campaigns = ensure_trigger_campaigns(session, "https://shop.example.ru/")
+    assert set(campaigns) == set(TRIGGERS)
+    for campaign in campaigns.values():
+        assert "127.0.0.1" not in campaign.body_html + campaign.body_text
+        assert "{shop}" not in campaign.body_html + campaign.body_text
+    assert 'href="https://shop.example.ru/cart"' in campaigns["abandoned_cart"].body_html
+    assert "https://shop.example.ru/account/orders" in campaigns["reorder_reminder"].body_text
+    assert campaigns["reorder_reminder"].trigger_params == {"days": 7}
+
+
+def test_a_marketer_sets_the_reminder_window_and_a_bad_one_is_refused(
+    app: Flask, client: FlaskClient, session: Session
+) -> None:
+    make_staff(session, "marketer")
+    assert crm_login(client, "marketer@mostik.local").status_code == 302
+    html = client.get("/crm/campaigns/triggers").get_data(as_text=True)
+    for label in ("Напоминание о повторном заказе", "Возврат ушедших покупателей", "За сколько дней"):
+        assert label in html
+    assert app.config["PUBLIC_BASE_URL"].rstrip("/") + "/account/orders" in html
+    csrf = crm_csrf(client, "/crm/campaigns/triggers")
+    subject, body_html, body_text = TRIGGERS["reorder_reminder"].message(BASE)
+    form = {
+        "csrf_token": csrf,
+        "reorder_reminder-csrf_token": csrf,
+        "reorder_reminder-enabled": "on",
+        "reorder_reminder-subject": subject,
+        "reorder_reminder-body_html": body_html,
+        "reorder_reminder-body_text": body_text,
+    }
+
+    def saved() -> Campaign:
+        session.expire_all()
+        return session.scalars(select(Campaign).where(Campaign.trigger == "reorder_reminder")).one()
+
+    assert (
+        client.post("/crm/campaigns/triggers/reorder_reminder", data={**form, "reorder_reminder-days": "0"}).status_code
+        == 400
+    )
+    assert not saved().trigger_enabled and saved().trigger_params == {"days": 7}
+    assert (
+        client.post(
+            "/crm/campaigns/triggers/reorder_reminder", data={**form, "reorder_reminder-days": "10"}
+        ).status_code
+        == 303
+    )
+    assert saved().trigger_enabled and saved().trigger_params["days"] == 10
