@@ -120,7 +120,12 @@ def campaign_edit(campaign_id: int | None) -> Response | tuple[str, int]:
 @requires("campaigns.view")
 def campaign_detail(campaign_id: int) -> str:
     campaign = _campaign_or_404(campaign_id)
-    schedule_form = ScheduleForm(data={"when": "now"})
+    # A scheduled campaign opens with its time filled in: re-submitting the form moves the time, never sends at once.
+    if campaign.scheduled_at is not None:
+        local = campaign.scheduled_at.astimezone(MOSCOW).replace(tzinfo=None)
+        schedule_form = ScheduleForm(data={"when": "later", "send_at": local})
+    else:
+        schedule_form = ScheduleForm(data={"when": "now"})
     return render_template(
         "crm/campaigns/detail.html",
         campaign=campaign,

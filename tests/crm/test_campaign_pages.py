@@ -3,6 +3,7 @@ report; attribution of orders by promo code and by click."""
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit
 
@@ -111,6 +112,10 @@ def test_scheduling_in_moscow_time_and_the_job_sends_when_due(
     stored = session.get(Campaign, campaign.id)
     assert stored.status == CampaignStatus.SCHEDULED
     assert stored.scheduled_at == tomorrow.replace(second=0, microsecond=0)
+    # Reopened, the form keeps «at a time» and the Moscow time: submitting it again cannot send at once.
+    page = client.get(f"/crm/campaigns/{campaign.id}").get_data(as_text=True)
+    assert re.search(r'value="later"[^>]*checked|checked[^>]*value="later"', page)
+    assert local.strftime("%Y-%m-%dT%H:%M") in page
     with app.app_context():
         send_due(session, cs.settings(app))
         assert mailbox.messages == []
