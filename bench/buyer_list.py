@@ -11,18 +11,16 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import secrets
 import statistics
 import time
 from decimal import Decimal
 from pathlib import Path
 
-import sqlalchemy as sa
 from flask_migrate import upgrade
 from sqlalchemy.orm import Session
 
-from bench.run import BENCH_DIR, _schema_url
+from bench.databases import throwaway_database
+from bench.run import BENCH_DIR
 from bench.tiers import _fill
 from crm.buyers.queries import BuyerFilters, buyer_page
 from crm.tiers.services import recalc_tiers, seed_tiers
@@ -71,28 +69,11 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     args.work_dir.mkdir(parents=True, exist_ok=True)
     for engine in args.engines.split(","):
-        if engine == "sqlite":
-            path = args.work_dir / f"buyers-{args.buyers}-{args.orders}.db"
-            path.unlink(missing_ok=True)
-            try:
-                timings = measure(f"sqlite:///{path}", args.buyers, args.orders)
-            finally:
-                path.unlink(missing_ok=True)
-        else:
-            base = os.environ.get("BENCH_DATABASE_URL")
-            if not base:
-                print("postgresql: skipped (set BENCH_DATABASE_URL)")
+        with throwaway_database(engine, args.work_dir, f"buyers-{args.buyers}-{args.orders}") as url:
+            if url is None:
+                print(f"{engine}: skipped (set BENCH_DATABASE_URL)")
                 continue
-            schema = f"bench_buyers_{secrets.token_hex(4)}"
-            admin = sa.create_engine(base)
-            with admin.begin() as connection:
-                connection.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
-            try:
-                timings = measure(_schema_url(base, schema), args.buyers, args.orders)
-            finally:
-                with admin.begin() as connection:
-                    connection.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
-                admin.dispose()
+            timings = measure(url, args.buyers, args.orders)
         for label, ms in timings.items():
             print(f"{engine}: {label}: {ms} ms")
         args.results_dir.mkdir(parents=True, exist_ok=True)

@@ -14,20 +14,18 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
-import os
-import secrets
 import socket
 import subprocess
 import sys
 import time
 from pathlib import Path
 
-import sqlalchemy as sa
 from flask_migrate import upgrade
 from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
-from bench.run import BENCH_DIR, _schema_url
+from bench.databases import throwaway_database
+from bench.run import BENCH_DIR
 from crm.campaigns.models import CampaignRecipient, RecipientStatus
 from crm.campaigns.sending import SenderSettings, send_due
 from crm.campaigns.services import CampaignData, save_campaign, schedule_campaign
@@ -148,26 +146,11 @@ def main(argv: list[str] | None = None) -> list[dict]:
     records = []
     try:
         for engine in args.engines.split(","):
-            if engine == "sqlite":
-                path = args.work_dir / f"campaign-{args.recipients}.db"
-                path.unlink(missing_ok=True)
-                figures = measure(f"sqlite:///{path}", args.recipients, port, args.batch_size)
-                path.unlink(missing_ok=True)
-            else:
-                base = os.environ.get("BENCH_DATABASE_URL")
-                if not base:
-                    print("postgresql: skipped (set BENCH_DATABASE_URL)")
+            with throwaway_database(engine, args.work_dir, f"campaign-{args.recipients}") as url:
+                if url is None:
+                    print(f"{engine}: skipped (set BENCH_DATABASE_URL)")
                     continue
-                schema = f"bench_campaign_{secrets.token_hex(4)}"
-                admin = sa.create_engine(base)
-                with admin.begin() as connection:
-                    connection.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
-                try:
-                    figures = measure(_schema_url(base, schema), args.recipients, port, args.batch_size)
-                finally:
-                    with admin.begin() as connection:
-                        connection.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
-                    admin.dispose()
+                figures = measure(url, args.recipients, port, args.batch_size)
             record = {"engine": engine, "recipients": args.recipients, **figures}
             print(
                 f"{engine}: {figures['sent']} of {args.recipients} messages in {figures['send_seconds']} s = "

@@ -13,16 +13,14 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import secrets
 import time
 from pathlib import Path
 
-import sqlalchemy as sa
 from flask_migrate import upgrade
 from sqlalchemy.orm import Session
 
-from bench.run import BENCH_DIR, _schema_url
+from bench.databases import throwaway_database
+from bench.run import BENCH_DIR
 from bench.tiers import _fill
 from crm.reorder.analytics import (
     cohort_retention,
@@ -98,26 +96,11 @@ def main(argv: list[str] | None = None) -> list[dict]:
     args.work_dir.mkdir(parents=True, exist_ok=True)
     records = []
     for engine in args.engines.split(","):
-        if engine == "sqlite":
-            path = args.work_dir / f"reorder-{args.buyers}-{args.orders}.db"
-            path.unlink(missing_ok=True)
-            figures = measure(f"sqlite:///{path}", args.buyers, args.orders)
-            path.unlink(missing_ok=True)
-        else:
-            base = os.environ.get("BENCH_DATABASE_URL")
-            if not base:
-                print("postgresql: skipped (set BENCH_DATABASE_URL)")
+        with throwaway_database(engine, args.work_dir, f"reorder-{args.buyers}-{args.orders}") as url:
+            if url is None:
+                print(f"{engine}: skipped (set BENCH_DATABASE_URL)")
                 continue
-            schema = f"bench_reorder_{secrets.token_hex(4)}"
-            admin = sa.create_engine(base)
-            with admin.begin() as connection:
-                connection.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
-            try:
-                figures = measure(_schema_url(base, schema), args.buyers, args.orders)
-            finally:
-                with admin.begin() as connection:
-                    connection.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
-                admin.dispose()
+            figures = measure(url, args.buyers, args.orders)
         record = {"engine": engine, "buyers": args.buyers, "orders": args.orders, **figures}
         print(
             f"{engine}: {args.buyers} buyers, {args.orders} orders:"

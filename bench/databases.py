@@ -1,0 +1,44 @@
+"""A throwaway database per benchmark run: a SQLite file, or a fresh schema of ``BENCH_DATABASE_URL``."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import sqlalchemy as sa
+
+from bench.run import _schema_url
+
+
+@contextmanager
+def throwaway_database(engine: str, work_dir: Path, name: str) -> Iterator[str | None]:
+    """Yield a URL of an empty database for ``engine`` and remove it afterwards.
+
+    SQLite: ``<work_dir>/<name>.db``. PostgreSQL: a schema ``bench_<name>_<random>`` of ``BENCH_DATABASE_URL``;
+    ``None`` when that variable is not set (the caller reports the engine as skipped).
+    """
+    if engine == "sqlite":
+        path = work_dir / f"{name}.db"
+        path.unlink(missing_ok=True)
+        try:
+            yield f"sqlite:///{path}"
+        finally:
+            path.unlink(missing_ok=True)
+        return
+    base = os.environ.get("BENCH_DATABASE_URL")
+    if not base:
+        yield None
+        return
+    schema = f"bench_{name.replace('-', '_')}_{secrets.token_hex(4)}"
+    admin = sa.create_engine(base)
+    with admin.begin() as connection:
+        connection.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
+    try:
+        yield _schema_url(base, schema)
+    finally:
+        with admin.begin() as connection:
+            connection.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
