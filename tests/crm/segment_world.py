@@ -26,6 +26,7 @@ from storefront.catalog.models import Category, Product
 from storefront.money import to_minor
 from storefront.order.models import Order, OrderLine, OrderStatus
 from storefront.payment.models import AttemptStatus, Payment, Refund, RefundState
+from tests.crm.support import order_row
 from tests.factories import create_category, create_product, create_supplier
 
 MOSCOW = ZoneInfo("Europe/Moscow")
@@ -71,33 +72,6 @@ class World:
     manager_ids: list[int]
     #: category id → parent id
     categories: dict[int, int | None]
-
-
-def _order(buyer_id: int, status: OrderStatus, paid_at: datetime | None, amount: Decimal) -> Order:
-    return Order(
-        placement_token=secrets.token_hex(16),
-        buyer_id=buyer_id,
-        status=status,
-        email="buyer@example.ru",
-        phone="+79161234567",
-        contact_name="Иван Петров",
-        region_code="78",
-        city="Санкт-Петербург",
-        postcode="191186",
-        street="Невский пр., д. 1",
-        recipient="Иван Петров",
-        recipient_phone="+79161234567",
-        shipping_method_name="СДЭК",
-        shipping_min_days=8,
-        shipping_max_days=12,
-        subtotal_amount=amount,
-        tier_discount_amount=Decimal("0"),
-        promo_discount_amount=Decimal("0"),
-        shipping_amount=Decimal("0"),
-        total_amount=amount,
-        vat_amount=Decimal("0"),
-        paid_at=paid_at,
-    )
 
 
 def build_world(session: Session, seed: int, buyers: int = 40, now: datetime | None = None) -> World:
@@ -174,7 +148,7 @@ def build_world(session: Session, seed: int, buyers: int = 40, now: datetime | N
                 None if status == OrderStatus.AWAITING_PAYMENT else now - timedelta(days=days, hours=rng.randint(0, 23))
             )
             amount = Decimal(rng.randint(100, 5_000_000)) / 100
-            order = _order(buyer.id, status, paid_at, amount)
+            order = order_row(buyer.id, status, amount, paid_at)
             session.add(order)
             session.flush()
             product = rng.choice(products)

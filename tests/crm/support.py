@@ -33,16 +33,12 @@ def crm_login(client: FlaskClient, email: str, password: str = PASSWORD):
     return client.post("/crm/login", data={"csrf_token": crm_csrf(client), "email": email, "password": password})
 
 
-def paid_order(
-    session: Session, buyer_id: int, amount: Decimal | str, paid_at: datetime | None = None, refunded: str | None = None
-) -> Order:
-    """An order of ``buyer_id`` paid by one succeeded payment at ``paid_at`` (optionally partly refunded)."""
-    paid_at = paid_at or utcnow()
-    amount = Decimal(amount)
-    order = Order(
+def order_row(buyer_id: int, status: OrderStatus, amount: Decimal, paid_at: datetime | None) -> Order:
+    """An unsaved order of ``buyer_id`` for ``amount`` (no lines, no payment), shipped to St Petersburg."""
+    return Order(
         placement_token=secrets.token_hex(16),
         buyer_id=buyer_id,
-        status=OrderStatus.PAID,
+        status=status,
         email="buyer@example.ru",
         phone="+79161234567",
         contact_name="Иван Петров",
@@ -63,6 +59,15 @@ def paid_order(
         vat_amount=Decimal("0"),
         paid_at=paid_at,
     )
+
+
+def paid_order(
+    session: Session, buyer_id: int, amount: Decimal | str, paid_at: datetime | None = None, refunded: str | None = None
+) -> Order:
+    """An order of ``buyer_id`` paid by one succeeded payment at ``paid_at`` (optionally partly refunded)."""
+    paid_at = paid_at or utcnow()
+    amount = Decimal(amount)
+    order = order_row(buyer_id, OrderStatus.PAID, amount, paid_at)
     session.add(order)
     session.flush()
     order.number = f"MK-2026-{order.id:06d}"
