@@ -49,6 +49,8 @@ class BuyerFilters:
     unassigned_vip: bool = False
     #: Reorder status (``crm.reorder``): new, active, due, overdue, lapsed.
     reorder_status: str | None = None
+    #: Only these buyers (a list another query picked, e.g. the VIP buyers past their expected reorder).
+    buyer_ids: tuple[int, ...] | None = None
     sort: str = "name"
     descending: bool = False
 
@@ -155,6 +157,8 @@ def _filtered(filters: BuyerFilters, now: datetime) -> tuple[list[ColumnElement[
         conditions.append(Buyer.tier_id == filters.tier_id)
     if filters.manager_id is not None:
         conditions.append(BuyerProfile.manager_id == filters.manager_id)
+    if filters.buyer_ids is not None:
+        conditions.append(Buyer.id.in_(filters.buyer_ids))
     if filters.search and filters.search.strip():
         conditions.append(_search_condition(filters.search))
     if filters.region:

@@ -17,7 +17,7 @@ from crm.reorder.queries import at_risk_buyers
 from crm.tiers.services import tiers_in_order
 from crm.workspace.models import Task, TaskStatus
 from crm.workspace.services import MOSCOW
-from storefront.account.models import Buyer, Tier
+from storefront.account.models import Tier
 from storefront.db import utcnow
 
 MY_BUYERS_LIMIT = 500
@@ -88,6 +88,6 @@ def past_expected_reorder(session: Session, manager_id: int, now: datetime | Non
     if not at_risk:
         return []
     vip = {tier.name for tier in tiers_in_order(session) if tier.threshold_amount > 0}
-    filters = BuyerFilters(manager_id=manager_id, sort="spend", descending=True)
-    rows = session.execute(list_select(filters, now or utcnow()).where(Buyer.id.in_(at_risk)))
+    filters = BuyerFilters(manager_id=manager_id, buyer_ids=tuple(at_risk), sort="spend", descending=True)
+    rows = session.execute(list_select(filters, now or utcnow(), len(at_risk)))
     return [row for row in map(list_row, rows) if row.tier_name in vip]

@@ -9,6 +9,7 @@ from decimal import Decimal
 from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 
+from crm.reorder.services import update_buyer_stats
 from crm.staff.services import create_staff
 from storefront.db import utcnow
 from storefront.order.models import Order, OrderStatus
@@ -64,7 +65,8 @@ def order_row(buyer_id: int, status: OrderStatus, amount: Decimal, paid_at: date
 def paid_order(
     session: Session, buyer_id: int, amount: Decimal | str, paid_at: datetime | None = None, refunded: str | None = None
 ) -> Order:
-    """An order of ``buyer_id`` paid by one succeeded payment at ``paid_at`` (optionally partly refunded)."""
+    """An order of ``buyer_id`` paid by one succeeded payment at ``paid_at`` (optionally partly refunded), with the
+    buyer's reorder statistics updated as the payment and refund events update them."""
     paid_at = paid_at or utcnow()
     amount = Decimal(amount)
     order = order_row(buyer_id, OrderStatus.PAID, amount, paid_at)
@@ -93,6 +95,8 @@ def paid_order(
             )
         )
     session.commit()
+    if buyer_id is not None:
+        update_buyer_stats(session, buyer_id)
     return order
 
 

@@ -257,6 +257,9 @@ def test_my_clients_lists_buyers_tasks_and_near_tier_alerts(app: Flask, session:
     alerts = html[html.index('class="crm-near-tier"') : html.index('class="crm-past-reorder"')]
     assert "Почти Золото" in alerts and "до уровня Золото осталось 100 000 ₽" in alerts
     assert "Далеко от Золота" not in alerts and "Стандартный" not in alerts
+    # «Далеко от Золота» (Серебро, one order 200 days ago) is past the expected reorder; the others ordered lately.
+    past = html[html.index('class="crm-past-reorder"') : html.index('id="my-buyers"')]
+    assert "Далеко от Золота" in past and "Почти Золото" not in past and "Стандартный" not in past
     assert html.index("Почти Золото", html.index('id="my-buyers"')) < html.index(
         "Далеко от Золота", html.index('id="my-buyers"')
     )
