@@ -64,3 +64,17 @@ class ReorderBaseline(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     second_order_days: Mapped[float | None] = mapped_column(Float)
     computed_at: Mapped[datetime | None] = mapped_column()
+
+
+class BuyerCategory(Base):
+    """The categories a buyer has bought in, with how many paid orders held them: what «categories bought» in a
+    segment reads (one index range per category instead of joining every order line) and what the card lists as
+    the buyer's most reordered categories. Kept with ``BuyerStats``, by the same paid-order definition."""
+
+    __tablename__ = "crm_buyer_categories"
+
+    buyer_id: Mapped[int] = mapped_column(ForeignKey("buyers.id", ondelete="CASCADE"), primary_key=True)
+    category_id: Mapped[int] = mapped_column(ForeignKey("categories.id", ondelete="CASCADE"), primary_key=True)
+    order_count: Mapped[int] = mapped_column(Integer)
+
+    __table_args__ = (Index("ix_crm_buyer_categories_category", "category_id", "buyer_id"),)

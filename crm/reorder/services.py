@@ -216,7 +216,29 @@ def _refresh(session: Session, now: datetime, policy: ReorderPolicy, buyer_id: i
         **scoped,
     )
     session.execute(text("DROP TABLE tmp_reorder_stats"))
+    _refresh_categories(session, dialect, buyer_id)
     refresh_statuses(session, now, policy, buyer_id=buyer_id, commit=False)
+
+
+def _refresh_categories(session: Session, dialect: str, buyer_id: int | None) -> None:
+    """The categories each buyer (in scope) bought in, from the lines of their paid orders."""
+    scoped: dict[str, object] = {} if buyer_id is None else {"buyer_id": buyer_id}
+    _run(
+        session,
+        "DELETE FROM crm_buyer_categories" + ("" if buyer_id is None else " WHERE buyer_id = :buyer_id"),
+        **scoped,
+    )
+    # ON CONFLICT: a payment's update of one buyer may commit between the full recompute's DELETE and INSERT.
+    _run(
+        session,
+        "INSERT INTO crm_buyer_categories (buyer_id, category_id, order_count)"
+        " SELECT p.buyer_id, pr.category_id, COUNT(DISTINCT p.order_id)"
+        f" FROM ({paid_orders_sql(dialect, buyer_id is not None)}) p"
+        " JOIN order_lines l ON l.order_id = p.order_id JOIN products pr ON pr.id = l.product_id"
+        " GROUP BY p.buyer_id, pr.category_id"
+        " ON CONFLICT (buyer_id, category_id) DO UPDATE SET order_count = excluded.order_count",
+        **scoped,
+    )
 
 
 def refresh_statuses(

@@ -207,10 +207,10 @@ def read_facts(session: Session, now: datetime) -> list[BuyerFacts]:
     for buyer in session.query(Buyer).order_by(Buyer.id):
         addresses = sorted(session.query(Address).filter_by(buyer_id=buyer.id), key=lambda a: (a.position, a.id))
         orders = session.query(Order).filter_by(buyer_id=buyer.id).all()
-        counted = [
-            o for o in orders if o.paid_at is not None and o.status not in (OrderStatus.CANCELED, OrderStatus.REFUNDED)
-        ]
+        # The statistics' «paid orders»: a succeeded payment whose refunds leave something (net > 0).
         spend = {"12m": 0, "total": 0}
+        paid_instants = []
+        paid_orders = []
         for order in orders:
             for payment in session.query(Payment).filter_by(order_id=order.id, status=AttemptStatus.SUCCEEDED):
                 refunded = sum(
@@ -218,12 +218,16 @@ def read_facts(session: Session, now: datetime) -> list[BuyerFacts]:
                     for refund in session.query(Refund).filter_by(payment_id=payment.id, status=RefundState.SUCCEEDED)
                 )
                 net = to_minor(payment.amount) - refunded
+                if net <= 0:
+                    continue
+                paid_instants.append(payment.succeeded_at)
+                paid_orders.append(order)
                 spend["total"] += net
                 if payment.succeeded_at >= since:
                     spend["12m"] += net
         categories = {
             products[line.product_id]
-            for order in counted
+            for order in paid_orders
             for line in session.query(OrderLine).filter_by(order_id=order.id)
             if line.product_id is not None
         }
@@ -239,8 +243,8 @@ def read_facts(session: Session, now: datetime) -> list[BuyerFacts]:
                 kind=buyer.kind,
                 spend_12m=spend["12m"],
                 spend_total=spend["total"],
-                order_count=len(counted),
-                last_paid_at=max((o.paid_at for o in counted), default=None),
+                order_count=len(paid_instants),
+                last_paid_at=max(paid_instants, default=None),
                 categories=categories,
                 manager=profile.manager_id if profile else None,
                 consent=any(c.kind == ConsentKind.MARKETING and c.withdrawn_at is None for c in consents),

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from crm.reorder.models import BuyerStats, ReorderBaseline, ReorderStatus
+from crm.reorder.models import BuyerCategory, BuyerStats, ReorderBaseline, ReorderStatus
 from crm.reorder.services import (
     ReorderPolicy,
     open_overdue_tasks,
@@ -26,9 +26,10 @@ from crm.tiers.services import seed_tiers
 from crm.workspace.models import Task
 from storefront.account.models import Buyer, Tier
 from storefront.db import utcnow
-from storefront.order.models import Order
+from storefront.order.models import Order, OrderLine
 from storefront.payment.models import Payment, Refund
 from tests.crm.support import make_staff, paid_order
+from tests.factories import create_category, create_product, create_supplier
 
 TITLE = "Покупатель просрочил повторный заказ"
 POLICY = ReorderPolicy(due_days=14, lapse_multiple=1.0, default_interval_days=90.0)
@@ -314,3 +315,41 @@ def test_run_due_opens_the_overdue_task_once(app: Flask, session: Session) -> No
     assert [(task.buyer_id, task.assignee_id, task.title) for task in tasks] == [
         (buyer_id, manager.id, "Покупатель просрочил повторный заказ")
     ]
+
+
+# --- categories bought ------------------------------------------------------------------------------------------
+
+
+def _with_line(session: Session, order: Order, product) -> None:
+    session.add(
+        OrderLine(order_id=order.id, product_id=product.id, sku=product.sku, title=product.title, quantity=2,
+                  unit_price=Decimal("500.00"), line_amount=Decimal("1000.00"), commission_bp=500)
+    )  # fmt: skip
+    session.commit()
+
+
+def test_categories_bought_follow_paid_orders_incrementally_and_in_the_full_recompute(session: Session) -> None:
+    supplier = create_supplier(session)
+    shoes, bags, toys = (create_category(session, name) for name in ("Обувь", "Сумки", "Игрушки"))
+    boots, bag, toy = (create_product(session, category, supplier) for category in (shoes, bags, toys))
+    buyer_id = _buyer(session)
+    for days, product, refunded in ((90, boots, None), (60, boots, None), (30, bag, "100.00"), (20, toy, "1000.00")):
+        order = paid_order(session, buyer_id, "1000.00", NOW - timedelta(days=days), refunded=refunded)
+        _with_line(session, order, product)
+        update_buyer_stats(session, buyer_id, NOW, POLICY)
+
+    def bought() -> dict[int, int]:
+        session.expire_all()
+        return dict(session.execute(select(BuyerCategory.category_id, BuyerCategory.order_count)).all())
+
+    # The fully refunded toy order does not count; the partly refunded bag order does.
+    assert bought() == {shoes.id: 2, bags.id: 1}
+    recalc_reorders(session, NOW, POLICY)
+    assert bought() == {shoes.id: 2, bags.id: 1}
+    bag_order = session.scalar(select(Order).join(OrderLine).where(OrderLine.product_id == bag.id))
+    payment = session.scalar(select(Payment).where(Payment.order_id == bag_order.id))
+    session.add(Refund(payment_id=payment.id, order_id=bag_order.id, idempotence_key="r-rest", status="succeeded",
+                       amount=Decimal("900.00")))  # fmt: skip
+    session.commit()
+    update_buyer_stats(session, buyer_id, NOW, POLICY)
+    assert bought() == {shoes.id: 2}
