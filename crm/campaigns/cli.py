@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import click
+from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
@@ -12,14 +13,15 @@ from crm.segments.models import Segment
 from crm.tiers.cli import crm_group
 from storefront.extensions import db
 
+# ``{shop}``: the app's PUBLIC_BASE_URL, so the demo's links lead to wherever this shop is served.
 DEMO_HTML = (
     "<p>Здравствуйте, {{ buyer.first_name }}!</p>"
     "<p>Новые поступления от фабрик Гуанчжоу уже в каталоге. "
-    '<a href="http://127.0.0.1:5000/">Смотреть новинки</a></p>'
+    '<a href="{shop}/">Смотреть новинки</a></p>'
     "{% if promo_code %}<p>Ваш промокод на скидку: <strong>{{ promo_code }}</strong></p>{% endif %}"
 )
 DEMO_TEXT = (
-    "Здравствуйте, {{ buyer.first_name }}!\n\nНовые поступления уже в каталоге: http://127.0.0.1:5000/\n"
+    "Здравствуйте, {{ buyer.first_name }}!\n\nНовые поступления уже в каталоге: {shop}/\n"
     "{% if promo_code %}Ваш промокод: {{ promo_code }}\n{% endif %}"
 )
 
@@ -35,6 +37,8 @@ def seed_campaigns_command() -> None:
         click.echo(_("Demo campaign: already there."))
         return
     segment_id = session.scalar(select(Segment.id).order_by(Segment.id))
-    data = CampaignData("Новинки недели", segment_id, "{{ buyer.first_name }}, новинки недели", DEMO_HTML, DEMO_TEXT)
+    shop = current_app.config["PUBLIC_BASE_URL"].rstrip("/")
+    html, text = (template.replace("{shop}", shop) for template in (DEMO_HTML, DEMO_TEXT))
+    data = CampaignData("Новинки недели", segment_id, "{{ buyer.first_name }}, новинки недели", html, text)
     save_campaign(session, None, data, None)
     click.echo(_("Demo campaign: created."))

@@ -196,10 +196,14 @@ def test_an_order_after_a_campaign_click_or_with_its_code_is_credited_to_it(
     assert [order.campaign_id for order in orders] == [clicked.id, coded.id]
 
 
-def test_the_demo_campaign_seed_is_safe_to_repeat(runner, session: Session) -> None:
+def test_the_demo_campaign_seed_is_safe_to_repeat(app, runner, session: Session) -> None:
+    app.config["PUBLIC_BASE_URL"] = "https://mostik.example/"
     first = runner.invoke(args=["crm", "seed-campaigns"])
     second = runner.invoke(args=["crm", "seed-campaigns"])
     assert first.exit_code == 0 and second.exit_code == 0, first.output
     assert "создана" in first.output and "уже есть" in second.output
     (campaign,) = session.scalars(select(Campaign)).all()
     assert campaign.segment is not None and campaign.status == CampaignStatus.DRAFT
+    # Its links lead to this shop, wherever it is served.
+    assert 'href="https://mostik.example/"' in campaign.body_html and "https://mostik.example/\n" in campaign.body_text
+    assert "127.0.0.1" not in campaign.body_html + campaign.body_text
