@@ -21,6 +21,7 @@ from flask_migrate import upgrade
 from sqlalchemy.orm import Session
 
 import wsgi
+from storefront.catalog.queries import configure_category_cache
 from storefront.db import Base
 from storefront.extensions import db
 
@@ -102,6 +103,9 @@ def _clean_database(request: pytest.FixtureRequest) -> Iterator[None]:
         yield
         return
     application: Flask = request.getfixturevalue("app")
+    # Caches are per process: a test that builds another app (the benchmark smoke tests build production
+    # ones) would otherwise leave its cache lifetime, and a stale category tree, to the tests after it.
+    configure_category_cache(application.config["CATEGORY_CACHE_SECONDS"])
     yield
     with application.app_context():
         db.session.rollback()
