@@ -4,23 +4,31 @@
     .venv/bin/python -m bench.reorder --buyers 100000 --orders 1000000 --engines sqlite,postgresql
 
 Each engine gets a fresh database (SQLite file in --work-dir; PostgreSQL: a new schema on BENCH_DATABASE_URL,
-dropped afterwards). Timed: ``recalc-reorders`` twice (the first run creates every buyer's row; the second is
-the steady-state nightly run), the per-payment update of one buyer (mean over 50 buyers), the hourly status
-refresh, and the four retention figures. Prints one line per engine and writes JSON to --results-dir.
+dropped afterwards). With ``--keep`` the database stays (SQLite ``<work-dir>/reorder-N-M.db``, PostgreSQL schema
+``bench_reorder_N_M``) and the next ``--keep`` run of the same size reuses the filled data instead of filling again
+(the statistics table is emptied first, so the first recalc still creates every row). Timed: ``recalc-reorders``
+twice (the first run creates every buyer's row; the second is the steady-state nightly run), the per-payment
+update of one buyer (mean over 50 buyers), the hourly status refresh, and the four retention figures. Prints
+each step as it finishes, one summary line per engine, and writes JSON (with the load average) to --results-dir.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 
+import sqlalchemy as sa
 from flask_migrate import upgrade
 from sqlalchemy.orm import Session
 
 from bench.databases import throwaway_database
-from bench.run import BENCH_DIR
+from bench.run import BENCH_DIR, _schema_url
 from bench.tiers import _fill
 from crm.reorder.analytics import (
     cohort_retention,
@@ -28,41 +36,87 @@ from crm.reorder.analytics import (
     repeat_purchase_rate,
     time_to_second_order,
 )
+from crm.reorder.models import BuyerStats, ReorderBaseline
 from crm.reorder.services import recalc_reorders, refresh_statuses, update_buyer_stats
 from crm.tiers.services import seed_tiers
+from storefront.account.models import Buyer
 from storefront.db import utcnow
 from storefront.extensions import db
+from storefront.order.models import Order
 
 
 def _seconds(started: float) -> float:
     return round(time.perf_counter() - started, 3)
 
 
-def measure(url: str, buyers: int, orders: int) -> dict:
+def _say(engine: str, message: str) -> None:
+    # Flushed at once: a long run shows where it is (and where it got stuck).
+    print(f"{engine}: {message}", flush=True)
+
+
+@contextmanager
+def kept_database(engine: str, work_dir: Path, name: str) -> Iterator[str | None]:
+    """Like ``throwaway_database``, but the database stays for the next run (``--keep``)."""
+    if engine == "sqlite":
+        yield f"sqlite:///{work_dir / f'{name}.db'}"
+        return
+    base = os.environ.get("BENCH_DATABASE_URL")
+    if not base:
+        yield None
+        return
+    schema = f"bench_{name.replace('-', '_')}"
+    admin = sa.create_engine(base)
+    with admin.begin() as connection:
+        connection.execute(sa.text(f'CREATE SCHEMA IF NOT EXISTS "{schema}"'))
+    admin.dispose()
+    yield _schema_url(base, schema)
+
+
+def _filled(session: Session, buyers: int, orders: int) -> bool:
+    """The kept database holds exactly the data a fill of this size writes (same seed → same rows)."""
+    return (
+        session.scalar(sa.select(sa.func.count()).select_from(Buyer)) == buyers
+        and session.scalar(sa.select(sa.func.count()).select_from(Order)) == orders
+    )
+
+
+def measure(url: str, buyers: int, orders: int, engine: str = "") -> dict:
     import wsgi
 
     app = wsgi.create_app({"SQLALCHEMY_DATABASE_URI": url, "MOSTIK_ENV": "production", "SECRET_KEY": "bench"})
     with app.app_context():
         upgrade()
         with Session(db.engine) as session:
-            seed_tiers(session)
-            started = time.perf_counter()
-            _fill(session, buyers, orders)
-            filled = _seconds(started)
+            if _filled(session, buyers, orders):
+                # Reused: start from no statistics, as after a fresh fill.
+                session.execute(sa.delete(BuyerStats))
+                session.execute(sa.delete(ReorderBaseline))
+                session.commit()
+                filled = None
+                _say(engine, "reusing the filled data")
+            else:
+                seed_tiers(session)
+                started = time.perf_counter()
+                _fill(session, buyers, orders)
+                filled = _seconds(started)
+                _say(engine, f"fill {filled} s")
             runs = []
-            for _ in range(2):
+            for run in ("first", "second"):
                 started = time.perf_counter()
                 result = recalc_reorders(session)
                 runs.append((_seconds(started), result.by_status))
+                _say(engine, f"recalc-reorders {run} run {runs[-1][0]} s {result.by_status}")
             now = utcnow()
             sample = range(1, min(buyers, 50) + 1)
             started = time.perf_counter()
             for buyer_id in sample:
                 update_buyer_stats(session, buyer_id, now)
             per_buyer = round((time.perf_counter() - started) / len(sample) * 1000, 2)
+            _say(engine, f"per-payment update {per_buyer} ms (mean of {len(sample)})")
             started = time.perf_counter()
             refresh_statuses(session, now)
             statuses = _seconds(started)
+            _say(engine, f"status refresh {statuses} s")
             analytics = {}
             for name, function in (
                 ("repeat_rate", repeat_purchase_rate),
@@ -73,6 +127,7 @@ def measure(url: str, buyers: int, orders: int) -> dict:
                 started = time.perf_counter()
                 function(session)
                 analytics[name] = _seconds(started)
+                _say(engine, f"{name} {analytics[name]} s")
         db.engine.dispose()
     return {
         "fill_seconds": filled,
@@ -90,24 +145,42 @@ def main(argv: list[str] | None = None) -> list[dict]:
     parser.add_argument("--engines", default="sqlite,postgresql")
     parser.add_argument("--work-dir", type=Path, default=BENCH_DIR / "work")
     parser.add_argument("--results-dir", type=Path, default=BENCH_DIR / "results")
+    parser.add_argument(
+        "--keep", action="store_true", help="keep the filled database and reuse it on the next --keep run"
+    )
     args = parser.parse_args(argv)
     if args.buyers < 1 or args.orders < 1:
         parser.error("--buyers and --orders must be positive")
     args.work_dir.mkdir(parents=True, exist_ok=True)
     records = []
     for engine in args.engines.split(","):
-        with throwaway_database(engine, args.work_dir, f"reorder-{args.buyers}-{args.orders}") as url:
+        database = kept_database if args.keep else throwaway_database
+        started_at = datetime.now(UTC)
+        with database(engine, args.work_dir, f"reorder-{args.buyers}-{args.orders}") as url:
             if url is None:
-                print(f"{engine}: skipped (set BENCH_DATABASE_URL)")
+                print(f"{engine}: skipped (set BENCH_DATABASE_URL)", flush=True)
                 continue
-            figures = measure(url, args.buyers, args.orders)
-        record = {"engine": engine, "buyers": args.buyers, "orders": args.orders, **figures}
+            load_before = os.getloadavg()
+            figures = measure(url, args.buyers, args.orders, engine)
+            load_after = os.getloadavg()
+        record = {
+            "engine": engine,
+            "buyers": args.buyers,
+            "orders": args.orders,
+            "started_at": started_at.isoformat(timespec="seconds"),
+            "finished_at": datetime.now(UTC).isoformat(timespec="seconds"),
+            # Other people use this machine: the 1/5/15-minute load averages before and after.
+            "load_average_before": [round(x, 2) for x in load_before],
+            "load_average_after": [round(x, 2) for x in load_after],
+            **figures,
+        }
         print(
             f"{engine}: {args.buyers} buyers, {args.orders} orders:"
             f" recalc-reorders first run {figures['runs'][0][0]} s,"
             f" second run {figures['runs'][1][0]} s; one buyer {figures['per_buyer_update_ms']} ms; status refresh"
             f" {figures['status_refresh_seconds']} s; retention {figures['analytics_seconds']}"
-            f" (fill {figures['fill_seconds']} s)"
+            f" (fill {figures['fill_seconds']} s; load average {record['load_average_after']})",
+            flush=True,
         )
         args.results_dir.mkdir(parents=True, exist_ok=True)
         out = args.results_dir / f"reorder-{engine}-{args.buyers}-{args.orders}.json"

@@ -76,10 +76,13 @@ def _float(dialect: str) -> str:
     return "REAL" if dialect == "sqlite" else "DOUBLE PRECISION"
 
 
-def paid_orders_sql(dialect: str, one_buyer: bool = False) -> str:
-    """One row per paid order not refunded in full: buyer_id, order_id, paid_at, net (kopecks), n (1, 2, …).
+def _each_paid_sql(one_buyer: bool, sqlite_scan_payments: bool = False) -> str:
+    """``FROM … WHERE`` of one row per paid order not refunded in full (columns buyer_id, order_id, paid_at, net).
 
-    ``one_buyer``: only the buyer bound as ``:buyer_id``. Also used by the analytics.
+    ``sqlite_scan_payments``: for reads of every paid order on SQLite, read ``payments`` in table order and look
+    each order up by primary key (CROSS JOIN fixes the order; ``+`` keeps the status index out). Without it
+    SQLite walks the status index and fetches every payment row at random (half the speed), or, under a
+    GROUP BY buyer, walks the orders by buyer and looks each payment up by index (five times slower).
     """
     scope = "AND o.buyer_id = :buyer_id" if one_buyer else ""
     refunded = (
@@ -90,18 +93,41 @@ def paid_orders_sql(dialect: str, one_buyer: bool = False) -> str:
         else "(SELECT r.payment_id, SUM(r.amount) AS amount FROM refunds r WHERE r.status = 'succeeded'"
         " GROUP BY r.payment_id)"
     )
+    joined = (
+        "payments p CROSS JOIN orders o ON o.id = p.order_id AND +p.status = 'succeeded' AND p.succeeded_at IS NOT NULL"
+        if sqlite_scan_payments
+        else "orders o JOIN payments p ON p.order_id = o.id AND p.status = 'succeeded' AND p.succeeded_at IS NOT NULL"
+    )
     return f"""
-        SELECT buyer_id, order_id, paid_at, net,
-               ROW_NUMBER() OVER (PARTITION BY buyer_id ORDER BY paid_at, order_id) AS n
         FROM (
             SELECT o.buyer_id AS buyer_id, o.id AS order_id, p.succeeded_at AS paid_at,
                    p.amount - COALESCE(rf.amount, 0) AS net
-            FROM orders o
-            JOIN payments p ON p.order_id = o.id AND p.status = 'succeeded' AND p.succeeded_at IS NOT NULL
+            FROM {joined}
             LEFT JOIN {refunded} rf ON rf.payment_id = p.id
             WHERE o.buyer_id IS NOT NULL {scope}
         ) AS each_paid
         WHERE net > 0
+    """
+
+
+def paid_rows_sql(dialect: str) -> str:
+    """Every paid order not refunded in full: buyer_id, order_id, paid_at, net (kopecks), NOT numbered.
+
+    For the analytics that need no order number (numbering sorts every paid order).
+    """
+    return f"SELECT buyer_id, order_id, paid_at, net {_each_paid_sql(False, dialect == 'sqlite')}"
+
+
+def paid_orders_sql(dialect: str, one_buyer: bool = False, *, analytics: bool = False) -> str:
+    """One row per paid order not refunded in full: buyer_id, order_id, paid_at, net (kopecks), n (1, 2, …).
+
+    ``one_buyer``: only the buyer bound as ``:buyer_id``. ``analytics``: the join order of ``paid_rows_sql``
+    (the recompute keeps the plan it was measured with).
+    """
+    return f"""
+        SELECT buyer_id, order_id, paid_at, net,
+               ROW_NUMBER() OVER (PARTITION BY buyer_id ORDER BY paid_at, order_id) AS n
+        {_each_paid_sql(one_buyer, analytics and dialect == "sqlite")}
     """
 
 

@@ -208,3 +208,35 @@ def test_top_products_and_categories_count_paid_orders_not_refunded_ones(session
         ("Сумка", 1, 50),
     ]
     assert [(c.name, c.orders) for c in summary.top_categories] == [(shoe.category.name, 3), ("Сумки", 1)]
+
+
+def test_moscow_months_and_years_at_the_month_and_year_edges(session: Session) -> None:
+    # SQLite reads the month off the stored UTC text except from 21:00 UTC on days 28–31; these sit on both
+    # sides of that shortcut (a 30-day month, February in a leap year and not, the turn of the year).
+    edges = [
+        datetime(2026, 1, 28, 21, 30, tzinfo=UTC),  # 29 Jan 00:30 MSK: still January
+        datetime(2026, 2, 28, 21, 0, tzinfo=UTC),  # 1 Mar 00:00 MSK
+        # 30 Apr 23:59:59.999999 MSK: April (SQLite's datetime() rounds to the millisecond, so reading every
+        # month through it put this order into May; PostgreSQL never did).
+        datetime(2026, 4, 30, 20, 59, 59, 999999, tzinfo=UTC),
+        datetime(2026, 4, 30, 21, 0, tzinfo=UTC),  # 1 May 00:00 MSK
+        datetime(2026, 12, 31, 21, 0, tzinfo=UTC),  # 1 Jan 2027 00:00 MSK: another year
+        datetime(2028, 2, 28, 21, 30, tzinfo=UTC),  # 29 Feb 2028 00:30 MSK: still February (leap year)
+        datetime(2028, 2, 29, 20, 59, tzinfo=UTC),  # 29 Feb 2028 23:59 MSK
+    ]
+    for n, paid_at in enumerate(edges, start=21):
+        paid_order(session, _buyer(session, n), "1000.00", paid_at)
+    cohorts = cohort_retention(session, now=datetime(2028, 3, 15, tzinfo=UTC))
+    assert [(row.month, row.size) for row in cohorts] == [
+        ("2026-01", 1),
+        ("2026-03", 1),
+        ("2026-04", 1),
+        ("2026-05", 1),
+        ("2027-01", 1),
+        ("2028-02", 2),
+    ]
+    assert [(row.year, row.buyers, row.orders) for row in orders_per_buyer_per_year(session)] == [
+        (2026, 4, 4),
+        (2027, 1, 1),
+        (2028, 2, 2),
+    ]
