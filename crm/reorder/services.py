@@ -209,18 +209,28 @@ def _refresh(session: Session, now: datetime, policy: ReorderPolicy, buyer_id: i
         lapse=policy.lapse_multiple,
         **scoped,
     )
+    analyze = dialect == "postgresql" and buyer_id is None
+    if analyze:
+        # A temporary table has no statistics until analysed; the planner would take it for empty.
+        session.execute(text("ANALYZE tmp_reorder_stats"))
     buyers_scope = "" if buyer_id is None else "AND b.id = :buyer_id"
-    # Every buyer (in scope) has a row, «new» until a paid order.
-    _run(
+    # Every buyer (in scope) has a row, «new» until a paid order. ON CONFLICT alone skips the existing rows: a
+    # NOT EXISTS over the table being filled made PostgreSQL rescan it for every buyer on the first run (285 s
+    # for 100 000 buyers). The WHERE keeps SQLite from reading ON CONFLICT as a join constraint.
+    created = _run(
         session,
         "INSERT INTO crm_buyer_stats (buyer_id, order_count, spend_12m, spend_total, average_order, status,"
         " status_since, computed_at)"
         " SELECT b.id, 0, 0, 0, 0, 'new', :now, :now FROM buyers b"
-        f" WHERE NOT EXISTS (SELECT 1 FROM crm_buyer_stats s WHERE s.buyer_id = b.id) {buyers_scope}"
+        f" WHERE b.id IS NOT NULL {buyers_scope}"
         " ON CONFLICT (buyer_id) DO NOTHING",
         now=now,
         **scoped,
     )
+    if analyze and created:
+        # The first run creates every buyer's row: without fresh statistics PostgreSQL plans the UPDATE below
+        # (and the status refresh) as if the table were nearly empty.
+        session.execute(text("ANALYZE crm_buyer_stats"))
     _run(
         session,
         "UPDATE crm_buyer_stats SET order_count = t.order_count, first_paid_at = t.first_paid_at,"
