@@ -19,7 +19,7 @@ import time
 import uuid
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from datetime import time as clock
 from decimal import Decimal
 from typing import Any
@@ -395,7 +395,7 @@ class _Builder:
         method = rng.choice(quotable) if quotable else None
         paid: list[tuple[datetime, Decimal]] = []
         for days in order_days:
-            paid_at = self.now - timedelta(days=days)
+            paid_at = self._working_hours(self.now - timedelta(days=days))
             # The tier at the time: the 12-month spend of the earlier payments (what checkout would have priced).
             spend = sum((amount for at, amount in paid if at > paid_at - timedelta(days=365)), Decimal(0))
             tier = next((t for t in reversed(catalogue.tiers) if t.threshold_amount <= spend), None)
@@ -456,6 +456,12 @@ class _Builder:
             self.orders.append(_OrderRows(order, lines, history, payment, refund))
             paid.append((paid_at, totals.total))
 
+    def _working_hours(self, moment: datetime) -> datetime:
+        """The same Moscow day at a time a buyer's accountant pays (9:00–19:59), never later than now."""
+        day = moment.astimezone(MOSCOW).date()
+        at = datetime.combine(day, clock(self.rng.randint(9, 19), self.rng.randint(0, 59)), tzinfo=MOSCOW)
+        return min(at.astimezone(UTC), self.now - timedelta(hours=1))
+
     def _line(self, product: Product, target: Decimal) -> dict[str, object]:
         breaks = sorted(product.price_breaks, key=lambda b: b.min_quantity)
         quantity = _nice_quantity(float(target / product.price_rub_from), max(product.moq, breaks[0].min_quantity))
@@ -474,7 +480,7 @@ class _Builder:
         """awaiting_payment → paid → shipped → delivered → completed, as far as the order's age allows."""
         steps: list[tuple[str | None, str, datetime, str]] = [
             (None, OrderStatus.AWAITING_PAYMENT, placed, "placed"),
-            (OrderStatus.AWAITING_PAYMENT, OrderStatus.PAID, paid_at, "payment succeeded"),
+            (OrderStatus.AWAITING_PAYMENT, OrderStatus.PAID, paid_at, "payment received"),
         ]
         status = OrderStatus.PAID
         for after, to in ((2, OrderStatus.SHIPPED), (14, OrderStatus.DELIVERED), (24, OrderStatus.COMPLETED)):
