@@ -148,6 +148,7 @@ def test_bad_arguments_change_nothing(runner: FlaskCliRunner, session: Session) 
         result = runner.invoke(args=["crm", "seed-demo-buyers", *args], env=ENV)
         assert result.exit_code == 2, result.output
         assert "--buyers" in result.output
+        assert "целое число от 1 до" in result.output
     short = runner.invoke(args=["crm", "seed-demo-buyers", "--buyers", "5"], env={"MOSTIK_DEMO_MANAGER_PASSWORD": "x"})
     assert short.exit_code == 1
     assert "слишком короткий" in short.output
