@@ -1,11 +1,11 @@
 """A deterministic demo CRM: buyers with two years of paid orders, account managers, notes and tasks.
 
 ``seed_demo_buyers`` builds the buyers and their orders in memory from one seeded ``random.Random`` (the same N
-and ``now`` give the same data), writes them with a few batched flushes, then lets the real domain code fill
-the rest: ``recalc_tiers`` (tiers), ``recalc_reorders`` (statistics and statuses), ``assign_managers``,
-``add_note`` and ``open_task``. Dates are relative to ``now`` so the statuses (due, overdue, lapsed) stay
-realistic whenever the demo is started. Nothing is mailed and no signal is sent (the tier-up e-mail
-receivers never run).
+and ``now`` give the same data). Orders, lines, payments and refunds go in as Core bulk inserts (ORM objects made
+it several times slower); then the real domain code fills the rest: ``recalc_tiers`` (tiers), ``recalc_reorders``
+(statistics and statuses), ``assign_managers``, ``add_note`` and ``open_task``. Dates are relative to ``now`` so
+the statuses (due, overdue, lapsed) stay realistic whenever the demo is started. Nothing is mailed and no signal
+is sent (the tier-up e-mail receivers never run).
 
 Buyer kinds, by a fixed pattern so even a small N has every kind: a few large regulars (Платина), regulars who
 reorder every 60–120 days (mostly Золото), regulars drifting past their expected date or lapsed, occasional
