@@ -14,6 +14,9 @@ MAIL_SINK_PORT ?= 1025
 # The demo's CRM administrator (development database only; production uses `flask staff create`).
 DEMO_STAFF_EMAIL ?= admin@mostik.local
 DEMO_STAFF_PASSWORD ?= mostik-demo-admin
+# The demo buyers (two years of orders) and the password of the demo account managers (README lists them).
+DEMO_BUYERS ?= 300
+DEMO_MANAGER_PASSWORD ?= mostik-demo-manager
 STANDIN_PORT ?= 8765
 
 .DEFAULT_GOAL := help
@@ -49,7 +52,7 @@ db-upgrade: install  ## Apply migrations to DATABASE_URL (default: instance/most
 db-migrate: install  ## Autogenerate a migration: make db-migrate m="what changed"
 	$(FLASK) db migrate -m "$(m)"
 
-demo-data: db-upgrade  ## Seed demo data if the catalogue is empty, load the stored CBR rates
+demo-data: db-upgrade  ## Seed demo data (catalogue, buyers, orders, managers) if empty, load the stored CBR rates
 	MOSTIK_ENV=development $(FLASK) seed-demo --if-empty --products $(DEMO_PRODUCTS)
 	MOSTIK_ENV=development $(FLASK) fx update --file storefront/fx/samples/cbr_daily_demo.xml
 	MOSTIK_ENV=development $(FLASK) shipping seed
@@ -57,9 +60,12 @@ demo-data: db-upgrade  ## Seed demo data if the catalogue is empty, load the sto
 	MOSTIK_ENV=development $(FLASK) crm seed-campaigns
 	MOSTIK_ENV=development MOSTIK_STAFF_PASSWORD=$(DEMO_STAFF_PASSWORD) $(FLASK) staff create --if-missing \
 		--email $(DEMO_STAFF_EMAIL) --role admin --name "Демо-администратор"
+	MOSTIK_ENV=development MOSTIK_DEMO_MANAGER_PASSWORD=$(DEMO_MANAGER_PASSWORD) $(FLASK) crm seed-demo-buyers \
+		--if-empty --buyers $(DEMO_BUYERS)
 
 run: demo-data  ## Run the storefront and CRM with demo data at http://127.0.0.1:5000 (test payments offline)
 	@echo "Mostik: http://$(HOST):$(PORT)/  (CRM: http://$(HOST):$(PORT)/crm/ as $(DEMO_STAFF_EMAIL) / $(DEMO_STAFF_PASSWORD))"
+	@echo "Account managers: anna@mostik.local, dmitry@mostik.local, olga@mostik.local / $(DEMO_MANAGER_PASSWORD)"
 	MOSTIK_ENV=development JOBS_IN_PROCESS=1 PUBLIC_BASE_URL=$${PUBLIC_BASE_URL:-http://$(HOST):$(PORT)} \
 		$(BIN)/python -m devtools.mailsink --port $(MAIL_SINK_PORT) -- \
 		$(BIN)/python -m devtools.yookassa_standin --unless-real-credentials --port $(STANDIN_PORT) \
