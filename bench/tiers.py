@@ -125,10 +125,12 @@ def reset_tiers(session: Session) -> None:
     session.execute(sa.text("DELETE FROM crm_buyer_profiles"))
     session.execute(sa.text("UPDATE buyers SET tier_id = NULL WHERE tier_id IS NOT NULL"))
     session.commit()
-    # Like right after a fill: no dead rows from the previous runs, fresh statistics.
+    # Like right after a fill: no dead rows from the previous runs, fresh statistics, and on PostgreSQL no
+    # visibility map either (FULL rewrites the tables; a plain VACUUM would set it and make index-only scans
+    # cheaper than right after a fill, which can change the plans the first run gets).
     with session.get_bind().connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
         if connection.dialect.name == "postgresql":
-            connection.execute(sa.text("VACUUM ANALYZE buyers, crm_buyer_profiles, crm_tier_changes"))
+            connection.execute(sa.text("VACUUM (FULL, ANALYZE) buyers, crm_buyer_profiles, crm_tier_changes"))
         else:
             connection.execute(sa.text("VACUUM"))
 
