@@ -152,13 +152,20 @@ def measure(url: str, buyers: int, orders: int, keep: bool = False, trace: bool 
                 filled = round(time.perf_counter() - started, 1)
             if trace:
                 _trace(db.engine)
+            load_before = os.getloadavg()
             timings = []
             for _ in range(2):
                 started = time.perf_counter()
                 result = recalc_tiers(session)
                 timings.append((round(time.perf_counter() - started, 2), result.upgraded, result.downgraded))
+            load_after = os.getloadavg()
         db.engine.dispose()
-    return {"fill_seconds": filled, "runs": timings}
+    # 1/5/15-minute load averages just before and after the two runs (2 cores: above ~1, someone else was busy).
+    load = {
+        "load_average_before": [round(x, 2) for x in load_before],
+        "load_average_after": [round(x, 2) for x in load_after],
+    }
+    return {"fill_seconds": filled, "runs": timings, **load}
 
 
 def main(argv: list[str] | None = None) -> list[dict]:
@@ -179,18 +186,13 @@ def main(argv: list[str] | None = None) -> list[dict]:
             if url is None:
                 print(f"{engine}: skipped (set BENCH_DATABASE_URL)")
                 continue
-            load_before = os.getloadavg()
             figures = measure(url, args.buyers, args.orders, keep=args.keep, trace=args.trace)
-            load_after = os.getloadavg()
         record = {
             "engine": engine,
             "buyers": args.buyers,
             "orders": args.orders,
             **figures,
             "date": datetime.now(UTC).strftime("%Y-%m-%dT%H:%MZ"),
-            # 1/5/15-minute load averages before and after (2 cores: above ~1 someone else was busy too).
-            "load_average_before": [round(x, 2) for x in load_before],
-            "load_average_after": [round(x, 2) for x in load_after],
         }
         print(
             f"{engine}: {args.buyers} buyers, {args.orders} orders: recalc-tiers first run {figures['runs'][0][0]} s, "
