@@ -42,3 +42,25 @@ def throwaway_database(engine: str, work_dir: Path, name: str) -> Iterator[str |
         with admin.begin() as connection:
             connection.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
         admin.dispose()
+
+
+@contextmanager
+def kept_database(engine: str, work_dir: Path, name: str) -> Iterator[str | None]:
+    """Like ``throwaway_database`` but kept afterwards under a fixed name, so a later run can reuse its data.
+
+    SQLite: ``<work_dir>/<name>-kept.db``. PostgreSQL: the schema ``bench_<name>_kept`` of ``BENCH_DATABASE_URL``
+    (created when missing). The caller decides whether what it finds there is usable.
+    """
+    if engine == "sqlite":
+        yield f"sqlite:///{work_dir / f'{name}-kept.db'}"
+        return
+    base = os.environ.get("BENCH_DATABASE_URL")
+    if not base:
+        yield None
+        return
+    schema = f"bench_{name.replace('-', '_')}_kept"
+    admin = sa.create_engine(base)
+    with admin.begin() as connection:
+        connection.execute(sa.text(f'CREATE SCHEMA IF NOT EXISTS "{schema}"'))
+    admin.dispose()
+    yield _schema_url(base, schema)

@@ -4,12 +4,13 @@
     .venv/bin/python -m bench.reorder --buyers 100000 --orders 1000000 --engines sqlite,postgresql
 
 Each engine gets a fresh database (SQLite file in --work-dir; PostgreSQL: a new schema on BENCH_DATABASE_URL,
-dropped afterwards). With ``--keep`` the database stays (SQLite ``<work-dir>/reorder-N-M.db``, PostgreSQL schema
-``bench_reorder_N_M``) and the next ``--keep`` run of the same size reuses the filled data instead of filling again
-(the statistics table is emptied first, so the first recalc still creates every row). Timed: ``recalc-reorders``
-twice (the first run creates every buyer's row; the second is the steady-state nightly run), the per-payment
-update of one buyer (mean over 50 buyers), the hourly status refresh, and the four retention figures. Prints
-each step as it finishes, one summary line per engine, and writes JSON (with the load average) to --results-dir.
+dropped afterwards). With ``--keep`` the database stays (SQLite ``<work-dir>/reorder-N-M-kept.db``, PostgreSQL
+schema ``bench_reorder_N_M_kept``: ``bench.databases.kept_database``) and the next ``--keep`` run of the same size
+reuses the filled data instead of filling again (the statistics table is emptied first, so the first recalc still
+creates every row). Timed: ``recalc-reorders`` twice (the first run creates every buyer's row; the second is the
+steady-state nightly run), the per-payment update of one buyer (mean over 50 buyers), the hourly status refresh, and
+the four retention figures. Prints each step as it finishes, one summary line per engine, and writes JSON (with the
+load average) to --results-dir.
 """
 
 from __future__ import annotations
@@ -18,8 +19,6 @@ import argparse
 import json
 import os
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -27,8 +26,8 @@ import sqlalchemy as sa
 from flask_migrate import upgrade
 from sqlalchemy.orm import Session
 
-from bench.databases import throwaway_database
-from bench.run import BENCH_DIR, _schema_url
+from bench.databases import kept_database, throwaway_database
+from bench.run import BENCH_DIR
 from bench.tiers import _fill
 from crm.reorder.analytics import (
     cohort_retention,
@@ -52,24 +51,6 @@ def _seconds(started: float) -> float:
 def _say(engine: str, message: str) -> None:
     # Flushed at once: a long run shows where it is (and where it got stuck).
     print(f"{engine}: {message}", flush=True)
-
-
-@contextmanager
-def kept_database(engine: str, work_dir: Path, name: str) -> Iterator[str | None]:
-    """Like ``throwaway_database``, but the database stays for the next run (``--keep``)."""
-    if engine == "sqlite":
-        yield f"sqlite:///{work_dir / f'{name}.db'}"
-        return
-    base = os.environ.get("BENCH_DATABASE_URL")
-    if not base:
-        yield None
-        return
-    schema = f"bench_{name.replace('-', '_')}"
-    admin = sa.create_engine(base)
-    with admin.begin() as connection:
-        connection.execute(sa.text(f'CREATE SCHEMA IF NOT EXISTS "{schema}"'))
-    admin.dispose()
-    yield _schema_url(base, schema)
 
 
 def _filled(session: Session, buyers: int, orders: int) -> bool:
