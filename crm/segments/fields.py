@@ -136,19 +136,20 @@ class Sources:
         self.names += 1
         return f"{prefix}_{self.names}"
 
-    def _join(self, name: str, build: Callable[[], Any]) -> Any:
+    def join(self, name: str, build: Callable[[], Any]) -> Any:
+        """``build()`` LEFT JOINed on ``buyer_id`` once under ``name`` (at most one row per buyer)."""
         if name not in self.joins:
             self.joins[name] = build()
         return self.joins[name]
 
     @property
     def tier(self) -> Any:
-        return self._join("tier", lambda: Tier.__table__)
+        return self.join("tier", lambda: Tier.__table__)
 
     @property
     def stats(self) -> Any:
         """The buyer's reorder statistics (``crm_buyer_stats``): order count, spend, last order, status."""
-        return self._join("stats", lambda: BuyerStats.__table__)
+        return self.join("stats", lambda: BuyerStats.__table__)
 
     def on_clause(self, name: str, joined: Any) -> ColumnElement[bool]:
         if name == "tier":
@@ -347,11 +348,23 @@ def days_since_sql(op: str, value: Any, sources: Sources) -> ColumnElement[bool]
 
 
 def categories_sql(op: str, value: Any, sources: Sources) -> ColumnElement[bool]:
-    """Bought anything in these categories or their subcategories (the statistics' per-buyer categories)."""
+    """Bought anything in these categories or their subcategories (the statistics' per-buyer categories).
+
+    Joined as a grouped derived table rather than tested with IN: inside an OR PostgreSQL would build the hashed
+    IN set twice (once for the pushed-down filter on buyers, once for the join filter)."""
     tree = select(Category.id).where(Category.id.in_(value)).cte(sources.fresh_name("seg_categories"), recursive=True)
     tree = tree.union_all(select(Category.id).where(Category.parent_id == tree.c.id))
-    buyers = select(BuyerCategory.buyer_id).distinct().where(BuyerCategory.category_id.in_(select(tree.c.id)))
-    return member(buyers) if op == "in" else Buyer.id.not_in(buyers)
+    name = sources.fresh_name("seg_bought")
+    bought = sources.join(
+        name,
+        lambda: (
+            select(BuyerCategory.buyer_id)
+            .where(BuyerCategory.category_id.in_(select(tree.c.id)))
+            .group_by(BuyerCategory.buyer_id)
+            .subquery(name)
+        ),
+    )
+    return bought.c.buyer_id.is_not(None) if op == "in" else bought.c.buyer_id.is_(None)
 
 
 def consent_sql(op: str, value: Any, sources: Sources) -> ColumnElement[bool]:
