@@ -13,6 +13,14 @@ import sqlalchemy as sa
 from bench.run import _schema_url
 
 
+def execute(base_url: str, statement: str) -> None:
+    """One administrative statement (create or drop a schema) on its own short-lived connection."""
+    admin = sa.create_engine(base_url)
+    with admin.begin() as connection:
+        connection.execute(sa.text(statement))
+    admin.dispose()
+
+
 @contextmanager
 def throwaway_database(engine: str, work_dir: Path, name: str) -> Iterator[str | None]:
     """Yield a URL of an empty database for ``engine`` and remove it afterwards.
@@ -33,15 +41,11 @@ def throwaway_database(engine: str, work_dir: Path, name: str) -> Iterator[str |
         yield None
         return
     schema = f"bench_{name.replace('-', '_')}_{secrets.token_hex(4)}"
-    admin = sa.create_engine(base)
-    with admin.begin() as connection:
-        connection.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
+    execute(base, f'CREATE SCHEMA "{schema}"')
     try:
         yield _schema_url(base, schema)
     finally:
-        with admin.begin() as connection:
-            connection.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
+        execute(base, f'DROP SCHEMA "{schema}" CASCADE')
 
 
 @contextmanager
@@ -59,8 +63,5 @@ def kept_database(engine: str, work_dir: Path, name: str) -> Iterator[str | None
         yield None
         return
     schema = f"bench_{name.replace('-', '_')}_kept"
-    admin = sa.create_engine(base)
-    with admin.begin() as connection:
-        connection.execute(sa.text(f'CREATE SCHEMA IF NOT EXISTS "{schema}"'))
-    admin.dispose()
+    execute(base, f'CREATE SCHEMA IF NOT EXISTS "{schema}"')
     yield _schema_url(base, schema)

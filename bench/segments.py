@@ -25,6 +25,7 @@ from flask_migrate import upgrade
 from sqlalchemy import case, func, insert, select, update
 from sqlalchemy.orm import Session
 
+from bench.databases import execute
 from bench.run import BENCH_DIR, _schema_url
 from bench.tiers import BATCH, _fill
 from crm.reorder.models import BuyerCategory, BuyerStats
@@ -223,12 +224,9 @@ def measure(url: str, buyers: int, orders: int, repeat: int, rebuild: bool) -> d
 
 
 def _postgres_url(base: str, schema: str, rebuild: bool) -> str:
-    admin = sa.create_engine(base)
-    with admin.begin() as connection:
-        if rebuild:
-            connection.execute(sa.text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
-        connection.execute(sa.text(f'CREATE SCHEMA IF NOT EXISTS "{schema}"'))
-    admin.dispose()
+    if rebuild:
+        execute(base, f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+    execute(base, f'CREATE SCHEMA IF NOT EXISTS "{schema}"')
     return _schema_url(base, schema)
 
 
