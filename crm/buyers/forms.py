@@ -9,6 +9,7 @@ from wtforms import BooleanField, IntegerField, SelectField, SelectMultipleField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
+from crm.reorder.models import STATUS_LABELS
 from storefront.money import MoneyError, parse_amount
 
 #: ?sort= values → what the list orders by.
@@ -67,11 +68,7 @@ class BuyerFilterForm(FlaskForm):
         _l("Reorder status"),
         choices=[
             SelectChoice("", _l("All")),
-            SelectChoice("new", _l("new")),
-            SelectChoice("active", _l("active")),
-            SelectChoice("due", _l("due to reorder")),
-            SelectChoice("overdue", _l("overdue")),
-            SelectChoice("lapsed", _l("lapsed")),
+            *(SelectChoice(status.value, label) for status, label in STATUS_LABELS.items()),
         ],
         validators=[Optional()],
         validate_choice=False,
@@ -100,7 +97,7 @@ class BuyerFilterForm(FlaskForm):
             raise ValidationError(_l("Choose a person or a company."))
 
     def validate_reorder_status(self, field: SelectField) -> None:
-        if field.data not in ("", None, "new", "active", "due", "overdue", "lapsed"):
+        if field.data and field.data not in STATUS_LABELS:
             raise ValidationError(_l("Unknown reorder status."))
 
     def validate_sort(self, field: SelectField) -> None:

@@ -6,6 +6,7 @@ import enum
 from datetime import datetime
 from decimal import Decimal
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import CheckConstraint, Float, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -19,6 +20,15 @@ class ReorderStatus(enum.StrEnum):
     OVERDUE = "overdue"  # past the expected date
     LAPSED = "lapsed"  # past it by more than a multiple of the interval
 
+
+#: What staff see for each status (the card, lists, filters and the segment builder all use these).
+STATUS_LABELS = {
+    ReorderStatus.NEW: _l("new"),
+    ReorderStatus.ACTIVE: _l("active"),
+    ReorderStatus.DUE: _l("due to reorder"),
+    ReorderStatus.OVERDUE: _l("overdue"),
+    ReorderStatus.LAPSED: _l("lapsed"),
+}
 
 _STATUS_SQL = ", ".join(f"'{status.value}'" for status in ReorderStatus)
 

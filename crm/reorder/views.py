@@ -23,7 +23,7 @@ from crm.reorder.analytics import (
     time_to_second_order,
 )
 from crm.reorder.forms import ReorderListForm, RetentionExportForm
-from crm.reorder.models import ReorderStatus
+from crm.reorder.models import STATUS_LABELS
 from crm.reorder.queries import at_risk_buyers, due_buyers
 from crm.staff.models import Role, StaffUser
 from storefront.extensions import db
@@ -31,14 +31,8 @@ from storefront.extensions import db
 
 def reorder_status_label(status: str) -> str:
     """The Russian name of a reorder status (a template global: the card and lists use it too)."""
-    labels = {
-        ReorderStatus.NEW: _("new"),
-        ReorderStatus.ACTIVE: _("active"),
-        ReorderStatus.DUE: _("due to reorder"),
-        ReorderStatus.OVERDUE: _("overdue"),
-        ReorderStatus.LAPSED: _("lapsed"),
-    }
-    return labels.get(status, status)  # type: ignore[call-overload, no-any-return]
+    label = STATUS_LABELS.get(status)  # type: ignore[call-overload]
+    return str(label) if label is not None else status
 
 
 @bp.app_context_processor

@@ -36,7 +36,7 @@ from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import GenericFunction
 from sqlalchemy.types import BigInteger, Integer
 
-from crm.reorder.models import BuyerCategory, BuyerStats
+from crm.reorder.models import STATUS_LABELS, BuyerCategory, BuyerStats, ReorderStatus
 from crm.tiers.models import BuyerProfile
 from storefront.account.models import Address, Buyer, BuyerKind, Consent, ConsentKind, Tier
 from storefront.account.utm import clean_tag
@@ -429,7 +429,6 @@ class Field:
 
 
 #: A field backed by a per-buyer table is one entry too: see ``reorder_status`` (``crm_buyer_stats``, issue 7).
-REORDER_STATUSES = ("new", "active", "due", "overdue", "lapsed")
 FIELDS: dict[str, Field] = {
     entry.key: entry
     for entry in (
@@ -491,15 +490,9 @@ FIELDS: dict[str, Field] = {
             _l("reorder status"),
             "choice",
             CHOICE_OPS,
-            one_of(*REORDER_STATUSES),
+            one_of(*(status.value for status in ReorderStatus)),
             column=lambda s: s.stats.c.status,
-            choices=(
-                ("new", _l("new")),
-                ("active", _l("active")),
-                ("due", _l("due to reorder")),
-                ("overdue", _l("overdue")),
-                ("lapsed", _l("lapsed")),
-            ),
+            choices=tuple((status.value, label) for status, label in STATUS_LABELS.items()),
         ),
         Field("marketing_consent", _l("marketing consent"), "bool", ("eq",), bool_value, sql=consent_sql),
         Field("registered", _l("registration date"), "date", NUMBER_OPS, date_value, sql=registered_sql),
