@@ -242,15 +242,7 @@ def reorder_view(number: str) -> Response:
         if line.outcome == "unavailable":
             flash(_("«%(title)s» is no longer available.", title=line.title), "warning")
         elif line.outcome == "quantity_changed":
-            flash(
-                _(
-                    "«%(title)s»: added %(num)s pcs instead of %(was)s (stock and minimum order).",
-                    title=line.title,
-                    num=line.added_quantity,
-                    was=line.quantity,
-                ),
-                "warning",
-            )
+            _flash_fewer_added(line.title, line.added_quantity, line.quantity)
         elif line.outcome == "price_changed":
             flash(
                 _(
@@ -306,15 +298,7 @@ def buy_again_add() -> Response | tuple[str, int]:
         if line.outcome == "unavailable":
             flash(_("«%(title)s» cannot be added: it is not available now.", title=line.title), "warning")
         elif line.outcome == "quantity_changed":
-            flash(
-                _(
-                    "«%(title)s»: added %(num)s pcs instead of %(was)s (stock and minimum order).",
-                    title=line.title,
-                    num=line.added,
-                    was=line.wanted,
-                ),
-                "warning",
-            )
+            _flash_fewer_added(line.title, line.added, line.wanted)
     if not added:
         flash(_("Nothing was added to the cart."), "warning")
         return redirect(url_for("checkout.buy_again"), 303)
@@ -325,3 +309,16 @@ def buy_again_add() -> Response | tuple[str, int]:
 def _buy_again_error(status: int) -> tuple[str, int]:
     items = list_buy_again(db.session, current_user.id, current_pricing(db.session))
     return render_template("checkout/buy_again.html", items=items, form=EmptyForm()), status
+
+
+def _flash_fewer_added(title: str, added: int, wanted: int) -> None:
+    """Reorder and «Купить снова» add what stock and the minimum order allow; say so when it is not all."""
+    flash(
+        _(
+            "«%(title)s»: added %(num)s pcs instead of %(was)s (stock and minimum order).",
+            title=title,
+            num=added,
+            was=wanted,
+        ),
+        "warning",
+    )
