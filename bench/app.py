@@ -36,8 +36,6 @@ def _load_in_memory() -> dict:
             "cities": count_by_city(session, ids),
             "roots": tree.roots,
         }
-        for product in listing.products:
-            _ = product.supplier.city
         session.expunge_all()
     return data
 

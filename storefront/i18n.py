@@ -8,7 +8,9 @@ from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from babel.numbers import format_currency
-from flask import Blueprint, Flask, current_app, has_request_context, redirect, request
+from babel.support import NullTranslations
+from flask import Blueprint, Flask, current_app, g, has_request_context, redirect, request
+from flask_babel import get_translations
 from werkzeug.wrappers import Response
 
 from storefront.extensions import babel
@@ -81,8 +83,35 @@ def switch_language(code: str) -> Response:
     return response
 
 
+def request_translations() -> NullTranslations:
+    """Flask-Babel's translations for the current locale, looked up once per request.
+
+    Flask-Babel resolves the domain, the locale and the catalogue again on every call (~8 µs),
+    and a listing page translates about a hundred strings. The catalogue is kept on ``g`` with
+    the locale object it belongs to: ``force_locale`` swaps that object, so it still applies.
+    """
+    if not g:  # no app context: Flask-Babel answers with untranslated strings
+        return get_translations()
+    babel_state = g.get("_flask_babel")
+    locale = getattr(babel_state, "babel_locale", None)
+    cached = g.get("_request_translations")
+    if cached is not None and locale is not None and cached[0] is locale:
+        return cached[1]
+    translations = get_translations()
+    g._request_translations = (g._flask_babel.babel_locale, translations)
+    return translations
+
+
 def init_app(app: Flask) -> None:
     babel.init_app(app, locale_selector=select_locale)
+    # Templates translate through the per-request catalogue (same strings, same plural rules).
+    app.jinja_env.install_gettext_callables(
+        gettext=lambda string: request_translations().ugettext(string),
+        ngettext=lambda singular, plural, n: request_translations().ungettext(singular, plural, n),
+        pgettext=lambda context, string: request_translations().upgettext(context, string),
+        npgettext=lambda context, singular, plural, n: request_translations().unpgettext(context, singular, plural, n),
+        newstyle=True,
+    )
     app.jinja_env.filters["rub"] = format_rub
     app.jinja_env.filters["rub_whole"] = format_rub_whole
     app.register_blueprint(bp)

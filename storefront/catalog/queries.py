@@ -8,10 +8,10 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import ColumnElement, Select, func, select, text, union_all
-from sqlalchemy.orm import Session, joinedload, load_only, selectinload
+from sqlalchemy.orm import Session, joinedload, selectinload
 
 from storefront import memo
 from storefront.catalog.models import LISTABLE, Category, Product, ProductStatus, Supplier
@@ -43,9 +43,40 @@ class ListingFilters:
     page: int = 1
 
 
+class ProductCard(NamedTuple):
+    """What a product card shows (``macros/catalog.html``), read as plain rows.
+
+    Listings, search and the home page show 12–24 cards per request; building ORM objects for
+    them (identity map, loader options, a joined supplier) cost more than the query itself.
+    """
+
+    id: int
+    slug: str
+    title: str
+    price_rub_from: Decimal | None
+    moq: int
+    stock: int
+    lead_time_days: int | None
+    supplier_city: str
+
+
+_CARD_COLUMNS = (
+    Product.id, Product.slug, Product.title, Product.price_rub_from, Product.moq, Product.stock,
+    Product.lead_time_days, Supplier.city,
+)  # fmt: skip
+
+
+def _select_cards() -> Select:
+    return select(*_CARD_COLUMNS).join(Supplier, Supplier.id == Product.supplier_id)
+
+
+def _cards(session: Session, query: Select) -> list[ProductCard]:
+    return [ProductCard._make(row) for row in session.execute(query)]
+
+
 @dataclass(frozen=True)
 class ListingPage:
-    products: list[Product]
+    products: list[ProductCard]
     total: int
     page: int
     per_page: int
@@ -175,10 +206,8 @@ def _order(columns: Sequence[ColumnElement], sort: Sort) -> list[ColumnElement]:
     return [column.asc() if sort is Sort.PRICE_ASC else column.desc() for column in columns]
 
 
-def _page_of_ids(
-    session: Session, category_ids: Sequence[int], filters: ListingFilters, limit: int, offset: int
-) -> list[int]:
-    """Ids of one page, ordered by the chosen sort.
+def _page_query(category_ids: Sequence[int], filters: ListingFilters, limit: int, offset: int) -> Select:
+    """The ids of one page, ordered by the chosen sort, as a query (with the sort key).
 
     Each category is read on its own (category, sort key) index, at most ``offset + limit``
     entries, and the runs are merged: with ``category_id IN (…)`` both engines would instead
@@ -187,8 +216,10 @@ def _page_of_ids(
     conditions = listing_conditions(None, filters)
     sort_key, tie = _sort_columns(filters.sort)
     if len(category_ids) == 1:
-        query = select(Product.id).where(Product.category_id == category_ids[0], *conditions)
-        return list(session.scalars(query.order_by(*_order((sort_key, tie), filters.sort)).limit(limit).offset(offset)))
+        query = select(sort_key.label("sort_key"), tie.label("id")).where(
+            Product.category_id == category_ids[0], *conditions
+        )
+        return query.order_by(*_order((sort_key, tie), filters.sort)).limit(limit).offset(offset)
     runs = [
         select(sort_key.label("sort_key"), tie.label("id"))
         .where(Product.category_id == category_id, *conditions)
@@ -198,8 +229,8 @@ def _page_of_ids(
         for category_id in category_ids
     ]
     merged = union_all(*(select(run.c.sort_key, run.c.id) for run in runs)).subquery()
-    query = select(merged.c.id).order_by(*_order((merged.c.sort_key, merged.c.id), filters.sort))
-    return list(session.scalars(query.limit(limit).offset(offset)))
+    query = select(merged.c.sort_key, merged.c.id).order_by(*_order((merged.c.sort_key, merged.c.id), filters.sort))
+    return query.limit(limit).offset(offset)
 
 
 def _count(session: Session, category_ids: Sequence[int], filters: ListingFilters) -> int:
@@ -215,7 +246,7 @@ def list_products(session: Session, category_ids: Sequence[int], filters: Listin
     """One page of listable products in the given categories.
 
     Ids are paged on the narrow partial indexes first, then only the page's rows are loaded
-    with their suppliers.
+    with their suppliers' cities.
     """
     if not category_ids:
         return ListingPage([], 0, 1, per_page)
@@ -223,8 +254,12 @@ def list_products(session: Session, category_ids: Sequence[int], filters: Listin
     total = _cached_count(key, lambda: _count(session, category_ids, filters))
     pages = max(1, math.ceil(total / per_page))
     page = min(max(1, filters.page), pages, MAX_PAGE)
-    ids = _page_of_ids(session, category_ids, filters, per_page, (page - 1) * per_page)
-    return ListingPage(load_in_order(session, ids), total, page, per_page)
+    # One statement: the page's ids on the narrow index (index-only, however deep the page),
+    # then only those rows joined to products and suppliers for the cards.
+    ids = _page_query(category_ids, filters, per_page, (page - 1) * per_page).subquery("page_ids")
+    cards = _select_cards().join(ids, ids.c.id == Product.id)
+    cards = cards.order_by(*_order((ids.c.sort_key, ids.c.id), filters.sort))
+    return ListingPage(_cards(session, cards), total, page, per_page)
 
 
 def count_by_city(session: Session, category_ids: Sequence[int]) -> list[tuple[str, int]]:
@@ -250,39 +285,19 @@ def _count_by_city(session: Session, category_ids: Sequence[int]) -> list[tuple[
     return sorted(counts.items(), key=lambda item: (-item[1], item[0]))
 
 
-def _card_columns():
-    """Only what a product card shows (``macros/catalog.html``): converting the description, the
-    attributes JSON and five timestamps of 24 rows costs more than the query. Other attributes
-    still load on first access."""
-    return (
-        load_only(
-            Product.id, Product.slug, Product.title, Product.price_rub_from, Product.moq, Product.stock,
-            Product.lead_time_days, Product.supplier_id,
-        ),
-        joinedload(Product.supplier).load_only(Supplier.id, Supplier.city),
-    )  # fmt: skip
-
-
-def load_in_order(session: Session, ids: Sequence[int]) -> list[Product]:
-    """The products with these ids, ready for cards, in the order of ``ids``."""
+def load_in_order(session: Session, ids: Sequence[int]) -> list[ProductCard]:
+    """Cards of the products with these ids, in the order of ``ids``."""
     if not ids:
         return []
-    rows = session.scalars(select(Product).options(*_card_columns()).where(Product.id.in_(ids))).all()
+    cards = _cards(session, _select_cards().where(Product.id.in_(ids)))
     position = {product_id: index for index, product_id in enumerate(ids)}
-    return sorted(rows, key=lambda product: position[product.id])
+    return sorted(cards, key=lambda card: position[card.id])
 
 
-def list_popular_products(session: Session, limit: int = 12) -> list[Product]:
+def list_popular_products(session: Session, limit: int = 12) -> list[ProductCard]:
     """Most popular active products across the catalogue, for the home page."""
-    return list(
-        session.scalars(
-            select(Product)
-            .options(*_card_columns())
-            .where(LISTABLE_CONDITION)
-            .order_by(Product.popularity.desc(), Product.id.desc())
-            .limit(limit)
-        )
-    )
+    query = _select_cards().where(LISTABLE_CONDITION).order_by(Product.popularity.desc(), Product.id.desc())
+    return _cards(session, query.limit(limit))
 
 
 def get_product(session: Session, product_id: int) -> Product:

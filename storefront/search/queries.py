@@ -28,7 +28,7 @@ from sqlalchemy import (
     type_coerce,
     union_all,
 )
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm import Session
 
 from storefront.catalog.models import Category, Product, ProductStatus
 from storefront.catalog.queries import ListingFilters, ListingPage, Sort, listing_conditions, load_in_order
@@ -314,8 +314,7 @@ def _exact_sku_first(session: Session, query: str, listing: ListingPage) -> List
     if product_id is None or listing.page != 1:
         return listing
     others = [product for product in listing.products if product.id != product_id]
-    product = session.scalars(select(Product).options(joinedload(Product.supplier)).where(Product.id == product_id))
-    first = product.one()
+    first = load_in_order(session, [product_id])[0]
     total = listing.total if len(others) < len(listing.products) else listing.total + 1
     return ListingPage([first, *others][: listing.per_page], total, listing.page, listing.per_page)
 
