@@ -7,6 +7,18 @@ if file then
   file:close()
 end
 local counter = 0
+local threads = 0
+
+-- Each wrk thread starts at its own point of the list (bench.run uses two threads), so the
+-- threads do not ask for the same path at the same moment.
+setup = function(thread)
+  thread:set("id", threads)
+  threads = threads + 1
+end
+
+init = function(args)
+  if #paths > 0 then counter = (id or 0) * math.floor(#paths / 2) end
+end
 
 request = function()
   if #paths == 0 then return wrk.format(nil) end

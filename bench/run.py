@@ -36,7 +36,9 @@ from sqlalchemy.orm import Session
 
 BENCH_DIR = Path(__file__).resolve().parent
 ROOT = BENCH_DIR.parent
-PAGES = ("home", "category_page_1", "category_page_200", "product", "search", "suggest", "ceiling")
+PAGES = ("home", "category_page_1", "category_page_200", "product", "search", "search_uncached", "suggest", "ceiling")
+#: Price floors combined with each query for ``search_uncached``: every URL is a new cache key.
+UNCACHED_VARIANTS = 100
 
 
 def _schema_url(base_url: str, schema: str) -> str:
@@ -135,6 +137,16 @@ def _paths(work_dir: Path, targets: dict) -> dict[str, tuple[str, Path | None]]:
     queries = [line.strip() for line in (BENCH_DIR / "queries.txt").read_text().splitlines() if line.strip()]
     search_file, suggest_file = work_dir / "search-paths.txt", work_dir / "suggest-paths.txt"
     search_file.write_text("".join(f"/search?q={urllib.parse.quote(q)}\n" for q in queries))
+    # The same queries, each with a different price floor (1–100 ₽: hardly changes the result), so
+    # no request finds its answer in the search cache: what a long-tail query costs.
+    uncached_file = work_dir / "search-uncached-paths.txt"
+    uncached_file.write_text(
+        "".join(
+            f"/search?q={urllib.parse.quote(q)}&price_min={floor}\n"
+            for floor in range(1, UNCACHED_VARIANTS + 1)
+            for q in queries
+        )
+    )
     prefixes = [q[: max(3, len(q) // 2)] for q in queries]  # what a buyer has typed halfway through
     suggest_file.write_text("".join(f"/search/suggest?q={urllib.parse.quote(p)}\n" for p in prefixes))
     return {
@@ -143,6 +155,7 @@ def _paths(work_dir: Path, targets: dict) -> dict[str, tuple[str, Path | None]]:
         "category_page_200": (f"/catalog/{targets['category_slug']}?page=200", None),
         "product": (f"/product/{targets['product_id']}-{targets['product_slug']}", None),
         "search": ("/search", search_file),
+        "search_uncached": ("/search", uncached_file),
         "suggest": ("/search/suggest", suggest_file),
         "ceiling": ("/__ceiling", None),
     }
@@ -167,13 +180,15 @@ def measure(engine: str, url: str, targets: dict, args, log) -> dict:
         try:
             _wait_until_up(base, process)
             results = {}
-            for page, (path, paths_file) in _paths(args.work_dir, targets).items():
+            pages = _paths(args.work_dir, targets)
+            for page, (path, paths_file) in pages.items():
                 first = path if paths_file is None else paths_file.read_text().splitlines()[0]
                 with urllib.request.urlopen(base + first, timeout=30) as response:
                     if response.status != 200:
                         raise RuntimeError(f"{first} answered {response.status}")
-                if args.warmup:
-                    _wrk(base + path, args.concurrency, args.warmup, paths_file)
+                if args.warmup:  # the uncached run warms up on the cached queries: its own must stay cold
+                    warmup_file = pages["search"][1] if page == "search_uncached" else paths_file
+                    _wrk(base + path, args.concurrency, args.warmup, warmup_file)
                 results[page] = _wrk(base + path, args.concurrency, args.duration, paths_file)
                 log(f"[{engine}] {page}: {results[page]['rps']:.0f} req/s, p95 {results[page]['p95_ms']:.1f} ms")
         finally:
