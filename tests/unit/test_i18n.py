@@ -38,7 +38,9 @@ def test_english_is_the_second_language(app: Flask):
 
 def test_templates_follow_the_request_language_and_force_locale(app: Flask):
     """Templates keep one catalogue per request; an e-mail forced into Russian still gets Russian."""
-    template = app.jinja_env.from_string("{{ _('in stock') }} / {{ ngettext('%(num)d product', '%(num)d products', 5) }}")
+    template = app.jinja_env.from_string(
+        "{{ _('in stock') }} / {{ ngettext('%(num)d product', '%(num)d products', 5) }}"
+    )
     with app.test_request_context(headers={"Cookie": "lang=en"}):
         assert template.render() == "in stock / 5 products"
         with force_locale("ru"):
