@@ -166,60 +166,74 @@ def _parse_head(text: str) -> FeedHead:
 
 
 def read_yml(stream: BinaryIO) -> tuple[FeedHead, Iterator[RawOffer]]:
-    """The feed's head, and an iterator over its offers (read lazily from ``stream``)."""
+    """The feed's head, and an iterator over its offers (read lazily from ``stream``).
+
+    The text is read in fixed-size chunks, not lines: generated feeds often come on one line.
+    """
     first = stream.read(512)
     encoding = sniff_encoding(first)
     if b"<yml_catalog" not in first and b"<yml_catalog" not in first.decode(encoding, "ignore").encode():
         raise NotAFeed("no <yml_catalog> at the start of the file")
     text = io.TextIOWrapper(_Prepend(first, stream), encoding=encoding, errors="replace", newline="")
-    lines = iter(enumerate(text, start=1))
-    head_parts: list[str] = []
-    pending = ""
-    for _number, line in lines:
-        head_parts.append(line)
-        found = _OFFERS_OPEN.search(line)
+    chunks = iter(lambda: text.read(CHUNK_CHARS), "")
+    head = ""
+    for chunk in chunks:
+        searched_from = max(0, len(head) - 32)  # «<offers>» may straddle two chunks
+        head += chunk
+        found = _OFFERS_OPEN.search(head, searched_from)
         if found:
-            head_parts[-1] = line[: found.start()]
-            pending = line[found.end() :]
             break
     else:
         raise NotAFeed("no <offers> element")
-    head_text = "".join(head_parts)
-    head_text = re.sub(r"^<\?xml[^>]*\?>", "", head_text.lstrip("\ufeff").lstrip())
-    return _parse_head(head_text), _offers(pending, _number, lines)
+    head_text = re.sub(r"^<\?xml[^>]*\?>", "", head[: found.start()].lstrip("\ufeff").lstrip())
+    first_line = 1 + head.count("\n", 0, found.end())
+    return _parse_head(head_text), _offers(head[found.end() :], first_line, chunks)
 
 
-def _offers(pending: str, line_number: int, lines: Iterator[tuple[int, str]]) -> Iterator[RawOffer]:
-    buffer, start_line, current = pending, line_number, line_number
+#: Characters read at a time: big enough to hold many offers, small enough to keep memory flat.
+CHUNK_CHARS = 64 * 1024
+
+
+def _offers(buffer: str, line: int, chunks: Iterator[str]) -> Iterator[RawOffer]:
+    """Cut each ``<offer>…</offer>`` out of the text and parse it on its own.
+
+    ``buffer[position:]`` is the unread text and ``line`` the line number at ``position``; the
+    buffer is only rebuilt when a chunk is added, so an offer costs no copy of what follows it.
+    """
+    position = 0
     while True:
-        begin = _OFFER_START.search(buffer)
+        begin = _OFFER_START.search(buffer, position)
         if begin is None:
-            if "</offers>" in buffer:
+            if buffer.find("</offers>", position) != -1:
                 return
-            buffer = buffer[-16:]
+            keep = max(position, len(buffer) - 16)  # the start of a tag may be cut off by the chunk
+            line += buffer.count("\n", position, keep)
+            position = keep
         else:
-            start_line = current - buffer.count("\n", begin.start()) + buffer.endswith("\n")
+            start_line = line + buffer.count("\n", position, begin.start())
             end = buffer.find(_OFFER_END, begin.end())
             following = _OFFER_START.search(buffer, begin.end())
             if following is not None and (end == -1 or following.start() < end):
+                line += buffer.count("\n", position, following.start())
+                position = following.start()
                 yield _broken(buffer[begin.start() : following.start()], start_line, "no closing </offer>")
-                buffer = buffer[following.start() :]
                 continue
             if end != -1:
-                chunk = buffer[begin.start() : end + len(_OFFER_END)]
-                buffer = buffer[end + len(_OFFER_END) :]
+                stop = end + len(_OFFER_END)
+                line += buffer.count("\n", position, stop)
+                position = stop
+                chunk = buffer[begin.start() : stop]
                 try:
                     yield _offer_from_element(ET.fromstring(chunk), start_line)
                 except ET.ParseError as exc:
                     yield _broken(chunk, start_line, str(exc))
                 continue
-        try:
-            current, line = next(lines)
-        except StopIteration:
+        more = next(chunks, None)
+        if more is None:
             if begin is not None:
                 yield _broken(buffer[begin.start() :], start_line, "the file ends inside this offer")
             return
-        buffer += line
+        buffer, position = buffer[position:] + more, 0
 
 
 def _broken(chunk: str, line: int, reason: str) -> RawOffer:
