@@ -41,14 +41,18 @@ def set_price_breaks(
         # Delete the old rows first: the new ones may reuse their (product, threshold) keys.
         product.price_breaks.clear()
         session.flush()
+    assign_price_breaks(product, valid, pricing or current_pricing(session))
+    session.flush()
+
+
+def assign_price_breaks(product: Product, valid: Sequence[tuple[int, Decimal]], pricing: Pricing) -> None:
+    """Give a product (with no breaks left in the database) these validated breaks and their lowest prices."""
     product.price_breaks = [PriceBreak(min_quantity=q, unit_price=p) for q, p in valid]
     product.source_price_from = min(price for _, price in valid)
-    pricing = pricing or current_pricing(session)
     try:
         product.price_rub_from = pricing.to_rub(product.source_price_from, product.currency)
     except MissingRate:
         product.price_rub_from = None
-    session.flush()
 
 
 def recompute_rouble_prices(session: Session, pricing: Pricing | None = None) -> int:

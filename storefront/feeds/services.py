@@ -10,16 +10,16 @@ that is not a feed raises ``NotAFeed`` before anything is written.
 from __future__ import annotations
 
 import enum
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import BinaryIO
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from storefront.catalog.models import Category, Product, ProductStatus, Supplier
-from storefront.catalog.services import InvalidPriceBreaks, set_price_breaks, validate_price_breaks
+from storefront.catalog.services import InvalidPriceBreaks, assign_price_breaks, validate_price_breaks
 from storefront.feeds.reader import FeedHead, RawOffer, read_csv, read_yml
 from storefront.fx.services import Pricing, current_pricing
 from storefront.money import CURRENCIES, MoneyError, parse_amount
@@ -199,32 +199,60 @@ class _Catalogue:
         return slug
 
 
-def _find_product(session: Session, supplier: Supplier, offer: CleanOffer) -> Product | None:
-    product = session.scalars(
-        select(Product).where(Product.supplier_id == supplier.id, Product.feed_offer_id == offer.offer_id)
-    ).first()
-    if product is None and offer.vendor_code:
-        product = session.scalars(
-            select(Product).where(Product.supplier_id == supplier.id, Product.sku == offer.vendor_code)
-        ).first()
-    return product
+class _KnownProducts:
+    """The products a batch of offers may update, looked up in two queries instead of two per offer.
+
+    An offer matches its supplier's product with the same feed offer id, else the one whose SKU is
+    its vendorCode. Products created earlier in the same batch are registered too, so an offer
+    repeated in a feed updates what its first occurrence created.
+    """
+
+    def __init__(self, session: Session, offers: Sequence[tuple[Supplier, CleanOffer]]) -> None:
+        supplier_ids = {supplier.id for supplier, _ in offers}
+        offer_ids = {offer.offer_id for _, offer in offers}
+        codes = {offer.vendor_code for _, offer in offers if offer.vendor_code}
+        matches = (
+            Product.feed_offer_id.in_(offer_ids) | Product.sku.in_(codes)
+            if codes
+            else Product.feed_offer_id.in_(offer_ids)
+        )
+        found = session.scalars(
+            select(Product)
+            .options(selectinload(Product.price_breaks))
+            .where(Product.supplier_id.in_(supplier_ids), matches)
+            .order_by(Product.id)
+        )
+        self.by_offer: dict[tuple[int, str], Product] = {}
+        self.by_sku: dict[tuple[int, str], Product] = {}
+        #: SKUs in use anywhere (a vendorCode becomes the SKU of a new product only when free).
+        self.taken_skus: set[str] = set(session.scalars(select(Product.sku).where(Product.sku.in_(codes))))
+        for product in found:
+            self.register(product, product.supplier_id)
+
+    def register(self, product: Product, supplier_id: int) -> None:
+        """``supplier_id`` is passed: a product created in this batch has none until it is flushed."""
+        if product.feed_offer_id:
+            self.by_offer.setdefault((supplier_id, product.feed_offer_id), product)
+        self.by_sku.setdefault((supplier_id, product.sku), product)
+        self.taken_skus.add(product.sku)
+
+    def forget_offer_id(self, product: Product, supplier_id: int) -> None:
+        if self.by_offer.get((supplier_id, product.feed_offer_id)) is product:
+            del self.by_offer[(supplier_id, product.feed_offer_id)]
+
+    def find(self, supplier: Supplier, offer: CleanOffer) -> Product | None:
+        product = self.by_offer.get((supplier.id, offer.offer_id))
+        if product is None and offer.vendor_code:
+            product = self.by_sku.get((supplier.id, offer.vendor_code))
+        return product
+
+    def new_sku(self, supplier: Supplier, offer: CleanOffer) -> str:
+        if offer.vendor_code and offer.vendor_code not in self.taken_skus:
+            return offer.vendor_code
+        return f"{supplier.slug[:40]}-{offer.offer_id}"[:64]
 
 
-def _new_sku(session: Session, supplier: Supplier, offer: CleanOffer) -> str:
-    if offer.vendor_code and session.scalar(select(Product.id).where(Product.sku == offer.vendor_code)) is None:
-        return offer.vendor_code
-    return f"{supplier.slug[:40]}-{offer.offer_id}"[:64]
-
-
-def save_offer(session: Session, catalogue: _Catalogue, offer: CleanOffer, pricing: Pricing) -> bool:
-    """Create or update the offer's product; True when it was created."""
-    supplier = catalogue.supplier(offer.supplier_name, offer.supplier_city)
-    category = catalogue.category(offer.feed_category_id)
-    product = _find_product(session, supplier, offer)
-    created = product is None
-    if product is None:
-        product = Product(supplier=supplier, sku=_new_sku(session, supplier, offer), status=ProductStatus.ACTIVE)
-        session.add(product)
+def _apply_offer(product: Product, offer: CleanOffer, category: Category) -> None:
     product.feed_offer_id = offer.offer_id
     product.category = category
     product.title = offer.name
@@ -238,8 +266,42 @@ def save_offer(session: Session, catalogue: _Catalogue, offer: CleanOffer, prici
     product.currency = offer.currency
     product.source_price_from = min(price for _, price in offer.breaks)
     product.status = ProductStatus.ACTIVE
-    set_price_breaks(session, product, offer.breaks, pricing)
-    return created
+
+
+def save_offers(
+    session: Session, catalogue: _Catalogue, offers: Sequence[CleanOffer], pricing: Pricing, report: ImportReport
+) -> None:
+    """Create or update the products of checked offers, counted in ``report``; the caller commits.
+
+    New products are inserted with their breaks in one flush; updated ones lose their old breaks
+    in that flush and get the new ones in a second (the new rows may reuse the old thresholds).
+    The search index follows in the same flushes (``search.index``), a chunk of rows at a time.
+    """
+    if not offers:
+        return
+    placed = [(catalogue.supplier(offer.supplier_name, offer.supplier_city), offer) for offer in offers]
+    known = _KnownProducts(session, placed)
+    updated: list[tuple[Product, CleanOffer]] = []
+    for supplier, offer in placed:
+        category = catalogue.category(offer.feed_category_id)  # may query (and autoflush): before any change
+        product = known.find(supplier, offer)
+        if product is None:
+            product = Product(supplier=supplier, sku=known.new_sku(supplier, offer))
+            _apply_offer(product, offer, category)
+            assign_price_breaks(product, offer.breaks, pricing)
+            session.add(product)
+            report.created += 1
+        else:
+            known.forget_offer_id(product, supplier.id)  # matched by vendorCode: its offer id may change
+            product.price_breaks.clear()
+            _apply_offer(product, offer, category)
+            updated.append((product, offer))
+            report.updated += 1
+        known.register(product, supplier.id)
+    session.flush()
+    for product, offer in updated:  # a product repeated in the batch ends with its last offer's breaks
+        assign_price_breaks(product, offer.breaks, pricing)
+    session.flush()
 
 
 def import_offers(
@@ -249,23 +311,24 @@ def import_offers(
     default_supplier: str | None = None,
     progress: Callable[[ImportReport], None] | None = None,
 ) -> ImportReport:
-    """Import every offer; commits every ``BATCH`` offers and at the end."""
+    """Import every offer: checked one by one, saved and committed ``BATCH`` at a time."""
     report = ImportReport()
     catalogue = _Catalogue(session, head)
     pricing = current_pricing(session)
+    batch: list[CleanOffer] = []
     for offer in offers:
         try:
-            clean = clean_offer(offer, head, default_supplier)
-            created = save_offer(session, catalogue, clean, pricing)
+            batch.append(clean_offer(offer, head, default_supplier))
         except OfferRejected as exc:
             report.problems.append(OfferProblem(offer.line, offer.offer_id, exc.problem, exc.detail))
             continue
-        report.created += created
-        report.updated += not created
-        if report.processed % BATCH == 0:
+        if len(batch) == BATCH:
+            save_offers(session, catalogue, batch, pricing, report)
             session.commit()
+            batch.clear()
             if progress:
                 progress(report)
+    save_offers(session, catalogue, batch, pricing, report)
     session.commit()
     return report
 

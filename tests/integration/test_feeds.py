@@ -14,6 +14,7 @@ from storefront.db import utcnow
 from storefront.feeds.export import write_yml
 from storefront.feeds.reader import NotAFeed
 from storefront.feeds.services import Problem, import_feed
+from storefront.fx.services import current_pricing
 from storefront.search.queries import search_products
 from tests.factories import load_rates
 
@@ -115,6 +116,44 @@ def test_reimport_updates_instead_of_duplicating(session):
     assert session.scalar(select(func.count()).select_from(Product)) == 3
     assert session.scalar(select(func.count()).select_from(Category)) == 3
     assert session.scalar(select(func.count()).select_from(Supplier)) == 2
+
+
+REPEATS = """<?xml version="1.0" encoding="UTF-8"?>
+<yml_catalog date="2026-11-25 10:00"><shop><company>Иу Синьхуа Трейдинг</company>
+<currencies><currency id="RUR" rate="1"/></currencies>
+<categories><category id="1">Обувь</category><category id="2" parentId="1">Кеды</category></categories>
+<offers>
+<offer id="X1"><name>Кеды белые</name><price>500</price><categoryId>2</categoryId><vendorCode>V-1</vendorCode></offer>
+<offer id="X1"><name>Кеды белые</name><price>450</price><categoryId>2</categoryId><vendorCode>V-1</vendorCode></offer>
+<offer id="X2"><name>Кеды белые, новая модель</name><price>470</price><categoryId>2</categoryId><vendorCode>V-1</vendorCode></offer>
+<offer id="X3"><name>Кеды чёрные</name><price>600</price><categoryId>2</categoryId>
+<price-breaks currency="RUR"><break min-quantity="1">600</break><break min-quantity="10">550</break></price-breaks></offer>
+<offer id="X3"><name>Кеды чёрные</name><price>600</price><categoryId>1</categoryId></offer>
+<offer id="X4"><name>Кеды синие</name><price>300</price><categoryId>2</categoryId><vendorCode>V-4</vendorCode></offer>
+</offers></shop></yml_catalog>
+"""
+
+
+@pytest.mark.parametrize("batch", [1, 2, 500])
+def test_offers_repeated_in_a_feed_update_what_they_created_whatever_the_batch(session, monkeypatch, batch):
+    """An offer id or vendorCode seen again in the same feed updates that product, in one batch or across batches."""
+    monkeypatch.setattr("storefront.feeds.services.BATCH", batch)
+    load_rates(session)
+    for _run in range(2):  # the second import finds everything in the database
+        import_feed(session, io.BytesIO(REPEATS.encode()))
+        rows = session.execute(
+            select(Product.feed_offer_id, Product.sku, Product.title, Product.price_rub_from, Category.name)
+            .join(Category, Category.id == Product.category_id)
+            .order_by(Product.sku)
+        ).all()
+        pricing = current_pricing(session)
+        assert rows == [
+            ("X2", "V-1", "Кеды белые, новая модель", pricing.to_rub(Decimal("470"), "RUB"), "Кеды"),
+            ("X4", "V-4", "Кеды синие", pricing.to_rub(Decimal("300"), "RUB"), "Кеды"),
+            ("X3", "iu-sinkhua-treiding-X3", "Кеды чёрные", pricing.to_rub(Decimal("600"), "RUB"), "Обувь"),
+        ]
+        black = session.scalars(select(Product).where(Product.feed_offer_id == "X3")).one()
+        assert [(b.min_quantity, b.unit_price) for b in black.price_breaks] == [(1, Decimal("600.00"))]
 
 
 def test_a_file_that_is_not_a_feed_changes_nothing(session):
