@@ -10,14 +10,18 @@ from storefront.db import utcnow
 from storefront.extensions import db
 from storefront.feeds import bp
 from storefront.feeds.export import catalogue_version, write_yml
+from storefront.memo import TimedCache
 
 #: Aggregators poll hourly; the ETag lets them skip an unchanged feed.
 FEED_MAX_AGE = 3600
+#: The catalogue version counts every active product (1.6 s on a million); an aggregator's
+#: conditional GET should not cost that. Up to CATEGORY_CACHE_SECONDS stale, like the listings.
+_version_cache = TimedCache(max_entries=1)
 
 
 @bp.get("/feeds/yandex.yml")
 def yandex_yml() -> Response:
-    etag = catalogue_version(db.session)
+    etag = _version_cache.get("yandex.yml", lambda: catalogue_version(db.session))
     if etag in request.if_none_match:
         response = current_app.response_class(status=304)
     else:

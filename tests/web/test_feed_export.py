@@ -2,6 +2,7 @@
 
 import xml.etree.ElementTree as ET
 
+from storefront.catalog.queries import configure_category_cache
 from tests.factories import create_category, create_product, create_supplier, load_rates
 
 
@@ -26,3 +27,22 @@ def test_feed_is_valid_yml_with_rouble_prices(client, session):
 
     again = client.get("/feeds/yandex.yml", headers={"If-None-Match": response.headers["ETag"]})
     assert again.status_code == 304
+
+
+def test_feed_version_is_kept_for_the_cache_lifetime(client, session):
+    """The ETag (a count over every active product) is computed once per lifetime, not per poll."""
+    load_rates(session)
+    category, supplier = create_category(session, "Посуда"), create_supplier(session, city="Иу")
+    create_product(session, category, supplier, title="Кастрюля")
+    session.commit()
+    configure_category_cache(60)
+    try:
+        etag = client.get("/feeds/yandex.yml").headers["ETag"]
+        create_product(session, category, supplier, title="Сковорода")
+        session.commit()
+        assert client.get("/feeds/yandex.yml", headers={"If-None-Match": etag}).status_code == 304
+    finally:
+        configure_category_cache(0)
+    changed = client.get("/feeds/yandex.yml", headers={"If-None-Match": etag})
+    assert changed.status_code == 200 and changed.headers["ETag"] != etag
+    assert "<name>Сковорода</name>" in changed.get_data(as_text=True)
