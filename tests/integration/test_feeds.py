@@ -125,9 +125,11 @@ REPEATS = """<?xml version="1.0" encoding="UTF-8"?>
 <offers>
 <offer id="X1"><name>Кеды белые</name><price>500</price><categoryId>2</categoryId><vendorCode>V-1</vendorCode></offer>
 <offer id="X1"><name>Кеды белые</name><price>450</price><categoryId>2</categoryId><vendorCode>V-1</vendorCode></offer>
-<offer id="X2"><name>Кеды белые, новая модель</name><price>470</price><categoryId>2</categoryId><vendorCode>V-1</vendorCode></offer>
+<offer id="X2"><name>Кеды белые, новая модель</name><price>470</price><categoryId>2</categoryId>
+<vendorCode>V-1</vendorCode></offer>
 <offer id="X3"><name>Кеды чёрные</name><price>600</price><categoryId>2</categoryId>
-<price-breaks currency="RUR"><break min-quantity="1">600</break><break min-quantity="10">550</break></price-breaks></offer>
+<price-breaks currency="RUR"><break min-quantity="1">600</break><break min-quantity="10">550</break></price-breaks>
+</offer>
 <offer id="X3"><name>Кеды чёрные</name><price>600</price><categoryId>1</categoryId></offer>
 <offer id="X4"><name>Кеды синие</name><price>300</price><categoryId>2</categoryId><vendorCode>V-4</vendorCode></offer>
 </offers></shop></yml_catalog>
