@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import BinaryIO
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session, selectinload
 
 from storefront.catalog.models import Category, Product, ProductStatus, Supplier
@@ -219,8 +219,9 @@ class _KnownProducts:
         found = session.scalars(
             select(Product)
             .options(selectinload(Product.price_breaks))
+            # No ORDER BY: (supplier, offer id) and SKU are unique, and an ordered read tempts the
+            # planner into walking the primary key of a table it has no statistics for yet.
             .where(Product.supplier_id.in_(supplier_ids), matches)
-            .order_by(Product.id)
         )
         self.by_offer: dict[tuple[int, str], Product] = {}
         self.by_sku: dict[tuple[int, str], Product] = {}
@@ -316,6 +317,7 @@ def import_offers(
     catalogue = _Catalogue(session, head)
     pricing = current_pricing(session)
     batch: list[CleanOffer] = []
+    analyze_at = BATCH
     for offer in offers:
         try:
             batch.append(clean_offer(offer, head, default_supplier))
@@ -326,11 +328,31 @@ def import_offers(
             save_offers(session, catalogue, batch, pricing, report)
             session.commit()
             batch.clear()
+            if report.created >= analyze_at:  # each time the import has doubled what it added
+                _refresh_statistics(session)
+                analyze_at = 2 * report.created
             if progress:
                 progress(report)
     save_offers(session, catalogue, batch, pricing, report)
     session.commit()
+    if report.created >= BATCH:
+        _refresh_statistics(session)
     return report
+
+
+def _refresh_statistics(session: Session) -> None:
+    """ANALYZE the tables a bulk import grows (PostgreSQL).
+
+    The batch lookups are prepared statements: planned once on the statistics of a nearly empty
+    table (autovacuum may be off or behind), PostgreSQL kept reading every product of the
+    supplier through its index for each batch — a million-offer import slowed to a crawl.
+    ANALYZE gives the planner real figures and invalidates the plans made without them; the
+    listings also need fresh statistics after a bulk load.
+    """
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    session.execute(text("ANALYZE products, price_breaks, product_search"))
+    session.commit()
 
 
 def import_feed(
