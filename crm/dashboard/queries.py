@@ -14,7 +14,7 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import BigInteger, and_, case, func, select, type_coerce
+from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import Session
 
 from storefront.account.models import Buyer, Tier
@@ -22,8 +22,8 @@ from storefront.db import utcnow
 from storefront.i18n import MOSCOW
 from storefront.money import from_minor
 from storefront.order.models import Order
-from storefront.payment.models import AttemptStatus, Payment, Refund, RefundState
-from storefront.payment.spend import kopecks_sum, paid_by_buyer, refunded_by_buyer, window_start
+from storefront.payment.models import AttemptStatus, Payment
+from storefront.payment.spend import net_of_refunds, net_paid_by_buyer, refunds_per_payment, window_start
 
 MONTHS = 12
 TOP_BUYERS = 10
@@ -61,20 +61,14 @@ class RevenueByMonth:
 
 def _net_payments(since: datetime, until: datetime) -> Any:
     """One row per succeeded payment in [since, until): its order's tier code, time and net kopecks."""
-    refunds = (
-        select(Refund.payment_id.label("payment_id"), kopecks_sum(Refund.__table__.c.amount).label("total"))
-        .where(Refund.status == RefundState.SUCCEEDED)
-        .group_by(Refund.payment_id)
-        .subquery()
-    )
-    amount = Payment.__table__.c.amount
+    refunds = refunds_per_payment()
     return (
         select(
             Payment.id.label("payment_id"),
             Payment.order_id.label("order_id"),
             Payment.succeeded_at.label("paid_at"),
             Order.tier_code.label("tier_code"),
-            (type_coerce(amount, BigInteger) - func.coalesce(refunds.c.total, 0)).label("net"),
+            net_of_refunds(refunds).label("net"),
         )
         .join(Order, Order.id == Payment.order_id)
         .outerjoin(refunds, refunds.c.payment_id == Payment.id)
@@ -144,17 +138,14 @@ class TopBuyer:
 
 def top_buyers(session: Session, now: datetime | None = None, limit: int = TOP_BUYERS) -> list[TopBuyer]:
     """The buyers with the highest 12-month spend net of refunds (the tier rule), highest first."""
-    since = window_start(now or utcnow())
-    paid, refunded = paid_by_buyer(since), refunded_by_buyer(since)
-    net = (paid.c.total - func.coalesce(refunded.c.total, 0)).label("net")
+    net = net_paid_by_buyer(window_start(now or utcnow()))
     rows = session.execute(
-        select(Buyer.id, Buyer.name, Buyer.company_name, Tier.name, net)
-        .select_from(paid)
-        .join(Buyer, Buyer.id == paid.c.buyer_id)
-        .outerjoin(refunded, refunded.c.buyer_id == paid.c.buyer_id)
+        select(Buyer.id, Buyer.name, Buyer.company_name, Tier.name, net.c.total)
+        .select_from(net)
+        .join(Buyer, Buyer.id == net.c.buyer_id)
         .outerjoin(Tier, Tier.id == Buyer.tier_id)
-        .where(paid.c.total - func.coalesce(refunded.c.total, 0) > 0)
-        .order_by(net.desc(), Buyer.id)
+        .where(net.c.total > 0)
+        .order_by(net.c.total.desc(), Buyer.id)
         .limit(limit)
     ).all()
     return [TopBuyer(row[0], row[1], row[2], row[3], from_minor(int(row[4]))) for row in rows]

@@ -47,8 +47,6 @@ from storefront.db import utcnow
 from storefront.errors import ShopError
 from storefront.jobs import periodic
 from storefront.payment.spend import buyer_spend, net_paid_by_buyer
-from storefront.payment.spend import paid_by_buyer as _paid_by_buyer  # noqa: F401 (crm.segments imports it)
-from storefront.payment.spend import refunded_by_buyer as _refunded_by_buyer  # noqa: F401 (crm.segments too)
 
 #: Defaults for this market: mid-size buyers spend roughly 1–3 million roubles a year. Серебро from 300 000 ₽
 #: (a couple of typical orders), Золото from 1 200 000 ₽ (a regular buyer), Платина from 3 000 000 ₽ (the top).

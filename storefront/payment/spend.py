@@ -67,49 +67,30 @@ def spend_minor(buyer_id_column: Any, since: datetime) -> Any:
     return paid_sum(buyer_id_column, since) - refunded_sum(buyer_id_column, since)
 
 
-def paid_by_buyer(since: datetime) -> Any:
-    """Subquery (buyer_id, total kopecks paid since ``since``), one row per buyer."""
+def refunds_per_payment() -> Any:
+    """Subquery (payment_id, total kopecks of its succeeded refunds), one row per refunded payment."""
     return (
-        select(Order.buyer_id.label("buyer_id"), kopecks_sum(Payment.__table__.c.amount).label("total"))
-        .join(Order, Order.id == Payment.order_id)
-        .where(Order.buyer_id.is_not(None), Payment.status == AttemptStatus.SUCCEEDED, Payment.succeeded_at >= since)
-        .group_by(Order.buyer_id)
-        .subquery()
-    )
-
-
-def refunded_by_buyer(since: datetime) -> Any:
-    """Subquery (buyer_id, total kopecks refunded from payments made since ``since``), one row per buyer."""
-    return (
-        select(Order.buyer_id.label("buyer_id"), kopecks_sum(Refund.__table__.c.amount).label("total"))
-        .join(Payment, Payment.id == Refund.payment_id)
-        .join(Order, Order.id == Payment.order_id)
-        .where(
-            Order.buyer_id.is_not(None),
-            Refund.status == RefundState.SUCCEEDED,
-            Payment.status == AttemptStatus.SUCCEEDED,
-            Payment.succeeded_at >= since,
-        )
-        .group_by(Order.buyer_id)
-        .subquery()
-    )
-
-
-def net_paid_by_buyer(since: datetime) -> Any:
-    """Subquery (buyer_id, kopecks paid since ``since`` net of their refunds), one row per buyer who paid.
-
-    ``paid_by_buyer`` minus ``refunded_by_buyer`` in one pass over payments and orders: each payment's amount
-    less its succeeded refunds (summed per payment first), then summed per buyer.
-    """
-    refunds = (
         select(Refund.payment_id.label("payment_id"), kopecks_sum(Refund.__table__.c.amount).label("total"))
         .where(Refund.status == RefundState.SUCCEEDED)
         .group_by(Refund.payment_id)
         .subquery()
     )
-    net = type_coerce(Payment.__table__.c.amount, BigInteger) - func.coalesce(refunds.c.total, 0)
+
+
+def net_of_refunds(refunds: Any) -> Any:
+    """A payment's amount less its refunds (``refunds_per_payment`` outer-joined on the payment), in kopecks."""
+    return type_coerce(Payment.__table__.c.amount, BigInteger) - func.coalesce(refunds.c.total, 0)
+
+
+def net_paid_by_buyer(since: datetime) -> Any:
+    """Subquery (buyer_id, kopecks paid since ``since`` net of their refunds), one row per buyer who paid.
+
+    One pass over payments and orders: each payment's amount less its succeeded refunds (summed per payment
+    first), then summed per buyer.
+    """
+    refunds = refunds_per_payment()
     return (
-        select(Order.buyer_id.label("buyer_id"), func.sum(net).label("total"))
+        select(Order.buyer_id.label("buyer_id"), func.sum(net_of_refunds(refunds)).label("total"))
         .select_from(Payment)
         .join(Order, Order.id == Payment.order_id)
         .outerjoin(refunds, refunds.c.payment_id == Payment.id)
