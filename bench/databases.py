@@ -22,30 +22,38 @@ def execute(base_url: str, statement: str) -> None:
 
 
 @contextmanager
+def _postgres_schema(name: str, suffix: str, drop_after: bool) -> Iterator[str | None]:
+    """A schema ``bench_<name>_<suffix>`` of ``BENCH_DATABASE_URL`` (created when missing), or None without one."""
+    base = os.environ.get("BENCH_DATABASE_URL")
+    if not base:
+        yield None
+        return
+    schema = f"bench_{name.replace('-', '_')}_{suffix}"
+    execute(base, f'CREATE SCHEMA IF NOT EXISTS "{schema}"')
+    try:
+        yield _schema_url(base, schema)
+    finally:
+        if drop_after:
+            execute(base, f'DROP SCHEMA "{schema}" CASCADE')
+
+
+@contextmanager
 def throwaway_database(engine: str, work_dir: Path, name: str) -> Iterator[str | None]:
     """Yield a URL of an empty database for ``engine`` and remove it afterwards.
 
     SQLite: ``<work_dir>/<name>.db``. PostgreSQL: a schema ``bench_<name>_<random>`` of ``BENCH_DATABASE_URL``;
     ``None`` when that variable is not set (the caller reports the engine as skipped).
     """
-    if engine == "sqlite":
-        path = work_dir / f"{name}.db"
-        path.unlink(missing_ok=True)
-        try:
-            yield f"sqlite:///{path}"
-        finally:
-            path.unlink(missing_ok=True)
+    if engine != "sqlite":
+        with _postgres_schema(name, secrets.token_hex(4), drop_after=True) as url:
+            yield url
         return
-    base = os.environ.get("BENCH_DATABASE_URL")
-    if not base:
-        yield None
-        return
-    schema = f"bench_{name.replace('-', '_')}_{secrets.token_hex(4)}"
-    execute(base, f'CREATE SCHEMA "{schema}"')
+    path = work_dir / f"{name}.db"
+    path.unlink(missing_ok=True)
     try:
-        yield _schema_url(base, schema)
+        yield f"sqlite:///{path}"
     finally:
-        execute(base, f'DROP SCHEMA "{schema}" CASCADE')
+        path.unlink(missing_ok=True)
 
 
 @contextmanager
@@ -55,13 +63,8 @@ def kept_database(engine: str, work_dir: Path, name: str) -> Iterator[str | None
     SQLite: ``<work_dir>/<name>-kept.db``. PostgreSQL: the schema ``bench_<name>_kept`` of ``BENCH_DATABASE_URL``
     (created when missing). The caller decides whether what it finds there is usable.
     """
-    if engine == "sqlite":
-        yield f"sqlite:///{work_dir / f'{name}-kept.db'}"
+    if engine != "sqlite":
+        with _postgres_schema(name, "kept", drop_after=False) as url:
+            yield url
         return
-    base = os.environ.get("BENCH_DATABASE_URL")
-    if not base:
-        yield None
-        return
-    schema = f"bench_{name.replace('-', '_')}_kept"
-    execute(base, f'CREATE SCHEMA IF NOT EXISTS "{schema}"')
-    yield _schema_url(base, schema)
+    yield f"sqlite:///{work_dir / f'{name}-kept.db'}"

@@ -28,7 +28,7 @@ from sqlalchemy.orm import Session
 
 from bench.databases import kept_database, throwaway_database
 from bench.run import BENCH_DIR
-from bench.tiers import _fill
+from bench.tiers import _fill, _filled
 from crm.reorder.analytics import (
     cohort_retention,
     orders_per_buyer_per_year,
@@ -38,10 +38,8 @@ from crm.reorder.analytics import (
 from crm.reorder.models import BuyerStats, ReorderBaseline
 from crm.reorder.services import recalc_reorders, refresh_statuses, update_buyer_stats
 from crm.tiers.services import seed_tiers
-from storefront.account.models import Buyer
 from storefront.db import utcnow
 from storefront.extensions import db
-from storefront.order.models import Order
 
 
 def _seconds(started: float) -> float:
@@ -51,14 +49,6 @@ def _seconds(started: float) -> float:
 def _say(engine: str, message: str) -> None:
     # Flushed at once: a long run shows where it is (and where it got stuck).
     print(f"{engine}: {message}", flush=True)
-
-
-def _filled(session: Session, buyers: int, orders: int) -> bool:
-    """The kept database holds exactly the data a fill of this size writes (same seed → same rows)."""
-    return (
-        session.scalar(sa.select(sa.func.count()).select_from(Buyer)) == buyers
-        and session.scalar(sa.select(sa.func.count()).select_from(Order)) == orders
-    )
 
 
 def measure(url: str, buyers: int, orders: int, engine: str = "") -> dict:
