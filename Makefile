@@ -21,7 +21,7 @@ STANDIN_PORT ?= 8765
 
 .DEFAULT_GOAL := help
 .PHONY: help install run test retest lint format translations-extract translations-update translations-compile \
-        db-upgrade db-migrate demo-data bench clean browsers
+        db-upgrade db-migrate demo-data bench clean browsers settings-table
 
 help:  ## List the targets
 	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-22s %s\n", $$1, $$2}'
@@ -95,6 +95,9 @@ lint: $(STAMP)  ## ruff lint and format check
 format: $(STAMP)  ## Format the code with ruff
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
+
+settings-table: $(STAMP)  ## Regenerate the README's configuration table from storefront/config.py
+	$(BIN)/python -m devtools.settings_table README.md
 
 clean:  ## Remove the virtualenv, caches and compiled translations (keeps instance/)
 	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis test-artifacts

@@ -9,8 +9,6 @@ statistics) signals.
 from __future__ import annotations
 
 import logging
-import os
-from decimal import Decimal
 from typing import Any
 
 from flask import Blueprint, Flask
@@ -73,27 +71,12 @@ def _send_tier_up_email(session: Session, buyer_id: int, tier_id: int | None) ->
     send_templated("tier_up", buyer.email, subject, buyer=buyer, tier=tier, discount=discount)
 
 
-def _near_tier_percent(raw: str | None) -> Decimal:
-    if raw is None or not raw.strip():
-        return Decimal("10")
-    try:
-        value = Decimal(raw.strip().replace(",", "."))
-    except ArithmeticError:
-        value = Decimal("-1")
-    if not Decimal("0") < value <= Decimal("100"):
-        raise ValueError(f"CRM_NEAR_TIER_PERCENT must be a percentage above 0 and up to 100, not {raw!r}")
-    return value
-
-
 def init_app(app: Flask) -> None:
     from crm.reorder.services import ReorderPolicy, configure
     from crm.staff.cli import staff_group
     from crm.tiers.cli import crm_group
     from storefront.events import order_paid, order_refunded
 
-    app.config.setdefault("CRM_REORDER_DUE_DAYS", 14)
-    app.config.setdefault("CRM_REORDER_LAPSE_MULTIPLE", 1.0)
-    app.config.setdefault("CRM_REORDER_DEFAULT_INTERVAL_DAYS", 90.0)
     configure(
         ReorderPolicy(
             due_days=int(app.config["CRM_REORDER_DUE_DAYS"]),
@@ -102,9 +85,6 @@ def init_app(app: Flask) -> None:
         )
     )
     auth.init_app(app)
-    # «Мои клиенты» alerts a VIP buyer whose 12-month spend is within this many percent of the next threshold.
-    app.config.setdefault("CRM_NEAR_TIER_PERCENT", _near_tier_percent(os.environ.get("CRM_NEAR_TIER_PERCENT")))
-    campaigns_init_app(app)
     app.register_blueprint(bp)
     # The links in campaign mail (pixel, click redirect, unsubscribe) are for buyers: outside /crm and its
     # staff checks (crm.auth's before_request hooks belong to ``bp`` only).
@@ -124,7 +104,6 @@ from crm.buyers import bp as buyers_bp  # noqa: E402
 from crm.buyers import views as _buyer_views  # noqa: E402, F401
 from crm.campaigns import bp as campaigns_bp  # noqa: E402
 from crm.campaigns import cli as _campaign_cli  # noqa: E402, F401
-from crm.campaigns import init_app as campaigns_init_app  # noqa: E402
 from crm.campaigns import jobs as _campaign_jobs  # noqa: E402, F401
 from crm.campaigns import public_bp as campaign_links_bp  # noqa: E402
 from crm.campaigns import public_views as _campaign_public_views  # noqa: E402, F401

@@ -80,9 +80,6 @@ def enforce(permission: str) -> Response | None:
 
 
 def init_app(app: Flask) -> None:
-    app.config.setdefault("CRM_SESSION_IDLE_MINUTES", 30)
-    app.config.setdefault("CRM_SESSION_MAX_HOURS", 12)
-
     @app.context_processor
     def staff_context() -> dict[str, object]:
         staff = g.get("staff")

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import logging
 import logging.config
-import os
-from pathlib import Path
 from typing import Any
 
 from flask import Flask
@@ -14,6 +12,7 @@ from sqlalchemy.engine import Engine
 
 from storefront import errors, i18n
 from storefront.config import PROJECT_ROOT, load_config
+from storefront.config import instance_path as config_instance_path
 from storefront.extensions import csrf, db, migrate
 
 
@@ -47,7 +46,7 @@ def _sqlite_pragmas(engine: Engine) -> None:
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
     """Build the storefront: config, logging, extensions, blueprints, CLI commands."""
-    instance_path = Path(os.environ.get("MOSTIK_INSTANCE_PATH", PROJECT_ROOT / "instance"))
+    instance_path = config_instance_path()
     app = Flask(
         "storefront",
         instance_path=str(instance_path),

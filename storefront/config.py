@@ -1,10 +1,19 @@
-"""Configuration from the environment (names are contracts: see DESIGN.md)."""
+"""Every setting Mostik reads from the environment, declared once (names are contracts: see DESIGN.md).
+
+``SETTINGS`` is the one list: name, how the text is read, default, meaning, secret or not. ``load_config``
+reads the environment once, at app creation, and the README's configuration table is generated from the list
+(``make settings-table``; a test fails when the README differs). Code reads ``app.config[NAME]`` at
+its entry point (view, command, job) and passes plain values on; nothing else reads ``os.environ``.
+"""
 
 from __future__ import annotations
 
 import json
 import os
 import secrets
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
@@ -16,28 +25,331 @@ class ConfigError(RuntimeError):
     """The app cannot start with this configuration."""
 
 
+# --- how a value is read from its text -----------------------------------------------------------------------
+
+
+def text(raw: str) -> str:
+    return raw
+
+
+def optional_text(raw: str) -> str | None:
+    return raw.strip() or None
+
+
+def flag(raw: str) -> bool:
+    return raw.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def whole_number(raw: str) -> int:
+    """A whole number ≥ 0."""
+    number = int(raw.strip())
+    if number < 0:
+        raise ValueError("negative")
+    return number
+
+
+def positive_number(raw: str) -> float:
+    number = float(raw.strip().replace(",", "."))
+    if not number > 0:
+        raise ValueError("not above zero")
+    return number
+
+
+def non_negative_number(raw: str) -> float:
+    number = float(raw.strip().replace(",", "."))
+    if not number >= 0:
+        raise ValueError("negative")
+    return number
+
+
+def hour_of_day(raw: str) -> int:
+    hour = int(raw.strip())
+    if not 0 <= hour <= 23:
+        raise ValueError("not an hour")
+    return hour
+
+
+def percentage(raw: str) -> Decimal:
+    """A percentage above 0 and up to 100; «7,5» and «7.5» both read."""
+    try:
+        value = Decimal(raw.strip().replace(",", "."))
+    except InvalidOperation:
+        raise ValueError("not a number") from None
+    if not Decimal("0") < value <= Decimal("100"):
+        raise ValueError("out of range")
+    return value
+
+
+READ_AS = {
+    text: "text",
+    optional_text: "text",
+    flag: "on/off (`1`, `true`, `yes`, `on`)",
+    whole_number: "whole number",
+    positive_number: "number > 0",
+    non_negative_number: "number ≥ 0",
+    hour_of_day: "hour 0–23",
+    percentage: "percent, 0 < p ≤ 100",
+}
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One environment variable: how to read it, its default, and what it means."""
+
+    name: str
+    read: Callable[[str], Any]
+    #: A value, or a function of the environment name (``development``/``production``/``testing``).
+    default: Any
+    meaning: str
+    secret: bool = False
+    #: How the README shows the default when the value alone would mislead.
+    default_shown: str | None = None
+    #: The app.config key, when it differs from the variable's name.
+    config_key: str | None = None
+
+    @property
+    def key(self) -> str:
+        return self.config_key or self.name
+
+    def value(self, environ: Mapping[str, str], environment: str) -> Any:
+        raw = environ.get(self.name)
+        if raw is None or raw.strip() == "":
+            return self.default(environment) if callable(self.default) else self.default
+        try:
+            return self.read(raw)
+        except ValueError:
+            raise ConfigError(f"{self.name} must be a {READ_AS[self.read]}, not {raw!r}") from None
+
+    def shown_default(self) -> str:
+        if self.default_shown is not None:
+            return self.default_shown
+        if self.default is None or self.default == "":
+            return "—"
+        if self.default is False:
+            return "off"
+        if self.default is True:
+            return "on"
+        return f"`{self.default}`"
+
+
+_YOOKASSA_NETWORKS = (
+    "185.71.76.0/27,185.71.77.0/27,77.75.153.0/25,77.75.156.11,77.75.156.35,77.75.154.128/25,2a02:5180::/32"
+)
+
+SETTINGS: tuple[Setting, ...] = (
+    # --- the app itself
+    Setting(
+        "MOSTIK_ENV",
+        text,
+        "production",
+        "`development`, `production` or `testing`. Production refuses to start without `SECRET_KEY`.",
+        default_shown="`production` (`.flaskenv` sets `development` for the CLI)",
+    ),
+    Setting(
+        "MOSTIK_INSTANCE_PATH",
+        text,
+        str(PROJECT_ROOT / "instance"),
+        "folder for the SQLite file and the development secret key",
+        default_shown="`instance/` in the checkout",
+    ),
+    Setting(
+        "SECRET_KEY",
+        optional_text,
+        None,
+        "signs sessions, cookies and links",
+        secret=True,
+        default_shown="generated once into `instance/secret_key` outside production",
+    ),
+    Setting(
+        "DATABASE_URL",
+        optional_text,
+        None,
+        "SQLAlchemy URL; PostgreSQL: `postgresql+psycopg://user@host/db`",
+        default_shown="`sqlite:///instance/mostik.db`",
+        config_key="SQLALCHEMY_DATABASE_URI",
+    ),
+    Setting(
+        "PUBLIC_BASE_URL",
+        text,
+        "http://127.0.0.1:5000",
+        "absolute links in e-mails, feeds and payment return URLs",
+    ),
+    Setting(
+        "REDIS_URL", optional_text, None, "optional: cache, rate limits, Celery broker and result store", secret=True
+    ),
+    Setting(
+        "JOBS_IN_PROCESS",
+        flag,
+        False,
+        "run periodic jobs on a timer inside the web process",
+        default_shown="off (`make run` turns it on)",
+    ),
+    Setting(
+        "LOG_TO_STDOUT",
+        flag,
+        lambda environment: environment == "production",
+        "log to stdout instead of the default handler",
+        default_shown="on in production",
+    ),
+    Setting(
+        "CATEGORY_CACHE_SECONDS",
+        non_negative_number,
+        lambda environment: 0 if environment == "testing" else 60,
+        "how long each web process keeps the category tree, listing counts, matched search candidates, "
+        "autocomplete answers and the feed's version",
+        default_shown="`60` (0 in tests)",
+    ),
+    Setting(
+        "LOGIN_LIMIT_PER_IP",
+        text,
+        "20 per 10 minutes",
+        "sign-in attempts per IP address (Flask-Limiter notation; Redis storage when `REDIS_URL` is set)",
+    ),
+    Setting("LOGIN_LIMIT_PER_ACCOUNT", text, "5 per 10 minutes", "sign-in attempts per account"),
+    # --- payments
+    Setting("YOOKASSA_SHOP_ID", optional_text, None, "YooKassa shop id"),
+    Setting("YOOKASSA_SECRET_KEY", optional_text, None, "YooKassa secret key", secret=True),
+    Setting(
+        "YOOKASSA_API_URL", text, "https://api.yookassa.ru/v3", "tests and the demo point it at the local stand-in"
+    ),
+    Setting(
+        "YOOKASSA_TIMEOUT_SECONDS",
+        positive_number,
+        10.0,
+        "deadline of every YooKassa call; after it the outcome counts as unknown (the buyer sees «попробуйте ещё раз»)",
+        default_shown="`10`",
+    ),
+    Setting(
+        "YOOKASSA_TWO_STAGE",
+        flag,
+        False,
+        "two-stage payments (hold, then capture while the order is payable, cancel otherwise)",
+    ),
+    Setting(
+        "YOOKASSA_NOTIFICATION_NETWORKS",
+        text,
+        _YOOKASSA_NETWORKS,
+        "who may POST `/payments/yookassa/notifications`: addresses and CIDRs, comma separated (the demo allows "
+        "127.0.0.1)",
+        default_shown="YooKassa's published ranges",
+    ),
+    Setting(
+        "YOOKASSA_TRUSTED_PROXIES",
+        text,
+        "",
+        "our reverse proxies; only behind them is `X-Forwarded-For` read",
+    ),
+    Setting("ORDER_PAYMENT_HOURS", whole_number, 24, "unpaid orders are canceled and their stock released after this"),
+    # --- mail
+    Setting("MAIL_SERVER", text, "127.0.0.1", "SMTP host for order and campaign mail"),
+    Setting("MAIL_PORT", whole_number, 1025, "SMTP port"),
+    Setting(
+        "MAIL_SENDER",
+        text,
+        "Мостик <noreply@mostik.local>",
+        "From: of the shop's e-mail (`make run` prints demo mail in the terminal)",
+    ),
+    Setting(
+        "MAIL_TIMEOUT", positive_number, 10.0, "seconds an SMTP connection or command may take", default_shown="`10`"
+    ),
+    # --- invoices and rates
+    Setting("SELLER_NAME", text, "ООО «Мостик»", "our company name on invoices («счёт»)"),
+    Setting("SELLER_INN", text, "7801123455", "our INN on invoices"),
+    Setting("SELLER_KPP", text, "780101001", "our KPP on invoices"),
+    Setting("SELLER_ADDRESS", text, "191186, Санкт-Петербург, Невский пр., д. 1", "our address on invoices"),
+    Setting(
+        "CBR_DAILY_URL", text, "https://www.cbr.ru/scripts/XML_daily.asp", "where `flask fx update` downloads rates"
+    ),
+    # --- CRM
+    Setting("CRM_SESSION_IDLE_MINUTES", whole_number, 30, "a staff session ends after this many idle minutes"),
+    Setting("CRM_SESSION_MAX_HOURS", whole_number, 12, "… and at the latest this many hours after sign-in"),
+    Setting(
+        "CRM_NEAR_TIER_PERCENT",
+        percentage,
+        Decimal("10"),
+        "«Мои клиенты» flags a VIP buyer whose 12-month spend is within this many percent of the next tier's threshold",
+    ),
+    Setting(
+        "CRM_REORDER_DUE_DAYS",
+        whole_number,
+        14,
+        "a buyer is «due» this many days before the expected next order",
+    ),
+    Setting(
+        "CRM_REORDER_LAPSE_MULTIPLE",
+        positive_number,
+        1.0,
+        "a buyer has lapsed after this many median intervals past the expected next order",
+    ),
+    Setting(
+        "CRM_REORDER_DEFAULT_INTERVAL_DAYS",
+        positive_number,
+        90.0,
+        "the expected interval for buyers with one paid order while the platform has no baseline",
+        default_shown="`90`",
+    ),
+    # --- campaigns
+    Setting(
+        "CAMPAIGN_SEND_RATE",
+        non_negative_number,
+        10.0,
+        "campaign messages per second over all campaigns (`0`: unthrottled)",
+        default_shown="`10`",
+    ),
+    Setting(
+        "CAMPAIGN_BATCH_SIZE",
+        whole_number,
+        200,
+        "messages one sender run (one `run-due` or Celery task) sends at most",
+    ),
+    Setting(
+        "CAMPAIGN_CLAIM_LEASE_SECONDS",
+        whole_number,
+        600,
+        "how long a claimed recipient waits before another sender may retry it (a sender that died)",
+    ),
+    Setting("CAMPAIGN_MAX_ATTEMPTS", whole_number, 3, "attempts before a refused message is marked failed"),
+    Setting(
+        "CAMPAIGN_RETRY_MINUTES",
+        whole_number,
+        10,
+        "a refused message is retried after this many minutes times the attempts so far (10, 20 …)",
+    ),
+    Setting(
+        "CAMPAIGN_FREQUENCY_CAP", whole_number, 2, "at most this many marketing e-mails per buyer over every campaign …"
+    ),
+    Setting("CAMPAIGN_FREQUENCY_DAYS", whole_number, 7, "… in this many days"),
+    Setting(
+        "CAMPAIGN_QUIET_START_HOUR",
+        hour_of_day,
+        21,
+        "quiet hours (Moscow) for automatic campaigns start: mail waits for the morning",
+    ),
+    Setting("CAMPAIGN_QUIET_END_HOUR", hour_of_day, 9, "quiet hours end (Moscow)"),
+    Setting(
+        "CAMPAIGN_UNSUBSCRIBE_MAILTO", optional_text, None, "optional address added to the `List-Unsubscribe` header"
+    ),
+    Setting("CELERY_QUEUE", text, "mostik", "the Celery queue the worker consumes"),
+)
+
+BY_NAME = {setting.name: setting for setting in SETTINGS}
+
+#: Fixed settings: the same everywhere, not read from the environment.
+FIXED: dict[str, Any] = {
+    "BABEL_DEFAULT_LOCALE": "ru",
+    "BABEL_DEFAULT_TIMEZONE": "Europe/Moscow",
+    "BABEL_TRANSLATION_DIRECTORIES": str(PROJECT_ROOT / "translations"),
+    "LANGUAGES": ("ru", "en"),
+    "PRODUCTS_PER_PAGE": 24,
+    "SESSION_COOKIE_HTTPONLY": True,
+    "SESSION_COOKIE_SAMESITE": "Lax",
+    "REMEMBER_COOKIE_HTTPONLY": True,
+    "RATELIMIT_HEADERS_ENABLED": True,
+}
+
+
 def _json_dumps(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False)
-
-
-def _env_bool(name: str, default: bool) -> bool:
-    value = os.environ.get(name)
-    if value is None:
-        return default
-    return value.strip().lower() in {"1", "true", "yes", "on"}
-
-
-def _env_float(name: str, default: float) -> float:
-    value = os.environ.get(name)
-    if value is None or not value.strip():
-        return default
-    try:
-        number = float(value)
-    except ValueError:
-        raise ConfigError(f"{name} must be a number of seconds, not {value!r}") from None
-    if not number > 0:
-        raise ConfigError(f"{name} must be greater than zero, not {value!r}")
-    return number
 
 
 def _dev_secret_key(instance_path: Path) -> str:
@@ -52,71 +364,33 @@ def _dev_secret_key(instance_path: Path) -> str:
     return key
 
 
-def load_config(instance_path: Path, overrides: dict[str, Any] | None = None) -> dict[str, Any]:
-    """Build the config mapping: defaults, then the environment, then ``overrides`` (tests)."""
+def instance_path(environ: Mapping[str, str] | None = None) -> Path:
+    """The instance folder, which the app needs before its config exists."""
+    environ = os.environ if environ is None else environ
+    return Path(BY_NAME["MOSTIK_INSTANCE_PATH"].value(environ, "production"))
+
+
+def load_config(
+    instance: Path, overrides: Mapping[str, Any] | None = None, environ: Mapping[str, str] | None = None
+) -> dict[str, Any]:
+    """Build the config mapping: every setting from the environment (or its default), then ``overrides``."""
+    environ = os.environ if environ is None else environ
     overrides = dict(overrides or {})
-    environment = overrides.get("MOSTIK_ENV") or os.environ.get("MOSTIK_ENV", "production")
+    environment = overrides.get("MOSTIK_ENV") or environ.get("MOSTIK_ENV") or "production"
     if environment not in ENVIRONMENTS:
         raise ConfigError(f"MOSTIK_ENV must be one of {', '.join(ENVIRONMENTS)}, not {environment!r}")
 
-    database_url = os.environ.get("DATABASE_URL") or f"sqlite:///{instance_path / 'mostik.db'}"
-    config: dict[str, Any] = {
-        "MOSTIK_ENV": environment,
-        "SQLALCHEMY_DATABASE_URI": database_url,
-        # Cyrillic stays readable in JSON columns (attributes) instead of \uXXXX escapes.
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True, "json_serializer": _json_dumps},
-        "SECRET_KEY": os.environ.get("SECRET_KEY"),
-        "PUBLIC_BASE_URL": os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000"),
-        "MAIL_SERVER": os.environ.get("MAIL_SERVER", "127.0.0.1"),
-        "MAIL_PORT": int(os.environ.get("MAIL_PORT", "1025")),
-        "REDIS_URL": os.environ.get("REDIS_URL"),
-        "YOOKASSA_SHOP_ID": os.environ.get("YOOKASSA_SHOP_ID"),
-        "YOOKASSA_SECRET_KEY": os.environ.get("YOOKASSA_SECRET_KEY"),
-        "YOOKASSA_API_URL": os.environ.get("YOOKASSA_API_URL", "https://api.yookassa.ru/v3"),
-        # Seconds every YooKassa SDK call may take before its outcome counts as unknown.
-        "YOOKASSA_TIMEOUT_SECONDS": _env_float("YOOKASSA_TIMEOUT_SECONDS", 10.0),
-        # Two-stage payments (capture: false, then capture or cancel by the shop); default one-stage.
-        "YOOKASSA_TWO_STAGE": _env_bool("YOOKASSA_TWO_STAGE", False),
-        # Who may POST notifications: CIDRs/addresses, comma separated (default: YooKassa's published ranges).
-        "YOOKASSA_NOTIFICATION_NETWORKS": os.environ.get(
-            "YOOKASSA_NOTIFICATION_NETWORKS",
-            "185.71.76.0/27,185.71.77.0/27,77.75.153.0/25,77.75.156.11,77.75.156.35,77.75.154.128/25,2a02:5180::/32",
-        ),
-        # Our own reverse proxies; only behind them is X-Forwarded-For read (empty: never).
-        "YOOKASSA_TRUSTED_PROXIES": os.environ.get("YOOKASSA_TRUSTED_PROXIES", ""),
-        "CBR_DAILY_URL": os.environ.get("CBR_DAILY_URL", "https://www.cbr.ru/scripts/XML_daily.asp"),
-        "BABEL_DEFAULT_LOCALE": "ru",
-        "BABEL_DEFAULT_TIMEZONE": "Europe/Moscow",
-        "BABEL_TRANSLATION_DIRECTORIES": str(PROJECT_ROOT / "translations"),
-        "LANGUAGES": ("ru", "en"),
-        "PRODUCTS_PER_PAGE": 24,
-        "JOBS_IN_PROCESS": _env_bool("JOBS_IN_PROCESS", False),
-        "LOG_TO_STDOUT": _env_bool("LOG_TO_STDOUT", environment == "production"),
-        "SESSION_COOKIE_HTTPONLY": True,
-        "SESSION_COOKIE_SAMESITE": "Lax",
-        "SESSION_COOKIE_SECURE": environment == "production",
-        "REMEMBER_COOKIE_SECURE": environment == "production",
-        "REMEMBER_COOKIE_HTTPONLY": True,
-        "RATELIMIT_STORAGE_URI": os.environ.get("REDIS_URL") or "memory://",
-        "RATELIMIT_HEADERS_ENABLED": True,
-        #: Sign-in attempts allowed per IP and per account (Flask-Limiter notation).
-        "LOGIN_LIMIT_PER_IP": os.environ.get("LOGIN_LIMIT_PER_IP", "20 per 10 minutes"),
-        "LOGIN_LIMIT_PER_ACCOUNT": os.environ.get("LOGIN_LIMIT_PER_ACCOUNT", "5 per 10 minutes"),
-        "MAIL_SENDER": os.environ.get("MAIL_SENDER", "Мостик <noreply@mostik.local>"),
-        "MAIL_TIMEOUT": float(os.environ.get("MAIL_TIMEOUT", "10")),
-        #: Hours an unpaid order keeps its stock before it is canceled.
-        "ORDER_PAYMENT_HOURS": int(os.environ.get("ORDER_PAYMENT_HOURS", "24")),
-        #: Seller requisites printed on invoices («счёт»).
-        "SELLER_NAME": os.environ.get("SELLER_NAME", "ООО «Мостик»"),
-        "SELLER_INN": os.environ.get("SELLER_INN", "7801123455"),
-        "SELLER_KPP": os.environ.get("SELLER_KPP", "780101001"),
-        "SELLER_ADDRESS": os.environ.get("SELLER_ADDRESS", "191186, Санкт-Петербург, Невский пр., д. 1"),
-    }
+    config: dict[str, Any] = {setting.key: setting.value(environ, environment) for setting in SETTINGS}
+    config.update(FIXED)
+    config["MOSTIK_ENV"] = environment
+    config["SQLALCHEMY_DATABASE_URI"] = config["SQLALCHEMY_DATABASE_URI"] or f"sqlite:///{instance / 'mostik.db'}"
+    # Cyrillic stays readable in JSON columns (attributes) instead of \uXXXX escapes.
+    config["SQLALCHEMY_ENGINE_OPTIONS"] = {"pool_pre_ping": True, "json_serializer": _json_dumps}
+    config["RATELIMIT_STORAGE_URI"] = config["REDIS_URL"] or "memory://"
+    config["SESSION_COOKIE_SECURE"] = config["REMEMBER_COOKIE_SECURE"] = environment == "production"
     config.update(overrides)
     if config["MOSTIK_ENV"] == "testing":
         config.setdefault("TESTING", True)
-    # Seconds each process keeps the category tree; tests change categories between requests.
-    config.setdefault("CATEGORY_CACHE_SECONDS", 0 if config["MOSTIK_ENV"] == "testing" else 60)
 
     if not config.get("SECRET_KEY"):
         if config["MOSTIK_ENV"] == "production":
@@ -125,5 +399,26 @@ def load_config(instance_path: Path, overrides: dict[str, Any] | None = None) ->
                 "set SECRET_KEY to a long random value (python -c 'import secrets; print(secrets.token_hex(32))'), "
                 "or set MOSTIK_ENV=development for a local demo."
             )
-        config["SECRET_KEY"] = _dev_secret_key(instance_path)
+        config["SECRET_KEY"] = _dev_secret_key(instance)
     return config
+
+
+def markdown_table() -> str:
+    """The README's configuration table, generated from ``SETTINGS``."""
+    lines = ["| variable | default | read as | meaning |", "| --- | --- | --- | --- |"]
+    for setting in SETTINGS:
+        secret = " **Secret.**" if setting.secret else ""
+        read_as = READ_AS[setting.read]
+        lines.append(f"| `{setting.name}` | {setting.shown_default()} | {read_as} | {setting.meaning}{secret} |")
+    return "\n".join(lines) + "\n"
+
+
+README_START, README_END = "<!-- settings:start -->\n", "<!-- settings:end -->"
+
+
+def readme_with_table(readme: str) -> str:
+    """``readme`` with the text between the settings markers replaced by the generated table."""
+    before, rest = readme.split(README_START, 1)
+    _, after = rest.split(README_END, 1)
+    return before + README_START + markdown_table() + README_END + after
+

@@ -28,7 +28,7 @@ class MailSettings:
             server=str(config["MAIL_SERVER"]),
             port=int(str(config["MAIL_PORT"])),
             sender=str(config["MAIL_SENDER"]),
-            timeout=float(str(config.get("MAIL_TIMEOUT", 10))),
+            timeout=float(str(config["MAIL_TIMEOUT"])),
         )
 
 

@@ -14,7 +14,6 @@ module attribute ``celery`` (Flask's ``celery_init_app`` pattern), never at impo
 
 from __future__ import annotations
 
-import os
 from typing import Any
 
 from celery import Celery, Task
@@ -34,7 +33,7 @@ def celery_init_app(app: Flask) -> Celery:
     redis_url = app.config.get("REDIS_URL") or "redis://127.0.0.1:6379/0"
     celery_app = Celery(app.name, task_cls=FlaskTask, broker=redis_url, backend=redis_url)
     celery_app.conf.update(
-        task_default_queue=app.config.get("CELERY_QUEUE") or os.environ.get("CELERY_QUEUE") or "mostik",
+        task_default_queue=app.config["CELERY_QUEUE"],
         task_acks_late=True,  # a worker killed mid-task leaves it queued; our tasks are safe to repeat
         worker_prefetch_multiplier=1,
         broker_connection_retry_on_startup=True,

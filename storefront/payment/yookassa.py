@@ -75,8 +75,6 @@ from storefront.payment.receipt import MAX_DESCRIPTION, MAX_RECEIPT_ITEMS, build
 
 logger = logging.getLogger(__name__)
 
-DEFAULT_API_URL = "https://api.yookassa.ru/v3"
-DEFAULT_TIMEOUT_SECONDS = 10.0
 #: The SDK adds ``cms_name`` itself when it is missing; we set it, leaving 15 keys for the shop.
 CMS_NAME = "mostik"
 MAX_OWN_METADATA_KEYS = 15
@@ -96,23 +94,20 @@ T = TypeVar("T")
 class YooKassaSettings:
     shop_id: str
     secret_key: str = field(repr=False)
-    api_url: str = DEFAULT_API_URL
-    timeout_seconds: float = DEFAULT_TIMEOUT_SECONDS
+    api_url: str
+    timeout_seconds: float
     #: ``requests`` ``verify``: a CA bundle path for an HTTPS stand-in with a self-signed cert.
     verify: bool | str | None = None
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> YooKassaSettings | None:
-        """Settings from the app config, or None when no shop id / secret key is configured."""
-        shop_id = (config.get("YOOKASSA_SHOP_ID") or "").strip()
-        secret_key = (config.get("YOOKASSA_SECRET_KEY") or "").strip()
+        """Settings from the app config (``storefront.config`` checks the values), or None without credentials."""
+        shop_id = (config["YOOKASSA_SHOP_ID"] or "").strip()
+        secret_key = (config["YOOKASSA_SECRET_KEY"] or "").strip()
         if not shop_id or not secret_key:
             return None
-        timeout = float(config.get("YOOKASSA_TIMEOUT_SECONDS") or DEFAULT_TIMEOUT_SECONDS)
-        if timeout <= 0:
-            raise ValueError("YOOKASSA_TIMEOUT_SECONDS must be a positive number of seconds")
-        api_url = (config.get("YOOKASSA_API_URL") or DEFAULT_API_URL).strip().rstrip("/")
-        return cls(shop_id, secret_key, api_url, timeout)
+        api_url = config["YOOKASSA_API_URL"].strip().rstrip("/")
+        return cls(shop_id, secret_key, api_url, float(config["YOOKASSA_TIMEOUT_SECONDS"]))
 
 
 # ----- socket timeout for the SDK's requests session (installed once, process-wide) -------------

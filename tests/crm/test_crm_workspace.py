@@ -274,15 +274,3 @@ def test_my_clients_lists_buyers_tasks_and_near_tier_alerts(app: Flask, session:
         assert "Выберите аккаунт-менеджера из списка." in response.get_data(as_text=True)
     assert session.scalar(select(Tier.name).where(Tier.code == "gold")) == "Золото"
     assert Decimal(app.config["CRM_NEAR_TIER_PERCENT"]) == 10
-
-
-def test_the_near_tier_percentage_comes_from_the_environment_and_is_checked() -> None:
-    import pytest
-
-    from crm import _near_tier_percent
-
-    assert _near_tier_percent(None) == Decimal("10")
-    assert _near_tier_percent("7,5") == Decimal("7.5")
-    for bad in ("много", "0", "150"):
-        with pytest.raises(ValueError, match="CRM_NEAR_TIER_PERCENT"):
-            _near_tier_percent(bad)
