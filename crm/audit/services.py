@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
+from crm.audit.actions import AuditAction
 from crm.audit.models import AuditEntry
 from crm.staff.models import StaffUser
 
@@ -11,7 +12,7 @@ from crm.staff.models import StaffUser
 def record(
     session: Session,
     staff: StaffUser,
-    action: str,
+    action: AuditAction,
     target_type: str = "",
     target_id: object = "",
     ip_address: str | None = None,
@@ -22,7 +23,7 @@ def record(
     entry = AuditEntry(
         staff_id=staff.id,
         staff_email=staff.email,
-        action=action,
+        action=action.value,
         target_type=target_type,
         target_id=str(target_id),
         ip_address=ip_address,

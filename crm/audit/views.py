@@ -3,10 +3,16 @@ from __future__ import annotations
 from flask import render_template, request
 
 from crm.audit import bp
+from crm.audit.actions import action_label
 from crm.audit.forms import AuditFilterForm
-from crm.audit.queries import AuditFilters, audit_page, known_actions
+from crm.audit.queries import AuditFilters, AuditPage, audit_page, known_actions
 from crm.permissions import requires
 from storefront.extensions import db
+
+
+def _render(form: AuditFilterForm, page: AuditPage | None, status: int) -> tuple[str, int]:
+    actions = known_actions(db.session)
+    return render_template("crm/audit.html", form=form, page=page, actions=actions, action_label=action_label), status
 
 
 @bp.get("/")
@@ -14,7 +20,7 @@ from storefront.extensions import db
 def audit_log() -> tuple[str, int]:
     form = AuditFilterForm(request.args)
     if request.args and not form.validate():
-        return render_template("crm/audit.html", form=form, page=None, actions=known_actions(db.session)), 400
+        return _render(form, None, 400)
     filters = AuditFilters(
         staff_email=form.staff_email.data or None,
         action=form.action.data or None,
@@ -23,5 +29,4 @@ def audit_log() -> tuple[str, int]:
         date_from=form.date_from.data,
         date_to=form.date_to.data,
     )
-    page = audit_page(db.session, filters, form.page.data or 1)
-    return render_template("crm/audit.html", form=form, page=page, actions=known_actions(db.session)), 200
+    return _render(form, audit_page(db.session, filters, form.page.data or 1), 200)

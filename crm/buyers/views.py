@@ -11,6 +11,7 @@ from sqlalchemy import select
 from werkzeug.wrappers import Response
 from wtforms.fields.choices import SelectChoice
 
+from crm.audit.actions import AuditAction
 from crm.audit.queries import moscow_day_end
 from crm.audit.services import record
 from crm.auth import current_staff
@@ -97,7 +98,7 @@ def buyer_export() -> Response:
     record(
         db.session,
         staff,
-        "buyers.export",
+        AuditAction.BUYERS_EXPORT,
         "buyers",
         "",
         request.remote_addr,
@@ -129,7 +130,15 @@ def render_card(
     if card is None:
         raise NotFound()
     if audit:
-        record(db.session, staff, "buyer.view", "buyer", buyer_id, request.remote_addr, "full" if full else "summary")
+        record(
+            db.session,
+            staff,
+            AuditAction.BUYER_VIEW,
+            "buyer",
+            buyer_id,
+            request.remote_addr,
+            "full" if full else "summary",
+        )
     if tier_form is None and has_permission(staff.role, "tiers.override"):
         tier_form = _manual_tier_form(card)
     if full:
@@ -187,7 +196,7 @@ def buyer_manual_tier(buyer_id: int) -> Response | tuple[str, int]:
             record(
                 db.session,
                 current_staff(),
-                "tier.change",
+                AuditAction.TIER_CHANGE,
                 "buyer",
                 buyer_id,
                 request.remote_addr,
@@ -218,7 +227,7 @@ def buyer_assign() -> Response | tuple[str, int]:
         else:
             ids = ",".join(str(i) for i in form.buyer_ids.data)
             detail = f"manager {manager_id or '-'}: buyers {ids}"
-            record(db.session, current_staff(), "buyers.assign", "buyers", "", request.remote_addr, detail)
+            record(db.session, current_staff(), AuditAction.BUYERS_ASSIGN, "buyers", "", request.remote_addr, detail)
             flash(ngettext("%(num)s buyer assigned.", "%(num)s buyers assigned.", count), "success")
             if request.form.get("back") == "card" and len(form.buyer_ids.data) == 1:
                 return redirect(url_for("crm.buyers.buyer_detail", buyer_id=form.buyer_ids.data[0]))

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from werkzeug.wrappers import Response
 from wtforms.fields.choices import SelectChoice
 
+from crm.audit.actions import CAMPAIGN_STATUS_ACTIONS, AuditAction
 from crm.audit.services import record
 from crm.auth import current_staff
 from crm.campaigns import bp
@@ -109,7 +110,7 @@ def campaign_edit(campaign_id: int | None) -> Response | tuple[str, int]:
             db.session.rollback()
             flash(_error_message(error), "error")
         else:
-            record(db.session, staff, "campaign.edit", "campaign", saved.id, request.remote_addr, saved.name)
+            record(db.session, staff, AuditAction.CAMPAIGN_EDIT, "campaign", saved.id, request.remote_addr, saved.name)
             flash(_("Campaign saved."), "success")
             return redirect(url_for("crm.campaigns.campaign_detail", campaign_id=saved.id))
     status = 400 if form.is_submitted() else 200
@@ -198,7 +199,7 @@ def campaign_schedule(campaign_id: int) -> Response | tuple[str, int]:
     record(
         db.session,
         current_staff(),
-        "campaign.schedule",
+        AuditAction.CAMPAIGN_SCHEDULE,
         "campaign",
         campaign.id,
         request.remote_addr,
@@ -219,7 +220,14 @@ def campaign_status(campaign_id: int) -> Response | tuple[str, int]:
         change_campaign_status(db.session, campaign, CampaignStatus(form.action.data))
     except CampaignError as error:
         return render_template("crm/message.html", message=_error_message(error)), 400
-    record(db.session, current_staff(), f"campaign.{form.action.data}", "campaign", campaign.id, request.remote_addr)
+    record(
+        db.session,
+        current_staff(),
+        CAMPAIGN_STATUS_ACTIONS[form.action.data],
+        "campaign",
+        campaign.id,
+        request.remote_addr,
+    )
     flash(_("Campaign status changed."), "success")
     return redirect(url_for("crm.campaigns.campaign_detail", campaign_id=campaign.id), 303)
 
@@ -268,7 +276,15 @@ def trigger_update(kind: str) -> Response | tuple[str, int]:
         )
     except InvalidTemplate as invalid:
         return render_template("crm/message.html", message=" ".join(invalid.errors.values())), 400
-    record(db.session, current_staff(), "campaign.trigger", "trigger", kind, request.remote_addr, form.enabled.data)
+    record(
+        db.session,
+        current_staff(),
+        AuditAction.CAMPAIGN_TRIGGER,
+        "trigger",
+        kind,
+        request.remote_addr,
+        form.enabled.data,
+    )
     flash(_("Automatic campaign saved."), "success")
     return redirect(url_for("crm.campaigns.trigger_list"), 303)
 

@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
+from crm.audit.actions import AuditAction
 from crm.audit.services import record
 from crm.auth import current_staff
 from crm.orders import bp
@@ -96,7 +97,7 @@ def order_refund(number: str) -> Response | tuple[str, int]:
         return _render(_page(number), form, 503 if error.code == "unknown" else 400)
     if not repeat:
         detail = f"{refund.amount} ₽, {refund.status}: {form.reason.data.strip()}"
-        record(db.session, staff, "order.refund", "order", number, request.remote_addr, detail)
+        record(db.session, staff, AuditAction.ORDER_REFUND, "order", number, request.remote_addr, detail)
     messages = {
         "succeeded": _("Refunded %(amount)s.", amount=format_rub(refund.amount)),
         "pending": _("The refund of %(amount)s is in progress.", amount=format_rub(refund.amount)),

@@ -11,6 +11,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from crm.audit.actions import AuditAction
 from crm.audit.services import record
 from crm.staff.models import StaffUser
 from storefront.errors import ShopError
@@ -79,7 +80,7 @@ def create_promo(session: Session, staff: StaffUser, data: PromoData, ip_address
     except IntegrityError as exc:  # the same code created concurrently
         session.rollback()
         raise PromoError(_l("The code %(code)s already exists.", code=code)) from exc
-    record(session, staff, "promo.create", "promo_code", promo.id, ip_address, code, commit=False)
+    record(session, staff, AuditAction.PROMO_CREATE, "promo_code", promo.id, ip_address, code, commit=False)
     session.commit()
     return promo
 
@@ -90,6 +91,6 @@ def deactivate_promo(session: Session, staff: StaffUser, promo_id: int, ip_addre
         update(PromoCode).where(PromoCode.id == promo_id, PromoCode.is_active.is_(True)).values(is_active=False)
     ).rowcount
     if changed:
-        record(session, staff, "promo.deactivate", "promo_code", promo_id, ip_address, commit=False)
+        record(session, staff, AuditAction.PROMO_DEACTIVATE, "promo_code", promo_id, ip_address, commit=False)
     session.commit()
     return bool(changed)

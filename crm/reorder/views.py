@@ -12,6 +12,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
+from crm.audit.actions import AuditAction
 from crm.audit.services import record
 from crm.auth import current_staff
 from crm.permissions import requires
@@ -113,7 +114,9 @@ def retention_export() -> Response:
         return Response(message, status=400, mimetype="text/plain")
     table = form.table.data or "cohorts"
     rows = _rows(table)
-    record(db.session, current_staff(), "retention.export", "retention", table, request.remote_addr, f"{table}")
+    record(
+        db.session, current_staff(), AuditAction.RETENTION_EXPORT, "retention", table, request.remote_addr, f"{table}"
+    )
     buffer = io.StringIO()
     buffer.write("\ufeff")
     writer = csv.writer(buffer, delimiter=";")

@@ -8,6 +8,7 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
+from crm.audit.actions import AuditAction
 from crm.audit.services import record
 from crm.segments.compiler import InvalidSegment, validate_segment
 from crm.segments.models import Segment
@@ -49,7 +50,7 @@ def save_segment(
     segment.name = name.strip()
     segment.definition = definition
     session.flush()
-    action = "segments.create" if created else "segments.update"
+    action = AuditAction.SEGMENT_CREATE if created else AuditAction.SEGMENT_UPDATE
     record(
         session,
         staff,
@@ -65,6 +66,6 @@ def save_segment(
 
 
 def delete_segment(session: Session, staff: StaffUser, segment: Segment, ip_address: str | None) -> None:
-    record(session, staff, "segments.delete", "segment", segment.id, ip_address, segment.name, commit=False)
+    record(session, staff, AuditAction.SEGMENT_DELETE, "segment", segment.id, ip_address, segment.name, commit=False)
     session.delete(segment)
     session.commit()

@@ -4,6 +4,7 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
+from crm.audit.actions import AuditAction
 from crm.audit.services import record
 from crm.auth import current_staff
 from crm.permissions import requires
@@ -53,7 +54,7 @@ def tier_edit(tier_id: int | None) -> Response | tuple[str, int]:
             record(
                 db.session,
                 current_staff(),
-                "tier_policy.edit",
+                AuditAction.TIER_POLICY_EDIT,
                 "tier",
                 saved.id,
                 request.remote_addr,

@@ -107,7 +107,23 @@ def test_the_audit_log_filters_by_staff_and_action(app: Flask, session: Session)
     html = only_manager.get_data(as_text=True)
     assert "1 запись" in html
     assert "admin@mostik.local</td>" not in html
+    assert "<td>Просмотр карточки покупателя</td>" in html and "buyer.view</td>" not in html
     assert admin.get("/crm/audit/?date_from=yesterday").status_code == 400
+
+
+def test_every_audit_action_has_a_russian_label(app: Flask) -> None:
+    from flask_babel import force_locale
+
+    from crm.audit.actions import CAMPAIGN_STATUS_ACTIONS, LABELS, AuditAction
+    from crm.campaigns.forms import StatusForm
+
+    assert set(LABELS) == set(AuditAction)
+    with app.test_request_context(), force_locale("ru"):
+        labels = [str(label) for label in LABELS.values()]
+        assert len(set(labels)) == len(labels)
+        assert all(any("а" <= letter <= "я" for letter in label.lower()) for label in labels)
+        # Every status a campaign form offers is recorded under its own action.
+        assert {choice.value for choice in StatusForm().action.choices} == set(CAMPAIGN_STATUS_ACTIONS)
 
 
 def test_an_admin_edits_a_tier_and_the_change_is_audited(app: Flask, session: Session) -> None:
