@@ -48,7 +48,7 @@ def celery_init_app(app: Flask) -> Celery:
         from storefront.jobs import run_due
 
         try:
-            return run_due(db.session)
+            return run_due(db.session, app=app)
         finally:
             db.session.remove()
 

@@ -1,4 +1,4 @@
-"""The staff order page and refunds. Thin: the refund itself is ``storefront.payment.services.refund_order``."""
+"""The staff order page and refunds. Thin: the refund itself is ``storefront.payment.refunds.refund_order``."""
 
 from __future__ import annotations
 
@@ -17,8 +17,9 @@ from storefront.errors import NotFound
 from storefront.extensions import db
 from storefront.i18n import format_rub
 from storefront.order.web import status_label
+from storefront.payment.errors import RefundError
 from storefront.payment.models import Refund
-from storefront.payment.services import RefundError, refund_order
+from storefront.payment.refunds import refund_order
 
 
 def _page(number: str) -> OrderPage:

@@ -17,7 +17,8 @@ from storefront.errors import NotFound
 from storefront.extensions import db
 from storefront.money import MoneyError, parse_amount, quantize_kopecks
 from storefront.order.services import get_order_by_number
-from storefront.payment.services import RefundError, refund_order
+from storefront.payment.errors import RefundError
+from storefront.payment.refunds import refund_order
 
 payment_group = AppGroup("payment", help="Payments: refunds (staff also refund on the CRM order page).")
 

@@ -11,7 +11,7 @@ Two families matter to callers:
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from storefront.errors import ShopError
 
@@ -90,3 +90,38 @@ class PaymentDeclined(GatewayError):
         super().__init__(
             f"payment {result.payment_id} canceled by {result.cancellation_party}: {result.cancellation_reason}"
         )
+
+
+def short_error(error: Exception) -> str:
+    """An error as stored on an attempt or refund row (``last_error``) and in outcomes."""
+    return str(error)[:300]
+
+
+# ----- the payment use cases' errors (``attempts``, ``refunds``) ------------------------------------
+
+
+class PaymentError(ShopError):
+    """Base of the payment use-case errors (the views turn them into Russian messages)."""
+
+
+class OrderNotPayable(PaymentError):
+    def __init__(self, number: str | None, status: str) -> None:
+        self.status = status
+        super().__init__(f"order {number} is {status}, it cannot be paid")
+
+
+class PaymentUnavailable(PaymentError):
+    """The gateway gave no answer (deadline, network, 5xx): the buyer should try again shortly."""
+
+
+class PaymentRefused(PaymentError):
+    """The gateway refused our request (a definite no); the attempt is failed."""
+
+
+class RefundError(PaymentError):
+    """A refund that cannot be made. ``code`` tells the CLI which message to show."""
+
+    def __init__(self, code: str, message: str, **values: Any) -> None:
+        self.code = code
+        self.values = values
+        super().__init__(message)

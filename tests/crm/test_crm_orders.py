@@ -18,8 +18,10 @@ from crm.staff.models import Role
 from crm.tiers.services import assign_manager
 from devtools.yookassa_standin import StandInClient
 from storefront.order.models import Order, OrderStatus
+from storefront.payment.attempts import PaymentPolicy, apply_payment_status, start_payment
+from storefront.payment.errors import RefundError
 from storefront.payment.models import Refund
-from storefront.payment.services import PaymentPolicy, RefundError, apply_payment_status, refund_order, start_payment
+from storefront.payment.refunds import refund_order
 from tests.crm.support import crm_csrf, crm_login, make_staff
 from tests.factories import create_buyer
 from tests.payment_support import _fresh_standin, make_order, pay_app, standin  # noqa: F401  (fixtures)

@@ -309,8 +309,8 @@ def test_run_due_opens_the_overdue_task_once(app: Flask, session: Session) -> No
     paid_order(session, buyer_id, "100000.00", now - timedelta(days=130))
     paid_order(session, buyer_id, "100000.00", now - timedelta(days=70))
     with app.app_context():
-        run_due(session, now)
-        run_due(session, now + timedelta(hours=2))
+        run_due(session, now, app=app)
+        run_due(session, now + timedelta(hours=2), app=app)
     tasks = list(session.scalars(select(Task)))
     assert [(task.buyer_id, task.assignee_id, task.title) for task in tasks] == [
         (buyer_id, manager.id, "Покупатель просрочил повторный заказ")

@@ -18,16 +18,11 @@ from sqlalchemy.orm import Session
 from devtools.yookassa_standin import StandInClient
 from storefront.events import order_paid
 from storefront.order.models import Order, OrderStatus, OrderStatusChange
+from storefront.payment.attempts import PaymentPolicy, apply_payment_status, start_payment
+from storefront.payment.errors import RefundError
 from storefront.payment.models import AttemptStatus, Payment, PaymentNotification, Refund
-from storefront.payment.services import (
-    PaymentPolicy,
-    RefundError,
-    apply_payment_status,
-    configure_recheck,
-    recheck_open_payments,
-    refund_order,
-    start_payment,
-)
+from storefront.payment.recheck import recheck_open_payments
+from storefront.payment.refunds import refund_order
 from tests.payment_support import guest_token, make_order
 
 POLICY = PaymentPolicy()
@@ -371,19 +366,18 @@ def test_the_periodic_recheck_recovers_an_unknown_attempt_and_a_lost_notificatio
     control,
 ):
     standin.auto_notify = False
-    configure_recheck(gateway, POLICY)
     order = make_order(session)
     control.add_fault("500", route="POST /payments", after_commit=True)
     pay_app.test_client().get(_pay_url(pay_app, order))
     attempt = session.scalar(select(Payment).where(Payment.order_id == order.id))
     later = attempt.updated_at + timedelta(minutes=10)
 
-    assert recheck_open_payments(session, later) == "checked 1"
+    assert recheck_open_payments(session, later, gateway=gateway, policy=POLICY) == "checked 1"
     attempt = _reload(session, Payment, attempt.id)
     assert attempt.status == AttemptStatus.PENDING and attempt.yookassa_payment_id in standin.payments
 
     control.pay(attempt.yookassa_payment_id)  # its notification is "lost" (auto_notify off)
-    recheck_open_payments(session, attempt.updated_at + timedelta(minutes=10))
+    recheck_open_payments(session, attempt.updated_at + timedelta(minutes=10), gateway=gateway, policy=POLICY)
     assert _reload(session, Order, order.id).status == OrderStatus.PAID
 
 
