@@ -27,7 +27,8 @@ from sqlalchemy.orm import Session
 from bench.databases import throwaway_database
 from bench.run import BENCH_DIR
 from crm.campaigns.models import CampaignRecipient, RecipientStatus
-from crm.campaigns.sending import SenderSettings, send_due
+from crm.campaigns.sender_settings import SenderSettings
+from crm.campaigns.sending import send_due
 from crm.campaigns.services import CampaignData, save_campaign, schedule_campaign
 from crm.segments.models import Segment
 from storefront.account.models import Buyer, Consent

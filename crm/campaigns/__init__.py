@@ -11,7 +11,7 @@ from flask import Blueprint, Flask
 bp = Blueprint("campaigns", __name__, url_prefix="/campaigns")
 public_bp = Blueprint("campaign_links", __name__, url_prefix="/c")
 
-#: Campaign settings read from the environment (name → default); see ``sending.SenderSettings``.
+#: Campaign settings read from the environment (name → default); see ``sender_settings.SenderSettings``.
 SETTINGS: dict[str, float | int | str] = {
     "CAMPAIGN_SEND_RATE": 10.0,  # messages per second, 0 = unthrottled
     "CAMPAIGN_BATCH_SIZE": 200,  # messages per sender run

@@ -9,7 +9,8 @@ from datetime import datetime, timedelta
 from flask import current_app
 from sqlalchemy.orm import Session
 
-from crm.campaigns.sending import SenderSettings, send_due
+from crm.campaigns.sender_settings import SenderSettings
+from crm.campaigns.sending import send_due
 from crm.campaigns.triggers import queue_triggers
 from storefront.jobs import periodic
 
