@@ -115,7 +115,7 @@ def measure(url: str, recipients: int, smtp_port: int, batch_size: int) -> dict:
             while True:
                 result = send_due(session, settings)
                 runs += 1
-                if result.startswith("sent 0,"):
+                if result.sent == 0:
                     break
             seconds = time.perf_counter() - started
             sent = session.scalar(

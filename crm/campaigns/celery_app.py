@@ -59,7 +59,7 @@ def celery_init_app(app: Flask) -> Celery:
         from storefront.extensions import db
 
         try:
-            return send_due(db.session, sender_settings(app))
+            return str(send_due(db.session, sender_settings(app)))
         finally:
             db.session.remove()
 

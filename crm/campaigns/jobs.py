@@ -10,7 +10,7 @@ from flask import Flask
 from sqlalchemy.orm import Session
 
 from crm.campaigns.sender_settings import SenderSettings
-from crm.campaigns.sending import send_due
+from crm.campaigns.sending import BatchResult, send_due
 from crm.campaigns.triggers import queue_triggers
 from storefront.jobs import periodic
 
@@ -26,5 +26,5 @@ def queue_trigger_recipients(session: Session, now: datetime, *, settings: Sende
 
 
 @periodic("crm-send-campaigns", every=timedelta(minutes=1), needs={"settings": sender_settings})
-def send_campaigns(session: Session, now: datetime, *, settings: SenderSettings) -> str:
+def send_campaigns(session: Session, now: datetime, *, settings: SenderSettings) -> BatchResult:
     return send_due(session, settings, now)

@@ -160,10 +160,28 @@ class Throttle:
 
 @dataclass
 class BatchResult:
+    """What a batch (or one run of the sender) did with the rows it claimed; ``str()`` is the job log's text."""
+
     sent: int = 0
+    #: Refused by the mail server: retried later, or failed for good after ``max_attempts``.
     failed: int = 0
+    #: No marketing consent any more (or the buyer is inactive).
     skipped: int = 0
+    #: Over the frequency cap.
     capped: int = 0
+
+    @property
+    def handled(self) -> int:
+        """Rows this batch is done with (what counts against the run's ``batch_size``)."""
+        return self.sent + self.failed + self.skipped + self.capped
+
+    def __add__(self, other: BatchResult) -> BatchResult:
+        return BatchResult(
+            self.sent + other.sent,
+            self.failed + other.failed,
+            self.skipped + other.skipped,
+            self.capped + other.capped,
+        )
 
     def __str__(self) -> str:
         return f"sent {self.sent}, failed {self.failed}, skipped {self.skipped}, capped {self.capped}"
@@ -260,7 +278,7 @@ def active_campaigns(session: Session) -> list[Campaign]:
 
 def send_due(
     session: Session, settings: SenderSettings, now: datetime | None = None, sleep: Callable[[float], None] = time.sleep
-) -> str:
+) -> BatchResult:
     """One run of the sender: start due campaigns, then send up to ``batch_size`` messages over all of them."""
     now = now or utcnow()
     start_due_campaigns(session, now)
@@ -274,8 +292,7 @@ def send_due(
             if campaign.trigger is not None and in_quiet_hours(now, settings):
                 continue  # deferred, not dropped: the rows wait for the morning
             result = send_batch(session, campaign, settings, now, budget, connection, throttle)
-            budget -= result.sent + result.failed + result.skipped + result.capped
-            for name in ("sent", "failed", "skipped", "capped"):
-                setattr(total, name, getattr(total, name) + getattr(result, name))
+            budget -= result.handled
+            total += result
             _maybe_finished(session, campaign, now)
-    return str(total)
+    return total

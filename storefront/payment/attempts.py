@@ -43,6 +43,7 @@ from storefront.payment.errors import (
 )
 from storefront.payment.gateway import PaymentGateway, PaymentRequest, PaymentResult, new_idempotence_key
 from storefront.payment.models import STATUS_RANK, AttemptStatus, Payment
+from storefront.payment.outcomes import PaymentOutcome, PaymentOutcomeKind
 from storefront.payment.receipt import (
     ReceiptLine,
     build_receipt,
@@ -255,11 +256,11 @@ def _amount_mismatch(payment: Payment, order: Order, result: PaymentResult) -> s
 
 def apply_payment_status(
     session: Session, gateway: PaymentGateway, result: PaymentResult, policy: PaymentPolicy
-) -> str:
-    """Act on a payment as FETCHED from the API. Returns what happened (for the notification log)."""
+) -> PaymentOutcome:
+    """Act on a payment as FETCHED from the API. Returns what happened (its text goes to the notification log)."""
     payment = _find_payment(session, result)
     if payment is None:
-        return "unknown payment"
+        return PaymentOutcome(PaymentOutcomeKind.UNKNOWN_PAYMENT)
     order = session.get(Order, payment.order_id)
     assert order is not None
     if result.status.value in (AttemptStatus.SUCCEEDED, AttemptStatus.WAITING_FOR_CAPTURE):
@@ -268,22 +269,22 @@ def apply_payment_status(
             session.execute(update(Payment).where(Payment.id == payment.id).values(needs_review=mismatch[:300]))
             session.commit()
             logger.warning("payment %s of order %s needs review: %s", result.payment_id, order.number, mismatch)
-            return "needs review: " + mismatch
+            return PaymentOutcome(PaymentOutcomeKind.NEEDS_REVIEW, mismatch)
     if _rank(payment.status) >= STATUS_RANK[AttemptStatus(result.status.value)]:
         session.commit()
-        return "no change"
+        return PaymentOutcome(PaymentOutcomeKind.NO_CHANGE)
     if not _move(session, payment, result):
         session.commit()
-        return "no change"
+        return PaymentOutcome(PaymentOutcomeKind.NO_CHANGE)
     if payment.status == AttemptStatus.SUCCEEDED:
         return _order_paid(session, payment, order)
     session.commit()
     if payment.status == AttemptStatus.WAITING_FOR_CAPTURE:
         return settle_held_payment(session, gateway, payment, policy)
-    return f"applied: {payment.status}"
+    return PaymentOutcome(PaymentOutcomeKind.APPLIED, payment.status)
 
 
-def _order_paid(session: Session, payment: Payment, order: Order) -> str:
+def _order_paid(session: Session, payment: Payment, order: Order) -> PaymentOutcome:
     """This call moved the attempt to succeeded: the order becomes paid (once), in one commit."""
     previous = order.status
     try:
@@ -294,7 +295,7 @@ def _order_paid(session: Session, payment: Payment, order: Order) -> str:
         session.execute(update(Payment).where(Payment.id == payment.id).values(needs_review=note))
         session.commit()
         logger.warning("payment %s of order %s: %s", payment.yookassa_payment_id, order.number, note)
-        return "needs review: " + note
+        return PaymentOutcome(PaymentOutcomeKind.NEEDS_REVIEW, note)
     session.commit()
     announce_status_change(order, previous)  # the buyer's «оплачен» email, history subscribers
     order_paid.send(
@@ -305,10 +306,12 @@ def _order_paid(session: Session, payment: Payment, order: Order) -> str:
         buyer_id=order.buyer_id,
         payment_id=payment.id,
     )
-    return "applied: succeeded, order paid"
+    return PaymentOutcome(PaymentOutcomeKind.ORDER_PAID)
 
 
-def settle_held_payment(session: Session, gateway: PaymentGateway, payment: Payment, policy: PaymentPolicy) -> str:
+def settle_held_payment(
+    session: Session, gateway: PaymentGateway, payment: Payment, policy: PaymentPolicy
+) -> PaymentOutcome:
     """A held (``waiting_for_capture``) payment: capture it while the order is still payable, cancel otherwise."""
     order = session.get(Order, payment.order_id)
     assert order is not None
@@ -331,11 +334,13 @@ def settle_held_payment(session: Session, gateway: PaymentGateway, payment: Paym
     except GatewayError as error:
         payment.last_error = short_error(error)
         session.commit()
-        return "settle failed: " + short_error(error)
+        return PaymentOutcome(PaymentOutcomeKind.SETTLE_FAILED, short_error(error))
     return apply_payment_status(session, gateway, result, policy)
 
 
-def refresh_payment(session: Session, gateway: PaymentGateway, payment: Payment, policy: PaymentPolicy) -> str:
+def refresh_payment(
+    session: Session, gateway: PaymentGateway, payment: Payment, policy: PaymentPolicy
+) -> PaymentOutcome:
     """Re-query one open attempt: repeat an unanswered create with its key, or fetch by id and apply."""
     order = session.get(Order, payment.order_id)
     assert order is not None
@@ -345,17 +350,17 @@ def refresh_payment(session: Session, gateway: PaymentGateway, payment: Payment,
         try:
             _send_create(session, gateway, payment, order)
         except PaymentError as error:
-            return "still unknown: " + short_error(error)
+            return PaymentOutcome(PaymentOutcomeKind.STILL_UNKNOWN, short_error(error))
         if payment.status == AttemptStatus.UNKNOWN:
-            return "still unknown"
-        return f"recovered: {payment.status}"
+            return PaymentOutcome(PaymentOutcomeKind.STILL_UNKNOWN)
+        return PaymentOutcome(PaymentOutcomeKind.RECOVERED, payment.status)
     try:
         result = gateway.get_payment(payment.yookassa_payment_id)
     except GatewayError as error:
         payment.checked_at = utcnow()
         payment.last_error = short_error(error)
         session.commit()
-        return "fetch failed: " + short_error(error)
+        return PaymentOutcome(PaymentOutcomeKind.FETCH_FAILED, short_error(error))
     payment.checked_at = utcnow()
     session.commit()
     return apply_payment_status(session, gateway, result, policy)

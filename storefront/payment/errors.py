@@ -11,6 +11,7 @@ Two families matter to callers:
 
 from __future__ import annotations
 
+from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
 from storefront.errors import ShopError
@@ -118,10 +119,29 @@ class PaymentRefused(PaymentError):
     """The gateway refused our request (a definite no); the attempt is failed."""
 
 
-class RefundError(PaymentError):
-    """A refund that cannot be made. ``code`` tells the CLI which message to show."""
+class RefundFailure(StrEnum):
+    """Why a refund cannot be made (``RefundError.code``); the CLI and the CRM show a message for each."""
 
-    def __init__(self, code: str, message: str, **values: Any) -> None:
+    #: The order has no succeeded payment.
+    NOT_PAID = "not_paid"
+    #: Not a positive amount of whole kopecks.
+    BAD_AMOUNT = "bad_amount"
+    #: Everything paid is refunded or being refunded.
+    NOTHING_LEFT = "nothing_left"
+    #: More than is left to refund (``values``: amount, remaining).
+    TOO_MUCH = "too_much"
+    #: The idempotence key belongs to another order's refund.
+    BAD_KEY = "bad_key"
+    #: The gateway did not answer: repeat the same request (it will not refund twice).
+    UNKNOWN = "unknown"
+    #: The gateway refused the refund (the message says why).
+    REFUSED = "refused"
+
+
+class RefundError(PaymentError):
+    """A refund that cannot be made. ``code`` tells the CLI and the CRM which message to show."""
+
+    def __init__(self, code: RefundFailure, message: str, **values: Any) -> None:
         self.code = code
         self.values = values
         super().__init__(message)

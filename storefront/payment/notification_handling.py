@@ -20,6 +20,7 @@ from storefront.payment.notifications import (
     REFUND_SUCCEEDED,
     Notification,
 )
+from storefront.payment.outcomes import PaymentOutcome, PaymentOutcomeKind, RefundOutcome
 from storefront.payment.refunds import apply_refund_status
 
 
@@ -65,29 +66,31 @@ def record_notification(session: Session, notification: Notification, source_ip:
 
 def handle_notification(
     session: Session, gateway: PaymentGateway, notification: Notification, source_ip: str, policy: PaymentPolicy
-) -> str:
+) -> PaymentOutcome | RefundOutcome:
     """Store the notification, re-fetch its object by id and act on the fetched object only.
 
     Raises ``OutcomeUnknown`` when the re-fetch got no answer (the view answers 503 so YooKassa
     delivers it again; the periodic re-check covers it too)."""
     stored = record_notification(session, notification, source_ip)
     outcome = _handle(session, gateway, notification, policy)
-    session.execute(update(PaymentNotification).where(PaymentNotification.id == stored.id).values(outcome=outcome))
+    session.execute(update(PaymentNotification).where(PaymentNotification.id == stored.id).values(outcome=str(outcome)))
     session.commit()
     return outcome
 
 
-def _handle(session: Session, gateway: PaymentGateway, notification: Notification, policy: PaymentPolicy) -> str:
+def _handle(
+    session: Session, gateway: PaymentGateway, notification: Notification, policy: PaymentPolicy
+) -> PaymentOutcome | RefundOutcome:
     if notification.event in (PAYMENT_SUCCEEDED, PAYMENT_CANCELED, PAYMENT_WAITING_FOR_CAPTURE):
         try:
             result = gateway.get_payment(notification.object_id)
         except GatewayObjectNotFound:
-            return "unknown payment (not found at the gateway)"
+            return PaymentOutcome(PaymentOutcomeKind.NOT_AT_GATEWAY)
         return apply_payment_status(session, gateway, result, policy)
     if notification.event == REFUND_SUCCEEDED:
         try:
             refund = gateway.get_refund(notification.object_id)
         except GatewayObjectNotFound:
-            return "unknown refund (not found at the gateway)"
+            return RefundOutcome.NOT_AT_GATEWAY
         return apply_refund_status(session, refund)
-    return "ignored event"
+    return PaymentOutcome(PaymentOutcomeKind.IGNORED_EVENT)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
@@ -15,6 +16,18 @@ from storefront.payment.gateway import PaymentGateway
 from storefront.payment.models import OPEN_STATUSES, Payment
 
 logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class RecheckResult:
+    """One run of the re-check: how many open attempts were asked about (none without a gateway)."""
+
+    checked: int = 0
+    no_gateway: bool = False
+
+    def __str__(self) -> str:
+        return "no gateway" if self.no_gateway else f"checked {self.checked}"
+
 
 #: Attempts younger than this are left to the buyer's own return and the notifications.
 RECHECK_AFTER = timedelta(minutes=2)
@@ -38,10 +51,10 @@ def open_attempts_due(session: Session, now: datetime, limit: int = 100) -> list
 )
 def recheck_open_payments(
     session: Session, now: datetime, *, gateway: PaymentGateway | None, policy: PaymentPolicy
-) -> str:
+) -> RecheckResult:
     """Payments stuck pending/unknown/held (a lost notification, a create without an answer): ask again."""
     if gateway is None:
-        return "no gateway"
+        return RecheckResult(no_gateway=True)
     checked = 0
     for payment in open_attempts_due(session, now):
         outcome = refresh_payment(session, gateway, payment, policy)
@@ -50,4 +63,4 @@ def recheck_open_payments(
         session.execute(update(Payment).where(Payment.id == payment.id).values(updated_at=utcnow()))
         session.commit()
         checked += 1
-    return f"checked {checked}"
+    return RecheckResult(checked=checked)

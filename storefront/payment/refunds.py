@@ -20,9 +20,10 @@ from storefront.events import order_refunded
 from storefront.money import quantize_kopecks
 from storefront.order.models import Order, OrderStatus
 from storefront.order.services import TransitionNotAllowed, announce_status_change, change_status
-from storefront.payment.errors import GatewayError, OutcomeUnknown, RefundError, short_error
+from storefront.payment.errors import GatewayError, OutcomeUnknown, RefundError, RefundFailure, short_error
 from storefront.payment.gateway import PaymentGateway, RefundRequest, RefundResult, new_idempotence_key
 from storefront.payment.models import REFUND_RANK, AttemptStatus, Payment, Refund, RefundState
+from storefront.payment.outcomes import RefundOutcome
 from storefront.payment.receipt import (
     SUBJECT_SERVICE,
     ReceiptLine,
@@ -70,7 +71,9 @@ def _paid_payment(session: Session, order: Order) -> Payment:
         .limit(1)
     )
     if payment is None:
-        raise RefundError("not_paid", f"order {order.number} has no successful payment", number=order.number)
+        raise RefundError(
+            RefundFailure.NOT_PAID, f"order {order.number} has no successful payment", number=order.number
+        )
     return payment
 
 
@@ -107,11 +110,11 @@ def refund_order(
     if amount is None:
         amount = remaining
     if amount != quantize_kopecks(amount) or amount <= 0:
-        raise RefundError("bad_amount", "the amount must be positive whole kopecks", amount=amount)
+        raise RefundError(RefundFailure.BAD_AMOUNT, "the amount must be positive whole kopecks", amount=amount)
     if remaining <= 0:
-        raise RefundError("nothing_left", "everything paid is already refunded", paid=payment.amount)
+        raise RefundError(RefundFailure.NOTHING_LEFT, "everything paid is already refunded", paid=payment.amount)
     if amount > remaining:
-        raise RefundError("too_much", "more than is left to refund", amount=amount, remaining=remaining)
+        raise RefundError(RefundFailure.TOO_MUCH, "more than is left to refund", amount=amount, remaining=remaining)
     refund = Refund(
         payment_id=payment.id,
         order_id=order.id,
@@ -139,7 +142,7 @@ def refund_order(
 def _repeat(session: Session, gateway: PaymentGateway, done: Refund, order: Order) -> Refund:
     """The refund an earlier request with the same key made; sent again (same key) if its outcome is unknown."""
     if done.order_id != order.id:
-        raise RefundError("bad_key", "the key belongs to another order's refund")
+        raise RefundError(RefundFailure.BAD_KEY, "the key belongs to another order's refund")
     session.commit()
     if done.status == RefundState.UNKNOWN:
         return _send_refund(session, gateway, done, order)
@@ -163,7 +166,7 @@ def _send_refund(session: Session, gateway: PaymentGateway, refund: Refund, orde
     except OutcomeUnknown as error:
         refund.last_error = short_error(error)
         session.commit()
-        raise RefundError("unknown", "the gateway did not answer; run the command again") from error
+        raise RefundError(RefundFailure.UNKNOWN, "the gateway did not answer; run the command again") from error
     except GatewayError as error:
         session.execute(
             update(Refund)
@@ -171,7 +174,7 @@ def _send_refund(session: Session, gateway: PaymentGateway, refund: Refund, orde
             .values(status=RefundState.CANCELED, cancellation_reason="refused", last_error=short_error(error))
         )
         session.commit()
-        raise RefundError("refused", str(error)) from error
+        raise RefundError(RefundFailure.REFUSED, str(error)) from error
     refund.yookassa_refund_id = refund.yookassa_refund_id or result.refund_id
     session.flush()
     apply_refund_status(session, result)
@@ -179,12 +182,12 @@ def _send_refund(session: Session, gateway: PaymentGateway, refund: Refund, orde
     return refund
 
 
-def apply_refund_status(session: Session, result: RefundResult) -> str:
+def apply_refund_status(session: Session, result: RefundResult) -> RefundOutcome:
     """Act on a refund as fetched from the API (forward only); succeeded refunds move the order."""
     refund = session.scalar(select(Refund).where(Refund.yookassa_refund_id == result.refund_id))
     if refund is None:
         session.commit()
-        return "unknown refund"
+        return RefundOutcome.UNKNOWN_REFUND
     target = RefundState(result.status.value)
     lower = [state.value for state, rank in REFUND_RANK.items() if rank < REFUND_RANK[target]]
     moved = session.execute(
@@ -196,10 +199,10 @@ def apply_refund_status(session: Session, result: RefundResult) -> str:
     session.refresh(refund)
     if not moved:
         session.commit()
-        return "no change"
+        return RefundOutcome.NO_CHANGE
     if target != RefundState.SUCCEEDED:
         session.commit()
-        return f"refund {target}"
+        return RefundOutcome(f"refund {target}")  # pending or canceled
     payment = session.get(Payment, refund.payment_id)
     order = session.get(Order, refund.order_id)
     assert payment is not None and order is not None
@@ -209,18 +212,18 @@ def apply_refund_status(session: Session, result: RefundResult) -> str:
     if previous == wanted:
         session.commit()
         _announce_refund(order, refund)
-        return "refund succeeded"
+        return RefundOutcome.SUCCEEDED
     try:
         change_status(session, order, wanted, f"refund {refund.yookassa_refund_id}: {refund.amount}")
     except TransitionNotAllowed:
         session.commit()
         logger.warning("refund of order %s succeeded but the order is %s", order.number, order.status)
         _announce_refund(order, refund)
-        return "refund succeeded, order status unchanged"
+        return RefundOutcome.SUCCEEDED_ORDER_UNCHANGED
     session.commit()
     announce_status_change(order, previous)
     _announce_refund(order, refund)
-    return f"refund succeeded, order {wanted}"
+    return RefundOutcome.ORDER_REFUNDED if fully else RefundOutcome.ORDER_PARTIALLY_REFUNDED
 
 
 def _announce_refund(order: Order, refund: Refund) -> None:
