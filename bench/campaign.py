@@ -27,7 +27,8 @@ from sqlalchemy.orm import Session
 from bench.databases import throwaway_database
 from bench.run import BENCH_DIR
 from crm.campaigns.models import CampaignRecipient, RecipientStatus
-from crm.campaigns.sending import SenderSettings, send_due
+from crm.campaigns.sender_settings import SenderSettings
+from crm.campaigns.sending import send_due
 from crm.campaigns.services import CampaignData, save_campaign, schedule_campaign
 from crm.segments.models import Segment
 from storefront.account.models import Buyer, Consent
@@ -114,7 +115,7 @@ def measure(url: str, recipients: int, smtp_port: int, batch_size: int) -> dict:
             while True:
                 result = send_due(session, settings)
                 runs += 1
-                if result.startswith("sent 0,"):
+                if result.sent == 0:
                     break
             seconds = time.perf_counter() - started
             sent = session.scalar(

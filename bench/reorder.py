@@ -36,7 +36,7 @@ from crm.reorder.analytics import (
     time_to_second_order,
 )
 from crm.reorder.models import BuyerStats, ReorderBaseline
-from crm.reorder.services import recalc_reorders, refresh_statuses, update_buyer_stats
+from crm.reorder.services import POLICY_EXTENSION, recalc_reorders, refresh_statuses, update_buyer_stats
 from crm.tiers.services import seed_tiers
 from storefront.db import utcnow
 from storefront.extensions import db
@@ -55,6 +55,7 @@ def measure(url: str, buyers: int, orders: int, engine: str = "") -> dict:
     import wsgi
 
     app = wsgi.create_app({"SQLALCHEMY_DATABASE_URI": url, "MOSTIK_ENV": "production", "SECRET_KEY": "bench"})
+    policy = app.extensions[POLICY_EXTENSION]
     with app.app_context():
         upgrade()
         with Session(db.engine) as session:
@@ -74,18 +75,18 @@ def measure(url: str, buyers: int, orders: int, engine: str = "") -> dict:
             runs = []
             for run in ("first", "second"):
                 started = time.perf_counter()
-                result = recalc_reorders(session)
+                result = recalc_reorders(session, policy=policy)
                 runs.append((_seconds(started), result.by_status))
                 _say(engine, f"recalc-reorders {run} run {runs[-1][0]} s {result.by_status}")
             now = utcnow()
             sample = range(1, min(buyers, 50) + 1)
             started = time.perf_counter()
             for buyer_id in sample:
-                update_buyer_stats(session, buyer_id, now)
+                update_buyer_stats(session, buyer_id, now, policy=policy)
             per_buyer = round((time.perf_counter() - started) / len(sample) * 1000, 2)
             _say(engine, f"per-payment update {per_buyer} ms (mean of {len(sample)})")
             started = time.perf_counter()
-            refresh_statuses(session, now)
+            refresh_statuses(session, now, policy)
             statuses = _seconds(started)
             _say(engine, f"status refresh {statuses} s")
             analytics = {}

@@ -29,7 +29,7 @@ from bench.databases import execute
 from bench.run import BENCH_DIR, _schema_url
 from bench.tiers import BATCH, _fill
 from crm.reorder.models import BuyerCategory, BuyerStats
-from crm.reorder.services import recalc_reorders
+from crm.reorder.services import POLICY_EXTENSION, recalc_reorders
 from crm.segments.queries import segment_count
 from crm.staff.models import Role, StaffUser
 from crm.tiers.models import BuyerProfile
@@ -194,7 +194,7 @@ def measure(url: str, buyers: int, orders: int, repeat: int, rebuild: bool) -> d
             if stats != buyers or session.scalar(select(func.count()).select_from(BuyerCategory)) == 0:
                 # Order count, spend, days since the last order and categories are read from the statistics.
                 started = time.perf_counter()
-                recalc_reorders(session)
+                recalc_reorders(session, policy=app.extensions[POLICY_EXTENSION])
                 figures["recalc_reorders_seconds"] = round(time.perf_counter() - started, 1)
                 if session.get_bind().dialect.name == "postgresql":
                     session.execute(sa.text("ANALYZE crm_buyer_stats"))

@@ -1,7 +1,8 @@
 """Mostik buyer CRM: the staff side. May import ``storefront``; never the reverse.
 
 ``init_app`` wires the blueprints under /crm (staff session and permission checks before every request; the
-dashboard is /crm/ itself), the CLI groups (``staff``, ``crm``), the reorder policy (``CRM_REORDER_*``) and the
+dashboard is /crm/ itself), the CLI groups (``staff``, ``crm``), the reorder policy (``CRM_REORDER_*``, kept in
+``app.extensions["crm_reorder_policy"]`` for the CLI, the receivers and the jobs) and the
 receivers of the storefront's ``order_paid`` (tier upgrades, reorder statistics) and ``order_refunded`` (reorder
 statistics) signals.
 """
@@ -11,7 +12,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from flask import Blueprint, Flask
+from flask import Blueprint, Flask, current_app
 from sqlalchemy.orm import Session
 
 from crm import models  # noqa: F401  (the CRM tables join the metadata)
@@ -40,15 +41,16 @@ def _on_order_paid(sender: object, **fields: Any) -> None:
 
 def _update_reorder_stats(sender: object, **fields: Any) -> None:
     """Keep the buyer's reorder statistics current after a payment or a refund (``order_paid``/``order_refunded``)."""
-    from crm.reorder.services import update_buyer_stats
+    from crm.reorder.services import POLICY_EXTENSION, update_buyer_stats
     from storefront.extensions import db
 
     buyer_id = fields.get("buyer_id")
     if buyer_id is None:
         return
+    policy = current_app.extensions[POLICY_EXTENSION]
     with Session(db.engine) as session:
         try:
-            update_buyer_stats(session, buyer_id)
+            update_buyer_stats(session, buyer_id, policy=policy)
         except Exception:  # the payment is already committed; the nightly recompute repairs a miss
             logger.exception("reorder statistics after order %s failed", fields.get("number"))
 
@@ -72,17 +74,15 @@ def _send_tier_up_email(session: Session, buyer_id: int, tier_id: int | None) ->
 
 
 def init_app(app: Flask) -> None:
-    from crm.reorder.services import ReorderPolicy, configure
+    from crm.reorder.services import POLICY_EXTENSION, ReorderPolicy
     from crm.staff.cli import staff_group
     from crm.tiers.cli import crm_group
     from storefront.events import order_paid, order_refunded
 
-    configure(
-        ReorderPolicy(
-            due_days=int(app.config["CRM_REORDER_DUE_DAYS"]),
-            lapse_multiple=float(app.config["CRM_REORDER_LAPSE_MULTIPLE"]),
-            default_interval_days=float(app.config["CRM_REORDER_DEFAULT_INTERVAL_DAYS"]),
-        )
+    app.extensions[POLICY_EXTENSION] = ReorderPolicy(
+        due_days=int(app.config["CRM_REORDER_DUE_DAYS"]),
+        lapse_multiple=float(app.config["CRM_REORDER_LAPSE_MULTIPLE"]),
+        default_interval_days=float(app.config["CRM_REORDER_DEFAULT_INTERVAL_DAYS"]),
     )
     auth.init_app(app)
     app.register_blueprint(bp)

@@ -141,7 +141,7 @@ def fx_policy_command(markup: str, rounding: str) -> None:
 @with_appcontext
 def run_due_command() -> None:
     """Run every periodic job that is due (order expiry, tier recalculation, campaigns…)."""
-    results = jobs.run_due(db.session)
+    results = jobs.run_due(db.session, app=current_app._get_current_object())  # type: ignore[attr-defined]
     if not results:
         click.echo(_("No jobs are due."))
     for name, result in results:

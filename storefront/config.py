@@ -421,4 +421,3 @@ def readme_with_table(readme: str) -> str:
     before, rest = readme.split(README_START, 1)
     _, after = rest.split(README_END, 1)
     return before + README_START + markdown_table() + README_END + after
-

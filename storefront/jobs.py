@@ -4,15 +4,21 @@ embedded demo, and by Celery beat in production (each calls ``run_due``).
 A job is due when its interval has passed since its last successful run, recorded in
 ``job_runs``. Claiming a run is one conditional UPDATE, so two runners never start the same
 job at once.
+
+Jobs get what they need from the app explicitly: ``@periodic(..., needs={"gateway": extension("payment_gateway")})``
+names, per keyword argument, a provider ``provider(app)`` that the runner calls with the app it runs for (an
+``app.extensions`` entry built once in ``init_app``, or a settings object read from ``app.config`` at run time).
+A job function itself never reads ``current_app``.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 from flask import Flask
 from sqlalchemy import String, insert, select, update
@@ -23,7 +29,11 @@ from storefront.db import Base, utcnow
 
 logger = logging.getLogger(__name__)
 
-JobFunction = Callable[[Session, datetime], str | None]
+#: ``function(session, now, **needed)``: the keyword arguments are the job's ``needs``; the result is logged
+#: as text (``str(result)``; None → "ok").
+JobFunction = Callable[..., object]
+#: What a job needs from the app it runs for: ``provider(app) -> value``.
+Provider = Callable[[Flask], Any]
 
 
 class JobRun(Base):
@@ -40,19 +50,37 @@ class PeriodicJob:
     name: str
     every: timedelta
     run: JobFunction
+    #: keyword argument → provider(app): what the runner passes to ``run`` besides the session and the time.
+    needs: Mapping[str, Provider] = field(default_factory=dict)
+
+    def arguments(self, app: Flask) -> dict[str, Any]:
+        return {name: provide(app) for name, provide in self.needs.items()}
 
 
 _registry: dict[str, PeriodicJob] = {}
 
 
-def periodic(name: str, every: timedelta) -> Callable[[JobFunction], JobFunction]:
-    """Register ``function(session, now)`` to run every ``every``; it owns its commit."""
+def periodic(
+    name: str, every: timedelta, needs: Mapping[str, Provider] | None = None
+) -> Callable[[JobFunction], JobFunction]:
+    """Register ``function(session, now, **needs)`` to run every ``every``; it owns its commit.
+
+    ``needs`` maps each further keyword argument to the provider the runner calls with the app."""
 
     def decorator(function: JobFunction) -> JobFunction:
-        _registry[name] = PeriodicJob(name, every, function)
+        _registry[name] = PeriodicJob(name, every, function, dict(needs or {}))
         return function
 
     return decorator
+
+
+def extension(key: str) -> Provider:
+    """A provider of ``app.extensions[key]`` (a service built once by an ``init_app``)."""
+
+    def provide(app: Flask) -> Any:
+        return app.extensions[key]
+
+    return provide
 
 
 def registered_jobs() -> list[PeriodicJob]:
@@ -77,15 +105,16 @@ def _claim(session: Session, job: PeriodicJob, now: datetime) -> bool:
     return claimed == 1
 
 
-def run_due(session: Session, now: datetime | None = None) -> list[tuple[str, str]]:
-    """Run every registered job that is due; return (job name, result) pairs."""
+def run_due(session: Session, now: datetime | None = None, *, app: Flask) -> list[tuple[str, str]]:
+    """Run every registered job that is due for ``app``; return (job name, result) pairs."""
     now = now or utcnow()
     results: list[tuple[str, str]] = []
     for job in registered_jobs():
         if not _claim(session, job, now):
             continue
         try:
-            result = job.run(session, now) or "ok"
+            outcome = job.run(session, now, **job.arguments(app))
+            result = "ok" if outcome is None else (str(outcome) or "ok")
         except Exception:  # a failing job must not stop the others
             session.rollback()
             logger.exception("periodic job %s failed", job.name)
@@ -112,7 +141,7 @@ def start_in_process_runner(app: Flask, interval_seconds: float = 60.0) -> threa
         while not stop.wait(interval_seconds):
             with app.app_context():
                 try:
-                    run_due(db.session)
+                    run_due(db.session, app=app)
                 except Exception:
                     logger.exception("in-process job runner failed")
                 finally:

@@ -20,7 +20,7 @@ class MailSettings:
     server: str
     port: int
     sender: str
-    timeout: float = 10.0
+    timeout: float
 
     @classmethod
     def from_config(cls, config: dict[str, object]) -> MailSettings:

@@ -47,7 +47,7 @@ def celery_init_app(app: Flask) -> Celery:
         from storefront.jobs import run_due
 
         try:
-            return run_due(db.session)
+            return run_due(db.session, app=app)
         finally:
             db.session.remove()
 
@@ -58,7 +58,7 @@ def celery_init_app(app: Flask) -> Celery:
         from storefront.extensions import db
 
         try:
-            return send_due(db.session, sender_settings())
+            return str(send_due(db.session, sender_settings(app)))
         finally:
             db.session.remove()
 

@@ -1,28 +1,30 @@
 """The periodic jobs of campaigns (run by ``flask --app wsgi run-due``, the demo's in-process runner and
-Celery beat): queue trigger recipients, then send one batch. They read the app config for the SMTP and
-link settings, so they run inside an app context."""
+Celery beat): queue trigger recipients, then send one batch. The runner passes them the sender settings,
+read from the app config of the app they run for (``sender_settings``) at each run."""
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from flask import current_app
+from flask import Flask
 from sqlalchemy.orm import Session
 
-from crm.campaigns.sending import SenderSettings, send_due
+from crm.campaigns.sender_settings import SenderSettings
+from crm.campaigns.sending import BatchResult, send_due
 from crm.campaigns.triggers import queue_triggers
 from storefront.jobs import periodic
 
 
-def sender_settings() -> SenderSettings:
-    return SenderSettings.from_config(current_app.config)
+def sender_settings(app: Flask) -> SenderSettings:
+    """The settings the campaign jobs and tasks need, from ``app``'s config (the jobs' provider)."""
+    return SenderSettings.from_config(app.config)
 
 
-@periodic("crm-campaign-triggers", every=timedelta(minutes=5))
-def queue_trigger_recipients(session: Session, now: datetime) -> str:
-    return f"queued {queue_triggers(session, sender_settings(), now)}"
+@periodic("crm-campaign-triggers", every=timedelta(minutes=5), needs={"settings": sender_settings})
+def queue_trigger_recipients(session: Session, now: datetime, *, settings: SenderSettings) -> str:
+    return f"queued {queue_triggers(session, settings, now)}"
 
 
-@periodic("crm-send-campaigns", every=timedelta(minutes=1))
-def send_campaigns(session: Session, now: datetime) -> str:
-    return send_due(session, sender_settings(), now)
+@periodic("crm-send-campaigns", every=timedelta(minutes=1), needs={"settings": sender_settings})
+def send_campaigns(session: Session, now: datetime, *, settings: SenderSettings) -> BatchResult:
+    return send_due(session, settings, now)

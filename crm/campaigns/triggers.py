@@ -27,9 +27,11 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased
 
+from crm.campaigns.audience import has_marketing_consent
 from crm.campaigns.models import Campaign, CampaignRecipient, CampaignStatus
 from crm.campaigns.rendering import validate_templates
-from crm.campaigns.sending import SenderSettings, has_marketing_consent, quiet_hours_end
+from crm.campaigns.sender_settings import SenderSettings
+from crm.campaigns.sending import quiet_hours_end
 from crm.campaigns.services import InvalidTemplate
 from crm.reorder.models import BuyerStats
 from crm.reorder.queries import AT_RISK, status_condition

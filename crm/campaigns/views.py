@@ -15,11 +15,13 @@ from crm.audit.actions import CAMPAIGN_STATUS_ACTIONS, AuditAction
 from crm.audit.services import record
 from crm.auth import current_staff
 from crm.campaigns import bp
+from crm.campaigns.compose import CampaignContent, Person, compose
 from crm.campaigns.forms import CampaignForm, ScheduleForm, StatusForm, TestSendForm, TriggerForm
 from crm.campaigns.models import Campaign, CampaignStatus, PromoMode
 from crm.campaigns.queries import campaign_report, list_campaigns
 from crm.campaigns.rendering import TemplateRefused
-from crm.campaigns.sending import CampaignContent, Person, SenderSettings, compose, send_test
+from crm.campaigns.sender_settings import SenderSettings
+from crm.campaigns.sending import send_test
 from crm.campaigns.services import (
     CampaignData,
     CampaignError,

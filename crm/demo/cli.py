@@ -6,10 +6,12 @@ import os
 import sys
 
 import click
+from flask import current_app
 from flask_babel import format_decimal
 from flask_babel import gettext as _
 
 from crm.demo.seed import DEFAULT_BUYERS, DemoSeedError, has_buyers, seed_demo_buyers
+from crm.reorder.services import POLICY_EXTENSION
 from crm.tiers.cli import crm_group
 from storefront.extensions import db
 
@@ -52,7 +54,9 @@ def seed_demo_buyers_command(buyers: str, if_empty: bool) -> None:
     if not password:
         password = click.prompt(_("Password for the demo account managers"), hide_input=True, confirmation_prompt=True)
     try:
-        report = seed_demo_buyers(db.session, count, manager_password=password)
+        report = seed_demo_buyers(
+            db.session, count, manager_password=password, reorder_policy=current_app.extensions[POLICY_EXTENSION]
+        )
     except DemoSeedError as exc:
         db.session.rollback()
         click.echo(str(exc), err=True)

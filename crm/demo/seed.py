@@ -27,7 +27,7 @@ from typing import Any
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session, selectinload
 
-from crm.reorder.services import recalc_reorders
+from crm.reorder.services import ReorderPolicy, recalc_reorders
 from crm.staff.models import Role, StaffUser
 from crm.staff.services import MIN_PASSWORD_LENGTH, create_staff, find_staff
 from crm.tiers.services import assign_managers, recalc_tiers
@@ -559,6 +559,7 @@ def seed_demo_buyers(
     buyers: int = DEFAULT_BUYERS,
     *,
     manager_password: str,
+    reorder_policy: ReorderPolicy,
     now: datetime | None = None,
     seed: int = SEED,
 ) -> DemoReport:
@@ -591,7 +592,7 @@ def seed_demo_buyers(
 
     # The real recalculations fill tiers, profiles, statistics and statuses as of ``now``.
     recalc_tiers(session, now)
-    recalc_reorders(session, now)
+    recalc_reorders(session, now, policy=reorder_policy)
 
     managers = _managers(session, manager_password)
     report.managers = len(managers)

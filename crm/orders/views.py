@@ -1,4 +1,4 @@
-"""The staff order page and refunds. Thin: the refund itself is ``storefront.payment.services.refund_order``."""
+"""The staff order page and refunds. Thin: the refund itself is ``storefront.payment.refunds.refund_order``."""
 
 from __future__ import annotations
 
@@ -18,8 +18,9 @@ from storefront.errors import NotFound
 from storefront.extensions import db
 from storefront.i18n import format_rub
 from storefront.order.web import status_label
+from storefront.payment.errors import RefundError, RefundFailure
 from storefront.payment.models import Refund
-from storefront.payment.services import RefundError, refund_order
+from storefront.payment.refunds import refund_order
 
 
 def _page(number: str) -> OrderPage:
@@ -94,7 +95,7 @@ def order_refund(number: str) -> Response | tuple[str, int]:
     except RefundError as error:
         db.session.rollback()
         form.amount.errors = [_refund_message(error, page)]
-        return _render(_page(number), form, 503 if error.code == "unknown" else 400)
+        return _render(_page(number), form, 503 if error.code == RefundFailure.UNKNOWN else 400)
     if not repeat:
         detail = f"{refund.amount} ₽, {refund.status}: {form.reason.data.strip()}"
         record(db.session, staff, AuditAction.ORDER_REFUND, "order", number, request.remote_addr, detail)
@@ -111,11 +112,15 @@ def order_refund(number: str) -> Response | tuple[str, int]:
 
 def _refund_message(error: RefundError, page: OrderPage) -> str:
     return {
-        "not_paid": _("The order has no successful payment: there is nothing to refund."),
-        "nothing_left": _("Everything paid for this order has already been refunded."),
-        "too_much": _("At most %(amount)s can be refunded.", amount=format_rub(error.values.get("remaining", 0))),
-        "bad_amount": _("The amount must be greater than zero and in whole kopecks, like 1 234,50."),
-        "bad_key": _("The form is out of date. Open the order again."),
-        "unknown": _("The payment service did not answer. Submit again: the money will not be refunded twice."),
-        "refused": _("The payment service refused the refund: %(reason)s", reason=str(error)),
+        RefundFailure.NOT_PAID: _("The order has no successful payment: there is nothing to refund."),
+        RefundFailure.NOTHING_LEFT: _("Everything paid for this order has already been refunded."),
+        RefundFailure.TOO_MUCH: _(
+            "At most %(amount)s can be refunded.", amount=format_rub(error.values.get("remaining", 0))
+        ),
+        RefundFailure.BAD_AMOUNT: _("The amount must be greater than zero and in whole kopecks, like 1 234,50."),
+        RefundFailure.BAD_KEY: _("The form is out of date. Open the order again."),
+        RefundFailure.UNKNOWN: _(
+            "The payment service did not answer. Submit again: the money will not be refunded twice."
+        ),
+        RefundFailure.REFUSED: _("The payment service refused the refund: %(reason)s", reason=str(error)),
     }.get(error.code, str(error))

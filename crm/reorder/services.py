@@ -28,12 +28,16 @@ from crm.tiers.models import BuyerProfile
 from crm.tiers.rules import window_start
 from storefront.account.models import Buyer, Tier
 from storefront.db import UTCDateTime, utcnow
-from storefront.jobs import periodic
+from storefront.jobs import extension, periodic
+
+#: ``app.extensions`` key of the ``ReorderPolicy`` that ``crm.init_app`` builds from ``CRM_REORDER_*``.
+POLICY_EXTENSION = "crm_reorder_policy"
 
 
 @dataclass(frozen=True)
 class ReorderPolicy:
-    """Configured in ``crm.init_app`` from ``CRM_REORDER_*`` (defaults there)."""
+    """Built once by ``crm.init_app`` from ``CRM_REORDER_*`` (defaults there) and kept in
+    ``app.extensions[POLICY_EXTENSION]``; the CLI, the signal receivers and the jobs pass it to the functions here."""
 
     #: «due» = the expected date falls within the next ``due_days`` days.
     due_days: int = 14
@@ -41,19 +45,6 @@ class ReorderPolicy:
     lapse_multiple: float = 1.0
     #: Interval for one-order buyers while the platform has no buyer with two orders yet.
     default_interval_days: float = 90.0
-
-
-_policy = ReorderPolicy()
-
-
-def configure(policy: ReorderPolicy) -> None:
-    """Set the policy the signal receivers and periodic jobs use (they only get a session and the time)."""
-    global _policy
-    _policy = policy
-
-
-def current_policy() -> ReorderPolicy:
-    return _policy
 
 
 # --- SQL pieces per engine -------------------------------------------------------------------------------------
@@ -280,13 +271,12 @@ def _refresh_categories(session: Session, dialect: str, buyer_id: int | None) ->
 def refresh_statuses(
     session: Session,
     now: datetime,
-    policy: ReorderPolicy | None = None,
+    policy: ReorderPolicy,
     *,
     buyer_id: int | None = None,
     commit: bool = True,
 ) -> int:
     """Move statuses with time (one UPDATE); ``status_since`` changes only for rows whose status changes."""
-    policy = policy or _policy
     case = _status_case()
     stats_scope = "" if buyer_id is None else "AND buyer_id = :buyer_id"
     scoped: dict[str, object] = {} if buyer_id is None else {"buyer_id": buyer_id}
@@ -351,8 +341,8 @@ class RecalcResult:
 def recalc_reorders(
     session: Session,
     now: datetime | None = None,
-    policy: ReorderPolicy | None = None,
     *,
+    policy: ReorderPolicy,
     refresh_platform_baseline: bool = True,
 ) -> RecalcResult:
     """Recompute every buyer's statistics and status (``flask crm recalc-reorders``, the daily job). Commits.
@@ -360,7 +350,6 @@ def recalc_reorders(
     With ``refresh_platform_baseline=False`` the stored baseline is used as is (what the per-payment update uses).
     """
     now = now or utcnow()
-    policy = policy or _policy
     if refresh_platform_baseline:
         refresh_baseline(session, now)
     baseline = _stored_baseline(session, policy)
@@ -379,14 +368,13 @@ def recalc_reorders(
 
 
 def update_buyer_stats(
-    session: Session, buyer_id: int, now: datetime | None = None, policy: ReorderPolicy | None = None
+    session: Session, buyer_id: int, now: datetime | None = None, *, policy: ReorderPolicy
 ) -> BuyerStats | None:
     """One buyer's statistics after a payment or refund (the ``order_paid`` / ``order_refunded`` receivers).
 
     Uses the stored platform baseline; commits. None when the buyer does not exist.
     """
     now = now or utcnow()
-    policy = policy or _policy
     if session.get(Buyer, buyer_id) is None:
         return None
     _refresh(session, now, policy, buyer_id, _stored_baseline(session, policy))
@@ -437,13 +425,13 @@ def open_overdue_tasks(session: Session, now: datetime, title: str) -> int:
     return opened
 
 
-@periodic("crm-reorder-statuses", every=timedelta(hours=1))
-def reorder_statuses_job(session: Session, now: datetime) -> str:
+@periodic("crm-reorder-statuses", every=timedelta(hours=1), needs={"policy": extension(POLICY_EXTENSION)})
+def reorder_statuses_job(session: Session, now: datetime, *, policy: ReorderPolicy) -> str:
     """Statuses move with time; overdue Gold+ buyers get a task for their manager (once per episode)."""
     from flask_babel import force_locale
     from flask_babel import gettext as _
 
-    moved = refresh_statuses(session, now, commit=False)
+    moved = refresh_statuses(session, now, policy, commit=False)
     with force_locale("ru"):
         title = _("The buyer is overdue for a repeat order")
     opened = open_overdue_tasks(session, now, title)
@@ -451,8 +439,8 @@ def reorder_statuses_job(session: Session, now: datetime) -> str:
     return f"statuses moved {moved}, tasks opened {opened}"
 
 
-@periodic("crm-recalc-reorders", every=timedelta(days=1))
-def recalc_reorders_job(session: Session, now: datetime) -> str:
+@periodic("crm-recalc-reorders", every=timedelta(days=1), needs={"policy": extension(POLICY_EXTENSION)})
+def recalc_reorders_job(session: Session, now: datetime, *, policy: ReorderPolicy) -> str:
     """The 12-month spend and the platform baseline move with time: recompute everyone nightly."""
-    result = recalc_reorders(session, now)
+    result = recalc_reorders(session, now, policy=policy)
     return f"buyers {result.buyers}, {result.by_status}"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import click
+from flask import current_app
 from flask.cli import AppGroup
 from flask_babel import gettext as _
 from flask_babel import ngettext
@@ -30,9 +31,9 @@ def recalc_tiers_command() -> None:
 @crm_group.command("recalc-reorders")
 def recalc_reorders_command() -> None:
     """Recompute every buyer's reorder statistics and status (set-based; safe to repeat)."""
-    from crm.reorder.services import recalc_reorders
+    from crm.reorder.services import POLICY_EXTENSION, recalc_reorders
 
-    result = recalc_reorders(db.session)
+    result = recalc_reorders(db.session, policy=current_app.extensions[POLICY_EXTENSION])
     click.echo(
         ngettext(
             "Reorder statistics recalculated for %(num)s buyer: %(due)s due, %(overdue)s overdue, %(lapsed)s lapsed.",

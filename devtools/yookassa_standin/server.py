@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import copy
+import dataclasses
 import fnmatch
 import html
 import json
@@ -19,6 +20,7 @@ import socket
 import ssl
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -557,10 +559,10 @@ class StandIn:
         return None
 
     def _dispatch(self, method: str, path: str, query: dict[str, str], headers: Any, body: dict[str, Any]) -> Reply:
-        parts = [part for part in path.split("/") if part]
+        parts = _parts(path)
         try:
             if method == "GET":
-                return self._dispatch_get(parts, query)
+                return self._call_api(method, parts, _Call(query=query, body=body))
             if method != "POST":
                 return _error(405, "invalid_request", "method not allowed")
             key = v.check_idempotence_key(headers.get("Idempotence-Key"))
@@ -576,7 +578,7 @@ class StandIn:
                     "this Idempotence-Key was already used with other request data",
                     "Idempotence-Key",
                 )
-            reply = self._dispatch_post(parts, body, key)
+            reply = self._call_api(method, parts, _Call(query=query, body=body, key=key))
         except v.ApiRefusal as refusal:
             reply = _error(refusal.status, refusal.code, refusal.description, refusal.parameter)
             if method == "GET" or refusal.parameter == "Idempotence-Key":
@@ -584,40 +586,60 @@ class StandIn:
         self.idempotence[key] = StoredReply(method, path, copy.deepcopy(body), copy.deepcopy(reply))
         return reply
 
-    def _dispatch_get(self, parts: list[str], query: dict[str, str]) -> Reply:
-        if parts == ["payments"]:
-            return self.list_objects([self.public_payment(p) for p in self.payments.values()], query)
-        if len(parts) == 2 and parts[0] == "payments":
-            return Reply(200, self.public_payment(self._payment(parts[1])))
-        if parts == ["refunds"]:
-            return self.list_objects([copy.deepcopy(r) for r in self.refunds.values()], query)
-        if len(parts) == 2 and parts[0] == "refunds":
-            if parts[1] not in self.refunds:
-                raise v.ApiRefusal(f"refund {parts[1]} not found", "refund_id", status=404, code="not_found")
-            return Reply(200, copy.deepcopy(self.refunds[parts[1]]))
-        if parts == ["me"]:
-            return Reply(
-                200,
-                {
-                    "account_id": self.shop_id,
-                    "test": True,
-                    "fiscalization_enabled": self.require_receipt,
-                    "payment_methods": ["bank_card", "sbp"],
-                    "status": "enabled",
-                },
-            )
-        raise v.ApiRefusal("no such API path", "path", status=404, code="not_found")
+    def _call(self, routes: tuple[Route, ...], method: str, parts: list[str], call: _Call) -> Reply | None:
+        """The reply of the route matching ``method`` and ``parts``; None when no route does."""
+        for route in routes:
+            params = route.match(method, parts)
+            if params is not None:
+                return route.handler(self, dataclasses.replace(call, params=params))
+        return None
 
-    def _dispatch_post(self, parts: list[str], body: dict[str, Any], key: str) -> Reply:
-        if parts == ["payments"]:
-            return self.create_payment(body, key)
-        if len(parts) == 3 and parts[0] == "payments" and parts[2] == "capture":
-            return self.capture_payment(parts[1], body)
-        if len(parts) == 3 and parts[0] == "payments" and parts[2] == "cancel":
-            return self.cancel_payment(parts[1])
-        if parts == ["refunds"]:
-            return self.create_refund(body)
-        raise v.ApiRefusal("no such API path", "path", status=404, code="not_found")
+    def _call_api(self, method: str, parts: list[str], call: _Call) -> Reply:
+        reply = self._call(API_ROUTES, method, parts, call)
+        if reply is None:
+            raise v.ApiRefusal("no such API path", "path", status=404, code="not_found")
+        return reply
+
+    # ----- API v3 route handlers (``API_ROUTES``) -------------------------------------------------
+
+    def _list_payments(self, call: _Call) -> Reply:
+        return self.list_objects([self.public_payment(p) for p in self.payments.values()], call.query)
+
+    def _get_payment(self, call: _Call) -> Reply:
+        return Reply(200, self.public_payment(self._payment(call.params[0])))
+
+    def _list_refunds(self, call: _Call) -> Reply:
+        return self.list_objects([copy.deepcopy(r) for r in self.refunds.values()], call.query)
+
+    def _get_refund(self, call: _Call) -> Reply:
+        refund_id = call.params[0]
+        if refund_id not in self.refunds:
+            raise v.ApiRefusal(f"refund {refund_id} not found", "refund_id", status=404, code="not_found")
+        return Reply(200, copy.deepcopy(self.refunds[refund_id]))
+
+    def _me(self, call: _Call) -> Reply:
+        return Reply(
+            200,
+            {
+                "account_id": self.shop_id,
+                "test": True,
+                "fiscalization_enabled": self.require_receipt,
+                "payment_methods": ["bank_card", "sbp"],
+                "status": "enabled",
+            },
+        )
+
+    def _create_payment(self, call: _Call) -> Reply:
+        return self.create_payment(call.body, call.key)
+
+    def _capture_payment(self, call: _Call) -> Reply:
+        return self.capture_payment(call.params[0], call.body)
+
+    def _cancel_payment(self, call: _Call) -> Reply:
+        return self.cancel_payment(call.params[0])
+
+    def _create_refund(self, call: _Call) -> Reply:
+        return self.create_refund(call.body)
 
     # ----- browser page and control endpoints ---------------------------------------------------
 
@@ -668,59 +690,140 @@ class StandIn:
         return Reply(303, b"", "text/plain", headers={"Location": return_url})
 
     def handle_control(self, method: str, path: str, body: dict[str, Any]) -> Reply:
-        parts = [part for part in path.split("/") if part]
         try:
-            if method == "POST" and parts == ["reset"]:
-                self.reset()
-                return Reply(200, {"ok": True})
-            if method == "GET" and parts == ["requests"]:
-                with self._lock:
-                    return Reply(200, {"items": copy.deepcopy(self.request_log)})
-            if method == "GET" and parts == ["notifications"]:
-                return Reply(200, {"items": [attempt.as_dict() for attempt in self.webhooks.attempts]})
-            if method == "POST" and parts == ["notifications"]:
-                self.send_notification(
-                    str(body.get("event", "")),
-                    str(body.get("object_id", "")),
-                    times=int(body.get("times", 1)),
-                    overrides=body.get("overrides"),
-                )
-                return Reply(200, {"ok": True})
-            if method == "POST" and parts == ["faults"]:
-                options = {k: body[k] for k in ("count", "after_commit", "seconds", "parameter") if k in body}
-                self.add_fault(str(body.get("kind")), str(body.get("route", "*")), **options)
-                return Reply(200, {"ok": True})
-            if method == "POST" and parts == ["decline-next"]:
-                self.decline_next_payment(str(body.get("reason", "card_expired")))
-                return Reply(200, {"ok": True})
-            if method == "POST" and parts == ["faults", "clear"]:
-                self.clear_faults()
-                return Reply(200, {"ok": True})
-            if method == "POST" and parts == ["config"]:
-                with self._lock:
-                    if "notify_url" in body:
-                        self.notify_url = body["notify_url"]
-                    if "webhook_retry_delays" in body:
-                        self.webhooks.retry_delays = tuple(float(d) for d in body["webhook_retry_delays"])
-                    if "require_receipt" in body:
-                        self.require_receipt = bool(body["require_receipt"])
-                    if "auto_notify" in body:
-                        self.auto_notify = bool(body["auto_notify"])
-                return Reply(200, {"ok": True})
-            if len(parts) == 2 and parts[0] == "payments" and method == "GET":
-                return Reply(200, self.payment_record(parts[1]))
-            if len(parts) == 3 and parts[0] == "payments" and method == "POST":
-                if parts[2] == "pay":
-                    return Reply(200, self.pay(parts[1], str(body.get("payment_method", "bank_card"))))
-                if parts[2] == "fail":
-                    return Reply(200, self.fail(parts[1], str(body.get("reason", "insufficient_funds"))))
-                if parts[2] == "expire":
-                    return Reply(200, self.expire(parts[1]))
+            reply = self._call(CONTROL_ROUTES, method, _parts(path), _Call(body=body))
         except v.ApiRefusal as refusal:
             return _error(refusal.status, refusal.code, refusal.description, refusal.parameter)
         except (TypeError, ValueError) as exc:
             return _error(400, "invalid_request", str(exc))
-        return _error(404, "not_found", "no such control endpoint")
+        return reply if reply is not None else _error(404, "not_found", "no such control endpoint")
+
+    # ----- control route handlers (``CONTROL_ROUTES``) -------------------------------------------
+
+    def _control_reset(self, call: _Call) -> Reply:
+        self.reset()
+        return Reply(200, {"ok": True})
+
+    def _control_requests(self, call: _Call) -> Reply:
+        with self._lock:
+            return Reply(200, {"items": copy.deepcopy(self.request_log)})
+
+    def _control_notifications(self, call: _Call) -> Reply:
+        return Reply(200, {"items": [attempt.as_dict() for attempt in self.webhooks.attempts]})
+
+    def _control_send_notification(self, call: _Call) -> Reply:
+        body = call.body
+        self.send_notification(
+            str(body.get("event", "")),
+            str(body.get("object_id", "")),
+            times=int(body.get("times", 1)),
+            overrides=body.get("overrides"),
+        )
+        return Reply(200, {"ok": True})
+
+    def _control_add_fault(self, call: _Call) -> Reply:
+        body = call.body
+        options = {k: body[k] for k in ("count", "after_commit", "seconds", "parameter") if k in body}
+        self.add_fault(str(body.get("kind")), str(body.get("route", "*")), **options)
+        return Reply(200, {"ok": True})
+
+    def _control_decline_next(self, call: _Call) -> Reply:
+        self.decline_next_payment(str(call.body.get("reason", "card_expired")))
+        return Reply(200, {"ok": True})
+
+    def _control_clear_faults(self, call: _Call) -> Reply:
+        self.clear_faults()
+        return Reply(200, {"ok": True})
+
+    def _control_config(self, call: _Call) -> Reply:
+        body = call.body
+        with self._lock:
+            if "notify_url" in body:
+                self.notify_url = body["notify_url"]
+            if "webhook_retry_delays" in body:
+                self.webhooks.retry_delays = tuple(float(d) for d in body["webhook_retry_delays"])
+            if "require_receipt" in body:
+                self.require_receipt = bool(body["require_receipt"])
+            if "auto_notify" in body:
+                self.auto_notify = bool(body["auto_notify"])
+        return Reply(200, {"ok": True})
+
+    def _control_payment_record(self, call: _Call) -> Reply:
+        return Reply(200, self.payment_record(call.params[0]))
+
+    def _control_pay(self, call: _Call) -> Reply:
+        return Reply(200, self.pay(call.params[0], str(call.body.get("payment_method", "bank_card"))))
+
+    def _control_fail(self, call: _Call) -> Reply:
+        return Reply(200, self.fail(call.params[0], str(call.body.get("reason", "insufficient_funds"))))
+
+    def _control_expire(self, call: _Call) -> Reply:
+        return Reply(200, self.expire(call.params[0]))
+
+
+def _parts(path: str) -> list[str]:
+    return [part for part in path.split("/") if part]
+
+
+@dataclass(frozen=True)
+class _Call:
+    """One routed request: the path's ``{id}`` values, the query, the JSON body and the Idempotence-Key."""
+
+    params: tuple[str, ...] = ()
+    query: dict[str, str] = field(default_factory=dict)
+    body: dict[str, Any] = field(default_factory=dict)
+    key: str = ""
+
+
+@dataclass(frozen=True)
+class Route:
+    """``METHOD a/{id}/b`` → ``handler(standin, call)``; ``{id}`` matches one path segment."""
+
+    method: str
+    pattern: str
+    handler: Callable[[StandIn, _Call], Reply]
+
+    def match(self, method: str, parts: list[str]) -> tuple[str, ...] | None:
+        expected = self.pattern.split("/")
+        if method != self.method or len(parts) != len(expected):
+            return None
+        params = []
+        for want, got in zip(expected, parts, strict=True):
+            if want == "{id}":
+                params.append(got)
+            elif want != got:
+                return None
+        return tuple(params)
+
+
+#: API v3 (paths without ``/v3``); GET needs no key, POST goes through the Idempotence-Key check first.
+API_ROUTES: tuple[Route, ...] = (
+    Route("GET", "payments", StandIn._list_payments),
+    Route("GET", "payments/{id}", StandIn._get_payment),
+    Route("GET", "refunds", StandIn._list_refunds),
+    Route("GET", "refunds/{id}", StandIn._get_refund),
+    Route("GET", "me", StandIn._me),
+    Route("POST", "payments", StandIn._create_payment),
+    Route("POST", "payments/{id}/capture", StandIn._capture_payment),
+    Route("POST", "payments/{id}/cancel", StandIn._cancel_payment),
+    Route("POST", "refunds", StandIn._create_refund),
+)
+
+#: Test control under ``/_fake`` (the path without it).
+CONTROL_ROUTES: tuple[Route, ...] = (
+    Route("POST", "reset", StandIn._control_reset),
+    Route("GET", "requests", StandIn._control_requests),
+    Route("GET", "notifications", StandIn._control_notifications),
+    Route("POST", "notifications", StandIn._control_send_notification),
+    Route("POST", "faults", StandIn._control_add_fault),
+    Route("POST", "decline-next", StandIn._control_decline_next),
+    Route("POST", "faults/clear", StandIn._control_clear_faults),
+    Route("POST", "config", StandIn._control_config),
+    Route("GET", "payments/{id}", StandIn._control_payment_record),
+    Route("POST", "payments/{id}/pay", StandIn._control_pay),
+    Route("POST", "payments/{id}/fail", StandIn._control_fail),
+    Route("POST", "payments/{id}/expire", StandIn._control_expire),
+)
 
 
 def _page(title: str, body: str) -> str:
@@ -775,30 +878,42 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _route(self, method: str) -> None:
         split = urlsplit(self.path)
-        path = split.path
+        path = "/v3/" if split.path == "/v3" else split.path
         query = {name: values[-1] for name, values in parse_qs(split.query).items()}
         raw = self._read_body()
-        if path.startswith("/v3/") or path == "/v3":
-            reply = self.standin.handle_api(method, path[3:] or "/", query, self.headers, raw)
-        elif path.startswith("/checkout/"):
-            payment_id = path.removeprefix("/checkout/")
-            if method == "GET":
-                reply = self.standin.checkout_page(payment_id)
-            else:
-                form = {name: values[-1] for name, values in parse_qs(raw.decode("utf-8", "replace")).items()}
-                reply = self.standin.checkout_action(payment_id, form.get("action", ""))
-        elif path.startswith("/_fake/"):
-            try:
-                body = json.loads(raw) if raw else {}
-            except ValueError:
-                body = None
-            if not isinstance(body, dict):
-                reply = _error(400, "invalid_request", "the control body must be a JSON object")
-            else:
-                reply = self.standin.handle_control(method, path.removeprefix("/_fake"), body)
+        for prefix, serve in self.MOUNTS:
+            if path.startswith(prefix):
+                reply = serve(self, method, path, query, raw)
+                break
         else:
             reply = _error(404, "not_found", "the stand-in serves /v3/..., /checkout/<id> and /_fake/...")
         self._send(reply)
+
+    def _serve_api(self, method: str, path: str, query: dict[str, str], raw: bytes) -> Reply:
+        return self.standin.handle_api(method, path[3:], query, self.headers, raw)
+
+    def _serve_checkout(self, method: str, path: str, query: dict[str, str], raw: bytes) -> Reply:
+        payment_id = path.removeprefix("/checkout/")
+        if method == "GET":
+            return self.standin.checkout_page(payment_id)
+        form = {name: values[-1] for name, values in parse_qs(raw.decode("utf-8", "replace")).items()}
+        return self.standin.checkout_action(payment_id, form.get("action", ""))
+
+    def _serve_control(self, method: str, path: str, query: dict[str, str], raw: bytes) -> Reply:
+        try:
+            body = json.loads(raw) if raw else {}
+        except ValueError:
+            body = None
+        if not isinstance(body, dict):
+            return _error(400, "invalid_request", "the control body must be a JSON object")
+        return self.standin.handle_control(method, path.removeprefix("/_fake"), body)
+
+    #: Path prefix → the part of the stand-in that serves it (API v3, the test checkout page, test control).
+    MOUNTS: tuple[tuple[str, Callable[[_Handler, str, str, dict[str, str], bytes], Reply]], ...] = (
+        ("/v3/", _serve_api),
+        ("/checkout/", _serve_checkout),
+        ("/_fake/", _serve_control),
+    )
 
     def do_GET(self) -> None:  # noqa: N802 (stdlib naming)
         self._route("GET")

@@ -1,11 +1,15 @@
 """Payments area: the gateway seam (``gateway.py``), the YooKassa adapter (``yookassa.py``),
 54-FZ receipts (``receipt.py``), the notification sender allowlist (``notification_sources.py``),
-attempts/refunds/notifications (``models.py``, ``services.py``), the checkout's pay step
-(``starter.py``), the notification endpoint and the order page's payment block (``views.py``),
-and the refund CLI (``cli.py``).
+the use cases — one per module: ``attempts.py`` (start, apply a fetched state, settle, re-query),
+``refunds.py``, ``notification_handling.py`` (store, re-fetch, act; ``notifications.py`` parses the
+body), ``recheck.py`` (the periodic re-check) — over ``models.py``, the use-case errors in
+``errors.py``, the checkout's pay step (``starter.py``), the notification endpoint and the order
+page's payment block (``views.py``), and the refund CLI (``cli.py``).
 
-``init_app`` builds the gateway and the allowlist from the config once; services receive them as
-values (they never read ``current_app``).
+``init_app`` builds the gateway, the policy and the allowlist from the config once and keeps them in
+``app.extensions`` (``payment_gateway``, ``payment_policy``, ``notification_sources``); views, the CLI
+and the re-check job (``needs=``) read them there and pass them to the use cases as values (which
+never read ``current_app``).
 """
 
 from __future__ import annotations
@@ -20,8 +24,8 @@ bp = Blueprint("payment", __name__)
 
 
 def init_app(app: Flask, starter: PaymentStarter | None = None) -> None:
-    from storefront.payment import cli, views  # noqa: F401  (registers the routes on bp)
-    from storefront.payment.services import PaymentPolicy, configure_recheck, latest_attempt
+    from storefront.payment import cli, recheck, views  # noqa: F401  (routes on bp; the re-check job)
+    from storefront.payment.attempts import PaymentPolicy, latest_attempt
 
     gateway = build_gateway(app.config)
     policy = PaymentPolicy(two_stage=bool(app.config.get("YOOKASSA_TWO_STAGE")))
@@ -33,7 +37,6 @@ def init_app(app: Flask, starter: PaymentStarter | None = None) -> None:
     if starter is None:
         starter = YooKassaStarter(gateway, policy) if gateway is not None else NoOnlinePayment()
     app.extensions["payment_starter"] = starter
-    configure_recheck(gateway, policy)
 
     def payment_attempt(order: object) -> object:
         from storefront.extensions import db

@@ -17,7 +17,8 @@ from storefront.errors import NotFound
 from storefront.extensions import db
 from storefront.money import MoneyError, parse_amount, quantize_kopecks
 from storefront.order.services import get_order_by_number
-from storefront.payment.services import RefundError, refund_order
+from storefront.payment.errors import RefundError, RefundFailure
+from storefront.payment.refunds import refund_order
 
 payment_group = AppGroup("payment", help="Payments: refunds (staff also refund on the CRM order page).")
 
@@ -56,17 +57,23 @@ def refund_command(number: str, amount: str | None) -> None:
     except RefundError as error:
         db.session.rollback()
         messages = {
-            "not_paid": _("Order %(number)s has no successful payment: there is nothing to refund.", number=number),
-            "nothing_left": _("Everything paid for order %(number)s has already been refunded.", number=number),
-            "too_much": _(
+            RefundFailure.NOT_PAID: _(
+                "Order %(number)s has no successful payment: there is nothing to refund.", number=number
+            ),
+            RefundFailure.NOTHING_LEFT: _(
+                "Everything paid for order %(number)s has already been refunded.", number=number
+            ),
+            RefundFailure.TOO_MUCH: _(
                 "Cannot refund %(amount)s: only %(remaining)s of order %(number)s is left to refund.",
                 amount=_money(error.values.get("amount")),
                 remaining=_money(error.values.get("remaining")),
                 number=number,
             ),
-            "bad_amount": _("The amount must be greater than zero and in whole kopecks, like 123,45."),
-            "unknown": _("The payment service did not answer. Run the same command again: it will not refund twice."),
-            "refused": _("The payment service refused the refund: %(reason)s", reason=str(error)),
+            RefundFailure.BAD_AMOUNT: _("The amount must be greater than zero and in whole kopecks, like 123,45."),
+            RefundFailure.UNKNOWN: _(
+                "The payment service did not answer. Run the same command again: it will not refund twice."
+            ),
+            RefundFailure.REFUSED: _("The payment service refused the refund: %(reason)s", reason=str(error)),
         }
         _fail(messages.get(error.code, str(error)))
         return

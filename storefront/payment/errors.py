@@ -11,7 +11,8 @@ Two families matter to callers:
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from enum import StrEnum
+from typing import TYPE_CHECKING, Any
 
 from storefront.errors import ShopError
 
@@ -90,3 +91,57 @@ class PaymentDeclined(GatewayError):
         super().__init__(
             f"payment {result.payment_id} canceled by {result.cancellation_party}: {result.cancellation_reason}"
         )
+
+
+def short_error(error: Exception) -> str:
+    """An error as stored on an attempt or refund row (``last_error``) and in outcomes."""
+    return str(error)[:300]
+
+
+# ----- the payment use cases' errors (``attempts``, ``refunds``) ------------------------------------
+
+
+class PaymentError(ShopError):
+    """Base of the payment use-case errors (the views turn them into Russian messages)."""
+
+
+class OrderNotPayable(PaymentError):
+    def __init__(self, number: str | None, status: str) -> None:
+        self.status = status
+        super().__init__(f"order {number} is {status}, it cannot be paid")
+
+
+class PaymentUnavailable(PaymentError):
+    """The gateway gave no answer (deadline, network, 5xx): the buyer should try again shortly."""
+
+
+class PaymentRefused(PaymentError):
+    """The gateway refused our request (a definite no); the attempt is failed."""
+
+
+class RefundFailure(StrEnum):
+    """Why a refund cannot be made (``RefundError.code``); the CLI and the CRM show a message for each."""
+
+    #: The order has no succeeded payment.
+    NOT_PAID = "not_paid"
+    #: Not a positive amount of whole kopecks.
+    BAD_AMOUNT = "bad_amount"
+    #: Everything paid is refunded or being refunded.
+    NOTHING_LEFT = "nothing_left"
+    #: More than is left to refund (``values``: amount, remaining).
+    TOO_MUCH = "too_much"
+    #: The idempotence key belongs to another order's refund.
+    BAD_KEY = "bad_key"
+    #: The gateway did not answer: repeat the same request (it will not refund twice).
+    UNKNOWN = "unknown"
+    #: The gateway refused the refund (the message says why).
+    REFUSED = "refused"
+
+
+class RefundError(PaymentError):
+    """A refund that cannot be made. ``code`` tells the CLI and the CRM which message to show."""
+
+    def __init__(self, code: RefundFailure, message: str, **values: Any) -> None:
+        self.code = code
+        self.values = values
+        super().__init__(message)

@@ -21,6 +21,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 from storefront.errors import ShopError
 from storefront.money import RUB, from_minor, quantize_kopecks, to_minor
@@ -191,3 +192,18 @@ def build_receipt(
 ) -> dict[str, object]:
     """The ``receipt`` object of a payment or refund request."""
     return {"customer": dict(customer), "items": [item.as_api_dict() for item in items]}
+
+
+def items_from_receipt(receipt: dict[str, Any]) -> list[ReceiptItem]:
+    """The items of a stored ``receipt`` object (``build_receipt``'s output) as ``ReceiptItem`` values."""
+    return [
+        ReceiptItem(
+            description=item["description"],
+            quantity=int(Decimal(str(item["quantity"]))),
+            unit_price=Decimal(item["amount"]["value"]),
+            vat_code=int(item["vat_code"]),
+            payment_subject=item["payment_subject"],
+            payment_mode=item["payment_mode"],
+        )
+        for item in receipt.get("items", [])
+    ]

@@ -34,15 +34,15 @@ class NoOnlinePayment:
 
 class YooKassaStarter:
     """The pay step through a ``PaymentGateway`` (YooKassa): reuse or create an attempt, send the
-    buyer to its confirmation page. Raises ``services.PaymentError`` subclasses for the view."""
+    buyer to its confirmation page. Raises ``errors.PaymentError`` subclasses for the view."""
 
     def __init__(self, gateway: object, policy: object) -> None:
         self.gateway = gateway
         self.policy = policy
 
     def start_payment(self, session: Session, order: Order, return_url: str) -> PaymentStart:
+        from storefront.payment.attempts import start_payment
         from storefront.payment.models import AttemptStatus
-        from storefront.payment.services import start_payment
 
         payment = start_payment(session, self.gateway, order, return_url, self.policy)  # type: ignore[arg-type]
         if payment.status == AttemptStatus.PENDING and payment.confirmation_url:

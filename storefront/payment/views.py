@@ -12,9 +12,9 @@ from storefront.extensions import csrf, db
 from storefront.order.models import OrderStatus
 from storefront.order.web import status_label, viewable_order
 from storefront.payment import bp
-from storefront.payment.errors import GatewayError
+from storefront.payment.errors import GatewayError, PaymentRefused, PaymentUnavailable
+from storefront.payment.notification_handling import handle_notification
 from storefront.payment.notifications import MAX_BODY_BYTES, MalformedNotification, parse_notification
-from storefront.payment.services import PaymentRefused, PaymentUnavailable, handle_notification
 from storefront.payment.starter import PaymentStarter
 
 logger = logging.getLogger(__name__)

@@ -14,8 +14,8 @@ from crm.tiers.services import seed_tiers
 from storefront.account.models import Tier
 from storefront.db import utcnow
 from storefront.order.models import Order
+from storefront.payment.attempts import PaymentPolicy, apply_payment_status, start_payment
 from storefront.payment.models import Refund
-from storefront.payment.services import PaymentPolicy, apply_payment_status, start_payment
 from tests.crm.support import PASSWORD, make_staff, paid_order
 from tests.factories import create_buyer
 from tests.payment_support import make_order

@@ -9,7 +9,7 @@ from flask import Flask
 from sqlalchemy.orm import Session
 
 from crm.campaigns.models import Campaign
-from crm.campaigns.sending import SenderSettings
+from crm.campaigns.sender_settings import SenderSettings
 from crm.campaigns.services import CampaignData, save_campaign
 from crm.segments.models import Segment
 from storefront.account.models import Buyer, Consent, ConsentKind

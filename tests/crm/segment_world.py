@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.orm import Session
 
 from crm.reorder.models import BuyerStats
-from crm.reorder.services import recalc_reorders
+from crm.reorder.services import ReorderPolicy, recalc_reorders
 from crm.staff.models import Role, StaffUser
 from crm.tiers.models import BuyerProfile
 from crm.tiers.services import seed_tiers, tiers_in_order
@@ -188,7 +188,7 @@ def build_world(session: Session, seed: int, buyers: int = 40, now: datetime | N
                     )
                 )
     session.commit()
-    recalc_reorders(session, now)
+    recalc_reorders(session, now, policy=ReorderPolicy())
     session.commit()
     return World(
         now=now,

@@ -9,7 +9,7 @@ from decimal import Decimal
 from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 
-from crm.reorder.services import update_buyer_stats
+from crm.reorder.services import ReorderPolicy, update_buyer_stats
 from crm.staff.services import create_staff
 from storefront.db import utcnow
 from storefront.order.models import Order, OrderStatus
@@ -96,7 +96,7 @@ def paid_order(
         )
     session.commit()
     if buyer_id is not None:
-        update_buyer_stats(session, buyer_id)
+        update_buyer_stats(session, buyer_id, policy=ReorderPolicy())
     return order
 
 

@@ -18,7 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from crm.campaigns.models import Campaign, CampaignRecipient, CampaignStatus, PromoMode, RecipientStatus, Unsubscribe
-from crm.campaigns.sending import send_due
+from crm.campaigns.sending import BatchResult, send_due
 from crm.campaigns.services import CampaignError, change_campaign_status, schedule_campaign
 from crm.campaigns.tokens import read_click
 from storefront.account.models import Consent, ConsentKind
@@ -104,7 +104,7 @@ def test_only_consenting_buyers_get_the_campaign_with_unsubscribe_headers_russia
     _start(session, campaign)
     with app.app_context():
         result = send_due(session, cs.settings(app))
-    assert result.startswith("sent 1,")
+    assert result.sent == 1
     assert [m["To"] for m in mailbox.messages] == ["anna@example.ru"]
     message = mailbox.messages[0]
     assert message["Subject"] == "Анна, скидки на обувь"
@@ -217,11 +217,11 @@ def test_a_sender_crash_mid_batch_and_a_restart_send_each_recipient_exactly_once
     assert statuses == ["sending"] * 4 + ["sent"] * 2
     # A second sender within the lease takes nothing: the rows are still claimed.
     with app.app_context():
-        assert send_due(session, settings, now + timedelta(seconds=10)).startswith("sent 0,")
+        assert send_due(session, settings, now + timedelta(seconds=10)).sent == 0
     # After the lease the restarted sender sends the rest, once.
     with app.app_context():
-        assert send_due(session, settings, now + timedelta(seconds=301)).startswith("sent 4,")
-        assert send_due(session, settings, now + timedelta(seconds=900)).startswith("sent 0,")
+        assert send_due(session, settings, now + timedelta(seconds=301)).sent == 4
+        assert send_due(session, settings, now + timedelta(seconds=900)).sent == 0
     delivered = sorted(m["To"] for m in sink.messages)
     assert delivered == sorted(emails)
     assert all(r.status == RecipientStatus.SENT for r in _recipients(session, campaign))
@@ -238,13 +238,13 @@ def test_a_refused_recipient_is_recorded_and_retried_a_bounded_number_of_times(
     settings = _settings(app, faulty_port[1], max_attempts=2, retry_minutes=10)
     now = utcnow()
     with app.app_context():
-        assert send_due(session, settings, now) == "sent 1, failed 1, skipped 0, capped 0"
+        assert send_due(session, settings, now) == BatchResult(sent=1, failed=1)
         bad = next(r for r in _recipients(session, campaign) if r.email == "bad@example.ru")
         assert (bad.status, bad.attempts) == (RecipientStatus.PENDING, 1)
         assert "550" in bad.last_error
-        assert send_due(session, settings, now + timedelta(minutes=1)).startswith("sent 0, failed 0")  # backoff
-        assert send_due(session, settings, now + timedelta(minutes=11)) == "sent 0, failed 1, skipped 0, capped 0"
-        assert send_due(session, settings, now + timedelta(hours=5)).startswith("sent 0, failed 0")
+        assert send_due(session, settings, now + timedelta(minutes=1)) == BatchResult()  # backoff
+        assert send_due(session, settings, now + timedelta(minutes=11)) == BatchResult(failed=1)
+        assert send_due(session, settings, now + timedelta(hours=5)) == BatchResult()
     bad = next(r for r in _recipients(session, campaign) if r.email == "bad@example.ru")
     assert (bad.status, bad.attempts) == (RecipientStatus.FAILED, 2)
     assert [m["To"] for m in sink.messages] == ["good@example.ru"]

@@ -18,8 +18,10 @@ from crm.staff.models import Role
 from crm.tiers.services import assign_manager
 from devtools.yookassa_standin import StandInClient
 from storefront.order.models import Order, OrderStatus
+from storefront.payment.attempts import PaymentPolicy, apply_payment_status, start_payment
+from storefront.payment.errors import RefundError, RefundFailure
 from storefront.payment.models import Refund
-from storefront.payment.services import PaymentPolicy, RefundError, apply_payment_status, refund_order, start_payment
+from storefront.payment.refunds import refund_order
 from tests.crm.support import crm_csrf, crm_login, make_staff
 from tests.factories import create_buyer
 from tests.payment_support import _fresh_standin, make_order, pay_app, standin  # noqa: F401  (fixtures)
@@ -276,5 +278,5 @@ def test_refund_order_with_a_key_returns_the_first_refund_and_refuses_the_key_on
         refund_order(session, gateway, other, Decimal("100.00"), idempotence_key="crm-refund-" + "a" * 32)
 
     assert again.id == first.id and first.status == "succeeded"
-    assert foreign.value.code == "bad_key"
+    assert foreign.value.code == RefundFailure.BAD_KEY
     assert _refunds(session) == 1 and len(standin.refunds) == 1

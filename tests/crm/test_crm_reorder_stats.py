@@ -56,7 +56,7 @@ def _close(a: datetime | None, b: datetime, seconds: float = 1.0) -> bool:
 
 def test_a_buyer_without_orders_is_new(session: Session) -> None:
     buyer_id = _buyer(session)
-    recalc_reorders(session, NOW, POLICY)
+    recalc_reorders(session, NOW, policy=POLICY)
     stats = _stats(session, buyer_id)
     assert (stats.status, stats.order_count, stats.expected_next_at, stats.spend_total) == ("new", 0, None, 0)
 
@@ -65,7 +65,7 @@ def test_regular_intervals_give_the_interval_as_median_and_the_next_date(session
     buyer_id = _buyer(session)
     for days in (300, 210, 120, 30):  # every 90 days
         paid_order(session, buyer_id, "1000.00", NOW - timedelta(days=days))
-    recalc_reorders(session, NOW, POLICY)
+    recalc_reorders(session, NOW, policy=POLICY)
     stats = _stats(session, buyer_id)
     assert stats.order_count == 4
     assert stats.median_interval_days == pytest.approx(90.0, abs=1e-4)
@@ -84,7 +84,7 @@ def test_irregular_intervals_use_the_median_not_the_mean(session: Session) -> No
     # gaps 10, 20, 200 → median 20 (the mean would be 76.7)
     for days in (250, 240, 220, 20):
         paid_order(session, buyer_id, "500.00", NOW - timedelta(days=days))
-    recalc_reorders(session, NOW, POLICY)
+    recalc_reorders(session, NOW, policy=POLICY)
     stats = _stats(session, buyer_id)
     assert stats.median_interval_days == pytest.approx(20.0, abs=1e-4)
     assert _close(stats.expected_next_at, NOW)  # 20 days after the last: exactly now → overdue
@@ -95,7 +95,7 @@ def test_an_even_number_of_gaps_averages_the_middle_two(session: Session) -> Non
     buyer_id = _buyer(session)
     for days in (100, 90, 70, 40, 0.5):  # gaps 10, 20, 30, 39.5 → (20 + 30) / 2
         paid_order(session, buyer_id, "500.00", NOW - timedelta(days=days))
-    recalc_reorders(session, NOW, POLICY)
+    recalc_reorders(session, NOW, policy=POLICY)
     stats = _stats(session, buyer_id)
     assert stats.median_interval_days == pytest.approx(25.0, abs=1e-4)
     assert stats.status == ReorderStatus.ACTIVE
@@ -108,7 +108,7 @@ def test_one_order_buyers_use_the_platform_second_order_median(session: Session)
         paid_order(session, buyer_id, "100.00", NOW - timedelta(days=300 - gap))
     newcomer = _buyer(session, 4)
     paid_order(session, newcomer, "100.00", NOW - timedelta(days=50))
-    result = recalc_reorders(session, NOW, POLICY)
+    result = recalc_reorders(session, NOW, policy=POLICY)
     assert result.baseline_days == pytest.approx(60.0, abs=1e-4)
     stats = _stats(session, newcomer)
     assert stats.median_interval_days is None
@@ -119,7 +119,7 @@ def test_one_order_buyers_use_the_platform_second_order_median(session: Session)
 def test_one_order_and_no_platform_data_falls_back_to_the_configured_interval(session: Session) -> None:
     buyer_id = _buyer(session)
     paid_order(session, buyer_id, "100.00", NOW - timedelta(days=100))
-    recalc_reorders(session, NOW, POLICY)
+    recalc_reorders(session, NOW, policy=POLICY)
     stats = _stats(session, buyer_id)
     assert _close(stats.expected_next_at, NOW - timedelta(days=10))
     assert stats.status == ReorderStatus.OVERDUE
@@ -129,10 +129,10 @@ def test_lapsed_is_past_the_expected_date_by_more_than_the_multiple(session: Ses
     buyer_id = _buyer(session)
     for days in (400, 370, 340):  # every 30 days, last 340 days ago: expected 310 days ago
         paid_order(session, buyer_id, "100.00", NOW - timedelta(days=days))
-    recalc_reorders(session, NOW, POLICY)
+    recalc_reorders(session, NOW, policy=POLICY)
     assert _stats(session, buyer_id).status == ReorderStatus.LAPSED
     assert _stats(session, buyer_id).spend_12m == Decimal("100.00")  # 400 and 370 days ago fall outside
-    recalc_reorders(session, NOW, ReorderPolicy(lapse_multiple=20.0))
+    recalc_reorders(session, NOW, policy=ReorderPolicy(lapse_multiple=20.0))
     assert _stats(session, buyer_id).status == ReorderStatus.OVERDUE
 
 
@@ -141,7 +141,7 @@ def test_fully_refunded_orders_do_not_count_and_partial_refunds_reduce_spend(ses
     paid_order(session, buyer_id, "1000.00", NOW - timedelta(days=90))
     paid_order(session, buyer_id, "700.00", NOW - timedelta(days=60), refunded="700.00")  # fully refunded
     paid_order(session, buyer_id, "1000.00", NOW - timedelta(days=30), refunded="250.50")
-    recalc_reorders(session, NOW, POLICY)
+    recalc_reorders(session, NOW, policy=POLICY)
     stats = _stats(session, buyer_id)
     assert stats.order_count == 2
     assert stats.median_interval_days == pytest.approx(60.0, abs=1e-4)
@@ -152,14 +152,14 @@ def test_fully_refunded_orders_do_not_count_and_partial_refunds_reduce_spend(ses
 def test_everything_refunded_zeroes_the_buyer(session: Session) -> None:
     buyer_id = _buyer(session)
     order = paid_order(session, buyer_id, "1000.00", NOW - timedelta(days=10))
-    update_buyer_stats(session, buyer_id, NOW, POLICY)
+    update_buyer_stats(session, buyer_id, NOW, policy=POLICY)
     assert _stats(session, buyer_id).order_count == 1
     payment = session.scalar(select(Payment).where(Payment.order_id == order.id))
     session.add(
         Refund(payment_id=payment.id, order_id=order.id, idempotence_key="r-all", status="succeeded", amount=1000)
     )
     session.commit()
-    update_buyer_stats(session, buyer_id, NOW, POLICY)
+    update_buyer_stats(session, buyer_id, NOW, policy=POLICY)
     stats = _stats(session, buyer_id)
     assert (stats.order_count, stats.spend_total, stats.status, stats.expected_next_at) == (0, 0, "new", None)
 
@@ -168,7 +168,7 @@ def test_status_moves_with_time_and_status_since_only_on_a_change(session: Sessi
     buyer_id = _buyer(session)
     paid_order(session, buyer_id, "100.00", NOW - timedelta(days=90))
     paid_order(session, buyer_id, "100.00", NOW - timedelta(days=30))  # every 60 days: expected in 30 days
-    recalc_reorders(session, NOW, POLICY)
+    recalc_reorders(session, NOW, policy=POLICY)
     assert _stats(session, buyer_id).status == ReorderStatus.ACTIVE
     since = _stats(session, buyer_id).status_since
     assert refresh_statuses(session, NOW + timedelta(days=1), POLICY) == 0
@@ -242,14 +242,14 @@ def test_the_incremental_update_equals_the_full_recompute(
         if refunded == "0.00":
             refunded = None
         paid_order(session, buyers[who], amount, NOW - timedelta(days=days), refunded=refunded)
-        update_buyer_stats(session, buyers[who], NOW, POLICY)
+        update_buyer_stats(session, buyers[who], NOW, policy=POLICY)
     for buyer_id in buyers:  # buyers with no event get their row as well
-        update_buyer_stats(session, buyer_id, NOW, POLICY)
+        update_buyer_stats(session, buyer_id, NOW, policy=POLICY)
     incremental = {
         row.buyer_id: tuple(getattr(row, name) for name in COMPARED) for row in session.scalars(select(BuyerStats))
     }
     session.expire_all()
-    recalc_reorders(session, NOW, POLICY, refresh_platform_baseline=False)
+    recalc_reorders(session, NOW, policy=POLICY, refresh_platform_baseline=False)
     session.expire_all()
     full = {row.buyer_id: tuple(getattr(row, name) for name in COMPARED) for row in session.scalars(select(BuyerStats))}
     assert incremental == full
@@ -277,7 +277,7 @@ def test_one_overdue_task_per_episode_and_a_new_order_starts_a_new_one(session: 
     for who in (buyer_id, silver):
         paid_order(session, who, "100000.00", NOW - timedelta(days=130))
         paid_order(session, who, "100000.00", NOW - timedelta(days=70))  # expected 10 days ago → overdue
-    recalc_reorders(session, NOW, POLICY)
+    recalc_reorders(session, NOW, policy=POLICY)
     assert _stats(session, buyer_id).status == ReorderStatus.OVERDUE
     assert open_overdue_tasks(session, NOW, TITLE) == 1
     session.commit()
@@ -289,7 +289,7 @@ def test_one_overdue_task_per_episode_and_a_new_order_starts_a_new_one(session: 
     assert [(task.buyer_id, task.assignee_id) for task in tasks] == [(buyer_id, manager.id)]
     # A new order, then overdue again later: a new episode, a new task.
     paid_order(session, buyer_id, "100000.00", NOW)
-    update_buyer_stats(session, buyer_id, NOW, POLICY)
+    update_buyer_stats(session, buyer_id, NOW, policy=POLICY)
     assert _stats(session, buyer_id).status == ReorderStatus.ACTIVE
     later = NOW + timedelta(days=70)  # gaps 60 and 70: expected 65 days after now
     refresh_statuses(session, later, POLICY)
@@ -309,8 +309,8 @@ def test_run_due_opens_the_overdue_task_once(app: Flask, session: Session) -> No
     paid_order(session, buyer_id, "100000.00", now - timedelta(days=130))
     paid_order(session, buyer_id, "100000.00", now - timedelta(days=70))
     with app.app_context():
-        run_due(session, now)
-        run_due(session, now + timedelta(hours=2))
+        run_due(session, now, app=app)
+        run_due(session, now + timedelta(hours=2), app=app)
     tasks = list(session.scalars(select(Task)))
     assert [(task.buyer_id, task.assignee_id, task.title) for task in tasks] == [
         (buyer_id, manager.id, "Покупатель просрочил повторный заказ")
@@ -336,7 +336,7 @@ def test_categories_bought_follow_paid_orders_incrementally_and_in_the_full_reco
     for days, product, refunded in ((90, boots, None), (60, boots, None), (30, bag, "100.00"), (20, toy, "1000.00")):
         order = paid_order(session, buyer_id, "1000.00", NOW - timedelta(days=days), refunded=refunded)
         _with_line(session, order, product)
-        update_buyer_stats(session, buyer_id, NOW, POLICY)
+        update_buyer_stats(session, buyer_id, NOW, policy=POLICY)
 
     def bought() -> dict[int, int]:
         session.expire_all()
@@ -344,12 +344,12 @@ def test_categories_bought_follow_paid_orders_incrementally_and_in_the_full_reco
 
     # The fully refunded toy order does not count; the partly refunded bag order does.
     assert bought() == {shoes.id: 2, bags.id: 1}
-    recalc_reorders(session, NOW, POLICY)
+    recalc_reorders(session, NOW, policy=POLICY)
     assert bought() == {shoes.id: 2, bags.id: 1}
     bag_order = session.scalar(select(Order).join(OrderLine).where(OrderLine.product_id == bag.id))
     payment = session.scalar(select(Payment).where(Payment.order_id == bag_order.id))
     session.add(Refund(payment_id=payment.id, order_id=bag_order.id, idempotence_key="r-rest", status="succeeded",
                        amount=Decimal("900.00")))  # fmt: skip
     session.commit()
-    update_buyer_stats(session, buyer_id, NOW, POLICY)
+    update_buyer_stats(session, buyer_id, NOW, policy=POLICY)
     assert bought() == {shoes.id: 2}

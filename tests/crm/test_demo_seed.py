@@ -14,6 +14,7 @@ from stdnum.ru import ogrn as stdnum_ogrn
 
 from crm.demo.seed import MANAGERS, seed_demo_buyers
 from crm.reorder.models import BuyerStats
+from crm.reorder.services import ReorderPolicy
 from crm.staff.models import Role, StaffUser
 from crm.tiers.models import BuyerProfile
 from crm.tiers.services import seed_tiers
@@ -133,11 +134,11 @@ def test_seed_is_deterministic(app: Flask, session: Session) -> None:
     now = utcnow()
     with app.app_context():
         _catalogue(session)
-        seed_demo_buyers(session, 25, manager_password=PASSWORD, now=now)
+        seed_demo_buyers(session, 25, manager_password=PASSWORD, reorder_policy=ReorderPolicy(), now=now)
         first = _snapshot(session)
         _empty_all_tables(session)
         _catalogue(session)
-        seed_demo_buyers(session, 25, manager_password=PASSWORD, now=now)
+        seed_demo_buyers(session, 25, manager_password=PASSWORD, reorder_policy=ReorderPolicy(), now=now)
         assert _snapshot(session) == first
     assert len(first[0]) == 25 and first[1]
 

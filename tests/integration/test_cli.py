@@ -96,7 +96,7 @@ def test_seed_demo_rejects_a_negative_count(runner):
     assert "-5" in result.output
 
 
-def test_run_due_runs_a_due_job_once(runner, session):
+def test_run_due_runs_a_due_job_once(app, runner, session):
     calls = []
 
     @jobs.periodic("test-counter", every=timedelta(hours=1))
@@ -110,7 +110,7 @@ def test_run_due_runs_a_due_job_once(runner, session):
         assert "test-counter: counted" in first.output
         assert "test-counter" not in second.output
         assert len(calls) == 1
-        later = jobs.run_due(session, now=utcnow() + timedelta(hours=2))
+        later = jobs.run_due(session, now=utcnow() + timedelta(hours=2), app=app)
         assert ("test-counter", "counted") in later
     finally:
         jobs._registry.pop("test-counter")

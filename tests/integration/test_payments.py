@@ -18,16 +18,12 @@ from sqlalchemy.orm import Session
 from devtools.yookassa_standin import StandInClient
 from storefront.events import order_paid
 from storefront.order.models import Order, OrderStatus, OrderStatusChange
+from storefront.payment.attempts import PaymentPolicy, apply_payment_status, start_payment
+from storefront.payment.errors import RefundError, RefundFailure
 from storefront.payment.models import AttemptStatus, Payment, PaymentNotification, Refund
-from storefront.payment.services import (
-    PaymentPolicy,
-    RefundError,
-    apply_payment_status,
-    configure_recheck,
-    recheck_open_payments,
-    refund_order,
-    start_payment,
-)
+from storefront.payment.outcomes import PaymentOutcomeKind
+from storefront.payment.recheck import RecheckResult, recheck_open_payments
+from storefront.payment.refunds import refund_order
 from tests.payment_support import guest_token, make_order
 
 POLICY = PaymentPolicy()
@@ -294,7 +290,7 @@ def test_a_notification_for_an_unknown_payment_is_stored_and_answered_200(
     assert standin.wait_for_notifications(10)
     assert [attempt["status"] for attempt in control.notifications()] == [200]
     stored = session.scalar(select(PaymentNotification))
-    assert stored.outcome.startswith("unknown payment")
+    assert stored.outcome == PaymentOutcomeKind.NOT_AT_GATEWAY
 
 
 def test_a_fetched_amount_that_differs_from_the_order_flags_it_and_changes_nothing_else(
@@ -313,7 +309,7 @@ def test_a_fetched_amount_that_differs_from_the_order_flags_it_and_changes_nothi
 
     outcome = apply_payment_status(session, gateway, gateway.get_payment(payment.yookassa_payment_id), POLICY)
 
-    assert outcome.startswith("needs review")
+    assert outcome.kind == PaymentOutcomeKind.NEEDS_REVIEW
     assert _reload(session, Order, order.id).status == OrderStatus.AWAITING_PAYMENT
     reloaded = _reload(session, Payment, payment.id)
     assert reloaded.status == AttemptStatus.PENDING and "amount" in reloaded.needs_review
@@ -371,19 +367,18 @@ def test_the_periodic_recheck_recovers_an_unknown_attempt_and_a_lost_notificatio
     control,
 ):
     standin.auto_notify = False
-    configure_recheck(gateway, POLICY)
     order = make_order(session)
     control.add_fault("500", route="POST /payments", after_commit=True)
     pay_app.test_client().get(_pay_url(pay_app, order))
     attempt = session.scalar(select(Payment).where(Payment.order_id == order.id))
     later = attempt.updated_at + timedelta(minutes=10)
 
-    assert recheck_open_payments(session, later) == "checked 1"
+    assert recheck_open_payments(session, later, gateway=gateway, policy=POLICY) == RecheckResult(checked=1)
     attempt = _reload(session, Payment, attempt.id)
     assert attempt.status == AttemptStatus.PENDING and attempt.yookassa_payment_id in standin.payments
 
     control.pay(attempt.yookassa_payment_id)  # its notification is "lost" (auto_notify off)
-    recheck_open_payments(session, attempt.updated_at + timedelta(minutes=10))
+    recheck_open_payments(session, attempt.updated_at + timedelta(minutes=10), gateway=gateway, policy=POLICY)
     assert _reload(session, Order, order.id).status == OrderStatus.PAID
 
 
@@ -403,7 +398,7 @@ def test_two_stage_payments_are_captured_while_the_order_is_payable(
 
     outcome = apply_payment_status(session, gateway, gateway.get_payment(payment.yookassa_payment_id), two_stage)
 
-    assert outcome == "applied: succeeded, order paid"
+    assert outcome.kind == PaymentOutcomeKind.ORDER_PAID
     assert control.payment_record(payment.yookassa_payment_id)["status"] == "succeeded"
     assert _reload(session, Order, order.id).status == OrderStatus.PAID
 
@@ -487,12 +482,12 @@ def test_a_refund_beyond_the_paid_amount_is_refused(session, pay_app, gateway, s
 
     with pytest.raises(RefundError) as too_much:
         refund_order(session, gateway, order, order.total_amount + Decimal("0.01"))
-    assert too_much.value.code == "too_much"
+    assert too_much.value.code == RefundFailure.TOO_MUCH
 
     refund_order(session, gateway, order)
     with pytest.raises(RefundError) as nothing:
         refund_order(session, gateway, _reload(session, Order, order.id), Decimal("1.00"))
-    assert nothing.value.code == "nothing_left"
+    assert nothing.value.code == RefundFailure.NOTHING_LEFT
     assert session.scalar(select(func.count(Refund.id))) == 1
 
 
@@ -544,7 +539,7 @@ def test_a_refund_without_an_answer_is_repeated_with_its_own_key_and_refunds_onc
 
     with pytest.raises(RefundError) as unknown:
         refund_order(session, gateway, order, Decimal("500.00"))
-    assert unknown.value.code == "unknown"
+    assert unknown.value.code == RefundFailure.UNKNOWN
     assert _reload(session, Order, order.id).status == OrderStatus.PAID
 
     again = refund_order(session, gateway, _reload(session, Order, order.id), Decimal("500.00"))

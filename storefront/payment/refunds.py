@@ -1,0 +1,238 @@
+"""Refunds: refund (part of) an order's payment with a 54-FZ refund receipt, apply a fetched refund state.
+
+The rules of ``attempts`` hold here too: the refund's key is committed before the call, an unanswered
+refund is repeated with the same key, states move forward only and only the caller that moved a refund
+to succeeded moves the order and sends ``order_refunded``.
+"""
+
+from __future__ import annotations
+
+import logging
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from storefront.db import utcnow
+from storefront.events import order_refunded
+from storefront.money import quantize_kopecks
+from storefront.order.models import Order, OrderStatus
+from storefront.order.services import TransitionNotAllowed, announce_status_change, change_status
+from storefront.payment.errors import GatewayError, OutcomeUnknown, RefundError, RefundFailure, short_error
+from storefront.payment.gateway import PaymentGateway, RefundRequest, RefundResult, new_idempotence_key
+from storefront.payment.models import REFUND_RANK, AttemptStatus, Payment, Refund, RefundState
+from storefront.payment.outcomes import RefundOutcome
+from storefront.payment.receipt import (
+    SUBJECT_SERVICE,
+    ReceiptLine,
+    build_receipt,
+    build_receipt_items,
+    items_from_receipt,
+)
+
+logger = logging.getLogger(__name__)
+
+
+def _refunded_total(session: Session, payment: Payment, states: tuple[str, ...]) -> Decimal:
+    amounts = session.scalars(select(Refund.amount).where(Refund.payment_id == payment.id, Refund.status.in_(states)))
+    return sum(amounts, Decimal("0.00"))
+
+
+def refunded_amount(session: Session, payment: Payment) -> Decimal:
+    return _refunded_total(session, payment, (RefundState.SUCCEEDED,))
+
+
+def _refund_receipt(payment: Payment, amount: Decimal) -> dict[str, Any]:
+    """A 54-FZ refund receipt for ``amount``: goods first (discount spread over them), then shipping."""
+    items = items_from_receipt(payment.receipt)
+    goods = [item for item in items if item.payment_subject != SUBJECT_SERVICE]
+    services = [item for item in items if item.payment_subject == SUBJECT_SERVICE]
+    goods_total = sum((item.total for item in goods), Decimal("0.00"))
+    if amount == payment.amount:
+        refund_items = items
+    elif amount <= goods_total:
+        lines = [ReceiptLine(item.description, item.quantity, item.unit_price) for item in goods]
+        refund_items = build_receipt_items(lines, discount=goods_total - amount)
+    else:
+        lines = [ReceiptLine(item.description, item.quantity, item.unit_price) for item in goods]
+        shipping = amount - goods_total
+        description = services[0].description if services else "Доставка"
+        refund_items = build_receipt_items(lines, shipping=shipping, shipping_description=description)
+    return build_receipt(payment.receipt.get("customer", {}), refund_items)
+
+
+def _paid_payment(session: Session, order: Order) -> Payment:
+    payment = session.scalar(
+        select(Payment)
+        .where(Payment.order_id == order.id, Payment.status == AttemptStatus.SUCCEEDED)
+        .order_by(Payment.id.desc())
+        .limit(1)
+    )
+    if payment is None:
+        raise RefundError(
+            RefundFailure.NOT_PAID, f"order {order.number} has no successful payment", number=order.number
+        )
+    return payment
+
+
+def refund_order(
+    session: Session,
+    gateway: PaymentGateway,
+    order: Order,
+    amount: Decimal | None = None,
+    idempotence_key: str | None = None,
+) -> Refund:
+    """Refund ``amount`` (all that is left when None) of the order's payment, with a refund receipt.
+
+    Never beyond what was paid minus what is refunded or being refunded. A refund whose outcome is
+    unknown is repeated with its own key first (so a repeated command never refunds twice).
+    ``idempotence_key`` (a staff form's one-time token): a repeat with the same key, even a concurrent
+    one, returns the refund the first made (the key is unique in the table) instead of refunding again.
+    """
+    session.execute(select(Order.id).where(Order.id == order.id).with_for_update())
+    if idempotence_key is not None:
+        done = session.scalar(select(Refund).where(Refund.idempotence_key == idempotence_key))
+        if done is not None:
+            return _repeat(session, gateway, done, order)
+    payment = _paid_payment(session, order)
+    unfinished = session.scalar(
+        select(Refund).where(Refund.payment_id == payment.id, Refund.status == RefundState.UNKNOWN).limit(1)
+    )
+    if unfinished is not None:
+        session.commit()
+        _send_refund(session, gateway, unfinished, order)
+        if amount is None or amount == unfinished.amount:
+            return unfinished
+    reserved = _refunded_total(session, payment, (RefundState.SUCCEEDED, RefundState.PENDING, RefundState.UNKNOWN))
+    remaining = payment.amount - reserved
+    if amount is None:
+        amount = remaining
+    if amount != quantize_kopecks(amount) or amount <= 0:
+        raise RefundError(RefundFailure.BAD_AMOUNT, "the amount must be positive whole kopecks", amount=amount)
+    if remaining <= 0:
+        raise RefundError(RefundFailure.NOTHING_LEFT, "everything paid is already refunded", paid=payment.amount)
+    if amount > remaining:
+        raise RefundError(RefundFailure.TOO_MUCH, "more than is left to refund", amount=amount, remaining=remaining)
+    refund = Refund(
+        payment_id=payment.id,
+        order_id=order.id,
+        idempotence_key=idempotence_key or new_idempotence_key(),
+        status=RefundState.UNKNOWN,
+        amount=amount,
+        currency=payment.currency,
+        description=f"Возврат по заказу {order.number}",
+        receipt=_refund_receipt(payment, amount),
+    )
+    session.add(refund)
+    try:
+        session.commit()  # the key exists before the call
+    except IntegrityError:
+        session.rollback()
+        if idempotence_key is None:
+            raise
+        done = session.scalar(select(Refund).where(Refund.idempotence_key == idempotence_key))
+        if done is None:
+            raise
+        return _repeat(session, gateway, done, order)  # a concurrent repeat of the same request won
+    return _send_refund(session, gateway, refund, order)
+
+
+def _repeat(session: Session, gateway: PaymentGateway, done: Refund, order: Order) -> Refund:
+    """The refund an earlier request with the same key made; sent again (same key) if its outcome is unknown."""
+    if done.order_id != order.id:
+        raise RefundError(RefundFailure.BAD_KEY, "the key belongs to another order's refund")
+    session.commit()
+    if done.status == RefundState.UNKNOWN:
+        return _send_refund(session, gateway, done, order)
+    return done
+
+
+def _send_refund(session: Session, gateway: PaymentGateway, refund: Refund, order: Order) -> Refund:
+    payment = session.get(Payment, refund.payment_id)
+    assert payment is not None
+    request = RefundRequest(
+        payment_id=payment.yookassa_payment_id or "",
+        amount=refund.amount,
+        idempotence_key=refund.idempotence_key,
+        description=refund.description,
+        receipt_items=items_from_receipt(refund.receipt),
+        customer=refund.receipt.get("customer", {}),
+        currency=refund.currency,
+    )
+    try:
+        result = gateway.create_refund(request)
+    except OutcomeUnknown as error:
+        refund.last_error = short_error(error)
+        session.commit()
+        raise RefundError(RefundFailure.UNKNOWN, "the gateway did not answer; run the command again") from error
+    except GatewayError as error:
+        session.execute(
+            update(Refund)
+            .where(Refund.id == refund.id, Refund.status == RefundState.UNKNOWN)
+            .values(status=RefundState.CANCELED, cancellation_reason="refused", last_error=short_error(error))
+        )
+        session.commit()
+        raise RefundError(RefundFailure.REFUSED, str(error)) from error
+    refund.yookassa_refund_id = refund.yookassa_refund_id or result.refund_id
+    session.flush()
+    apply_refund_status(session, result)
+    session.refresh(refund)
+    return refund
+
+
+def apply_refund_status(session: Session, result: RefundResult) -> RefundOutcome:
+    """Act on a refund as fetched from the API (forward only); succeeded refunds move the order."""
+    refund = session.scalar(select(Refund).where(Refund.yookassa_refund_id == result.refund_id))
+    if refund is None:
+        session.commit()
+        return RefundOutcome.UNKNOWN_REFUND
+    target = RefundState(result.status.value)
+    lower = [state.value for state, rank in REFUND_RANK.items() if rank < REFUND_RANK[target]]
+    moved = session.execute(
+        update(Refund)
+        .where(Refund.id == refund.id, Refund.status.in_(lower))
+        .values(status=target, cancellation_reason=result.cancellation_reason, last_error=None, updated_at=utcnow())
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    session.refresh(refund)
+    if not moved:
+        session.commit()
+        return RefundOutcome.NO_CHANGE
+    if target != RefundState.SUCCEEDED:
+        session.commit()
+        return RefundOutcome(f"refund {target}")  # pending or canceled
+    payment = session.get(Payment, refund.payment_id)
+    order = session.get(Order, refund.order_id)
+    assert payment is not None and order is not None
+    fully = refunded_amount(session, payment) >= payment.amount
+    wanted = OrderStatus.REFUNDED if fully else OrderStatus.PARTIALLY_REFUNDED
+    previous = order.status
+    if previous == wanted:
+        session.commit()
+        _announce_refund(order, refund)
+        return RefundOutcome.SUCCEEDED
+    try:
+        change_status(session, order, wanted, f"refund {refund.yookassa_refund_id}: {refund.amount}")
+    except TransitionNotAllowed:
+        session.commit()
+        logger.warning("refund of order %s succeeded but the order is %s", order.number, order.status)
+        _announce_refund(order, refund)
+        return RefundOutcome.SUCCEEDED_ORDER_UNCHANGED
+    session.commit()
+    announce_status_change(order, previous)
+    _announce_refund(order, refund)
+    return RefundOutcome.ORDER_REFUNDED if fully else RefundOutcome.ORDER_PARTIALLY_REFUNDED
+
+
+def _announce_refund(order: Order, refund: Refund) -> None:
+    """``order_refunded`` after the commit; only the call that moved the refund to succeeded gets here."""
+    order_refunded.send(
+        None,
+        order_id=order.id,
+        number=order.number,
+        amount=refund.amount,
+        buyer_id=order.buyer_id,
+        refund_id=refund.id,
+    )
