@@ -10,10 +10,11 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, func, or_, select
 from sqlalchemy.orm import Session, aliased, selectinload
 
+from crm.buyers.models import BuyerProfile
 from crm.reorder.models import BuyerStats
 from crm.reorder.queries import status_condition
 from crm.staff.models import StaffUser
-from crm.tiers.models import BuyerProfile, TierChange
+from crm.tiers.models import TierChange
 from crm.tiers.rules import Progress, progress_to_next, window_start
 from crm.tiers.services import buyer_spend, tiers_in_order
 from crm.workspace.models import Note, Task, TaskStatus

@@ -16,13 +16,14 @@ from crm.audit.services import record
 from crm.auth import current_staff
 from crm.buyers import bp
 from crm.buyers.forms import AssignForm, BuyerFilterForm
+from crm.buyers.models import BuyerProfile
 from crm.buyers.queries import BuyerCard, BuyerFilters, buyer_card, buyer_page, export_rows
+from crm.buyers.services import AssignmentError, assign_managers
 from crm.permissions import has_permission, requires, sees_buyer_in_full
 from crm.reorder.queries import buyer_reorder_summary
 from crm.staff.models import Role, StaffUser
 from crm.tiers.forms import ManualTierForm
-from crm.tiers.models import BuyerProfile
-from crm.tiers.services import AssignmentError, ManualTierError, assign_managers, set_manual_tier, tiers_in_order
+from crm.tiers.services import ManualTierError, set_manual_tier, tiers_in_order
 from crm.workspace.forms import NoteForm, TaskCloseForm, TaskForm, task_status_label
 from storefront.errors import NotFound
 from storefront.extensions import db

@@ -27,10 +27,11 @@ from typing import Any
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session, selectinload
 
+from crm.buyers.services import assign_managers
 from crm.reorder.services import recalc_reorders
 from crm.staff.models import Role, StaffUser
 from crm.staff.services import MIN_PASSWORD_LENGTH, create_staff, find_staff
-from crm.tiers.services import assign_managers, recalc_tiers
+from crm.tiers.services import recalc_tiers
 from crm.workspace.services import add_note, moscow_to_utc, open_task
 from storefront.account.consents import VERSIONS
 from storefront.account.identifiers import normalize_inn, normalize_ogrn, normalize_phone
@@ -644,7 +645,7 @@ def _assign(session: Session, managers: list[StaffUser]) -> int:
 
 def _notes_and_tasks(session: Session, rng: random.Random, now: datetime, managers: list[StaffUser]) -> tuple[int, int]:
     """A few notes on managed buyers; per manager an overdue task, two due today (Moscow) and one later."""
-    from crm.tiers.models import BuyerProfile
+    from crm.buyers.models import BuyerProfile
 
     notes = tasks = 0
     today = now.astimezone(MOSCOW).date()

@@ -8,8 +8,8 @@ from decimal import Decimal
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from crm.buyers.models import BuyerProfile
 from crm.staff.models import Role, StaffUser
-from crm.tiers.models import BuyerProfile
 from storefront.account.models import Buyer
 from storefront.order.models import Order
 from storefront.payment.models import AttemptStatus, Payment, RefundState

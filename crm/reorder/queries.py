@@ -15,8 +15,8 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, exists, func, select
 from sqlalchemy.orm import Session
 
+from crm.buyers.models import BuyerProfile
 from crm.reorder.models import BuyerStats, ReorderStatus
-from crm.tiers.models import BuyerProfile
 from storefront.account.models import Buyer
 from storefront.catalog.models import Category
 from storefront.db import utcnow

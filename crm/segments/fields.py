@@ -36,8 +36,8 @@ from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import GenericFunction
 from sqlalchemy.types import BigInteger, Integer
 
+from crm.buyers.models import BuyerProfile
 from crm.reorder.models import STATUS_LABELS, BuyerCategory, BuyerStats, ReorderStatus
-from crm.tiers.models import BuyerProfile
 from storefront.account.models import Address, Buyer, BuyerKind, Consent, ConsentKind, Tier
 from storefront.account.utm import clean_tag
 from storefront.catalog.models import Category

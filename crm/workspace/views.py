@@ -10,10 +10,10 @@ from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from crm.auth import current_staff
+from crm.buyers.models import BuyerProfile
 from crm.buyers.views import render_card, task_form_for
 from crm.permissions import requires, sees_buyer_in_full
 from crm.staff.models import Role, StaffUser
-from crm.tiers.models import BuyerProfile
 from crm.workspace import bp
 from crm.workspace.forms import NoteForm, TaskCloseForm
 from crm.workspace.models import Task, TaskStatus

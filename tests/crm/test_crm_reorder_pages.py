@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from crm.audit.models import AuditEntry
+from crm.buyers.models import BuyerProfile
 from crm.permissions import PERMISSIONS
 from crm.reorder.analytics import (
     cohort_retention,
@@ -29,7 +30,6 @@ from crm.reorder.queries import (
 )
 from crm.reorder.services import ReorderPolicy, recalc_reorders
 from crm.staff.models import Role
-from crm.tiers.models import BuyerProfile
 from storefront.account.models import Buyer
 from storefront.db import utcnow
 from tests.crm.support import crm_login, make_staff, paid_order

@@ -12,9 +12,10 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from crm.buyers.queries import buyer_timeline
+from crm.buyers.services import assign_managers
 from crm.staff.models import Role, StaffUser
 from crm.tiers.models import TierChange
-from crm.tiers.services import assign_manager, recalc_tiers, seed_tiers, upgrade_on_payment
+from crm.tiers.services import recalc_tiers, seed_tiers, upgrade_on_payment
 from crm.workspace.models import Note, Task, TaskStatus
 from crm.workspace.queries import due_tasks, moscow_day_bounds
 from crm.workspace.services import MOSCOW, add_note, close_task, moscow_to_utc, open_task
@@ -36,7 +37,7 @@ def _manager_with_buyer(app: Flask, session: Session):
     buyer = create_buyer(session, email="mine@example.ru", phone="+79160000001", company=True)
     session.commit()
     manager = make_staff(session, Role.ACCOUNT_MANAGER, email="olga@mostik.local")
-    assign_manager(session, buyer.id, manager.id)
+    assign_managers(session, [buyer.id], manager.id)
     return buyer, manager, _client(app, manager.email)
 
 
@@ -224,7 +225,7 @@ def test_my_clients_lists_buyers_tasks_and_near_tier_alerts(app: Flask, session:
     paid_order(session, base.id, "290000.00", paid_at=days_ago(3))  # close to Серебро but not VIP yet
     recalc_tiers(session)
     for buyer in (near, far, base):
-        assign_manager(session, buyer.id, manager.id)
+        assign_managers(session, [buyer.id], manager.id)
     now = utcnow()
     start, end = moscow_day_bounds(now)
     open_task(
