@@ -86,9 +86,9 @@ def _near_tier_percent(raw: str | None) -> Decimal:
 
 
 def init_app(app: Flask) -> None:
+    from crm.cli import crm_group
     from crm.reorder.services import ReorderPolicy, configure
     from crm.staff.cli import staff_group
-    from crm.tiers.cli import crm_group
     from storefront.events import order_paid, order_refunded
 
     app.config.setdefault("CRM_REORDER_DUE_DAYS", 14)
@@ -136,12 +136,14 @@ from crm.orders import views as _order_views  # noqa: E402, F401
 from crm.promo import bp as promo_bp  # noqa: E402
 from crm.promo import views as _promo_views  # noqa: E402, F401
 from crm.reorder import bp as reorder_bp  # noqa: E402
+from crm.reorder import cli as _reorder_cli  # noqa: E402, F401
 from crm.reorder import views as _reorder_views  # noqa: E402, F401
 from crm.segments import bp as segments_bp  # noqa: E402
 from crm.segments import views as _segment_views  # noqa: E402, F401
 from crm.staff import bp as staff_bp  # noqa: E402
 from crm.staff import views as _staff_views  # noqa: E402, F401
 from crm.tiers import bp as tiers_bp  # noqa: E402
+from crm.tiers import cli as _tier_cli  # noqa: E402, F401
 from crm.tiers import views as _tier_views  # noqa: E402, F401
 from crm.workspace import bp as workspace_bp  # noqa: E402
 from crm.workspace import views as _workspace_views  # noqa: E402, F401

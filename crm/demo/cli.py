@@ -9,8 +9,8 @@ import click
 from flask_babel import format_decimal
 from flask_babel import gettext as _
 
+from crm.cli import crm_group
 from crm.demo.seed import DEFAULT_BUYERS, DemoSeedError, has_buyers, seed_demo_buyers
-from crm.tiers.cli import crm_group
 from storefront.extensions import db
 
 #: The demo managers' shared password (never on the command line; ``make run`` sets it).
