@@ -486,3 +486,8 @@ def buyer_card(session: Session, buyer_id: int, now: datetime | None = None, ful
         tasks=tasks,
         timeline=timeline,
     )
+
+
+def manager_of(session: Session, buyer_id: int) -> int | None:
+    """The buyer's account manager (staff id), if one is assigned."""
+    return session.scalar(select(BuyerProfile.manager_id).where(BuyerProfile.buyer_id == buyer_id))

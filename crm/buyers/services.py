@@ -6,7 +6,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from crm.buyers.models import BuyerProfile
-from crm.staff.models import Role, StaffUser
+from crm.staff.queries import is_active_account_manager
 from storefront.account.models import Buyer
 from storefront.errors import ShopError
 
@@ -22,10 +22,8 @@ def profile_for(session: Session, buyer_id: int) -> BuyerProfile:
 
 def assign_managers(session: Session, buyer_ids: list[int], manager_id: int | None) -> int:
     """Assign (or, with None, unassign) an account manager to existing buyers; returns how many were touched."""
-    if manager_id is not None:
-        manager = session.get(StaffUser, manager_id)
-        if manager is None or manager.role != Role.ACCOUNT_MANAGER or not manager.is_active:
-            raise AssignmentError("not an active account manager")
+    if manager_id is not None and not is_active_account_manager(session, manager_id):
+        raise AssignmentError("not an active account manager")
     existing = list(session.scalars(select(Buyer.id).where(Buyer.id.in_(set(buyer_ids)))))
     for buyer_id in existing:
         profile_for(session, buyer_id).manager_id = manager_id
