@@ -20,9 +20,9 @@ from crm.tiers.services import buyer_spend, tiers_in_order
 from crm.workspace.models import Note, Task, TaskStatus
 from storefront.account.models import Address, Buyer, Tier
 from storefront.db import utcnow
-from storefront.i18n import MOSCOW
 from storefront.maillog import SentEmail
 from storefront.money import quantize_kopecks
+from storefront.moscow import MOSCOW
 from storefront.order.models import Order, OrderStatus
 from storefront.payment.models import AttemptStatus, Payment, Refund, RefundState
 from storefront.shipping.regions import region_name

@@ -9,7 +9,6 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from werkzeug.wrappers import Response
 
-from crm.audit.queries import moscow_day_end
 from crm.audit.services import record
 from crm.auth import current_staff
 from crm.buyers import bp
@@ -23,6 +22,7 @@ from crm.staff.queries import account_managers
 from crm.tiers.services import ManualTierError, set_manual_tier, tiers_in_order
 from storefront.errors import NotFound
 from storefront.extensions import db
+from storefront.moscow import moscow_day_end
 from storefront.shipping.regions import region_choices
 
 

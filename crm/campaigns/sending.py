@@ -40,8 +40,8 @@ from crm.campaigns.tokens import make_click_token, make_open_token, make_unsubsc
 from crm.segments.compiler import compile_segment
 from storefront.account.models import Buyer, Consent, ConsentKind, Tier
 from storefront.db import UTCDateTime, utcnow
-from storefront.i18n import MOSCOW
 from storefront.mail import MailConnection, MailSettings, build_message
+from storefront.moscow import MOSCOW
 from storefront.promo.models import PromoCode, PromoKind
 from storefront.promo.services import PromoTemplate, issue_unique_codes
 

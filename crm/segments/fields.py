@@ -26,7 +26,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -41,8 +41,8 @@ from crm.reorder.models import STATUS_LABELS, BuyerCategory, BuyerStats, Reorder
 from storefront.account.models import Address, Buyer, BuyerKind, Consent, ConsentKind, Tier
 from storefront.account.utm import clean_tag
 from storefront.catalog.models import Category
-from storefront.i18n import MOSCOW
 from storefront.money import to_minor
+from storefront.moscow import moscow_midnight
 from storefront.shipping.regions import REGIONS
 
 MAX_LIST = 200
@@ -248,10 +248,6 @@ def utm_value(value: Any) -> str:
 
 
 # --- special SQL ----------------------------------------------------------------------------------------------
-
-
-def moscow_midnight(day: date) -> datetime:
-    return datetime.combine(day, time.min, tzinfo=MOSCOW).astimezone(UTC)
 
 
 def registered_sql(op: str, value: Any, sources: Sources) -> ColumnElement[bool]:

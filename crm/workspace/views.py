@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from decimal import Decimal
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
@@ -18,10 +19,11 @@ from crm.workspace import bp
 from crm.workspace.forms import NoteForm, TaskCloseForm, task_form_for
 from crm.workspace.models import Task, TaskStatus
 from crm.workspace.queries import due_tasks, my_buyers, near_next_tier, past_expected_reorder
-from crm.workspace.services import add_note, close_task, moscow_to_utc, open_task
+from crm.workspace.services import add_note, close_task, open_task
 from storefront.account.models import Buyer
 from storefront.errors import NotFound
 from storefront.extensions import db
+from storefront.moscow import moscow_to_utc
 
 
 def _writable_buyer(buyer_id: int) -> None:
@@ -59,7 +61,7 @@ def task_add(buyer_id: int) -> Response | tuple[str, int]:
         db.session,
         buyer_id=buyer_id,
         title=form.title.data.strip(),
-        due_at=moscow_to_utc(form.due_date.data, form.due_time.data),
+        due_at=moscow_to_utc(datetime.combine(form.due_date.data, form.due_time.data)),
         assignee_id=form.assignee.data,
         created_by_id=staff.id,
     )

@@ -10,9 +10,9 @@ from crm.buyers.services import assign_managers
 from crm.staff.models import Role
 from crm.tiers.services import recalc_tiers, seed_tiers
 from crm.workspace.models import Note, Task
-from crm.workspace.queries import moscow_day_bounds
-from crm.workspace.services import MOSCOW, open_task
+from crm.workspace.services import open_task
 from storefront.db import utcnow
+from storefront.moscow import MOSCOW, moscow_day_bounds
 from tests.crm.support import PASSWORD, days_ago, make_staff, paid_order
 from tests.factories import create_buyer
 
