@@ -19,6 +19,7 @@ from crm.tiers.rules import Progress, progress_to_next, window_start
 from crm.tiers.services import buyer_spend, tiers_in_order
 from crm.workspace.models import Note, Task, TaskStatus
 from storefront.account.models import Address, Buyer, Tier
+from storefront.account.queries import main_address
 from storefront.db import utcnow
 from storefront.maillog import SentEmail
 from storefront.money import quantize_kopecks
@@ -116,15 +117,7 @@ def region_expr() -> ColumnElement[str]:
         .correlate(Buyer)
         .scalar_subquery()
     )
-    first_address = (
-        select(Address.region_code)
-        .where(Address.buyer_id == Buyer.id)
-        .order_by(Address.position, Address.id)
-        .limit(1)
-        .correlate(Buyer)
-        .scalar_subquery()
-    )
-    return func.coalesce(latest_order, first_address)
+    return func.coalesce(latest_order, main_address(Address.region_code))
 
 
 def _search_condition(search: str) -> ColumnElement[bool]:

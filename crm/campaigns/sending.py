@@ -38,7 +38,8 @@ from crm.campaigns.rendering import SAMPLE_CONTEXT, MessageContext, first_name, 
 from crm.campaigns.services import transition
 from crm.campaigns.tokens import make_click_token, make_open_token, make_unsubscribe_token
 from crm.segments.compiler import compile_segment
-from storefront.account.models import Buyer, Consent, ConsentKind, Tier
+from storefront.account.models import Buyer, Consent, Tier
+from storefront.account.queries import marketing_consent_in_force
 from storefront.db import UTCDateTime, utcnow
 from storefront.mail import MailConnection, MailSettings, build_message
 from storefront.moscow import MOSCOW
@@ -93,9 +94,7 @@ class SenderSettings:
 
 def has_marketing_consent() -> Any:
     """SQL condition on ``Buyer``: a marketing consent granted and not withdrawn (an unsubscribe withdraws it)."""
-    return exists().where(
-        Consent.buyer_id == Buyer.id, Consent.kind == ConsentKind.MARKETING.value, Consent.withdrawn_at.is_(None)
-    )
+    return exists().where(Consent.buyer_id == Buyer.id, marketing_consent_in_force())
 
 
 def consenting_buyer_ids(session: Session, buyer_ids: Iterable[int]) -> set[int]:

@@ -38,7 +38,8 @@ from sqlalchemy.types import BigInteger, Integer
 
 from crm.buyers.models import BuyerProfile
 from crm.reorder.models import STATUS_LABELS, BuyerCategory, BuyerStats, ReorderStatus
-from storefront.account.models import Address, Buyer, BuyerKind, Consent, ConsentKind, Tier
+from storefront.account.models import Address, Buyer, BuyerKind, Consent, Tier
+from storefront.account.queries import marketing_consent_in_force
 from storefront.account.utm import clean_tag
 from storefront.catalog.models import Category
 from storefront.money import to_minor
@@ -365,11 +366,7 @@ def categories_sql(op: str, value: Any, sources: Sources) -> ColumnElement[bool]
 
 def consent_sql(op: str, value: Any, sources: Sources) -> ColumnElement[bool]:
     """Marketing consent granted and not withdrawn (the storefront's consents)."""
-    granted = (
-        select(Consent.buyer_id)
-        .distinct()
-        .where(Consent.buyer_id.is_not(None), Consent.kind == ConsentKind.MARKETING, Consent.withdrawn_at.is_(None))
-    )
+    granted = select(Consent.buyer_id).distinct().where(Consent.buyer_id.is_not(None), marketing_consent_in_force())
     return member(granted) if value else Buyer.id.not_in(granted)
 
 
@@ -385,17 +382,6 @@ def profile_sql(attribute: str) -> Callable[[str, Any, Sources], ColumnElement[b
         return in_rows(BuyerProfile.buyer_id, getattr(BuyerProfile, attribute), op, value)
 
     return build
-
-
-def main_address(column: Any) -> Any:
-    return (
-        select(column)
-        .where(Address.buyer_id == Buyer.id)
-        .order_by(Address.position, Address.id)
-        .limit(1)
-        .correlate(Buyer)
-        .scalar_subquery()
-    )
 
 
 # --- the registry ---------------------------------------------------------------------------------------------
