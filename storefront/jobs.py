@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import Flask
-from sqlalchemy import String, insert, select, update
+from sqlalchemy import String, insert, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
@@ -96,10 +96,6 @@ def run_due(session: Session, now: datetime | None = None) -> list[tuple[str, st
         session.commit()
         results.append((job.name, result))
     return results
-
-
-def last_runs(session: Session) -> dict[str, JobRun]:
-    return {run.name: run for run in session.scalars(select(JobRun))}
 
 
 def start_in_process_runner(app: Flask, interval_seconds: float = 60.0) -> threading.Thread:

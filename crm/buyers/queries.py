@@ -16,7 +16,7 @@ from crm.reorder.queries import status_condition
 from crm.staff.models import StaffUser
 from crm.tiers.models import TierChange
 from crm.tiers.rules import Progress, progress_to_next, window_start
-from crm.tiers.services import buyer_spend, tiers_in_order
+from crm.tiers.services import tiers_in_order
 from crm.workspace.models import Note, Task, TaskStatus
 from storefront.account.models import Address, Buyer, Tier
 from storefront.account.queries import main_address
@@ -26,6 +26,7 @@ from storefront.money import quantize_kopecks
 from storefront.moscow import MOSCOW
 from storefront.order.models import Order, OrderStatus
 from storefront.payment.models import AttemptStatus, Payment, Refund, RefundState
+from storefront.payment.spend import buyer_spend
 from storefront.shipping.regions import region_name
 
 PAGE_SIZE = 50

@@ -52,10 +52,6 @@ def configure(policy: ReorderPolicy) -> None:
     _policy = policy
 
 
-def current_policy() -> ReorderPolicy:
-    return _policy
-
-
 # --- SQL pieces per engine -------------------------------------------------------------------------------------
 
 
