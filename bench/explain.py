@@ -55,12 +55,3 @@ def hot_query_plans(session: Session, category_id: int, product_id: int) -> dict
             plans[page].append({"sql": " ".join(statement.split())[:300], "plan": plan})
         session.rollback()
     return plans
-
-
-def uses_no_full_scan(plan: str) -> bool:
-    """True when no step reads a whole table (SQLite "SCAN <table>" / PostgreSQL "Seq Scan")."""
-    lines = plan.splitlines()
-    return not any(
-        ("Seq Scan" in line) or (line.strip().startswith("SCAN ") and "USING" not in line and "VIRTUAL" not in line)
-        for line in lines
-    )

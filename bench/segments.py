@@ -28,11 +28,11 @@ from sqlalchemy.orm import Session
 from bench.databases import execute
 from bench.run import BENCH_DIR, _schema_url
 from bench.tiers import BATCH, _fill
+from crm.buyers.models import BuyerProfile
 from crm.reorder.models import BuyerCategory, BuyerStats
 from crm.reorder.services import POLICY_EXTENSION, recalc_reorders
 from crm.segments.queries import segment_count
 from crm.staff.models import Role, StaffUser
-from crm.tiers.models import BuyerProfile
 from crm.tiers.services import seed_tiers
 from storefront.account.models import Address, Buyer, Consent, Tier
 from storefront.catalog.models import Category, Product, Supplier

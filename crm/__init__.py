@@ -1,82 +1,26 @@
 """Mostik buyer CRM: the staff side. May import ``storefront``; never the reverse.
 
 ``init_app`` wires the blueprints under /crm (staff session and permission checks before every request; the
-dashboard is /crm/ itself), the CLI groups (``staff``, ``crm``), the reorder policy (``CRM_REORDER_*``, kept in
-``app.extensions["crm_reorder_policy"]`` for the CLI, the receivers and the jobs) and the
-receivers of the storefront's ``order_paid`` (tier upgrades, reorder statistics) and ``order_refunded`` (reorder
-statistics) signals.
+dashboard is /crm/ itself), the CLI groups (``staff``, ``crm``: ``crm.cli``), the reorder policy
+(``CRM_REORDER_*``) and connects the areas' receivers of the storefront's ``order_paid`` (``crm.tiers.receivers``,
+``crm.reorder.receivers``) and ``order_refunded`` (``crm.reorder.receivers``) signals.
 """
 
 from __future__ import annotations
 
-import logging
-from typing import Any
-
-from flask import Blueprint, Flask, current_app
-from sqlalchemy.orm import Session
+from flask import Blueprint, Flask
 
 from crm import models  # noqa: F401  (the CRM tables join the metadata)
 
 bp = Blueprint("crm", __name__, url_prefix="/crm", template_folder="templates")
-logger = logging.getLogger(__name__)
-
-
-def _on_order_paid(sender: object, **fields: Any) -> None:
-    """Upgrade the buyer's tier at once when a payment pushes their 12-month spend over a threshold."""
-    from crm.tiers.services import upgrade_on_payment
-    from storefront.extensions import db
-
-    buyer_id = fields.get("buyer_id")
-    if buyer_id is None:
-        return
-    with Session(db.engine) as session:
-        try:
-            change = upgrade_on_payment(session, buyer_id)
-        except Exception:  # the payment is already committed; the nightly recalculation repairs a miss
-            logger.exception("tier upgrade after order %s failed", fields.get("number"))
-            return
-        if change is not None:
-            _send_tier_up_email(session, change.buyer_id, change.new_tier_id)
-
-
-def _update_reorder_stats(sender: object, **fields: Any) -> None:
-    """Keep the buyer's reorder statistics current after a payment or a refund (``order_paid``/``order_refunded``)."""
-    from crm.reorder.services import POLICY_EXTENSION, update_buyer_stats
-    from storefront.extensions import db
-
-    buyer_id = fields.get("buyer_id")
-    if buyer_id is None:
-        return
-    policy = current_app.extensions[POLICY_EXTENSION]
-    with Session(db.engine) as session:
-        try:
-            update_buyer_stats(session, buyer_id, policy=policy)
-        except Exception:  # the payment is already committed; the nightly recompute repairs a miss
-            logger.exception("reorder statistics after order %s failed", fields.get("number"))
-
-
-def _send_tier_up_email(session: Session, buyer_id: int, tier_id: int | None) -> None:
-    """The buyer's Russian «you moved up» email (a failure to send is logged by ``send_mail``)."""
-    from babel.numbers import format_decimal
-    from flask_babel import force_locale
-    from flask_babel import gettext as _
-
-    from storefront.account.models import Buyer, Tier
-    from storefront.emails import send_templated
-
-    buyer, tier = session.get(Buyer, buyer_id), session.get(Tier, tier_id) if tier_id else None
-    if buyer is None or tier is None or not buyer.is_active or tier.threshold_amount <= 0:
-        return  # the first assignment of the base tier is no news
-    with force_locale("ru"):
-        subject = _("Your Mostik tier is now %(tier)s", tier=tier.name)
-    discount = format_decimal(tier.discount_percent, locale="ru_RU")
-    send_templated("tier_up", buyer.email, subject, buyer=buyer, tier=tier, discount=discount)
 
 
 def init_app(app: Flask) -> None:
+    from crm.cli import crm_group
+    from crm.reorder.receivers import update_reorder_stats
     from crm.reorder.services import POLICY_EXTENSION, ReorderPolicy
     from crm.staff.cli import staff_group
-    from crm.tiers.cli import crm_group
+    from crm.tiers.receivers import upgrade_tier_on_payment
     from storefront.events import order_paid, order_refunded
 
     app.extensions[POLICY_EXTENSION] = ReorderPolicy(
@@ -91,9 +35,10 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(campaign_links_bp)
     app.cli.add_command(staff_group)
     app.cli.add_command(crm_group)
-    order_paid.connect(_on_order_paid, weak=False)
-    order_paid.connect(_update_reorder_stats, weak=False)
-    order_refunded.connect(_update_reorder_stats, weak=False)
+    # Receivers run in connection order: the tier upgrade first, then the reorder statistics.
+    order_paid.connect(upgrade_tier_on_payment, weak=False)
+    order_paid.connect(update_reorder_stats, weak=False)
+    order_refunded.connect(update_reorder_stats, weak=False)
 
 
 # The blueprint tree is built once, at import (Flask refuses setup calls after the first registration).
@@ -115,12 +60,14 @@ from crm.orders import views as _order_views  # noqa: E402, F401
 from crm.promo import bp as promo_bp  # noqa: E402
 from crm.promo import views as _promo_views  # noqa: E402, F401
 from crm.reorder import bp as reorder_bp  # noqa: E402
+from crm.reorder import cli as _reorder_cli  # noqa: E402, F401
 from crm.reorder import views as _reorder_views  # noqa: E402, F401
 from crm.segments import bp as segments_bp  # noqa: E402
 from crm.segments import views as _segment_views  # noqa: E402, F401
 from crm.staff import bp as staff_bp  # noqa: E402
 from crm.staff import views as _staff_views  # noqa: E402, F401
 from crm.tiers import bp as tiers_bp  # noqa: E402
+from crm.tiers import cli as _tier_cli  # noqa: E402, F401
 from crm.tiers import views as _tier_views  # noqa: E402, F401
 from crm.workspace import bp as workspace_bp  # noqa: E402
 from crm.workspace import views as _workspace_views  # noqa: E402, F401

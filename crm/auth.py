@@ -10,9 +10,8 @@ from __future__ import annotations
 
 import time
 
-from flask import Flask, abort, current_app, flash, g, redirect, request, session, url_for
+from flask import Flask, abort, current_app, flash, g, request, session
 from flask_babel import gettext as _
-from werkzeug.wrappers import Response
 
 from crm.permissions import PUBLIC_ENDPOINTS, has_permission
 from crm.staff.models import StaffUser
@@ -68,15 +67,6 @@ def deny_undeclared() -> None:
     view = current_app.view_functions.get(endpoint)
     if getattr(view, "crm_permission", None) is None:
         abort(403)
-
-
-def enforce(permission: str) -> Response | None:
-    staff = current_staff()
-    if staff is None:
-        return redirect(url_for("crm.staff.login", next=request.full_path.rstrip("?")))
-    if not has_permission(staff.role, permission):
-        abort(403)
-    return None
 
 
 def init_app(app: Flask) -> None:

@@ -11,6 +11,9 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar
 
+from flask import abort, g, redirect, request, url_for
+from werkzeug.wrappers import Response
+
 from crm.staff.models import Role
 
 ADMIN, MARKETER, MANAGER = Role.ADMIN, Role.MARKETER, Role.ACCOUNT_MANAGER
@@ -70,6 +73,17 @@ def sees_buyer_in_full(role: str | None, staff_id: int | None, manager_id: int |
     return role == MANAGER and staff_id is not None and manager_id == staff_id
 
 
+def _enforce(permission: str) -> Response | None:
+    # ``g.staff`` is set by ``crm.auth.load_staff`` before every CRM request; reading it here keeps this module
+    # free of ``crm.auth`` (which imports the declarations above).
+    staff = g.get("staff")
+    if staff is None:
+        return redirect(url_for("crm.staff.login", next=request.full_path.rstrip("?")))
+    if not has_permission(staff.role, permission):
+        abort(403)
+    return None
+
+
 def requires(permission: str) -> Callable[[F], F]:
     """Mark a view as needing ``permission``: anonymous → sign-in redirect, wrong role → 403."""
     if permission not in PERMISSIONS:
@@ -78,9 +92,7 @@ def requires(permission: str) -> Callable[[F], F]:
     def decorator(view: F) -> F:
         @wraps(view)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
-            from crm.auth import enforce
-
-            denied = enforce(permission)
+            denied = _enforce(permission)
             if denied is not None:
                 return denied
             return view(*args, **kwargs)

@@ -5,7 +5,6 @@ from __future__ import annotations
 from decimal import ROUND_HALF_UP, Decimal
 from functools import lru_cache
 from urllib.parse import urlsplit
-from zoneinfo import ZoneInfo
 
 from babel.numbers import format_currency
 from babel.support import NullTranslations
@@ -15,9 +14,6 @@ from werkzeug.wrappers import Response
 
 from storefront.extensions import babel
 from storefront.money import quantize_kopecks
-
-#: Our business time zone: staff and buyers read every date in Moscow time (stored values are UTC).
-MOSCOW = ZoneInfo("Europe/Moscow")
 
 LANGUAGE_COOKIE = "lang"
 PRICE_LOCALE = "ru_RU"

@@ -21,7 +21,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from flask import Flask
-from sqlalchemy import String, insert, select, update
+from sqlalchemy import String, insert, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
@@ -125,10 +125,6 @@ def run_due(session: Session, now: datetime | None = None, *, app: Flask) -> lis
         session.commit()
         results.append((job.name, result))
     return results
-
-
-def last_runs(session: Session) -> dict[str, JobRun]:
-    return {run.name: run for run in session.scalars(select(JobRun))}
 
 
 def start_in_process_runner(app: Flask, interval_seconds: float = 60.0) -> threading.Thread:

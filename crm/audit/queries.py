@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from crm.audit.models import AuditEntry
-from storefront.i18n import MOSCOW
+from storefront.moscow import moscow_day_end, moscow_midnight
 
 PAGE_SIZE = 50
 
@@ -32,15 +32,6 @@ class AuditPage:
     pages: int
 
 
-def _moscow_midnight_utc(day: date) -> datetime:
-    return datetime.combine(day, time.min, tzinfo=MOSCOW).astimezone(UTC)
-
-
-def moscow_day_end(day: date) -> datetime:
-    """The first instant after ``day`` ends in Moscow (UTC): «until 31.12» holds through the 31st."""
-    return _moscow_midnight_utc(day + timedelta(days=1))
-
-
 def audit_page(session: Session, filters: AuditFilters, page: int = 1) -> AuditPage:
     conditions = []
     if filters.staff_email:
@@ -52,9 +43,9 @@ def audit_page(session: Session, filters: AuditFilters, page: int = 1) -> AuditP
     if filters.target_id:
         conditions.append(AuditEntry.target_id == filters.target_id)
     if filters.date_from:
-        conditions.append(AuditEntry.created_at >= _moscow_midnight_utc(filters.date_from))
+        conditions.append(AuditEntry.created_at >= moscow_midnight(filters.date_from))
     if filters.date_to:
-        conditions.append(AuditEntry.created_at < _moscow_midnight_utc(filters.date_to + timedelta(days=1)))
+        conditions.append(AuditEntry.created_at < moscow_day_end(filters.date_to))
     total = session.scalar(select(func.count()).select_from(AuditEntry).where(*conditions)) or 0
     pages = max(1, -(-total // PAGE_SIZE))
     page = min(max(page, 1), pages)

@@ -10,20 +10,23 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, func, or_, select
 from sqlalchemy.orm import Session, aliased, selectinload
 
+from crm.buyers.models import BuyerProfile
 from crm.reorder.models import BuyerStats
 from crm.reorder.queries import status_condition
 from crm.staff.models import StaffUser
-from crm.tiers.models import BuyerProfile, TierChange
+from crm.tiers.models import TierChange
 from crm.tiers.rules import Progress, progress_to_next, window_start
-from crm.tiers.services import buyer_spend, tiers_in_order
+from crm.tiers.services import tiers_in_order
 from crm.workspace.models import Note, Task, TaskStatus
 from storefront.account.models import Address, Buyer, Tier
+from storefront.account.queries import main_address
 from storefront.db import utcnow
-from storefront.i18n import MOSCOW
 from storefront.maillog import SentEmail
 from storefront.money import quantize_kopecks
+from storefront.moscow import MOSCOW
 from storefront.order.models import Order, OrderStatus
 from storefront.payment.models import AttemptStatus, Payment, Refund, RefundState
+from storefront.payment.spend import buyer_spend
 from storefront.shipping.regions import region_name
 
 PAGE_SIZE = 50
@@ -115,15 +118,7 @@ def region_expr() -> ColumnElement[str]:
         .correlate(Buyer)
         .scalar_subquery()
     )
-    first_address = (
-        select(Address.region_code)
-        .where(Address.buyer_id == Buyer.id)
-        .order_by(Address.position, Address.id)
-        .limit(1)
-        .correlate(Buyer)
-        .scalar_subquery()
-    )
-    return func.coalesce(latest_order, first_address)
+    return func.coalesce(latest_order, main_address(Address.region_code))
 
 
 def _search_condition(search: str) -> ColumnElement[bool]:
@@ -485,3 +480,8 @@ def buyer_card(session: Session, buyer_id: int, now: datetime | None = None, ful
         tasks=tasks,
         timeline=timeline,
     )
+
+
+def manager_of(session: Session, buyer_id: int) -> int | None:
+    """The buyer's account manager (staff id), if one is assigned."""
+    return session.scalar(select(BuyerProfile.manager_id).where(BuyerProfile.buyer_id == buyer_id))

@@ -7,27 +7,23 @@ from dataclasses import replace
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
-from sqlalchemy import select
 from werkzeug.wrappers import Response
-from wtforms.fields.choices import SelectChoice
 
 from crm.audit.actions import AuditAction
-from crm.audit.queries import moscow_day_end
 from crm.audit.services import record
 from crm.auth import current_staff
 from crm.buyers import bp
+from crm.buyers.card import manual_tier_form, render_card
 from crm.buyers.forms import AssignForm, BuyerFilterForm
-from crm.buyers.queries import BuyerCard, BuyerFilters, buyer_card, buyer_page, export_rows
-from crm.permissions import has_permission, requires, sees_buyer_in_full
-from crm.reorder.queries import buyer_reorder_summary
-from crm.staff.models import Role, StaffUser
-from crm.tiers.forms import ManualTierForm
-from crm.tiers.models import BuyerProfile
-from crm.tiers.services import AssignmentError, ManualTierError, assign_managers, set_manual_tier, tiers_in_order
-from crm.workspace.forms import NoteForm, TaskCloseForm, TaskForm, task_status_label
+from crm.buyers.queries import BuyerFilters, buyer_card, buyer_page, export_rows
+from crm.buyers.services import AssignmentError, assign_managers
+from crm.permissions import requires
+from crm.staff.models import Role
+from crm.staff.queries import account_managers
+from crm.tiers.services import ManualTierError, set_manual_tier, tiers_in_order
 from storefront.errors import NotFound
 from storefront.extensions import db
-from storefront.order.web import status_label
+from storefront.moscow import moscow_day_end
 from storefront.shipping.regions import region_choices
 
 
@@ -49,19 +45,11 @@ def _filters(form: BuyerFilterForm) -> BuyerFilters:
     )
 
 
-def _managers(active_only: bool = True) -> list[StaffUser]:
-    """Account managers to assign to (active ones) or to filter by (all, so a departed manager's buyers show)."""
-    query = select(StaffUser).where(StaffUser.role == Role.ACCOUNT_MANAGER).order_by(StaffUser.email)
-    if active_only:
-        query = query.where(StaffUser.is_active.is_(True))
-    return list(db.session.scalars(query))
-
-
 def _list_context(form: BuyerFilterForm) -> dict[str, object]:
     return {
         "form": form,
         "tiers": tiers_in_order(db.session),
-        "managers": _managers(active_only=False),
+        "managers": account_managers(db.session, active_only=False),
         "regions": region_choices(),
         "assign_form": AssignForm(),
     }
@@ -114,62 +102,6 @@ def buyer_export() -> Response:
     )
 
 
-def render_card(
-    buyer_id: int,
-    note_form: NoteForm | None = None,
-    task_form: TaskForm | None = None,
-    status: int = 200,
-    audit: bool = False,
-    tier_form: ManualTierForm | None = None,
-) -> tuple[str, int]:
-    """The card as the signed-in staff member may see it (full or summary); also re-rendered with form errors."""
-    staff = current_staff()
-    manager_id = db.session.scalar(select(BuyerProfile.manager_id).where(BuyerProfile.buyer_id == buyer_id))
-    full = sees_buyer_in_full(staff.role, staff.id, manager_id)
-    card = buyer_card(db.session, buyer_id, full=full)
-    if card is None:
-        raise NotFound()
-    if audit:
-        record(
-            db.session,
-            staff,
-            AuditAction.BUYER_VIEW,
-            "buyer",
-            buyer_id,
-            request.remote_addr,
-            "full" if full else "summary",
-        )
-    if tier_form is None and has_permission(staff.role, "tiers.override"):
-        tier_form = _manual_tier_form(card)
-    if full:
-        note_form = note_form or NoteForm(formdata=None)
-        task_form = task_form or task_form_for(staff.id)
-    return render_template(
-        "crm/buyer.html",
-        card=card,
-        full=full,
-        reorder=buyer_reorder_summary(db.session, card.buyer.id) if full else None,
-        tier_form=tier_form,
-        note_form=note_form if full else None,
-        task_form=task_form if full else None,
-        close_form=TaskCloseForm(formdata=None),
-        status_label=status_label,
-        task_status_label=task_status_label,
-        assign_form=AssignForm(formdata=None) if has_permission(staff.role, "buyers.assign") else None,
-        managers=_managers() if has_permission(staff.role, "buyers.assign") else [],
-    ), status
-
-
-def task_form_for(default_assignee: int, formdata: object = None) -> TaskForm:
-    """The task form with every active staff member to choose from (the signed-in one by default)."""
-    form = TaskForm(formdata=formdata) if formdata is not None else TaskForm(formdata=None)
-    staff = db.session.scalars(select(StaffUser).where(StaffUser.is_active.is_(True)).order_by(StaffUser.email))
-    form.assignee.choices = [SelectChoice(member.id, member.display_name) for member in staff]
-    if formdata is None:
-        form.assignee.data = default_assignee
-    return form
-
-
 @bp.get("/<int:buyer_id>")
 @requires("buyers.view")
 def buyer_detail(buyer_id: int) -> tuple[str, int]:
@@ -184,7 +116,7 @@ def buyer_manual_tier(buyer_id: int) -> Response | tuple[str, int]:
     card = buyer_card(db.session, buyer_id)
     if card is None:
         raise NotFound()
-    form = _manual_tier_form(card)
+    form = manual_tier_form(card)
     if form.validate_on_submit():
         until = moscow_day_end(form.until.data)
         try:
@@ -205,12 +137,6 @@ def buyer_manual_tier(buyer_id: int) -> Response | tuple[str, int]:
             flash(_("Manual tier set."), "success")
             return redirect(url_for("crm.buyers.buyer_detail", buyer_id=buyer_id))
     return render_card(buyer_id, status=400, tier_form=form)
-
-
-def _manual_tier_form(card: BuyerCard) -> ManualTierForm:
-    form = ManualTierForm()
-    form.tier.choices = [(tier.id, tier.name) for tier in card.tiers]
-    return form
 
 
 @bp.post("/assign")

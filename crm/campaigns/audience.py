@@ -14,7 +14,8 @@ from sqlalchemy.orm import Session
 from crm.campaigns.models import Campaign, CampaignRecipient, CampaignStatus, PromoMode, RecipientStatus
 from crm.campaigns.services import transition
 from crm.segments.compiler import compile_segment
-from storefront.account.models import Buyer, Consent, ConsentKind
+from storefront.account.models import Buyer, Consent
+from storefront.account.queries import marketing_consent_in_force
 from storefront.db import UTCDateTime
 from storefront.promo.models import PromoCode, PromoKind
 from storefront.promo.services import PromoTemplate, issue_unique_codes
@@ -29,9 +30,7 @@ CR = CampaignRecipient
 
 def has_marketing_consent() -> Any:
     """SQL condition on ``Buyer``: a marketing consent granted and not withdrawn (an unsubscribe withdraws it)."""
-    return exists().where(
-        Consent.buyer_id == Buyer.id, Consent.kind == ConsentKind.MARKETING.value, Consent.withdrawn_at.is_(None)
-    )
+    return exists().where(Consent.buyer_id == Buyer.id, marketing_consent_in_force())
 
 
 def consenting_buyer_ids(session: Session, buyer_ids: Iterable[int]) -> set[int]:

@@ -19,6 +19,8 @@ from typing import Any
 from celery import Celery, Task
 from flask import Flask
 
+from storefront.moscow import MOSCOW
+
 RUN_DUE_EVERY_SECONDS = 60.0
 
 
@@ -38,7 +40,7 @@ def celery_init_app(app: Flask) -> Celery:
         worker_prefetch_multiplier=1,
         broker_connection_retry_on_startup=True,
         beat_schedule={"run-due": {"task": "mostik.run_due", "schedule": RUN_DUE_EVERY_SECONDS}},
-        timezone="Europe/Moscow",
+        timezone=MOSCOW.key,
     )
 
     @celery_app.task(name="mostik.run_due")

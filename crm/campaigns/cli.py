@@ -9,8 +9,8 @@ from sqlalchemy import func, select
 
 from crm.campaigns.models import Campaign
 from crm.campaigns.services import CampaignData, save_campaign
+from crm.cli import crm_group
 from crm.segments.models import Segment
-from crm.tiers.cli import crm_group
 from storefront.extensions import db
 
 # ``{shop}``: the app's PUBLIC_BASE_URL, so the demo's links lead to wherever this shop is served.

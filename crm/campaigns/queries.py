@@ -11,7 +11,7 @@ from sqlalchemy import and_, distinct, func, select
 from sqlalchemy.orm import Session
 
 from crm.campaigns.models import Campaign, CampaignRecipient, RecipientStatus
-from storefront.i18n import MOSCOW
+from storefront.moscow import MOSCOW
 from storefront.order.models import Order, OrderStatus
 
 CR = CampaignRecipient

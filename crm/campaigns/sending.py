@@ -35,8 +35,8 @@ from crm.campaigns.sender_settings import SenderSettings
 from crm.campaigns.services import transition
 from storefront.account.models import Buyer, Tier
 from storefront.db import utcnow
-from storefront.i18n import MOSCOW
 from storefront.mail import MailConnection
+from storefront.moscow import MOSCOW
 
 logger = logging.getLogger(__name__)
 R = RecipientStatus

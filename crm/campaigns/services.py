@@ -67,10 +67,6 @@ class CampaignData:
     control_percent: int = 0
 
 
-def can_transition(current: CampaignStatus | str, target: CampaignStatus) -> bool:
-    return target in TRANSITIONS[CampaignStatus(current)]
-
-
 def transition(session: Session, campaign_id: int, target: CampaignStatus, **values: object) -> bool:
     """Move the campaign to ``target`` if its current state allows it; one conditional UPDATE. Flushes only."""
     sources = [state.value for state, targets in TRANSITIONS.items() if target in targets]

@@ -9,7 +9,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from crm.campaigns.models import CampaignRecipient, Unsubscribe
-from storefront.account.models import Consent, ConsentKind
+from storefront.account.models import Consent
+from storefront.account.queries import marketing_consent_in_force
 
 CR = CampaignRecipient
 
@@ -59,8 +60,7 @@ def unsubscribe(session: Session, recipient_id: int, method: str, ip_address: st
         update(Consent)
         .where(
             Consent.buyer_id == recipient.buyer_id,
-            Consent.kind == ConsentKind.MARKETING.value,
-            Consent.withdrawn_at.is_(None),
+            marketing_consent_in_force(),
         )
         .values(withdrawn_at=now)
         .execution_options(synchronize_session=False)

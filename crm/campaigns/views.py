@@ -37,7 +37,7 @@ from crm.staff.models import StaffUser
 from storefront.account.models import Buyer
 from storefront.db import utcnow
 from storefront.extensions import db
-from storefront.i18n import MOSCOW
+from storefront.moscow import MOSCOW, moscow_to_utc
 
 
 def _error_message(error: CampaignError) -> str:
@@ -191,7 +191,7 @@ def campaign_schedule(campaign_id: int) -> Response | tuple[str, int]:
     if form.when.data == "later":
         if form.send_at.data is None:
             return render_template("crm/message.html", message=_("Enter the date and time (Moscow).")), 400
-        send_at = form.send_at.data.replace(tzinfo=MOSCOW).astimezone(now.tzinfo)
+        send_at = moscow_to_utc(form.send_at.data)
     else:
         send_at = now
     try:

@@ -10,7 +10,7 @@ SQL is the same on SQLite and PostgreSQL. Revenue is split by the tier the order
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -19,25 +19,14 @@ from sqlalchemy.orm import Session
 
 from storefront.account.models import Buyer, Tier
 from storefront.db import utcnow
-from storefront.i18n import MOSCOW
 from storefront.money import from_minor
+from storefront.moscow import moscow_month_starts, to_moscow
 from storefront.order.models import Order
 from storefront.payment.models import AttemptStatus, Payment
 from storefront.payment.spend import net_of_refunds, net_paid_by_buyer, refunds_per_payment, window_start
 
 MONTHS = 12
 TOP_BUYERS = 10
-
-
-def month_starts(now: datetime, count: int = MONTHS) -> list[datetime]:
-    """The first instants (UTC) of the last ``count`` Moscow months, oldest first, then the next month's."""
-    local = now.astimezone(MOSCOW)
-    year, month = local.year, local.month
-    firsts: list[date] = []
-    for back in range(count - 1, -2, -1):
-        index = year * 12 + (month - 1) - back
-        firsts.append(date(index // 12, index % 12 + 1, 1))
-    return [datetime(d.year, d.month, 1, tzinfo=MOSCOW).astimezone(UTC) for d in firsts]
 
 
 @dataclass(frozen=True)
@@ -78,7 +67,7 @@ def _net_payments(since: datetime, until: datetime) -> Any:
 
 
 def revenue_by_month(session: Session, now: datetime | None = None) -> RevenueByMonth:
-    starts = month_starts(now or utcnow())
+    starts = moscow_month_starts(now or utcnow(), MONTHS)
     payments = _net_payments(starts[0], starts[-1])
     # Newest month first: the first boundary a payment is at or after is its month.
     bucket = case(*((payments.c.paid_at >= starts[i], i) for i in range(MONTHS - 1, -1, -1)))
@@ -101,7 +90,7 @@ def revenue_by_month(session: Session, now: datetime | None = None) -> RevenueBy
                 codes.append(code)
         amounts.setdefault(code, [Decimal("0.00")] * MONTHS)[int(month)] = from_minor(int(total or 0))
     series = [TierRevenue(code, names[code], amounts.get(code, [Decimal("0.00")] * MONTHS)) for code in codes]
-    months = [start.astimezone(MOSCOW).date() for start in starts[:-1]]
+    months = [to_moscow(start).date() for start in starts[:-1]]
     return RevenueByMonth(months, series)
 
 
@@ -160,7 +149,7 @@ class Headline:
 
 def headline(session: Session, now: datetime | None = None) -> Headline:
     """This Moscow month's net revenue and paid orders, and the buyers in a tier above the base one."""
-    starts = month_starts(now or utcnow(), 1)
+    starts = moscow_month_starts(now or utcnow(), 1)
     payments = _net_payments(starts[0], starts[1])
     revenue, orders = session.execute(
         select(func.coalesce(func.sum(payments.c.net), 0), func.count(func.distinct(payments.c.order_id)))

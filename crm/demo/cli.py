@@ -10,9 +10,9 @@ from flask import current_app
 from flask_babel import format_decimal
 from flask_babel import gettext as _
 
+from crm.cli import crm_group
 from crm.demo.seed import DEFAULT_BUYERS, DemoSeedError, has_buyers, seed_demo_buyers
 from crm.reorder.services import POLICY_EXTENSION
-from crm.tiers.cli import crm_group
 from storefront.extensions import db
 
 #: The demo managers' shared password (never on the command line; ``make run`` sets it).

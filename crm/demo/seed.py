@@ -19,7 +19,7 @@ import time
 import uuid
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from datetime import time as clock
 from decimal import Decimal
 from typing import Any
@@ -27,11 +27,12 @@ from typing import Any
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session, selectinload
 
+from crm.buyers.services import assign_managers
 from crm.reorder.services import ReorderPolicy, recalc_reorders
 from crm.staff.models import Role, StaffUser
 from crm.staff.services import MIN_PASSWORD_LENGTH, create_staff, find_staff
-from crm.tiers.services import assign_managers, recalc_tiers
-from crm.workspace.services import add_note, moscow_to_utc, open_task
+from crm.tiers.services import recalc_tiers
+from crm.workspace.services import add_note, open_task
 from storefront.account.consents import VERSIONS
 from storefront.account.identifiers import normalize_inn, normalize_ogrn, normalize_phone
 from storefront.account.models import Address, Buyer, BuyerKind, Consent, ConsentKind, Tier
@@ -40,7 +41,7 @@ from storefront.catalog.pricing import break_for_quantity
 from storefront.db import utcnow
 from storefront.errors import ShopError
 from storefront.fx.services import current_pricing
-from storefront.i18n import MOSCOW
+from storefront.moscow import moscow_to_utc, to_moscow
 from storefront.order.models import Order, OrderLine, OrderStatus, OrderStatusChange
 from storefront.order.services import format_number
 from storefront.order.totals import VAT_RATE_BP, compute_totals
@@ -458,9 +459,9 @@ class _Builder:
 
     def _working_hours(self, moment: datetime) -> datetime:
         """The same Moscow day at a time a buyer's accountant pays (9:00–19:59), never later than now."""
-        day = moment.astimezone(MOSCOW).date()
-        at = datetime.combine(day, clock(self.rng.randint(9, 19), self.rng.randint(0, 59)), tzinfo=MOSCOW)
-        return min(at.astimezone(UTC), self.now - timedelta(hours=1))
+        day = to_moscow(moment).date()
+        at = moscow_to_utc(datetime.combine(day, clock(self.rng.randint(9, 19), self.rng.randint(0, 59))))
+        return min(at, self.now - timedelta(hours=1))
 
     def _line(self, product: Product, target: Decimal) -> dict[str, object]:
         breaks = sorted(product.price_breaks, key=lambda b: b.min_quantity)
@@ -645,10 +646,10 @@ def _assign(session: Session, managers: list[StaffUser]) -> int:
 
 def _notes_and_tasks(session: Session, rng: random.Random, now: datetime, managers: list[StaffUser]) -> tuple[int, int]:
     """A few notes on managed buyers; per manager an overdue task, two due today (Moscow) and one later."""
-    from crm.tiers.models import BuyerProfile
+    from crm.buyers.models import BuyerProfile
 
     notes = tasks = 0
-    today = now.astimezone(MOSCOW).date()
+    today = to_moscow(now).date()
     for manager in managers:
         buyer_ids = list(
             session.scalars(
@@ -664,10 +665,16 @@ def _notes_and_tasks(session: Session, rng: random.Random, now: datetime, manage
             note.created_at = now - timedelta(days=rng.uniform(1, 90))
             notes += 1
         due = [
-            (rng.choice(TASKS_OVERDUE), moscow_to_utc(today - timedelta(days=rng.randint(1, 4)), clock(11))),
-            (TASKS_TODAY[0], moscow_to_utc(today, clock(12))),
-            (TASKS_TODAY[1], moscow_to_utc(today, clock(17))),
-            (rng.choice(TASKS_LATER), moscow_to_utc(today + timedelta(days=rng.randint(3, 10)), clock(10))),
+            (
+                rng.choice(TASKS_OVERDUE),
+                moscow_to_utc(datetime.combine(today - timedelta(days=rng.randint(1, 4)), clock(11))),
+            ),
+            (TASKS_TODAY[0], moscow_to_utc(datetime.combine(today, clock(12)))),
+            (TASKS_TODAY[1], moscow_to_utc(datetime.combine(today, clock(17)))),
+            (
+                rng.choice(TASKS_LATER),
+                moscow_to_utc(datetime.combine(today + timedelta(days=rng.randint(3, 10)), clock(10))),
+            ),
         ]
         for (title, due_at), buyer_id in zip(due, rng.sample(buyer_ids * 4, k=len(due)), strict=False):
             open_task(session, buyer_id=buyer_id, title=title, due_at=due_at, assignee_id=manager.id,

@@ -8,8 +8,8 @@ from decimal import Decimal
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from crm.buyers.queries import manager_of
 from crm.staff.models import Role, StaffUser
-from crm.tiers.models import BuyerProfile
 from storefront.account.models import Buyer
 from storefront.order.models import Order
 from storefront.payment.models import AttemptStatus, Payment, RefundState
@@ -55,10 +55,10 @@ def order_page(session: Session, number: str) -> OrderPage | None:
 
 
 def manages(session: Session, staff: StaffUser, buyer_id: int | None) -> bool:
-    """Whether the buyer is assigned to this staff member (BuyerProfile.manager_id)."""
+    """Whether the buyer is assigned to this staff member."""
     if buyer_id is None:
         return False
-    return session.scalar(select(BuyerProfile.manager_id).where(BuyerProfile.buyer_id == buyer_id)) == staff.id
+    return manager_of(session, buyer_id) == staff.id
 
 
 def may_act_on(session: Session, staff: StaffUser, order: Order) -> bool:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
@@ -15,7 +15,6 @@ from crm.audit.actions import AuditAction
 from crm.audit.services import record
 from crm.staff.models import StaffUser
 from storefront.errors import ShopError
-from storefront.i18n import MOSCOW
 from storefront.promo.models import PromoCode, PromoKind
 from storefront.promo.services import normalize_code
 
@@ -27,13 +26,6 @@ class PromoError(ShopError):
 
     def __str__(self) -> str:
         return str(self.message)
-
-
-def moscow_to_utc(moment: datetime | None) -> datetime | None:
-    """A wall-clock time typed in Moscow → the aware UTC instant stored."""
-    if moment is None:
-        return None
-    return moment.replace(tzinfo=MOSCOW).astimezone(UTC)
 
 
 @dataclass(frozen=True)

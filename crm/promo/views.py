@@ -12,9 +12,10 @@ from crm.auth import current_staff
 from crm.permissions import requires
 from crm.promo import bp
 from crm.promo.forms import DeactivateForm, PromoForm
-from crm.promo.services import PromoData, PromoError, create_promo, deactivate_promo, moscow_to_utc
+from crm.promo.services import PromoData, PromoError, create_promo, deactivate_promo
 from crm.tiers.services import tiers_in_order
 from storefront.extensions import db
+from storefront.moscow import moscow_to_utc
 from storefront.promo.models import PromoCode
 
 
@@ -41,8 +42,8 @@ def promo_new() -> Response | tuple[str, int]:
             percent=form.percent.data,
             fixed_amount=form.fixed_amount.data,
             min_order_amount=form.min_order_amount.data,
-            starts_at=moscow_to_utc(form.starts_at.data),
-            ends_at=moscow_to_utc(form.ends_at.data),
+            starts_at=moscow_to_utc(form.starts_at.data) if form.starts_at.data else None,
+            ends_at=moscow_to_utc(form.ends_at.data) if form.ends_at.data else None,
             usage_limit=form.usage_limit.data,
             per_buyer_limit=form.per_buyer_limit.data,
             tier_codes=list(form.tiers.data or []),

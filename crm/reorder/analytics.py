@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from crm.reorder.services import epoch_sql, paid_orders_sql, paid_rows_sql
 from storefront.db import utcnow
-from storefront.i18n import MOSCOW
+from storefront.moscow import MOSCOW
 
 #: Time-to-second-order buckets: (label key, up to N days inclusive; None = no upper bound).
 SECOND_ORDER_BUCKETS: tuple[tuple[str, int | None], ...] = (
@@ -35,7 +35,7 @@ SECOND_ORDER_BUCKETS: tuple[tuple[str, int | None], ...] = (
 def _moscow(dialect: str, column: str) -> str:
     if dialect == "sqlite":
         return f"datetime({column}, '+3 hours')"
-    return f"({column} AT TIME ZONE 'Europe/Moscow')"
+    return f"({column} AT TIME ZONE '{MOSCOW.key}')"
 
 
 def _month_index(dialect: str, column: str) -> str:

@@ -1,25 +1,24 @@
 """Reads over the reorder statistics, for the buyer card, the buyer list, «Мои клиенты» and segments.
 
-Wiring (for the buyer list / segments): join ``BuyerStats`` on ``BuyerStats.buyer_id == Buyer.id`` (every buyer
-has a row after the first recompute; use an outer join to be safe) and add ``status_condition(...)``,
-``order_count_condition(...)``, ``days_since_last_order_condition(...)`` or ``spend_condition(...)``.
+Wiring (for the buyer list): join ``BuyerStats`` on ``BuyerStats.buyer_id == Buyer.id`` (every buyer has a row
+after the first recompute; use an outer join to be safe) and add ``status_condition(...)``. Segments read the
+same columns through their field registry (``crm.segments.fields``).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, exists, func, select
+from sqlalchemy import ColumnElement, exists, func, select
 from sqlalchemy.orm import Session
 
+from crm.buyers.models import BuyerProfile
 from crm.reorder.models import BuyerStats, ReorderStatus
-from crm.tiers.models import BuyerProfile
 from storefront.account.models import Buyer
 from storefront.catalog.models import Category
-from storefront.db import utcnow
 from storefront.order.models import Order, OrderLine
 from storefront.payment.models import AttemptStatus, Payment
 
@@ -31,42 +30,6 @@ def status_condition(status: str | ReorderStatus | list[str]) -> ColumnElement[b
     """``crm_buyer_stats.status`` is one of ``status`` (a value or a list; ``ValueError`` on an unknown one)."""
     values = [status] if isinstance(status, str) else list(status)
     return BuyerStats.status.in_([ReorderStatus(value).value for value in values])
-
-
-def order_count_condition(minimum: int | None = None, maximum: int | None = None) -> ColumnElement[bool]:
-    """Paid orders (not refunded in full) between ``minimum`` and ``maximum`` inclusive."""
-    parts = []
-    if minimum is not None:
-        parts.append(BuyerStats.order_count >= minimum)
-    if maximum is not None:
-        parts.append(BuyerStats.order_count <= maximum)
-    return and_(True, *parts)
-
-
-def days_since_last_order_condition(
-    minimum: int | None = None, maximum: int | None = None, now: datetime | None = None
-) -> ColumnElement[bool]:
-    """Days since the last paid order between ``minimum`` and ``maximum`` (buyers with no order never match)."""
-    now = now or utcnow()
-    parts: list[ColumnElement[bool]] = [BuyerStats.last_paid_at.is_not(None)]
-    if minimum is not None:
-        parts.append(BuyerStats.last_paid_at <= now - timedelta(days=minimum))
-    if maximum is not None:
-        parts.append(BuyerStats.last_paid_at > now - timedelta(days=maximum + 1))
-    return and_(*parts)
-
-
-def spend_condition(
-    minimum: Decimal | None = None, maximum: Decimal | None = None, *, lifetime: bool = False
-) -> ColumnElement[bool]:
-    """12-month (or lifetime) spend net of refunds between ``minimum`` and ``maximum`` roubles."""
-    column = BuyerStats.spend_total if lifetime else BuyerStats.spend_12m
-    parts = []
-    if minimum is not None:
-        parts.append(column >= minimum)
-    if maximum is not None:
-        parts.append(column <= maximum)
-    return and_(True, *parts)
 
 
 @dataclass(frozen=True)
@@ -202,13 +165,3 @@ def due_buyers(session: Session, manager_id: int | None, limit: int = 200) -> li
 def at_risk_buyers(session: Session, manager_id: int | None, limit: int = 200) -> list[ReorderRow]:
     """«Под угрозой ухода»: overdue and lapsed buyers, by 12-month spend (``manager_id`` as in ``due_buyers``)."""
     return _buyers_in(session, AT_RISK, manager_id, limit)
-
-
-def count_by_status(session: Session, manager_id: int | None = None) -> dict[str, int]:
-    """How many buyers are in each status (for dashboards; ``manager_id`` limits to one manager's buyers)."""
-    query = select(BuyerStats.status, func.count()).group_by(BuyerStats.status)
-    if manager_id is not None:
-        query = query.join(BuyerProfile, BuyerProfile.buyer_id == BuyerStats.buyer_id).where(
-            BuyerProfile.manager_id == manager_id
-        )
-    return {str(status): int(count) for status, count in session.execute(query)}

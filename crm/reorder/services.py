@@ -23,8 +23,8 @@ from decimal import Decimal
 from sqlalchemy import bindparam, func, select, text
 from sqlalchemy.orm import Session
 
+from crm.buyers.models import BuyerProfile
 from crm.reorder.models import BuyerStats, ReorderBaseline, ReorderStatus
-from crm.tiers.models import BuyerProfile
 from crm.tiers.rules import window_start
 from storefront.account.models import Buyer, Tier
 from storefront.db import UTCDateTime, utcnow

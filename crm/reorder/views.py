@@ -9,7 +9,6 @@ from decimal import Decimal
 from flask import render_template, request
 from flask_babel import format_decimal
 from flask_babel import gettext as _
-from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from crm.audit.actions import AuditAction
@@ -26,7 +25,8 @@ from crm.reorder.analytics import (
 from crm.reorder.forms import ReorderListForm, RetentionExportForm
 from crm.reorder.models import STATUS_LABELS
 from crm.reorder.queries import at_risk_buyers, due_buyers
-from crm.staff.models import Role, StaffUser
+from crm.staff.models import Role
+from crm.staff.queries import account_managers
 from storefront.extensions import db
 
 
@@ -47,9 +47,7 @@ def reorder_lists() -> tuple[str, int]:
     """An account manager sees their own buyers; an admin everyone, or one manager's with ?manager=."""
     staff = current_staff()
     form = ReorderListForm(request.args)
-    managers = db.session.scalars(
-        select(StaffUser).where(StaffUser.role == Role.ACCOUNT_MANAGER).order_by(StaffUser.email)
-    ).all()
+    managers = account_managers(db.session, active_only=False)
     context = {"form": form, "managers": managers, "is_admin": staff.role == Role.ADMIN}
     if request.args and not form.validate():
         return render_template("crm/reorders.html", due=None, at_risk=None, **context), 400

@@ -26,7 +26,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -36,13 +36,14 @@ from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import GenericFunction
 from sqlalchemy.types import BigInteger, Integer
 
+from crm.buyers.models import BuyerProfile
 from crm.reorder.models import STATUS_LABELS, BuyerCategory, BuyerStats, ReorderStatus
-from crm.tiers.models import BuyerProfile
-from storefront.account.models import Address, Buyer, BuyerKind, Consent, ConsentKind, Tier
+from storefront.account.models import Address, Buyer, BuyerKind, Consent, Tier
+from storefront.account.queries import marketing_consent_in_force
 from storefront.account.utm import clean_tag
 from storefront.catalog.models import Category
-from storefront.i18n import MOSCOW
 from storefront.money import to_minor
+from storefront.moscow import moscow_midnight
 from storefront.shipping.regions import REGIONS
 
 MAX_LIST = 200
@@ -250,10 +251,6 @@ def utm_value(value: Any) -> str:
 # --- special SQL ----------------------------------------------------------------------------------------------
 
 
-def moscow_midnight(day: date) -> datetime:
-    return datetime.combine(day, time.min, tzinfo=MOSCOW).astimezone(UTC)
-
-
 def registered_sql(op: str, value: Any, sources: Sources) -> ColumnElement[bool]:
     """Moscow calendar dates → UTC instants on ``created_at`` (uses its plain comparison, index-friendly)."""
     column = Buyer.created_at
@@ -369,11 +366,7 @@ def categories_sql(op: str, value: Any, sources: Sources) -> ColumnElement[bool]
 
 def consent_sql(op: str, value: Any, sources: Sources) -> ColumnElement[bool]:
     """Marketing consent granted and not withdrawn (the storefront's consents)."""
-    granted = (
-        select(Consent.buyer_id)
-        .distinct()
-        .where(Consent.buyer_id.is_not(None), Consent.kind == ConsentKind.MARKETING, Consent.withdrawn_at.is_(None))
-    )
+    granted = select(Consent.buyer_id).distinct().where(Consent.buyer_id.is_not(None), marketing_consent_in_force())
     return member(granted) if value else Buyer.id.not_in(granted)
 
 
@@ -389,17 +382,6 @@ def profile_sql(attribute: str) -> Callable[[str, Any, Sources], ColumnElement[b
         return in_rows(BuyerProfile.buyer_id, getattr(BuyerProfile, attribute), op, value)
 
     return build
-
-
-def main_address(column: Any) -> Any:
-    return (
-        select(column)
-        .where(Address.buyer_id == Buyer.id)
-        .order_by(Address.position, Address.id)
-        .limit(1)
-        .correlate(Buyer)
-        .scalar_subquery()
-    )
 
 
 # --- the registry ---------------------------------------------------------------------------------------------

@@ -10,10 +10,11 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from crm.segments.compiler import compile_segment
-from crm.segments.fields import FIELDS, OPERATORS, main_address
+from crm.segments.fields import FIELDS, OPERATORS
 from crm.segments.models import Segment
 from crm.staff.models import Role, StaffUser
 from storefront.account.models import Address, Buyer, Tier
+from storefront.account.queries import main_address
 from storefront.catalog.models import Category
 from storefront.shipping.regions import region_choices
 

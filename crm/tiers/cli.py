@@ -3,15 +3,11 @@
 from __future__ import annotations
 
 import click
-from flask import current_app
-from flask.cli import AppGroup
 from flask_babel import gettext as _
-from flask_babel import ngettext
 
+from crm.cli import crm_group
 from crm.tiers.services import recalc_tiers, seed_tiers
 from storefront.extensions import db
-
-crm_group = AppGroup("crm", help="The buyer CRM: tiers and reorder statistics.")
 
 
 @crm_group.command("recalc-tiers")
@@ -24,24 +20,6 @@ def recalc_tiers_command() -> None:
             up=result.upgraded,
             down=result.downgraded,
             grace=result.in_grace,
-        )
-    )
-
-
-@crm_group.command("recalc-reorders")
-def recalc_reorders_command() -> None:
-    """Recompute every buyer's reorder statistics and status (set-based; safe to repeat)."""
-    from crm.reorder.services import POLICY_EXTENSION, recalc_reorders
-
-    result = recalc_reorders(db.session, policy=current_app.extensions[POLICY_EXTENSION])
-    click.echo(
-        ngettext(
-            "Reorder statistics recalculated for %(num)s buyer: %(due)s due, %(overdue)s overdue, %(lapsed)s lapsed.",
-            "Reorder statistics recalculated for %(num)s buyers: %(due)s due, %(overdue)s overdue, %(lapsed)s lapsed.",
-            result.buyers,
-            due=result.by_status.get("due", 0),
-            overdue=result.by_status.get("overdue", 0),
-            lapsed=result.by_status.get("lapsed", 0),
         )
     )
 

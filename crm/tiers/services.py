@@ -40,7 +40,9 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.orm import Session
 
-from crm.tiers.models import BuyerProfile, TierChange
+from crm.buyers.models import BuyerProfile
+from crm.buyers.services import profile_for
+from crm.tiers.models import TierChange
 from crm.tiers.rules import GRACE, earned_tier, window_start
 from storefront.account.models import Buyer, Tier
 from storefront.db import utcnow
@@ -130,14 +132,6 @@ def save_tier(session: Session, tier: Tier | None, data: TierData) -> Tier:
 # --- spend (the shared definition lives in storefront.payment.spend) ------------------------------------------
 
 
-def _profile(session: Session, buyer_id: int) -> BuyerProfile:
-    profile = session.get(BuyerProfile, buyer_id)
-    if profile is None:
-        profile = BuyerProfile(buyer_id=buyer_id)
-        session.add(profile)
-    return profile
-
-
 def upgrade_on_payment(session: Session, buyer_id: int, now: datetime | None = None) -> TierChange | None:
     """Recompute one buyer's spend; move them up at once if it earns a higher tier. Never moves down."""
     now = now or utcnow()
@@ -146,7 +140,7 @@ def upgrade_on_payment(session: Session, buyer_id: int, now: datetime | None = N
         return None
     spend = buyer_spend(session, buyer_id, window_start(now))
     target = earned_tier(tiers_in_order(session), spend)
-    profile = _profile(session, buyer_id)
+    profile = profile_for(session, buyer_id)
     profile.spend_12m = spend
     profile.earned_tier_id = target.id if target is not None else None
     profile.computed_at = now
@@ -383,7 +377,7 @@ def set_manual_tier(
         raise ManualTierError("unknown buyer or tier")
     if until <= now:
         raise ManualTierError("the expiry must be in the future")
-    profile = _profile(session, buyer_id)
+    profile = profile_for(session, buyer_id)
     profile.manual_tier_id = tier.id
     profile.manual_until = until
     profile.manual_reason = reason.strip()[:200]
@@ -399,29 +393,6 @@ def set_manual_tier(
     buyer.tier_id = tier.id
     session.commit()
     return change
-
-
-def assign_manager(session: Session, buyer_id: int, manager_id: int | None) -> None:
-    assign_managers(session, [buyer_id], manager_id)
-
-
-def assign_managers(session: Session, buyer_ids: list[int], manager_id: int | None) -> int:
-    """Assign (or, with None, unassign) an account manager to existing buyers; returns how many were touched."""
-    from crm.staff.models import Role, StaffUser
-
-    if manager_id is not None:
-        manager = session.get(StaffUser, manager_id)
-        if manager is None or manager.role != Role.ACCOUNT_MANAGER or not manager.is_active:
-            raise AssignmentError("not an active account manager")
-    existing = list(session.scalars(select(Buyer.id).where(Buyer.id.in_(set(buyer_ids)))))
-    for buyer_id in existing:
-        _profile(session, buyer_id).manager_id = manager_id
-    session.commit()
-    return len(existing)
-
-
-class AssignmentError(ShopError):
-    pass
 
 
 @periodic("crm-recalc-tiers", every=timedelta(days=1))

@@ -3,9 +3,13 @@ from __future__ import annotations
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from sqlalchemy import select
 from wtforms import DateField, SelectField, StringField, TextAreaField, TimeField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, ValidationError
+
+from crm.staff.models import StaffUser
+from storefront.extensions import db
 
 
 class NoteForm(FlaskForm):
@@ -33,6 +37,16 @@ class TaskForm(FlaskForm):
     def validate_due_date(self, field: DateField) -> None:
         if field.data is not None and not 2000 <= field.data.year <= 2100:
             raise ValidationError(_l("Choose a date between 2000 and 2100."))
+
+
+def task_form_for(default_assignee: int, formdata: object = None) -> TaskForm:
+    """The task form with every active staff member to choose from (the signed-in one by default)."""
+    form = TaskForm(formdata=formdata) if formdata is not None else TaskForm(formdata=None)
+    staff = db.session.scalars(select(StaffUser).where(StaffUser.is_active.is_(True)).order_by(StaffUser.email))
+    form.assignee.choices = [SelectChoice(member.id, member.display_name) for member in staff]
+    if formdata is None:
+        form.assignee.data = default_assignee
+    return form
 
 
 class TaskCloseForm(FlaskForm):

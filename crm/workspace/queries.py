@@ -6,7 +6,7 @@ Day boundaries are computed in Europe/Moscow and compared with the UTC instants 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, time, timedelta
+from datetime import datetime
 from decimal import Decimal
 
 from sqlalchemy import select
@@ -16,18 +16,11 @@ from crm.buyers.queries import BuyerFilters, BuyerRow, list_row, list_select
 from crm.reorder.queries import at_risk_buyers
 from crm.tiers.services import tiers_in_order
 from crm.workspace.models import Task, TaskStatus
-from crm.workspace.services import MOSCOW
 from storefront.account.models import Tier
 from storefront.db import utcnow
+from storefront.moscow import moscow_day_bounds
 
 MY_BUYERS_LIMIT = 500
-
-
-def moscow_day_bounds(now: datetime) -> tuple[datetime, datetime]:
-    """[start, end) of the Moscow calendar day containing ``now``, as UTC instants."""
-    today = now.astimezone(MOSCOW).date()
-    start = datetime.combine(today, time.min, tzinfo=MOSCOW)
-    return start.astimezone(UTC), (start + timedelta(days=1)).astimezone(UTC)
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time
+from datetime import datetime
 
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
@@ -10,7 +10,6 @@ from sqlalchemy.orm import Session
 
 from crm.workspace.models import Note, Task, TaskStatus
 from storefront.db import utcnow
-from storefront.i18n import MOSCOW
 
 
 def add_note(session: Session, *, buyer_id: int, author_id: int | None, body: str) -> Note:
@@ -53,11 +52,6 @@ def open_task(
             raise
         return None
     return task
-
-
-def moscow_to_utc(day: date, at: time) -> datetime:
-    """A wall-clock time in Moscow (as staff type it) → the aware UTC instant stored."""
-    return datetime.combine(day, at, tzinfo=MOSCOW).astimezone(UTC)
 
 
 def close_task(session: Session, task_id: int, status: TaskStatus, now: datetime | None = None) -> bool:

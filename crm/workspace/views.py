@@ -2,26 +2,28 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from decimal import Decimal
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from crm.auth import current_staff
-from crm.buyers.views import render_card, task_form_for
+from crm.buyers.card import render_card
+from crm.buyers.queries import manager_of
 from crm.permissions import requires, sees_buyer_in_full
 from crm.staff.models import Role, StaffUser
-from crm.tiers.models import BuyerProfile
+from crm.staff.queries import account_managers
 from crm.workspace import bp
-from crm.workspace.forms import NoteForm, TaskCloseForm
+from crm.workspace.forms import NoteForm, TaskCloseForm, task_form_for
 from crm.workspace.models import Task, TaskStatus
 from crm.workspace.queries import due_tasks, my_buyers, near_next_tier, past_expected_reorder
-from crm.workspace.services import add_note, close_task, moscow_to_utc, open_task
+from crm.workspace.services import add_note, close_task, open_task
 from storefront.account.models import Buyer
 from storefront.errors import NotFound
 from storefront.extensions import db
+from storefront.moscow import moscow_to_utc
 
 
 def _writable_buyer(buyer_id: int) -> None:
@@ -29,8 +31,7 @@ def _writable_buyer(buyer_id: int) -> None:
     if db.session.get(Buyer, buyer_id) is None:
         raise NotFound()
     staff = current_staff()
-    manager_id = db.session.scalar(select(BuyerProfile.manager_id).where(BuyerProfile.buyer_id == buyer_id))
-    if not sees_buyer_in_full(staff.role, staff.id, manager_id):
+    if not sees_buyer_in_full(staff.role, staff.id, manager_of(db.session, buyer_id)):
         abort(403)
 
 
@@ -60,7 +61,7 @@ def task_add(buyer_id: int) -> Response | tuple[str, int]:
         db.session,
         buyer_id=buyer_id,
         title=form.title.data.strip(),
-        due_at=moscow_to_utc(form.due_date.data, form.due_time.data),
+        due_at=moscow_to_utc(datetime.combine(form.due_date.data, form.due_time.data)),
         assignee_id=form.assignee.data,
         created_by_id=staff.id,
     )
@@ -103,9 +104,7 @@ def my_clients() -> tuple[str, int]:
     An admin may open any account manager's page with ?manager=<id>; a manager only their own.
     """
     staff = current_staff()
-    managers = db.session.scalars(
-        select(StaffUser).where(StaffUser.role == Role.ACCOUNT_MANAGER).order_by(StaffUser.email)
-    ).all()
+    managers = account_managers(db.session, active_only=False)
     subject = staff
     raw = request.args.get("manager", "").strip()
     if raw:

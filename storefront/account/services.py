@@ -11,7 +11,7 @@ from datetime import datetime
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -68,13 +68,6 @@ def hash_password(password: str) -> str:
 
 def find_buyer_by_email(session: Session, email: str) -> Buyer | None:
     return session.scalars(select(Buyer).where(Buyer.email == email.strip().lower())).first()
-
-
-def get_buyer(session: Session, buyer_id: int) -> Buyer:
-    buyer = session.get(Buyer, buyer_id)
-    if buyer is None:
-        raise NotFound(f"buyer {buyer_id}")
-    return buyer
 
 
 def record_consents(
@@ -268,7 +261,3 @@ def reset_password(session: Session, token: str, secret_key: str, new_password: 
     buyer.password_hash = hash_password(new_password)
     session.commit()
     return buyer
-
-
-def count_buyers(session: Session) -> int:
-    return session.scalar(select(func.count(Buyer.id))) or 0

@@ -245,10 +245,6 @@ def _load_products(session: Session, ids: Sequence[int]) -> dict[int, Product]:
     return {product.id: product for product in rows}
 
 
-def count_lines(session: Session, cart: Cart | None) -> int:
-    return len(cart.lines) if cart is not None else 0
-
-
 #: Guest carts untouched this long are deleted (the cookie lives as long).
 GUEST_CART_LIFETIME = timedelta(days=60)
 

@@ -184,16 +184,6 @@ def listing_conditions(category_ids: Sequence[int] | None, filters: ListingFilte
     return conditions
 
 
-def order_listing(query: Select, sort: Sort) -> Select:
-    if sort is Sort.PRICE_ASC:
-        return query.order_by(Product.price_rub_from.asc(), Product.id.asc())
-    if sort is Sort.PRICE_DESC:
-        return query.order_by(Product.price_rub_from.desc(), Product.id.desc())
-    if sort is Sort.NEW:
-        return query.order_by(Product.published_at.desc(), Product.id.desc())
-    return query.order_by(Product.popularity.desc(), Product.id.desc())
-
-
 def _sort_columns(sort: Sort) -> tuple[ColumnElement, ColumnElement]:
     if sort in (Sort.PRICE_ASC, Sort.PRICE_DESC):
         return Product.price_rub_from, Product.id

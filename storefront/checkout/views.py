@@ -29,7 +29,6 @@ from storefront.checkout.services import (
     reorder,
 )
 from storefront.db import utcnow
-from storefront.emails import send_templated
 from storefront.extensions import db
 from storefront.fx.services import current_pricing
 from storefront.i18n import format_rub
@@ -193,19 +192,8 @@ def place() -> Response | tuple[str, int]:
     order = result.order
     if result.created and buyer is not None and form.save_address.data:
         remember_address(db.session, buyer, form.address_data())
+    # The confirmation e-mail goes out from the ``order_placed`` receiver (``storefront.order.init_app``).
     token = make_access_token(order, current_app.config["SECRET_KEY"])
-    if result.created:
-        link = current_app.config["PUBLIC_BASE_URL"].rstrip("/") + url_for(
-            "order.order_detail", number=order.number, t=token
-        )
-        send_templated(
-            "order_placed",
-            order.email,
-            _("Order %(number)s is placed", number=order.number),
-            order=order,
-            link=link,
-            region_name=region_name,
-        )
     return redirect(url_for("payment.pay", number=order.number, t=None if buyer else token), 303)
 
 

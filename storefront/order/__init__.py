@@ -1,5 +1,6 @@
 """Order area: the buyer's order list, order page with timeline, invoice, «Подтвердить получение»,
-status emails, and the periodic expiry of unpaid orders."""
+placement and status emails (receivers of ``order_placed`` and ``order_status_changed``), and the periodic
+expiry of unpaid orders."""
 
 from __future__ import annotations
 
@@ -17,16 +18,30 @@ EMAILED_STATUSES = frozenset(
 )
 
 
+def _in_app(app: Flask) -> bool:
+    """Whether this runs inside ``app``'s context (a request, `flask run-due`, the in-process runner): the
+    signals are process-wide and several apps may exist (tests)."""
+    if not has_app_context() or current_app.name != app.name:
+        return False
+    return current_app._get_current_object() is app  # type: ignore[attr-defined]
+
+
 def init_app(app: Flask) -> None:
-    from storefront.events import order_status_changed
+    from storefront.events import order_placed, order_status_changed
     from storefront.order import views  # noqa: F401  (registers the routes on bp)
 
-    def email_status_change(sender: Any, **change: Any) -> None:
-        # Only inside this app's context (a request, `flask run-due`, the in-process runner): the
-        # signal is process-wide and several apps may exist (tests).
-        if change["to_status"] not in EMAILED_STATUSES or not has_app_context() or current_app.name != app.name:
+    def email_placement(sender: Any, **placed: Any) -> None:
+        if not _in_app(app):
             return
-        if current_app._get_current_object() is not app:  # type: ignore[attr-defined]
+        from storefront.order.web import send_placed_email
+
+        try:
+            send_placed_email(placed["order_id"])
+        except Exception:  # an email must never undo or break the placement itself
+            logger.exception("placement email for order %s failed", placed["number"])
+
+    def email_status_change(sender: Any, **change: Any) -> None:
+        if change["to_status"] not in EMAILED_STATUSES or not _in_app(app):
             return
         from storefront.order.web import send_status_email
 
@@ -35,6 +50,9 @@ def init_app(app: Flask) -> None:
         except Exception:  # an email must never undo or break the change itself
             logger.exception("status email for order %s failed", change["number"])
 
+    order_placed.connect(email_placement)
     order_status_changed.connect(email_status_change)
-    app.extensions["order_status_email"] = email_status_change  # keeps the receiver alive with the app
+    # The signals hold receivers weakly: the app keeps them alive.
+    app.extensions["order_placed_email"] = email_placement
+    app.extensions["order_status_email"] = email_status_change
     app.register_blueprint(bp)

@@ -241,15 +241,6 @@ def change_status(
     return order
 
 
-def mark_paid(session: Session, order: Order, now: datetime | None = None) -> Order:
-    """The seam for the payment issue: a confirmed payment moves the order to ``paid``. Commits."""
-    previous = order.status
-    change_status(session, order, OrderStatus.PAID, "payment received", now)
-    session.commit()
-    announce_status_change(order, previous)
-    return order
-
-
 def confirm_receipt(session: Session, order: Order, buyer_id: int | None) -> Order:
     """The buyer confirms a delivered order arrived: ``completed``. Commits."""
     if order.buyer_id is not None and order.buyer_id != buyer_id:

@@ -3,14 +3,15 @@ Used by the order, payment and checkout views."""
 
 from __future__ import annotations
 
-from flask import abort, current_app, request
+from flask import abort, current_app, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from storefront.emails import send_templated
 from storefront.extensions import db
 from storefront.order.models import Order, OrderStatus
-from storefront.order.services import get_order_by_number, token_grants_access
+from storefront.order.services import get_order_by_number, make_access_token, token_grants_access
+from storefront.shipping.regions import region_name
 
 
 def status_label(status: str) -> str:
@@ -37,6 +38,18 @@ def viewable_order(number: str) -> tuple[Order, str | None]:
     if not current_user.is_authenticated and order.buyer_id is not None:
         abort(401)
     abort(404)
+
+
+def send_placed_email(order_id: int) -> bool:
+    """The Russian «заказ оформлен» email (text + HTML) with the order's link (a guest's signed link)."""
+    order = db.session.get(Order, order_id)
+    if order is None:
+        return False
+    token = make_access_token(order, current_app.config["SECRET_KEY"])
+    path = url_for("order.order_detail", number=order.number, t=token)
+    link = current_app.config["PUBLIC_BASE_URL"].rstrip("/") + path
+    subject = _("Order %(number)s is placed", number=order.number)
+    return send_templated("order_placed", order.email, subject, order=order, link=link, region_name=region_name)
 
 
 def send_status_email(order_id: int) -> bool:

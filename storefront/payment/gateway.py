@@ -33,15 +33,6 @@ class RefundStatus(StrEnum):
     CANCELED = "canceled"
 
 
-#: Forward-only order of payment statuses: a status may only be replaced by a later one.
-PAYMENT_STATUS_RANK = {
-    PaymentStatus.PENDING: 0,
-    PaymentStatus.WAITING_FOR_CAPTURE: 1,
-    PaymentStatus.SUCCEEDED: 2,
-    PaymentStatus.CANCELED: 2,
-}
-
-
 def new_idempotence_key() -> str:
     """A fresh key for one logical operation (36 characters; the API accepts up to 64)."""
     return str(uuid.uuid4())

@@ -110,7 +110,6 @@ _REGIONS = (
 )
 
 REGIONS: dict[str, Region] = {code: Region(code, name, zone) for code, name, zone in _REGIONS}
-ZONES = (1, 2, 3, 4, 5)
 
 
 def region_choices() -> list[tuple[str, str]]:

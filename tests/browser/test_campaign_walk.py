@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import select
 
 from crm.campaigns.models import Campaign, CampaignStatus
-from storefront.i18n import MOSCOW
+from storefront.moscow import MOSCOW
 from tests.crm import campaign_support as cs
 from tests.crm.support import PASSWORD, make_staff
 

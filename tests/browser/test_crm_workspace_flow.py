@@ -6,12 +6,13 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
+from crm.buyers.services import assign_managers
 from crm.staff.models import Role
-from crm.tiers.services import assign_manager, recalc_tiers, seed_tiers
+from crm.tiers.services import recalc_tiers, seed_tiers
 from crm.workspace.models import Note, Task
-from crm.workspace.queries import moscow_day_bounds
-from crm.workspace.services import MOSCOW, open_task
+from crm.workspace.services import open_task
 from storefront.db import utcnow
+from storefront.moscow import MOSCOW, moscow_day_bounds
 from tests.crm.support import PASSWORD, days_ago, make_staff, paid_order
 from tests.factories import create_buyer
 
@@ -28,7 +29,7 @@ def test_a_manager_works_with_a_buyer_from_my_clients(page, shots, session):
     paid_order(session, other.id, "350000.00", paid_at=days_ago(200))
     recalc_tiers(session)
     for each in (buyer, other):
-        assign_manager(session, each.id, manager.id)
+        assign_managers(session, [each.id], manager.id)
     start, _ = moscow_day_bounds(utcnow())
     open_task(
         session,

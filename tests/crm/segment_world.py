@@ -16,10 +16,10 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
+from crm.buyers.models import BuyerProfile
 from crm.reorder.models import BuyerStats
 from crm.reorder.services import ReorderPolicy, recalc_reorders
 from crm.staff.models import Role, StaffUser
-from crm.tiers.models import BuyerProfile
 from crm.tiers.services import seed_tiers, tiers_in_order
 from storefront.account.models import Address, Buyer, BuyerKind, Consent, ConsentKind
 from storefront.catalog.models import Category, Product

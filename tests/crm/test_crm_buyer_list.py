@@ -16,8 +16,9 @@ from sqlalchemy.orm import Session
 
 from crm.audit.models import AuditEntry
 from crm.buyers.queries import BuyerFilters, buyer_page
+from crm.buyers.services import assign_managers
 from crm.staff.models import Role, StaffUser
-from crm.tiers.services import assign_manager, recalc_tiers, seed_tiers
+from crm.tiers.services import recalc_tiers, seed_tiers
 from storefront.account.models import Address, Tier
 from tests.crm.support import crm_login, days_ago, make_staff, paid_order
 from tests.factories import create_buyer
@@ -90,7 +91,7 @@ def _world(session: Session) -> list[Made]:
             session.commit()
             item.orders.append((days, amount, region))
         if index % 4 == 0:
-            assign_manager(session, buyer.id, manager.id)
+            assign_managers(session, [buyer.id], manager.id)
             item.manager_id = manager.id
         made.append(item)
     recalc_tiers(session)
@@ -207,7 +208,7 @@ def test_an_account_manager_sees_contact_data_of_their_own_buyers_only(app: Flas
     session.commit()
     client = _signed_in(app, session, Role.ACCOUNT_MANAGER)
     staff = session.scalar(select(StaffUser).where(StaffUser.role == Role.ACCOUNT_MANAGER))
-    assign_manager(session, mine.id, staff.id)
+    assign_managers(session, [mine.id], staff.id)
     html = client.get("/crm/buyers/").get_data(as_text=True)
     assert "mine@example.ru" in html and "other@example.ru" not in html
     assert _listed(html) == {mine.id, other.id}  # the summary is still listed
@@ -224,7 +225,7 @@ def test_gold_buyers_without_a_manager_are_flagged_and_filterable(app: Flask, se
     looked_after = create_buyer(session, email="gold2@example.ru", tier_id=gold.id)
     session.commit()
     manager = make_staff(session, Role.ACCOUNT_MANAGER, email="olga@mostik.local")
-    assign_manager(session, looked_after.id, manager.id)
+    assign_managers(session, [looked_after.id], manager.id)
     client = _signed_in(app, session, Role.ADMIN)
     html = client.get("/crm/buyers/?unassigned_vip=y").get_data(as_text=True)
     assert _listed(html) == {lonely.id}

@@ -10,9 +10,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from crm.audit.models import AuditEntry
+from crm.buyers.models import BuyerProfile
+from crm.buyers.services import assign_managers
 from crm.staff.models import Role, StaffUser
-from crm.tiers.models import BuyerProfile
-from crm.tiers.services import assign_manager, seed_tiers, upgrade_on_payment
+from crm.tiers.services import seed_tiers, upgrade_on_payment
 from storefront.account.models import Buyer, Tier
 from tests.crm.support import crm_csrf, crm_login, days_ago, make_staff, paid_order
 from tests.factories import create_buyer
@@ -33,7 +34,7 @@ def test_the_buyer_list_filters_by_tier_and_manager_and_searches(app: Flask, ses
     paid_order(session, romashka.id, "400000.00")
     upgrade_on_payment(session, romashka.id)
     manager = make_staff(session, Role.ACCOUNT_MANAGER, email="olga@mostik.local")
-    assign_manager(session, anna.id, manager.id)
+    assign_managers(session, [anna.id], manager.id)
     client = _signed_in(app, session)
     silver = session.scalar(select(Tier.id).where(Tier.code == "silver"))
 
@@ -192,7 +193,7 @@ def test_an_account_manager_sees_other_managers_buyers_only_in_summary(app: Flas
     session.commit()
     client = _signed_in(app, session, Role.ACCOUNT_MANAGER)
     me = session.scalar(select(StaffUser).where(StaffUser.role == Role.ACCOUNT_MANAGER))
-    assign_manager(session, mine.id, me.id)
+    assign_managers(session, [mine.id], me.id)
     assert "mine@example.ru" in client.get(f"/crm/buyers/{mine.id}").get_data(as_text=True)
     summary = client.get(f"/crm/buyers/{other.id}").get_data(as_text=True)
     assert "other@example.ru" not in summary and "+79160000002" not in summary

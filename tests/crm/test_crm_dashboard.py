@@ -13,10 +13,11 @@ from flask import Flask
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from crm.dashboard.queries import buyers_per_tier, headline, month_starts, revenue_by_month, top_buyers
+from crm.dashboard.queries import MONTHS, buyers_per_tier, headline, revenue_by_month, top_buyers
 from crm.staff.models import Role
 from crm.tiers.services import seed_tiers
 from storefront.account.models import Tier
+from storefront.moscow import moscow_month_starts
 from storefront.order.models import Order
 from storefront.payment.models import AttemptStatus, Payment, Refund, RefundState
 from tests.crm.support import crm_login, make_staff, paid_order
@@ -81,12 +82,12 @@ def _data_set(session: Session) -> dict[str, int]:
 
 
 def test_month_starts_are_moscow_midnights() -> None:
-    starts = month_starts(NOW)
+    starts = moscow_month_starts(NOW, MONTHS)
     assert len(starts) == 13
     assert starts[0] == _utc(2025, 11, 30, 21, 0)  # 1 December 2025, 00:00 MSK
     assert starts[-2] == _utc(2026, 10, 31, 21, 0)  # 1 November 2026
     assert starts[-1] == _utc(2026, 11, 30, 21, 0)  # 1 December 2026
-    assert month_starts(_utc(2026, 1, 10), 2)[0] == _utc(2025, 11, 30, 21, 0)
+    assert moscow_month_starts(_utc(2026, 1, 10), 2)[0] == _utc(2025, 11, 30, 21, 0)
 
 
 def test_revenue_by_month_by_tier_is_net_of_refunds_in_moscow_months(session: Session) -> None:

@@ -14,8 +14,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from crm.audit.models import AuditEntry
+from crm.buyers.services import assign_managers
 from crm.staff.models import Role
-from crm.tiers.services import assign_manager
 from devtools.yookassa_standin import StandInClient
 from storefront.order.models import Order, OrderStatus
 from storefront.payment.attempts import PaymentPolicy, apply_payment_status, start_payment
@@ -189,7 +189,7 @@ def test_an_account_manager_refunds_only_their_own_buyers_orders(
     my_order = _paid(session, pay_app, control, mine.id)
     other_order = _paid(session, pay_app, control, theirs.id)
     manager = make_staff(session, Role.ACCOUNT_MANAGER)
-    assign_manager(session, mine.id, manager.id)
+    assign_managers(session, [mine.id], manager.id)
     client = pay_app.test_client()
     assert crm_login(client, manager.email).status_code == 302
 

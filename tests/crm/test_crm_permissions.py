@@ -6,10 +6,11 @@ import pytest
 from flask import Flask
 from sqlalchemy.orm import Session
 
+from crm.buyers.services import assign_managers
 from crm.permissions import PERMISSIONS, PUBLIC_ENDPOINTS, has_permission, requires, sees_buyer_in_full
 from crm.segments.models import Segment
 from crm.staff.models import Role
-from crm.tiers.services import assign_manager, seed_tiers, tiers_in_order
+from crm.tiers.services import seed_tiers, tiers_in_order
 from crm.workspace.services import open_task
 from storefront.db import utcnow
 from storefront.promo.models import PromoCode, PromoKind
@@ -66,7 +67,7 @@ def test_every_crm_rule_answers_as_declared_for_the_role(app: Flask, session: Se
         if role == Role.ACCOUNT_MANAGER:
             # Refunds, notes and tasks are scoped to assigned buyers: the walk uses the manager's own buyer
             # (the other side of the scope is tested separately).
-            assign_manager(session, buyer.id, staff.id)
+            assign_managers(session, [buyer.id], staff.id)
         assert crm_login(client, f"{role}@mostik.local").status_code == 302
     app.config["WTF_CSRF_ENABLED"] = False
     try:
@@ -101,7 +102,7 @@ def test_an_account_manager_cannot_write_on_buyers_assigned_to_someone_else(app:
     task = open_task(session, buyer_id=buyer.id, title="Позвонить", due_at=utcnow(), assignee_id=None)
     session.commit()
     other = make_staff(session, Role.ACCOUNT_MANAGER, email="other@mostik.local")
-    assign_manager(session, buyer.id, other.id)
+    assign_managers(session, [buyer.id], other.id)
     make_staff(session, Role.ACCOUNT_MANAGER)
     client = app.test_client()
     assert crm_login(client, "account_manager@mostik.local").status_code == 302

@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from crm.buyers.models import BuyerProfile
 from crm.reorder.models import BuyerCategory, BuyerStats, ReorderBaseline, ReorderStatus
 from crm.reorder.services import (
     ReorderPolicy,
@@ -21,7 +22,6 @@ from crm.reorder.services import (
     refresh_statuses,
     update_buyer_stats,
 )
-from crm.tiers.models import BuyerProfile
 from crm.tiers.services import seed_tiers
 from crm.workspace.models import Task
 from storefront.account.models import Buyer, Tier

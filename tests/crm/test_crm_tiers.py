@@ -13,7 +13,8 @@ from hypothesis import strategies as st
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
-from crm.tiers.models import BuyerProfile, TierChange
+from crm.buyers.models import BuyerProfile
+from crm.tiers.models import TierChange
 from crm.tiers.rules import window_start
 from crm.tiers.services import (
     ManualTierError,

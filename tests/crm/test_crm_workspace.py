@@ -12,15 +12,17 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from crm.buyers.queries import buyer_timeline
+from crm.buyers.services import assign_managers
 from crm.staff.models import Role, StaffUser
 from crm.tiers.models import TierChange
-from crm.tiers.services import assign_manager, recalc_tiers, seed_tiers, upgrade_on_payment
+from crm.tiers.services import recalc_tiers, seed_tiers, upgrade_on_payment
 from crm.workspace.models import Note, Task, TaskStatus
-from crm.workspace.queries import due_tasks, moscow_day_bounds
-from crm.workspace.services import MOSCOW, add_note, close_task, moscow_to_utc, open_task
+from crm.workspace.queries import due_tasks
+from crm.workspace.services import add_note, close_task, open_task
 from storefront.account.models import Tier
 from storefront.db import utcnow
 from storefront.maillog import SentEmail
+from storefront.moscow import MOSCOW, moscow_day_bounds, moscow_to_utc
 from storefront.payment.models import Payment, Refund
 from tests.crm.support import crm_csrf, crm_login, days_ago, make_staff, paid_order
 from tests.factories import create_buyer
@@ -36,7 +38,7 @@ def _manager_with_buyer(app: Flask, session: Session):
     buyer = create_buyer(session, email="mine@example.ru", phone="+79160000001", company=True)
     session.commit()
     manager = make_staff(session, Role.ACCOUNT_MANAGER, email="olga@mostik.local")
-    assign_manager(session, buyer.id, manager.id)
+    assign_managers(session, [buyer.id], manager.id)
     return buyer, manager, _client(app, manager.email)
 
 
@@ -48,10 +50,10 @@ def test_moscow_day_boundaries_decide_today_and_overdue(session: Session) -> Non
     now = datetime(2026, 11, 26, 20, 0, tzinfo=UTC)
     today = date(2026, 11, 26)
     due = {
-        "late tonight": moscow_to_utc(today, time(23, 30)),
-        "after midnight": moscow_to_utc(today + timedelta(days=1), time(0, 30)),
-        "this morning": moscow_to_utc(today, time(0, 0)),
-        "yesterday night": moscow_to_utc(today - timedelta(days=1), time(23, 59)),
+        "late tonight": moscow_to_utc(datetime.combine(today, time(23, 30))),
+        "after midnight": moscow_to_utc(datetime.combine(today + timedelta(days=1), time(0, 30))),
+        "this morning": moscow_to_utc(datetime.combine(today, time(0, 0))),
+        "yesterday night": moscow_to_utc(datetime.combine(today - timedelta(days=1), time(23, 59))),
     }
     assert due["after midnight"].date() == now.date()  # the case only Moscow boundaries get right
     for title, at in due.items():
@@ -224,7 +226,7 @@ def test_my_clients_lists_buyers_tasks_and_near_tier_alerts(app: Flask, session:
     paid_order(session, base.id, "290000.00", paid_at=days_ago(3))  # close to Серебро but not VIP yet
     recalc_tiers(session)
     for buyer in (near, far, base):
-        assign_manager(session, buyer.id, manager.id)
+        assign_managers(session, [buyer.id], manager.id)
     now = utcnow()
     start, end = moscow_day_bounds(now)
     open_task(

@@ -12,11 +12,11 @@ from sqlalchemy.orm import Session
 from stdnum.ru import inn as stdnum_inn
 from stdnum.ru import ogrn as stdnum_ogrn
 
+from crm.buyers.models import BuyerProfile
 from crm.demo.seed import MANAGERS, seed_demo_buyers
 from crm.reorder.models import BuyerStats
 from crm.reorder.services import ReorderPolicy
 from crm.staff.models import Role, StaffUser
-from crm.tiers.models import BuyerProfile
 from crm.tiers.services import seed_tiers
 from crm.workspace.models import Note
 from crm.workspace.queries import due_tasks

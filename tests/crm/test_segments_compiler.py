@@ -13,10 +13,10 @@ from hypothesis import strategies as st
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from crm.buyers.models import BuyerProfile
 from crm.segments.compiler import MAX_CONDITIONS, InvalidSegment, compile_segment
 from crm.segments.fields import CHOICE_OPS, FIELDS, LIST_OPERATORS, NO_VALUE_OPERATORS, Field, in_rows, one_of
 from crm.staff.models import StaffUser
-from crm.tiers.models import BuyerProfile
 from storefront import models as shop_models
 from tests.conftest import _empty_all_tables
 from tests.crm.segment_world import CITIES, MOSCOW, REGIONS, UTM_SOURCES, World, build_world, reference_filter

@@ -14,12 +14,12 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from crm.audit.models import AuditEntry
-from crm.promo.services import moscow_to_utc
 from storefront.account.models import Buyer, Tier
 from storefront.cart.models import Cart, CartLine
 from storefront.checkout.services import Contact, Destination, build_quote, place_order
 from storefront.db import utcnow
 from storefront.fx.services import current_pricing
+from storefront.moscow import moscow_to_utc
 from storefront.order.models import Order
 from storefront.promo.models import PromoCode, PromoKind, PromoUse
 from storefront.promo.services import (

@@ -1,0 +1,45 @@
+"""The tiers' receiver of the storefront's ``order_paid`` (connected by ``crm.init_app``): the upgrade on
+payment and the buyer's «you moved up» e-mail."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from babel.numbers import format_decimal
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from sqlalchemy.orm import Session
+
+from crm.tiers.services import upgrade_on_payment
+from storefront.account.models import Buyer, Tier
+from storefront.emails import send_templated
+from storefront.extensions import db
+
+logger = logging.getLogger(__name__)
+
+
+def upgrade_tier_on_payment(sender: object, **fields: Any) -> None:
+    """Upgrade the buyer's tier at once when a payment pushes their 12-month spend over a threshold."""
+    buyer_id = fields.get("buyer_id")
+    if buyer_id is None:
+        return
+    with Session(db.engine) as session:
+        try:
+            change = upgrade_on_payment(session, buyer_id)
+        except Exception:  # the payment is already committed; the nightly recalculation repairs a miss
+            logger.exception("tier upgrade after order %s failed", fields.get("number"))
+            return
+        if change is not None:
+            send_tier_up_email(session, change.buyer_id, change.new_tier_id)
+
+
+def send_tier_up_email(session: Session, buyer_id: int, tier_id: int | None) -> None:
+    """The buyer's Russian «you moved up» email (a failure to send is logged by ``send_mail``)."""
+    buyer, tier = session.get(Buyer, buyer_id), session.get(Tier, tier_id) if tier_id else None
+    if buyer is None or tier is None or not buyer.is_active or tier.threshold_amount <= 0:
+        return  # the first assignment of the base tier is no news
+    with force_locale("ru"):
+        subject = _("Your Mostik tier is now %(tier)s", tier=tier.name)
+    discount = format_decimal(tier.discount_percent, locale="ru_RU")
+    send_templated("tier_up", buyer.email, subject, buyer=buyer, tier=tier, discount=discount)
