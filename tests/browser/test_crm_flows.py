@@ -16,9 +16,7 @@ from storefront.db import utcnow
 from storefront.order.models import Order
 from storefront.payment.models import Refund
 from storefront.payment.services import PaymentPolicy, apply_payment_status, start_payment
-from tests.crm.support import PASSWORD, make_staff, paid_order
-from tests.factories import create_buyer
-from tests.payment_support import make_order
+from tests.support.factories import PASSWORD, create_buyer, make_order, make_staff, paid_order
 
 pytestmark = pytest.mark.browser
 

@@ -12,8 +12,7 @@ from crm.workspace.models import Note, Task
 from crm.workspace.queries import moscow_day_bounds
 from crm.workspace.services import MOSCOW, open_task
 from storefront.db import utcnow
-from tests.crm.support import PASSWORD, days_ago, make_staff, paid_order
-from tests.factories import create_buyer
+from tests.support.factories import PASSWORD, create_buyer, days_ago, make_staff, paid_order
 
 pytestmark = pytest.mark.browser
 

@@ -4,7 +4,8 @@ until the notification arrives, then paid, or failed with «Повторить �
 
 import pytest
 
-from tests.payment_support import guest_token, make_order
+from tests.support.factories import make_order
+from tests.support.web import guest_token
 
 pytestmark = pytest.mark.browser
 

@@ -5,8 +5,8 @@ import pytest
 from sqlalchemy import select
 
 from crm.segments.models import Segment
-from tests.crm.support import PASSWORD, make_staff
-from tests.crm.test_segments_web import TWO_CONDITIONS, _world
+from tests.crm.segments.test_segments_web import TWO_CONDITIONS, _world
+from tests.support.factories import PASSWORD, make_staff
 
 pytestmark = pytest.mark.browser
 

@@ -6,7 +6,7 @@ from sqlalchemy import select
 
 from storefront.account.models import Address
 from storefront.order.models import Order
-from tests.factories import create_buyer, create_shop
+from tests.support.factories import create_buyer, create_shop
 
 pytestmark = pytest.mark.browser
 

@@ -13,9 +13,9 @@ from crm.tiers.services import assign_manager, seed_tiers, tiers_in_order
 from crm.workspace.services import open_task
 from storefront.db import utcnow
 from storefront.promo.models import PromoCode, PromoKind
-from tests.crm import campaign_support
-from tests.crm.support import crm_login, make_staff, paid_order
-from tests.factories import create_buyer
+from tests.support import factories
+from tests.support.factories import create_buyer, make_staff, paid_order
+from tests.support.web import crm_login
 
 ROLES = [None, *Role]
 
@@ -49,7 +49,7 @@ def test_every_crm_rule_answers_as_declared_for_the_role(app: Flask, session: Se
     order = paid_order(session, buyer.id, "1000.00")
     task = open_task(session, buyer_id=buyer.id, title="Позвонить", due_at=utcnow(), assignee_id=None)
     session.commit()
-    campaign = campaign_support.campaign(session)
+    campaign = factories.create_campaign(session)
     values = {
         "buyer_id": buyer.id,
         "tier_id": tiers_in_order(session)[0].id,
