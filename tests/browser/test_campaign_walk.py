@@ -28,6 +28,7 @@ def test_marketer_writes_previews_and_schedules_a_campaign_in_moscow_time(page, 
     segment = factories.create_segment(session, "Подписчики на рассылку")
     buyer = factories.create_recipient(session, "zarina@example.ru", "Зарина Ахметова")
     make_staff(session, "marketer", email="marina@mostik.local")
+    session.commit()
 
     page.goto("/crm/login")
     page.fill("input[name=email]", "marina@mostik.local")

@@ -25,6 +25,7 @@ def test_a_manager_works_with_a_buyer_from_my_clients(page, shots, session):
     session.commit()
     paid_order(session, buyer.id, "1100000.00", paid_at=days_ago(40))
     paid_order(session, other.id, "350000.00", paid_at=days_ago(200))
+    session.commit()
     recalc_tiers(session)
     for each in (buyer, other):
         assign_manager(session, each.id, manager.id)

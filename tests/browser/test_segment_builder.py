@@ -14,6 +14,7 @@ pytestmark = pytest.mark.browser
 def test_marketer_builds_and_saves_a_segment_with_a_nested_or_group(page, shots, session):
     _world(session)
     make_staff(session, "marketer", email="marina@mostik.local")
+    session.commit()
     page.goto("/crm/login")
     page.fill("input[name=email]", "marina@mostik.local")
     page.fill("input[name=password]", PASSWORD)

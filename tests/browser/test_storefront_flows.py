@@ -81,6 +81,7 @@ def test_guest_goes_from_a_category_page_to_a_placed_order(page, shots, session,
 
 def test_company_buyer_checks_out_with_inn_and_repeats_the_order(page, shots, session, mailbox):
     product = create_shop(session)
+    session.commit()
     buyer = create_buyer(session, company=True)
     session.add(
         Address(

@@ -47,9 +47,11 @@ def test_every_crm_rule_answers_as_declared_for_the_role(app: Flask, session: Se
     session.add_all([segment, promo])
     session.commit()
     order = paid_order(session, buyer.id, "1000.00")
+    session.commit()
     task = open_task(session, buyer_id=buyer.id, title="Позвонить", due_at=utcnow(), assignee_id=None)
     session.commit()
     campaign = factories.create_campaign(session)
+    session.commit()
     values = {
         "buyer_id": buyer.id,
         "tier_id": tiers_in_order(session)[0].id,
@@ -63,6 +65,7 @@ def test_every_crm_rule_answers_as_declared_for_the_role(app: Flask, session: Se
     client = app.test_client()
     if role is not None:
         staff = make_staff(session, role)
+        session.commit()
         if role == Role.ACCOUNT_MANAGER:
             # Refunds, notes and tasks are scoped to assigned buyers: the walk uses the manager's own buyer
             # (the other side of the scope is tested separately).
@@ -101,8 +104,10 @@ def test_an_account_manager_cannot_write_on_buyers_assigned_to_someone_else(app:
     task = open_task(session, buyer_id=buyer.id, title="Позвонить", due_at=utcnow(), assignee_id=None)
     session.commit()
     other = make_staff(session, Role.ACCOUNT_MANAGER, email="other@mostik.local")
+    session.commit()
     assign_manager(session, buyer.id, other.id)
     make_staff(session, Role.ACCOUNT_MANAGER)
+    session.commit()
     client = app.test_client()
     assert crm_login(client, "account_manager@mostik.local").status_code == 302
     app.config["WTF_CSRF_ENABLED"] = False
@@ -137,6 +142,7 @@ REORDER_PAGES = {
 @pytest.mark.parametrize("role", list(Role))
 def test_the_reorder_pages_open_for_the_expected_roles_only(app: Flask, session: Session, role: Role) -> None:
     make_staff(session, role)
+    session.commit()
     client = app.test_client()
     crm_login(client, f"{role}@mostik.local")
     for url, roles in REORDER_PAGES.items():

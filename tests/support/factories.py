@@ -1,11 +1,18 @@
-"""The builders of test data, storefront and CRM. Each takes the session and returns the flushed object."""
+"""The builders of test data, storefront and CRM: the one place tests make rows.
+
+Every builder takes the session, adds and ``flush()``es, and returns the object; none commits. A builder that
+goes through a service which commits (staff, campaigns, reorder statistics) runs it inside
+``commits_as_flushes``. A test whose data must be seen by another connection (the test client's requests, a
+live server thread, a CLI runner, racing threads on PostgreSQL) calls ``session.commit()`` itself.
+"""
 
 from __future__ import annotations
 
 import dataclasses
 import itertools
 import secrets
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -33,6 +40,17 @@ from storefront.shipping.services import seed_shipping_methods
 from storefront.slugs import make_slug
 
 _sequence = itertools.count(1)
+
+
+@contextmanager
+def commits_as_flushes(session: Session) -> Iterator[None]:
+    """Run services that commit as one step of a builder: inside, the session's commit only flushes, so the
+    caller still decides when the data is committed."""
+    session.commit = session.flush  # type: ignore[method-assign]
+    try:
+        yield
+    finally:
+        del session.commit
 
 
 def load_rates(session: Session, usd: str = "80.0000", cny: str = "11.0000", on: date | None = None) -> None:
@@ -137,9 +155,7 @@ def create_shop(session: Session, stock: int = 100, moq: int = 1, weight_grams: 
     load_rates(session)
     seed_shipping_methods(session)
     category, supplier = create_category(session), create_supplier(session)
-    product = create_product(session, category, supplier, stock=stock, moq=moq, weight_grams=weight_grams)
-    session.commit()
-    return product
+    return create_product(session, category, supplier, stock=stock, moq=moq, weight_grams=weight_grams)
 
 
 def make_order(
@@ -191,7 +207,7 @@ def make_order(
     session.add(order)
     session.flush()
     order.number = f"MK-{now.year}-{order.id:06d}"
-    session.commit()
+    session.flush()
     return order
 
 
@@ -199,7 +215,8 @@ PASSWORD = "staff password 123"
 
 
 def make_staff(session: Session, role: str, email: str | None = None):
-    return create_staff(session, email=email or f"{role}@mostik.local", role=role, password=PASSWORD)
+    with commits_as_flushes(session):
+        return create_staff(session, email=email or f"{role}@mostik.local", role=role, password=PASSWORD)
 
 
 def order_row(buyer_id: int, status: OrderStatus, amount: Decimal, paid_at: datetime | None) -> Order:
@@ -262,9 +279,10 @@ def paid_order(
                 amount=Decimal(refunded),
             )
         )
-    session.commit()
+    session.flush()
     if buyer_id is not None:
-        update_buyer_stats(session, buyer_id)
+        with commits_as_flushes(session):
+            update_buyer_stats(session, buyer_id)
     return order
 
 
@@ -298,14 +316,14 @@ def create_recipient(
                 source_page="/account/register",
             )
         )
-    session.commit()
+    session.flush()
     return created
 
 
 def create_segment(session: Session, name: str = "Все покупатели") -> Segment:
     created = Segment(name=name, definition={"op": "and", "conditions": []})
     session.add(created)
-    session.commit()
+    session.flush()
     return created
 
 
@@ -319,7 +337,8 @@ def create_campaign(session: Session, **overrides: Any) -> Campaign:
         "body_text": BODY_TEXT,
         **overrides,
     }
-    return save_campaign(session, None, CampaignData(**fields), None)
+    with commits_as_flushes(session):
+        return save_campaign(session, None, CampaignData(**fields), None)
 
 
 def sender_settings(app: Flask, **overrides: Any) -> SenderSettings:

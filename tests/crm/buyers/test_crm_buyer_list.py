@@ -170,6 +170,7 @@ def test_a_page_of_the_list_is_one_query(app: Flask, session: Session) -> None:
 
 def _signed_in(app: Flask, session: Session, role: Role, email: str | None = None) -> FlaskClient:
     staff = make_staff(session, role, email=email)
+    session.commit()
     client = app.test_client()
     assert crm_login(client, staff.email).status_code == 302
     return client
@@ -224,6 +225,7 @@ def test_gold_buyers_without_a_manager_are_flagged_and_filterable(app: Flask, se
     looked_after = create_buyer(session, email="gold2@example.ru", tier_id=gold.id)
     session.commit()
     manager = make_staff(session, Role.ACCOUNT_MANAGER, email="olga@mostik.local")
+    session.commit()
     assign_manager(session, looked_after.id, manager.id)
     client = _signed_in(app, session, Role.ADMIN)
     html = client.get("/crm/buyers/?unassigned_vip=y").get_data(as_text=True)
@@ -266,6 +268,7 @@ def test_an_admin_assigns_one_buyer_from_the_card_and_it_is_audited(app: Flask, 
     buyer = create_buyer(session)
     session.commit()
     manager = make_staff(session, Role.ACCOUNT_MANAGER, email="olga@mostik.local")
+    session.commit()
     client = _signed_in(app, session, Role.ADMIN)
     card = client.get(f"/crm/buyers/{buyer.id}").get_data(as_text=True)
     assert 'name="back" value="card"' in card

@@ -20,6 +20,7 @@ from tests.support.web import crm_csrf, crm_login
 
 def _signed_in(app: Flask, session: Session, role: Role = Role.ADMIN) -> FlaskClient:
     make_staff(session, role)
+    session.commit()
     client = app.test_client()
     assert crm_login(client, f"{role}@mostik.local").status_code == 302
     return client
@@ -33,6 +34,7 @@ def test_the_buyer_list_filters_by_tier_and_manager_and_searches(app: Flask, ses
     paid_order(session, romashka.id, "400000.00")
     upgrade_on_payment(session, romashka.id)
     manager = make_staff(session, Role.ACCOUNT_MANAGER, email="olga@mostik.local")
+    session.commit()
     assign_manager(session, anna.id, manager.id)
     client = _signed_in(app, session)
     silver = session.scalar(select(Tier.id).where(Tier.code == "silver"))
@@ -66,6 +68,7 @@ def test_the_buyer_card_shows_tier_progress_and_spend_and_is_audited(app: Flask,
     session.commit()
     paid_order(session, buyer.id, "1080000.00", paid_at=days_ago(10))
     paid_order(session, buyer.id, "50000.00", paid_at=days_ago(400))
+    session.commit()
     upgrade_on_payment(session, buyer.id)
     client = _signed_in(app, session, Role.ADMIN)
 
@@ -212,6 +215,7 @@ def test_an_admin_assigns_buyers_in_bulk_and_vips_without_a_manager_are_flagged(
     second = create_buyer(session, email="b@example.ru")
     session.commit()
     manager = make_staff(session, Role.ACCOUNT_MANAGER, email="olga@mostik.local")
+    session.commit()
     client = _signed_in(app, session)
     assert "VIP без менеджера" in client.get("/crm/buyers/").get_data(as_text=True)
 

@@ -24,6 +24,7 @@ from tests.support.web import crm_csrf, crm_login
 
 def _marketer(session: Session, client: FlaskClient) -> None:
     make_staff(session, "marketer")
+    session.commit()
     assert crm_login(client, "marketer@mostik.local").status_code == 302
 
 
@@ -48,6 +49,7 @@ def test_a_marketer_creates_a_campaign_and_an_unsafe_template_is_refused_in_russ
 ) -> None:
     _marketer(session, client)
     segment = factories.create_segment(session)
+    session.commit()
     csrf = crm_csrf(client, "/crm/campaigns/new")
     refused = client.post("/crm/campaigns/new", data=_form(csrf, segment.id, body_html="{{ buyer.__class__ }}"))
     assert refused.status_code == 400
@@ -69,6 +71,7 @@ def test_preview_for_a_chosen_buyer_and_a_test_send_only_to_staff(
     _marketer(session, client)
     buyer = factories.create_recipient(session, "anna@example.ru", "Анна Смирнова", company_name="ООО «Берёза»")
     campaign = factories.create_campaign(session, body_html="<p>{{ buyer.first_name }} из {{ buyer.company }}</p>")
+    session.commit()
     preview = client.get(f"/crm/campaigns/{campaign.id}/preview?buyer_id={buyer.id}")
     assert preview.status_code == 200
     assert "Анна из ООО «Берёза»" in preview.get_data(as_text=True)
@@ -94,6 +97,7 @@ def test_scheduling_in_moscow_time_and_the_job_sends_when_due(
     _marketer(session, client)
     factories.create_recipient(session, "anna@example.ru")
     campaign = factories.create_campaign(session)
+    session.commit()
     csrf = crm_csrf(client, f"/crm/campaigns/{campaign.id}")
     tomorrow = datetime.now(UTC) + timedelta(days=1)
     local = tomorrow.astimezone(UTC) + timedelta(hours=3)  # Moscow is UTC+3
@@ -130,6 +134,7 @@ def test_report_counts_orders_attributed_by_code_or_click_and_the_control_uplift
     _marketer(session, client)
     buyers = [factories.create_recipient(session, f"b{n}@example.ru") for n in range(20)]
     campaign = factories.create_campaign(session, control_percent=30)
+    session.commit()
     schedule_campaign(session, campaign, utcnow(), utcnow())
     with app.app_context():
         send_due(session, factories.sender_settings(app))
@@ -180,6 +185,7 @@ def test_an_order_after_a_campaign_click_or_with_its_code_is_credited_to_it(
     product = create_shop(session)
     factories.create_recipient(session, "anna@example.ru")
     clicked = factories.create_campaign(session)
+    session.commit()
     schedule_campaign(session, clicked, utcnow(), utcnow())
     with app.app_context():
         send_due(session, factories.sender_settings(app))

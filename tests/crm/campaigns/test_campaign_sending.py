@@ -79,6 +79,7 @@ def test_one_click_unsubscribe_withdraws_consent_at_once_is_recorded_and_idempot
 ) -> None:
     buyer = factories.create_recipient(session, "anna@example.ru")
     first = factories.create_campaign(session)
+    session.commit()
     _start(session, first)
     with app.app_context():
         send_due(session, factories.sender_settings(app))
@@ -101,6 +102,7 @@ def test_one_click_unsubscribe_withdraws_consent_at_once_is_recorded_and_idempot
     # The next campaign does not reach them.
     mailbox.messages.clear()
     second = factories.create_campaign(session, name="Вторая")
+    session.commit()
     _start(session, second)
     with app.app_context():
         send_due(session, factories.sender_settings(app))
@@ -121,6 +123,7 @@ def test_clicks_and_opens_are_recorded_and_the_click_is_remembered_for_attributi
 ) -> None:
     factories.create_recipient(session, "anna@example.ru")
     campaign = factories.create_campaign(session)
+    session.commit()
     _start(session, campaign)
     with app.app_context():
         send_due(session, factories.sender_settings(app))
@@ -241,6 +244,7 @@ def test_unique_promo_codes_one_per_mailed_recipient_and_a_shared_code_once(
 def test_transitions_are_checked_in_one_place(app: Flask, session: Session) -> None:
     factories.create_recipient(session, "anna@example.ru")
     campaign = factories.create_campaign(session)
+    session.commit()  # a refused change rolls the session back
     with pytest.raises(CampaignError):
         change_campaign_status(session, campaign, CampaignStatus.PAUSED)  # a draft is not sending
     with pytest.raises(CampaignError):

@@ -268,6 +268,7 @@ def test_a_marketer_sets_the_reminder_window_and_a_bad_one_is_refused(
     app: Flask, client: FlaskClient, session: Session
 ) -> None:
     make_staff(session, "marketer")
+    session.commit()
     assert crm_login(client, "marketer@mostik.local").status_code == 302
     html = client.get("/crm/campaigns/triggers").get_data(as_text=True)
     for label in ("Напоминание о повторном заказе", "Возврат ушедших покупателей", "За сколько дней"):

@@ -38,6 +38,7 @@ pytestmark = pytest.mark.skipif(not _redis_reachable(), reason=f"no Redis reacha
 def test_a_real_worker_sends_a_campaign_batch(app: Flask, session: Session, mailbox) -> None:
     factories.create_recipient(session, "anna@example.ru", "Анна Смирнова")
     campaign = factories.create_campaign(session)
+    session.commit()
     schedule_campaign(session, campaign, utcnow(), utcnow())
     queue = f"mostik-test-{secrets.token_hex(4)}"  # other runs may share this Redis
     env = {

@@ -159,6 +159,7 @@ def test_the_dashboard_page_embeds_the_chart_data_and_links_top_buyers_for_roles
     pages = {}
     for role in (Role.ADMIN, Role.MARKETER, Role.ACCOUNT_MANAGER):
         make_staff(session, role)
+        session.commit()
         client = app.test_client()
         assert crm_login(client, f"{role}@mostik.local").status_code == 302
         response = client.get("/crm/")

@@ -41,6 +41,7 @@ def _paid(session: Session, pay_app: Flask, control: StandInClient, buyer_id: in
 
 def _client(pay_app: Flask, session: Session, role: Role, email: str | None = None) -> FlaskClient:
     staff = make_staff(session, role, email=email)
+    session.commit()
     client = pay_app.test_client()
     assert crm_login(client, staff.email).status_code == 302
     return client
@@ -180,6 +181,7 @@ def test_an_account_manager_refunds_only_their_own_buyers_orders(
     my_order = _paid(session, pay_app, control, mine.id)
     other_order = _paid(session, pay_app, control, theirs.id)
     manager = make_staff(session, Role.ACCOUNT_MANAGER)
+    session.commit()
     assign_manager(session, mine.id, manager.id)
     client = pay_app.test_client()
     assert crm_login(client, manager.email).status_code == 302

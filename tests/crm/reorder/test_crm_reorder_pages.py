@@ -109,6 +109,7 @@ def test_the_manager_sees_own_buyers_and_the_admin_chooses(app: Flask, session: 
     assert "Пора повторить заказ" in html and "Под угрозой ухода" in html
     admin = app.test_client()
     make_staff(session, "admin")
+    session.commit()
     crm_login(admin, "admin@mostik.local")
     assert "Покупатель 3" in admin.get("/crm/reorders").get_data(as_text=True)
     only = admin.get(f"/crm/reorders?manager={manager.id}").get_data(as_text=True)
@@ -154,6 +155,7 @@ def test_repeat_rate_orders_per_year_and_time_to_second_order(session: Session) 
 def test_the_retention_page_and_audited_csv_exports(app: Flask, session: Session) -> None:
     _cohort_data(session)
     make_staff(session, "marketer")
+    session.commit()
     client = app.test_client()
     crm_login(client, "marketer@mostik.local")
     html = client.get("/crm/analytics/retention").get_data(as_text=True)

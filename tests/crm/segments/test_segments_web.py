@@ -67,6 +67,7 @@ def _world(session: Session) -> None:
 
 def _marketer(client: FlaskClient, session: Session) -> str:
     make_staff(session, "marketer")
+    session.commit()
     assert crm_login(client, "marketer@mostik.local").status_code == 302
     return crm_csrf(client, "/crm/segments/new")
 
@@ -172,6 +173,7 @@ def test_save_refuses_a_bad_definition_and_changes_nothing(client: FlaskClient, 
 
 def test_an_account_manager_cannot_preview(client: FlaskClient, session: Session) -> None:
     make_staff(session, "account_manager")
+    session.commit()
     crm_login(client, "account_manager@mostik.local")
     token = crm_csrf(client, "/crm/")
     assert _preview(client, token, json.dumps(TWO_CONDITIONS)).status_code == 403

@@ -26,7 +26,7 @@ from storefront.catalog.models import Category, Product
 from storefront.money import to_minor
 from storefront.order.models import Order, OrderLine, OrderStatus
 from storefront.payment.models import AttemptStatus, Payment, Refund, RefundState
-from tests.support.factories import create_category, create_product, create_supplier, order_row
+from tests.support.factories import commits_as_flushes, create_category, create_product, create_supplier, order_row
 
 MOSCOW = ZoneInfo("Europe/Moscow")
 REGIONS = ("77", "78", "50", "47", "66")
@@ -74,7 +74,8 @@ class World:
 
 
 def build_world(session: Session, seed: int, buyers: int = 40, now: datetime | None = None) -> World:
-    """``buyers`` random buyers with addresses, consents, managers and orders (paid, refunded, canceled …)."""
+    """``buyers`` random buyers with addresses, consents, managers and orders (paid, refunded, canceled …) and
+    their reorder statistics; flushed, not committed."""
     rng = random.Random(seed)
     now = now or datetime(2026, 11, 26, 9, 30, tzinfo=UTC)
     seed_tiers(session)
@@ -186,9 +187,9 @@ def build_world(session: Session, seed: int, buyers: int = 40, now: datetime | N
                         amount=(amount / 3).quantize(Decimal("0.01")),
                     )
                 )
-    session.commit()
-    recalc_reorders(session, now)
-    session.commit()
+    session.flush()
+    with commits_as_flushes(session):
+        recalc_reorders(session, now)
     return World(
         now=now,
         facts=read_facts(session, now),

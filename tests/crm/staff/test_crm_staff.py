@@ -15,6 +15,7 @@ from tests.support.web import crm_csrf, crm_login, login
 
 def test_staff_sign_in_opens_the_crm_and_sign_out_closes_it(app: Flask, session: Session) -> None:
     make_staff(session, Role.ADMIN)
+    session.commit()
     client = app.test_client()
     response = crm_login(client, "Admin@Mostik.local ")
     assert response.status_code == 302
@@ -25,6 +26,7 @@ def test_staff_sign_in_opens_the_crm_and_sign_out_closes_it(app: Flask, session:
 
 def test_wrong_password_is_refused_in_russian(app: Flask, session: Session) -> None:
     make_staff(session, Role.ADMIN)
+    session.commit()
     response = crm_login(app.test_client(), "admin@mostik.local", "wrong password!!")
     assert response.status_code == 400
     assert "Неверная почта или пароль" in response.get_data(as_text=True)
@@ -42,6 +44,7 @@ def test_a_buyer_account_does_not_open_the_crm(app: Flask, session: Session) -> 
 
 def test_staff_sign_in_does_not_sign_anyone_in_as_a_buyer(app: Flask, session: Session) -> None:
     make_staff(session, Role.ADMIN)
+    session.commit()
     client = app.test_client()
     crm_login(client, "admin@mostik.local")
     assert client.get("/account/").status_code == 302
@@ -49,6 +52,7 @@ def test_staff_sign_in_does_not_sign_anyone_in_as_a_buyer(app: Flask, session: S
 
 def test_sign_in_without_csrf_token_is_refused(app: Flask, session: Session) -> None:
     make_staff(session, Role.ADMIN)
+    session.commit()
     client = app.test_client()
     response = client.post("/crm/login", data={"email": "admin@mostik.local", "password": PASSWORD})
     assert response.status_code == 400
@@ -57,6 +61,7 @@ def test_sign_in_without_csrf_token_is_refused(app: Flask, session: Session) -> 
 
 def test_sign_in_is_throttled_per_account(app: Flask, session: Session) -> None:
     make_staff(session, Role.ADMIN)
+    session.commit()
     client = app.test_client()
     statuses = [crm_login(client, "admin@mostik.local", "wrong password!!").status_code for _ in range(6)]
     assert statuses[:5] == [400] * 5
@@ -67,6 +72,7 @@ def test_sign_in_is_throttled_per_account(app: Flask, session: Session) -> None:
 
 def test_an_idle_session_expires(app: Flask, session: Session) -> None:
     make_staff(session, Role.ADMIN)
+    session.commit()
     client = app.test_client()
     crm_login(client, "admin@mostik.local")
     with client.session_transaction() as cookie:
@@ -76,6 +82,7 @@ def test_an_idle_session_expires(app: Flask, session: Session) -> None:
 
 def test_a_session_expires_after_the_maximum_lifetime_even_when_active(app: Flask, session: Session) -> None:
     make_staff(session, Role.ADMIN)
+    session.commit()
     client = app.test_client()
     crm_login(client, "admin@mostik.local")
     with client.session_transaction() as cookie:
@@ -85,6 +92,7 @@ def test_a_session_expires_after_the_maximum_lifetime_even_when_active(app: Flas
 
 def test_a_disabled_staff_user_is_signed_out(app: Flask, session: Session) -> None:
     staff = make_staff(session, Role.ADMIN)
+    session.commit()
     client = app.test_client()
     crm_login(client, "admin@mostik.local")
     staff.is_active = False
@@ -120,6 +128,7 @@ def test_staff_create_refuses_a_short_password_and_a_taken_email(runner: FlaskCl
     assert short.exit_code != 0
     assert "слишком короткий" in short.output
     make_staff(session, Role.ADMIN, email="b@mostik.local")
+    session.commit()
     taken = runner.invoke(
         args=["staff", "create", "--email", "B@mostik.local", "--role", "admin"],
         env={"MOSTIK_STAFF_PASSWORD": "a long enough password"},
@@ -133,6 +142,7 @@ def test_staff_create_refuses_a_short_password_and_a_taken_email(runner: FlaskCl
 
 def test_staff_create_if_missing_leaves_an_existing_account_alone(runner: FlaskCliRunner, session: Session) -> None:
     make_staff(session, Role.ADMIN, email="admin@mostik.local")
+    session.commit()
     result = runner.invoke(
         args=["staff", "create", "--email", "Admin@mostik.local", "--role", "marketer", "--if-missing"],
         env={"MOSTIK_STAFF_PASSWORD": ""},

@@ -61,6 +61,7 @@ def test_a_payment_over_the_threshold_upgrades_at_once_through_the_signal(
     app: Flask, session: Session, buyer_id: int
 ) -> None:
     order = paid_order(session, buyer_id, "350000.00")
+    session.commit()  # the receivers run in the app's own session
     with app.app_context():
         order_paid.send(
             None, order_id=order.id, number=order.number, amount=Decimal("350000.00"), buyer_id=buyer_id, payment_id=1
@@ -184,6 +185,7 @@ def test_recalc_equals_the_incremental_result_on_random_data(session: Session, p
 
 def test_recalc_tiers_command_reports_in_russian(runner: FlaskCliRunner, session: Session, buyer_id: int) -> None:
     paid_order(session, buyer_id, "350000.00", paid_at=days_ago(3))
+    session.commit()
     result = runner.invoke(args=["crm", "recalc-tiers"])
     assert result.exit_code == 0, result.output
     assert "повышено 1" in result.output
@@ -238,6 +240,7 @@ def test_a_buyer_moved_up_by_a_payment_gets_a_russian_email(
     app: Flask, session: Session, buyer_id: int, mailbox
 ) -> None:
     order = paid_order(session, buyer_id, "1250000.00")
+    session.commit()  # the receivers run in the app's own session
     with app.app_context():
         _announce(order, buyer_id)
     (message,) = mailbox.messages
@@ -249,6 +252,7 @@ def test_a_buyer_moved_up_by_a_payment_gets_a_russian_email(
 
 def test_no_email_for_the_base_tier_or_without_an_upgrade(app: Flask, session: Session, buyer_id: int, mailbox) -> None:
     order = paid_order(session, buyer_id, "100.00")
+    session.commit()  # the receivers run in the app's own session
     with app.app_context():
         _announce(order, buyer_id)
         _announce(order, buyer_id)

@@ -36,6 +36,7 @@ def _manager_with_buyer(app: Flask, session: Session):
     buyer = create_buyer(session, email="mine@example.ru", phone="+79160000001", company=True)
     session.commit()
     manager = make_staff(session, Role.ACCOUNT_MANAGER, email="olga@mostik.local")
+    session.commit()
     assign_manager(session, buyer.id, manager.id)
     return buyer, manager, _client(app, manager.email)
 
@@ -73,6 +74,7 @@ def test_moscow_day_boundaries_decide_today_and_overdue(session: Session) -> Non
 def test_a_manager_adds_notes_and_a_task_in_moscow_time_on_their_buyer(app: Flask, session: Session) -> None:
     buyer, manager, client = _manager_with_buyer(app, session)
     colleague = make_staff(session, Role.ADMIN, email="boss@mostik.local")
+    session.commit()
     token = crm_csrf(client, f"/crm/buyers/{buyer.id}")
     for text in ("Первая заметка", "Вторая заметка"):
         response = client.post(f"/crm/buyers/{buyer.id}/notes", data={"csrf_token": token, "body": text})
@@ -155,6 +157,7 @@ def test_a_manager_sees_other_managers_buyers_as_a_summary_without_forms(app: Fl
     assert client.post(f"/crm/buyers/{other.id}/notes", data={"csrf_token": token, "body": "x"}).status_code == 403
     # An admin sees everything and may write.
     make_staff(session, Role.ADMIN)
+    session.commit()
     admin = _client(app, "admin@mostik.local")
     assert "Секретная заметка" in admin.get(f"/crm/buyers/{other.id}").get_data(as_text=True)
     token = crm_csrf(admin, f"/crm/buyers/{other.id}")
@@ -165,6 +168,7 @@ def test_the_timeline_has_every_kind_newest_first(app: Flask, session: Session, 
     seed_tiers(session)
     buyer, manager, client = _manager_with_buyer(app, session)
     order = paid_order(session, buyer.id, "400000.00", paid_at=days_ago(9), refunded="1000.00")
+    session.commit()
     order.created_at = days_ago(10)
     session.get(Payment, session.scalar(select(Payment.id))).succeeded_at = days_ago(9)
     session.scalar(select(Refund)).updated_at = days_ago(8)
@@ -214,6 +218,7 @@ def test_sent_mail_is_logged_with_the_buyer_and_failures_are_not(app: Flask, ses
 def test_my_clients_lists_buyers_tasks_and_near_tier_alerts(app: Flask, session: Session) -> None:
     seed_tiers(session)
     manager = make_staff(session, Role.ACCOUNT_MANAGER, email="olga@mostik.local")
+    session.commit()
     near = create_buyer(session, email="near@example.ru", name="Почти Золото")
     far = create_buyer(session, email="far@example.ru", name="Далеко от Золота")
     base = create_buyer(session, email="base@example.ru", name="Стандартный")
@@ -222,6 +227,7 @@ def test_my_clients_lists_buyers_tasks_and_near_tier_alerts(app: Flask, session:
     paid_order(session, near.id, "1100000.00", paid_at=days_ago(3))  # 100 000 ₽ short of 1 200 000 (≤ 10 %)
     paid_order(session, far.id, "500000.00", paid_at=days_ago(200))
     paid_order(session, base.id, "290000.00", paid_at=days_ago(3))  # close to Серебро but not VIP yet
+    session.commit()
     recalc_tiers(session)
     for buyer in (near, far, base):
         assign_manager(session, buyer.id, manager.id)
@@ -266,6 +272,7 @@ def test_my_clients_lists_buyers_tasks_and_near_tier_alerts(app: Flask, session:
 
     # An admin opens any manager's page; a bad ?manager= is a 400 in Russian.
     make_staff(session, Role.ADMIN)
+    session.commit()
     admin = _client(app, "admin@mostik.local")
     assert "Почти Золото" in admin.get(f"/crm/my?manager={manager.id}").get_data(as_text=True)
     for bad in ("abc", "999999", str(session.scalar(select(StaffUser.id).where(StaffUser.role == Role.ADMIN)))):

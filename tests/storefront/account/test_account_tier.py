@@ -48,6 +48,7 @@ def test_a_silver_buyer_sees_benefits_and_what_is_left_to_gold(client, session: 
     paid_order(session, buyer.id, "1000000.00", paid_at=days_ago(10), refunded="20000.00")
     paid_order(session, buyer.id, "100000.00", paid_at=days_ago(364))  # near the window edge, still inside
     paid_order(session, buyer.id, "500000.00", paid_at=days_ago(366))  # too old
+    session.commit()
     login(client)
 
     section = _tier_section(client)
@@ -82,6 +83,7 @@ def test_a_buyer_with_no_tier_sees_the_way_to_the_first_paid_level(client, sessi
     session.commit()
     if spend:
         paid_order(session, buyer.id, spend)
+        session.commit()
     login(client)
 
     section = _tier_section(client)

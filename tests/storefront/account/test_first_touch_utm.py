@@ -21,6 +21,7 @@ def _register(client):
 
 def test_the_first_tagged_landing_is_stored_at_registration(client, session):
     create_shop(session)
+    session.commit()
     client.get("/")  # an untagged visit first: the first *tagged* landing counts
     client.get("/?utm_source=Yandex&utm_medium=cpc&utm_campaign=spb-winter_2026")
     client.get("/?utm_source=google&utm_medium=organic")  # later touches do not replace it
@@ -49,6 +50,7 @@ def test_a_session_without_tags_stores_nothing(client, session):
 
 def test_the_account_made_from_an_order_gets_the_first_touch(client, session, mailbox):
     product = create_shop(session)
+    session.commit()
     client.get(f"/product/{product.id}?utm_source=vk&utm_medium=social&utm_campaign=zima")
     add_to_cart(client, product.id, 1)
     place(client, _method(session))

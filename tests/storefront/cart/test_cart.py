@@ -15,6 +15,7 @@ def _lines(session):
 
 def test_adding_shows_the_break_price_and_the_next_break_hint(client, session):
     product = create_shop(session, moq=5)
+    session.commit()
     response = add_to_cart(client, product.id, 8)
     assert response.status_code == 303
     page = client.get("/cart").get_data(as_text=True)
@@ -26,6 +27,7 @@ def test_adding_shows_the_break_price_and_the_next_break_hint(client, session):
 @pytest.mark.parametrize("quantity", ["0", "-1", "1000000000", "abc", ""])
 def test_bad_quantities_are_refused_in_russian_and_change_nothing(client, session, quantity):
     product = create_shop(session)
+    session.commit()
     response = add_to_cart(client, product.id, quantity)
     assert response.status_code == 400
     page = response.get_data(as_text=True)
@@ -35,6 +37,7 @@ def test_bad_quantities_are_refused_in_russian_and_change_nothing(client, sessio
 
 def test_below_moq_and_above_stock_say_what_is_allowed(client, session):
     product = create_shop(session, stock=12, moq=5)
+    session.commit()
     below = add_to_cart(client, product.id, 3)
     assert below.status_code == 400
     assert "Минимальный заказ «Кроссовки мужские беговые» — 5 штук." in below.get_data(as_text=True)
@@ -46,6 +49,7 @@ def test_below_moq_and_above_stock_say_what_is_allowed(client, session):
 
 def test_a_missing_product_is_refused(client, session):
     create_shop(session)
+    session.commit()
     response = add_to_cart(client, 999999, 1)
     assert response.status_code == 400
     assert "Этот товар нельзя заказать." in response.get_data(as_text=True)
@@ -55,6 +59,7 @@ def test_header_counter_uses_russian_plurals(client, session):
     from tests.support.factories import create_category, create_product, create_supplier
 
     create_shop(session)
+    session.commit()
     category, supplier = create_category(session), create_supplier(session)
     products = [create_product(session, category, supplier, title=f"Товар {n}") for n in range(2)]
     session.commit()
@@ -65,6 +70,7 @@ def test_header_counter_uses_russian_plurals(client, session):
 
 def test_update_and_remove(client, session):
     product = create_shop(session, moq=2)
+    session.commit()
     add_to_cart(client, product.id, 2)
     token = csrf_token(client, "/cart")
     assert (
@@ -83,6 +89,7 @@ def test_update_and_remove(client, session):
 
 def test_a_tampered_cart_cookie_is_ignored_and_changes_nothing(client, session):
     product = create_shop(session)
+    session.commit()
     add_to_cart(client, product.id, 3)
     original = client.get_cookie("cart").value
     client.set_cookie("cart", original[:-2] + ("AA" if not original.endswith("AA") else "BB"))

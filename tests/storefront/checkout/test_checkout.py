@@ -30,6 +30,7 @@ def _orders(session):
 
 def test_checkout_shows_carriers_with_prices_and_estimates_for_the_region(client, session):
     product = create_shop(session, weight_grams=1500)
+    session.commit()
     add_to_cart(client, product.id, 2)
     hidden = checkout_form(client)
     page = client.post("/checkout", data={"region_code": "77", "action": "recalculate", **hidden}).get_data(
@@ -45,6 +46,7 @@ def test_checkout_shows_carriers_with_prices_and_estimates_for_the_region(client
 
 def test_a_guest_places_an_order_once_even_when_the_form_is_sent_twice(client, session, mailbox):
     product = create_shop(session, stock=10)
+    session.commit()
     add_to_cart(client, product.id, 4)
     hidden = checkout_form(client)
     first = place(client, _method(session), hidden)
@@ -78,6 +80,7 @@ def test_a_guest_places_an_order_once_even_when_the_form_is_sent_twice(client, s
 
 def test_the_guest_link_opens_the_order_and_a_forged_one_does_not(client, session, mailbox):
     product = create_shop(session)
+    session.commit()
     add_to_cart(client, product.id, 1)
     pay_page = place(client, _method(session))
     location = pay_page.headers["Location"]
@@ -93,6 +96,7 @@ def test_the_guest_link_opens_the_order_and_a_forged_one_does_not(client, sessio
 
 def test_missing_consent_and_bad_fields_are_refused_and_nothing_is_ordered(client, session):
     product = create_shop(session)
+    session.commit()
     add_to_cart(client, product.id, 1)
     for changes in (
         {"consent_personal_data": ""},
@@ -120,6 +124,7 @@ def test_missing_consent_and_bad_fields_are_refused_and_nothing_is_ordered(clien
 
 def test_missing_csrf_token_places_nothing(client, session):
     product = create_shop(session)
+    session.commit()
     add_to_cart(client, product.id, 1)
     hidden = checkout_form(client)
     hidden["csrf_token"] = ""
@@ -129,6 +134,7 @@ def test_missing_csrf_token_places_nothing(client, session):
 
 def test_a_price_change_since_the_cart_was_shown_asks_to_confirm(client, session):
     product = create_shop(session)
+    session.commit()
     add_to_cart(client, product.id, 1)
     hidden = checkout_form(client)
     load_rates(session, usd="90.0000")  # the rate moved while the buyer was filling the form
@@ -145,6 +151,7 @@ def test_a_price_change_since_the_cart_was_shown_asks_to_confirm(client, session
 
 def test_stock_taken_by_someone_else_is_reported_and_nothing_is_ordered(client, session):
     product = create_shop(session, stock=5)
+    session.commit()
     add_to_cart(client, product.id, 5)
     hidden = checkout_form(client)
     session.execute(Product.__table__.update().values(stock=3))
@@ -160,6 +167,7 @@ def test_stock_taken_by_someone_else_is_reported_and_nothing_is_ordered(client, 
 
 def test_promo_code_and_tier_discount_lines(client, session):
     product = create_shop(session)
+    session.commit()
     tier = Tier(code="gold", name="Золото", threshold_amount=Decimal("1200000"), discount_bp=500, free_shipping=True)
     session.add(tier)
     session.add(PromoCode(code="ZIMA10", kind=PromoKind.PERCENT, percent_bp=1000))
@@ -256,6 +264,7 @@ def test_another_buyer_cannot_open_an_order(client, session):
 
 def test_unpaid_orders_expire_and_release_stock(client, session, runner):
     product = create_shop(session, stock=10)
+    session.commit()
     add_to_cart(client, product.id, 4)
     place(client, _method(session))
     order = _orders(session)[0]
@@ -272,6 +281,7 @@ def test_unpaid_orders_expire_and_release_stock(client, session, runner):
 
 def test_status_changes_email_the_buyer_and_expiry_cancels_with_an_email(app, client, session, mailbox):
     product = create_shop(session, stock=10)
+    session.commit()
     add_to_cart(client, product.id, 2)
     place(client, _method(session))
     order = _orders(session)[0]
@@ -287,6 +297,7 @@ def test_status_changes_email_the_buyer_and_expiry_cancels_with_an_email(app, cl
 
 def test_a_guest_creates_an_account_from_the_order(client, session, mailbox):
     product = create_shop(session)
+    session.commit()
     add_to_cart(client, product.id, 1)
     place(client, _method(session))
     order = _orders(session)[0]

@@ -79,6 +79,7 @@ def test_transitions_follow_the_design_and_cancel_releases_stock(session):
 def test_the_last_units_go_to_one_of_two_buyers_racing(app, session):
     """Eight threads, each its own connection, race for 3 units of which each wants 2."""
     product = create_shop(session, stock=3)
+    session.commit()
     carts = [_cart(session, product, 2, f"race-{n}") for n in range(8)]
     engine = session.get_bind()
     barrier = threading.Barrier(len(carts))

@@ -89,6 +89,7 @@ def test_paying_sends_the_buyer_to_yookassa_and_the_notification_marks_the_order
     smtp_server,
 ):
     order = make_order(session)
+    session.commit()
     client = pay_app.test_client()
 
     response = client.get(_pay_url(pay_app, order))
@@ -132,6 +133,7 @@ def test_a_declined_payment_fails_the_attempt_and_a_retry_makes_a_new_attempt_wi
     control,
 ):
     order = make_order(session)
+    session.commit()
     client = pay_app.test_client()
     client.get(_pay_url(pay_app, order))
     first = session.scalar(select(Payment).where(Payment.order_id == order.id))
@@ -154,6 +156,7 @@ def test_a_declined_payment_fails_the_attempt_and_a_retry_makes_a_new_attempt_wi
 
 def test_an_open_attempt_is_reused_instead_of_creating_another(session, pay_app, gateway, standin):
     order = make_order(session)
+    session.commit()
     first = _started(session, gateway, order, pay_app)
     again = _started(session, gateway, order, pay_app)
     assert again.id == first.id
@@ -170,6 +173,7 @@ def test_the_same_notification_ten_times_changes_state_once(
 ):
     standin.auto_notify = False
     order = make_order(session)
+    session.commit()
     payment = _started(session, gateway, order, pay_app)
     control.pay(payment.yookassa_payment_id)
 
@@ -194,6 +198,7 @@ def test_concurrent_identical_notifications_change_state_once(
 ):
     standin.auto_notify = False
     order = make_order(session)
+    session.commit()
     payment = _started(session, gateway, order, pay_app)
     control.pay(payment.yookassa_payment_id)
     body = {
@@ -231,6 +236,7 @@ def test_a_notification_from_a_non_allowed_address_is_refused_and_changes_nothin
 ):
     standin.auto_notify = False
     order = make_order(session)
+    session.commit()
     payment = _started(session, gateway, order, pay_app)
     control.pay(payment.yookassa_payment_id)
     body = {"type": "notification", "event": "payment.succeeded", "object": {"id": payment.yookassa_payment_id}}
@@ -263,6 +269,7 @@ def test_a_forged_notification_body_changes_nothing_because_the_refetch_disagree
     control,
 ):
     order = make_order(session)
+    session.commit()
     payment = _started(session, gateway, order, pay_app)
 
     control.send_notification(
@@ -301,6 +308,7 @@ def test_a_fetched_amount_that_differs_from_the_order_flags_it_and_changes_nothi
 ):
     standin.auto_notify = False
     order = make_order(session)
+    session.commit()
     payment = _started(session, gateway, order, pay_app)
     control.pay(payment.yookassa_payment_id)
     order.total_amount += Decimal("100.00")  # e.g. staff edited the order meanwhile
@@ -321,6 +329,7 @@ def test_a_500_after_commit_then_a_retry_with_the_same_key_makes_one_payment(
     control,
 ):
     order = make_order(session)
+    session.commit()
     client = pay_app.test_client()
     control.add_fault("500", route="POST /payments", after_commit=True)
 
@@ -347,6 +356,7 @@ def test_a_hung_gateway_shows_the_buyer_a_retry_message_within_the_deadline(
     control,
 ):
     order = make_order(session)
+    session.commit()
     control.add_fault("hang", route="POST /payments", seconds=30)
 
     response = pay_app.test_client().get(_pay_url(pay_app, order))
@@ -368,6 +378,7 @@ def test_the_periodic_recheck_recovers_an_unknown_attempt_and_a_lost_notificatio
     standin.auto_notify = False
     configure_recheck(gateway, POLICY)
     order = make_order(session)
+    session.commit()
     control.add_fault("500", route="POST /payments", after_commit=True)
     pay_app.test_client().get(_pay_url(pay_app, order))
     attempt = session.scalar(select(Payment).where(Payment.order_id == order.id))
@@ -391,6 +402,7 @@ def test_two_stage_payments_are_captured_while_the_order_is_payable(
 ):
     standin.auto_notify = False
     order = make_order(session)
+    session.commit()
     two_stage = PaymentPolicy(two_stage=True)
     payment = start_payment(session, gateway, order, "http://127.0.0.1/return", two_stage)
     assert control.payment_record(payment.yookassa_payment_id)["_capture"] is False
@@ -432,6 +444,7 @@ def test_receipt_items_add_up_to_the_payment_amount_for_random_carts(
         discount=discount,
         shipping=shipping,
     )
+    session.commit()
 
     payment = _started(session, gateway, order, pay_app)
 
@@ -443,6 +456,7 @@ def test_receipt_items_add_up_to_the_payment_amount_for_random_carts(
 
 def _paid_order(session, gateway, control, pay_app) -> Order:
     order = make_order(session)
+    session.commit()
     payment = _started(session, gateway, order, pay_app)
     control.pay(payment.yookassa_payment_id)
     apply_payment_status(session, gateway, gateway.get_payment(payment.yookassa_payment_id), POLICY)
@@ -519,6 +533,7 @@ def test_an_old_pending_attempt_that_expired_at_yookassa_is_replaced_by_a_new_on
 ):
     standin.auto_notify = False  # the «canceled» notification is lost
     order = make_order(session)
+    session.commit()
     first = _started(session, gateway, order, pay_app)
     control.expire(first.yookassa_payment_id)
     first.updated_at = first.updated_at - timedelta(hours=1)
@@ -568,6 +583,7 @@ def test_a_notification_whose_refetch_fails_is_answered_503_and_the_redelivery_a
     session, pay_app, gateway, standin, control
 ):
     order = make_order(session)
+    session.commit()
     payment = _started(session, gateway, order, pay_app)
     control.add_fault("500", route="GET /payments/*", count=1)
 

@@ -190,6 +190,7 @@ def _race(session: Session, product_id: int, attempts: list[tuple[str, int | Non
 @pytest.mark.postgres_only
 def test_the_total_limit_holds_under_concurrent_checkouts(session: Session) -> None:
     product = create_shop(session)
+    session.commit()
     promo = _promo(session, usage_limit=3)
     outcomes = _race(session, product.id, [(f"t{n}", None, f"g{n}@example.ru") for n in range(8)])
     assert outcomes == ["ok"] * 3 + ["used_up"] * 5
@@ -236,6 +237,7 @@ def test_holder_keys() -> None:
 
 def test_crm_creates_lists_and_switches_off_codes_in_moscow_time(client: FlaskClient, session: Session) -> None:
     make_staff(session, "marketer")
+    session.commit()
     crm_login(client, "marketer@mostik.local")
     token = crm_csrf(client, "/crm/promo/new")
     form = {
