@@ -12,6 +12,7 @@ KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "_l": None, "lazy_ge
 METHODS = [
     ("storefront/**.py", "python"),
     ("crm/**.py", "python"),
+    ("demo/**.py", "python"),
     ("storefront/templates/**.html", "jinja2"),
     ("storefront/templates/**.svg", "jinja2"),
     ("crm/templates/**.html", "jinja2"),

@@ -198,7 +198,7 @@ def test_suggest_completes_the_last_word(session, shop):
 
 
 def test_demo_seed_indexes_its_bulk_inserts(session):
-    from storefront.catalog.seed import seed_demo
+    from demo.catalogue import seed_demo
 
     load_rates(session)
     session.commit()

@@ -1,4 +1,8 @@
-"""``flask crm seed-demo-buyers [--buyers N] [--if-empty]``: the demo CRM (``crm.demo.seed``)."""
+"""The demo's commands, registered by the composition root (``wsgi.py``), never by the installed packages:
+
+* ``flask --app wsgi seed-demo [--products N] [--if-empty]``: the demo catalogue (``demo.catalogue``);
+* ``flask --app wsgi crm seed-demo-buyers [--buyers N] [--if-empty]``: the demo CRM (``demo.buyers``).
+"""
 
 from __future__ import annotations
 
@@ -6,16 +10,63 @@ import os
 import sys
 
 import click
+from flask import Flask
+from flask.cli import with_appcontext
 from flask_babel import format_decimal
 from flask_babel import gettext as _
 
-from crm.demo.seed import DEFAULT_BUYERS, DemoSeedError, has_buyers, seed_demo_buyers
 from crm.tiers.cli import crm_group
+from demo.buyers import DEFAULT_BUYERS, DemoSeedError, has_buyers, seed_demo_buyers
 from storefront.extensions import db
+from storefront.shipping.services import seed_shipping_methods
 
 #: The demo managers' shared password (never on the command line; ``make run`` sets it).
 PASSWORD_ENV = "MOSTIK_DEMO_MANAGER_PASSWORD"
 MAX_BUYERS = 20_000
+
+
+@click.command("seed-demo")
+@with_appcontext
+@click.option(
+    "--products",
+    type=click.IntRange(0, 5_000_000),
+    default=2000,
+    show_default=True,
+    help="How many products to generate.",
+)
+@click.option("--if-empty", is_flag=True, help="Do nothing when the catalogue already has data.")
+def seed_demo_command(products: int, if_empty: bool) -> None:
+    """Fill an empty database with a realistic, deterministic demo catalogue."""
+    from demo.catalogue import is_seeded, seed_demo  # the word tables are read only here
+
+    added = seed_shipping_methods(db.session)  # safe to repeat: only missing carriers are added
+    if added:
+        click.echo(_("Shipping methods added: %(num)s.", num=added))
+    if is_seeded(db.session):
+        if if_empty:
+            click.echo(_("The catalogue already has data; demo data not added."))
+            return
+        click.echo(
+            _("The catalogue already has data. Seed an empty database (flask --app wsgi db upgrade on a new file)."),
+            err=True,
+        )
+        sys.exit(1)
+
+    def progress(done: int, total: int) -> None:
+        click.echo(_("Products: %(done)s of %(total)s", done=done, total=total), err=True)
+
+    report = seed_demo(db.session, products, progress=progress)
+    click.echo(
+        _(
+            "Demo data added: %(categories)s categories, %(suppliers)s suppliers, %(products)s products, "
+            "%(breaks)s price breaks in %(seconds)s s.",
+            categories=report.categories,
+            suppliers=report.suppliers,
+            products=report.products,
+            breaks=report.price_breaks,
+            seconds=format_decimal(round(report.seconds, 1)),
+        )
+    )
 
 
 def _buyer_count(value: str) -> int:
@@ -30,7 +81,8 @@ def _buyer_count(value: str) -> int:
     return int(text)
 
 
-@crm_group.command("seed-demo-buyers")
+@click.command("seed-demo-buyers")
+@with_appcontext
 @click.option(
     "--buyers",
     default=str(DEFAULT_BUYERS),
@@ -74,3 +126,9 @@ def seed_demo_buyers_command(buyers: str, if_empty: bool) -> None:
     )
     tiers = ", ".join(f"{name} {count}" for name, count in report.tiers.items())
     click.echo(_("Buyers by tier: %(tiers)s.", tiers=tiers))
+
+
+def init_app(app: Flask) -> None:
+    """Add ``seed-demo`` at the top level and ``seed-demo-buyers`` to the CRM's ``crm`` group."""
+    app.cli.add_command(seed_demo_command)
+    crm_group.add_command(seed_demo_buyers_command)

@@ -2,8 +2,8 @@
 
 import sqlalchemy as sa
 
+from demo.catalogue import seed_demo
 from storefront.catalog.models import Category, PriceBreak, Product, Supplier
-from storefront.catalog.seed import seed_demo
 from tests.support.factories import load_rates
 
 CITIES = {"Гуанчжоу", "Дунгуань", "Иу", "Нинбо", "Шэньчжэнь"}

@@ -12,16 +12,16 @@ from sqlalchemy.orm import Session
 from stdnum.ru import inn as stdnum_inn
 from stdnum.ru import ogrn as stdnum_ogrn
 
-from crm.demo.seed import MANAGERS, seed_demo_buyers
 from crm.reorder.models import BuyerStats
 from crm.staff.models import Role, StaffUser
 from crm.tiers.models import BuyerProfile
 from crm.tiers.services import seed_tiers
 from crm.workspace.models import Note
 from crm.workspace.queries import due_tasks
+from demo.buyers import MANAGERS, seed_demo_buyers
+from demo.catalogue import seed_demo
 from storefront.account.identifiers import normalize_phone
 from storefront.account.models import Buyer, Consent, ConsentKind, Tier
-from storefront.catalog.seed import seed_demo
 from storefront.db import utcnow
 from storefront.order.models import Order, OrderLine, OrderStatus
 from storefront.payment.models import Payment, Refund
