@@ -18,8 +18,8 @@ from crm.segments.fields import CHOICE_OPS, FIELDS, LIST_OPERATORS, NO_VALUE_OPE
 from crm.staff.models import StaffUser
 from crm.tiers.models import BuyerProfile
 from storefront import models as shop_models
-from tests.crm.segments.world import CITIES, MOSCOW, REGIONS, UTM_SOURCES, World, build_world, reference_filter
 from tests.support.database import empty_all_tables
+from tests.support.segment_world import CITIES, MOSCOW, REGIONS, UTM_SOURCES, World, build_world, reference_filter
 
 FAST = settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 
