@@ -3,8 +3,9 @@
     BENCH_DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/test \\
         .venv/bin/python -m bench.buyer_list --buyers 100000 --orders 1000000 --engines postgresql
 
-Fills a fresh database like ``bench.tiers`` (then one ``recalc-tiers`` for the stored 12-month spend), and prints
-the median of 3 runs for each filter/sort combination the account managers use. JSON in --results-dir.
+Fills a fresh database like ``bench.tiers`` (``demo.bulk.fill_buyers_and_orders``, then one ``recalc-tiers`` for
+the stored 12-month spend), and prints the median of 3 runs for each filter/sort combination the account managers
+use. JSON in --results-dir.
 """
 
 from __future__ import annotations
@@ -21,9 +22,9 @@ from sqlalchemy.orm import Session
 
 from bench.databases import throwaway_database
 from bench.run import BENCH_DIR
-from bench.tiers import _fill
 from crm.buyers.queries import BuyerFilters, buyer_page
 from crm.tiers.services import recalc_tiers, seed_tiers
+from demo.bulk import fill_buyers_and_orders
 from storefront.extensions import db
 
 CASES = {
@@ -46,7 +47,7 @@ def measure(url: str, buyers: int, orders: int) -> dict:
         upgrade()
         with Session(db.engine) as session:
             seed_tiers(session)
-            _fill(session, buyers, orders)
+            fill_buyers_and_orders(session, buyers, orders)
             recalc_tiers(session)
             for label, filters in CASES.items():
                 runs = []

@@ -28,7 +28,7 @@ from sqlalchemy.orm import Session
 
 from bench.databases import kept_database, throwaway_database
 from bench.run import BENCH_DIR
-from bench.tiers import _fill, _filled
+from bench.tiers import _filled
 from crm.reorder.analytics import (
     cohort_retention,
     orders_per_buyer_per_year,
@@ -38,6 +38,7 @@ from crm.reorder.analytics import (
 from crm.reorder.models import BuyerStats, ReorderBaseline
 from crm.reorder.services import POLICY_EXTENSION, recalc_reorders, refresh_statuses, update_buyer_stats
 from crm.tiers.services import seed_tiers
+from demo.bulk import fill_buyers_and_orders
 from storefront.db import utcnow
 from storefront.extensions import db
 
@@ -69,7 +70,7 @@ def measure(url: str, buyers: int, orders: int, engine: str = "") -> dict:
             else:
                 seed_tiers(session)
                 started = time.perf_counter()
-                _fill(session, buyers, orders)
+                fill_buyers_and_orders(session, buyers, orders)
                 filled = _seconds(started)
                 _say(engine, f"fill {filled} s")
             runs = []

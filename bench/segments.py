@@ -2,7 +2,7 @@
 
     .venv/bin/python -m bench.segments --buyers 100000 --engines sqlite,postgresql
 
-The data is ``bench.tiers``' generator (buyers, paid orders with payments, 5 % partly refunded) plus what segments
+The data is ``demo.bulk``'s generators (buyers, paid orders with payments, 5 % partly refunded) plus what segments
 read: a main address per buyer, marketing consents, tiers, managers, first-touch UTM, and one order line per order
 in a small category tree. It is kept between runs (SQLite file in --work-dir; PostgreSQL: schema
 ``bench_segments_<N>`` on BENCH_DATABASE_URL) and reused unless --rebuild. Each segment's COUNT is run once to warm
@@ -14,7 +14,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import random
 import statistics
 import time
 from pathlib import Path
@@ -22,27 +21,19 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask_migrate import upgrade
-from sqlalchemy import case, func, insert, select, update
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from bench.databases import execute
 from bench.run import BENCH_DIR, _schema_url
-from bench.tiers import BATCH, _fill
-from crm.buyers.models import BuyerProfile
 from crm.reorder.models import BuyerCategory, BuyerStats
 from crm.reorder.services import POLICY_EXTENSION, recalc_reorders
 from crm.segments.queries import segment_count
-from crm.staff.models import Role, StaffUser
 from crm.tiers.services import seed_tiers
-from storefront.account.models import Address, Buyer, Consent, Tier
-from storefront.catalog.models import Category, Product, Supplier
-from storefront.db import utcnow
+from demo.bulk import fill_buyers_and_orders, fill_segment_data
+from storefront.account.models import Address
 from storefront.extensions import db
-from storefront.order.models import Order, OrderLine
-
-REGIONS = ("77", "78", "47", "50", "66", "54", "16", "23")
-CITIES = {"77": "Москва", "78": "Санкт-Петербург", "47": "Гатчина", "50": "Химки", "66": "Екатеринбург",
-          "54": "Новосибирск", "16": "Казань", "23": "Краснодар"}  # fmt: skip
+from storefront.order.models import Order
 
 #: Segments a St Petersburg marketer would build (ids of categories and managers are the generated ones).
 SEGMENTS: dict[str, dict[str, Any]] = {
@@ -93,79 +84,6 @@ SEGMENTS: dict[str, dict[str, Any]] = {
 }
 
 
-def _fill_segment_data(session: Session, buyers: int, orders: int, seed: int = 8) -> None:
-    """What segments read beyond the tier benchmark's buyers, orders and payments."""
-    rng = random.Random(seed)
-    now = utcnow()
-    supplier = Supplier(name="Фабрика", slug="bench-supplier", city="Гуанчжоу")
-    session.add(supplier)
-    roots = [Category(id=n + 1, name=name, slug=f"bench-{n + 1}", position=n)
-             for n, name in enumerate(("Обувь", "Сумки", "Одежда", "Электроника"))]  # fmt: skip
-    session.add_all(roots)
-    session.flush()
-    children = [
-        Category(id=10 + n, parent_id=roots[n % 4].id, name=f"Подкатегория {n}", slug=f"bench-sub-{n}", position=n)
-        for n in range(12)
-    ]
-    session.add_all(children)
-    session.flush()
-    leaves = [c.id for c in roots + children]
-    session.execute(
-        insert(Product),
-        [
-            {"id": n + 1, "supplier_id": supplier.id, "category_id": leaves[n % len(leaves)], "sku": f"SEG-{n + 1}",
-             "title": f"Товар {n + 1}", "slug": f"tovar-{n + 1}", "currency": "USD", "source_price_from": 10}
-            for n in range(200)
-        ],
-    )  # fmt: skip
-    for start in range(0, orders, BATCH):
-        session.execute(
-            insert(OrderLine),
-            [
-                {"order_id": i + 1, "product_id": rng.randint(1, 200), "sku": "SEG", "title": "Товар", "quantity": 10,
-                 "unit_price": 100, "line_amount": 1000, "commission_bp": 800}
-                for i in range(start, min(start + BATCH, orders))
-            ],
-        )  # fmt: skip
-    managers = [
-        StaffUser(email=f"manager{n}@bench.local", role=Role.ACCOUNT_MANAGER, name=f"Менеджер {n}", password_hash="x")
-        for n in range(5)
-    ]
-    session.add_all(managers)
-    session.flush()
-    for start in range(0, buyers, BATCH):
-        ids = range(start + 1, min(start + BATCH, buyers) + 1)
-        addresses, consents, profiles = [], [], []
-        for buyer_id in ids:
-            region = rng.choice(REGIONS)
-            addresses.append({"buyer_id": buyer_id, "region_code": region, "city": CITIES[region],
-                              "postcode": "191186", "street": "ул. Ленина, 1", "recipient": "Получатель",
-                              "phone": "+79161234567"})  # fmt: skip
-            if rng.random() < 0.6:
-                consents.append({"buyer_id": buyer_id, "email": f"b{buyer_id}@bench.local", "kind": "marketing",
-                                 "text_version": "mk", "granted_at": now, "source_page": "/",
-                                 "withdrawn_at": now if rng.random() < 0.1 else None})  # fmt: skip
-            if rng.random() < 0.3:
-                profiles.append({"buyer_id": buyer_id, "manager_id": rng.choice(managers).id, "spend_12m": 0})
-        session.execute(insert(Address), addresses)
-        session.execute(insert(Consent), consents)
-        if profiles:
-            session.execute(insert(BuyerProfile), profiles)
-    tier_ids = dict(session.execute(select(Tier.position, Tier.id)).all())
-    session.execute(
-        update(Buyer).values(
-            tier_id=case({n: tier_ids[n] for n in tier_ids}, value=Buyer.id % 7, else_=None),
-            kind=case((Buyer.id % 3 == 0, "company"), else_="person"),
-            first_utm_source=case({0: "yandex", 1: "google", 2: "vk"}, value=Buyer.id % 6, else_=None),
-        )
-    )
-    session.execute(update(Order).where(Order.id % 50 == 0).values(status="canceled"))
-    session.commit()
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(sa.text("ANALYZE"))
-        session.commit()
-
-
 def _ready(session: Session, buyers: int) -> bool:
     try:
         return session.scalar(select(func.count(Address.id))) == buyers
@@ -186,8 +104,8 @@ def measure(url: str, buyers: int, orders: int, repeat: int, rebuild: bool) -> d
             if rebuild or not _ready(session, buyers):
                 started = time.perf_counter()
                 seed_tiers(session)
-                _fill(session, buyers, orders)
-                _fill_segment_data(session, buyers, orders)
+                fill_buyers_and_orders(session, buyers, orders)
+                fill_segment_data(session, buyers, orders)
                 fill_seconds = round(time.perf_counter() - started, 1)
             figures["fill_seconds"] = fill_seconds
             stats = session.scalar(select(func.count()).select_from(BuyerStats))

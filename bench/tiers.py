@@ -18,81 +18,21 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import random
-import secrets
 import time
-from datetime import UTC, datetime, timedelta
-from decimal import Decimal
+from datetime import UTC, datetime
 from pathlib import Path
 
 import sqlalchemy as sa
 from flask_migrate import upgrade
-from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
 from bench.databases import kept_database, throwaway_database
 from bench.run import BENCH_DIR
 from crm.tiers.services import recalc_tiers, seed_tiers
+from demo.bulk import fill_buyers_and_orders
 from storefront.account.models import Buyer
-from storefront.db import utcnow
 from storefront.extensions import db
 from storefront.order.models import Order
-from storefront.payment.models import Payment, Refund
-
-BATCH = 10_000
-
-
-def _fill(session: Session, buyers: int, orders: int, seed: int = 6) -> None:
-    rng = random.Random(seed)
-    now = utcnow()
-    for start in range(0, buyers, BATCH):
-        session.execute(
-            insert(Buyer),
-            [
-                {"id": i + 1, "email": f"b{i + 1}@bench.local", "name": f"Покупатель {i + 1}"}
-                for i in range(start, min(start + BATCH, buyers))
-            ],
-        )
-    for start in range(0, orders, BATCH):
-        order_rows, payment_rows, refund_rows = [], [], []
-        for i in range(start, min(start + BATCH, orders)):
-            order_id = i + 1
-            amount = Decimal(rng.randint(50_000, 80_000_000)) / 100
-            paid_at = now - timedelta(days=rng.random() * 500)
-            order_rows.append(
-                {
-                    "id": order_id, "number": f"MK-B-{order_id:07d}", "placement_token": secrets.token_hex(8),
-                    "buyer_id": rng.randint(1, buyers), "status": "paid", "email": "b@bench.local",
-                    "phone": "+79161234567", "contact_name": "Покупатель", "region_code": "78", "city": "СПб",
-                    "postcode": "191186", "street": "Невский, 1", "recipient": "Покупатель",
-                    "recipient_phone": "+79161234567", "shipping_method_name": "СДЭК", "shipping_min_days": 8,
-                    "shipping_max_days": 12, "subtotal_amount": amount, "tier_discount_amount": Decimal(0),
-                    "promo_discount_amount": Decimal(0), "shipping_amount": Decimal(0), "total_amount": amount,
-                    "vat_amount": Decimal(0), "paid_at": paid_at,
-                }
-            )  # fmt: skip
-            payment_rows.append(
-                {
-                    "id": order_id, "order_id": order_id, "idempotence_key": secrets.token_hex(8),
-                    "status": "succeeded", "amount": amount, "description": "bench", "return_url": "/",
-                    "succeeded_at": paid_at,
-                }
-            )  # fmt: skip
-            if rng.random() < 0.05:
-                refund_rows.append(
-                    {
-                        "payment_id": order_id, "order_id": order_id, "idempotence_key": secrets.token_hex(8),
-                        "status": "succeeded", "amount": (amount / 3).quantize(Decimal("0.01")),
-                    }
-                )  # fmt: skip
-        session.execute(insert(Order), order_rows)
-        session.execute(insert(Payment), payment_rows)
-        if refund_rows:
-            session.execute(insert(Refund), refund_rows)
-    session.commit()
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(sa.text("ANALYZE"))
-        session.commit()
 
 
 def _filled(session: Session, buyers: int, orders: int) -> bool:
@@ -148,7 +88,7 @@ def measure(url: str, buyers: int, orders: int, keep: bool = False, trace: bool 
                 reset_tiers(session)
             else:
                 started = time.perf_counter()
-                _fill(session, buyers, orders)
+                fill_buyers_and_orders(session, buyers, orders)
                 filled = round(time.perf_counter() - started, 1)
             if trace:
                 _trace(db.engine)

@@ -1,4 +1,4 @@
-"""Top-level CLI commands (``flask --app wsgi …``): seed-demo, fx update, run-due.
+"""Top-level CLI commands (``flask --app wsgi …``): fx update, fx policy, shipping seed, run-due.
 
 They orchestrate several areas (rates → rouble prices), so they live above the areas.
 Messages go through gettext: an administrator reads them in Russian.
@@ -32,47 +32,6 @@ fx_group = AppGroup("fx", help="Exchange rates of the Central Bank of Russia and
 def _fail(message: str) -> None:
     click.echo(message, err=True)
     sys.exit(1)
-
-
-@click.command("seed-demo")
-@with_appcontext
-@click.option(
-    "--products",
-    type=click.IntRange(0, 5_000_000),
-    default=2000,
-    show_default=True,
-    help="How many products to generate.",
-)
-@click.option("--if-empty", is_flag=True, help="Do nothing when the catalogue already has data.")
-def seed_demo_command(products: int, if_empty: bool) -> None:
-    """Fill an empty database with a realistic, deterministic demo catalogue."""
-    from storefront.catalog.seed import is_seeded, seed_demo  # heavy word tables, loaded only here
-    from storefront.shipping.services import seed_shipping_methods
-
-    added = seed_shipping_methods(db.session)  # safe to repeat: only missing carriers are added
-    if added:
-        click.echo(_("Shipping methods added: %(num)s.", num=added))
-    if is_seeded(db.session):
-        if if_empty:
-            click.echo(_("The catalogue already has data; demo data not added."))
-            return
-        _fail(_("The catalogue already has data. Seed an empty database (flask --app wsgi db upgrade on a new file)."))
-
-    def progress(done: int, total: int) -> None:
-        click.echo(_("Products: %(done)s of %(total)s", done=done, total=total), err=True)
-
-    report = seed_demo(db.session, products, progress=progress)
-    click.echo(
-        _(
-            "Demo data added: %(categories)s categories, %(suppliers)s suppliers, %(products)s products, "
-            "%(breaks)s price breaks in %(seconds)s s.",
-            categories=report.categories,
-            suppliers=report.suppliers,
-            products=report.products,
-            breaks=report.price_breaks,
-            seconds=format_decimal(round(report.seconds, 1)),
-        )
-    )
 
 
 @fx_group.command("update")
@@ -162,6 +121,5 @@ def shipping_seed_command() -> None:
 
 def init_app(app: Flask) -> None:
     app.cli.add_command(shipping_group)
-    app.cli.add_command(seed_demo_command)
     app.cli.add_command(fx_group)
     app.cli.add_command(run_due_command)

@@ -81,6 +81,3 @@ def page(browser: object, live_server: str) -> Iterator[object]:
     tab = context.new_page()
     yield tab
     context.close()
-
-
-from tests.payment_support import _fresh_standin, pay_app, standin  # noqa: E402, F401  (payment fixtures)

@@ -8,8 +8,8 @@ from sqlalchemy import select
 
 from crm.campaigns.models import Campaign, CampaignStatus
 from storefront.moscow import MOSCOW
-from tests.crm import campaign_support as cs
-from tests.crm.support import PASSWORD, make_staff
+from tests.support import factories
+from tests.support.factories import PASSWORD, make_staff
 
 pytestmark = pytest.mark.browser
 
@@ -25,9 +25,10 @@ def test_marketer_writes_previews_and_schedules_a_campaign_in_moscow_time(page, 
     # Link targets point at the live server itself: nothing here may talk to the outside world.
     body_html = BODY_HTML.replace("{base}", live_server)
     body_text = BODY_TEXT.replace("{base}", live_server)
-    segment = cs.segment(session, "Подписчики на рассылку")
-    buyer = cs.buyer(session, "zarina@example.ru", "Зарина Ахметова")
+    segment = factories.create_segment(session, "Подписчики на рассылку")
+    buyer = factories.create_recipient(session, "zarina@example.ru", "Зарина Ахметова")
     make_staff(session, "marketer", email="marina@mostik.local")
+    session.commit()
 
     page.goto("/crm/login")
     page.fill("input[name=email]", "marina@mostik.local")

@@ -16,9 +16,7 @@ from storefront.db import utcnow
 from storefront.order.models import Order
 from storefront.payment.attempts import PaymentPolicy, apply_payment_status, start_payment
 from storefront.payment.models import Refund
-from tests.crm.support import PASSWORD, make_staff, paid_order
-from tests.factories import create_buyer
-from tests.payment_support import make_order
+from tests.support.factories import PASSWORD, create_buyer, make_order, make_staff, paid_order
 
 pytestmark = pytest.mark.browser
 
@@ -66,6 +64,7 @@ def test_a_manager_signs_in_sees_the_dashboard_charts_and_refunds_part_of_an_ord
     with pay_app.app_context():
         apply_payment_status(session, gateway, gateway.get_payment(payment.yookassa_payment_id), PaymentPolicy())
     make_staff(session, Role.ADMIN, email="olga@mostik.local")
+    session.commit()
 
     pay_page.goto("/crm/")
     pay_page.wait_for_url("**/crm/login**")
@@ -116,6 +115,7 @@ def test_a_buyer_sees_their_tier_and_the_way_to_the_next_one(pay_page, shots, se
     buyer = create_buyer(session, tier_id=silver, company=True)
     session.commit()
     paid_order(session, buyer.id, "1080000.00", paid_at=utcnow() - timedelta(days=40))
+    session.commit()
 
     pay_page.goto("/account/login")
     pay_page.fill("#email", "buyer@example.ru")

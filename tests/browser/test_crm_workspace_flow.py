@@ -13,8 +13,7 @@ from crm.workspace.models import Note, Task
 from crm.workspace.services import open_task
 from storefront.db import utcnow
 from storefront.moscow import MOSCOW, moscow_day_bounds
-from tests.crm.support import PASSWORD, days_ago, make_staff, paid_order
-from tests.factories import create_buyer
+from tests.support.factories import PASSWORD, create_buyer, days_ago, make_staff, paid_order
 
 pytestmark = pytest.mark.browser
 
@@ -27,6 +26,7 @@ def test_a_manager_works_with_a_buyer_from_my_clients(page, shots, session):
     session.commit()
     paid_order(session, buyer.id, "1100000.00", paid_at=days_ago(40))
     paid_order(session, other.id, "350000.00", paid_at=days_ago(200))
+    session.commit()
     recalc_tiers(session)
     for each in (buyer, other):
         assign_managers(session, [each.id], manager.id)

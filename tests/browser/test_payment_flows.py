@@ -4,7 +4,8 @@ until the notification arrives, then paid, or failed with «Повторить �
 
 import pytest
 
-from tests.payment_support import guest_token, make_order
+from tests.support.factories import make_order
+from tests.support.web import guest_token
 
 pytestmark = pytest.mark.browser
 
@@ -23,6 +24,7 @@ def pay_page(browser, pay_app):
 def test_a_buyer_pays_on_the_test_page_and_the_order_page_shows_paid(pay_page, shots, session, pay_app, standin):
     standin.auto_notify = False  # the notification is sent below, after the buyer is back
     order = make_order(session)
+    session.commit()
     pay_page.goto(f"/orders/{order.number}?t={guest_token(pay_app, order)}")
     shots(pay_page, "order-awaiting-payment")
 
@@ -44,6 +46,7 @@ def test_a_buyer_pays_on_the_test_page_and_the_order_page_shows_paid(pay_page, s
 
 def test_a_buyer_declines_sees_the_failure_and_can_retry(pay_page, shots, session, pay_app, standin):
     order = make_order(session)
+    session.commit()
     pay_page.goto(f"/orders/{order.number}/pay?t={guest_token(pay_app, order)}")
     pay_page.wait_for_url("**/checkout/**")
     first_url = pay_page.url

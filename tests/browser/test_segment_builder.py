@@ -5,8 +5,8 @@ import pytest
 from sqlalchemy import select
 
 from crm.segments.models import Segment
-from tests.crm.support import PASSWORD, make_staff
-from tests.crm.test_segments_web import TWO_CONDITIONS, _world
+from tests.crm.segments.test_segments_web import TWO_CONDITIONS, _world
+from tests.support.factories import PASSWORD, make_staff
 
 pytestmark = pytest.mark.browser
 
@@ -14,6 +14,7 @@ pytestmark = pytest.mark.browser
 def test_marketer_builds_and_saves_a_segment_with_a_nested_or_group(page, shots, session):
     _world(session)
     make_staff(session, "marketer", email="marina@mostik.local")
+    session.commit()
     page.goto("/crm/login")
     page.fill("input[name=email]", "marina@mostik.local")
     page.fill("input[name=password]", PASSWORD)

@@ -6,7 +6,7 @@ from sqlalchemy import select
 
 from storefront.account.models import Address
 from storefront.order.models import Order
-from tests.factories import create_buyer, create_shop
+from tests.support.factories import create_buyer, create_shop
 
 pytestmark = pytest.mark.browser
 
@@ -81,6 +81,7 @@ def test_guest_goes_from_a_category_page_to_a_placed_order(page, shots, session,
 
 def test_company_buyer_checks_out_with_inn_and_repeats_the_order(page, shots, session, mailbox):
     product = create_shop(session)
+    session.commit()
     buyer = create_buyer(session, company=True)
     session.add(
         Address(

@@ -14,9 +14,9 @@ from crm.tiers.services import seed_tiers, tiers_in_order
 from crm.workspace.services import open_task
 from storefront.db import utcnow
 from storefront.promo.models import PromoCode, PromoKind
-from tests.crm import campaign_support
-from tests.crm.support import crm_login, make_staff, paid_order
-from tests.factories import create_buyer
+from tests.support import factories
+from tests.support.factories import create_buyer, make_staff, paid_order
+from tests.support.web import crm_login
 
 ROLES = [None, *Role]
 
@@ -48,9 +48,11 @@ def test_every_crm_rule_answers_as_declared_for_the_role(app: Flask, session: Se
     session.add_all([segment, promo])
     session.commit()
     order = paid_order(session, buyer.id, "1000.00")
+    session.commit()
     task = open_task(session, buyer_id=buyer.id, title="Позвонить", due_at=utcnow(), assignee_id=None)
     session.commit()
-    campaign = campaign_support.campaign(session)
+    campaign = factories.create_campaign(session)
+    session.commit()
     values = {
         "buyer_id": buyer.id,
         "tier_id": tiers_in_order(session)[0].id,
@@ -64,6 +66,7 @@ def test_every_crm_rule_answers_as_declared_for_the_role(app: Flask, session: Se
     client = app.test_client()
     if role is not None:
         staff = make_staff(session, role)
+        session.commit()
         if role == Role.ACCOUNT_MANAGER:
             # Refunds, notes and tasks are scoped to assigned buyers: the walk uses the manager's own buyer
             # (the other side of the scope is tested separately).
@@ -102,8 +105,10 @@ def test_an_account_manager_cannot_write_on_buyers_assigned_to_someone_else(app:
     task = open_task(session, buyer_id=buyer.id, title="Позвонить", due_at=utcnow(), assignee_id=None)
     session.commit()
     other = make_staff(session, Role.ACCOUNT_MANAGER, email="other@mostik.local")
+    session.commit()
     assign_managers(session, [buyer.id], other.id)
     make_staff(session, Role.ACCOUNT_MANAGER)
+    session.commit()
     client = app.test_client()
     assert crm_login(client, "account_manager@mostik.local").status_code == 302
     app.config["WTF_CSRF_ENABLED"] = False
@@ -138,6 +143,7 @@ REORDER_PAGES = {
 @pytest.mark.parametrize("role", list(Role))
 def test_the_reorder_pages_open_for_the_expected_roles_only(app: Flask, session: Session, role: Role) -> None:
     make_staff(session, role)
+    session.commit()
     client = app.test_client()
     crm_login(client, f"{role}@mostik.local")
     for url, roles in REORDER_PAGES.items():

@@ -1,1 +1,0 @@
-"""Demo CRM data for ``make run``: buyers, paid orders, account managers, notes and tasks (``seed.py``)."""

@@ -1,0 +1,137 @@
+"""The demo's commands, registered by the composition root (``wsgi.py``), never by the installed packages:
+
+* ``flask --app wsgi seed-demo [--products N] [--if-empty]``: the demo catalogue (``demo.catalogue``);
+* ``flask --app wsgi crm seed-demo-buyers [--buyers N] [--if-empty]``: the demo CRM (``demo.buyers``).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import click
+from flask import Flask, current_app
+from flask.cli import with_appcontext
+from flask_babel import format_decimal
+from flask_babel import gettext as _
+
+from crm.cli import crm_group
+from crm.reorder.services import POLICY_EXTENSION
+from demo.buyers import DEFAULT_BUYERS, DemoSeedError, has_buyers, seed_demo_buyers
+from storefront.extensions import db
+from storefront.shipping.services import seed_shipping_methods
+
+#: The demo managers' shared password (never on the command line; ``make run`` sets it).
+PASSWORD_ENV = "MOSTIK_DEMO_MANAGER_PASSWORD"
+MAX_BUYERS = 20_000
+
+
+@click.command("seed-demo")
+@with_appcontext
+@click.option(
+    "--products",
+    type=click.IntRange(0, 5_000_000),
+    default=2000,
+    show_default=True,
+    help="How many products to generate.",
+)
+@click.option("--if-empty", is_flag=True, help="Do nothing when the catalogue already has data.")
+def seed_demo_command(products: int, if_empty: bool) -> None:
+    """Fill an empty database with a realistic, deterministic demo catalogue."""
+    from demo.catalogue import is_seeded, seed_demo  # the word tables are read only here
+
+    added = seed_shipping_methods(db.session)  # safe to repeat: only missing carriers are added
+    if added:
+        click.echo(_("Shipping methods added: %(num)s.", num=added))
+    if is_seeded(db.session):
+        if if_empty:
+            click.echo(_("The catalogue already has data; demo data not added."))
+            return
+        click.echo(
+            _("The catalogue already has data. Seed an empty database (flask --app wsgi db upgrade on a new file)."),
+            err=True,
+        )
+        sys.exit(1)
+
+    def progress(done: int, total: int) -> None:
+        click.echo(_("Products: %(done)s of %(total)s", done=done, total=total), err=True)
+
+    report = seed_demo(db.session, products, progress=progress)
+    click.echo(
+        _(
+            "Demo data added: %(categories)s categories, %(suppliers)s suppliers, %(products)s products, "
+            "%(breaks)s price breaks in %(seconds)s s.",
+            categories=report.categories,
+            suppliers=report.suppliers,
+            products=report.products,
+            breaks=report.price_breaks,
+            seconds=format_decimal(round(report.seconds, 1)),
+        )
+    )
+
+
+def _buyer_count(value: str) -> int:
+    """A whole number from 1 to MAX_BUYERS, or a usage error in Russian (click's own range message is English;
+    checked in the command, where the app context and its locale exist)."""
+    text = str(value).strip()
+    if not text.isdigit() or not 1 <= int(text) <= MAX_BUYERS:
+        raise click.BadParameter(
+            _("the number of buyers is a whole number from 1 to %(max)s, not «%(value)s».", max=MAX_BUYERS, value=text),
+            param_hint="'--buyers'",
+        )
+    return int(text)
+
+
+@click.command("seed-demo-buyers")
+@with_appcontext
+@click.option(
+    "--buyers",
+    default=str(DEFAULT_BUYERS),
+    metavar="N",
+    show_default=True,
+    help="How many demo buyers to add (with two years of orders).",
+)
+@click.option("--if-empty", is_flag=True, help="Do nothing when there are buyers already (make run).")
+def seed_demo_buyers_command(buyers: str, if_empty: bool) -> None:
+    """Add demo buyers, paid orders, account managers, notes and tasks (deterministic; no e-mail is sent)."""
+    count = _buyer_count(buyers)
+    if has_buyers(db.session):
+        if if_empty:
+            click.echo(_("There are buyers already; demo buyers not added."))
+            return
+        click.echo(_("There are buyers already. Demo buyers are only added to a database without buyers."), err=True)
+        sys.exit(1)
+    password = os.environ.get(PASSWORD_ENV)
+    if not password:
+        password = click.prompt(_("Password for the demo account managers"), hide_input=True, confirmation_prompt=True)
+    try:
+        report = seed_demo_buyers(
+            db.session, count, manager_password=password, reorder_policy=current_app.extensions[POLICY_EXTENSION]
+        )
+    except DemoSeedError as exc:
+        db.session.rollback()
+        click.echo(str(exc), err=True)
+        sys.exit(1)
+    click.echo(
+        _(
+            "Demo CRM data added: %(buyers)s buyers, %(orders)s paid orders, %(refunds)s partial refunds, "
+            "%(managers)s account managers (%(assigned)s buyers assigned), %(notes)s notes, %(tasks)s tasks "
+            "in %(seconds)s s.",
+            buyers=report.buyers,
+            orders=report.orders,
+            refunds=report.refunds,
+            managers=report.managers,
+            assigned=report.assigned,
+            notes=report.notes,
+            tasks=report.tasks,
+            seconds=format_decimal(round(report.seconds, 1)),
+        )
+    )
+    tiers = ", ".join(f"{name} {count}" for name, count in report.tiers.items())
+    click.echo(_("Buyers by tier: %(tiers)s.", tiers=tiers))
+
+
+def init_app(app: Flask) -> None:
+    """Add ``seed-demo`` at the top level and ``seed-demo-buyers`` to the CRM's ``crm`` group."""
+    app.cli.add_command(seed_demo_command)
+    crm_group.add_command(seed_demo_buyers_command)

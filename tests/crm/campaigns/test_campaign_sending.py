@@ -1,0 +1,258 @@
+"""Campaign sending end to end on a real SMTP server on loopback: consent, headers, Russian text, UTM links,
+one-click unsubscribe, tracking, exactly-once after a crash, bounded retries, control group."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from flask import Flask
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from crm.campaigns.models import Campaign, CampaignRecipient, CampaignStatus, PromoMode, RecipientStatus, Unsubscribe
+from crm.campaigns.sending import BatchResult, send_due
+from crm.campaigns.services import CampaignError, change_campaign_status, schedule_campaign
+from crm.campaigns.tokens import read_click
+from storefront.account.models import Consent, ConsentKind
+from storefront.db import utcnow
+from storefront.promo.models import PromoCode
+from tests.support import factories
+
+
+def _settings(app: Flask, **overrides: object):
+    return factories.sender_settings(app, cap_messages=100, **overrides)
+
+
+def _start(session: Session, campaign: Campaign) -> None:
+    schedule_campaign(session, campaign, utcnow(), utcnow())
+
+
+def _recipients(session: Session, campaign: Campaign) -> list[CampaignRecipient]:
+    session.expire_all()
+    return list(session.scalars(select(CampaignRecipient).where(CampaignRecipient.campaign_id == campaign.id)))
+
+
+def test_only_consenting_buyers_get_the_campaign_with_unsubscribe_headers_russian_text_and_utm_links(
+    app: Flask, session: Session, mailbox
+) -> None:
+    factories.create_recipient(session, "anna@example.ru", "Анна Смирнова")
+    factories.create_recipient(session, "boris@example.ru", "Борис Иванов", marketing=False)
+    withdrawn = factories.create_recipient(session, "vera@example.ru", "Вера Котова")
+    for consent in withdrawn.consents:
+        consent.withdrawn_at = utcnow()
+    session.commit()
+    campaign = factories.create_campaign(session, advertiser="ООО «Мостик», ИНН 7801123455", erid="2SDnjeVnM9Q")
+    _start(session, campaign)
+    with app.app_context():
+        result = send_due(session, factories.sender_settings(app))
+    assert result.sent == 1
+    assert [m["To"] for m in mailbox.messages] == ["anna@example.ru"]
+    message = mailbox.messages[0]
+    assert message["Subject"] == "Анна, скидки на обувь"
+    assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    base = app.config["PUBLIC_BASE_URL"].rstrip("/")  # browser tests point it at their live server
+    assert message["List-Unsubscribe"].startswith(f"<{base}/c/u/")
+    html = message.get_body(("html",)).get_content()
+    text = message.get_body(("plain",)).get_content()
+    assert "Здравствуйте, Анна!" in html and "Здравствуйте, Анна!" in text
+    assert "Реклама. Рекламодатель: ООО «Мостик», ИНН 7801123455. erid: 2SDnjeVnM9Q" in text
+    assert "erid: 2SDnjeVnM9Q" in html and "Отписаться" in html
+    assert "https://shop.example.ru" not in html  # every link goes through our click redirect
+    click_paths = [part for part in text.split() if "/c/c/" in part]
+    assert click_paths
+    _recipient, target = read_click("test-secret-key", click_paths[0].rsplit("/", 1)[1])
+    query = parse_qs(urlsplit(target).query)
+    assert query == {
+        "sort": ["new"],
+        "utm_source": ["mostik"],
+        "utm_medium": ["email"],
+        "utm_campaign": [campaign.slug],
+    }
+    session.expire_all()
+    assert session.get(Campaign, campaign.id).status == CampaignStatus.SENT
+
+
+def test_one_click_unsubscribe_withdraws_consent_at_once_is_recorded_and_idempotent(
+    app: Flask, session: Session, client, mailbox
+) -> None:
+    buyer = factories.create_recipient(session, "anna@example.ru")
+    first = factories.create_campaign(session)
+    session.commit()
+    _start(session, first)
+    with app.app_context():
+        send_due(session, factories.sender_settings(app))
+    header = mailbox.messages[0]["List-Unsubscribe"]
+    path = urlsplit(header.strip("<>").split(">")[0]).path
+    page = client.get(path)
+    assert page.status_code == 200 and "Отписаться от предложений Мостика?" in page.get_data(as_text=True)
+    for _ in range(2):
+        response = client.post(path, data={"List-Unsubscribe": "One-Click"})
+        assert response.status_code == 200
+    session.expire_all()
+    assert all(
+        c.withdrawn_at is not None
+        for c in session.get(type(buyer), buyer.id).consents
+        if c.kind == ConsentKind.MARKETING
+    )
+    records = session.scalars(select(Unsubscribe)).all()
+    assert len(records) == 1 and records[0].method == "one_click" and records[0].buyer_id == buyer.id
+    assert "Вы отписались" in client.get(path).get_data(as_text=True)
+    # The next campaign does not reach them.
+    mailbox.messages.clear()
+    second = factories.create_campaign(session, name="Вторая")
+    session.commit()
+    _start(session, second)
+    with app.app_context():
+        send_due(session, factories.sender_settings(app))
+    assert mailbox.messages == []
+
+
+def test_a_forged_unsubscribe_or_click_token_is_a_400_page_and_never_a_redirect(client) -> None:
+    for path in ("/c/u/WzEsImh0dHBzOi8vZXZpbC5leGFtcGxlIl0.forged", "/c/c/WzEsImh0dHBzOi8vZXZpbC5leGFtcGxlIl0.forged"):
+        response = client.get(path)
+        assert response.status_code == 400, path
+        assert "Location" not in response.headers
+        assert "Ссылка повреждена" in response.get_data(as_text=True)
+    assert client.post("/c/u/forged").status_code == 400
+
+
+def test_clicks_and_opens_are_recorded_and_the_click_is_remembered_for_attribution(
+    app: Flask, session: Session, client, mailbox
+) -> None:
+    factories.create_recipient(session, "anna@example.ru")
+    campaign = factories.create_campaign(session)
+    session.commit()
+    _start(session, campaign)
+    with app.app_context():
+        send_due(session, factories.sender_settings(app))
+    html = mailbox.messages[0].get_body(("html",)).get_content()
+    pixel = html.split('<img src="')[1].split('"')[0]
+    link = html.split('<a href="')[1].split('"')[0]
+    assert "/c/c/" in link
+    opened = client.get(urlsplit(pixel).path)
+    assert opened.status_code == 200 and opened.mimetype == "image/gif"
+    clicked = client.get(urlsplit(link).path)
+    assert clicked.status_code == 302
+    assert clicked.location.startswith("https://shop.example.ru/catalog/obuv?sort=new&utm_source=mostik")
+    client.get(urlsplit(link).path)
+    (recipient,) = _recipients(session, campaign)
+    assert (recipient.open_count, recipient.click_count) == (1, 2)
+    assert recipient.first_opened_at is not None and recipient.first_clicked_at is not None
+    with client.session_transaction() as cookie_session:
+        assert cookie_session["last_campaign_click"][0] == campaign.id
+
+
+def test_a_sender_crash_mid_batch_and_a_restart_send_each_recipient_exactly_once(
+    app: Flask, session: Session, mailbox
+) -> None:
+    emails = [f"buyer{n}@example.ru" for n in range(6)]
+    for email in emails:
+        factories.create_recipient(session, email)
+    campaign = factories.create_campaign(session)
+    _start(session, campaign)
+    settings = _settings(app, lease_seconds=300)
+    mailbox.drop_on = 3
+    now = utcnow()
+    with app.app_context(), pytest.raises(Exception):  # noqa: B017 - the connection drop escapes like a crash
+        send_due(session, settings, now)
+    session.rollback()
+    assert len(mailbox.messages) == 2
+    statuses = sorted(r.status for r in _recipients(session, campaign))
+    assert statuses == ["sending"] * 4 + ["sent"] * 2
+    # A second sender within the lease takes nothing: the rows are still claimed.
+    with app.app_context():
+        assert send_due(session, settings, now + timedelta(seconds=10)).sent == 0
+    # After the lease the restarted sender sends the rest, once.
+    with app.app_context():
+        assert send_due(session, settings, now + timedelta(seconds=301)).sent == 4
+        assert send_due(session, settings, now + timedelta(seconds=900)).sent == 0
+    delivered = sorted(m["To"] for m in mailbox.messages)
+    assert delivered == sorted(emails)
+    assert all(r.status == RecipientStatus.SENT for r in _recipients(session, campaign))
+
+
+def test_a_refused_recipient_is_recorded_and_retried_a_bounded_number_of_times(
+    app: Flask, session: Session, mailbox
+) -> None:
+    factories.create_recipient(session, "good@example.ru")
+    factories.create_recipient(session, "bad@example.ru")
+    campaign = factories.create_campaign(session)
+    _start(session, campaign)
+    mailbox.refuse.add("bad@example.ru")
+    settings = _settings(app, max_attempts=2, retry_minutes=10)
+    now = utcnow()
+    with app.app_context():
+        assert send_due(session, settings, now) == BatchResult(sent=1, failed=1)
+        bad = next(r for r in _recipients(session, campaign) if r.email == "bad@example.ru")
+        assert (bad.status, bad.attempts) == (RecipientStatus.PENDING, 1)
+        assert "550" in bad.last_error
+        assert send_due(session, settings, now + timedelta(minutes=1)) == BatchResult()  # backoff
+        assert send_due(session, settings, now + timedelta(minutes=11)) == BatchResult(failed=1)
+        assert send_due(session, settings, now + timedelta(hours=5)) == BatchResult()
+    bad = next(r for r in _recipients(session, campaign) if r.email == "bad@example.ru")
+    assert (bad.status, bad.attempts) == (RecipientStatus.FAILED, 2)
+    assert [m["To"] for m in mailbox.messages] == ["good@example.ru"]
+    session.expire_all()
+    assert session.get(Campaign, campaign.id).status == CampaignStatus.SENT
+
+
+def test_the_control_group_is_held_out_deterministically_and_never_mailed(
+    app: Flask, session: Session, mailbox
+) -> None:
+    for n in range(40):
+        factories.create_recipient(session, f"b{n}@example.ru")
+    campaign = factories.create_campaign(session, control_percent=25)
+    _start(session, campaign)
+    with app.app_context():
+        send_due(session, factories.sender_settings(app, batch_size=100))
+    rows = _recipients(session, campaign)
+    control = {r.buyer_id for r in rows if r.is_control}
+    assert all(r.status == RecipientStatus.CONTROL for r in rows if r.is_control)
+    assert 0 < len(control) < 40
+    assert len(mailbox.messages) == 40 - len(control)
+    expected = {r.buyer_id for r in rows if (r.buyer_id * 7919 + campaign.id * 104729) % 100 < 25}
+    assert control == expected
+
+
+def test_unique_promo_codes_one_per_mailed_recipient_and_a_shared_code_once(
+    app: Flask, session: Session, mailbox
+) -> None:
+    for n in range(3):
+        factories.create_recipient(session, f"b{n}@example.ru")
+    unique = factories.create_campaign(session, promo_mode=PromoMode.UNIQUE, promo_percent_bp=1000)
+    _start(session, unique)
+    with app.app_context():
+        send_due(session, factories.sender_settings(app))
+    codes = {r.promo_code for r in _recipients(session, unique)}
+    assert len(codes) == 3 and None not in codes
+    promos = session.scalars(select(PromoCode).where(PromoCode.campaign_id == unique.id)).all()
+    assert {p.code for p in promos} == codes and all(p.usage_limit == 1 and p.percent_bp == 1000 for p in promos)
+    for message in mailbox.messages:
+        recipient_code = next(r.promo_code for r in _recipients(session, unique) if r.email == message["To"])
+        assert f"Ваш промокод: {recipient_code}" in message.get_body(("html",)).get_content()
+    shared = factories.create_campaign(
+        session, name="Общий", promo_mode=PromoMode.SHARED, promo_percent_bp=500, shared_code="osen5"
+    )
+    _start(session, shared)
+    with app.app_context():
+        send_due(session, factories.sender_settings(app))
+    assert session.scalars(select(PromoCode).where(PromoCode.code == "OSEN5")).one().campaign_id == shared.id
+
+
+def test_transitions_are_checked_in_one_place(app: Flask, session: Session) -> None:
+    factories.create_recipient(session, "anna@example.ru")
+    campaign = factories.create_campaign(session)
+    session.commit()  # a refused change rolls the session back
+    with pytest.raises(CampaignError):
+        change_campaign_status(session, campaign, CampaignStatus.PAUSED)  # a draft is not sending
+    with pytest.raises(CampaignError):
+        schedule_campaign(session, campaign, utcnow() - timedelta(hours=1), utcnow())
+    schedule_campaign(session, campaign, utcnow() + timedelta(hours=1), utcnow())
+    change_campaign_status(session, campaign, CampaignStatus.DRAFT)
+    assert campaign.status == CampaignStatus.DRAFT and campaign.scheduled_at is None
+    change_campaign_status(session, campaign, CampaignStatus.CANCELED)
+    with pytest.raises(CampaignError):
+        schedule_campaign(session, campaign, utcnow(), utcnow())
+    assert session.scalars(select(Consent)).all()  # the buyer's consent is untouched
