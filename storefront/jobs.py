@@ -112,7 +112,7 @@ def start_in_process_runner(app: Flask, interval_seconds: float = 60.0) -> threa
         while not stop.wait(interval_seconds):
             with app.app_context():
                 try:
-                    run_due(db.session)
+                    run_due(db.session())
                 except Exception:
                     logger.exception("in-process job runner failed")
                 finally:

@@ -14,7 +14,7 @@ from storefront.extensions import db
 def audit_log() -> tuple[str, int]:
     form = AuditFilterForm(request.args)
     if request.args and not form.validate():
-        return render_template("crm/audit.html", form=form, page=None, actions=known_actions(db.session)), 400
+        return render_template("crm/audit.html", form=form, page=None, actions=known_actions(db.session())), 400
     filters = AuditFilters(
         staff_email=form.staff_email.data or None,
         action=form.action.data or None,
@@ -23,5 +23,5 @@ def audit_log() -> tuple[str, int]:
         date_from=form.date_from.data,
         date_to=form.date_to.data,
     )
-    page = audit_page(db.session, filters, form.page.data or 1)
-    return render_template("crm/audit.html", form=form, page=page, actions=known_actions(db.session)), 200
+    page = audit_page(db.session(), filters, form.page.data or 1)
+    return render_template("crm/audit.html", form=form, page=page, actions=known_actions(db.session())), 200

@@ -59,7 +59,7 @@ def _managers(active_only: bool = True) -> list[StaffUser]:
 def _list_context(form: BuyerFilterForm) -> dict[str, object]:
     return {
         "form": form,
-        "tiers": tiers_in_order(db.session),
+        "tiers": tiers_in_order(db.session()),
         "managers": _managers(active_only=False),
         "regions": region_choices(),
         "assign_form": AssignForm(),
@@ -73,7 +73,7 @@ def buyer_list() -> tuple[str, int]:
     form = BuyerFilterForm(request.args)
     if request.args and not form.validate():
         return render_template("crm/buyers.html", page=None, **_list_context(form)), 400
-    page = buyer_page(db.session, _filters(form), form.page.data or 1)
+    page = buyer_page(db.session(), _filters(form), form.page.data or 1)
     return render_template("crm/buyers.html", page=page, **_list_context(form)), 200
 
 
@@ -93,9 +93,9 @@ def buyer_export() -> Response:
     filters = _filters(form)
     if staff.role == Role.ACCOUNT_MANAGER:
         filters = replace(filters, manager_id=staff.id)
-    rows = export_rows(db.session, filters)
+    rows = export_rows(db.session(), filters)
     record(
-        db.session,
+        db.session(),
         staff,
         "buyers.export",
         "buyers",
@@ -125,11 +125,11 @@ def render_card(
     staff = current_staff()
     manager_id = db.session.scalar(select(BuyerProfile.manager_id).where(BuyerProfile.buyer_id == buyer_id))
     full = sees_buyer_in_full(staff.role, staff.id, manager_id)
-    card = buyer_card(db.session, buyer_id, full=full)
+    card = buyer_card(db.session(), buyer_id, full=full)
     if card is None:
         raise NotFound()
     if audit:
-        record(db.session, staff, "buyer.view", "buyer", buyer_id, request.remote_addr, "full" if full else "summary")
+        record(db.session(), staff, "buyer.view", "buyer", buyer_id, request.remote_addr, "full" if full else "summary")
     if tier_form is None and has_permission(staff.role, "tiers.override"):
         tier_form = _manual_tier_form(card)
     if full:
@@ -139,7 +139,7 @@ def render_card(
         "crm/buyer.html",
         card=card,
         full=full,
-        reorder=buyer_reorder_summary(db.session, card.buyer.id) if full else None,
+        reorder=buyer_reorder_summary(db.session(), card.buyer.id) if full else None,
         tier_form=tier_form,
         note_form=note_form if full else None,
         task_form=task_form if full else None,
@@ -172,20 +172,20 @@ def buyer_detail(buyer_id: int) -> tuple[str, int]:
 @requires("tiers.override")
 def buyer_manual_tier(buyer_id: int) -> Response | tuple[str, int]:
     """Set a manual tier with a reason and an expiry (the last day it holds, Moscow time)."""
-    card = buyer_card(db.session, buyer_id)
+    card = buyer_card(db.session(), buyer_id)
     if card is None:
         raise NotFound()
     form = _manual_tier_form(card)
     if form.validate_on_submit():
         until = moscow_day_end(form.until.data)
         try:
-            set_manual_tier(db.session, buyer_id, form.tier.data, form.reason.data, until)
+            set_manual_tier(db.session(), buyer_id, form.tier.data, form.reason.data, until)
         except ManualTierError:
             db.session.rollback()
             form.until.errors = [_("The date must be today or later.")]
         else:
             record(
-                db.session,
+                db.session(),
                 current_staff(),
                 "tier.change",
                 "buyer",
@@ -212,13 +212,13 @@ def buyer_assign() -> Response | tuple[str, int]:
     if valid:
         manager_id = int(form.manager.data) if form.manager.data else None
         try:
-            count = assign_managers(db.session, form.buyer_ids.data or [], manager_id)
+            count = assign_managers(db.session(), form.buyer_ids.data or [], manager_id)
         except AssignmentError:
             db.session.rollback()
         else:
             ids = ",".join(str(i) for i in form.buyer_ids.data)
             detail = f"manager {manager_id or '-'}: buyers {ids}"
-            record(db.session, current_staff(), "buyers.assign", "buyers", "", request.remote_addr, detail)
+            record(db.session(), current_staff(), "buyers.assign", "buyers", "", request.remote_addr, detail)
             flash(ngettext("%(num)s buyer assigned.", "%(num)s buyers assigned.", count), "success")
             if request.form.get("back") == "card" and len(form.buyer_ids.data) == 1:
                 return redirect(url_for("crm.buyers.buyer_detail", buyer_id=form.buyer_ids.data[0]))

@@ -48,7 +48,7 @@ def celery_init_app(app: Flask) -> Celery:
         from storefront.jobs import run_due
 
         try:
-            return run_due(db.session)
+            return run_due(db.session())
         finally:
             db.session.remove()
 
@@ -59,7 +59,7 @@ def celery_init_app(app: Flask) -> Celery:
         from storefront.extensions import db
 
         try:
-            return send_due(db.session, sender_settings())
+            return send_due(db.session(), sender_settings())
         finally:
             db.session.remove()
 

@@ -42,7 +42,7 @@ def _buyer_count(value: str) -> int:
 def seed_demo_buyers_command(buyers: str, if_empty: bool) -> None:
     """Add demo buyers, paid orders, account managers, notes and tasks (deterministic; no e-mail is sent)."""
     count = _buyer_count(buyers)
-    if has_buyers(db.session):
+    if has_buyers(db.session()):
         if if_empty:
             click.echo(_("There are buyers already; demo buyers not added."))
             return
@@ -52,7 +52,7 @@ def seed_demo_buyers_command(buyers: str, if_empty: bool) -> None:
     if not password:
         password = click.prompt(_("Password for the demo account managers"), hide_input=True, confirmation_prompt=True)
     try:
-        report = seed_demo_buyers(db.session, count, manager_password=password)
+        report = seed_demo_buyers(db.session(), count, manager_password=password)
     except DemoSeedError as exc:
         db.session.rollback()
         click.echo(str(exc), err=True)

@@ -53,17 +53,17 @@ def reorder_lists() -> tuple[str, int]:
     if request.args and not form.validate():
         return render_template("crm/reorders.html", due=None, at_risk=None, **context), 400
     manager_id = staff.id if staff.role == Role.ACCOUNT_MANAGER else form.manager.data
-    due = due_buyers(db.session, manager_id)
-    at_risk = at_risk_buyers(db.session, manager_id)
+    due = due_buyers(db.session(), manager_id)
+    at_risk = at_risk_buyers(db.session(), manager_id)
     return render_template("crm/reorders.html", due=due, at_risk=at_risk, **context), 200
 
 
 def _retention_tables() -> dict[str, object]:
     return {
-        "repeat": repeat_purchase_rate(db.session),
-        "years": orders_per_buyer_per_year(db.session),
-        "second": time_to_second_order(db.session),
-        "cohorts": cohort_retention(db.session),
+        "repeat": repeat_purchase_rate(db.session()),
+        "years": orders_per_buyer_per_year(db.session()),
+        "second": time_to_second_order(db.session()),
+        "cohorts": cohort_retention(db.session()),
     }
 
 
@@ -78,20 +78,20 @@ def retention() -> str:
 
 def _rows(table: str) -> list[list[object]]:
     if table == "repeat":
-        rate = repeat_purchase_rate(db.session)
+        rate = repeat_purchase_rate(db.session())
         return [
             [_("Buyers with a paid order"), _("Buyers with two or more"), _("Repeat purchase rate, %")],
             [rate.buyers, rate.repeat_buyers, rate.percent],
         ]
     if table == "years":
         return [[_("Year"), _("Buyers"), _("Orders"), _("Orders per buyer")]] + [
-            [row.year, row.buyers, row.orders, row.per_buyer] for row in orders_per_buyer_per_year(db.session)
+            [row.year, row.buyers, row.orders, row.per_buyer] for row in orders_per_buyer_per_year(db.session())
         ]
     if table == "second":
         return [[_("Days to the second order"), _("Buyers"), _("Share, %")]] + [
-            [row.label, row.buyers, row.percent] for row in time_to_second_order(db.session)
+            [row.label, row.buyers, row.percent] for row in time_to_second_order(db.session())
         ]
-    cohorts = cohort_retention(db.session)
+    cohorts = cohort_retention(db.session())
     width = max((len(row.active) for row in cohorts), default=0)
     return [[_("Cohort"), _("Buyers"), *[_("Month %(num)s, %%", num=k) for k in range(width)]]] + [
         [row.month, row.size, *row.percents] for row in cohorts
@@ -113,7 +113,7 @@ def retention_export() -> Response:
         return Response(message, status=400, mimetype="text/plain")
     table = form.table.data or "cohorts"
     rows = _rows(table)
-    record(db.session, current_staff(), "retention.export", "retention", table, request.remote_addr, f"{table}")
+    record(db.session(), current_staff(), "retention.export", "retention", table, request.remote_addr, f"{table}")
     buffer = io.StringIO()
     buffer.write("\ufeff")
     writer = csv.writer(buffer, delimiter=";")

@@ -16,7 +16,7 @@ crm_group = AppGroup("crm", help="The buyer CRM: tiers and reorder statistics.")
 @crm_group.command("recalc-tiers")
 def recalc_tiers_command() -> None:
     """Recompute every buyer's 12-month spend and tier (downgrades after the grace period)."""
-    result = recalc_tiers(db.session)
+    result = recalc_tiers(db.session())
     click.echo(
         _(
             "Tiers recalculated: %(up)s up, %(down)s down, %(grace)s in the grace period.",
@@ -32,7 +32,7 @@ def recalc_reorders_command() -> None:
     """Recompute every buyer's reorder statistics and status (set-based; safe to repeat)."""
     from crm.reorder.services import recalc_reorders
 
-    result = recalc_reorders(db.session)
+    result = recalc_reorders(db.session())
     click.echo(
         ngettext(
             "Reorder statistics recalculated for %(num)s buyer: %(due)s due, %(overdue)s overdue, %(lapsed)s lapsed.",
@@ -48,4 +48,4 @@ def recalc_reorders_command() -> None:
 @crm_group.command("seed-tiers")
 def seed_tiers_command() -> None:
     """Add the default tiers (Стандарт, Серебро, Золото, Платина) that are missing."""
-    click.echo(_("Tiers added: %(num)s.", num=seed_tiers(db.session)))
+    click.echo(_("Tiers added: %(num)s.", num=seed_tiers(db.session())))

@@ -18,7 +18,7 @@ from storefront.extensions import db
 @bp.get("/")
 @requires("tiers.view")
 def tier_list() -> str:
-    return render_template("crm/tiers.html", tiers=tiers_in_order(db.session))
+    return render_template("crm/tiers.html", tiers=tiers_in_order(db.session()))
 
 
 @bp.route("/new", methods=["GET", "POST"], defaults={"tier_id": None})
@@ -45,13 +45,13 @@ def tier_edit(tier_id: int | None) -> Response | tuple[str, int]:
             perks=form.perks.data or "",
         )
         try:
-            saved = save_tier(db.session, tier, data)
+            saved = save_tier(db.session(), tier, data)
         except TierCodeTaken:
             db.session.rollback()
             form.code.errors = [_("Another tier already has this code.")]
         else:
             record(
-                db.session,
+                db.session(),
                 current_staff(),
                 "tier_policy.edit",
                 "tier",

@@ -41,7 +41,7 @@ def note_add(buyer_id: int) -> Response | tuple[str, int]:
     form = NoteForm()
     if not form.validate_on_submit():
         return render_card(buyer_id, note_form=form, status=400)
-    add_note(db.session, buyer_id=buyer_id, author_id=current_staff().id, body=form.body.data)
+    add_note(db.session(), buyer_id=buyer_id, author_id=current_staff().id, body=form.body.data)
     db.session.commit()
     flash(_("Note added."), "success")
     return redirect(url_for("crm.buyers.buyer_detail", buyer_id=buyer_id) + "#notes")
@@ -57,7 +57,7 @@ def task_add(buyer_id: int) -> Response | tuple[str, int]:
     if not form.validate_on_submit():
         return render_card(buyer_id, task_form=form, status=400)
     open_task(
-        db.session,
+        db.session(),
         buyer_id=buyer_id,
         title=form.title.data.strip(),
         due_at=moscow_to_utc(form.due_date.data, form.due_time.data),
@@ -83,7 +83,7 @@ def task_close(task_id: int) -> Response | tuple[str, int]:
     if not form.validate_on_submit():
         flash(_("Mark the task done or canceled."), "error")
         return render_card(task.buyer_id, status=400)
-    if close_task(db.session, task_id, TaskStatus(form.status.data)):
+    if close_task(db.session(), task_id, TaskStatus(form.status.data)):
         db.session.commit()
         flash(_("Task closed."), "success")
     else:
@@ -116,16 +116,16 @@ def my_clients() -> tuple[str, int]:
         if chosen.id != staff.id and staff.role != Role.ADMIN:
             abort(403)
         subject = chosen
-    buyers = my_buyers(db.session, subject.id)
+    buyers = my_buyers(db.session(), subject.id)
     percent = Decimal(str(current_app.config["CRM_NEAR_TIER_PERCENT"]))
     return render_template(
         "crm/my.html",
         subject=subject,
         managers=managers if staff.role == Role.ADMIN else [],
         buyers=buyers,
-        tasks=due_tasks(db.session, subject.id),
-        near_tier=near_next_tier(db.session, buyers, percent),
+        tasks=due_tasks(db.session(), subject.id),
+        near_tier=near_next_tier(db.session(), buyers, percent),
         percent=percent,
-        past_reorder=past_expected_reorder(db.session, subject.id),
+        past_reorder=past_expected_reorder(db.session(), subject.id),
         close_form=TaskCloseForm(formdata=None),
     ), 200

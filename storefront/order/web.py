@@ -28,7 +28,7 @@ def status_label(status: str) -> str:
 
 def viewable_order(number: str) -> tuple[Order, str | None]:
     """The order if this visitor may see it (owner, or a valid guest link), with the link token."""
-    order = get_order_by_number(db.session, number)
+    order = get_order_by_number(db.session(), number)
     token = request.args.get("t")
     if current_user.is_authenticated and order.buyer_id == current_user.id:
         return order, None
