@@ -13,7 +13,7 @@ from wtforms.fields.choices import SelectChoice
 
 from crm.audit.queries import moscow_day_end
 from crm.audit.services import record
-from crm.auth import current_staff
+from crm.auth import require_staff
 from crm.buyers import bp
 from crm.buyers.forms import AssignForm, BuyerFilterForm
 from crm.buyers.queries import BuyerCard, BuyerFilters, buyer_card, buyer_page, export_rows
@@ -89,7 +89,7 @@ def buyer_export() -> Response:
         errors = "; ".join(f"{field.label.text}: {error}" for field in form for error in field.errors)
         message = _("Check the filters: %(errors)s", errors=errors)
         return Response(message, status=400, mimetype="text/plain")
-    staff = current_staff()
+    staff = require_staff()
     filters = _filters(form)
     if staff.role == Role.ACCOUNT_MANAGER:
         filters = replace(filters, manager_id=staff.id)
@@ -122,7 +122,7 @@ def render_card(
     tier_form: ManualTierForm | None = None,
 ) -> tuple[str, int]:
     """The card as the signed-in staff member may see it (full or summary); also re-rendered with form errors."""
-    staff = current_staff()
+    staff = require_staff()
     manager_id = db.session.scalar(select(BuyerProfile.manager_id).where(BuyerProfile.buyer_id == buyer_id))
     full = sees_buyer_in_full(staff.role, staff.id, manager_id)
     card = buyer_card(db.session(), buyer_id, full=full)
@@ -186,7 +186,7 @@ def buyer_manual_tier(buyer_id: int) -> Response | tuple[str, int]:
         else:
             record(
                 db.session(),
-                current_staff(),
+                require_staff(),
                 "tier.change",
                 "buyer",
                 buyer_id,
@@ -218,7 +218,7 @@ def buyer_assign() -> Response | tuple[str, int]:
         else:
             ids = ",".join(str(i) for i in form.buyer_ids.data)
             detail = f"manager {manager_id or '-'}: buyers {ids}"
-            record(db.session(), current_staff(), "buyers.assign", "buyers", "", request.remote_addr, detail)
+            record(db.session(), require_staff(), "buyers.assign", "buyers", "", request.remote_addr, detail)
             flash(ngettext("%(num)s buyer assigned.", "%(num)s buyers assigned.", count), "success")
             if request.form.get("back") == "card" and len(form.buyer_ids.data) == 1:
                 return redirect(url_for("crm.buyers.buyer_detail", buyer_id=form.buyer_ids.data[0]))

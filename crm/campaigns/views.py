@@ -12,7 +12,7 @@ from werkzeug.wrappers import Response
 from wtforms.fields.choices import SelectChoice
 
 from crm.audit.services import record
-from crm.auth import current_staff
+from crm.auth import require_staff
 from crm.campaigns import bp
 from crm.campaigns.forms import CampaignForm, ScheduleForm, StatusForm, TestSendForm, TriggerForm
 from crm.campaigns.models import Campaign, CampaignStatus, PromoMode
@@ -98,9 +98,9 @@ def campaign_edit(campaign_id: int | None) -> Response | tuple[str, int]:
             erid=form.erid.data,
             control_percent=form.control_percent.data or 0,
         )
-        staff = current_staff()
+        staff = require_staff()
         try:
-            saved = save_campaign(db.session(), campaign, data, staff.id if staff else None)
+            saved = save_campaign(db.session(), campaign, data, staff.id)
         except InvalidTemplate as invalid:
             db.session.rollback()
             for name, message in invalid.errors.items():
@@ -132,7 +132,7 @@ def campaign_detail(campaign_id: int) -> str:
         report=campaign_report(db.session(), campaign),
         schedule_form=schedule_form,
         status_form=StatusForm(),
-        test_form=TestSendForm(data={"email": current_staff().email if current_staff() else ""}),
+        test_form=TestSendForm(data={"email": require_staff().email}),
     )
 
 
@@ -197,7 +197,7 @@ def campaign_schedule(campaign_id: int) -> Response | tuple[str, int]:
         return render_template("crm/message.html", message=_error_message(error)), 400
     record(
         db.session(),
-        current_staff(),
+        require_staff(),
         "campaign.schedule",
         "campaign",
         campaign.id,
@@ -219,7 +219,7 @@ def campaign_status(campaign_id: int) -> Response | tuple[str, int]:
         change_campaign_status(db.session(), campaign, CampaignStatus(form.action.data))
     except CampaignError as error:
         return render_template("crm/message.html", message=_error_message(error)), 400
-    record(db.session(), current_staff(), f"campaign.{form.action.data}", "campaign", campaign.id, request.remote_addr)
+    record(db.session(), require_staff(), f"campaign.{form.action.data}", "campaign", campaign.id, request.remote_addr)
     flash(_("Campaign status changed."), "success")
     return redirect(url_for("crm.campaigns.campaign_detail", campaign_id=campaign.id), 303)
 
@@ -268,7 +268,7 @@ def trigger_update(kind: str) -> Response | tuple[str, int]:
         )
     except InvalidTemplate as invalid:
         return render_template("crm/message.html", message=" ".join(invalid.errors.values())), 400
-    record(db.session(), current_staff(), "campaign.trigger", "trigger", kind, request.remote_addr, form.enabled.data)
+    record(db.session(), require_staff(), "campaign.trigger", "trigger", kind, request.remote_addr, form.enabled.data)
     flash(_("Automatic campaign saved."), "success")
     return redirect(url_for("crm.campaigns.trigger_list"), 303)
 

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from crm.audit.services import record
-from crm.auth import current_staff
+from crm.auth import require_staff
 from crm.orders import bp
 from crm.orders.forms import RefundForm
 from crm.orders.queries import OrderPage, may_act_on, order_page
@@ -29,7 +29,7 @@ def _page(number: str) -> OrderPage:
 
 
 def _render(page: OrderPage, form: RefundForm | None, status: int = 200) -> tuple[str, int]:
-    staff = current_staff()
+    staff = require_staff()
     scoped = may_act_on(db.session(), staff, page.order)
     if form is None and scoped and has_permission(staff.role, "orders.refund") and page.refundable > 0:
         form = RefundForm()
@@ -72,7 +72,7 @@ def order_detail(number: str) -> tuple[str, int]:
 @requires("orders.refund")
 def order_refund(number: str) -> Response | tuple[str, int]:
     page = _page(number)
-    staff = current_staff()
+    staff = require_staff()
     if not may_act_on(db.session(), staff, page.order):
         abort(403)  # an account manager refunds only their own buyers' orders
     form = RefundForm()

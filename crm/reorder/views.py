@@ -13,7 +13,7 @@ from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from crm.audit.services import record
-from crm.auth import current_staff
+from crm.auth import require_staff
 from crm.permissions import requires
 from crm.reorder import bp
 from crm.reorder.analytics import (
@@ -44,7 +44,7 @@ def reorder_template_globals() -> dict[str, object]:
 @requires("reorders.view")
 def reorder_lists() -> tuple[str, int]:
     """An account manager sees their own buyers; an admin everyone, or one manager's with ?manager=."""
-    staff = current_staff()
+    staff = require_staff()
     form = ReorderListForm(request.args)
     managers = db.session.scalars(
         select(StaffUser).where(StaffUser.role == Role.ACCOUNT_MANAGER).order_by(StaffUser.email)
@@ -113,7 +113,7 @@ def retention_export() -> Response:
         return Response(message, status=400, mimetype="text/plain")
     table = form.table.data or "cohorts"
     rows = _rows(table)
-    record(db.session(), current_staff(), "retention.export", "retention", table, request.remote_addr, f"{table}")
+    record(db.session(), require_staff(), "retention.export", "retention", table, request.remote_addr, f"{table}")
     buffer = io.StringIO()
     buffer.write("\ufeff")
     writer = csv.writer(buffer, delimiter=";")

@@ -9,7 +9,7 @@ from flask import flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
-from crm.auth import current_staff
+from crm.auth import require_staff
 from crm.permissions import requires
 from crm.segments import bp
 from crm.segments.compiler import InvalidSegment
@@ -55,7 +55,7 @@ def segment_edit(segment_id: int | None = None) -> Response | tuple[str, int]:
             error = str(refused)
         else:
             saved = save_segment(
-                db.session(), current_staff(), segment, form.name.data, definition, request.remote_addr
+                db.session(), require_staff(), segment, form.name.data, definition, request.remote_addr
             )
             flash(_("Segment «%(name)s» saved.", name=saved.name), "success")
             return redirect(url_for("crm.segments.segment_list"))
@@ -93,6 +93,6 @@ def segment_delete(segment_id: int) -> Response | tuple[str, int]:
     if not form.validate_on_submit():
         return render_template("crm/message.html", message=_("Tick the box to confirm the deletion.")), 400
     name = segment.name
-    delete_segment(db.session(), current_staff(), segment, request.remote_addr)
+    delete_segment(db.session(), require_staff(), segment, request.remote_addr)
     flash(_("Segment «%(name)s» deleted.", name=name), "success")
     return redirect(url_for("crm.segments.segment_list"))

@@ -5,7 +5,7 @@ from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
 from crm.audit.services import record
-from crm.auth import current_staff
+from crm.auth import require_staff
 from crm.permissions import requires
 from crm.tiers import bp
 from crm.tiers.forms import TierForm
@@ -52,7 +52,7 @@ def tier_edit(tier_id: int | None) -> Response | tuple[str, int]:
         else:
             record(
                 db.session(),
-                current_staff(),
+                require_staff(),
                 "tier_policy.edit",
                 "tier",
                 saved.id,

@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
-from crm.auth import current_staff
+from crm.auth import require_staff
 from crm.buyers.views import render_card, task_form_for
 from crm.permissions import requires, sees_buyer_in_full
 from crm.staff.models import Role, StaffUser
@@ -28,7 +28,7 @@ def _writable_buyer(buyer_id: int) -> None:
     """404 for a missing buyer; 403 when the staff member may not write on this buyer (assignment scope)."""
     if db.session.get(Buyer, buyer_id) is None:
         raise NotFound()
-    staff = current_staff()
+    staff = require_staff()
     manager_id = db.session.scalar(select(BuyerProfile.manager_id).where(BuyerProfile.buyer_id == buyer_id))
     if not sees_buyer_in_full(staff.role, staff.id, manager_id):
         abort(403)
@@ -41,7 +41,7 @@ def note_add(buyer_id: int) -> Response | tuple[str, int]:
     form = NoteForm()
     if not form.validate_on_submit():
         return render_card(buyer_id, note_form=form, status=400)
-    add_note(db.session(), buyer_id=buyer_id, author_id=current_staff().id, body=form.body.data)
+    add_note(db.session(), buyer_id=buyer_id, author_id=require_staff().id, body=form.body.data)
     db.session.commit()
     flash(_("Note added."), "success")
     return redirect(url_for("crm.buyers.buyer_detail", buyer_id=buyer_id) + "#notes")
@@ -52,7 +52,7 @@ def note_add(buyer_id: int) -> Response | tuple[str, int]:
 def task_add(buyer_id: int) -> Response | tuple[str, int]:
     """A task with its due time typed in Moscow time (stored UTC) and an assignee among active staff."""
     _writable_buyer(buyer_id)
-    staff = current_staff()
+    staff = require_staff()
     form = task_form_for(staff.id, formdata=request.form)
     if not form.validate_on_submit():
         return render_card(buyer_id, task_form=form, status=400)
@@ -76,7 +76,7 @@ def task_close(task_id: int) -> Response | tuple[str, int]:
     task = db.session.get(Task, task_id)
     if task is None:
         raise NotFound()
-    staff = current_staff()
+    staff = require_staff()
     if task.assignee_id != staff.id:
         _writable_buyer(task.buyer_id)
     form = TaskCloseForm()
@@ -102,7 +102,7 @@ def my_clients() -> tuple[str, int]:
 
     An admin may open any account manager's page with ?manager=<id>; a manager only their own.
     """
-    staff = current_staff()
+    staff = require_staff()
     managers = db.session.scalars(
         select(StaffUser).where(StaffUser.role == Role.ACCOUNT_MANAGER).order_by(StaffUser.email)
     ).all()
