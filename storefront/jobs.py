@@ -19,7 +19,7 @@ from sqlalchemy import String, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from storefront.db import Base, utcnow
+from storefront.db import Base, rowcount, utcnow
 
 logger = logging.getLogger(__name__)
 
@@ -67,12 +67,14 @@ def _claim(session: Session, job: PeriodicJob, now: datetime) -> bool:
     except IntegrityError:
         session.rollback()
     due_before = now - job.every
-    claimed = session.execute(
-        update(JobRun)
-        .where(JobRun.name == job.name)
-        .where((JobRun.last_started_at.is_(None)) | (JobRun.last_started_at <= due_before))
-        .values(last_started_at=now)
-    ).rowcount
+    claimed = rowcount(
+        session.execute(
+            update(JobRun)
+            .where(JobRun.name == job.name)
+            .where((JobRun.last_started_at.is_(None)) | (JobRun.last_started_at <= due_before))
+            .values(last_started_at=now)
+        )
+    )
     session.commit()
     return claimed == 1
 

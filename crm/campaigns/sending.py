@@ -39,7 +39,7 @@ from crm.campaigns.services import transition
 from crm.campaigns.tokens import make_click_token, make_open_token, make_unsubscribe_token
 from crm.segments.compiler import compile_segment
 from storefront.account.models import Buyer, Consent, ConsentKind, Tier
-from storefront.db import UTCDateTime, utcnow
+from storefront.db import UTCDateTime, rowcount, utcnow
 from storefront.i18n import MOSCOW
 from storefront.mail import MailConnection, MailSettings, build_message
 from storefront.promo.models import PromoCode, PromoKind
@@ -150,7 +150,7 @@ def materialise_recipients(session: Session, campaign: Campaign, now: datetime) 
     columns = ["campaign_id", "buyer_id", "occasion", "email", "is_control", "status"]
     columns += ["attempts", "open_count", "click_count", "created_at"]
     result = session.execute(insert(CR).from_select(columns, query))
-    return result.rowcount
+    return rowcount(result)
 
 
 def assign_unique_codes(session: Session, campaign: Campaign, now: datetime) -> int:

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from crm.campaigns.models import CampaignRecipient, Unsubscribe
 from storefront.account.models import Consent, ConsentKind
+from storefront.db import rowcount
 
 CR = CampaignRecipient
 
@@ -55,16 +56,18 @@ def unsubscribe(session: Session, recipient_id: int, method: str, ip_address: st
     recipient = session.get(CR, recipient_id) if recipient_id > 0 else None
     if recipient is None:
         return False
-    withdrawn = session.execute(
-        update(Consent)
-        .where(
-            Consent.buyer_id == recipient.buyer_id,
-            Consent.kind == ConsentKind.MARKETING.value,
-            Consent.withdrawn_at.is_(None),
+    withdrawn = rowcount(
+        session.execute(
+            update(Consent)
+            .where(
+                Consent.buyer_id == recipient.buyer_id,
+                Consent.kind == ConsentKind.MARKETING.value,
+                Consent.withdrawn_at.is_(None),
+            )
+            .values(withdrawn_at=now)
+            .execution_options(synchronize_session=False)
         )
-        .values(withdrawn_at=now)
-        .execution_options(synchronize_session=False)
-    ).rowcount
+    )
     session.execute(
         update(CR)
         .where(CR.id == recipient.id, CR.unsubscribed_at.is_(None))

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from crm.audit.services import record
 from crm.staff.models import StaffUser
+from storefront.db import rowcount
 from storefront.errors import ShopError
 from storefront.i18n import MOSCOW
 from storefront.promo.models import PromoCode, PromoKind
@@ -86,9 +87,11 @@ def create_promo(session: Session, staff: StaffUser, data: PromoData, ip_address
 
 def deactivate_promo(session: Session, staff: StaffUser, promo_id: int, ip_address: str | None) -> bool:
     """Switch a code off (checkout then calls it unknown); False if it was already off. Idempotent."""
-    changed = session.execute(
-        update(PromoCode).where(PromoCode.id == promo_id, PromoCode.is_active.is_(True)).values(is_active=False)
-    ).rowcount
+    changed = rowcount(
+        session.execute(
+            update(PromoCode).where(PromoCode.id == promo_id, PromoCode.is_active.is_(True)).values(is_active=False)
+        )
+    )
     if changed:
         record(session, staff, "promo.deactivate", "promo_code", promo_id, ip_address, commit=False)
     session.commit()

@@ -27,7 +27,7 @@ from crm.reorder.models import BuyerStats, ReorderBaseline, ReorderStatus
 from crm.tiers.models import BuyerProfile
 from crm.tiers.rules import window_start
 from storefront.account.models import Buyer, Tier
-from storefront.db import UTCDateTime, utcnow
+from storefront.db import UTCDateTime, rowcount, utcnow
 from storefront.jobs import periodic
 
 
@@ -191,7 +191,7 @@ def _run(session: Session, sql: str, **params: object) -> int:
     for name in ("now", "since", "due_until"):
         if name in params:
             statement = statement.bindparams(bindparam(name, type_=UTCDateTime()))
-    return session.execute(statement, params).rowcount
+    return rowcount(session.execute(statement, params))
 
 
 def _refresh(session: Session, now: datetime, policy: ReorderPolicy, buyer_id: int | None, baseline: float) -> None:

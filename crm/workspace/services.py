@@ -9,7 +9,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from crm.workspace.models import Note, Task, TaskStatus
-from storefront.db import utcnow
+from storefront.db import rowcount, utcnow
 from storefront.i18n import MOSCOW
 
 
@@ -73,4 +73,4 @@ def close_task(session: Session, task_id: int, status: TaskStatus, now: datetime
         .values(status=status, closed_at=now or utcnow())
         .execution_options(synchronize_session=False)
     )
-    return bool(result.rowcount)
+    return bool(rowcount(result))

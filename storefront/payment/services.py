@@ -27,7 +27,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from storefront.db import utcnow
+from storefront.db import rowcount, utcnow
 from storefront.errors import ShopError
 from storefront.events import order_paid, order_refunded
 from storefront.jobs import periodic
@@ -234,12 +234,14 @@ def _move(session: Session, payment: Payment, result: PaymentResult) -> bool:
         }
     if target == AttemptStatus.SUCCEEDED:
         values["succeeded_at"] = result.captured_at or utcnow()
-    moved = session.execute(
-        update(Payment)
-        .where(Payment.id == payment.id, Payment.status.in_(_lower_ranks(target)))
-        .values(**values)
-        .execution_options(synchronize_session=False)
-    ).rowcount
+    moved = rowcount(
+        session.execute(
+            update(Payment)
+            .where(Payment.id == payment.id, Payment.status.in_(_lower_ranks(target)))
+            .values(**values)
+            .execution_options(synchronize_session=False)
+        )
+    )
     session.refresh(payment)
     return moved == 1
 
@@ -302,11 +304,13 @@ def _find_payment(session: Session, result: PaymentResult) -> Payment | None:
     if attempt_id.isdigit():
         payment = session.get(Payment, int(attempt_id))
         if payment is not None and payment.yookassa_payment_id is None:
-            moved = session.execute(
-                update(Payment)
-                .where(Payment.id == payment.id, Payment.yookassa_payment_id.is_(None))
-                .values(yookassa_payment_id=result.payment_id)
-            ).rowcount
+            moved = rowcount(
+                session.execute(
+                    update(Payment)
+                    .where(Payment.id == payment.id, Payment.yookassa_payment_id.is_(None))
+                    .values(yookassa_payment_id=result.payment_id)
+                )
+            )
             session.commit()
             session.refresh(payment)
             if moved or payment.yookassa_payment_id == result.payment_id:
@@ -659,12 +663,14 @@ def apply_refund_status(session: Session, result: RefundResult) -> str:
         return "unknown refund"
     target = RefundState(result.status.value)
     lower = [state.value for state, rank in REFUND_RANK.items() if rank < REFUND_RANK[target]]
-    moved = session.execute(
-        update(Refund)
-        .where(Refund.id == refund.id, Refund.status.in_(lower))
-        .values(status=target, cancellation_reason=result.cancellation_reason, last_error=None, updated_at=utcnow())
-        .execution_options(synchronize_session=False)
-    ).rowcount
+    moved = rowcount(
+        session.execute(
+            update(Refund)
+            .where(Refund.id == refund.id, Refund.status.in_(lower))
+            .values(status=target, cancellation_reason=result.cancellation_reason, last_error=None, updated_at=utcnow())
+            .execution_options(synchronize_session=False)
+        )
+    )
     session.refresh(refund)
     if not moved:
         session.commit()
