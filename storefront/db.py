@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from decimal import Decimal
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, ClassVar, cast
 
-from sqlalchemy import BigInteger, DateTime, MetaData, TypeDecorator
+from sqlalchemy import BigInteger, DateTime, MetaData, Table, TypeDecorator
 from sqlalchemy.engine import CursorResult, Dialect, Result
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, registry
 
@@ -97,6 +97,9 @@ class Base(DeclarativeBase):
         metadata=MetaData(naming_convention=NAMING_CONVENTION),
         type_annotation_map={datetime: UTCDateTime(), Decimal: MoneyType()},
     )
+    if TYPE_CHECKING:
+        # Every model maps a Table (none maps a select), so Model.__table__ is one, typed as the FromClause it may be.
+        __table__: ClassVar[Table]
 
 
 class TimestampMixin:
