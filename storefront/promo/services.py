@@ -46,9 +46,9 @@ def holder_key(buyer_id: int | None, email: str | None) -> str | None:
 
 
 def uses_by(session: Session, promo_id: int, holder: str) -> int:
-    return session.scalar(
+    return session.execute(
         select(func.count(PromoUse.id)).where(PromoUse.promo_id == promo_id, PromoUse.holder == holder)
-    )
+    ).scalar_one()
 
 
 def validate_promo(
@@ -158,7 +158,7 @@ def issue_unique_codes(
         codes: set[str] = set()
         while len(codes) < wanted:
             codes.add(random_code(params.prefix))
-        rows = [
+        rows: list[dict[str, Any]] = [
             dict(
                 code=code,
                 kind=params.kind,
