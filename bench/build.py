@@ -147,5 +147,7 @@ def targets(session: Session) -> dict[str, int]:
     category_id, _count = session.execute(
         select(Product.category_id, func.count()).group_by(Product.category_id).order_by(func.count().desc()).limit(1)
     ).one()
-    product_id = session.scalar(select(Product.id).where(Product.status == "active").order_by(Product.id).limit(1))
+    product_id = session.execute(
+        select(Product.id).where(Product.status == "active").order_by(Product.id).limit(1)
+    ).scalar_one()
     return {"category_id": category_id, "product_id": product_id}

@@ -425,6 +425,7 @@ def open_overdue_tasks(session: Session, now: datetime, title: str) -> int:
     ).all()
     opened = 0
     for buyer_id, expected, manager_id in rows:
+        assert expected is not None  # the status is 'overdue' only once expected_next_at has passed
         task = open_task(
             session,
             buyer_id=buyer_id,

@@ -53,7 +53,7 @@ def _consent_record(marketing: bool) -> ConsentRecord:
 
 
 @bp.route("/register", methods=["GET", "POST"])
-def register() -> str | Response:
+def register() -> Response | tuple[str, int]:
     if current_user.is_authenticated:
         return redirect(url_for("account.profile"))
     form = RegistrationForm()
@@ -106,7 +106,7 @@ def logout() -> Response:
 
 @bp.get("/")
 @login_required
-def profile() -> str:
+def profile() -> tuple[str, int]:
     form = ProfileForm(
         data={
             "name": current_user.name,

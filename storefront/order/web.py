@@ -14,7 +14,7 @@ from storefront.order.services import get_order_by_number, token_grants_access
 
 
 def status_label(status: str) -> str:
-    return {
+    labels: dict[str, str] = {
         OrderStatus.AWAITING_PAYMENT: _("Awaiting payment"),
         OrderStatus.PAID: _("Paid"),
         OrderStatus.SHIPPED: _("Shipped"),
@@ -23,7 +23,8 @@ def status_label(status: str) -> str:
         OrderStatus.CANCELED: _("Canceled"),
         OrderStatus.REFUNDED: _("Refunded"),
         OrderStatus.PARTIALLY_REFUNDED: _("Partially refunded"),
-    }.get(status, status)
+    }
+    return labels.get(status, status)
 
 
 def viewable_order(number: str) -> tuple[Order, str | None]:
