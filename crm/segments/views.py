@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, overload
 
 from flask import flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -29,6 +29,10 @@ def segment_list() -> str:
     return render_template("crm/segments.html", rows=segment_rows(db.session()))
 
 
+@overload
+def _segment(segment_id: int) -> Segment: ...
+@overload
+def _segment(segment_id: int | None) -> Segment | None: ...
 def _segment(segment_id: int | None) -> Segment | None:
     if segment_id is None:
         return None

@@ -3,6 +3,8 @@ checkout views. Services never see cookies; they get a ``Cart``."""
 
 from __future__ import annotations
 
+from typing import Literal, overload
+
 from flask import Flask, Response, after_this_request, current_app, flash, g, request
 from flask_babel import gettext as _
 from flask_login import current_user, user_logged_in
@@ -53,6 +55,10 @@ def _remember(cart: Cart) -> None:
         return response
 
 
+@overload
+def current_cart(create: Literal[True]) -> Cart: ...
+@overload
+def current_cart(create: bool = False) -> Cart | None: ...
 def current_cart(create: bool = False) -> Cart | None:
     """This visitor's cart: the buyer's when signed in, else the guest cart named by the cookie."""
     if current_user.is_authenticated:
