@@ -12,7 +12,7 @@ import random
 from datetime import date, timedelta
 from decimal import Decimal
 
-from sqlalchemy import Connection, func, insert, select, text
+from sqlalchemy import Connection, Engine, func, insert, select, text
 from sqlalchemy.orm import Session
 
 from storefront.catalog.models import Category, PriceBreak, Product, Supplier
@@ -137,7 +137,9 @@ def build_catalogue(session: Session, products: int, seed: int = 1, progress=pri
         connection.execute(text("ANALYZE"))
     session.commit()
     if postgres:  # the bulk UPDATE of prices left dead rows; index-only scans need the visibility map
-        with session.get_bind().connect() as autocommit:
+        engine = session.get_bind()
+        assert isinstance(engine, Engine)  # the bench's sessions are bound to the engine
+        with engine.connect() as autocommit:
             autocommit.execution_options(isolation_level="AUTOCOMMIT").execute(text("VACUUM ANALYZE"))
     return targets(session)
 
