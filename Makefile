@@ -20,8 +20,9 @@ DEMO_MANAGER_PASSWORD ?= mostik-demo-manager
 STANDIN_PORT ?= 8765
 
 .DEFAULT_GOAL := help
-.PHONY: help install run test retest lint format translations-extract translations-update translations-compile \
-        db-upgrade db-migrate demo-data bench clean browsers settings-table
+.PHONY: help install run test check retest lint typecheck format translations-extract translations-update \
+        translations-compile db-upgrade db-migrate demo-data bench clean browsers check-lint check-types check-tests \
+        settings-table
 
 help:  ## List the targets
 	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-22s %s\n", $$1, $$2}'
@@ -80,10 +81,24 @@ browsers:  ## Install Debian packages the tests drive: chromium (+ emoji font fo
 		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-color-emoji wrk) \
 		|| sudo sh -c 'apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-color-emoji wrk'; }
 
-test: install browsers  ## Install everything the tests need and run lint and the whole test suite
+test: install browsers  ## Install everything the tests need; lint, mypy, the whole suite with coverage (floor: setup.cfg)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/pytest $(PYTEST_ARGS)
+	$(BIN)/mypy
+	$(BIN)/pytest --cov --cov-report=term-missing:skip-covered $(PYTEST_ARGS)
+
+check: install  ## The fast loop: lint, mypy and the suite without browser tests (-n auto), side by side
+	@$(MAKE) --no-print-directory -j 3 --output-sync=target check-lint check-types check-tests
+
+check-lint:
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+check-types:
+	$(BIN)/mypy
+
+check-tests:
+	$(BIN)/pytest -q -n auto -m "not browser" $(PYTEST_ARGS)
 
 retest: install  ## Re-run only the tests that failed last time
 	$(BIN)/pytest --lf $(PYTEST_ARGS)
@@ -91,6 +106,9 @@ retest: install  ## Re-run only the tests that failed last time
 lint: $(STAMP)  ## ruff lint and format check
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+
+typecheck: $(STAMP)  ## mypy over the code (configured in setup.cfg [mypy])
+	$(BIN)/mypy
 
 format: $(STAMP)  ## Format the code with ruff
 	$(BIN)/ruff check --fix .
@@ -100,7 +118,7 @@ settings-table: $(STAMP)  ## Regenerate the README's configuration table from st
 	$(BIN)/python -m devtools.settings_table README.md
 
 clean:  ## Remove the virtualenv, caches and compiled translations (keeps instance/)
-	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis test-artifacts
+	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache .coverage .coverage.* .hypothesis test-artifacts
 	find . -name '__pycache__' -type d -prune -exec rm -rf {} +
 	find translations -name '*.mo' -delete
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import func, select, text
+from sqlalchemy import Engine, func, select, text
 from sqlalchemy.orm import Session
 
 from demo.catalogue import seed_demo
@@ -46,7 +46,9 @@ def build_catalogue(session: Session, products: int, progress=print) -> dict[str
         session.execute(text("ANALYZE"))
     session.commit()
     if postgres:  # the bulk UPDATE of prices left dead rows; index-only scans need the visibility map
-        with session.get_bind().connect() as autocommit:
+        engine = session.get_bind()
+        assert isinstance(engine, Engine)  # the bench's sessions are bound to the engine
+        with engine.connect() as autocommit:
             autocommit.execution_options(isolation_level="AUTOCOMMIT").execute(text("VACUUM ANALYZE"))
     return targets(session)
 
@@ -56,5 +58,7 @@ def targets(session: Session) -> dict[str, int]:
     category_id, _count = session.execute(
         select(Product.category_id, func.count()).group_by(Product.category_id).order_by(func.count().desc()).limit(1)
     ).one()
-    product_id = session.scalar(select(Product.id).where(Product.status == "active").order_by(Product.id).limit(1))
+    product_id = session.execute(
+        select(Product.id).where(Product.status == "active").order_by(Product.id).limit(1)
+    ).scalar_one()
     return {"category_id": category_id, "product_id": product_id}

@@ -118,11 +118,11 @@ def measure(url: str, recipients: int, smtp_port: int, batch_size: int) -> dict:
                 if result.sent == 0:
                     break
             seconds = time.perf_counter() - started
-            sent = session.scalar(
+            sent = session.execute(
                 select(func.count()).where(
                     CampaignRecipient.campaign_id == campaign.id, CampaignRecipient.status == RecipientStatus.SENT.value
                 )
-            )
+            ).scalar_one()
         db.engine.dispose()
     return {
         "fill_seconds": round(filled, 1),

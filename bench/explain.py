@@ -7,6 +7,7 @@ recorded; each is then sent again under EXPLAIN QUERY PLAN (SQLite) or EXPLAIN (
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.orm import Session
@@ -15,8 +16,8 @@ from storefront.catalog.queries import ListingFilters, get_product, list_popular
 from storefront.search.queries import search_products, suggest_products
 
 
-def _capture(session: Session, action: Callable[[], object]) -> list[tuple[str, object]]:
-    statements: list[tuple[str, object]] = []
+def _capture(session: Session, action: Callable[[], object]) -> list[tuple[str, Any]]:
+    statements: list[tuple[str, Any]] = []
     engine = session.get_bind()
 
     def record(conn, cursor, statement, parameters, context, executemany):  # noqa: ANN001
@@ -47,7 +48,9 @@ def hot_query_plans(session: Session, category_id: int, product_id: int) -> dict
         plans[page] = []
         for statement, parameters in _capture(session, action):
             prefix = "EXPLAIN " if postgres else "EXPLAIN QUERY PLAN "
-            cursor = session.connection().connection.dbapi_connection.cursor()
+            dbapi_connection = session.connection().connection.dbapi_connection
+            assert dbapi_connection is not None  # the session's connection is open
+            cursor = dbapi_connection.cursor()
             cursor.execute(prefix + statement, parameters)
             rows = cursor.fetchall()
             cursor.close()

@@ -29,6 +29,7 @@ import urllib.parse
 import urllib.request
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import sqlalchemy as sa
 from flask_migrate import upgrade
@@ -77,10 +78,11 @@ def prepare(engine: str, url: str, products: int, rebuild: bool, log) -> dict:
                 existing = session.scalar(sa.select(sa.func.count()).select_from(Product))
             except sa.exc.DBAPIError:
                 existing = None
+        found: dict[str, Any] = {}
         if existing == products and not rebuild:
             log(f"[{engine}] reusing the catalogue of {products} products")
             with Session(db.engine) as session:
-                found = targets(session)
+                found.update(targets(session))
         else:
             db.engine.dispose()
             if engine == "sqlite":
@@ -94,7 +96,7 @@ def prepare(engine: str, url: str, products: int, rebuild: bool, log) -> dict:
             upgrade()
             started = time.monotonic()
             with Session(db.engine) as session:
-                found = build_catalogue(session, products, progress=lambda message: log(f"[{engine}] {message}"))
+                found.update(build_catalogue(session, products, progress=lambda message: log(f"[{engine}] {message}")))
             found["build_seconds"] = round(time.monotonic() - started, 1)
             log(f"[{engine}] built {products} products in {found['build_seconds']} s")
         with Session(db.engine) as session:
@@ -283,8 +285,8 @@ def _slugs(url: str, targets: dict) -> dict:
     app = _app(url)
     with app.app_context(), Session(db.engine) as session:
         found = {
-            "category_slug": session.get(Category, targets["category_id"]).slug,
-            "product_slug": session.get(Product, targets["product_id"]).slug,
+            "category_slug": session.get_one(Category, targets["category_id"]).slug,
+            "product_slug": session.get_one(Product, targets["product_id"]).slug,
         }
         db.engine.dispose()
     return found

@@ -68,7 +68,9 @@ def reset_tiers(session: Session) -> None:
     # Like right after a fill: no dead rows from the previous runs, fresh statistics, and on PostgreSQL no
     # visibility map either (FULL rewrites the tables; a plain VACUUM would set it and make index-only scans
     # cheaper than right after a fill, which can change the plans the first run gets).
-    with session.get_bind().connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+    engine = session.get_bind()
+    assert isinstance(engine, sa.Engine)  # the bench's sessions are bound to the engine
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
         if connection.dialect.name == "postgresql":
             connection.execute(sa.text("VACUUM (FULL, ANALYZE) buyers, crm_buyer_profiles, crm_tier_changes"))
         else:

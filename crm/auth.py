@@ -38,6 +38,14 @@ def current_staff() -> StaffUser | None:
     return g.get("staff")
 
 
+def require_staff() -> StaffUser:
+    """The signed-in staff user of a view behind ``@requires``, which has already sent everyone else away."""
+    staff = current_staff()
+    if staff is None:
+        abort(403)  # unreachable behind @requires; fail closed all the same
+    return staff
+
+
 def load_staff() -> None:
     """Before every CRM request: load the signed-in staff user, or end an expired / disabled session."""
     g.staff = None

@@ -123,7 +123,7 @@ PATTERN = (
 
 
 def has_buyers(session: Session) -> bool:
-    return session.scalar(select(func.count()).select_from(Buyer)) > 0
+    return session.execute(select(func.count()).select_from(Buyer)).scalar_one() > 0
 
 
 # --- identifiers ---------------------------------------------------------------------------------------------
@@ -373,7 +373,7 @@ class _Builder:
                 shipping=quote.amount if quote else Decimal(0),
             )
             placed = paid_at - timedelta(minutes=rng.randint(3, 240))
-            order = {
+            order: dict[str, Any] = {
                 "placement_token": uuid.UUID(int=rng.getrandbits(128)).hex,
                 "buyer_id": buyer.id, "status": OrderStatus.PAID, "email": buyer.email, "phone": buyer.phone,
                 "contact_name": buyer.name, "buyer_kind": str(buyer.kind), "company_name": buyer.company_name,
@@ -420,7 +420,8 @@ class _Builder:
         at = moscow_to_utc(datetime.combine(day, clock(self.rng.randint(9, 19), self.rng.randint(0, 59))))
         return min(at, self.now - timedelta(hours=1))
 
-    def _line(self, product: Product, target: Decimal) -> dict[str, object]:
+    def _line(self, product: Product, target: Decimal) -> dict[str, Any]:
+        assert product.price_rub_from is not None  # the catalogue holds priced products only
         breaks = sorted(product.price_breaks, key=lambda b: b.min_quantity)
         quantity = _nice_quantity(float(target / product.price_rub_from), max(product.moq, breaks[0].min_quantity))
         quantity = min(quantity, 100_000)

@@ -293,7 +293,7 @@ def _pick(rng: random.Random, items: Sequence[Any], cum_weights: Sequence[float]
 
 
 def _next_id(session: Session, table: Table) -> int:
-    return int(session.scalar(select(func.coalesce(func.max(table.c.id), 0)))) + 1
+    return int(session.execute(select(func.coalesce(func.max(table.c.id), 0))).scalar_one()) + 1
 
 
 def _insert_categories(session: Session) -> list[_LeafPlan]:

@@ -40,10 +40,10 @@ def seed_demo_command(products: int, if_empty: bool) -> None:
     """Fill an empty database with a realistic, deterministic demo catalogue."""
     from demo.catalogue import is_seeded, seed_demo  # the word tables are read only here
 
-    added = seed_shipping_methods(db.session)  # safe to repeat: only missing carriers are added
+    added = seed_shipping_methods(db.session())  # safe to repeat: only missing carriers are added
     if added:
         click.echo(_("Shipping methods added: %(num)s.", num=added))
-    if is_seeded(db.session):
+    if is_seeded(db.session()):
         if if_empty:
             click.echo(_("The catalogue already has data; demo data not added."))
             return
@@ -56,7 +56,7 @@ def seed_demo_command(products: int, if_empty: bool) -> None:
     def progress(done: int, total: int) -> None:
         click.echo(_("Products: %(done)s of %(total)s", done=done, total=total), err=True)
 
-    report = seed_demo(db.session, products, progress=progress)
+    report = seed_demo(db.session(), products, progress=progress)
     click.echo(
         _(
             "Demo data added: %(categories)s categories, %(suppliers)s suppliers, %(products)s products, "
@@ -95,7 +95,7 @@ def _buyer_count(value: str) -> int:
 def seed_demo_buyers_command(buyers: str, if_empty: bool) -> None:
     """Add demo buyers, paid orders, account managers, notes and tasks (deterministic; no e-mail is sent)."""
     count = _buyer_count(buyers)
-    if has_buyers(db.session):
+    if has_buyers(db.session()):
         if if_empty:
             click.echo(_("There are buyers already; demo buyers not added."))
             return
@@ -106,7 +106,7 @@ def seed_demo_buyers_command(buyers: str, if_empty: bool) -> None:
         password = click.prompt(_("Password for the demo account managers"), hide_input=True, confirmation_prompt=True)
     try:
         report = seed_demo_buyers(
-            db.session, count, manager_password=password, reorder_policy=current_app.extensions[POLICY_EXTENSION]
+            db.session(), count, manager_password=password, reorder_policy=current_app.extensions[POLICY_EXTENSION]
         )
     except DemoSeedError as exc:
         db.session.rollback()

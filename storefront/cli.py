@@ -55,13 +55,13 @@ def fx_update_command(file_path: Path | None) -> None:
     except RateFeedError as exc:
         _fail(_("The rates were not updated, the previous rates are kept: %(reason)s", reason=str(exc)))
         return
-    stored = store_rates(db.session, sheet, source)
+    stored = store_rates(db.session(), sheet, source)
     if stored == 0:
         db.session.rollback()
         _fail(_("The feed has no USD or CNY rate; the previous rates are kept."))
-    changed = recompute_rouble_prices(db.session)
+    changed = recompute_rouble_prices(db.session())
     db.session.commit()
-    rates = current_pricing(db.session).rates
+    rates = current_pricing(db.session()).rates
     click.echo(
         _(
             "Rates for %(date)s loaded: USD %(usd)s ₽, CNY %(cny)s ₽. Rouble prices recomputed: %(count)s.",
@@ -87,11 +87,11 @@ def fx_policy_command(markup: str, rounding: str) -> None:
         markup_percent = Decimal(markup.replace(",", "."))
         if not markup_percent.is_finite():
             raise InvalidOperation
-        update_pricing_policy(db.session, markup_percent, PriceRounding(rounding))
+        update_pricing_policy(db.session(), markup_percent, PriceRounding(rounding))
     except (InvalidOperation, ValueError):
         _fail(_("The markup must be a number from 0 to 1000 percent, for example 15 or 12,5."))
         return
-    changed = recompute_rouble_prices(db.session)
+    changed = recompute_rouble_prices(db.session())
     db.session.commit()
     click.echo(_("Pricing policy saved. Rouble prices recomputed: %(count)s.", count=changed))
 
@@ -100,7 +100,7 @@ def fx_policy_command(markup: str, rounding: str) -> None:
 @with_appcontext
 def run_due_command() -> None:
     """Run every periodic job that is due (order expiry, tier recalculation, campaigns…)."""
-    results = jobs.run_due(db.session, app=current_app._get_current_object())  # type: ignore[attr-defined]
+    results = jobs.run_due(db.session(), app=current_app._get_current_object())  # type: ignore[attr-defined]
     if not results:
         click.echo(_("No jobs are due."))
     for name, result in results:
@@ -115,7 +115,7 @@ def shipping_seed_command() -> None:
     """Add the standard carriers (Почта России, СДЭК, Harbin cargo) that are missing; safe to repeat."""
     from storefront.shipping.services import seed_shipping_methods
 
-    added = seed_shipping_methods(db.session)
+    added = seed_shipping_methods(db.session())
     click.echo(_("Shipping methods added: %(num)s.", num=added))
 
 

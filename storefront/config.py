@@ -80,7 +80,7 @@ def percentage(raw: str) -> Decimal:
     return value
 
 
-READ_AS = {
+READ_AS: dict[Callable[[str], Any], str] = {
     text: "text",
     optional_text: "text",
     flag: "on/off (`1`, `true`, `yes`, `on`)",

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any, ClassVar, cast
 
-from sqlalchemy import BigInteger, DateTime, MetaData, TypeDecorator
-from sqlalchemy.engine import Dialect
+from sqlalchemy import BigInteger, DateTime, MetaData, Table, TypeDecorator
+from sqlalchemy.engine import CursorResult, Dialect, Result
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, registry
 
 from storefront.money import RATE_SCALE, from_minor, scale_rate, to_minor
@@ -24,6 +24,12 @@ NAMING_CONVENTION = {
 def utcnow() -> datetime:
     """The current time, timezone-aware UTC (what the database stores)."""
     return datetime.now(UTC)
+
+
+def rowcount(result: Result[Any]) -> int:
+    """The rows an UPDATE / DELETE / INSERT touched. ``Session.execute`` is typed as returning a plain ``Result``,
+    but for these statements it is always a ``CursorResult``, which has ``rowcount``."""
+    return cast(CursorResult[Any], result).rowcount
 
 
 class MoneyType(TypeDecorator[Decimal]):
@@ -91,6 +97,9 @@ class Base(DeclarativeBase):
         metadata=MetaData(naming_convention=NAMING_CONVENTION),
         type_annotation_map={datetime: UTCDateTime(), Decimal: MoneyType()},
     )
+    if TYPE_CHECKING:
+        # Every model maps a Table (none maps a select), so Model.__table__ is one, typed as the FromClause it may be.
+        __table__: ClassVar[Table]
 
 
 class TimestampMixin:

@@ -15,6 +15,7 @@ def _client_ip() -> str:
     return request.remote_addr or "unknown"
 
 
+# Services take a plain Session: callers pass db.session() (the app context's Session), not the scoped_session proxy.
 db = SQLAlchemy(model_class=Base)
 migrate = Migrate()
 babel = Babel()

@@ -28,7 +28,7 @@ def select_locale() -> str:
         return current_app.config["BABEL_DEFAULT_LOCALE"]
     languages = current_app.config["LANGUAGES"]
     chosen = request.cookies.get(LANGUAGE_COOKIE)
-    if chosen in languages:
+    if chosen is not None and chosen in languages:
         return chosen
     return request.accept_languages.best_match(languages) or current_app.config["BABEL_DEFAULT_LOCALE"]
 
@@ -101,7 +101,7 @@ def request_translations() -> NullTranslations:
 def init_app(app: Flask) -> None:
     babel.init_app(app, locale_selector=select_locale)
     # Templates translate through the per-request catalogue (same strings, same plural rules).
-    app.jinja_env.install_gettext_callables(
+    app.jinja_env.install_gettext_callables(  # type: ignore[attr-defined]  # added by jinja2.ext.i18n (Flask-Babel)
         gettext=lambda string: request_translations().ugettext(string),
         ngettext=lambda singular, plural, n: request_translations().ungettext(singular, plural, n),
         pgettext=lambda context, string: request_translations().upgettext(context, string),

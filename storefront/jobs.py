@@ -25,7 +25,7 @@ from sqlalchemy import String, insert, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from storefront.db import Base, utcnow
+from storefront.db import Base, rowcount, utcnow
 
 logger = logging.getLogger(__name__)
 
@@ -95,12 +95,14 @@ def _claim(session: Session, job: PeriodicJob, now: datetime) -> bool:
     except IntegrityError:
         session.rollback()
     due_before = now - job.every
-    claimed = session.execute(
-        update(JobRun)
-        .where(JobRun.name == job.name)
-        .where((JobRun.last_started_at.is_(None)) | (JobRun.last_started_at <= due_before))
-        .values(last_started_at=now)
-    ).rowcount
+    claimed = rowcount(
+        session.execute(
+            update(JobRun)
+            .where(JobRun.name == job.name)
+            .where((JobRun.last_started_at.is_(None)) | (JobRun.last_started_at <= due_before))
+            .values(last_started_at=now)
+        )
+    )
     session.commit()
     return claimed == 1
 
@@ -137,7 +139,7 @@ def start_in_process_runner(app: Flask, interval_seconds: float = 60.0) -> threa
         while not stop.wait(interval_seconds):
             with app.app_context():
                 try:
-                    run_due(db.session, app=app)
+                    run_due(db.session(), app=app)
                 except Exception:
                     logger.exception("in-process job runner failed")
                 finally:

@@ -17,7 +17,7 @@ def nav_categories() -> list[Category]:
     """Top-level categories for the header menu, loaded once per request."""
     if "nav_categories" not in g:
         try:
-            g.nav_categories = cached_category_tree(db.session).roots
+            g.nav_categories = cached_category_tree(db.session()).roots
         except SQLAlchemyError:  # an error page must still render when the database is down
             db.session.rollback()
             g.nav_categories = []

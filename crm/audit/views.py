@@ -11,7 +11,7 @@ from storefront.extensions import db
 
 
 def _render(form: AuditFilterForm, page: AuditPage | None, status: int) -> tuple[str, int]:
-    actions = known_actions(db.session)
+    actions = known_actions(db.session())
     return render_template("crm/audit.html", form=form, page=page, actions=actions, action_label=action_label), status
 
 
@@ -29,4 +29,4 @@ def audit_log() -> tuple[str, int]:
         date_from=form.date_from.data,
         date_to=form.date_to.data,
     )
-    return _render(form, audit_page(db.session, filters, form.page.data or 1), 200)
+    return _render(form, audit_page(db.session(), filters, form.page.data or 1), 200)

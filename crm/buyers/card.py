@@ -9,7 +9,7 @@ from flask import render_template, request
 
 from crm.audit.actions import AuditAction
 from crm.audit.services import record
-from crm.auth import current_staff
+from crm.auth import require_staff
 from crm.buyers.forms import AssignForm
 from crm.buyers.queries import BuyerCard, buyer_card, manager_of
 from crm.permissions import has_permission, sees_buyer_in_full
@@ -31,15 +31,15 @@ def render_card(
     tier_form: ManualTierForm | None = None,
 ) -> tuple[str, int]:
     """The card as the signed-in staff member may see it (full or summary); also re-rendered with form errors."""
-    staff = current_staff()
-    manager_id = manager_of(db.session, buyer_id)
+    staff = require_staff()
+    manager_id = manager_of(db.session(), buyer_id)
     full = sees_buyer_in_full(staff.role, staff.id, manager_id)
-    card = buyer_card(db.session, buyer_id, full=full)
+    card = buyer_card(db.session(), buyer_id, full=full)
     if card is None:
         raise NotFound()
     if audit:
         record(
-            db.session,
+            db.session(),
             staff,
             AuditAction.BUYER_VIEW,
             "buyer",
@@ -56,7 +56,7 @@ def render_card(
         "crm/buyer.html",
         card=card,
         full=full,
-        reorder=buyer_reorder_summary(db.session, card.buyer.id) if full else None,
+        reorder=buyer_reorder_summary(db.session(), card.buyer.id) if full else None,
         tier_form=tier_form,
         note_form=note_form if full else None,
         task_form=task_form if full else None,
@@ -64,7 +64,9 @@ def render_card(
         status_label=status_label,
         task_status_label=task_status_label,
         assign_form=AssignForm(formdata=None) if has_permission(staff.role, "buyers.assign") else None,
-        managers=account_managers(db.session, active_only=True) if has_permission(staff.role, "buyers.assign") else [],
+        managers=account_managers(db.session(), active_only=True)
+        if has_permission(staff.role, "buyers.assign")
+        else [],
     ), status
 
 

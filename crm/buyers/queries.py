@@ -185,7 +185,7 @@ def _filtered(filters: BuyerFilters, now: datetime) -> tuple[list[ColumnElement[
     return conditions, [primary.nulls_last(), Buyer.id.desc() if filters.descending else Buyer.id.asc()]
 
 
-def list_select(filters: BuyerFilters, now: datetime, limit: int, offset: int = 0) -> Select[Any]:
+def list_select(filters: BuyerFilters, now: datetime, limit: int, offset: int = 0) -> Select[*tuple[Any, ...]]:
     """ONE SELECT of a page of the list with every column a row shows, and the total.
 
     The inner query filters and sorts buyer ids (computing region or last order only when a filter or the sort
@@ -339,14 +339,15 @@ def buyer_timeline(session: Session, buyer_id: int, limit: int = TIMELINE_LIMIT)
         .limit(newest)
     ):
         events.append(TimelineEvent(at, "order_placed", number or "", total))
-    for number, at, amount in session.execute(
+    for number, paid_at, amount in session.execute(
         select(Order.number, Payment.succeeded_at, Payment.amount)
         .join(Order, Order.id == Payment.order_id)
         .where(Order.buyer_id == buyer_id, Payment.status == AttemptStatus.SUCCEEDED, Payment.succeeded_at.is_not(None))
         .order_by(Payment.succeeded_at.desc())
         .limit(newest)
     ):
-        events.append(TimelineEvent(at, "payment", number or "", amount))
+        assert paid_at is not None  # succeeded payments only (the WHERE above)
+        events.append(TimelineEvent(paid_at, "payment", number or "", amount))
     for number, at, amount in session.execute(
         select(Order.number, Refund.updated_at, Refund.amount)
         .join(Order, Order.id == Refund.order_id)

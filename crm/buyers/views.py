@@ -11,7 +11,7 @@ from werkzeug.wrappers import Response
 
 from crm.audit.actions import AuditAction
 from crm.audit.services import record
-from crm.auth import current_staff
+from crm.auth import require_staff
 from crm.buyers import bp
 from crm.buyers.card import manual_tier_form, render_card
 from crm.buyers.forms import AssignForm, BuyerFilterForm
@@ -48,8 +48,8 @@ def _filters(form: BuyerFilterForm) -> BuyerFilters:
 def _list_context(form: BuyerFilterForm) -> dict[str, object]:
     return {
         "form": form,
-        "tiers": tiers_in_order(db.session),
-        "managers": account_managers(db.session, active_only=False),
+        "tiers": tiers_in_order(db.session()),
+        "managers": account_managers(db.session(), active_only=False),
         "regions": region_choices(),
         "assign_form": AssignForm(),
     }
@@ -62,7 +62,7 @@ def buyer_list() -> tuple[str, int]:
     form = BuyerFilterForm(request.args)
     if request.args and not form.validate():
         return render_template("crm/buyers.html", page=None, **_list_context(form)), 400
-    page = buyer_page(db.session, _filters(form), form.page.data or 1)
+    page = buyer_page(db.session(), _filters(form), form.page.data or 1)
     return render_template("crm/buyers.html", page=page, **_list_context(form)), 200
 
 
@@ -78,13 +78,13 @@ def buyer_export() -> Response:
         errors = "; ".join(f"{field.label.text}: {error}" for field in form for error in field.errors)
         message = _("Check the filters: %(errors)s", errors=errors)
         return Response(message, status=400, mimetype="text/plain")
-    staff = current_staff()
+    staff = require_staff()
     filters = _filters(form)
     if staff.role == Role.ACCOUNT_MANAGER:
         filters = replace(filters, manager_id=staff.id)
-    rows = export_rows(db.session, filters)
+    rows = export_rows(db.session(), filters)
     record(
-        db.session,
+        db.session(),
         staff,
         AuditAction.BUYERS_EXPORT,
         "buyers",
@@ -113,21 +113,21 @@ def buyer_detail(buyer_id: int) -> tuple[str, int]:
 @requires("tiers.override")
 def buyer_manual_tier(buyer_id: int) -> Response | tuple[str, int]:
     """Set a manual tier with a reason and an expiry (the last day it holds, Moscow time)."""
-    card = buyer_card(db.session, buyer_id)
+    card = buyer_card(db.session(), buyer_id)
     if card is None:
         raise NotFound()
     form = manual_tier_form(card)
     if form.validate_on_submit():
         until = moscow_day_end(form.until.data)
         try:
-            set_manual_tier(db.session, buyer_id, form.tier.data, form.reason.data, until)
+            set_manual_tier(db.session(), buyer_id, form.tier.data, form.reason.data, until)
         except ManualTierError:
             db.session.rollback()
             form.until.errors = [_("The date must be today or later.")]
         else:
             record(
-                db.session,
-                current_staff(),
+                db.session(),
+                require_staff(),
                 AuditAction.TIER_CHANGE,
                 "buyer",
                 buyer_id,
@@ -147,13 +147,13 @@ def buyer_assign() -> Response | tuple[str, int]:
     if valid:
         manager_id = int(form.manager.data) if form.manager.data else None
         try:
-            count = assign_managers(db.session, form.buyer_ids.data or [], manager_id)
+            count = assign_managers(db.session(), form.buyer_ids.data or [], manager_id)
         except AssignmentError:
             db.session.rollback()
         else:
             ids = ",".join(str(i) for i in form.buyer_ids.data)
             detail = f"manager {manager_id or '-'}: buyers {ids}"
-            record(db.session, current_staff(), AuditAction.BUYERS_ASSIGN, "buyers", "", request.remote_addr, detail)
+            record(db.session(), require_staff(), AuditAction.BUYERS_ASSIGN, "buyers", "", request.remote_addr, detail)
             flash(ngettext("%(num)s buyer assigned.", "%(num)s buyers assigned.", count), "success")
             if request.form.get("back") == "card" and len(form.buyer_ids.data) == 1:
                 return redirect(url_for("crm.buyers.buyer_detail", buyer_id=form.buyer_ids.data[0]))

@@ -16,7 +16,7 @@ from crm.campaigns.services import transition
 from crm.segments.compiler import compile_segment
 from storefront.account.models import Buyer, Consent
 from storefront.account.queries import marketing_consent_in_force
-from storefront.db import UTCDateTime
+from storefront.db import UTCDateTime, rowcount
 from storefront.promo.models import PromoCode, PromoKind
 from storefront.promo.services import PromoTemplate, issue_unique_codes
 
@@ -72,7 +72,7 @@ def materialise_recipients(session: Session, campaign: Campaign, now: datetime) 
     columns = ["campaign_id", "buyer_id", "occasion", "email", "is_control", "status"]
     columns += ["attempts", "open_count", "click_count", "created_at"]
     result = session.execute(insert(CR).from_select(columns, query))
-    return result.rowcount
+    return rowcount(result)
 
 
 def assign_unique_codes(session: Session, campaign: Campaign, now: datetime) -> int:

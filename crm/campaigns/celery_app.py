@@ -49,7 +49,7 @@ def celery_init_app(app: Flask) -> Celery:
         from storefront.jobs import run_due
 
         try:
-            return run_due(db.session, app=app)
+            return run_due(db.session(), app=app)
         finally:
             db.session.remove()
 
@@ -60,7 +60,7 @@ def celery_init_app(app: Flask) -> Celery:
         from storefront.extensions import db
 
         try:
-            return str(send_due(db.session, sender_settings(app)))
+            return str(send_due(db.session(), sender_settings(app)))
         finally:
             db.session.remove()
 

@@ -29,7 +29,7 @@ DEMO_TEXT = (
 @crm_group.command("seed-campaigns")
 def seed_campaigns_command() -> None:
     """Add a «Все покупатели» segment and a draft campaign when there are none."""
-    session = db.session
+    session = db.session()
     if not session.scalar(select(func.count()).select_from(Segment)):
         session.add(Segment(name="Все покупатели", definition={"op": "and", "conditions": []}))
         session.commit()

@@ -46,7 +46,7 @@ def open_pixel(token: str) -> Response:
     except BadToken:
         recipient_id = 0  # a pixel never shows an error: the image is the same either way
     if recipient_id:
-        record_open(db.session, recipient_id, utcnow())
+        record_open(db.session(), recipient_id, utcnow())
     response = Response(PIXEL, mimetype="image/gif")
     response.headers["Cache-Control"] = "no-store, private"
     return response
@@ -59,7 +59,7 @@ def click(token: str) -> Response | tuple[str, int]:
     except BadToken:
         return _bad_link()
     now = utcnow()
-    clicked = record_click(db.session, recipient_id, now)
+    clicked = record_click(db.session(), recipient_id, now)
     if clicked is not None:
         campaign_id, _buyer_id = clicked
         buyer = db.session.get(Buyer, current_user.id) if current_user.is_authenticated else None
@@ -77,10 +77,10 @@ def unsubscribe_page(token: str) -> Response | str | tuple[str, int]:
         return _bad_link()
     if request.method == "POST":
         method = "page" if request.form.get("confirm") == "1" else "one_click"
-        unsubscribe(db.session, recipient_id, method, request.remote_addr, utcnow())
+        unsubscribe(db.session(), recipient_id, method, request.remote_addr, utcnow())
         if method == "one_click":
             return Response("", 200)
         return render_template("campaigns/unsubscribed.html")
-    if recipient_id and is_unsubscribed(db.session, recipient_id):
+    if recipient_id and is_unsubscribed(db.session(), recipient_id):
         return render_template("campaigns/unsubscribed.html")
     return render_template("campaigns/unsubscribe.html", token=token, preview=recipient_id == 0)

@@ -127,7 +127,7 @@ def _converted(session: Session, campaign: Campaign, control: bool) -> int:
 
 def campaign_report(session: Session, campaign: Campaign) -> CampaignReport:
     report = CampaignReport()
-    counts = dict(
+    counts: dict[str, int] = dict(
         session.execute(select(CR.status, func.count()).where(CR.campaign_id == campaign.id).group_by(CR.status)).all()
     )
     report.control = counts.get(R.CONTROL.value, 0)

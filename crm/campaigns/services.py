@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from crm.campaigns.models import Campaign, CampaignStatus, PromoMode
 from crm.campaigns.rendering import validate_templates
 from crm.segments.models import Segment
-from storefront.db import utcnow
+from storefront.db import rowcount, utcnow
 from storefront.errors import ShopError
 from storefront.slugs import make_slug
 
@@ -70,12 +70,14 @@ class CampaignData:
 def transition(session: Session, campaign_id: int, target: CampaignStatus, **values: object) -> bool:
     """Move the campaign to ``target`` if its current state allows it; one conditional UPDATE. Flushes only."""
     sources = [state.value for state, targets in TRANSITIONS.items() if target in targets]
-    moved = session.execute(
-        update(Campaign)
-        .where(Campaign.id == campaign_id, Campaign.status.in_(sources))
-        .values(status=target, updated_at=utcnow(), **values)
-        .execution_options(synchronize_session=False)
-    ).rowcount
+    moved = rowcount(
+        session.execute(
+            update(Campaign)
+            .where(Campaign.id == campaign_id, Campaign.status.in_(sources))
+            .values(status=target, updated_at=utcnow(), **values)
+            .execution_options(synchronize_session=False)
+        )
+    )
     return moved == 1
 
 

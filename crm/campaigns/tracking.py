@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from crm.campaigns.models import CampaignRecipient, Unsubscribe
 from storefront.account.models import Consent
 from storefront.account.queries import marketing_consent_in_force
+from storefront.db import rowcount
 
 CR = CampaignRecipient
 
@@ -56,15 +57,17 @@ def unsubscribe(session: Session, recipient_id: int, method: str, ip_address: st
     recipient = session.get(CR, recipient_id) if recipient_id > 0 else None
     if recipient is None:
         return False
-    withdrawn = session.execute(
-        update(Consent)
-        .where(
-            Consent.buyer_id == recipient.buyer_id,
-            marketing_consent_in_force(),
+    withdrawn = rowcount(
+        session.execute(
+            update(Consent)
+            .where(
+                Consent.buyer_id == recipient.buyer_id,
+                marketing_consent_in_force(),
+            )
+            .values(withdrawn_at=now)
+            .execution_options(synchronize_session=False)
         )
-        .values(withdrawn_at=now)
-        .execution_options(synchronize_session=False)
-    ).rowcount
+    )
     session.execute(
         update(CR)
         .where(CR.id == recipient.id, CR.unsubscribed_at.is_(None))

@@ -114,7 +114,11 @@ def _find_reorder_due(
             has_marketing_consent(),
         )
     ).all()
-    return [(buyer_id, email, f"reorder:{int(expected.timestamp())}") for buyer_id, email, expected in rows]
+    return [
+        (buyer_id, email, f"reorder:{int(expected.timestamp())}")
+        for buyer_id, email, expected in rows
+        if expected is not None  # always: the WHERE compares it
+    ]
 
 
 def _find_win_back(
@@ -135,7 +139,11 @@ def _find_win_back(
             has_marketing_consent(),
         )
     ).all()
-    return [(buyer_id, email, f"winback:{int(expected.timestamp())}") for buyer_id, email, expected in rows]
+    return [
+        (buyer_id, email, f"winback:{int(expected.timestamp())}")
+        for buyer_id, email, expected in rows
+        if expected is not None  # always: the WHERE compares it
+    ]
 
 
 TRIGGERS: dict[str, TriggerSpec] = {

@@ -13,7 +13,7 @@ from wtforms.fields.choices import SelectChoice
 
 from crm.audit.actions import CAMPAIGN_STATUS_ACTIONS, AuditAction
 from crm.audit.services import record
-from crm.auth import current_staff
+from crm.auth import require_staff
 from crm.campaigns import bp
 from crm.campaigns.compose import CampaignContent, Person, compose
 from crm.campaigns.forms import CampaignForm, ScheduleForm, StatusForm, TestSendForm, TriggerForm
@@ -65,7 +65,7 @@ def _settings() -> SenderSettings:
 @bp.get("/")
 @requires("campaigns.view")
 def campaign_list() -> str:
-    return render_template("crm/campaigns/list.html", campaigns=list_campaigns(db.session))
+    return render_template("crm/campaigns/list.html", campaigns=list_campaigns(db.session()))
 
 
 @bp.route("/new", methods=["GET", "POST"], defaults={"campaign_id": None})
@@ -101,9 +101,9 @@ def campaign_edit(campaign_id: int | None) -> Response | tuple[str, int]:
             erid=form.erid.data,
             control_percent=form.control_percent.data or 0,
         )
-        staff = current_staff()
+        staff = require_staff()
         try:
-            saved = save_campaign(db.session, campaign, data, staff.id if staff else None)
+            saved = save_campaign(db.session(), campaign, data, staff.id if staff else None)
         except InvalidTemplate as invalid:
             db.session.rollback()
             for name, message in invalid.errors.items():
@@ -112,7 +112,9 @@ def campaign_edit(campaign_id: int | None) -> Response | tuple[str, int]:
             db.session.rollback()
             flash(_error_message(error), "error")
         else:
-            record(db.session, staff, AuditAction.CAMPAIGN_EDIT, "campaign", saved.id, request.remote_addr, saved.name)
+            record(
+                db.session(), staff, AuditAction.CAMPAIGN_EDIT, "campaign", saved.id, request.remote_addr, saved.name
+            )
             flash(_("Campaign saved."), "success")
             return redirect(url_for("crm.campaigns.campaign_detail", campaign_id=saved.id))
     status = 400 if form.is_submitted() else 200
@@ -132,10 +134,10 @@ def campaign_detail(campaign_id: int) -> str:
     return render_template(
         "crm/campaigns/detail.html",
         campaign=campaign,
-        report=campaign_report(db.session, campaign),
+        report=campaign_report(db.session(), campaign),
         schedule_form=schedule_form,
         status_form=StatusForm(),
-        test_form=TestSendForm(data={"email": current_staff().email if current_staff() else ""}),
+        test_form=TestSendForm(data={"email": require_staff().email if require_staff() else ""}),
     )
 
 
@@ -195,12 +197,12 @@ def campaign_schedule(campaign_id: int) -> Response | tuple[str, int]:
     else:
         send_at = now
     try:
-        schedule_campaign(db.session, campaign, send_at, now)
+        schedule_campaign(db.session(), campaign, send_at, now)
     except CampaignError as error:
         return render_template("crm/message.html", message=_error_message(error)), 400
     record(
-        db.session,
-        current_staff(),
+        db.session(),
+        require_staff(),
         AuditAction.CAMPAIGN_SCHEDULE,
         "campaign",
         campaign.id,
@@ -219,12 +221,12 @@ def campaign_status(campaign_id: int) -> Response | tuple[str, int]:
     if not form.validate_on_submit():
         return render_template("crm/message.html", message=_("Choose an action.")), 400
     try:
-        change_campaign_status(db.session, campaign, CampaignStatus(form.action.data))
+        change_campaign_status(db.session(), campaign, CampaignStatus(form.action.data))
     except CampaignError as error:
         return render_template("crm/message.html", message=_error_message(error)), 400
     record(
-        db.session,
-        current_staff(),
+        db.session(),
+        require_staff(),
         CAMPAIGN_STATUS_ACTIONS[form.action.data],
         "campaign",
         campaign.id,
@@ -237,7 +239,7 @@ def campaign_status(campaign_id: int) -> Response | tuple[str, int]:
 @bp.get("/triggers")
 @requires("campaigns.view")
 def trigger_list() -> str:
-    campaigns = ensure_trigger_campaigns(db.session, current_app.config["PUBLIC_BASE_URL"])
+    campaigns = ensure_trigger_campaigns(db.session(), current_app.config["PUBLIC_BASE_URL"])
     forms = {
         kind: TriggerForm(
             prefix=kind,
@@ -265,7 +267,7 @@ def trigger_update(kind: str) -> Response | tuple[str, int]:
         return render_template("crm/message.html", message=_("Fill in the subject and both bodies.")), 400
     try:
         update_trigger(
-            db.session,
+            db.session(),
             kind,
             enabled=form.enabled.data == "on",
             hours=form.hours.data,
@@ -279,8 +281,8 @@ def trigger_update(kind: str) -> Response | tuple[str, int]:
     except InvalidTemplate as invalid:
         return render_template("crm/message.html", message=" ".join(invalid.errors.values())), 400
     record(
-        db.session,
-        current_staff(),
+        db.session(),
+        require_staff(),
         AuditAction.CAMPAIGN_TRIGGER,
         "trigger",
         kind,

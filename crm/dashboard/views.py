@@ -28,8 +28,8 @@ def _no_tier() -> str:
 @requires("dashboard.view")
 def dashboard() -> str:
     now = utcnow()
-    revenue = revenue_by_month(db.session, now)
-    per_tier = buyers_per_tier(db.session)
+    revenue = revenue_by_month(db.session(), now)
+    per_tier = buyers_per_tier(db.session())
     charts: dict[str, Any] = {
         "revenue": {
             "labels": [format_date(month, "LLL yyyy") for month in revenue.months],
@@ -51,10 +51,10 @@ def dashboard() -> str:
     }
     return render_template(
         "crm/dashboard.html",
-        headline=headline(db.session, now),
+        headline=headline(db.session(), now),
         revenue=revenue,
         per_tier=per_tier,
-        top=top_buyers(db.session, now),
+        top=top_buyers(db.session(), now),
         charts=charts,
         month_label=format_date(revenue.months[-1], "LLLL yyyy"),
     )

@@ -9,7 +9,7 @@ from werkzeug.wrappers import Response
 
 from crm.audit.actions import AuditAction
 from crm.audit.services import record
-from crm.auth import current_staff
+from crm.auth import require_staff
 from crm.orders import bp
 from crm.orders.forms import RefundForm
 from crm.orders.queries import OrderPage, may_act_on, order_page
@@ -24,15 +24,15 @@ from storefront.payment.refunds import refund_order
 
 
 def _page(number: str) -> OrderPage:
-    page = order_page(db.session, number)
+    page = order_page(db.session(), number)
     if page is None:
         raise NotFound()
     return page
 
 
 def _render(page: OrderPage, form: RefundForm | None, status: int = 200) -> tuple[str, int]:
-    staff = current_staff()
-    scoped = may_act_on(db.session, staff, page.order)
+    staff = require_staff()
+    scoped = may_act_on(db.session(), staff, page.order)
     if form is None and scoped and has_permission(staff.role, "orders.refund") and page.refundable > 0:
         form = RefundForm()
     return (
@@ -74,8 +74,8 @@ def order_detail(number: str) -> tuple[str, int]:
 @requires("orders.refund")
 def order_refund(number: str) -> Response | tuple[str, int]:
     page = _page(number)
-    staff = current_staff()
-    if not may_act_on(db.session, staff, page.order):
+    staff = require_staff()
+    if not may_act_on(db.session(), staff, page.order):
         abort(403)  # an account manager refunds only their own buyers' orders
     form = RefundForm()
     if not form.validate_on_submit():
@@ -91,14 +91,14 @@ def order_refund(number: str) -> Response | tuple[str, int]:
         form.mode.errors = [_("Online payments are not configured (YOOKASSA_SHOP_ID and YOOKASSA_SECRET_KEY).")]
         return _render(page, form, 503)
     try:
-        refund = refund_order(db.session, gateway, page.order, form.value, idempotence_key=key)
+        refund = refund_order(db.session(), gateway, page.order, form.value, idempotence_key=key)
     except RefundError as error:
         db.session.rollback()
         form.amount.errors = [_refund_message(error, page)]
         return _render(_page(number), form, 503 if error.code == RefundFailure.UNKNOWN else 400)
     if not repeat:
         detail = f"{refund.amount} ₽, {refund.status}: {form.reason.data.strip()}"
-        record(db.session, staff, AuditAction.ORDER_REFUND, "order", number, request.remote_addr, detail)
+        record(db.session(), staff, AuditAction.ORDER_REFUND, "order", number, request.remote_addr, detail)
     messages = {
         "succeeded": _("Refunded %(amount)s.", amount=format_rub(refund.amount)),
         "pending": _("The refund of %(amount)s is in progress.", amount=format_rub(refund.amount)),

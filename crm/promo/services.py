@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from crm.audit.actions import AuditAction
 from crm.audit.services import record
 from crm.staff.models import StaffUser
+from storefront.db import rowcount
 from storefront.errors import ShopError
 from storefront.promo.models import PromoCode, PromoKind
 from storefront.promo.services import normalize_code
@@ -79,9 +80,11 @@ def create_promo(session: Session, staff: StaffUser, data: PromoData, ip_address
 
 def deactivate_promo(session: Session, staff: StaffUser, promo_id: int, ip_address: str | None) -> bool:
     """Switch a code off (checkout then calls it unknown); False if it was already off. Idempotent."""
-    changed = session.execute(
-        update(PromoCode).where(PromoCode.id == promo_id, PromoCode.is_active.is_(True)).values(is_active=False)
-    ).rowcount
+    changed = rowcount(
+        session.execute(
+            update(PromoCode).where(PromoCode.id == promo_id, PromoCode.is_active.is_(True)).values(is_active=False)
+        )
+    )
     if changed:
         record(session, staff, AuditAction.PROMO_DEACTIVATE, "promo_code", promo_id, ip_address, commit=False)
     session.commit()

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from werkzeug.wrappers import Response
 from wtforms.fields.choices import SelectChoice
 
-from crm.auth import current_staff
+from crm.auth import require_staff
 from crm.permissions import requires
 from crm.promo import bp
 from crm.promo.forms import DeactivateForm, PromoForm
@@ -33,7 +33,7 @@ def promo_list() -> str:
 @requires("promo.edit")
 def promo_new() -> Response | tuple[str, int]:
     form = PromoForm()
-    form.tiers.choices = [SelectChoice(tier.code, tier.name) for tier in tiers_in_order(db.session)]
+    form.tiers.choices = [SelectChoice(tier.code, tier.name) for tier in tiers_in_order(db.session())]
     error = None
     if form.validate_on_submit():
         data = PromoData(
@@ -49,7 +49,7 @@ def promo_new() -> Response | tuple[str, int]:
             tier_codes=list(form.tiers.data or []),
         )
         try:
-            promo = create_promo(db.session, current_staff(), data, request.remote_addr)
+            promo = create_promo(db.session(), require_staff(), data, request.remote_addr)
         except PromoError as refused:
             error = str(refused)
         else:
@@ -67,6 +67,6 @@ def promo_deactivate(promo_id: int) -> Response | tuple[str, int]:
         return render_template("crm/message.html", message=_("Tick the box to confirm.")), 400
     if db.session.get(PromoCode, promo_id) is None:
         return render_template("crm/message.html", message=_("There is no such promo code.")), 404
-    deactivate_promo(db.session, current_staff(), promo_id, request.remote_addr)
+    deactivate_promo(db.session(), require_staff(), promo_id, request.remote_addr)
     flash(_("The promo code is switched off."), "success")
     return redirect(url_for("crm.promo.promo_list"))

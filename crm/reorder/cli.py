@@ -14,7 +14,7 @@ from storefront.extensions import db
 @crm_group.command("recalc-reorders")
 def recalc_reorders_command() -> None:
     """Recompute every buyer's reorder statistics and status (set-based; safe to repeat)."""
-    result = recalc_reorders(db.session, policy=current_app.extensions[POLICY_EXTENSION])
+    result = recalc_reorders(db.session(), policy=current_app.extensions[POLICY_EXTENSION])
     click.echo(
         ngettext(
             "Reorder statistics recalculated for %(num)s buyer: %(due)s due, %(overdue)s overdue, %(lapsed)s lapsed.",

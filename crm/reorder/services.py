@@ -27,7 +27,7 @@ from crm.buyers.models import BuyerProfile
 from crm.reorder.models import BuyerStats, ReorderBaseline, ReorderStatus
 from crm.tiers.rules import window_start
 from storefront.account.models import Buyer, Tier
-from storefront.db import UTCDateTime, utcnow
+from storefront.db import UTCDateTime, rowcount, utcnow
 from storefront.jobs import extension, periodic
 
 #: ``app.extensions`` key of the ``ReorderPolicy`` that ``crm.init_app`` builds from ``CRM_REORDER_*``.
@@ -182,7 +182,7 @@ def _run(session: Session, sql: str, **params: object) -> int:
     for name in ("now", "since", "due_until"):
         if name in params:
             statement = statement.bindparams(bindparam(name, type_=UTCDateTime()))
-    return session.execute(statement, params).rowcount
+    return rowcount(session.execute(statement, params))
 
 
 def _refresh(session: Session, now: datetime, policy: ReorderPolicy, buyer_id: int | None, baseline: float) -> None:
@@ -413,6 +413,7 @@ def open_overdue_tasks(session: Session, now: datetime, title: str) -> int:
     ).all()
     opened = 0
     for buyer_id, expected, manager_id in rows:
+        assert expected is not None  # the status is 'overdue' only once expected_next_at has passed
         task = open_task(
             session,
             buyer_id=buyer_id,

@@ -13,7 +13,7 @@ from werkzeug.wrappers import Response
 
 from crm.audit.actions import AuditAction
 from crm.audit.services import record
-from crm.auth import current_staff
+from crm.auth import require_staff
 from crm.permissions import requires
 from crm.reorder import bp
 from crm.reorder.analytics import (
@@ -45,24 +45,24 @@ def reorder_template_globals() -> dict[str, object]:
 @requires("reorders.view")
 def reorder_lists() -> tuple[str, int]:
     """An account manager sees their own buyers; an admin everyone, or one manager's with ?manager=."""
-    staff = current_staff()
+    staff = require_staff()
     form = ReorderListForm(request.args)
-    managers = account_managers(db.session, active_only=False)
+    managers = account_managers(db.session(), active_only=False)
     context = {"form": form, "managers": managers, "is_admin": staff.role == Role.ADMIN}
     if request.args and not form.validate():
         return render_template("crm/reorders.html", due=None, at_risk=None, **context), 400
     manager_id = staff.id if staff.role == Role.ACCOUNT_MANAGER else form.manager.data
-    due = due_buyers(db.session, manager_id)
-    at_risk = at_risk_buyers(db.session, manager_id)
+    due = due_buyers(db.session(), manager_id)
+    at_risk = at_risk_buyers(db.session(), manager_id)
     return render_template("crm/reorders.html", due=due, at_risk=at_risk, **context), 200
 
 
 def _retention_tables() -> dict[str, object]:
     return {
-        "repeat": repeat_purchase_rate(db.session),
-        "years": orders_per_buyer_per_year(db.session),
-        "second": time_to_second_order(db.session),
-        "cohorts": cohort_retention(db.session),
+        "repeat": repeat_purchase_rate(db.session()),
+        "years": orders_per_buyer_per_year(db.session()),
+        "second": time_to_second_order(db.session()),
+        "cohorts": cohort_retention(db.session()),
     }
 
 
@@ -77,20 +77,20 @@ def retention() -> str:
 
 def _rows(table: str) -> list[list[object]]:
     if table == "repeat":
-        rate = repeat_purchase_rate(db.session)
+        rate = repeat_purchase_rate(db.session())
         return [
             [_("Buyers with a paid order"), _("Buyers with two or more"), _("Repeat purchase rate, %")],
             [rate.buyers, rate.repeat_buyers, rate.percent],
         ]
     if table == "years":
         return [[_("Year"), _("Buyers"), _("Orders"), _("Orders per buyer")]] + [
-            [row.year, row.buyers, row.orders, row.per_buyer] for row in orders_per_buyer_per_year(db.session)
+            [row.year, row.buyers, row.orders, row.per_buyer] for row in orders_per_buyer_per_year(db.session())
         ]
     if table == "second":
         return [[_("Days to the second order"), _("Buyers"), _("Share, %")]] + [
-            [row.label, row.buyers, row.percent] for row in time_to_second_order(db.session)
+            [row.label, row.buyers, row.percent] for row in time_to_second_order(db.session())
         ]
-    cohorts = cohort_retention(db.session)
+    cohorts = cohort_retention(db.session())
     width = max((len(row.active) for row in cohorts), default=0)
     return [[_("Cohort"), _("Buyers"), *[_("Month %(num)s, %%", num=k) for k in range(width)]]] + [
         [row.month, row.size, *row.percents] for row in cohorts
@@ -113,7 +113,7 @@ def retention_export() -> Response:
     table = form.table.data or "cohorts"
     rows = _rows(table)
     record(
-        db.session, current_staff(), AuditAction.RETENTION_EXPORT, "retention", table, request.remote_addr, f"{table}"
+        db.session(), require_staff(), AuditAction.RETENTION_EXPORT, "retention", table, request.remote_addr, f"{table}"
     )
     buffer = io.StringIO()
     buffer.write("\ufeff")

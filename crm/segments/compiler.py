@@ -38,7 +38,7 @@ class InvalidSegment(ShopError):
         return str(self.message)
 
 
-def compile_segment(definition: dict[str, Any], now: datetime | None = None) -> Select[tuple[int]]:
+def compile_segment(definition: dict[str, Any], now: datetime | None = None) -> Select[int]:
     """The buyers a definition selects, as one query (``SELECT buyers.id ... WHERE ...``). ``now`` fixes the
     clock for the time-relative fields (days since the last order, 12-month spend)."""
     sources = Sources(now or utcnow())

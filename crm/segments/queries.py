@@ -23,7 +23,7 @@ PREVIEW_SIZE = 20
 
 def segment_count(session: Session, definition: dict[str, Any], now: datetime | None = None) -> int:
     """How many buyers the definition selects (one COUNT over the compiled query)."""
-    return session.scalar(select(func.count()).select_from(compile_segment(definition, now).subquery()))
+    return session.execute(select(func.count()).select_from(compile_segment(definition, now).subquery())).scalar_one()
 
 
 @dataclass(frozen=True)

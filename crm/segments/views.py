@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, overload
 
 from flask import flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
-from crm.auth import current_staff
+from crm.auth import require_staff
 from crm.permissions import requires
 from crm.segments import bp
 from crm.segments.compiler import InvalidSegment
@@ -26,9 +26,13 @@ EMPTY_DEFINITION = {"op": "and", "conditions": []}
 @bp.get("/")
 @requires("segments.view")
 def segment_list() -> str:
-    return render_template("crm/segments.html", rows=segment_rows(db.session))
+    return render_template("crm/segments.html", rows=segment_rows(db.session()))
 
 
+@overload
+def _segment(segment_id: int) -> Segment: ...
+@overload
+def _segment(segment_id: int | None) -> Segment | None: ...
 def _segment(segment_id: int | None) -> Segment | None:
     if segment_id is None:
         return None
@@ -54,7 +58,9 @@ def segment_edit(segment_id: int | None = None) -> Response | tuple[str, int]:
         except InvalidSegment as refused:
             error = str(refused)
         else:
-            saved = save_segment(db.session, current_staff(), segment, form.name.data, definition, request.remote_addr)
+            saved = save_segment(
+                db.session(), require_staff(), segment, form.name.data, definition, request.remote_addr
+            )
             flash(_("Segment «%(name)s» saved.", name=saved.name), "success")
             return redirect(url_for("crm.segments.segment_list"))
     status = 200 if request.method == "GET" else 400
@@ -62,7 +68,7 @@ def segment_edit(segment_id: int | None = None) -> Response | tuple[str, int]:
         "form": form,
         "segment": segment,
         "error": error,
-        "schema": builder_schema(db.session),
+        "schema": builder_schema(db.session()),
         "delete_form": DeleteSegmentForm(),
     }
     return render_template("crm/segment_form.html", **context), status
@@ -76,9 +82,9 @@ def segment_preview_json() -> tuple[Response, int]:
         definition = parse_definition(request.get_data(cache=False, as_text=True))
     except InvalidSegment as refused:
         return jsonify(error=str(refused)), 400
-    rows = segment_preview(db.session, definition)
+    rows = segment_preview(db.session(), definition)
     return jsonify(
-        count=segment_count(db.session, definition),
+        count=segment_count(db.session(), definition),
         buyers=[{"name": row.name, "city": row.city, "tier": row.tier} for row in rows],
     ), 200
 
@@ -91,6 +97,6 @@ def segment_delete(segment_id: int) -> Response | tuple[str, int]:
     if not form.validate_on_submit():
         return render_template("crm/message.html", message=_("Tick the box to confirm the deletion.")), 400
     name = segment.name
-    delete_segment(db.session, current_staff(), segment, request.remote_addr)
+    delete_segment(db.session(), require_staff(), segment, request.remote_addr)
     flash(_("Segment «%(name)s» deleted.", name=name), "success")
     return redirect(url_for("crm.segments.segment_list"))

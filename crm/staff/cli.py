@@ -24,14 +24,14 @@ PASSWORD_ENV = "MOSTIK_STAFF_PASSWORD"
 @click.option("--if-missing", is_flag=True, help="Do nothing when this email already has an account (demo set-up).")
 def create_command(email: str, role: str, name: str, if_missing: bool) -> None:
     """Create a staff user. Never pass the password as an argument."""
-    if if_missing and find_staff(db.session, email) is not None:
+    if if_missing and find_staff(db.session(), email) is not None:
         click.echo(_("A staff member with the email %(email)s already exists.", email=email.strip().lower()))
         return
     password = os.environ.get(PASSWORD_ENV)
     if not password:
         password = click.prompt(_("Password"), hide_input=True, confirmation_prompt=True)
     try:
-        staff = create_staff(db.session, email=email, role=role, password=password, name=name)
+        staff = create_staff(db.session(), email=email, role=role, password=password, name=name)
     except StaffError as exc:
         db.session.rollback()
         raise click.ClickException(str(exc)) from None

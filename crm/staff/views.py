@@ -27,7 +27,7 @@ def login() -> str | Response | tuple[str, int]:
     form = StaffLoginForm()
     if form.validate_on_submit():
         try:
-            staff = authenticate(db.session, form.email.data, form.password.data)
+            staff = authenticate(db.session(), form.email.data, form.password.data)
         except BadCredentials:
             form.password.errors = [_("Wrong email or password.")]
         else:

@@ -21,6 +21,7 @@ from typing import Any
 from sqlalchemy import (
     BigInteger,
     Column,
+    Insert,
     Integer,
     MetaData,
     Table,
@@ -148,7 +149,7 @@ def upgrade_on_payment(session: Session, buyer_id: int, now: datetime | None = N
     current = buyer.tier
     # A manual tier in force holds both ways until it expires.
     raises = target is not None and (current is None or target.threshold_amount > current.threshold_amount)
-    if raises and not profile.manual_active(now):
+    if target is not None and raises and not profile.manual_active(now):
         change = TierChange(
             buyer_id=buyer_id, old_tier_id=buyer.tier_id, new_tier_id=target.id, spend_12m=spend, reason="payment"
         )
@@ -231,13 +232,14 @@ def recalc_tiers(session: Session, now: datetime | None = None, grace: timedelta
         buyers.outerjoin(spend, spend.c.buyer_id == buyers.c.id)
     )
     columns = ["buyer_id", "spend_12m", "earned_tier_id", "computed_at"]
+    add_missing: Insert
     if postgres:
-        statement = pg_insert(profiles).from_select(columns, new_profiles).on_conflict_do_nothing()
+        add_missing = pg_insert(profiles).from_select(columns, new_profiles).on_conflict_do_nothing()
     else:
-        statement = insert(profiles).from_select(
+        add_missing = insert(profiles).from_select(
             columns, new_profiles.where(~exists().where(profiles.c.buyer_id == buyers.c.id))
         )
-    session.execute(statement)
+    session.execute(add_missing)
     if postgres:
         # Fresh rows without statistics make the planner join them by nested loops; refresh them (0.1 s at 100k
         # buyers). Every run: psycopg reports no row count for this INSERT … SELECT (-1), so "only when rows

@@ -6,7 +6,7 @@ from werkzeug.wrappers import Response
 
 from crm.audit.actions import AuditAction
 from crm.audit.services import record
-from crm.auth import current_staff
+from crm.auth import require_staff
 from crm.permissions import requires
 from crm.tiers import bp
 from crm.tiers.forms import TierForm
@@ -19,7 +19,7 @@ from storefront.extensions import db
 @bp.get("/")
 @requires("tiers.view")
 def tier_list() -> str:
-    return render_template("crm/tiers.html", tiers=tiers_in_order(db.session))
+    return render_template("crm/tiers.html", tiers=tiers_in_order(db.session()))
 
 
 @bp.route("/new", methods=["GET", "POST"], defaults={"tier_id": None})
@@ -46,14 +46,14 @@ def tier_edit(tier_id: int | None) -> Response | tuple[str, int]:
             perks=form.perks.data or "",
         )
         try:
-            saved = save_tier(db.session, tier, data)
+            saved = save_tier(db.session(), tier, data)
         except TierCodeTaken:
             db.session.rollback()
             form.code.errors = [_("Another tier already has this code.")]
         else:
             record(
-                db.session,
-                current_staff(),
+                db.session(),
+                require_staff(),
                 AuditAction.TIER_POLICY_EDIT,
                 "tier",
                 saved.id,

@@ -9,7 +9,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from crm.workspace.models import Note, Task, TaskStatus
-from storefront.db import utcnow
+from storefront.db import rowcount, utcnow
 
 
 def add_note(session: Session, *, buyer_id: int, author_id: int | None, body: str) -> Note:
@@ -67,4 +67,4 @@ def close_task(session: Session, task_id: int, status: TaskStatus, now: datetime
         .values(status=status, closed_at=now or utcnow())
         .execution_options(synchronize_session=False)
     )
-    return bool(result.rowcount)
+    return bool(rowcount(result))

@@ -9,7 +9,7 @@ from flask import abort, current_app, flash, redirect, render_template, request,
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
-from crm.auth import current_staff
+from crm.auth import require_staff
 from crm.buyers.card import render_card
 from crm.buyers.queries import manager_of
 from crm.permissions import requires, sees_buyer_in_full
@@ -30,8 +30,8 @@ def _writable_buyer(buyer_id: int) -> None:
     """404 for a missing buyer; 403 when the staff member may not write on this buyer (assignment scope)."""
     if db.session.get(Buyer, buyer_id) is None:
         raise NotFound()
-    staff = current_staff()
-    if not sees_buyer_in_full(staff.role, staff.id, manager_of(db.session, buyer_id)):
+    staff = require_staff()
+    if not sees_buyer_in_full(staff.role, staff.id, manager_of(db.session(), buyer_id)):
         abort(403)
 
 
@@ -42,7 +42,7 @@ def note_add(buyer_id: int) -> Response | tuple[str, int]:
     form = NoteForm()
     if not form.validate_on_submit():
         return render_card(buyer_id, note_form=form, status=400)
-    add_note(db.session, buyer_id=buyer_id, author_id=current_staff().id, body=form.body.data)
+    add_note(db.session(), buyer_id=buyer_id, author_id=require_staff().id, body=form.body.data)
     db.session.commit()
     flash(_("Note added."), "success")
     return redirect(url_for("crm.buyers.buyer_detail", buyer_id=buyer_id) + "#notes")
@@ -53,12 +53,12 @@ def note_add(buyer_id: int) -> Response | tuple[str, int]:
 def task_add(buyer_id: int) -> Response | tuple[str, int]:
     """A task with its due time typed in Moscow time (stored UTC) and an assignee among active staff."""
     _writable_buyer(buyer_id)
-    staff = current_staff()
+    staff = require_staff()
     form = task_form_for(staff.id, formdata=request.form)
     if not form.validate_on_submit():
         return render_card(buyer_id, task_form=form, status=400)
     open_task(
-        db.session,
+        db.session(),
         buyer_id=buyer_id,
         title=form.title.data.strip(),
         due_at=moscow_to_utc(datetime.combine(form.due_date.data, form.due_time.data)),
@@ -77,14 +77,14 @@ def task_close(task_id: int) -> Response | tuple[str, int]:
     task = db.session.get(Task, task_id)
     if task is None:
         raise NotFound()
-    staff = current_staff()
+    staff = require_staff()
     if task.assignee_id != staff.id:
         _writable_buyer(task.buyer_id)
     form = TaskCloseForm()
     if not form.validate_on_submit():
         flash(_("Mark the task done or canceled."), "error")
         return render_card(task.buyer_id, status=400)
-    if close_task(db.session, task_id, TaskStatus(form.status.data)):
+    if close_task(db.session(), task_id, TaskStatus(form.status.data)):
         db.session.commit()
         flash(_("Task closed."), "success")
     else:
@@ -103,8 +103,8 @@ def my_clients() -> tuple[str, int]:
 
     An admin may open any account manager's page with ?manager=<id>; a manager only their own.
     """
-    staff = current_staff()
-    managers = account_managers(db.session, active_only=False)
+    staff = require_staff()
+    managers = account_managers(db.session(), active_only=False)
     subject = staff
     raw = request.args.get("manager", "").strip()
     if raw:
@@ -115,16 +115,16 @@ def my_clients() -> tuple[str, int]:
         if chosen.id != staff.id and staff.role != Role.ADMIN:
             abort(403)
         subject = chosen
-    buyers = my_buyers(db.session, subject.id)
+    buyers = my_buyers(db.session(), subject.id)
     percent = Decimal(str(current_app.config["CRM_NEAR_TIER_PERCENT"]))
     return render_template(
         "crm/my.html",
         subject=subject,
         managers=managers if staff.role == Role.ADMIN else [],
         buyers=buyers,
-        tasks=due_tasks(db.session, subject.id),
-        near_tier=near_next_tier(db.session, buyers, percent),
+        tasks=due_tasks(db.session(), subject.id),
+        near_tier=near_next_tier(db.session(), buyers, percent),
         percent=percent,
-        past_reorder=past_expected_reorder(db.session, subject.id),
+        past_reorder=past_expected_reorder(db.session(), subject.id),
         close_form=TaskCloseForm(formdata=None),
     ), 200

@@ -105,7 +105,8 @@ class Buyer(TimestampMixin, Base):
 
     @property
     def session_digest(self) -> str:
-        return hashlib.sha256(self.password_hash.encode()).hexdigest()[:20]
+        # Only accounts with a password sign in; one without (never signed in) digests an empty hash.
+        return hashlib.sha256((self.password_hash or "").encode()).hexdigest()[:20]
 
     @property
     def is_company(self) -> bool:

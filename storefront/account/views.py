@@ -53,14 +53,14 @@ def _consent_record(marketing: bool) -> ConsentRecord:
 
 
 @bp.route("/register", methods=["GET", "POST"])
-def register() -> str | Response:
+def register() -> Response | tuple[str, int]:
     if current_user.is_authenticated:
         return redirect(url_for("account.profile"))
     form = RegistrationForm()
     if form.validate_on_submit():
         try:
             buyer = register_buyer(
-                db.session,
+                db.session(),
                 **form.buyer_fields(),
                 consent=_consent_record(bool(form.consent_marketing.data)),
                 first_touch=session_first_touch(),
@@ -84,7 +84,7 @@ def login() -> str | Response | tuple[str, int]:
     form = LoginForm()
     if form.validate_on_submit():
         try:
-            buyer = authenticate(db.session, form.email.data, form.password.data)
+            buyer = authenticate(db.session(), form.email.data, form.password.data)
         except BadCredentials:
             form.password.errors = [_("Wrong email or password.")]
         else:
@@ -106,7 +106,7 @@ def logout() -> Response:
 
 @bp.get("/")
 @login_required
-def profile() -> str:
+def profile() -> tuple[str, int]:
     form = ProfileForm(
         data={
             "name": current_user.name,
@@ -133,7 +133,7 @@ def _render_profile(form: ProfileForm, address_form: AddressForm, status: int = 
             consents=current_user.consents,
             region_name=region_name,
             format_phone=format_phone,
-            standing=buyer_standing(db.session, current_user),
+            standing=buyer_standing(db.session(), current_user),
         ),
         status,
     )
@@ -145,7 +145,9 @@ def update_profile_view() -> Response | tuple[str, int]:
     form = ProfileForm()
     if not form.validate_on_submit():
         return _render_profile(form, AddressForm(), 400)
-    update_profile(db.session, current_user, name=form.name.data, phone=form.phone.data, company=form.company_details())
+    update_profile(
+        db.session(), current_user, name=form.name.data, phone=form.phone.data, company=form.company_details()
+    )
     flash(_("Profile saved."), "success")
     return redirect(url_for("account.profile"))
 
@@ -154,7 +156,7 @@ def update_profile_view() -> Response | tuple[str, int]:
 @login_required
 def withdraw_marketing() -> Response:
     if EmptyForm().validate_on_submit():
-        withdraw_marketing_consent(db.session, current_user)
+        withdraw_marketing_consent(db.session(), current_user)
         flash(_("You will no longer receive offers from us. Order emails still arrive."), "success")
     return redirect(url_for("account.profile"))
 
@@ -163,7 +165,7 @@ def withdraw_marketing() -> Response:
 @login_required
 def grant_marketing() -> Response:
     if EmptyForm().validate_on_submit():
-        grant_marketing_consent(db.session, current_user, _consent_record(True))
+        grant_marketing_consent(db.session(), current_user, _consent_record(True))
         flash(_("Thank you! We will send you offers and news."), "success")
     return redirect(url_for("account.profile"))
 
@@ -174,7 +176,7 @@ def add_address_view() -> Response | tuple[str, int]:
     address_form = AddressForm()
     if not address_form.validate_on_submit():
         return _render_profile(ProfileForm(formdata=None, obj=current_user), address_form, 400)
-    add_address(db.session, current_user, address_form.address_data())
+    add_address(db.session(), current_user, address_form.address_data())
     flash(_("Address saved."), "success")
     return redirect(url_for("account.profile") + "#addresses")
 
@@ -183,7 +185,7 @@ def add_address_view() -> Response | tuple[str, int]:
 @login_required
 def delete_address_view(address_id: int) -> Response:
     if EmptyForm().validate_on_submit():
-        delete_address(db.session, current_user, address_id)
+        delete_address(db.session(), current_user, address_id)
         flash(_("Address deleted."), "success")
     return redirect(url_for("account.profile") + "#addresses")
 
@@ -193,7 +195,7 @@ def delete_address_view(address_id: int) -> Response:
 def password_reset_request() -> str | Response | tuple[str, int]:
     form = PasswordResetRequestForm()
     if form.validate_on_submit():
-        buyer = find_buyer_by_email(db.session, form.email.data)
+        buyer = find_buyer_by_email(db.session(), form.email.data)
         if buyer is not None and buyer.is_active:
             token = make_reset_token(buyer, current_app.config["SECRET_KEY"])
             link = current_app.config["PUBLIC_BASE_URL"].rstrip("/") + url_for("account.password_reset", token=token)
@@ -211,13 +213,13 @@ def password_reset_request() -> str | Response | tuple[str, int]:
 def password_reset(token: str) -> str | Response | tuple[str, int]:
     secret = current_app.config["SECRET_KEY"]
     try:
-        buyer_for_reset_token(db.session, token, secret)
+        buyer_for_reset_token(db.session(), token, secret)
     except ResetTokenInvalid:
         flash(_("This link has expired or was already used. Ask for a new one."), "error")
         return render_template("account/password_reset_request.html", form=PasswordResetRequestForm()), 400
     form = PasswordResetForm()
     if form.validate_on_submit():
-        buyer = reset_password(db.session, token, secret, form.password.data)
+        buyer = reset_password(db.session(), token, secret, form.password.data)
         login_user(buyer)
         flash(_("The new password is set. You are signed in."), "success")
         return redirect(url_for("account.profile"))

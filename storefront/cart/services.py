@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session, selectinload
 from storefront.cart.models import Cart, CartLine
 from storefront.catalog.models import Product, ProductStatus
 from storefront.catalog.pricing import break_for_quantity, next_break
-from storefront.db import utcnow
+from storefront.db import rowcount, utcnow
 from storefront.errors import ShopError
 from storefront.fx.services import MissingRate, Pricing
 from storefront.jobs import periodic
@@ -254,8 +254,8 @@ def purge_guest_carts(session: Session, now: datetime) -> str:
     """Delete guest carts nobody has touched for ``GUEST_CART_LIFETIME`` (buyers' carts stay)."""
     stale = select(Cart.id).where(Cart.buyer_id.is_(None), Cart.updated_at < now - GUEST_CART_LIFETIME)
     session.execute(delete(CartLine).where(CartLine.cart_id.in_(stale)))
-    purged = session.execute(
-        delete(Cart).where(Cart.buyer_id.is_(None), Cart.updated_at < now - GUEST_CART_LIFETIME)
-    ).rowcount
+    purged = rowcount(
+        session.execute(delete(Cart).where(Cart.buyer_id.is_(None), Cart.updated_at < now - GUEST_CART_LIFETIME))
+    )
     session.commit()
     return f"purged {purged}"

@@ -76,7 +76,7 @@ def _back(default: str) -> str:
 
 def _render_cart(status: int = 200) -> tuple[str, int]:
     cart = current_cart()
-    priced = price_cart(db.session, cart, current_pricing(db.session))
+    priced = price_cart(db.session(), cart, current_pricing(db.session()))
     return render_template("cart/cart.html", cart=priced, remove_form=RemoveForm()), status
 
 
@@ -99,7 +99,7 @@ def add() -> Response | tuple[str, int]:
         return _refuse(_form_error(form))
     cart = current_cart(create=True)
     try:
-        line = add_to_cart(db.session, cart, form.product_id.data, form.quantity.data)
+        line = add_to_cart(db.session(), cart, form.product_id.data, form.quantity.data)
     except CartError as error:
         return _refuse(cart_error_message(error))
     flash(
@@ -123,7 +123,7 @@ def update() -> Response | tuple[str, int]:
     if cart is None:
         return _refuse(_("Your cart is empty."))
     try:
-        set_quantity(db.session, cart, form.product_id.data, form.quantity.data)
+        set_quantity(db.session(), cart, form.product_id.data, form.quantity.data)
     except CartError as error:
         return _refuse(cart_error_message(error))
     flash(_("Quantity changed."), "success")
@@ -136,6 +136,6 @@ def remove() -> Response | tuple[str, int]:
     cart = current_cart()
     if not form.validate_on_submit() or cart is None:
         return _refuse(_form_error(form))
-    remove_from_cart(db.session, cart, form.product_id.data)
+    remove_from_cart(db.session(), cart, form.product_id.data)
     flash(_("Removed from the cart."), "success")
     return redirect(url_for("cart.cart_page"), 303)

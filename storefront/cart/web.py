@@ -3,6 +3,8 @@ checkout views. Services never see cookies; they get a ``Cart``."""
 
 from __future__ import annotations
 
+from typing import Literal, overload
+
 from flask import Flask, Response, after_this_request, current_app, flash, g, request
 from flask_babel import gettext as _
 from flask_login import current_user, user_logged_in
@@ -53,25 +55,29 @@ def _remember(cart: Cart) -> None:
         return response
 
 
+@overload
+def current_cart(create: Literal[True]) -> Cart: ...
+@overload
+def current_cart(create: bool = False) -> Cart | None: ...
 def current_cart(create: bool = False) -> Cart | None:
     """This visitor's cart: the buyer's when signed in, else the guest cart named by the cookie."""
     if current_user.is_authenticated:
-        cart = find_buyer_cart(db.session, current_user.id)
+        cart = find_buyer_cart(db.session(), current_user.id)
         if cart is None and create:
-            cart = get_or_create_cart(db.session, buyer_id=current_user.id, token=None)
+            cart = get_or_create_cart(db.session(), buyer_id=current_user.id, token=None)
         return cart
     token = _cookie_token()
-    cart = find_cart_by_token(db.session, token) if token else None
+    cart = find_cart_by_token(db.session(), token) if token else None
     if cart is None and create:
-        cart = get_or_create_cart(db.session, buyer_id=None, token=None)
+        cart = get_or_create_cart(db.session(), buyer_id=None, token=None)
         _remember(cart)
     return cart
 
 
 def _merge_on_login(sender: Flask, user: object, **extra: object) -> None:
     token = _cookie_token()
-    guest = find_cart_by_token(db.session, token) if token else None
-    merge_carts(db.session, guest, int(getattr(user, "id")))  # noqa: B009
+    guest = find_cart_by_token(db.session(), token) if token else None
+    merge_carts(db.session(), guest, int(getattr(user, "id")))  # noqa: B009
     if guest is not None:
         _forget_cookie()
 

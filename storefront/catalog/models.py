@@ -73,7 +73,7 @@ class Category(Base):
 
 #: A product a listing may show: on sale and priced in roubles.
 LISTABLE = "status = 'active' AND price_rub_from IS NOT NULL"
-_listable = {"sqlite_where": text(LISTABLE), "postgresql_where": text(LISTABLE)}
+_listable: dict[str, Any] = {"sqlite_where": text(LISTABLE), "postgresql_where": text(LISTABLE)}
 
 
 class Product(TimestampMixin, Base):

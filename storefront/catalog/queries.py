@@ -11,7 +11,7 @@ from decimal import Decimal
 from typing import Any, NamedTuple
 
 from sqlalchemy import ColumnElement, Select, func, select, text, union_all
-from sqlalchemy.orm import Session, joinedload, selectinload
+from sqlalchemy.orm import QueryableAttribute, Session, joinedload, selectinload
 
 from storefront import memo
 from storefront.catalog.models import LISTABLE, Category, Product, ProductStatus, Supplier
@@ -184,7 +184,7 @@ def listing_conditions(category_ids: Sequence[int] | None, filters: ListingFilte
     return conditions
 
 
-def _sort_columns(sort: Sort) -> tuple[ColumnElement, ColumnElement]:
+def _sort_columns(sort: Sort) -> tuple[QueryableAttribute[Any], QueryableAttribute[Any]]:
     if sort in (Sort.PRICE_ASC, Sort.PRICE_DESC):
         return Product.price_rub_from, Product.id
     if sort is Sort.NEW:
@@ -192,7 +192,7 @@ def _sort_columns(sort: Sort) -> tuple[ColumnElement, ColumnElement]:
     return Product.popularity, Product.id
 
 
-def _order(columns: Sequence[ColumnElement], sort: Sort) -> list[ColumnElement]:
+def _order(columns: Sequence[ColumnElement | QueryableAttribute[Any]], sort: Sort) -> list[ColumnElement]:
     return [column.asc() if sort is Sort.PRICE_ASC else column.desc() for column in columns]
 
 

@@ -9,6 +9,7 @@ from sqlalchemy import BigInteger, case, literal, type_coerce, update
 from sqlalchemy.orm import Session
 
 from storefront.catalog.models import PriceBreak, Product
+from storefront.db import rowcount
 from storefront.fx.services import MissingRate, Pricing, current_pricing
 from storefront.money import RATE_SCALE, to_decimal
 
@@ -83,4 +84,4 @@ def recompute_rouble_prices(session: Session, pricing: Pricing | None = None) ->
         execution_options={"synchronize_session": False},
     )
     session.expire_all()
-    return result.rowcount
+    return rowcount(result)

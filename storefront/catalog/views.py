@@ -24,21 +24,23 @@ from storefront.fx.services import MissingRate, current_pricing
 
 @bp.get("/")
 def home() -> str:
-    tree = cached_category_tree(db.session)
-    return render_template("catalog/home.html", roots=tree.roots, tree=tree, popular=list_popular_products(db.session))
+    tree = cached_category_tree(db.session())
+    return render_template(
+        "catalog/home.html", roots=tree.roots, tree=tree, popular=list_popular_products(db.session())
+    )
 
 
 @bp.get("/catalog/<slug>")
 def category(slug: str) -> str:
-    tree = cached_category_tree(db.session)
+    tree = cached_category_tree(db.session())
     current = tree.by_slug(slug)
     if current is None:
         abort(404)
     category_ids = tree.descendant_ids(current.id)
-    cities = count_by_city(db.session, category_ids)
+    cities = count_by_city(db.session(), category_ids)
     form = ListingArgsForm(request.args, [city for city, _count in cities])
     filters = form.filters()
-    listing = list_products(db.session, category_ids, filters, current_app.config["PRODUCTS_PER_PAGE"])
+    listing = list_products(db.session(), category_ids, filters, current_app.config["PRODUCTS_PER_PAGE"])
     return render_template(
         "catalog/category.html",
         category=current,
@@ -55,11 +57,11 @@ def category(slug: str) -> str:
 @bp.get("/product/<int:product_id>-<slug>")
 @bp.get("/product/<int:product_id>")
 def product_detail(product_id: int, slug: str | None = None) -> str | Response:
-    product = get_product(db.session, product_id)
+    product = get_product(db.session(), product_id)
     if slug != product.slug:
         return redirect(url_for("catalog.product_detail", product_id=product.id, slug=product.slug), code=301)
-    tree = cached_category_tree(db.session)
-    pricing = current_pricing(db.session)
+    tree = cached_category_tree(db.session())
+    pricing = current_pricing(db.session())
     try:
         rub_breaks = [(b.min_quantity, pricing.to_rub(b.unit_price, product.currency)) for b in product.price_breaks]
     except MissingRate:
@@ -86,7 +88,7 @@ INK = ("#1f5fa8", "#b3541e", "#23844a", "#7a3aa3", "#9a7400", "#1b7f86", "#a8324
 @bp.get("/media/placeholder/<int:product_id>.svg")
 def placeholder_image(product_id: int) -> Response:
     """A generated product picture: a tinted tile with the product's initials. Cached a day."""
-    product = get_product(db.session, product_id)
+    product = get_product(db.session(), product_id)
     shade = int(hashlib.sha1(str(product.category_id).encode()).hexdigest(), 16) % len(PALETTE)
     words = [word for word in product.title.split() if word[:1].isalpha()]
     initials = "".join(word[0] for word in words[:2]).upper() or "М"

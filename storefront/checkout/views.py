@@ -92,9 +92,9 @@ def _prefill() -> dict[str, object]:
 def _quote(form: CheckoutForm) -> CheckoutQuote:
     buyer = _buyer()
     return build_quote(
-        db.session,
+        db.session(),
         current_cart(),
-        current_pricing(db.session),
+        current_pricing(db.session()),
         region_code=form.region_code.data,
         shipping_method_id=form.shipping_method.data if isinstance(form.shipping_method.data, int) else None,
         promo_code=form.promo_code.data,
@@ -143,9 +143,9 @@ def place() -> Response | tuple[str, int]:
     buyer = _buyer()
     try:
         result = place_order(
-            db.session,
+            db.session(),
             current_cart(),
-            current_pricing(db.session),
+            current_pricing(db.session()),
             placement_token=form.placement_token.data,
             seen_fingerprint=form.cart_fingerprint.data or "",
             buyer=buyer,
@@ -191,7 +191,7 @@ def place() -> Response | tuple[str, int]:
         return _render(form, _quote(form), 400)
     order = result.order
     if result.created and buyer is not None and form.save_address.data:
-        remember_address(db.session, buyer, form.address_data())
+        remember_address(db.session(), buyer, form.address_data())
     # The confirmation e-mail goes out from the ``order_placed`` receiver (``storefront.order.init_app``).
     token = make_access_token(order, current_app.config["SECRET_KEY"])
     return redirect(url_for("payment.pay", number=order.number, t=None if buyer else token), 303)
@@ -218,14 +218,14 @@ def _company(form: CheckoutForm) -> dict[str, str | None]:
 
 @bp.post("/orders/<number>/reorder")
 def reorder_view(number: str) -> Response:
-    order = get_order_by_number(db.session, number)
+    order = get_order_by_number(db.session(), number)
     buyer = _buyer()
     allowed = (buyer is not None and order.buyer_id == buyer.id) or token_grants_access(
         order, request.args.get("t"), current_app.config["SECRET_KEY"]
     )
     if not allowed or not EmptyForm().validate_on_submit():
         return redirect(url_for("order.order_detail", number=number))
-    report = reorder(db.session, order, current_cart(create=True), current_pricing(db.session))
+    report = reorder(db.session(), order, current_cart(create=True), current_pricing(db.session()))
     for line in report:
         if line.outcome == "unavailable":
             flash(_("«%(title)s» is no longer available.", title=line.title), "warning")
@@ -252,7 +252,7 @@ def reorder_view(number: str) -> Response:
 @login_required
 def buy_again() -> str:
     """The products the buyer bought before, with today's price and availability."""
-    items = list_buy_again(db.session, current_user.id, current_pricing(db.session))
+    items = list_buy_again(db.session(), current_user.id, current_pricing(db.session()))
     return render_template("checkout/buy_again.html", items=items, form=EmptyForm())
 
 
@@ -275,7 +275,7 @@ def buy_again_add() -> Response | tuple[str, int]:
     product_ids = None if add_all else [int(value) for value in raw_ids]
     try:
         report = add_bought_to_cart(
-            db.session, current_user.id, current_cart(create=True), product_ids, current_pricing(db.session)
+            db.session(), current_user.id, current_cart(create=True), product_ids, current_pricing(db.session())
         )
     except NotBoughtBefore:
         db.session.rollback()
@@ -295,7 +295,7 @@ def buy_again_add() -> Response | tuple[str, int]:
 
 
 def _buy_again_error(status: int) -> tuple[str, int]:
-    items = list_buy_again(db.session, current_user.id, current_pricing(db.session))
+    items = list_buy_again(db.session(), current_user.id, current_pricing(db.session()))
     return render_template("checkout/buy_again.html", items=items, form=EmptyForm()), status
 
 

@@ -55,7 +55,7 @@ def import_command(file_path: Path, kind: str, supplier: str | None) -> None:
 
     try:
         with file_path.open("rb") as stream:
-            report = import_feed(db.session, stream, kind, supplier, progress)
+            report = import_feed(db.session(), stream, kind, supplier, progress)
     except NotAFeed as exc:
         db.session.rollback()
         click.echo(_("This file is not a catalogue feed, nothing was imported: %(reason)s", reason=str(exc)), err=True)

@@ -36,6 +36,7 @@ def catalogue_version(session: Session) -> str:
 
 
 def _offer(product: Product, base_url: str) -> str:
+    assert product.price_rub_from is not None  # write_yml selects priced products only
     params = "".join(
         f"<param name={quoteattr(str(name))}>{escape(str(value))}</param>"
         for name, value in sorted((product.attributes or {}).items())

@@ -247,10 +247,14 @@ class _Prepend(io.RawIOBase):
     def __init__(self, first: bytes, rest: BinaryIO) -> None:
         self._first, self._rest = first, rest
 
+    @property
+    def name(self) -> object:  # TextIOWrapper passes its buffer's name on (typeshed's _WrappedBuffer)
+        return getattr(self._rest, "name", None)
+
     def readable(self) -> bool:
         return True
 
-    def readinto(self, buffer) -> int:  # type: ignore[no-untyped-def]
+    def readinto(self, buffer: bytearray) -> int:  # type: ignore[override]  # io hands over a bytearray/memoryview
         if self._first:
             size = min(len(buffer), len(self._first))
             buffer[:size], self._first = self._first[:size], self._first[size:]

@@ -238,7 +238,7 @@ class _KnownProducts:
         self.taken_skus.add(product.sku)
 
     def forget_offer_id(self, product: Product, supplier_id: int) -> None:
-        if self.by_offer.get((supplier_id, product.feed_offer_id)) is product:
+        if product.feed_offer_id is not None and self.by_offer.get((supplier_id, product.feed_offer_id)) is product:
             del self.by_offer[(supplier_id, product.feed_offer_id)]
 
     def find(self, supplier: Supplier, offer: CleanOffer) -> Product | None:

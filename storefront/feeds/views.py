@@ -21,12 +21,12 @@ _version_cache = TimedCache(max_entries=1)
 
 @bp.get("/feeds/yandex.yml")
 def yandex_yml() -> Response:
-    etag = _version_cache.get("yandex.yml", lambda: catalogue_version(db.session))
+    etag = _version_cache.get("yandex.yml", lambda: catalogue_version(db.session()))
     if etag in request.if_none_match:
         response = current_app.response_class(status=304)
     else:
         base_url = current_app.config["PUBLIC_BASE_URL"].rstrip("/")
-        pieces = write_yml(db.session, _("Mostik"), _("Mostik wholesale marketplace"), base_url, utcnow())
+        pieces = write_yml(db.session(), _("Mostik"), _("Mostik wholesale marketplace"), base_url, utcnow())
         response = current_app.response_class(
             stream_with_context(piece.encode("utf-8") for piece in pieces), mimetype="application/xml"
         )

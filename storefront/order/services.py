@@ -19,7 +19,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from storefront.catalog.models import Product, ProductStatus
-from storefront.db import utcnow
+from storefront.db import rowcount, utcnow
 from storefront.errors import NotFound, ShopError
 from storefront.events import order_status_changed
 from storefront.jobs import periodic
@@ -117,14 +117,16 @@ def _record(order: Order, from_status: str | None, to_status: str, note: str, no
 def reserve_stock(session: Session, lines: Sequence[LineDraft]) -> None:
     """Take the ordered quantities out of stock, or raise ``OutOfStock`` (the caller rolls back). Flushes."""
     for line in sorted(lines, key=lambda item: item.product_id):
-        taken = session.execute(
-            update(Product)
-            .where(Product.id == line.product_id)
-            .where(Product.status == ProductStatus.ACTIVE)
-            .where(Product.stock >= line.quantity)
-            .values(stock=Product.stock - line.quantity)
-            .execution_options(synchronize_session=False)
-        ).rowcount
+        taken = rowcount(
+            session.execute(
+                update(Product)
+                .where(Product.id == line.product_id)
+                .where(Product.status == ProductStatus.ACTIVE)
+                .where(Product.stock >= line.quantity)
+                .values(stock=Product.stock - line.quantity)
+                .execution_options(synchronize_session=False)
+            )
+        )
         if taken != 1:
             available = session.scalar(select(Product.stock).where(Product.id == line.product_id)) or 0
             raise OutOfStock(line.product_id, line.title, available)
@@ -224,12 +226,14 @@ def change_status(
     }.get(to)
     if stamp_column:
         stamps[stamp_column] = now
-    moved = session.execute(
-        update(Order)
-        .where(Order.id == order.id, Order.status == current)
-        .values(**stamps)
-        .execution_options(synchronize_session=False)
-    ).rowcount
+    moved = rowcount(
+        session.execute(
+            update(Order)
+            .where(Order.id == order.id, Order.status == current)
+            .values(**stamps)
+            .execution_options(synchronize_session=False)
+        )
+    )
     if moved != 1:
         session.refresh(order)
         raise TransitionNotAllowed(order.status, to)

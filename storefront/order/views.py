@@ -35,7 +35,7 @@ def _context(order: Order, token: str | None) -> dict[str, object]:
 @login_required
 def my_orders() -> str:
     return render_template(
-        "order/list.html", orders=list_buyer_orders(db.session, current_user.id), status_label=status_label
+        "order/list.html", orders=list_buyer_orders(db.session(), current_user.id), status_label=status_label
     )
 
 
@@ -61,7 +61,7 @@ def confirm_receipt_view(number: str) -> Response | tuple[str, int]:
     if not EmptyForm().validate_on_submit():
         abort(400)
     try:
-        confirm_receipt(db.session, order, current_user.id if current_user.is_authenticated else None)
+        confirm_receipt(db.session(), order, current_user.id if current_user.is_authenticated else None)
     except TransitionNotAllowed:
         db.session.rollback()
         flash(_("Receipt can be confirmed only for a delivered order."), "error")
@@ -94,7 +94,7 @@ def create_account(number: str) -> str | Response | tuple[str, int]:
     if form.validate_on_submit():
         try:
             buyer = register_buyer(
-                db.session,
+                db.session(),
                 **form.buyer_fields(),
                 consent=ConsentRecord(request.path, request.remote_addr, bool(form.consent_marketing.data)),
                 first_touch=session_first_touch(),
@@ -102,7 +102,7 @@ def create_account(number: str) -> str | Response | tuple[str, int]:
         except EmailTaken:
             form.email.errors = [_("An account with this email already exists. Sign in or reset the password.")]
         else:
-            attach_guest_order(db.session, order, buyer.id, buyer.email)
+            attach_guest_order(db.session(), order, buyer.id, buyer.email)
             login_user(buyer)
             flash(_("Welcome to Mostik! Your account is ready."), "success")
             return redirect(url_for("order.order_detail", number=number), 303)

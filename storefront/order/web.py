@@ -15,7 +15,7 @@ from storefront.shipping.regions import region_name
 
 
 def status_label(status: str) -> str:
-    return {
+    labels: dict[str, str] = {
         OrderStatus.AWAITING_PAYMENT: _("Awaiting payment"),
         OrderStatus.PAID: _("Paid"),
         OrderStatus.SHIPPED: _("Shipped"),
@@ -24,12 +24,13 @@ def status_label(status: str) -> str:
         OrderStatus.CANCELED: _("Canceled"),
         OrderStatus.REFUNDED: _("Refunded"),
         OrderStatus.PARTIALLY_REFUNDED: _("Partially refunded"),
-    }.get(status, status)
+    }
+    return labels.get(status, status)
 
 
 def viewable_order(number: str) -> tuple[Order, str | None]:
     """The order if this visitor may see it (owner, or a valid guest link), with the link token."""
-    order = get_order_by_number(db.session, number)
+    order = get_order_by_number(db.session(), number)
     token = request.args.get("t")
     if current_user.is_authenticated and order.buyer_id == current_user.id:
         return order, None

@@ -41,7 +41,7 @@ def init_app(app: Flask, starter: PaymentStarter | None = None) -> None:
     def payment_attempt(order: object) -> object:
         from storefront.extensions import db
 
-        return latest_attempt(db.session, order.id)  # type: ignore[attr-defined]
+        return latest_attempt(db.session(), order.id)  # type: ignore[attr-defined]
 
     app.jinja_env.globals["payment_attempt"] = payment_attempt
     app.cli.add_command(cli.payment_group)

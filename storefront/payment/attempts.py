@@ -26,7 +26,7 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from storefront.db import utcnow
+from storefront.db import rowcount, utcnow
 from storefront.events import order_paid
 from storefront.money import RUB
 from storefront.order.models import Order, OrderStatus
@@ -166,12 +166,14 @@ def _move(session: Session, payment: Payment, result: PaymentResult) -> bool:
         }
     if target == AttemptStatus.SUCCEEDED:
         values["succeeded_at"] = result.captured_at or utcnow()
-    moved = session.execute(
-        update(Payment)
-        .where(Payment.id == payment.id, Payment.status.in_(_lower_ranks(target)))
-        .values(**values)
-        .execution_options(synchronize_session=False)
-    ).rowcount
+    moved = rowcount(
+        session.execute(
+            update(Payment)
+            .where(Payment.id == payment.id, Payment.status.in_(_lower_ranks(target)))
+            .values(**values)
+            .execution_options(synchronize_session=False)
+        )
+    )
     session.refresh(payment)
     return moved == 1
 
@@ -234,11 +236,13 @@ def _find_payment(session: Session, result: PaymentResult) -> Payment | None:
     if attempt_id.isdigit():
         payment = session.get(Payment, int(attempt_id))
         if payment is not None and payment.yookassa_payment_id is None:
-            moved = session.execute(
-                update(Payment)
-                .where(Payment.id == payment.id, Payment.yookassa_payment_id.is_(None))
-                .values(yookassa_payment_id=result.payment_id)
-            ).rowcount
+            moved = rowcount(
+                session.execute(
+                    update(Payment)
+                    .where(Payment.id == payment.id, Payment.yookassa_payment_id.is_(None))
+                    .values(yookassa_payment_id=result.payment_id)
+                )
+            )
             session.commit()
             session.refresh(payment)
             if moved or payment.yookassa_payment_id == result.payment_id:

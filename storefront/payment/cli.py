@@ -49,11 +49,11 @@ def refund_command(number: str, amount: str | None) -> None:
         if value is None or value <= 0 or value != quantize_kopecks(value):
             _fail(_("The amount must be greater than zero and in whole kopecks, like 123,45."))
     try:
-        order = get_order_by_number(db.session, number.strip())
+        order = get_order_by_number(db.session(), number.strip())
     except NotFound:
         _fail(_("Order %(number)s not found.", number=number))
     try:
-        refund = refund_order(db.session, gateway, order, value)
+        refund = refund_order(db.session(), gateway, order, value)
     except RefundError as error:
         db.session.rollback()
         messages = {

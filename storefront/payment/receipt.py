@@ -18,7 +18,7 @@ of «Чеки от ЮKassa») raises ``ReceiptTooLong`` before anything is sent.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -187,7 +187,7 @@ def receipt_customer(email: str | None = None, phone: str | None = None) -> dict
 
 
 def build_receipt(
-    customer: dict[str, str],
+    customer: Mapping[str, str],
     items: Sequence[ReceiptItem],
 ) -> dict[str, object]:
     """The ``receipt`` object of a payment or refund request."""

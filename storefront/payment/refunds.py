@@ -15,7 +15,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from storefront.db import utcnow
+from storefront.db import rowcount, utcnow
 from storefront.events import order_refunded
 from storefront.money import quantize_kopecks
 from storefront.order.models import Order, OrderStatus
@@ -190,12 +190,14 @@ def apply_refund_status(session: Session, result: RefundResult) -> RefundOutcome
         return RefundOutcome.UNKNOWN_REFUND
     target = RefundState(result.status.value)
     lower = [state.value for state, rank in REFUND_RANK.items() if rank < REFUND_RANK[target]]
-    moved = session.execute(
-        update(Refund)
-        .where(Refund.id == refund.id, Refund.status.in_(lower))
-        .values(status=target, cancellation_reason=result.cancellation_reason, last_error=None, updated_at=utcnow())
-        .execution_options(synchronize_session=False)
-    ).rowcount
+    moved = rowcount(
+        session.execute(
+            update(Refund)
+            .where(Refund.id == refund.id, Refund.status.in_(lower))
+            .values(status=target, cancellation_reason=result.cancellation_reason, last_error=None, updated_at=utcnow())
+            .execution_options(synchronize_session=False)
+        )
+    )
     session.refresh(refund)
     if not moved:
         session.commit()

@@ -31,7 +31,7 @@ def pay(number: str) -> str | Response | tuple[str, int]:
     )
     error = None
     try:
-        start = starter.start_payment(db.session, order, return_url)
+        start = starter.start_payment(db.session(), order, return_url)
     except PaymentUnavailable:
         db.session.rollback()
         error = _("The payment service is not answering right now. Your order is saved; please try again in a minute.")
@@ -65,7 +65,7 @@ def yookassa_notification() -> tuple[str, int]:
         return "no payment gateway configured", 200
     try:
         outcome = handle_notification(
-            db.session, gateway, notification, str(address), current_app.extensions["payment_policy"]
+            db.session(), gateway, notification, str(address), current_app.extensions["payment_policy"]
         )
     except GatewayError as error:
         db.session.rollback()

@@ -121,7 +121,7 @@ _original_get_session = ApiClient.get_session
 def _get_session_with_timeout(client: ApiClient) -> requests.Session:
     session = _original_get_session(client)
     if _socket_timeout is not None:
-        session.request = functools.partial(session.request, timeout=_socket_timeout)  # type: ignore[method-assign]
+        session.request = functools.partial(session.request, timeout=_socket_timeout)
     return session
 
 
@@ -144,7 +144,7 @@ def _configure_sdk(settings: YooKassaSettings) -> None:
         )
         _socket_timeout = settings.timeout_seconds + SOCKET_TIMEOUT_MARGIN_SECONDS
         if ApiClient.get_session is not _get_session_with_timeout:
-            ApiClient.get_session = _get_session_with_timeout  # type: ignore[method-assign]
+            ApiClient.get_session = _get_session_with_timeout
         _configured = settings
 
 

@@ -18,6 +18,7 @@ from sqlalchemy import func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from storefront.db import rowcount
 from storefront.errors import ShopError
 from storefront.promo.models import PromoCode, PromoUse
 
@@ -45,9 +46,9 @@ def holder_key(buyer_id: int | None, email: str | None) -> str | None:
 
 
 def uses_by(session: Session, promo_id: int, holder: str) -> int:
-    return session.scalar(
+    return session.execute(
         select(func.count(PromoUse.id)).where(PromoUse.promo_id == promo_id, PromoUse.holder == holder)
-    )
+    ).scalar_one()
 
 
 def validate_promo(
@@ -82,13 +83,15 @@ def claim_promo_use(
 ) -> None:
     """Count one use of the code by this order, in the caller's transaction. Flushes; ``PromoInvalid`` if the
     code or the holder's share of it is used up (the caller rolls the whole order back)."""
-    claimed = session.execute(
-        update(PromoCode)
-        .where(PromoCode.id == promo_id)
-        .where(or_(PromoCode.usage_limit.is_(None), PromoCode.used_count < PromoCode.usage_limit))
-        .values(used_count=PromoCode.used_count + 1)
-        .execution_options(synchronize_session=False)
-    ).rowcount
+    claimed = rowcount(
+        session.execute(
+            update(PromoCode)
+            .where(PromoCode.id == promo_id)
+            .where(or_(PromoCode.usage_limit.is_(None), PromoCode.used_count < PromoCode.usage_limit))
+            .values(used_count=PromoCode.used_count + 1)
+            .execution_options(synchronize_session=False)
+        )
+    )
     if claimed != 1:
         raise PromoInvalid("used_up")
     if order_id is None or holder is None:
@@ -155,7 +158,7 @@ def issue_unique_codes(
         codes: set[str] = set()
         while len(codes) < wanted:
             codes.add(random_code(params.prefix))
-        rows = [
+        rows: list[dict[str, Any]] = [
             dict(
                 code=code,
                 kind=params.kind,

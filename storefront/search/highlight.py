@@ -23,7 +23,8 @@ def _highlight(text: str, terms: frozenset[str]) -> Markup:
     if len(folded) != len(text):
         return escape(text)
     # Plain strings joined once: building Markup piece by piece costs more than the matching.
-    pieces, position = [], 0
+    pieces: list[str] = []
+    position = 0
     for found in WORD.finditer(folded):
         if not terms.isdisjoint(word_terms(found.group(0))):
             start, end = found.span()

@@ -37,4 +37,4 @@ class ProductSearch(Base):
 
 def is_search_engine_object(name: str | None) -> bool:
     """Tables Alembic must not compare or drop: FTS5 and its shadow tables."""
-    return bool(name) and name.startswith(FTS_TABLE)
+    return name is not None and name.startswith(FTS_TABLE)

@@ -13,9 +13,10 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from sqlalchemy import (
+    ColumnClause,
     ColumnElement,
     Integer,
     String,
@@ -103,7 +104,9 @@ def _tsquery_expression(match: Match) -> str:
 def _postgres_matches(match: Match, cap: int):
     """The first ``cap`` GIN matches, ranked by ts_rank with title > attributes > description."""
     query = func.to_tsquery("simple", _tsquery_expression(match))
-    weights = literal_column("'{0.1, 0.2, 0.4, 1.0}'::float4[]")  # D, C, B, A: description < attributes < title
+    weights: ColumnClause[Any] = literal_column(
+        "'{0.1, 0.2, 0.4, 1.0}'::float4[]"
+    )  # D, C, B, A: description < attributes < title
     score = func.ts_rank(weights, ProductSearch.document, query)
     found = ProductSearch.document.op("@@")(query)
     return select(ProductSearch.product_id, score.label("score")).where(found).limit(cap)
@@ -341,14 +344,15 @@ def suggest_products(session: Session, query: str, limit: int = SUGGEST_LIMIT) -
 
 
 def _suggest(session: Session, found: list[str], limit: int) -> list[SuggestedProduct]:
+    last: str | None
     complete, last = found[:-1], found[-1]
     if len(last) < MIN_SUGGEST_PREFIX:  # «к» or «кр» would make the engine merge the lists of thousands of words
         if not complete:
             return []
         last = None
     match = Match(tuple(complete), tuple(query_terms(word) for word in complete), prefix=last, title_only=True)
-    found = candidates(session, match, listing_conditions(None, ListingFilters()), cap=SUGGEST_CANDIDATES)
-    best = select(found.c.product_id).order_by(found.c.popularity.desc(), found.c.product_id.desc()).limit(limit)
+    pool = candidates(session, match, listing_conditions(None, ListingFilters()), cap=SUGGEST_CANDIDATES)
+    best = select(pool.c.product_id).order_by(pool.c.popularity.desc(), pool.c.product_id.desc()).limit(limit)
     ids = list(session.scalars(best))
     rows = session.execute(select(Product.id, Product.title, Product.slug).where(Product.id.in_(ids)))
     products = {row.id: SuggestedProduct(*row) for row in rows}

@@ -14,13 +14,13 @@ from storefront.search.queries import matching_categories, search_products, sugg
 
 @bp.get("/search")
 def results() -> str:
-    tree = cached_category_tree(db.session)
-    form = SearchArgsForm(request.args, list_supplier_cities(db.session))
+    tree = cached_category_tree(db.session())
+    form = SearchArgsForm(request.args, list_supplier_cities(db.session()))
     filters = form.filters()
     category_id = form.category_id()
     chosen = tree.by_id.get(category_id) if category_id is not None else None
     result = search_products(
-        db.session,
+        db.session(),
         form.query(),
         filters,
         current_app.config["PRODUCTS_PER_PAGE"],
@@ -42,8 +42,8 @@ def results() -> str:
 @bp.get("/search/suggest")
 def suggest() -> Response:
     query = (request.args.get("q") or "")[:200]
-    products = suggest_products(db.session, query)
-    tree = cached_category_tree(db.session)
+    products = suggest_products(db.session(), query)
+    tree = cached_category_tree(db.session())
     categories = matching_categories(tree.by_id.values(), query, limit=5)
     response = jsonify(
         query=query,
