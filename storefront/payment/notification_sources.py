@@ -19,17 +19,6 @@ from dataclasses import dataclass
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 
-#: YooKassa's published notification ranges (yookassa.md §4).
-YOOKASSA_NETWORKS = (
-    "185.71.76.0/27",
-    "185.71.77.0/27",
-    "77.75.153.0/25",
-    "77.75.156.11/32",
-    "77.75.156.35/32",
-    "77.75.154.128/25",
-    "2a02:5180::/32",
-)
-
 
 def parse_networks(values: str | Iterable[str]) -> tuple[IPNetwork, ...]:
     """Networks from a comma/space separated string or a list; bare addresses become /32 or /128.

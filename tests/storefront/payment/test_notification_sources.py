@@ -5,9 +5,19 @@ from flask import Flask
 
 from storefront import payment
 from storefront.config import load_config
-from storefront.payment.notification_sources import YOOKASSA_NETWORKS, NotificationSourcePolicy, parse_networks
+from storefront.payment.notification_sources import NotificationSourcePolicy, parse_networks
 from storefront.payment.yookassa import YooKassaGateway
 
+#: YooKassa's published notification ranges (yookassa.md §4): the reference the default setting must equal.
+YOOKASSA_NETWORKS = (
+    "185.71.76.0/27",
+    "185.71.77.0/27",
+    "77.75.153.0/25",
+    "77.75.156.11/32",
+    "77.75.156.35/32",
+    "77.75.154.128/25",
+    "2a02:5180::/32",
+)
 published = NotificationSourcePolicy.from_config(YOOKASSA_NETWORKS)
 
 
