@@ -23,11 +23,7 @@ def init_app(app: Flask) -> None:
     from crm.tiers.receivers import upgrade_tier_on_payment
     from storefront.events import order_paid, order_refunded
 
-    app.extensions[POLICY_EXTENSION] = ReorderPolicy(
-        due_days=int(app.config["CRM_REORDER_DUE_DAYS"]),
-        lapse_multiple=float(app.config["CRM_REORDER_LAPSE_MULTIPLE"]),
-        default_interval_days=float(app.config["CRM_REORDER_DEFAULT_INTERVAL_DAYS"]),
-    )
+    app.extensions[POLICY_EXTENSION] = ReorderPolicy.from_config(app.config)
     auth.init_app(app)
     app.register_blueprint(bp)
     # The links in campaign mail (pixel, click redirect, unsubscribe) are for buyers: outside /crm and its

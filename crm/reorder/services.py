@@ -16,9 +16,11 @@ Dates are added in SQL (``julianday`` on SQLite, ``interval`` on PostgreSQL); in
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import bindparam, func, select, text
 from sqlalchemy.orm import Session
@@ -36,15 +38,23 @@ POLICY_EXTENSION = "crm_reorder_policy"
 
 @dataclass(frozen=True)
 class ReorderPolicy:
-    """Built once by ``crm.init_app`` from ``CRM_REORDER_*`` (defaults there) and kept in
+    """Built once by ``crm.init_app`` from the ``CRM_REORDER_*`` settings (``storefront.config``) and kept in
     ``app.extensions[POLICY_EXTENSION]``; the CLI, the signal receivers and the jobs pass it to the functions here."""
 
     #: «due» = the expected date falls within the next ``due_days`` days.
-    due_days: int = 14
+    due_days: int
     #: «lapsed» = past the expected date by more than ``lapse_multiple`` × the buyer's interval.
-    lapse_multiple: float = 1.0
+    lapse_multiple: float
     #: Interval for one-order buyers while the platform has no buyer with two orders yet.
-    default_interval_days: float = 90.0
+    default_interval_days: float
+
+    @classmethod
+    def from_config(cls, config: Mapping[str, Any]) -> ReorderPolicy:
+        return cls(
+            due_days=int(config["CRM_REORDER_DUE_DAYS"]),
+            lapse_multiple=float(config["CRM_REORDER_LAPSE_MULTIPLE"]),
+            default_interval_days=float(config["CRM_REORDER_DEFAULT_INTERVAL_DAYS"]),
+        )
 
 
 # --- SQL pieces per engine -------------------------------------------------------------------------------------

@@ -14,7 +14,6 @@ from stdnum.ru import ogrn as stdnum_ogrn
 
 from crm.buyers.models import BuyerProfile
 from crm.reorder.models import BuyerStats
-from crm.reorder.services import ReorderPolicy
 from crm.staff.models import Role, StaffUser
 from crm.tiers.services import seed_tiers
 from crm.workspace.models import Note
@@ -27,7 +26,7 @@ from storefront.db import utcnow
 from storefront.order.models import Order, OrderLine, OrderStatus
 from storefront.payment.models import Payment, Refund
 from tests.support.database import empty_all_tables
-from tests.support.factories import load_rates
+from tests.support.factories import REORDER_POLICY, load_rates
 
 PASSWORD = "demo manager password"
 ENV = {"MOSTIK_DEMO_MANAGER_PASSWORD": PASSWORD}
@@ -134,11 +133,11 @@ def test_seed_is_deterministic(app: Flask, session: Session) -> None:
     now = utcnow()
     with app.app_context():
         _catalogue(session)
-        seed_demo_buyers(session, 25, manager_password=PASSWORD, reorder_policy=ReorderPolicy(), now=now)
+        seed_demo_buyers(session, 25, manager_password=PASSWORD, reorder_policy=REORDER_POLICY, now=now)
         first = _snapshot(session)
         empty_all_tables(session)
         _catalogue(session)
-        seed_demo_buyers(session, 25, manager_password=PASSWORD, reorder_policy=ReorderPolicy(), now=now)
+        seed_demo_buyers(session, 25, manager_password=PASSWORD, reorder_policy=REORDER_POLICY, now=now)
         assert _snapshot(session) == first
     assert len(first[0]) == 25 and first[1]
 

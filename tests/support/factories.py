@@ -30,6 +30,7 @@ from storefront.account.models import Buyer, BuyerKind, Consent, ConsentKind
 from storefront.account.services import hash_password
 from storefront.catalog.models import Category, Product, ProductStatus, Supplier
 from storefront.catalog.services import set_price_breaks
+from storefront.config import SETTINGS
 from storefront.db import utcnow
 from storefront.fx.cbr import RateQuote, RateSheet
 from storefront.fx.services import store_rates
@@ -40,6 +41,9 @@ from storefront.shipping.services import seed_shipping_methods
 from storefront.slugs import make_slug
 
 _sequence = itertools.count(1)
+
+#: The reorder policy of an app with default settings (the defaults are declared once, in storefront.config).
+REORDER_POLICY = ReorderPolicy.from_config({setting.key: setting.default for setting in SETTINGS})
 
 
 @contextmanager
@@ -282,7 +286,7 @@ def paid_order(
     session.flush()
     if buyer_id is not None:
         with commits_as_flushes(session):
-            update_buyer_stats(session, buyer_id, policy=ReorderPolicy())
+            update_buyer_stats(session, buyer_id, policy=REORDER_POLICY)
     return order
 
 

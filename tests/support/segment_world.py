@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from crm.buyers.models import BuyerProfile
 from crm.reorder.models import BuyerStats
-from crm.reorder.services import ReorderPolicy, recalc_reorders
+from crm.reorder.services import recalc_reorders
 from crm.staff.models import Role, StaffUser
 from crm.tiers.services import seed_tiers, tiers_in_order
 from storefront.account.models import Address, Buyer, BuyerKind, Consent, ConsentKind
@@ -26,7 +26,14 @@ from storefront.catalog.models import Category, Product
 from storefront.money import to_minor
 from storefront.order.models import Order, OrderLine, OrderStatus
 from storefront.payment.models import AttemptStatus, Payment, Refund, RefundState
-from tests.support.factories import commits_as_flushes, create_category, create_product, create_supplier, order_row
+from tests.support.factories import (
+    REORDER_POLICY,
+    commits_as_flushes,
+    create_category,
+    create_product,
+    create_supplier,
+    order_row,
+)
 
 MOSCOW = ZoneInfo("Europe/Moscow")
 REGIONS = ("77", "78", "50", "47", "66")
@@ -189,7 +196,7 @@ def build_world(session: Session, seed: int, buyers: int = 40, now: datetime | N
                 )
     session.flush()
     with commits_as_flushes(session):
-        recalc_reorders(session, now, policy=ReorderPolicy())
+        recalc_reorders(session, now, policy=REORDER_POLICY)
     return World(
         now=now,
         facts=read_facts(session, now),

@@ -3,6 +3,7 @@ one overdue task per episode."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime, timedelta
 from decimal import Decimal
 
@@ -131,7 +132,7 @@ def test_lapsed_is_past_the_expected_date_by_more_than_the_multiple(session: Ses
     recalc_reorders(session, NOW, policy=POLICY)
     assert _stats(session, buyer_id).status == ReorderStatus.LAPSED
     assert _stats(session, buyer_id).spend_12m == Decimal("100.00")  # 400 and 370 days ago fall outside
-    recalc_reorders(session, NOW, policy=ReorderPolicy(lapse_multiple=20.0))
+    recalc_reorders(session, NOW, policy=replace(POLICY, lapse_multiple=20.0))
     assert _stats(session, buyer_id).status == ReorderStatus.OVERDUE
 
 
