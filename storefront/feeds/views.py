@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 from flask import current_app, request, stream_with_context
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
@@ -26,10 +28,15 @@ def yandex_yml() -> Response:
         response = current_app.response_class(status=304)
     else:
         base_url = current_app.config["PUBLIC_BASE_URL"].rstrip("/")
-        pieces = write_yml(db.session(), _("Mostik"), _("Mostik wholesale marketplace"), base_url, utcnow())
-        response = current_app.response_class(
-            stream_with_context(piece.encode("utf-8") for piece in pieces), mimetype="application/xml"
-        )
+        shop_name, company, now = _("Mostik"), _("Mostik wholesale marketplace"), utcnow()
+
+        def pieces() -> Iterator[bytes]:
+            # Runs while streaming, after this view's app context is gone: the Session is looked up then, in the
+            # context stream_with_context pushes (a Session taken here would be the finished request's, closed).
+            for piece in write_yml(db.session(), shop_name, company, base_url, now):
+                yield piece.encode("utf-8")
+
+        response = current_app.response_class(stream_with_context(pieces()), mimetype="application/xml")
     response.set_etag(etag)
     response.cache_control.public = True
     response.cache_control.max_age = FEED_MAX_AGE
