@@ -2,7 +2,8 @@
 
 No Flask here. ``place_order`` is idempotent (the form's placement token is unique on the
 order) and atomic (order, lines, stock reservation, promo use, consents and the emptied cart
-commit together or not at all).
+are written in one savepoint, together or not at all); it flushes, the caller commits and then
+calls ``announce_placement`` (``order_placed`` goes out only after the commit).
 """
 
 from __future__ import annotations
@@ -173,7 +174,8 @@ def place_order(
     payment_hours: int,
     campaign_click: tuple[int, datetime] | None = None,
 ) -> PlacementResult:
-    """Place the order for the cart; the same token again returns the order already placed. Commits."""
+    """Place the order for the cart; the same token again returns the order already placed. Flushes (in a
+    savepoint); the caller commits, then calls ``announce_placement`` when ``created``."""
     existing = find_order_by_token(session, placement_token)
     if existing is not None:
         return PlacementResult(existing, False)
@@ -245,27 +247,30 @@ def place_order(
         fx_rates={currency: str(rate) for currency, rate in pricing.rates.items()},
     )
     try:
-        order = create_order(session, draft, now, payment_hours)
-        if quote.promo is not None:
-            claim_promo_use(session, quote.promo.id, order.id, promo_holder, buyer.id if buyer is not None else None)
-        if consent is not None:
-            record_consents(session, contact.email, buyer, consent, now)
-        if cart is not None:
-            clear_cart(session, cart)
-        session.commit()
+        with session.begin_nested():  # a refusal (ShopError) or a lost race undoes all of it
+            order = create_order(session, draft, now, payment_hours)
+            if quote.promo is not None:
+                claim_promo_use(
+                    session, quote.promo.id, order.id, promo_holder, buyer.id if buyer is not None else None
+                )
+            if consent is not None:
+                record_consents(session, contact.email, buyer, consent, now)
+            if cart is not None:
+                clear_cart(session, cart)
     except IntegrityError:
         # The same form submitted concurrently: the other request's order won the unique token.
-        session.rollback()
         existing = find_order_by_token(session, placement_token)
         if existing is None:
             raise
         return PlacementResult(existing, False)
-    except ShopError:
-        session.rollback()
-        raise
     logger.info("order %s placed", order.number)
-    order_placed.send(None, order_id=order.id, number=order.number)
     return PlacementResult(order, True)
+
+
+def announce_placement(result: PlacementResult) -> None:
+    """Tell subscribers (the confirmation email, the CRM) about a new order, after its commit."""
+    if result.created:
+        order_placed.send(None, order_id=result.order.id, number=result.order.number)
 
 
 @dataclass(frozen=True)
@@ -280,7 +285,7 @@ class ReorderLine:
 
 
 def reorder(session: Session, order: Order, cart: Cart, pricing: Pricing) -> list[ReorderLine]:
-    """Put the order's items back in the cart at today's prices; say what changed. Commits per line."""
+    """Put the order's items back in the cart at today's prices; say what changed. Flushes; the caller commits."""
     report: list[ReorderLine] = []
     for line in order.lines:
         product = session.get(Product, line.product_id) if line.product_id else None
@@ -290,8 +295,7 @@ def reorder(session: Session, order: Order, cart: Cart, pricing: Pricing) -> lis
         quantity = max(min(line.quantity, product.stock), product.moq)
         try:
             add_to_cart(session, cart, product.id, quantity)
-        except (ProductUnavailable, BelowMinimum, AboveStock, CartError):
-            session.rollback()
+        except (ProductUnavailable, BelowMinimum, AboveStock, CartError):  # refused before any change
             report.append(ReorderLine(line.title, line.quantity, "unavailable"))
             continue
         new_price = price_cart(session, cart, pricing)
