@@ -2,8 +2,9 @@
 
 No Flask here. ``place_order`` is idempotent (the form's placement token is unique on the
 order) and atomic (order, lines, stock reservation, promo use, consents and the emptied cart
-are written in one savepoint, together or not at all); it flushes, the caller commits and then
-calls ``announce_placement`` (``order_placed`` goes out only after the commit).
+are written together or not at all: a refusal or a lost race rolls the session back); it
+flushes, the caller commits and then calls ``announce_placement`` (``order_placed`` goes out
+only after the commit).
 """
 
 from __future__ import annotations
@@ -174,8 +175,8 @@ def place_order(
     payment_hours: int,
     campaign_click: tuple[int, datetime] | None = None,
 ) -> PlacementResult:
-    """Place the order for the cart; the same token again returns the order already placed. Flushes (in a
-    savepoint); the caller commits, then calls ``announce_placement`` when ``created``."""
+    """Place the order for the cart; the same token again returns the order already placed. Flushes (rolls
+    back on a refusal); the caller commits, then calls ``announce_placement`` when ``created``."""
     existing = find_order_by_token(session, placement_token)
     if existing is not None:
         return PlacementResult(existing, False)
@@ -247,22 +248,24 @@ def place_order(
         fx_rates={currency: str(rate) for currency, rate in pricing.rates.items()},
     )
     try:
-        with session.begin_nested():  # a refusal (ShopError) or a lost race undoes all of it
-            order = create_order(session, draft, now, payment_hours)
-            if quote.promo is not None:
-                claim_promo_use(
-                    session, quote.promo.id, order.id, promo_holder, buyer.id if buyer is not None else None
-                )
-            if consent is not None:
-                record_consents(session, contact.email, buyer, consent, now)
-            if cart is not None:
-                clear_cart(session, cart)
+        order = create_order(session, draft, now, payment_hours)
+        if quote.promo is not None:
+            claim_promo_use(session, quote.promo.id, order.id, promo_holder, buyer.id if buyer is not None else None)
+        if consent is not None:
+            record_consents(session, contact.email, buyer, consent, now)
+        if cart is not None:
+            clear_cart(session, cart)
+        session.flush()
     except IntegrityError:
         # The same form submitted concurrently: the other request's order won the unique token.
+        session.rollback()
         existing = find_order_by_token(session, placement_token)
         if existing is None:
             raise
         return PlacementResult(existing, False)
+    except ShopError:
+        session.rollback()  # a refusal undoes all of it
+        raise
     logger.info("order %s placed", order.number)
     return PlacementResult(order, True)
 
