@@ -19,9 +19,11 @@ from crm.audit.models import AuditEntry
 from crm.buyers.models import BuyerProfile
 from crm.campaigns.models import Campaign, CampaignStatus
 from crm.segments.models import Segment
-from crm.staff.models import Role
+from crm.staff.models import Role, StaffUser
 from crm.tiers.services import seed_tiers
+from crm.workspace.models import Note, Task, TaskStatus
 from storefront.account.models import Buyer, Tier
+from storefront.extensions import db
 from storefront.promo.models import PromoCode
 from tests.support import factories
 from tests.support.factories import create_buyer, make_staff
@@ -29,18 +31,20 @@ from tests.support.web import crm_csrf, crm_login
 
 
 @contextmanager
-def counting_commits() -> Iterator[list[object]]:
-    """Every commit of any session (the app's request session included) while the block runs."""
+def counting_commits(app: Flask) -> Iterator[list[object]]:
+    """Every COMMIT sent on the app's engine while the block runs (a savepoint release is not one)."""
     commits: list[object] = []
 
-    def count(session: Session) -> None:
-        commits.append(session)
+    def count(connection: object) -> None:
+        commits.append(connection)
 
-    event.listen(Session, "after_commit", count)
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "commit", count)
     try:
         yield commits
     finally:
-        event.remove(Session, "after_commit", count)
+        event.remove(engine, "commit", count)
 
 
 def _admin(app: Flask, session: Session) -> FlaskClient:
@@ -254,7 +258,7 @@ def test_every_audited_crm_post_commits_the_change_and_its_audit_entry_once(app:
     ]
     for action, url, data in posts:
         target, form = url(), data()
-        with counting_commits() as commits:
+        with counting_commits(app) as commits:
             response = client.post(target, data=form)
         assert response.status_code in (302, 303), (action, response.get_data(as_text=True)[:2000])
         assert len(commits) == 1, action
@@ -278,7 +282,37 @@ def test_audited_reads_commit_their_audit_entry_once(app: Flask, session: Sessio
         ("/crm/buyers/export.csv", "buyers.export"),
         ("/crm/analytics/retention/export.csv?table=cohorts", "retention.export"),
     ):
-        with counting_commits() as commits:
+        with counting_commits(app) as commits:
             assert client.get(url).status_code == 200, url
         assert len(commits) == 1, url
         assert _audit_actions(session)[-1] == action
+
+
+def test_notes_and_tasks_commit_once_per_request(app: Flask, session: Session) -> None:
+    client = _admin(app, session)
+    buyer = create_buyer(session, email="anna@example.ru")
+    session.commit()
+    admin_id = session.scalars(select(StaffUser.id)).one()
+    token = crm_csrf(client, f"/crm/buyers/{buyer.id}")
+    task_form = {
+        "csrf_token": token,
+        "title": "Позвонить",
+        "due_date": "2030-01-01",
+        "due_time": "10:00",
+        "assignee": str(admin_id),
+    }
+    posts = [
+        (f"/crm/buyers/{buyer.id}/notes", {"csrf_token": token, "body": "Заметка"}),
+        (f"/crm/buyers/{buyer.id}/tasks", task_form),
+    ]
+    for url, form in posts:
+        with counting_commits(app) as commits:
+            assert client.post(url, data=form).status_code == 302, url
+        assert len(commits) == 1, url
+    task_id = session.scalars(select(Task.id)).one()
+    with counting_commits(app) as commits:
+        response = client.post(f"/crm/tasks/{task_id}/close", data={"csrf_token": token, "status": "done"})
+    assert response.status_code == 302 and len(commits) == 1
+    session.expire_all()
+    assert session.get(Task, task_id).status == TaskStatus.DONE
+    assert session.scalar(select(func.count(Note.id))) == 1
