@@ -47,8 +47,10 @@ def measure(url: str, buyers: int, orders: int) -> dict:
         upgrade()
         with Session(db.engine) as session:
             seed_tiers(session)
+            session.commit()
             fill_buyers_and_orders(session, buyers, orders)
             recalc_tiers(session)
+            session.commit()
             for label, filters in CASES.items():
                 runs = []
                 for _ in range(3):

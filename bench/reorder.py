@@ -69,6 +69,7 @@ def measure(url: str, buyers: int, orders: int, engine: str = "") -> dict:
                 _say(engine, "reusing the filled data")
             else:
                 seed_tiers(session)
+                session.commit()
                 started = time.perf_counter()
                 fill_buyers_and_orders(session, buyers, orders)
                 filled = _seconds(started)
@@ -77,6 +78,7 @@ def measure(url: str, buyers: int, orders: int, engine: str = "") -> dict:
             for run in ("first", "second"):
                 started = time.perf_counter()
                 result = recalc_reorders(session, policy=policy)
+                session.commit()
                 runs.append((_seconds(started), result.by_status))
                 _say(engine, f"recalc-reorders {run} run {runs[-1][0]} s {result.by_status}")
             now = utcnow()
@@ -84,10 +86,12 @@ def measure(url: str, buyers: int, orders: int, engine: str = "") -> dict:
             started = time.perf_counter()
             for buyer_id in sample:
                 update_buyer_stats(session, buyer_id, now, policy=policy)
+                session.commit()
             per_buyer = round((time.perf_counter() - started) / len(sample) * 1000, 2)
             _say(engine, f"per-payment update {per_buyer} ms (mean of {len(sample)})")
             started = time.perf_counter()
             refresh_statuses(session, now, policy)
+            session.commit()
             statuses = _seconds(started)
             _say(engine, f"status refresh {statuses} s")
             analytics = {}

@@ -104,6 +104,7 @@ def measure(url: str, buyers: int, orders: int, repeat: int, rebuild: bool) -> d
             if rebuild or not _ready(session, buyers):
                 started = time.perf_counter()
                 seed_tiers(session)
+                session.commit()
                 fill_buyers_and_orders(session, buyers, orders)
                 fill_segment_data(session, buyers, orders)
                 fill_seconds = round(time.perf_counter() - started, 1)
@@ -113,6 +114,7 @@ def measure(url: str, buyers: int, orders: int, repeat: int, rebuild: bool) -> d
                 # Order count, spend, days since the last order and categories are read from the statistics.
                 started = time.perf_counter()
                 recalc_reorders(session, policy=app.extensions[POLICY_EXTENSION])
+                session.commit()
                 figures["recalc_reorders_seconds"] = round(time.perf_counter() - started, 1)
                 if session.get_bind().dialect.name == "postgresql":
                     session.execute(sa.text("ANALYZE crm_buyer_stats"))

@@ -85,6 +85,7 @@ def measure(url: str, buyers: int, orders: int, keep: bool = False, trace: bool 
         upgrade()
         with Session(db.engine) as session:
             seed_tiers(session)
+            session.commit()
             filled = None
             if keep and _filled(session, buyers, orders):
                 reset_tiers(session)
@@ -99,6 +100,7 @@ def measure(url: str, buyers: int, orders: int, keep: bool = False, trace: bool 
             for _ in range(2):
                 started = time.perf_counter()
                 result = recalc_tiers(session)
+                session.commit()
                 timings.append((round(time.perf_counter() - started, 2), result.upgraded, result.downgraded))
             load_after = os.getloadavg()
         db.engine.dispose()

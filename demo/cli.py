@@ -41,6 +41,7 @@ def seed_demo_command(products: int, if_empty: bool) -> None:
     from demo.catalogue import is_seeded, seed_demo  # the word tables are read only here
 
     added = seed_shipping_methods(db.session())  # safe to repeat: only missing carriers are added
+    db.session.commit()
     if added:
         click.echo(_("Shipping methods added: %(num)s.", num=added))
     if is_seeded(db.session()):

@@ -116,6 +116,7 @@ def shipping_seed_command() -> None:
     from storefront.shipping.services import seed_shipping_methods
 
     added = seed_shipping_methods(db.session())
+    db.session.commit()
     click.echo(_("Shipping methods added: %(num)s.", num=added))
 
 

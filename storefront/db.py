@@ -1,4 +1,11 @@
-"""SQLAlchemy base, naming convention and the column types every model shares."""
+"""SQLAlchemy base, naming convention and the column types every model shares.
+
+One transaction boundary: use cases (``*/services.py``) only ``flush()``; the entry point that calls them — a view,
+a CLI command, a periodic job, a signal receiver with its own ``Session`` — commits once, with the CRM's audit
+entry in the same transaction, and sends the ``storefront.events`` signals after that commit. A view rolls back
+on a domain error. Two documented exceptions commit inside: payment (``storefront/payment``) commits each
+idempotence key before its gateway call, and the feed import (``feeds.services.import_offers``) commits per batch.
+"""
 
 from __future__ import annotations
 

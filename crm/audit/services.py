@@ -17,9 +17,11 @@ def record(
     target_id: object = "",
     ip_address: str | None = None,
     detail: str = "",
-    commit: bool = True,
 ) -> AuditEntry:
-    """Add one audit row (who, what, target, IP; the time is set by the model) and commit unless told not to."""
+    """Add one audit row (who, what, target, IP; the time is set by the model) to the session.
+
+    Never commits: the caller commits the audit row together with the change it records, in one transaction.
+    """
     entry = AuditEntry(
         staff_id=staff.id,
         staff_email=staff.email,
@@ -30,6 +32,4 @@ def record(
         detail=detail[:500],
     )
     session.add(entry)
-    if commit:
-        session.commit()
     return entry

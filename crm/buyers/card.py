@@ -47,6 +47,7 @@ def render_card(
             request.remote_addr,
             "full" if full else "summary",
         )
+        db.session.commit()
     if tier_form is None and has_permission(staff.role, "tiers.override"):
         tier_form = manual_tier_form(card)
     if full:

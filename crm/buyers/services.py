@@ -27,7 +27,7 @@ def assign_managers(session: Session, buyer_ids: list[int], manager_id: int | No
     existing = list(session.scalars(select(Buyer.id).where(Buyer.id.in_(set(buyer_ids)))))
     for buyer_id in existing:
         profile_for(session, buyer_id).manager_id = manager_id
-    session.commit()
+    session.flush()
     return len(existing)
 
 

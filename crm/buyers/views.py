@@ -92,6 +92,7 @@ def buyer_export() -> Response:
         request.remote_addr,
         f"{len(rows) - 1} rows; filters: {request.query_string.decode('utf-8', 'replace')}",
     )
+    db.session.commit()
     buffer = io.StringIO()
     buffer.write("\ufeff")
     csv.writer(buffer, delimiter=";").writerows(rows)
@@ -134,6 +135,7 @@ def buyer_manual_tier(buyer_id: int) -> Response | tuple[str, int]:
                 request.remote_addr,
                 f"tier {form.tier.data} until {form.until.data.isoformat()}: {form.reason.data}",
             )
+            db.session.commit()
             flash(_("Manual tier set."), "success")
             return redirect(url_for("crm.buyers.buyer_detail", buyer_id=buyer_id))
     return render_card(buyer_id, status=400, tier_form=form)
@@ -154,6 +156,7 @@ def buyer_assign() -> Response | tuple[str, int]:
             ids = ",".join(str(i) for i in form.buyer_ids.data)
             detail = f"manager {manager_id or '-'}: buyers {ids}"
             record(db.session(), require_staff(), AuditAction.BUYERS_ASSIGN, "buyers", "", request.remote_addr, detail)
+            db.session.commit()
             flash(ngettext("%(num)s buyer assigned.", "%(num)s buyers assigned.", count), "success")
             if request.form.get("back") == "card" and len(form.buyer_ids.data) == 1:
                 return redirect(url_for("crm.buyers.buyer_detail", buyer_id=form.buyer_ids.data[0]))

@@ -41,4 +41,5 @@ def seed_campaigns_command() -> None:
     html, text = (template.replace("{shop}", shop) for template in (DEMO_HTML, DEMO_TEXT))
     data = CampaignData("Новинки недели", segment_id, "{{ buyer.first_name }}, новинки недели", html, text)
     save_campaign(session, None, data, None)
+    session.commit()
     click.echo(_("Demo campaign: created."))

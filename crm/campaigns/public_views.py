@@ -47,6 +47,7 @@ def open_pixel(token: str) -> Response:
         recipient_id = 0  # a pixel never shows an error: the image is the same either way
     if recipient_id:
         record_open(db.session(), recipient_id, utcnow())
+        db.session.commit()
     response = Response(PIXEL, mimetype="image/gif")
     response.headers["Cache-Control"] = "no-store, private"
     return response
@@ -64,7 +65,7 @@ def click(token: str) -> Response | tuple[str, int]:
         campaign_id, _buyer_id = clicked
         buyer = db.session.get(Buyer, current_user.id) if current_user.is_authenticated else None
         remember_click(session, buyer, campaign_id, now)
-        db.session.commit()
+    db.session.commit()
     return redirect(url, 302)
 
 
@@ -78,6 +79,7 @@ def unsubscribe_page(token: str) -> Response | str | tuple[str, int]:
     if request.method == "POST":
         method = "page" if request.form.get("confirm") == "1" else "one_click"
         unsubscribe(db.session(), recipient_id, method, request.remote_addr, utcnow())
+        db.session.commit()
         if method == "one_click":
             return Response("", 200)
         return render_template("campaigns/unsubscribed.html")

@@ -93,7 +93,7 @@ def _unique_slug(session: Session, name: str, campaign_id: int | None) -> str:
 
 
 def save_campaign(session: Session, campaign: Campaign | None, data: CampaignData, staff_id: int | None) -> Campaign:
-    """Create or edit a campaign after rendering its templates in the sandbox. Commits."""
+    """Create or edit a campaign after rendering its templates in the sandbox. Flushes; the caller commits."""
     if campaign is not None and campaign.status not in EDITABLE and campaign.trigger is None:
         raise CampaignError("not_editable")
     errors = validate_templates(data.subject, data.body_html, data.body_text)
@@ -122,12 +122,13 @@ def save_campaign(session: Session, campaign: Campaign | None, data: CampaignDat
     campaign.advertiser = (data.advertiser or "").strip() or None
     campaign.erid = (data.erid or "").strip() or None
     campaign.control_percent = data.control_percent
-    session.commit()
+    session.flush()
     return campaign
 
 
 def schedule_campaign(session: Session, campaign: Campaign, send_at: datetime, now: datetime) -> None:
-    """Schedule for ``send_at`` (UTC; now or later). The periodic sender starts it when due. Commits."""
+    """Schedule for ``send_at`` (UTC; now or later). The periodic sender starts it when due. Flushes; the
+    caller commits (and rolls back on ``CampaignError``)."""
     if campaign.trigger is not None:
         raise CampaignError("trigger")
     if campaign.segment_id is None:
@@ -137,20 +138,18 @@ def schedule_campaign(session: Session, campaign: Campaign, send_at: datetime, n
     if campaign.status == CampaignStatus.SCHEDULED:
         session.execute(update(Campaign).where(Campaign.id == campaign.id).values(scheduled_at=send_at))
     elif not transition(session, campaign.id, CampaignStatus.SCHEDULED, scheduled_at=send_at):
-        session.rollback()
         raise CampaignError("state")
-    session.commit()
+    session.flush()
 
 
 def change_campaign_status(session: Session, campaign: Campaign, target: CampaignStatus) -> None:
-    """Pause, resume, cancel or unschedule (back to draft), as TRANSITIONS allows. Commits."""
+    """Pause, resume, cancel or unschedule (back to draft), as TRANSITIONS allows. Flushes; the caller commits (and
+    rolls back on ``CampaignError``)."""
     if target not in (CampaignStatus.PAUSED, CampaignStatus.SENDING, CampaignStatus.CANCELED, CampaignStatus.DRAFT):
         raise CampaignError("state")
     if target == CampaignStatus.SENDING and campaign.status != CampaignStatus.PAUSED:
         raise CampaignError("state")  # only a resume: sending itself starts from the schedule
     extra: dict[str, object] = {"scheduled_at": None} if target == CampaignStatus.DRAFT else {}
     if not transition(session, campaign.id, target, **extra):
-        session.rollback()
         raise CampaignError("state")
-    session.commit()
     session.refresh(campaign)

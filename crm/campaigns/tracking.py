@@ -17,7 +17,7 @@ CR = CampaignRecipient
 
 
 def record_open(session: Session, recipient_id: int, now: datetime) -> None:
-    """Count an open (the pixel was fetched). Commits."""
+    """Count an open (the pixel was fetched). Flushes; the caller commits."""
     if recipient_id <= 0:
         return
     session.execute(
@@ -29,11 +29,12 @@ def record_open(session: Session, recipient_id: int, now: datetime) -> None:
         )
         .execution_options(synchronize_session=False)
     )
-    session.commit()
+    session.flush()
 
 
 def record_click(session: Session, recipient_id: int, now: datetime) -> tuple[int, int] | None:
-    """Count a click; a click also proves an open. Returns (campaign id, buyer id) for attribution. Commits."""
+    """Count a click; a click also proves an open. Returns (campaign id, buyer id) for attribution. Flushes;
+    the caller commits."""
     if recipient_id <= 0:
         return None
     session.execute(
@@ -46,14 +47,14 @@ def record_click(session: Session, recipient_id: int, now: datetime) -> tuple[in
         )
         .execution_options(synchronize_session=False)
     )
-    session.commit()
+    session.flush()
     row = session.execute(select(CR.campaign_id, CR.buyer_id).where(CR.id == recipient_id)).first()
     return (row.campaign_id, row.buyer_id) if row is not None else None
 
 
 def unsubscribe(session: Session, recipient_id: int, method: str, ip_address: str | None, now: datetime) -> bool:
     """Withdraw the buyer's marketing consent at once and record it. Idempotent: a repeat changes nothing and
-    returns False. Commits."""
+    returns False. Flushes; the caller commits."""
     recipient = session.get(CR, recipient_id) if recipient_id > 0 else None
     if recipient is None:
         return False
@@ -88,7 +89,7 @@ def unsubscribe(session: Session, recipient_id: int, method: str, ip_address: st
             )
     except IntegrityError:
         pass  # already recorded for this message (the unique recipient_id): the repeat changes nothing
-    session.commit()
+    session.flush()
     return withdrawn > 0
 
 

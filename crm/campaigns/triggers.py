@@ -189,36 +189,35 @@ TRIGGERS: dict[str, TriggerSpec] = {
 
 
 def ensure_trigger_campaigns(session: Session, base_url: str) -> dict[str, Campaign]:
-    """One (switched-off) campaign row per trigger kind, created on first use. Commits when it creates any.
+    """One (switched-off) campaign row per trigger kind, created on first use (in a savepoint: a concurrent
+    request that created them first wins). Flushes; the caller commits.
 
     ``base_url`` (the app's ``PUBLIC_BASE_URL``) goes into the default message's links.
     """
     existing = {c.trigger: c for c in session.scalars(select(Campaign).where(Campaign.trigger.is_not(None)))}
-    created = False
-    for kind, spec in TRIGGERS.items():
-        if kind in existing:
-            continue
-        subject, body_html, body_text = spec.message(base_url)
-        campaign = Campaign(
-            name=str(spec.label),
-            slug=f"trigger-{kind.replace('_', '-')}",
-            subject=subject,
-            body_html=body_html,
-            body_text=body_text,
-            status=CampaignStatus.DRAFT,
-            trigger=kind,
-            trigger_enabled=False,
-            trigger_params=dict(spec.default_params),
-        )
-        session.add(campaign)
-        existing[kind] = campaign
-        created = True
-    if created:
-        try:
-            session.commit()
-        except IntegrityError:  # created by a concurrent request
-            session.rollback()
-            return {c.trigger: c for c in session.scalars(select(Campaign).where(Campaign.trigger.is_not(None)))}  # type: ignore[misc]
+    missing = [kind for kind in TRIGGERS if kind not in existing]
+    if not missing:
+        return existing  # type: ignore[return-value]
+    try:
+        with session.begin_nested():
+            for kind in missing:
+                spec = TRIGGERS[kind]
+                subject, body_html, body_text = spec.message(base_url)
+                campaign = Campaign(
+                    name=str(spec.label),
+                    slug=f"trigger-{kind.replace('_', '-')}",
+                    subject=subject,
+                    body_html=body_html,
+                    body_text=body_text,
+                    status=CampaignStatus.DRAFT,
+                    trigger=kind,
+                    trigger_enabled=False,
+                    trigger_params=dict(spec.default_params),
+                )
+                session.add(campaign)
+                existing[kind] = campaign
+    except IntegrityError:  # created by a concurrent request
+        return {c.trigger: c for c in session.scalars(select(Campaign).where(Campaign.trigger.is_not(None)))}  # type: ignore[misc]
     return existing  # type: ignore[return-value]
 
 
@@ -235,7 +234,8 @@ def update_trigger(
     base_url: str,
     days: int | None = None,
 ) -> Campaign:
-    """Switch a trigger on/off and edit its message. Switching on starts from ``now`` (no backlog). Commits."""
+    """Switch a trigger on/off and edit its message. Switching on starts from ``now`` (no backlog). Flushes; the
+    caller records the audit entry and commits."""
     errors = validate_templates(subject, body_html, body_text)
     if errors:
         raise InvalidTemplate(errors)
@@ -250,7 +250,7 @@ def update_trigger(
     campaign.trigger_params = params
     campaign.trigger_enabled = enabled
     campaign.subject, campaign.body_html, campaign.body_text = subject, body_html, body_text
-    session.commit()
+    session.flush()
     return campaign
 
 

@@ -115,6 +115,7 @@ def campaign_edit(campaign_id: int | None) -> Response | tuple[str, int]:
             record(
                 db.session(), staff, AuditAction.CAMPAIGN_EDIT, "campaign", saved.id, request.remote_addr, saved.name
             )
+            db.session.commit()
             flash(_("Campaign saved."), "success")
             return redirect(url_for("crm.campaigns.campaign_detail", campaign_id=saved.id))
     status = 400 if form.is_submitted() else 200
@@ -199,6 +200,7 @@ def campaign_schedule(campaign_id: int) -> Response | tuple[str, int]:
     try:
         schedule_campaign(db.session(), campaign, send_at, now)
     except CampaignError as error:
+        db.session.rollback()
         return render_template("crm/message.html", message=_error_message(error)), 400
     record(
         db.session(),
@@ -209,6 +211,7 @@ def campaign_schedule(campaign_id: int) -> Response | tuple[str, int]:
         request.remote_addr,
         send_at.astimezone(MOSCOW).strftime("%Y-%m-%d %H:%M MSK"),
     )
+    db.session.commit()
     flash(_("Campaign scheduled."), "success")
     return redirect(url_for("crm.campaigns.campaign_detail", campaign_id=campaign.id), 303)
 
@@ -223,6 +226,7 @@ def campaign_status(campaign_id: int) -> Response | tuple[str, int]:
     try:
         change_campaign_status(db.session(), campaign, CampaignStatus(form.action.data))
     except CampaignError as error:
+        db.session.rollback()
         return render_template("crm/message.html", message=_error_message(error)), 400
     record(
         db.session(),
@@ -232,6 +236,7 @@ def campaign_status(campaign_id: int) -> Response | tuple[str, int]:
         campaign.id,
         request.remote_addr,
     )
+    db.session.commit()
     flash(_("Campaign status changed."), "success")
     return redirect(url_for("crm.campaigns.campaign_detail", campaign_id=campaign.id), 303)
 
@@ -240,6 +245,7 @@ def campaign_status(campaign_id: int) -> Response | tuple[str, int]:
 @requires("campaigns.view")
 def trigger_list() -> str:
     campaigns = ensure_trigger_campaigns(db.session(), current_app.config["PUBLIC_BASE_URL"])
+    db.session.commit()
     forms = {
         kind: TriggerForm(
             prefix=kind,
@@ -279,6 +285,7 @@ def trigger_update(kind: str) -> Response | tuple[str, int]:
             days=form.days.data,
         )
     except InvalidTemplate as invalid:
+        db.session.rollback()
         return render_template("crm/message.html", message=" ".join(invalid.errors.values())), 400
     record(
         db.session(),
@@ -289,6 +296,7 @@ def trigger_update(kind: str) -> Response | tuple[str, int]:
         request.remote_addr,
         form.enabled.data,
     )
+    db.session.commit()
     flash(_("Automatic campaign saved."), "success")
     return redirect(url_for("crm.campaigns.trigger_list"), 303)
 

@@ -99,6 +99,7 @@ def order_refund(number: str) -> Response | tuple[str, int]:
     if not repeat:
         detail = f"{refund.amount} ₽, {refund.status}: {form.reason.data.strip()}"
         record(db.session(), staff, AuditAction.ORDER_REFUND, "order", number, request.remote_addr, detail)
+        db.session.commit()
     messages = {
         "succeeded": _("Refunded %(amount)s.", amount=format_rub(refund.amount)),
         "pending": _("The refund of %(amount)s is in progress.", amount=format_rub(refund.amount)),

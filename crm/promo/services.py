@@ -1,4 +1,5 @@
-"""Creating and deactivating promo codes (the table is the storefront's ``PromoCode``). Audited; commits once."""
+"""Creating and deactivating promo codes (the table is the storefront's ``PromoCode``). Flushes; the view records
+the audit entry and commits once."""
 
 from __future__ import annotations
 
@@ -11,9 +12,6 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from crm.audit.actions import AuditAction
-from crm.audit.services import record
-from crm.staff.models import StaffUser
 from storefront.db import rowcount
 from storefront.errors import ShopError
 from storefront.promo.models import PromoCode, PromoKind
@@ -43,7 +41,8 @@ class PromoData:
     tier_codes: list[str] | None
 
 
-def create_promo(session: Session, staff: StaffUser, data: PromoData, ip_address: str | None) -> PromoCode:
+def create_promo(session: Session, data: PromoData) -> PromoCode:
+    """A new active code; ``PromoError`` (Russian message) when refused. Flushes; the caller commits."""
     code = normalize_code(data.code)
     if data.kind == PromoKind.PERCENT and (data.percent is None or not Decimal("0.01") <= data.percent <= 100):
         raise PromoError(_l("A percent discount needs a percent from 0,01 to 100."))
@@ -70,22 +69,17 @@ def create_promo(session: Session, staff: StaffUser, data: PromoData, ip_address
     session.add(promo)
     try:
         session.flush()
-    except IntegrityError as exc:  # the same code created concurrently
-        session.rollback()
+    except IntegrityError as exc:  # the same code created concurrently (the caller rolls back)
         raise PromoError(_l("The code %(code)s already exists.", code=code)) from exc
-    record(session, staff, AuditAction.PROMO_CREATE, "promo_code", promo.id, ip_address, code, commit=False)
-    session.commit()
     return promo
 
 
-def deactivate_promo(session: Session, staff: StaffUser, promo_id: int, ip_address: str | None) -> bool:
-    """Switch a code off (checkout then calls it unknown); False if it was already off. Idempotent."""
+def deactivate_promo(session: Session, promo_id: int) -> bool:
+    """Switch a code off (checkout then calls it unknown); False if it was already off. Idempotent. The caller
+    records the audit entry (when it changed) and commits."""
     changed = rowcount(
         session.execute(
             update(PromoCode).where(PromoCode.id == promo_id, PromoCode.is_active.is_(True)).values(is_active=False)
         )
     )
-    if changed:
-        record(session, staff, AuditAction.PROMO_DEACTIVATE, "promo_code", promo_id, ip_address, commit=False)
-    session.commit()
     return bool(changed)

@@ -8,6 +8,8 @@ from sqlalchemy import select
 from werkzeug.wrappers import Response
 from wtforms.fields.choices import SelectChoice
 
+from crm.audit.actions import AuditAction
+from crm.audit.services import record
 from crm.auth import require_staff
 from crm.permissions import requires
 from crm.promo import bp
@@ -49,10 +51,14 @@ def promo_new() -> Response | tuple[str, int]:
             tier_codes=list(form.tiers.data or []),
         )
         try:
-            promo = create_promo(db.session(), require_staff(), data, request.remote_addr)
+            promo = create_promo(db.session(), data)
         except PromoError as refused:
+            db.session.rollback()
             error = str(refused)
         else:
+            staff, ip_address = require_staff(), request.remote_addr
+            record(db.session(), staff, AuditAction.PROMO_CREATE, "promo_code", promo.id, ip_address, promo.code)
+            db.session.commit()
             flash(_("Promo code %(code)s created.", code=promo.code), "success")
             return redirect(url_for("crm.promo.promo_list"))
     status = 200 if request.method == "GET" else 400
@@ -67,6 +73,8 @@ def promo_deactivate(promo_id: int) -> Response | tuple[str, int]:
         return render_template("crm/message.html", message=_("Tick the box to confirm.")), 400
     if db.session.get(PromoCode, promo_id) is None:
         return render_template("crm/message.html", message=_("There is no such promo code.")), 404
-    deactivate_promo(db.session(), require_staff(), promo_id, request.remote_addr)
+    if deactivate_promo(db.session(), promo_id):
+        record(db.session(), require_staff(), AuditAction.PROMO_DEACTIVATE, "promo_code", promo_id, request.remote_addr)
+    db.session.commit()
     flash(_("The promo code is switched off."), "success")
     return redirect(url_for("crm.promo.promo_list"))

@@ -15,6 +15,7 @@ from storefront.extensions import db
 def recalc_reorders_command() -> None:
     """Recompute every buyer's reorder statistics and status (set-based; safe to repeat)."""
     result = recalc_reorders(db.session(), policy=current_app.extensions[POLICY_EXTENSION])
+    db.session.commit()
     click.echo(
         ngettext(
             "Reorder statistics recalculated for %(num)s buyer: %(due)s due, %(overdue)s overdue, %(lapsed)s lapsed.",

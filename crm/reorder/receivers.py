@@ -24,5 +24,6 @@ def update_reorder_stats(sender: object, **fields: Any) -> None:
     with Session(db.engine) as session:
         try:
             update_buyer_stats(session, buyer_id, policy=policy)
+            session.commit()
         except Exception:  # the payment is already committed; the nightly recompute repairs a miss
             logger.exception("reorder statistics after order %s failed", fields.get("number"))

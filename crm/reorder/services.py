@@ -254,7 +254,7 @@ def _refresh(session: Session, now: datetime, policy: ReorderPolicy, buyer_id: i
     )
     session.execute(text("DROP TABLE tmp_reorder_stats"))
     _refresh_categories(session, dialect, buyer_id)
-    refresh_statuses(session, now, policy, buyer_id=buyer_id, commit=False)
+    refresh_statuses(session, now, policy, buyer_id=buyer_id)
 
 
 def _refresh_categories(session: Session, dialect: str, buyer_id: int | None) -> None:
@@ -284,7 +284,6 @@ def refresh_statuses(
     policy: ReorderPolicy,
     *,
     buyer_id: int | None = None,
-    commit: bool = True,
 ) -> int:
     """Move statuses with time (one UPDATE); ``status_since`` changes only for rows whose status changes."""
     case = _status_case()
@@ -297,8 +296,7 @@ def refresh_statuses(
         due_until=now + timedelta(days=policy.due_days),
         **scoped,
     )
-    if commit:
-        session.commit()
+    session.flush()
     return moved
 
 
@@ -355,7 +353,8 @@ def recalc_reorders(
     policy: ReorderPolicy,
     refresh_platform_baseline: bool = True,
 ) -> RecalcResult:
-    """Recompute every buyer's statistics and status (``flask crm recalc-reorders``, the daily job). Commits.
+    """Recompute every buyer's statistics and status (``flask crm recalc-reorders``, the daily job). Flushes;
+    the caller commits.
 
     With ``refresh_platform_baseline=False`` the stored baseline is used as is (what the per-payment update uses).
     """
@@ -368,7 +367,7 @@ def recalc_reorders(
         str(status): int(count)
         for status, count in session.execute(select(BuyerStats.status, func.count()).group_by(BuyerStats.status))
     }
-    session.commit()
+    session.flush()
     row = session.get(ReorderBaseline, 1)
     return RecalcResult(
         buyers=sum(counts.values()),
@@ -382,13 +381,13 @@ def update_buyer_stats(
 ) -> BuyerStats | None:
     """One buyer's statistics after a payment or refund (the ``order_paid`` / ``order_refunded`` receivers).
 
-    Uses the stored platform baseline; commits. None when the buyer does not exist.
+    Uses the stored platform baseline; flushes, the caller commits. None when the buyer does not exist.
     """
     now = now or utcnow()
     if session.get(Buyer, buyer_id) is None:
         return None
     _refresh(session, now, policy, buyer_id, _stored_baseline(session, policy))
-    session.commit()
+    session.flush()
     return session.get(BuyerStats, buyer_id, populate_existing=True)
 
 
@@ -442,7 +441,7 @@ def reorder_statuses_job(session: Session, now: datetime, *, policy: ReorderPoli
     from flask_babel import force_locale
     from flask_babel import gettext as _
 
-    moved = refresh_statuses(session, now, policy, commit=False)
+    moved = refresh_statuses(session, now, policy)
     with force_locale("ru"):
         title = _("The buyer is overdue for a repeat order")
     opened = open_overdue_tasks(session, now, title)
@@ -454,4 +453,5 @@ def reorder_statuses_job(session: Session, now: datetime, *, policy: ReorderPoli
 def recalc_reorders_job(session: Session, now: datetime, *, policy: ReorderPolicy) -> str:
     """The 12-month spend and the platform baseline move with time: recompute everyone nightly."""
     result = recalc_reorders(session, now, policy=policy)
+    session.commit()
     return f"buyers {result.buyers}, {result.by_status}"

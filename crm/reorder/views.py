@@ -115,6 +115,7 @@ def retention_export() -> Response:
     record(
         db.session(), require_staff(), AuditAction.RETENTION_EXPORT, "retention", table, request.remote_addr, f"{table}"
     )
+    db.session.commit()
     buffer = io.StringIO()
     buffer.write("\ufeff")
     writer = csv.writer(buffer, delimiter=";")

@@ -1,4 +1,4 @@
-"""Saving and deleting segments (validated, audited). Each use case commits once."""
+"""Saving and deleting segments (validated). Flushes; the view records the audit entry and commits once."""
 
 from __future__ import annotations
 
@@ -8,11 +8,8 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
-from crm.audit.actions import AuditAction
-from crm.audit.services import record
 from crm.segments.compiler import InvalidSegment, validate_segment
 from crm.segments.models import Segment
-from crm.staff.models import StaffUser
 
 #: A definition larger than this is not something the builder makes.
 MAX_DEFINITION_BYTES = 20_000
@@ -34,38 +31,21 @@ def parse_definition(text: str | bytes | None) -> dict[str, Any]:
 
 
 def save_segment(
-    session: Session,
-    staff: StaffUser,
-    segment: Segment | None,
-    name: str,
-    definition: dict[str, Any],
-    ip_address: str | None,
+    session: Session, segment: Segment | None, name: str, definition: dict[str, Any], created_by_id: int
 ) -> Segment:
-    """Create or update a segment after validating the definition; audited; commits."""
+    """Create (by ``created_by_id``) or update a segment after validating the definition. Flushes; the caller
+    records the audit entry and commits."""
     validate_segment(definition)
-    created = segment is None
     if segment is None:
-        segment = Segment(created_by_id=staff.id)
+        segment = Segment(created_by_id=created_by_id)
         session.add(segment)
     segment.name = name.strip()
     segment.definition = definition
     session.flush()
-    action = AuditAction.SEGMENT_CREATE if created else AuditAction.SEGMENT_UPDATE
-    record(
-        session,
-        staff,
-        action,
-        "segment",
-        segment.id,
-        ip_address,
-        json.dumps(definition, ensure_ascii=False),
-        commit=False,
-    )
-    session.commit()
     return segment
 
 
-def delete_segment(session: Session, staff: StaffUser, segment: Segment, ip_address: str | None) -> None:
-    record(session, staff, AuditAction.SEGMENT_DELETE, "segment", segment.id, ip_address, segment.name, commit=False)
+def delete_segment(session: Session, segment: Segment) -> None:
+    """Flushes; the caller records the audit entry and commits."""
     session.delete(segment)
-    session.commit()
+    session.flush()

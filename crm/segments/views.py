@@ -9,6 +9,8 @@ from flask import flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
+from crm.audit.actions import AuditAction
+from crm.audit.services import record
 from crm.auth import require_staff
 from crm.permissions import requires
 from crm.segments import bp
@@ -58,9 +60,12 @@ def segment_edit(segment_id: int | None = None) -> Response | tuple[str, int]:
         except InvalidSegment as refused:
             error = str(refused)
         else:
-            saved = save_segment(
-                db.session(), require_staff(), segment, form.name.data, definition, request.remote_addr
-            )
+            staff = require_staff()
+            action = AuditAction.SEGMENT_CREATE if segment is None else AuditAction.SEGMENT_UPDATE
+            saved = save_segment(db.session(), segment, form.name.data, definition, staff.id)
+            detail = json.dumps(definition, ensure_ascii=False)
+            record(db.session(), staff, action, "segment", saved.id, request.remote_addr, detail)
+            db.session.commit()
             flash(_("Segment «%(name)s» saved.", name=saved.name), "success")
             return redirect(url_for("crm.segments.segment_list"))
     status = 200 if request.method == "GET" else 400
@@ -97,6 +102,8 @@ def segment_delete(segment_id: int) -> Response | tuple[str, int]:
     if not form.validate_on_submit():
         return render_template("crm/message.html", message=_("Tick the box to confirm the deletion.")), 400
     name = segment.name
-    delete_segment(db.session(), require_staff(), segment, request.remote_addr)
+    record(db.session(), require_staff(), AuditAction.SEGMENT_DELETE, "segment", segment.id, request.remote_addr, name)
+    delete_segment(db.session(), segment)
+    db.session.commit()
     flash(_("Segment «%(name)s» deleted.", name=name), "success")
     return redirect(url_for("crm.segments.segment_list"))

@@ -35,4 +35,5 @@ def create_command(email: str, role: str, name: str, if_missing: bool) -> None:
     except StaffError as exc:
         db.session.rollback()
         raise click.ClickException(str(exc)) from None
+    db.session.commit()
     click.echo(_("Staff member created: %(email)s (%(role)s).", email=staff.email, role=staff.role))

@@ -31,7 +31,8 @@ def normalize_email(email: str) -> str:
 
 
 def create_staff(session: Session, email: str, role: str, password: str, name: str = "") -> StaffUser:
-    """A new staff user; ``StaffError`` (Russian message) on a bad role, short password or taken email."""
+    """A new staff user; ``StaffError`` (Russian message) on a bad role, short password or taken email. Flushes;
+    the caller commits."""
     email = normalize_email(email)
     if role not in {r.value for r in Role}:
         raise StaffError(_("Unknown role «%(role)s». Use admin, marketer or account_manager.", role=role))
@@ -43,7 +44,7 @@ def create_staff(session: Session, email: str, role: str, password: str, name: s
         raise StaffError(_("A staff member with the email %(email)s already exists.", email=email))
     staff = StaffUser(email=email, role=Role(role), name=name.strip(), password_hash=_hasher.hash(password))
     session.add(staff)
-    session.commit()
+    session.flush()
     return staff
 
 
@@ -52,7 +53,8 @@ def find_staff(session: Session, email: str) -> StaffUser | None:
 
 
 def authenticate(session: Session, email: str, password: str) -> StaffUser:
-    """The active staff user with these credentials, or ``BadCredentials`` (same work either way)."""
+    """The active staff user with these credentials, or ``BadCredentials`` (same work either way). Flushes (the
+    sign-in time, a rehash); the caller commits."""
     staff = session.scalar(select(StaffUser).where(StaffUser.email == normalize_email(email)))
     stored = staff.password_hash if staff is not None and staff.is_active else None
     try:
@@ -64,5 +66,5 @@ def authenticate(session: Session, email: str, password: str) -> StaffUser:
     if _hasher.check_needs_rehash(stored):
         staff.password_hash = _hasher.hash(password)
     staff.last_login_at = utcnow()
-    session.commit()
+    session.flush()
     return staff

@@ -31,6 +31,7 @@ def login() -> str | Response | tuple[str, int]:
         except BadCredentials:
             form.password.errors = [_("Wrong email or password.")]
         else:
+            db.session.commit()
             sign_in(staff)
             return redirect(safe_next_url(request.args.get("next"), url_for("crm.dashboard")))
     status = 400 if form.is_submitted() else 200

@@ -14,6 +14,7 @@ from storefront.extensions import db
 def recalc_tiers_command() -> None:
     """Recompute every buyer's 12-month spend and tier (downgrades after the grace period)."""
     result = recalc_tiers(db.session())
+    db.session.commit()
     click.echo(
         _(
             "Tiers recalculated: %(up)s up, %(down)s down, %(grace)s in the grace period.",
@@ -27,4 +28,6 @@ def recalc_tiers_command() -> None:
 @crm_group.command("seed-tiers")
 def seed_tiers_command() -> None:
     """Add the default tiers (Стандарт, Серебро, Золото, Платина) that are missing."""
-    click.echo(_("Tiers added: %(num)s.", num=seed_tiers(db.session())))
+    added = seed_tiers(db.session())
+    db.session.commit()
+    click.echo(_("Tiers added: %(num)s.", num=added))

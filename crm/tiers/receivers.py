@@ -27,6 +27,7 @@ def upgrade_tier_on_payment(sender: object, **fields: Any) -> None:
     with Session(db.engine) as session:
         try:
             change = upgrade_on_payment(session, buyer_id)
+            session.commit()
         except Exception:  # the payment is already committed; the nightly recalculation repairs a miss
             logger.exception("tier upgrade after order %s failed", fields.get("number"))
             return

@@ -85,7 +85,7 @@ def seed_tiers(session: Session) -> int:
         if fields["code"] not in existing:
             session.add(Tier(position=position, **fields))
             added += 1
-    session.commit()
+    session.flush()
     return added
 
 
@@ -126,7 +126,7 @@ def save_tier(session: Session, tier: Tier | None, data: TierData) -> Tier:
     session.flush()
     for position, each in enumerate(tiers_in_order(session)):
         each.position = position
-    session.commit()
+    session.flush()
     return tier
 
 
@@ -156,7 +156,7 @@ def upgrade_on_payment(session: Session, buyer_id: int, now: datetime | None = N
         session.add(change)
         buyer.tier_id = target.id
         profile.below_since = None
-    session.commit()
+    session.flush()
     return change
 
 
@@ -349,7 +349,7 @@ def recalc_tiers(session: Session, now: datetime | None = None, grace: timedelta
         .values(below_since=None),
         execution_options={"synchronize_session": False},
     )
-    session.commit()
+    session.flush()
     return RecalcResult(upgraded=counts[0], downgraded=counts[1], in_grace=in_grace or 0)
 
 
@@ -393,11 +393,12 @@ def set_manual_tier(
     )
     session.add(change)
     buyer.tier_id = tier.id
-    session.commit()
+    session.flush()
     return change
 
 
 @periodic("crm-recalc-tiers", every=timedelta(days=1))
 def recalc_tiers_job(session: Session, now: datetime) -> str:
     result = recalc_tiers(session, now)
+    session.commit()
     return f"up {result.upgraded}, down {result.downgraded}, in grace {result.in_grace}"

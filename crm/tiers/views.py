@@ -60,6 +60,7 @@ def tier_edit(tier_id: int | None) -> Response | tuple[str, int]:
                 request.remote_addr,
                 f"{saved.code}: {saved.threshold_amount} ₽, {saved.discount_percent} %",
             )
+            db.session.commit()
             flash(_("Tier saved."), "success")
             return redirect(url_for("crm.tiers.tier_list"))
     status = 400 if form.is_submitted() else 200

@@ -105,7 +105,8 @@ def register_buyer(
     consent: ConsentRecord,
     first_touch: FirstTouch | None = None,
 ) -> Buyer:
-    """Create an account (email already normalised by the form); commits."""
+    """Create an account (email already normalised by the form). Flushes; the caller commits, then calls
+    ``announce_registration`` (``buyer_registered`` goes out only after the commit)."""
     if find_buyer_by_email(session, email) is not None:
         raise EmailTaken(email)
     buyer = Buyer(email=email, password_hash=hash_password(password), name=name.strip(), phone=phone)
@@ -117,17 +118,20 @@ def register_buyer(
     session.add(buyer)
     try:
         session.flush()
-    except IntegrityError as exc:  # a concurrent registration with the same email
-        session.rollback()
+    except IntegrityError as exc:  # a concurrent registration with the same email (the caller rolls back)
         raise EmailTaken(email) from exc
     record_consents(session, email, buyer, consent)
     # Guest consents given at checkout with this email now belong to the account.
     for orphan in session.scalars(select(Consent).where(Consent.email == email, Consent.buyer_id.is_(None))):
         orphan.buyer = buyer
-    session.commit()
+    session.flush()
     logger.info("buyer %s registered", buyer.id)
-    buyer_registered.send(None, buyer_id=buyer.id)
     return buyer
+
+
+def announce_registration(buyer: Buyer) -> None:
+    """Tell subscribers (the CRM) about a new account, after its commit."""
+    buyer_registered.send(None, buyer_id=buyer.id)
 
 
 def _apply_company(buyer: Buyer, company: CompanyDetails | None) -> None:
@@ -149,12 +153,13 @@ def update_profile(
     buyer.name = name.strip()
     buyer.phone = phone
     _apply_company(buyer, company)
-    session.commit()
+    session.flush()
     return buyer
 
 
 def authenticate(session: Session, email: str, password: str) -> Buyer:
-    """The buyer with these credentials, or ``BadCredentials``; rehashes outdated argon2 parameters."""
+    """The buyer with these credentials, or ``BadCredentials``; rehashes outdated argon2 parameters. Flushes (the
+    sign-in time); the caller commits."""
     buyer = find_buyer_by_email(session, email)
     stored = buyer.password_hash if buyer is not None and buyer.is_active else None
     try:
@@ -166,26 +171,26 @@ def authenticate(session: Session, email: str, password: str) -> Buyer:
     if _hasher.check_needs_rehash(stored):
         buyer.password_hash = hash_password(password)
     buyer.last_login_at = utcnow()
-    session.commit()
+    session.flush()
     return buyer
 
 
 def withdraw_marketing_consent(session: Session, buyer: Buyer) -> int:
-    """Withdraw every active marketing consent; returns how many. Commits."""
+    """Withdraw every active marketing consent; returns how many. Flushes; the caller commits."""
     now = utcnow()
     withdrawn = 0
     for consent in buyer.consents:
         if consent.kind == ConsentKind.MARKETING and consent.withdrawn_at is None:
             consent.withdrawn_at = now
             withdrawn += 1
-    session.commit()
+    session.flush()
     return withdrawn
 
 
 def grant_marketing_consent(session: Session, buyer: Buyer, record: ConsentRecord) -> None:
     if not buyer.has_consent(ConsentKind.MARKETING):
         record_consents(session, buyer.email, buyer, ConsentRecord(record.source_page, record.ip_address, True))
-    session.commit()
+    session.flush()
 
 
 @dataclass(frozen=True)
@@ -201,12 +206,13 @@ class AddressData:
 def add_address(session: Session, buyer: Buyer, data: AddressData) -> Address:
     address = Address(buyer=buyer, position=len(buyer.addresses), **data.__dict__)
     session.add(address)
-    session.commit()
+    session.flush()
     return address
 
 
 def remember_address(session: Session, buyer: Buyer, data: AddressData) -> Address | None:
-    """Save an address used at checkout unless the buyer already has the same one. Commits."""
+    """Save an address used at checkout unless the buyer already has the same one. Flushes; the caller
+    commits."""
     for address in buyer.addresses:
         if (address.region_code, address.city, address.postcode, address.street, address.recipient, address.phone) == (
             data.region_code,
@@ -225,7 +231,7 @@ def delete_address(session: Session, buyer: Buyer, address_id: int) -> None:
     if address is None or address.buyer_id != buyer.id:
         raise NotFound(f"address {address_id}")
     session.delete(address)
-    session.commit()
+    session.flush()
 
 
 def _reset_serializer(secret_key: str) -> URLSafeTimedSerializer:
@@ -259,5 +265,5 @@ def buyer_for_reset_token(session: Session, token: str, secret_key: str, max_age
 def reset_password(session: Session, token: str, secret_key: str, new_password: str) -> Buyer:
     buyer = buyer_for_reset_token(session, token, secret_key)
     buyer.password_hash = hash_password(new_password)
-    session.commit()
+    session.flush()
     return buyer

@@ -25,6 +25,7 @@ from storefront.account.services import (
     EmailTaken,
     ResetTokenInvalid,
     add_address,
+    announce_registration,
     authenticate,
     buyer_for_reset_token,
     delete_address,
@@ -66,9 +67,12 @@ def register() -> Response | tuple[str, int]:
                 first_touch=session_first_touch(),
             )
         except EmailTaken:
+            db.session.rollback()
             form.email.errors = [_("An account with this email already exists. Sign in or reset the password.")]
         else:
-            login_user(buyer)
+            login_user(buyer)  # merges the guest cart (``user_logged_in``)
+            db.session.commit()
+            announce_registration(buyer)
             flash(_("Welcome to Mostik! Your account is ready."), "success")
             return redirect(safe_next_url(request.args.get("next"), url_for("account.profile")))
     status = 400 if form.is_submitted() else 200
@@ -88,7 +92,8 @@ def login() -> str | Response | tuple[str, int]:
         except BadCredentials:
             form.password.errors = [_("Wrong email or password.")]
         else:
-            login_user(buyer, remember=bool(form.remember.data))
+            login_user(buyer, remember=bool(form.remember.data))  # merges the guest cart (``user_logged_in``)
+            db.session.commit()
             flash(_("You are signed in."), "success")
             return redirect(safe_next_url(request.args.get("next"), url_for("account.profile")))
     status = 400 if form.is_submitted() else 200
@@ -148,6 +153,7 @@ def update_profile_view() -> Response | tuple[str, int]:
     update_profile(
         db.session(), current_user, name=form.name.data, phone=form.phone.data, company=form.company_details()
     )
+    db.session.commit()
     flash(_("Profile saved."), "success")
     return redirect(url_for("account.profile"))
 
@@ -157,6 +163,7 @@ def update_profile_view() -> Response | tuple[str, int]:
 def withdraw_marketing() -> Response:
     if EmptyForm().validate_on_submit():
         withdraw_marketing_consent(db.session(), current_user)
+        db.session.commit()
         flash(_("You will no longer receive offers from us. Order emails still arrive."), "success")
     return redirect(url_for("account.profile"))
 
@@ -166,6 +173,7 @@ def withdraw_marketing() -> Response:
 def grant_marketing() -> Response:
     if EmptyForm().validate_on_submit():
         grant_marketing_consent(db.session(), current_user, _consent_record(True))
+        db.session.commit()
         flash(_("Thank you! We will send you offers and news."), "success")
     return redirect(url_for("account.profile"))
 
@@ -177,6 +185,7 @@ def add_address_view() -> Response | tuple[str, int]:
     if not address_form.validate_on_submit():
         return _render_profile(ProfileForm(formdata=None, obj=current_user), address_form, 400)
     add_address(db.session(), current_user, address_form.address_data())
+    db.session.commit()
     flash(_("Address saved."), "success")
     return redirect(url_for("account.profile") + "#addresses")
 
@@ -186,6 +195,7 @@ def add_address_view() -> Response | tuple[str, int]:
 def delete_address_view(address_id: int) -> Response:
     if EmptyForm().validate_on_submit():
         delete_address(db.session(), current_user, address_id)
+        db.session.commit()
         flash(_("Address deleted."), "success")
     return redirect(url_for("account.profile") + "#addresses")
 
@@ -220,7 +230,8 @@ def password_reset(token: str) -> str | Response | tuple[str, int]:
     form = PasswordResetForm()
     if form.validate_on_submit():
         buyer = reset_password(db.session(), token, secret, form.password.data)
-        login_user(buyer)
+        login_user(buyer)  # merges the guest cart (``user_logged_in``)
+        db.session.commit()
         flash(_("The new password is set. You are signed in."), "success")
         return redirect(url_for("account.profile"))
     status = 400 if form.is_submitted() else 200

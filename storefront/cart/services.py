@@ -92,7 +92,8 @@ def _line_for(cart: Cart, product_id: int) -> CartLine | None:
 
 
 def add_to_cart(session: Session, cart: Cart, product_id: int, quantity: int) -> CartLine:
-    """Add ``quantity`` pieces (to what is already in the cart); commits."""
+    """Add ``quantity`` pieces (to what is already in the cart); checks before it changes anything. Flushes; the
+    caller commits."""
     product = _purchasable(session, product_id)
     line = _line_for(cart, product_id)
     total = quantity + (line.quantity if line else 0)
@@ -103,11 +104,12 @@ def add_to_cart(session: Session, cart: Cart, product_id: int, quantity: int) ->
     else:
         line.quantity = total
     cart.updated_at = utcnow()
-    session.commit()
+    session.flush()
     return line
 
 
 def set_quantity(session: Session, cart: Cart, product_id: int, quantity: int) -> CartLine:
+    """Flushes; the caller commits."""
     line = _line_for(cart, product_id)
     if line is None:
         raise ProductUnavailable(product_id)
@@ -115,22 +117,24 @@ def set_quantity(session: Session, cart: Cart, product_id: int, quantity: int) -
     check_quantity(product, quantity)
     line.quantity = quantity
     cart.updated_at = utcnow()
-    session.commit()
+    session.flush()
     return line
 
 
 def remove_from_cart(session: Session, cart: Cart, product_id: int) -> None:
+    """Flushes; the caller commits."""
     line = _line_for(cart, product_id)
     if line is not None:
         cart.lines.remove(line)
-    session.commit()
+    session.flush()
 
 
 def merge_carts(session: Session, guest: Cart | None, buyer_id: int) -> Cart:
-    """Move a guest cart into the buyer's at sign-in: quantities added, kept within MOQ and stock. Commits."""
+    """Move a guest cart into the buyer's at sign-in: quantities added, kept within MOQ and stock. Flushes;
+    the caller (the sign-in view, through ``user_logged_in``) commits."""
     cart = get_or_create_cart(session, buyer_id=buyer_id, token=None)
     if guest is None or guest.id == cart.id:
-        session.commit()
+        session.flush()
         return cart
     for guest_line in list(guest.lines):
         product = session.get(Product, guest_line.product_id)
@@ -146,7 +150,7 @@ def merge_carts(session: Session, guest: Cart | None, buyer_id: int) -> Cart:
         else:
             line.quantity = total
     session.delete(guest)
-    session.commit()
+    session.flush()
     return cart
 
 

@@ -102,6 +102,7 @@ def add() -> Response | tuple[str, int]:
         line = add_to_cart(db.session(), cart, form.product_id.data, form.quantity.data)
     except CartError as error:
         return _refuse(cart_error_message(error))
+    db.session.commit()
     flash(
         ngettext(
             "Added to the cart: «%(title)s», now %(num)d piece.",
@@ -126,6 +127,7 @@ def update() -> Response | tuple[str, int]:
         set_quantity(db.session(), cart, form.product_id.data, form.quantity.data)
     except CartError as error:
         return _refuse(cart_error_message(error))
+    db.session.commit()
     flash(_("Quantity changed."), "success")
     return redirect(url_for("cart.cart_page"), 303)
 
@@ -137,5 +139,6 @@ def remove() -> Response | tuple[str, int]:
     if not form.validate_on_submit() or cart is None:
         return _refuse(_form_error(form))
     remove_from_cart(db.session(), cart, form.product_id.data)
+    db.session.commit()
     flash(_("Removed from the cart."), "success")
     return redirect(url_for("cart.cart_page"), 303)

@@ -161,8 +161,7 @@ def add_bought_to_cart(
         quantity = max(min(item.last_quantity, product.stock), product.moq)
         try:
             add_to_cart(session, cart, product.id, quantity)
-        except (ProductUnavailable, BelowMinimum, AboveStock, CartError):
-            session.rollback()
+        except (ProductUnavailable, BelowMinimum, AboveStock, CartError):  # refused before any change
             report.append(AddOutcome(item.title, item.last_quantity, 0, "unavailable"))
             continue
         outcome = "added" if quantity == item.last_quantity else "quantity_changed"

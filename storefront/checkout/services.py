@@ -2,7 +2,9 @@
 
 No Flask here. ``place_order`` is idempotent (the form's placement token is unique on the
 order) and atomic (order, lines, stock reservation, promo use, consents and the emptied cart
-commit together or not at all).
+are written together or not at all: a refusal or a lost race rolls the session back); it
+flushes, the caller commits and then calls ``announce_placement`` (``order_placed`` goes out
+only after the commit).
 """
 
 from __future__ import annotations
@@ -173,7 +175,8 @@ def place_order(
     payment_hours: int,
     campaign_click: tuple[int, datetime] | None = None,
 ) -> PlacementResult:
-    """Place the order for the cart; the same token again returns the order already placed. Commits."""
+    """Place the order for the cart; the same token again returns the order already placed. Flushes (rolls
+    back on a refusal); the caller commits, then calls ``announce_placement`` when ``created``."""
     existing = find_order_by_token(session, placement_token)
     if existing is not None:
         return PlacementResult(existing, False)
@@ -252,7 +255,7 @@ def place_order(
             record_consents(session, contact.email, buyer, consent, now)
         if cart is not None:
             clear_cart(session, cart)
-        session.commit()
+        session.flush()
     except IntegrityError:
         # The same form submitted concurrently: the other request's order won the unique token.
         session.rollback()
@@ -261,11 +264,16 @@ def place_order(
             raise
         return PlacementResult(existing, False)
     except ShopError:
-        session.rollback()
+        session.rollback()  # a refusal undoes all of it
         raise
     logger.info("order %s placed", order.number)
-    order_placed.send(None, order_id=order.id, number=order.number)
     return PlacementResult(order, True)
+
+
+def announce_placement(result: PlacementResult) -> None:
+    """Tell subscribers (the confirmation email, the CRM) about a new order, after its commit."""
+    if result.created:
+        order_placed.send(None, order_id=result.order.id, number=result.order.number)
 
 
 @dataclass(frozen=True)
@@ -280,7 +288,7 @@ class ReorderLine:
 
 
 def reorder(session: Session, order: Order, cart: Cart, pricing: Pricing) -> list[ReorderLine]:
-    """Put the order's items back in the cart at today's prices; say what changed. Commits per line."""
+    """Put the order's items back in the cart at today's prices; say what changed. Flushes; the caller commits."""
     report: list[ReorderLine] = []
     for line in order.lines:
         product = session.get(Product, line.product_id) if line.product_id else None
@@ -290,8 +298,7 @@ def reorder(session: Session, order: Order, cart: Cart, pricing: Pricing) -> lis
         quantity = max(min(line.quantity, product.stock), product.moq)
         try:
             add_to_cart(session, cart, product.id, quantity)
-        except (ProductUnavailable, BelowMinimum, AboveStock, CartError):
-            session.rollback()
+        except (ProductUnavailable, BelowMinimum, AboveStock, CartError):  # refused before any change
             report.append(ReorderLine(line.title, line.quantity, "unavailable"))
             continue
         new_price = price_cart(session, cart, pricing)

@@ -23,6 +23,7 @@ from storefront.checkout.services import (
     Contact,
     Destination,
     PricesChanged,
+    announce_placement,
     build_quote,
     new_placement_token,
     place_order,
@@ -192,6 +193,8 @@ def place() -> Response | tuple[str, int]:
     order = result.order
     if result.created and buyer is not None and form.save_address.data:
         remember_address(db.session(), buyer, form.address_data())
+    db.session.commit()
+    announce_placement(result)
     # The confirmation e-mail goes out from the ``order_placed`` receiver (``storefront.order.init_app``).
     token = make_access_token(order, current_app.config["SECRET_KEY"])
     return redirect(url_for("payment.pay", number=order.number, t=None if buyer else token), 303)
@@ -226,6 +229,7 @@ def reorder_view(number: str) -> Response:
     if not allowed or not EmptyForm().validate_on_submit():
         return redirect(url_for("order.order_detail", number=number))
     report = reorder(db.session(), order, current_cart(create=True), current_pricing(db.session()))
+    db.session.commit()
     for line in report:
         if line.outcome == "unavailable":
             flash(_("«%(title)s» is no longer available.", title=line.title), "warning")
@@ -281,6 +285,7 @@ def buy_again_add() -> Response | tuple[str, int]:
         db.session.rollback()
         flash(_("Some of the chosen products are not among your purchases; reload the page and try again."), "error")
         return _buy_again_error(400)
+    db.session.commit()
     added = sum(1 for line in report if line.added)
     for line in report:
         if line.outcome == "unavailable":

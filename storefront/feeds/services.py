@@ -312,7 +312,11 @@ def import_offers(
     default_supplier: str | None = None,
     progress: Callable[[ImportReport], None] | None = None,
 ) -> ImportReport:
-    """Import every offer: checked one by one, saved and committed ``BATCH`` at a time."""
+    """Import every offer: checked one by one, saved and committed ``BATCH`` at a time.
+
+    The per-batch commit is the documented exception to "use cases flush, the caller commits" (``storefront.db``):
+    a million-offer import cannot be one transaction.
+    """
     report = ImportReport()
     catalogue = _Catalogue(session, head)
     pricing = current_pricing(session)

@@ -246,13 +246,11 @@ def change_status(
 
 
 def confirm_receipt(session: Session, order: Order, buyer_id: int | None) -> Order:
-    """The buyer confirms a delivered order arrived: ``completed``. Commits."""
+    """The buyer confirms a delivered order arrived: ``completed``. Flushes; the caller commits, then calls
+    ``announce_status_change``."""
     if order.buyer_id is not None and order.buyer_id != buyer_id:
         raise NotFound(order.number or "")
-    previous = order.status
     change_status(session, order, OrderStatus.COMPLETED, "receipt confirmed by the buyer")
-    session.commit()
-    announce_status_change(order, previous)
     return order
 
 
@@ -333,9 +331,9 @@ def token_grants_access(order: Order, token: str | None, secret_key: str) -> boo
 
 
 def attach_guest_order(session: Session, order: Order, buyer_id: int, buyer_email: str) -> bool:
-    """Give a guest order to the account just created from it (same email only). Commits."""
+    """Give a guest order to the account just created from it (same email only). Flushes; the caller commits."""
     if order.buyer_id is not None or order.email != buyer_email:
         return False
     order.buyer_id = buyer_id
-    session.commit()
+    session.flush()
     return True

@@ -10,12 +10,18 @@ from werkzeug.wrappers import Response
 
 from storefront.account.forms import EmptyForm, RegistrationForm
 from storefront.account.identifiers import format_phone
-from storefront.account.services import ConsentRecord, EmailTaken, register_buyer
+from storefront.account.services import ConsentRecord, EmailTaken, announce_registration, register_buyer
 from storefront.account.utm import session_first_touch
 from storefront.extensions import db
 from storefront.order import bp
 from storefront.order.models import Order
-from storefront.order.services import TransitionNotAllowed, attach_guest_order, confirm_receipt, list_buyer_orders
+from storefront.order.services import (
+    TransitionNotAllowed,
+    announce_status_change,
+    attach_guest_order,
+    confirm_receipt,
+    list_buyer_orders,
+)
 from storefront.order.web import status_label, viewable_order
 from storefront.shipping.regions import region_name
 
@@ -61,11 +67,14 @@ def confirm_receipt_view(number: str) -> Response | tuple[str, int]:
     if not EmptyForm().validate_on_submit():
         abort(400)
     try:
+        previous = order.status
         confirm_receipt(db.session(), order, current_user.id if current_user.is_authenticated else None)
     except TransitionNotAllowed:
         db.session.rollback()
         flash(_("Receipt can be confirmed only for a delivered order."), "error")
         return render_template("order/detail.html", **_context(order, token)), 409
+    db.session.commit()
+    announce_status_change(order, previous)
     flash(_("Thank you! The order is completed."), "success")
     return redirect(url_for("order.order_detail", number=number, t=token), 303)
 
@@ -100,10 +109,13 @@ def create_account(number: str) -> str | Response | tuple[str, int]:
                 first_touch=session_first_touch(),
             )
         except EmailTaken:
+            db.session.rollback()
             form.email.errors = [_("An account with this email already exists. Sign in or reset the password.")]
         else:
             attach_guest_order(db.session(), order, buyer.id, buyer.email)
-            login_user(buyer)
+            login_user(buyer)  # merges the guest cart (``user_logged_in``)
+            db.session.commit()
+            announce_registration(buyer)
             flash(_("Welcome to Mostik! Your account is ready."), "success")
             return redirect(url_for("order.order_detail", number=number), 303)
     status = 400 if form.is_submitted() else 200

@@ -1,7 +1,9 @@
 """Payment attempts: start (or reuse) an attempt, apply a fetched payment state, settle a held payment,
 re-query an open attempt.
 
-No Flask here: the gateway and the policy are passed in as values. Rules (refunds follow them too):
+No Flask here: the gateway and the policy are passed in as values. These functions commit themselves, the
+documented exception to "use cases flush, the caller commits" (``storefront.db``): a key must be committed
+before the gateway call it protects. Rules (refunds follow them too):
 
 - **Keys before calls.** A new attempt (or refund, or capture/cancel) gets a fresh idempotence
   key that is committed before the API call. A call without a definite answer leaves the row

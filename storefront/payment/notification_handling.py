@@ -1,6 +1,8 @@
 """Handling a YooKassa notification: store it once (repeats counted), re-fetch its object by id through
 the API and act on the fetched state only (``attempts.apply_payment_status``, ``refunds.apply_refund_status``).
-Parsing the body is ``notifications.py``."""
+Parsing the body is ``notifications.py``. Like ``attempts`` it commits itself, the documented payment exception
+to "use cases flush, the caller commits" (``storefront.db``): the stored notification and each state are committed
+before the next gateway call."""
 
 from __future__ import annotations
 

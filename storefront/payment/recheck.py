@@ -1,4 +1,8 @@
-"""The periodic re-check of open payment attempts (a lost notification, a create without an answer)."""
+"""The periodic re-check of open payment attempts (a lost notification, a create without an answer).
+
+It commits per attempt, the documented payment exception to "use cases flush, the caller commits" (``storefront.db``):
+each attempt's state is committed before the next gateway call.
+"""
 
 from __future__ import annotations
 

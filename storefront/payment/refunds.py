@@ -2,7 +2,8 @@
 
 The rules of ``attempts`` hold here too: the refund's key is committed before the call, an unanswered
 refund is repeated with the same key, states move forward only and only the caller that moved a refund
-to succeeded moves the order and sends ``order_refunded``.
+to succeeded moves the order and sends ``order_refunded``. So these functions commit themselves, the documented
+exception to "use cases flush, the caller commits" (``storefront.db``).
 """
 
 from __future__ import annotations

@@ -152,7 +152,8 @@ SEED_METHODS = (
 
 
 def seed_shipping_methods(session: Session) -> int:
-    """Create the standard carriers if missing (safe to run again); returns how many were added. Commits."""
+    """Create the standard carriers if missing (safe to run again); returns how many were added. Flushes;
+    the caller commits."""
     existing = set(session.scalars(select(ShippingMethod.code)))
     added = 0
     for position, (code, name, carrier, description, free_from, rates) in enumerate(SEED_METHODS):
@@ -178,5 +179,5 @@ def seed_shipping_methods(session: Session) -> int:
             )
         session.add(method)
         added += 1
-    session.commit()
+    session.flush()
     return added

@@ -42,6 +42,7 @@ def test_an_undeclared_permission_is_refused_at_import() -> None:
 @pytest.mark.parametrize("role", ROLES, ids=lambda role: role or "anonymous")
 def test_every_crm_rule_answers_as_declared_for_the_role(app: Flask, session: Session, role: Role | None) -> None:
     seed_tiers(session)
+    session.commit()
     buyer = create_buyer(session)
     segment = Segment(name="Все", definition={"op": "and", "conditions": []})
     promo = PromoCode(code="WALK10", kind=PromoKind.PERCENT, percent_bp=1000)
@@ -71,6 +72,7 @@ def test_every_crm_rule_answers_as_declared_for_the_role(app: Flask, session: Se
             # Refunds, notes and tasks are scoped to assigned buyers: the walk uses the manager's own buyer
             # (the other side of the scope is tested separately).
             assign_managers(session, [buyer.id], staff.id)
+            session.commit()
         assert crm_login(client, f"{role}@mostik.local").status_code == 302
     app.config["WTF_CSRF_ENABLED"] = False
     try:
@@ -107,6 +109,7 @@ def test_an_account_manager_cannot_write_on_buyers_assigned_to_someone_else(app:
     other = make_staff(session, Role.ACCOUNT_MANAGER, email="other@mostik.local")
     session.commit()
     assign_managers(session, [buyer.id], other.id)
+    session.commit()
     make_staff(session, Role.ACCOUNT_MANAGER)
     session.commit()
     client = app.test_client()

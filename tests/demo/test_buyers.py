@@ -37,6 +37,7 @@ def _catalogue(session: Session) -> None:
     session.commit()
     seed_demo(session, 120)
     seed_tiers(session)
+    session.commit()
 
 
 def _count(session: Session, model: type) -> int:
@@ -157,6 +158,7 @@ def test_bad_arguments_change_nothing(runner: FlaskCliRunner, session: Session) 
 
 def test_refuses_without_a_catalogue(runner: FlaskCliRunner, session: Session) -> None:
     seed_tiers(session)
+    session.commit()
     result = runner.invoke(args=["crm", "seed-demo-buyers", "--buyers", "5"], env=ENV)
     assert result.exit_code == 1
     assert "seed-demo" in result.output

@@ -1,9 +1,9 @@
 """The builders of test data, storefront and CRM: the one place tests make rows.
 
-Every builder takes the session, adds and ``flush()``es, and returns the object; none commits. A builder that
-goes through a service which commits (staff, campaigns, reorder statistics) runs it inside
-``commits_as_flushes``. A test whose data must be seen by another connection (the test client's requests, a
-live server thread, a CLI runner, racing threads on PostgreSQL) calls ``session.commit()`` itself.
+Every builder takes the session, adds and ``flush()``es, and returns the object; none commits (the services
+they go through flush too: the entry point commits). A test whose data must be seen by another connection (the
+test client's requests, a live server thread, a CLI runner, racing threads on PostgreSQL) calls
+``session.commit()`` itself.
 """
 
 from __future__ import annotations
@@ -11,8 +11,7 @@ from __future__ import annotations
 import dataclasses
 import itertools
 import secrets
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -44,17 +43,6 @@ _sequence = itertools.count(1)
 
 #: The reorder policy of an app with default settings (the defaults are declared once, in storefront.config).
 REORDER_POLICY = ReorderPolicy.from_config({setting.key: setting.default for setting in SETTINGS})
-
-
-@contextmanager
-def commits_as_flushes(session: Session) -> Iterator[None]:
-    """Run services that commit as one step of a builder: inside, the session's commit only flushes, so the
-    caller still decides when the data is committed."""
-    session.commit = session.flush  # type: ignore[method-assign]
-    try:
-        yield
-    finally:
-        del session.commit
 
 
 def load_rates(session: Session, usd: str = "80.0000", cny: str = "11.0000", on: date | None = None) -> None:
@@ -219,8 +207,7 @@ PASSWORD = "staff password 123"
 
 
 def make_staff(session: Session, role: str, email: str | None = None):
-    with commits_as_flushes(session):
-        return create_staff(session, email=email or f"{role}@mostik.local", role=role, password=PASSWORD)
+    return create_staff(session, email=email or f"{role}@mostik.local", role=role, password=PASSWORD)
 
 
 def order_row(buyer_id: int, status: OrderStatus, amount: Decimal, paid_at: datetime | None) -> Order:
@@ -285,8 +272,7 @@ def paid_order(
         )
     session.flush()
     if buyer_id is not None:
-        with commits_as_flushes(session):
-            update_buyer_stats(session, buyer_id, policy=REORDER_POLICY)
+        update_buyer_stats(session, buyer_id, policy=REORDER_POLICY)
     return order
 
 
@@ -341,8 +327,7 @@ def create_campaign(session: Session, **overrides: Any) -> Campaign:
         "body_text": BODY_TEXT,
         **overrides,
     }
-    with commits_as_flushes(session):
-        return save_campaign(session, None, CampaignData(**fields), None)
+    return save_campaign(session, None, CampaignData(**fields), None)
 
 
 def sender_settings(app: Flask, **overrides: Any) -> SenderSettings:

@@ -26,14 +26,7 @@ from storefront.catalog.models import Category, Product
 from storefront.money import to_minor
 from storefront.order.models import Order, OrderLine, OrderStatus
 from storefront.payment.models import AttemptStatus, Payment, Refund, RefundState
-from tests.support.factories import (
-    REORDER_POLICY,
-    commits_as_flushes,
-    create_category,
-    create_product,
-    create_supplier,
-    order_row,
-)
+from tests.support.factories import REORDER_POLICY, create_category, create_product, create_supplier, order_row
 
 MOSCOW = ZoneInfo("Europe/Moscow")
 REGIONS = ("77", "78", "50", "47", "66")
@@ -195,8 +188,7 @@ def build_world(session: Session, seed: int, buyers: int = 40, now: datetime | N
                     )
                 )
     session.flush()
-    with commits_as_flushes(session):
-        recalc_reorders(session, now, policy=REORDER_POLICY)
+    recalc_reorders(session, now, policy=REORDER_POLICY)
     return World(
         now=now,
         facts=read_facts(session, now),

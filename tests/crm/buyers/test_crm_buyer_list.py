@@ -55,6 +55,7 @@ class Made:
 def _world(session: Session) -> list[Made]:
     """Two dozen buyers with random orders (0–3, up to 500 days old), regions, kinds and registration dates."""
     seed_tiers(session)
+    session.commit()
     rng = random.Random(20261126)
     manager = make_staff(session, Role.ACCOUNT_MANAGER, email="olga@mostik.local")
     made = []
@@ -92,6 +93,7 @@ def _world(session: Session) -> list[Made]:
             item.orders.append((days, amount, region))
         if index % 4 == 0:
             assign_managers(session, [buyer.id], manager.id)
+            session.commit()
             item.manager_id = manager.id
         made.append(item)
     recalc_tiers(session)
@@ -210,6 +212,7 @@ def test_an_account_manager_sees_contact_data_of_their_own_buyers_only(app: Flas
     client = _signed_in(app, session, Role.ACCOUNT_MANAGER)
     staff = session.scalar(select(StaffUser).where(StaffUser.role == Role.ACCOUNT_MANAGER))
     assign_managers(session, [mine.id], staff.id)
+    session.commit()
     html = client.get("/crm/buyers/").get_data(as_text=True)
     assert "mine@example.ru" in html and "other@example.ru" not in html
     assert _listed(html) == {mine.id, other.id}  # the summary is still listed
@@ -219,6 +222,7 @@ def test_an_account_manager_sees_contact_data_of_their_own_buyers_only(app: Flas
 
 def test_gold_buyers_without_a_manager_are_flagged_and_filterable(app: Flask, session: Session) -> None:
     seed_tiers(session)
+    session.commit()
     gold = session.scalar(select(Tier).where(Tier.code == "gold"))
     silver = session.scalar(select(Tier).where(Tier.code == "silver"))
     lonely = create_buyer(session, email="gold@example.ru", tier_id=gold.id)
@@ -228,6 +232,7 @@ def test_gold_buyers_without_a_manager_are_flagged_and_filterable(app: Flask, se
     manager = make_staff(session, Role.ACCOUNT_MANAGER, email="olga@mostik.local")
     session.commit()
     assign_managers(session, [looked_after.id], manager.id)
+    session.commit()
     client = _signed_in(app, session, Role.ADMIN)
     html = client.get("/crm/buyers/?unassigned_vip=y").get_data(as_text=True)
     assert _listed(html) == {lonely.id}

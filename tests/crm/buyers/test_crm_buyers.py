@@ -29,6 +29,7 @@ def _signed_in(app: Flask, session: Session, role: Role = Role.ADMIN) -> FlaskCl
 
 def test_the_buyer_list_filters_by_tier_and_manager_and_searches(app: Flask, session: Session) -> None:
     seed_tiers(session)
+    session.commit()
     anna = create_buyer(session, email="anna@example.ru", name="Анна Смирнова", phone="+79161112233")
     romashka = create_buyer(session, email="info@romashka.ru", name="Пётр Иванов", company=True)
     session.commit()
@@ -37,6 +38,7 @@ def test_the_buyer_list_filters_by_tier_and_manager_and_searches(app: Flask, ses
     manager = make_staff(session, Role.ACCOUNT_MANAGER, email="olga@mostik.local")
     session.commit()
     assign_managers(session, [anna.id], manager.id)
+    session.commit()
     client = _signed_in(app, session)
     silver = session.scalar(select(Tier.id).where(Tier.code == "silver"))
 
@@ -65,6 +67,7 @@ def test_bad_list_filters_are_a_400_with_a_message(app: Flask, session: Session)
 
 def test_the_buyer_card_shows_tier_progress_and_spend_and_is_audited(app: Flask, session: Session) -> None:
     seed_tiers(session)
+    session.commit()
     buyer = create_buyer(session, company=True)
     session.commit()
     paid_order(session, buyer.id, "1080000.00", paid_at=days_ago(10))
@@ -132,6 +135,7 @@ def test_every_audit_action_has_a_russian_label(app: Flask) -> None:
 
 def test_an_admin_edits_a_tier_and_the_change_is_audited(app: Flask, session: Session) -> None:
     seed_tiers(session)
+    session.commit()
     gold = session.scalar(select(Tier).where(Tier.code == "gold"))
     client = _signed_in(app, session)
     form = {
@@ -154,6 +158,7 @@ def test_an_admin_edits_a_tier_and_the_change_is_audited(app: Flask, session: Se
 
 def test_a_bad_tier_form_is_refused_without_change(app: Flask, session: Session) -> None:
     seed_tiers(session)
+    session.commit()
     gold = session.scalar(select(Tier).where(Tier.code == "gold"))
     client = _signed_in(app, session)
     token = crm_csrf(client, f"/crm/tiers/{gold.id}/edit")
@@ -168,6 +173,7 @@ def test_a_bad_tier_form_is_refused_without_change(app: Flask, session: Session)
 
 def test_a_marketer_cannot_edit_tiers(app: Flask, session: Session) -> None:
     seed_tiers(session)
+    session.commit()
     client = _signed_in(app, session, Role.MARKETER)
     assert client.get("/crm/tiers/").status_code == 200
     assert client.post("/crm/tiers/new", data={"csrf_token": crm_csrf(client, "/crm/")}).status_code == 403
@@ -197,6 +203,7 @@ def test_an_account_manager_sees_other_managers_buyers_only_in_summary(app: Flas
     client = _signed_in(app, session, Role.ACCOUNT_MANAGER)
     me = session.scalar(select(StaffUser).where(StaffUser.role == Role.ACCOUNT_MANAGER))
     assign_managers(session, [mine.id], me.id)
+    session.commit()
     assert "mine@example.ru" in client.get(f"/crm/buyers/{mine.id}").get_data(as_text=True)
     summary = client.get(f"/crm/buyers/{other.id}").get_data(as_text=True)
     assert "other@example.ru" not in summary and "+79160000002" not in summary
@@ -206,6 +213,7 @@ def test_an_account_manager_sees_other_managers_buyers_only_in_summary(app: Flas
 
 def test_an_admin_sets_a_manual_tier_from_the_card_and_it_is_audited(app: Flask, session: Session) -> None:
     seed_tiers(session)
+    session.commit()
     buyer = create_buyer(session)
     session.commit()
     gold = session.scalar(select(Tier).where(Tier.code == "gold"))
@@ -227,6 +235,7 @@ def test_an_admin_sets_a_manual_tier_from_the_card_and_it_is_audited(app: Flask,
 
 def test_an_admin_assigns_buyers_in_bulk_and_vips_without_a_manager_are_flagged(app: Flask, session: Session) -> None:
     seed_tiers(session)
+    session.commit()
     gold = session.scalar(select(Tier).where(Tier.code == "gold"))
     first = create_buyer(session, email="a@example.ru", tier_id=gold.id)
     second = create_buyer(session, email="b@example.ru")

@@ -40,6 +40,7 @@ def test_a_real_worker_sends_a_campaign_batch(app: Flask, session: Session, mail
     campaign = factories.create_campaign(session)
     session.commit()
     schedule_campaign(session, campaign, utcnow(), utcnow())
+    session.commit()
     queue = f"mostik-test-{secrets.token_hex(4)}"  # other runs may share this Redis
     env = {
         **os.environ,

@@ -185,6 +185,7 @@ def test_an_account_manager_refunds_only_their_own_buyers_orders(
     manager = make_staff(session, Role.ACCOUNT_MANAGER)
     session.commit()
     assign_managers(session, [mine.id], manager.id)
+    session.commit()
     client = pay_app.test_client()
     assert crm_login(client, manager.email).status_code == 302
 

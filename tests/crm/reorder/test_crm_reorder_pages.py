@@ -64,6 +64,7 @@ def _history(session: Session) -> tuple[int, int, int, object]:
     paid_order(session, others, "10000.00", NOW - timedelta(days=70))
     paid_order(session, others, "10000.00", NOW - timedelta(days=40))
     recalc_reorders(session, NOW, policy=POLICY)
+    session.commit()
     return due, late, others, manager
 
 
@@ -199,6 +200,7 @@ def test_top_products_and_categories_count_paid_orders_not_refunded_ones(session
         )  # fmt: skip
     session.commit()
     recalc_reorders(session, NOW, policy=POLICY)
+    session.commit()
     summary = buyer_reorder_summary(session, buyer_id)
     assert [(p.title, p.orders, p.quantity) for p in summary.top_products] == [
         (shoe.title, 3, 13),

@@ -189,6 +189,7 @@ def test_the_paid_and_refunded_signals_update_the_buyer_at_once(app: Flask, sess
 
     buyer_id = _buyer(session)
     order = paid_order(session, buyer_id, "1500.00", utcnow() - timedelta(days=1))
+    session.commit()  # the signals go out after the payment's commit; the receiver reads on its own connection
     with app.app_context():
         order_paid.send(None, order_id=order.id, number=order.number, amount=Decimal("1500.00"), buyer_id=buyer_id)
     stats = _stats(session, buyer_id)

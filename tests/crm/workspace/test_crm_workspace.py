@@ -40,6 +40,7 @@ def _manager_with_buyer(app: Flask, session: Session):
     manager = make_staff(session, Role.ACCOUNT_MANAGER, email="olga@mostik.local")
     session.commit()
     assign_managers(session, [buyer.id], manager.id)
+    session.commit()
     return buyer, manager, _client(app, manager.email)
 
 
@@ -168,6 +169,7 @@ def test_a_manager_sees_other_managers_buyers_as_a_summary_without_forms(app: Fl
 
 def test_the_timeline_has_every_kind_newest_first(app: Flask, session: Session, mailbox) -> None:
     seed_tiers(session)
+    session.commit()
     buyer, manager, client = _manager_with_buyer(app, session)
     order = paid_order(session, buyer.id, "400000.00", paid_at=days_ago(9), refunded="1000.00")
     session.commit()
@@ -219,6 +221,7 @@ def test_sent_mail_is_logged_with_the_buyer_and_failures_are_not(app: Flask, ses
 
 def test_my_clients_lists_buyers_tasks_and_near_tier_alerts(app: Flask, session: Session) -> None:
     seed_tiers(session)
+    session.commit()
     manager = make_staff(session, Role.ACCOUNT_MANAGER, email="olga@mostik.local")
     session.commit()
     near = create_buyer(session, email="near@example.ru", name="Почти Золото")
@@ -233,6 +236,7 @@ def test_my_clients_lists_buyers_tasks_and_near_tier_alerts(app: Flask, session:
     recalc_tiers(session)
     for buyer in (near, far, base):
         assign_managers(session, [buyer.id], manager.id)
+        session.commit()
     now = utcnow()
     start, end = moscow_day_bounds(now)
     open_task(

@@ -161,6 +161,7 @@ def test_a_password_reset_signs_the_account_out_of_other_sessions(app, client, s
     buyer = session.scalars(select(Buyer)).one()
     token = make_reset_token(buyer, app.config["SECRET_KEY"])
     reset_password(session, token, app.config["SECRET_KEY"], "a brand new password")
+    session.commit()
     response = other_device.get("/account/")
     assert response.status_code == 302
     assert "/account/login" in response.headers["Location"]

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from storefront.cart.models import Cart, CartLine
 from storefront.catalog.models import Product
-from storefront.checkout.services import Contact, Destination, build_quote, place_order
+from storefront.checkout.services import Contact, Destination, announce_placement, build_quote, place_order
 from storefront.db import utcnow
 from storefront.fx.services import current_pricing
 from storefront.order.models import Order, OrderStatus
@@ -33,7 +33,7 @@ def _place(session: Session, cart: Cart, token: str):
     quote = build_quote(
         session, cart, pricing, region_code="77", shipping_method_id=method_id, promo_code=None, tier=None, now=utcnow()
     )
-    return place_order(
+    result = place_order(
         session,
         cart,
         pricing,
@@ -48,6 +48,9 @@ def _place(session: Session, cart: Cart, token: str):
         now=utcnow(),
         payment_hours=24,
     )
+    session.commit()  # as the checkout view does
+    announce_placement(result)
+    return result
 
 
 def test_placing_with_the_same_token_returns_the_first_order(session):

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from crm.audit.models import AuditEntry
 from storefront.account.models import Buyer, Tier
 from storefront.cart.models import Cart, CartLine
-from storefront.checkout.services import Contact, Destination, build_quote, place_order
+from storefront.checkout.services import Contact, Destination, announce_placement, build_quote, place_order
 from storefront.db import utcnow
 from storefront.fx.services import current_pricing
 from storefront.moscow import moscow_to_utc
@@ -54,7 +54,7 @@ def _place(
     quote = build_quote(
         session, cart, pricing, region_code="77", shipping_method_id=method_id, promo_code=code, tier=tier, now=utcnow()
     )
-    return place_order(
+    result = place_order(
         session,
         cart,
         pricing,
@@ -69,6 +69,9 @@ def _place(
         now=utcnow(),
         payment_hours=24,
     )
+    session.commit()  # as the checkout view does
+    announce_placement(result)
+    return result
 
 
 def _promo(session: Session, **fields: object) -> PromoCode:
