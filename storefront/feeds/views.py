@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 from flask import current_app, request, stream_with_context
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
@@ -19,6 +21,14 @@ FEED_MAX_AGE = 3600
 _version_cache = TimedCache(max_entries=1)
 
 
+def _encoded(shop_name: str, company: str, base_url: str) -> Iterator[bytes]:
+    """The feed as bytes. The session is taken here, while streaming, not in the view: the view's
+    session is removed when the view returns, and one taken then and used afterwards was never
+    closed (an idle transaction held a connection and blocked TRUNCATE/ALTER on PostgreSQL)."""
+    for piece in write_yml(db.session(), shop_name, company, base_url, utcnow()):
+        yield piece.encode("utf-8")
+
+
 @bp.get("/feeds/yandex.yml")
 def yandex_yml() -> Response:
     etag = _version_cache.get("yandex.yml", lambda: catalogue_version(db.session()))
@@ -26,9 +36,9 @@ def yandex_yml() -> Response:
         response = current_app.response_class(status=304)
     else:
         base_url = current_app.config["PUBLIC_BASE_URL"].rstrip("/")
-        pieces = write_yml(db.session(), _("Mostik"), _("Mostik wholesale marketplace"), base_url, utcnow())
+        company = current_app.config["SELLER_NAME"]  # the legal name, as YML's shop/company asks
         response = current_app.response_class(
-            stream_with_context(piece.encode("utf-8") for piece in pieces), mimetype="application/xml"
+            stream_with_context(_encoded(_("Mostik"), company, base_url)), mimetype="application/xml"
         )
     response.set_etag(etag)
     response.cache_control.public = True
