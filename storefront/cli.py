@@ -21,7 +21,7 @@ from storefront.catalog.services import recompute_rouble_prices
 from storefront.extensions import db
 from storefront.fx.cbr import RateFeedError, fetch_daily, parse_daily
 from storefront.fx.models import PriceRounding
-from storefront.fx.services import current_pricing, store_rates, update_pricing_policy
+from storefront.fx.services import current_pricing, newest_rate_date, store_rates, update_pricing_policy
 
 #: CBR rates have four decimal places (more for some VunitRate values); show them all.
 RATE_FORMAT = "#,##0.0000##"
@@ -41,8 +41,17 @@ def _fail(message: str) -> None:
     type=click.Path(dir_okay=False, path_type=Path),
     help="A stored XML_daily file instead of downloading from cbr.ru.",
 )
-def fx_update_command(file_path: Path | None) -> None:
-    """Load today's CBR rates and recompute every rouble price in one statement."""
+@click.option(
+    "--force",
+    is_flag=True,
+    help="Store rates older than the newest stored ones too (history); prices keep using the newest.",
+)
+def fx_update_command(file_path: Path | None, force: bool) -> None:
+    """Load today's CBR rates and recompute every rouble price in one statement.
+
+    Rates older than the stored ones are refused (exit code 1, nothing changed) unless ``--force``:
+    prices always use the newest rates, so an old file must not look as if it had been applied.
+    """
     try:
         if file_path is not None:
             if not file_path.is_file():
@@ -55,22 +64,46 @@ def fx_update_command(file_path: Path | None) -> None:
     except RateFeedError as exc:
         _fail(_("The rates were not updated, the previous rates are kept: %(reason)s", reason=str(exc)))
         return
+    newest = newest_rate_date(db.session())
+    if newest is not None and sheet.rate_date < newest and not force:
+        _fail(
+            _(
+                "The file has the rates for %(date)s, older than the stored rates for %(stored)s: nothing was "
+                "changed. To store them anyway (as history; prices keep the newest rates), add --force.",
+                date=sheet.rate_date.strftime("%d.%m.%Y"),
+                stored=newest.strftime("%d.%m.%Y"),
+            )
+        )
     stored = store_rates(db.session(), sheet, source)
     if stored == 0:
         db.session.rollback()
         _fail(_("The feed has no USD or CNY rate; the previous rates are kept."))
     changed = recompute_rouble_prices(db.session())
     db.session.commit()
-    rates = current_pricing(db.session()).rates
+    loaded = {code: quote.unit_rate for code, quote in sheet.quotes.items()}
     click.echo(
         _(
             "Rates for %(date)s loaded: USD %(usd)s ₽, CNY %(cny)s ₽. Rouble prices recomputed: %(count)s.",
             date=sheet.rate_date.strftime("%d.%m.%Y"),
-            usd=format_decimal(rates["USD"], format=RATE_FORMAT) if "USD" in rates else "—",
-            cny=format_decimal(rates["CNY"], format=RATE_FORMAT) if "CNY" in rates else "—",
+            usd=_rate(loaded, "USD"),
+            cny=_rate(loaded, "CNY"),
             count=changed,
         )
     )
+    if newest is not None and sheet.rate_date < newest:
+        rates = current_pricing(db.session()).rates
+        click.echo(
+            _(
+                "Prices keep using the newer rates for %(date)s: USD %(usd)s ₽, CNY %(cny)s ₽.",
+                date=newest.strftime("%d.%m.%Y"),
+                usd=_rate(rates, "USD"),
+                cny=_rate(rates, "CNY"),
+            )
+        )
+
+
+def _rate(rates: dict[str, Decimal], currency: str) -> str:
+    return format_decimal(rates[currency], format=RATE_FORMAT) if currency in rates else "—"
 
 
 @fx_group.command("policy")

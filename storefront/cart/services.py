@@ -48,7 +48,7 @@ class AboveStock(CartError):
     def __init__(self, product: Product) -> None:
         super().__init__(product.id)
         self.product = product
-        self.stock = product.stock
+        self.stock = product.stock if product.stock is not None else MAX_QUANTITY
 
 
 def new_token() -> str:
@@ -75,7 +75,7 @@ def get_or_create_cart(session: Session, *, buyer_id: int | None, token: str | N
 
 def _purchasable(session: Session, product_id: int) -> Product:
     product = session.get(Product, product_id)
-    if product is None or product.status != ProductStatus.ACTIVE or product.stock < 1:
+    if product is None or product.status != ProductStatus.ACTIVE or not product.orderable_stock:
         raise ProductUnavailable(product_id)
     return product
 
@@ -83,7 +83,7 @@ def _purchasable(session: Session, product_id: int) -> Product:
 def check_quantity(product: Product, quantity: int) -> None:
     if quantity < product.moq:
         raise BelowMinimum(product)
-    if quantity > product.stock or quantity > MAX_QUANTITY:
+    if not product.within_stock(quantity) or quantity > MAX_QUANTITY:
         raise AboveStock(product)
 
 
@@ -138,11 +138,11 @@ def merge_carts(session: Session, guest: Cart | None, buyer_id: int) -> Cart:
         return cart
     for guest_line in list(guest.lines):
         product = session.get(Product, guest_line.product_id)
-        if product is None or product.status != ProductStatus.ACTIVE or product.stock < 1:
+        if product is None or product.status != ProductStatus.ACTIVE or not product.orderable_stock:
             continue
         line = _line_for(cart, product.id)
         total = guest_line.quantity + (line.quantity if line else 0)
-        total = min(max(total, product.moq), product.stock)
+        total = product.cap_to_stock(max(total, product.moq))
         if total < product.moq:
             continue
         if line is None:
@@ -212,7 +212,7 @@ def is_near(quantity: int, more_quantity: int) -> bool:
 
 
 def price_line(product: Product, quantity: int, pricing: Pricing) -> PricedLine:
-    if product.status != ProductStatus.ACTIVE or product.stock < 1:
+    if product.status != ProductStatus.ACTIVE or not product.orderable_stock:
         return PricedLine(product, quantity, Decimal("0.00"), Decimal("0.00"), problem="unavailable")
     try:
         chosen = break_for_quantity(product.price_breaks, quantity)
@@ -223,7 +223,7 @@ def price_line(product: Product, quantity: int, pricing: Pricing) -> PricedLine:
             more = (step.more_quantity, pricing.to_rub(step.unit_price, product.currency))
     except (MissingRate, ValueError):
         return PricedLine(product, quantity, Decimal("0.00"), Decimal("0.00"), problem="no_price")
-    problem = "below_moq" if quantity < product.moq else ("above_stock" if quantity > product.stock else None)
+    problem = "below_moq" if quantity < product.moq else ("above_stock" if not product.within_stock(quantity) else None)
     return PricedLine(
         product,
         quantity,

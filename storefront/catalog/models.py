@@ -39,11 +39,13 @@ class Supplier(TimestampMixin, Base):
     name: Mapped[str] = mapped_column(String(255))
     slug: Mapped[str] = mapped_column(String(255), unique=True)
     city: Mapped[str] = mapped_column(String(64), index=True)
-    #: Rating 0.0–5.0 kept in tenths, so it sorts and compares exactly.
-    rating_tenths: Mapped[int] = mapped_column(SmallInteger, default=45)
+    #: Rating 0.0–5.0 kept in tenths, so it sorts and compares exactly; NULL = not rated yet
+    #: (a supplier created from a feed), shown as nothing rather than an invented figure.
+    rating_tenths: Mapped[int | None] = mapped_column(SmallInteger)
     #: Platform commission in basis points (300 = 3 %).
     commission_bp: Mapped[int] = mapped_column(SmallInteger, default=800)
-    is_factory: Mapped[bool] = mapped_column(default=True)
+    #: Factory (True) or trading company (False); NULL = not known (a supplier created from a feed).
+    is_factory: Mapped[bool | None] = mapped_column()
     years_on_platform: Mapped[int] = mapped_column(SmallInteger, default=1)
 
     __table_args__ = (
@@ -52,8 +54,8 @@ class Supplier(TimestampMixin, Base):
     )
 
     @property
-    def rating(self) -> Decimal:
-        return Decimal(self.rating_tenths) / 10
+    def rating(self) -> Decimal | None:
+        return None if self.rating_tenths is None else Decimal(self.rating_tenths) / 10
 
 
 class Category(Base):
@@ -91,7 +93,9 @@ class Product(TimestampMixin, Base):
     weight_grams: Mapped[int] = mapped_column(Integer, default=0)
     moq: Mapped[int] = mapped_column(Integer, default=1)
     #: Units ready to ship from the supplier's warehouse; 0 with a lead time means made to order.
-    stock: Mapped[int] = mapped_column(Integer, default=0)
+    #: NULL = the supplier did not say (a feed offer without ``<stock>``): no figure is shown, and
+    #: carts and orders are not limited by it (only a known stock is).
+    stock: Mapped[int | None] = mapped_column(Integer)
     lead_time_days: Mapped[int | None] = mapped_column(SmallInteger)
     status: Mapped[ProductStatus] = mapped_column(String(16), default=ProductStatus.ACTIVE)
     #: Currency of the supplier's price breaks (USD, CNY or RUB).
@@ -102,6 +106,8 @@ class Product(TimestampMixin, Base):
     price_rub_from: Mapped[Decimal | None] = mapped_column()
     popularity: Mapped[int] = mapped_column(Integer, default=0)
     image_count: Mapped[int] = mapped_column(SmallInteger, default=0)
+    #: Picture URLs from the supplier's feed (YML ``<picture>``), in feed order; NULL/empty = none.
+    picture_urls: Mapped[list[str] | None] = mapped_column(JSON)
     published_at: Mapped[datetime] = mapped_column(default=utcnow)
     #: The offer id in the supplier's feed (YML ``offer/@id``); re-imports match on it.
     feed_offer_id: Mapped[str | None] = mapped_column(String(64))
@@ -131,7 +137,21 @@ class Product(TimestampMixin, Base):
 
     @property
     def in_stock(self) -> bool:
-        return self.stock > 0
+        """Known to be in stock (an unknown stock is not claimed)."""
+        return self.stock is not None and self.stock > 0
+
+    @property
+    def orderable_stock(self) -> bool:
+        """Can be put in a cart as far as stock goes: some known stock, or an unknown one."""
+        return self.stock is None or self.stock > 0
+
+    def within_stock(self, quantity: int) -> bool:
+        """``quantity`` does not exceed a known stock (an unknown stock limits nothing)."""
+        return self.stock is None or quantity <= self.stock
+
+    def cap_to_stock(self, quantity: int) -> int:
+        """``quantity`` lowered to a known stock."""
+        return quantity if self.stock is None else min(quantity, self.stock)
 
 
 class PriceBreak(Base):

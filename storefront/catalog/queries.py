@@ -55,7 +55,7 @@ class ProductCard(NamedTuple):
     title: str
     price_rub_from: Decimal | None
     moq: int
-    stock: int
+    stock: int | None
     lead_time_days: int | None
     supplier_city: str
 
@@ -271,7 +271,8 @@ def _count_by_city(session: Session, category_ids: Sequence[int]) -> list[tuple[
             .group_by(Product.supplier_id)
         )
         for supplier_id, count in per_supplier:
-            counts[city_of[supplier_id]] = counts.get(city_of[supplier_id], 0) + count
+            if city_of[supplier_id]:  # a feed supplier's unknown city is no filter value
+                counts[city_of[supplier_id]] = counts.get(city_of[supplier_id], 0) + count
     return sorted(counts.items(), key=lambda item: (-item[1], item[0]))
 
 
@@ -305,5 +306,8 @@ def get_product(session: Session, product_id: int) -> Product:
 def list_supplier_cities(session: Session) -> list[str]:
     """Every supplier city (the search page's filter), cached like the listing counts."""
     return _count_cache.get(
-        ("supplier-cities",), lambda: list(session.scalars(select(Supplier.city).distinct().order_by(Supplier.city)))
+        ("supplier-cities",),
+        lambda: list(
+            session.scalars(select(Supplier.city).where(Supplier.city != "").distinct().order_by(Supplier.city))
+        ),
     )

@@ -63,7 +63,7 @@ def _availability(product: Product | None) -> str:
         return Availability.DISCONTINUED
     if product.status == ProductStatus.ARCHIVED:
         return Availability.ARCHIVED
-    return Availability.IN_STOCK if product.stock > 0 else Availability.OUT_OF_STOCK
+    return Availability.IN_STOCK if product.orderable_stock else Availability.OUT_OF_STOCK
 
 
 def _today_price(product: Product | None, quantity: int, pricing: Pricing) -> Decimal | None:
@@ -158,7 +158,7 @@ def add_bought_to_cart(
         if product is None or not item.can_add:
             report.append(AddOutcome(item.title, item.last_quantity, 0, "unavailable"))
             continue
-        quantity = max(min(item.last_quantity, product.stock), product.moq)
+        quantity = max(product.cap_to_stock(item.last_quantity), product.moq)
         try:
             add_to_cart(session, cart, product.id, quantity)
         except (ProductUnavailable, BelowMinimum, AboveStock, CartError):  # refused before any change

@@ -295,7 +295,7 @@ def reorder(session: Session, order: Order, cart: Cart, pricing: Pricing) -> lis
         if product is None:
             report.append(ReorderLine(line.title, line.quantity, "unavailable"))
             continue
-        quantity = max(min(line.quantity, product.stock), product.moq)
+        quantity = max(product.cap_to_stock(line.quantity), product.moq)
         try:
             add_to_cart(session, cart, product.id, quantity)
         except (ProductUnavailable, BelowMinimum, AboveStock, CartError):  # refused before any change

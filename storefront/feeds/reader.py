@@ -20,6 +20,20 @@ Wholesale extension elements inside ``<offer>`` (ignored by Yandex, documented i
     </price-breaks>
 
 A plain offer without them imports with supplier = ``shop/company``, ``price`` as the 1+ break, MOQ 1.
+
+Standard YML read as Yandex Market documents it (yandex.ru/support/partnermarket, «offers.html»,
+«export/vendor-model.html», «elements/id-type-available.html»):
+
+* ``type="vendor.model"`` offers have no ``<name>``: the name is built as
+  ``typePrefix + vendor + model`` («Product type + brand + model»; ``typePrefix`` is optional,
+  ``vendor`` and ``model`` are required for that type).
+* ``<picture>`` may repeat (up to 10 URLs); every URL is kept, in order.
+* ``<description>`` may hold HTML inside CDATA; it is kept as written here and sanitised on import.
+* ``available="false"`` means the delivery period is not set («up to 60 days»/to order); a lead
+  time is taken only from the offer's ``<delivery-options><option days="…"/>`` (a number or a range
+  such as ``1-3``, the upper bound kept; an empty value or 32+ means unknown) or our
+  ``<lead-time-days>``.
+* ``<param name="…" unit="…">`` keeps its unit after the value («5.6 дюйм»).
 """
 
 from __future__ import annotations
@@ -64,7 +78,13 @@ class RawOffer:
     vendor: str | None = None
     vendor_code: str | None = None
     description: str | None = None
-    pictures: int = 0
+    #: ``type`` attribute (``vendor.model`` or none) and the vendor.model name parts.
+    type: str | None = None
+    type_prefix: str | None = None
+    model: str | None = None
+    picture_urls: list[str] = field(default_factory=list)
+    #: Days from the offer's ``<delivery-options>`` (``days`` of its fastest option), unparsed.
+    delivery_days: str | None = None
     params: dict[str, str] = field(default_factory=dict)
     moq: str | None = None
     stock: str | None = None
@@ -109,7 +129,27 @@ def _text(element: ET.Element, tag: str) -> str | None:
     return child.text.strip()
 
 
+#: ``days="2"`` or ``days="1-3"`` (YML delivery-options); anything else (empty, «32», text) is unknown.
+_DAYS = re.compile(r"^\s*(\d{1,2})\s*(?:-\s*(\d{1,2})\s*)?$")
+
+
+def _delivery_days(element: ET.Element) -> str | None:
+    """The shortest upper bound of the offer's delivery options, in days, or None when none is known.
+
+    Yandex treats ``days`` of 32 and more, or empty, as «on order» without a date: not a lead time.
+    """
+    found: list[int] = []
+    for option in element.findall("delivery-options/option"):
+        match = _DAYS.match(option.get("days") or "")
+        if match:
+            days = int(match.group(2) or match.group(1))
+            if days <= 31:
+                found.append(days)
+    return str(min(found)) if found else None
+
+
 def _offer_from_element(element: ET.Element, line: int) -> RawOffer:
+    pictures = [text for text in ((picture.text or "").strip() for picture in element.findall("picture")) if text]
     offer = RawOffer(
         line=line,
         offer_id=(element.get("id") or "").strip() or None,
@@ -121,7 +161,11 @@ def _offer_from_element(element: ET.Element, line: int) -> RawOffer:
         vendor=_text(element, "vendor"),
         vendor_code=_text(element, "vendorCode"),
         description=_text(element, "description"),
-        pictures=len(element.findall("picture")),
+        type=(element.get("type") or "").strip() or None,
+        type_prefix=_text(element, "typePrefix"),
+        model=_text(element, "model"),
+        picture_urls=pictures,
+        delivery_days=_delivery_days(element),
         moq=_text(element, "min-quantity"),
         stock=_text(element, "stock"),
         lead_time_days=_text(element, "lead-time-days"),

@@ -20,13 +20,16 @@ from sqlalchemy.orm import Session, selectinload
 
 from storefront.catalog.models import Category, Product, ProductStatus, Supplier
 from storefront.catalog.services import InvalidPriceBreaks, assign_price_breaks, validate_price_breaks
+from storefront.catalog.text import sanitise_description
 from storefront.feeds.reader import FeedHead, RawOffer, read_csv, read_yml
 from storefront.fx.services import Pricing, current_pricing
 from storefront.money import CURRENCIES, MoneyError, parse_amount
 from storefront.slugs import make_slug
 
 BATCH = 500
-DEFAULT_STOCK = 1000
+#: Yandex: «up to 10 pictures», URL length up to 512 (yandex.ru/support/partnermarket, picture).
+MAX_PICTURES = 10
+MAX_PICTURE_URL = 512
 MAX_PRICE = Decimal("10000000000")
 
 
@@ -74,7 +77,8 @@ class CleanOffer:
     currency: str
     breaks: list[tuple[int, Decimal]]
     moq: int
-    stock: int
+    #: None = the feed does not say (no ``<stock>`` on an available offer): shown as unknown.
+    stock: int | None
     lead_time_days: int | None
     feed_category_id: str
     supplier_name: str
@@ -82,7 +86,7 @@ class CleanOffer:
     vendor_code: str | None
     description: str
     attributes: dict[str, str]
-    pictures: int
+    picture_urls: list[str]
 
 
 def _quantity(text: str | None, default: int | None, minimum: int = 0) -> int | None:
@@ -103,13 +107,49 @@ def _price(text: str | None) -> Decimal:
     return value
 
 
+def offer_name(offer: RawOffer) -> str | None:
+    """``<name>``, or for ``type="vendor.model"`` offers typePrefix + vendor + model.
+
+    Yandex Market, «vendor.model» type: the offer has no ``name``; ``model`` and ``vendor`` are
+    required, ``typePrefix`` («product type / category») optional; Market shows them together.
+    """
+    if offer.name:
+        return offer.name
+    if (offer.type or "").strip().lower() == "vendor.model" and offer.model:
+        return " ".join(part for part in (offer.type_prefix, offer.vendor, offer.model) if part)
+    return None
+
+
+def _picture_urls(urls: list[str]) -> list[str]:
+    """Absolute http(s) URLs only, each once, at most ``MAX_PICTURES``; others are dropped."""
+    kept: list[str] = []
+    for url in urls:
+        if url.lower().startswith(("http://", "https://")) and len(url) <= MAX_PICTURE_URL and url not in kept:
+            kept.append(url)
+    return kept[:MAX_PICTURES]
+
+
+def _lead_time(offer: RawOffer) -> int | None:
+    days = _quantity(offer.lead_time_days, None)
+    if days is None and offer.delivery_days is not None:
+        days = int(offer.delivery_days)
+    return days if days is None else min(days, 32767)
+
+
 def clean_offer(offer: RawOffer, head: FeedHead, default_supplier: str | None) -> CleanOffer:
-    """The offer's values checked and typed, or ``OfferRejected`` naming the first problem."""
+    """The offer's values checked and typed, or ``OfferRejected`` naming the first problem.
+
+    Stock and lead time are only what the feed states: an available offer without ``<stock>``
+    has an unknown stock (None), not an invented figure; ``available="false"`` without one has
+    none in stock (made to order), with a lead time only from ``<lead-time-days>`` or the
+    offer's ``<delivery-options>``.
+    """
     if offer.broken:
         raise OfferRejected(Problem.BROKEN, offer.broken)
     if not offer.offer_id or len(offer.offer_id) > 64:
         raise OfferRejected(Problem.NO_ID)
-    if not offer.name:
+    name = offer_name(offer)
+    if not name:
         raise OfferRejected(Problem.NO_NAME)
     currency = (offer.breaks_currency or offer.currency or "RUB").strip().upper()
     currency = "RUB" if currency == "RUR" else currency
@@ -135,19 +175,19 @@ def clean_offer(offer: RawOffer, head: FeedHead, default_supplier: str | None) -
         attributes.setdefault("Бренд", offer.vendor)
     return CleanOffer(
         offer_id=offer.offer_id,
-        name=" ".join(offer.name.split())[:500],
+        name=" ".join(name.split())[:500],
         currency=currency,
         breaks=breaks,
         moq=moq,
-        stock=_quantity(offer.stock, DEFAULT_STOCK if available else 0) or 0,
-        lead_time_days=_quantity(offer.lead_time_days, None),
+        stock=_quantity(offer.stock, None if available else 0),
+        lead_time_days=_lead_time(offer),
         feed_category_id=offer.category_id,
         supplier_name=supplier[:255],
         supplier_city=(offer.supplier_city or "")[:64],
         vendor_code=(offer.vendor_code or "")[:64] or None,
-        description=offer.description or "",
+        description=sanitise_description(offer.description),
         attributes=attributes,
-        pictures=min(offer.pictures, 20),
+        picture_urls=_picture_urls(offer.picture_urls),
     )
 
 
@@ -163,6 +203,7 @@ class _Catalogue:
         if name not in self.suppliers:
             found = self.session.scalars(select(Supplier).where(Supplier.name == name)).first()
             if found is None:
+                # A feed names the seller and maybe its city; its kind and rating stay unknown.
                 found = Supplier(name=name, slug=self._free_slug(Supplier, make_slug(name, 200)), city=city)
                 self.session.add(found)
                 self.session.flush()
@@ -263,7 +304,8 @@ def _apply_offer(product: Product, offer: CleanOffer, category: Category) -> Non
     product.moq = offer.moq
     product.stock = offer.stock
     product.lead_time_days = offer.lead_time_days
-    product.image_count = offer.pictures
+    product.image_count = len(offer.picture_urls)
+    product.picture_urls = offer.picture_urls or None
     product.currency = offer.currency
     product.source_price_from = min(price for _, price in offer.breaks)
     product.status = ProductStatus.ACTIVE

@@ -21,6 +21,14 @@ FEED_MAX_AGE = 3600
 _version_cache = TimedCache(max_entries=1)
 
 
+def _encoded(shop_name: str, company: str, base_url: str) -> Iterator[bytes]:
+    """The feed as bytes. The session is taken here, while streaming, not in the view: the view's
+    session is removed when the view returns, and one taken then and used afterwards was never
+    closed (an idle transaction held a connection and blocked TRUNCATE/ALTER on PostgreSQL)."""
+    for piece in write_yml(db.session(), shop_name, company, base_url, utcnow()):
+        yield piece.encode("utf-8")
+
+
 @bp.get("/feeds/yandex.yml")
 def yandex_yml() -> Response:
     etag = _version_cache.get("yandex.yml", lambda: catalogue_version(db.session()))
@@ -28,15 +36,10 @@ def yandex_yml() -> Response:
         response = current_app.response_class(status=304)
     else:
         base_url = current_app.config["PUBLIC_BASE_URL"].rstrip("/")
-        shop_name, company, now = _("Mostik"), _("Mostik wholesale marketplace"), utcnow()
-
-        def pieces() -> Iterator[bytes]:
-            # Runs while streaming, after this view's app context is gone: the Session is looked up then, in the
-            # context stream_with_context pushes (a Session taken here would be the finished request's, closed).
-            for piece in write_yml(db.session(), shop_name, company, base_url, now):
-                yield piece.encode("utf-8")
-
-        response = current_app.response_class(stream_with_context(pieces()), mimetype="application/xml")
+        company = current_app.config["SELLER_NAME"]  # the legal name, as YML's shop/company asks
+        response = current_app.response_class(
+            stream_with_context(_encoded(_("Mostik"), company, base_url)), mimetype="application/xml"
+        )
     response.set_etag(etag)
     response.cache_control.public = True
     response.cache_control.max_age = FEED_MAX_AGE

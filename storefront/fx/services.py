@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 
 from sqlalchemy import func, select
@@ -63,6 +64,11 @@ def latest_rates(session: Session) -> dict[str, Decimal]:
     rates = {currency: rate for currency, rate in rows}
     rates[RUB] = Decimal(1)
     return rates
+
+
+def newest_rate_date(session: Session) -> date | None:
+    """The date of the newest stored rates (the ones prices use), or None before the first load."""
+    return session.scalar(select(func.max(ExchangeRate.rate_date)))
 
 
 def current_pricing(session: Session) -> Pricing:

@@ -122,7 +122,7 @@ def reserve_stock(session: Session, lines: Sequence[LineDraft]) -> None:
                 update(Product)
                 .where(Product.id == line.product_id)
                 .where(Product.status == ProductStatus.ACTIVE)
-                .where(Product.stock >= line.quantity)
+                .where(Product.stock.is_(None) | (Product.stock >= line.quantity))  # unknown stock: not limited
                 .values(stock=Product.stock - line.quantity)
                 .execution_options(synchronize_session=False)
             )
