@@ -18,10 +18,6 @@ WORD = re.compile(r"[^\W_]+")
 #: Longest query we look at; the rest is ignored (a 10,000-character query is not a search).
 MAX_QUERY_CHARS = 200
 MAX_QUERY_WORDS = 8
-#: Words that carry no meaning in a product query: dropped from queries (not from documents).
-STOP_WORDS = frozenset(
-    "и в во на с со из для по от до к ко у о об а или без под над при за the and for with of".split()
-)
 
 _morph = pymorphy3.MorphAnalyzer()
 _stemmer = Stemmer.Stemmer("russian")
@@ -67,13 +63,6 @@ def query_terms(word: str) -> tuple[str, ...]:
 def document_terms(text: str) -> str:
     """A field's text as a space-separated list of terms, ready for FTS5 or to_tsvector('simple')."""
     return " ".join(term for word in words(text) for term in word_terms(word))
-
-
-def query_words(query: str) -> list[str]:
-    """The meaningful folded words of a query (stop words dropped unless nothing else is left)."""
-    found = words(query[:MAX_QUERY_CHARS])[:MAX_QUERY_WORDS]
-    meaningful = [word for word in found if word not in STOP_WORDS]
-    return meaningful or found
 
 
 def is_known_word(word: str) -> bool:

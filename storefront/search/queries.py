@@ -32,18 +32,28 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session
 
 from storefront.catalog.models import Category, Product, ProductStatus
-from storefront.catalog.queries import ListingFilters, ListingPage, Sort, listing_conditions, load_in_order
+from storefront.catalog.queries import (
+    ListingFilters,
+    ListingPage,
+    Sort,
+    listing_conditions,
+    load_category_tree,
+    load_in_order,
+)
 from storefront.memo import TimedCache
 from storefront.search.models import FTS_TABLE, ProductSearch
 from storefront.search.normalise import (
+    MAX_QUERY_WORDS,
     fold,
     is_latin,
     one_typo_corrections,
     query_terms,
-    query_words,
     switch_layout,
     transliterate,
+    word_terms,
+    words,
 )
+from storefront.search.understand import PHRASE_AND, TERM_OR, element_terms, expanded_terms, query_words
 
 #: Facets listed for a result set (largest first).
 MAX_FACETS = 20
@@ -63,7 +73,11 @@ class Correction(enum.StrEnum):
 
 @dataclass(frozen=True)
 class Match:
-    """A parsed query: for each word, the terms any of which must occur in a product."""
+    """A parsed query: for each word, the terms any of which must occur in a product.
+
+    A group element is a term, or a phrase from the synonym list (``understand.expanded_terms``):
+    words separated by ``PHRASE_AND``, all of which must occur, each any of its ``TERM_OR`` terms.
+    """
 
     words: tuple[str, ...]
     groups: tuple[tuple[str, ...], ...]
@@ -73,20 +87,34 @@ class Match:
 
     @property
     def terms(self) -> frozenset[str]:
-        return frozenset(term for group in self.groups for term in group)
+        return frozenset(term for group in self.groups for element in group for term in element_terms(element))
 
 
 def parse_query(query: str) -> Match:
     found = query_words(query)
-    return Match(tuple(found), tuple(query_terms(word) for word in found))
+    return Match(tuple(found), tuple(expanded_terms(word) for word in found))
 
 
 #: SQLite relevance tiers: which FTS5 columns all query words must occur in, and the score that gives.
 _FTS5_TIERS = (("title_terms", 3), ("{title_terms attribute_terms}", 2), (None, 1))
 
 
+def _fts5_element(element: str) -> str:
+    if PHRASE_AND not in element and TERM_OR not in element:
+        return f'"{element}"'
+    parts = ["(" + " OR ".join(f'"{term}"' for term in part.split(TERM_OR)) + ")" for part in element.split(PHRASE_AND)]
+    return "(" + " AND ".join(parts) + ")"
+
+
+def _tsquery_element(element: str, weight: str) -> str:
+    if PHRASE_AND not in element and TERM_OR not in element:
+        return f"'{element}'{weight}"
+    parts = ["(" + " | ".join(f"'{term}'{weight}" for term in part.split(TERM_OR)) + ")" for part in element.split(" ")]
+    return "(" + " & ".join(parts) + ")"
+
+
 def _fts5_expression(match: Match, columns: str | None = None) -> str:
-    parts = ["(" + " OR ".join(f'"{term}"' for term in group) + ")" for group in match.groups]
+    parts = ["(" + " OR ".join(_fts5_element(element) for element in group) + ")" for group in match.groups]
     if match.prefix:
         parts.append(f'"{match.prefix}"*')
     expression = " AND ".join(parts)
@@ -95,7 +123,7 @@ def _fts5_expression(match: Match, columns: str | None = None) -> str:
 
 def _tsquery_expression(match: Match) -> str:
     weight = ":A" if match.title_only else ""
-    parts = ["(" + " | ".join(f"'{term}'{weight}" for term in group) + ")" for group in match.groups]
+    parts = ["(" + " | ".join(_tsquery_element(element, weight) for element in group) + ")" for group in match.groups]
     if match.prefix:
         parts.append(f"'{match.prefix}':*{weight[1:]}")
     return " & ".join(parts)
@@ -137,7 +165,33 @@ def _fts5_matches(match: Match, cap: int):
     return ranked.order_by(best.desc()).limit(cap)
 
 
-def candidates(session: Session, match: Match, conditions: Sequence[ColumnElement], cap: int = CANDIDATES):
+def _relaxed_matches(session: Session, match: Match, cap: int):
+    """Products matching at least one query word, scored first by how many words they hold.
+
+    Each word is matched on its own (the first ``cap`` matches of each, as ``candidates`` does);
+    the score is ``1000 × words matched + 100 × (how early the first matched word stands) + relevance``,
+    so products holding more words come first and, among equals, those holding the head word («чехол»
+    in «чехол для телефона»).
+    """
+    matches = _postgres_matches if session.get_bind().dialect.name == "postgresql" else _fts5_matches
+    runs = []
+    for index, (word, group) in enumerate(zip(match.words, match.groups, strict=True)):
+        one = matches(Match((word,), (group,)), cap).subquery(f"word_{index}")
+        runs.append(select(one.c.product_id, one.c.score, literal(index).label("word")))
+    merged = union_all(*runs).subquery("words_matched")
+    score = (func.count() * 1000 + (MAX_QUERY_WORDS - func.min(merged.c.word)) * 100 + func.sum(merged.c.score)).label(
+        "score"
+    )
+    return select(merged.c.product_id, score).group_by(merged.c.product_id)
+
+
+def candidates(
+    session: Session,
+    match: Match,
+    conditions: Sequence[ColumnElement],
+    cap: int = CANDIDATES,
+    relaxed: bool = False,
+):
     """Products among the first ``cap`` matches that pass ``conditions``, with what pages sort on.
 
     Bounded on purpose: a broad word («кроссовки») matches tens of thousands of products on a
@@ -145,7 +199,9 @@ def candidates(session: Session, match: Match, conditions: Sequence[ColumnElemen
     The cap sits on the bare index match (so PostgreSQL reads the GIN bitmap and stops early);
     ranking, filters, counts and facets work on that set. Past the cap the page says "more than".
     """
-    if session.get_bind().dialect.name == "postgresql":
+    if relaxed:
+        matched = _relaxed_matches(session, match, cap).subquery("matched")
+    elif session.get_bind().dialect.name == "postgresql":
         matched = _postgres_matches(match, cap).subquery("matched")
     else:
         matched = _fts5_matches(match, cap).subquery("matched")
@@ -179,6 +235,10 @@ class SearchResult:
     suggestion: str | None = None
     #: More products match than ``CANDIDATES``: the page shows the best of the first ones.
     capped: bool = False
+    #: No product holds every word: the page shows those holding the most («not all words were found»).
+    relaxed: bool = False
+    #: Categories whose name the query names (every query word found in the name): linked above the results.
+    categories: tuple[int, ...] = ()
 
     @property
     def empty_query(self) -> bool:
@@ -205,7 +265,7 @@ def _typo_correction(session: Session, words: Sequence[str], filters: ListingFil
     for word in words:
         best, best_count = word, 0
         for candidate in one_typo_corrections(word)[:8]:
-            found = count_matches(session, Match((candidate,), (query_terms(candidate),)), filters, None)
+            found = count_matches(session, Match((candidate,), (expanded_terms(candidate),)), filters, None)
             if found > best_count:
                 best, best_count = candidate, found
         changed |= best != word
@@ -231,6 +291,10 @@ class _Matched:
     correction: Correction | None
     suggestion: str | None
     rows: tuple
+    relaxed: bool = False
+    #: Categories named by every query word, and all categories (with descendants) ranked first.
+    named: tuple[int, ...] = ()
+    preferred: frozenset[int] = frozenset()
 
 
 #: Matched candidates by (query, filters): buyers repeat the same few hundred queries and page or
@@ -247,11 +311,80 @@ def _match_query(session: Session, query: str, match: Match, filters: ListingFil
             if alternative.groups and (rows := _candidate_rows(session, alternative, filters)):
                 match, searched, correction = alternative, reading, kind
                 break
+    corrected = None
     if not rows and (fixed := _typo_correction(session, match.words, filters)):
         corrected = parse_query(fixed)
         if rows := _candidate_rows(session, corrected, filters):
             match, searched, correction, suggestion = corrected, fixed, Correction.TYPO, fixed
-    return _Matched(match, searched, correction, suggestion, tuple(rows))
+    relaxed = False
+    if not rows and len(match.groups) > 1:
+        loose = corrected or match
+        if rows := _candidate_rows(session, loose, filters, relaxed=True):
+            relaxed = True
+            if corrected is not None:
+                match, correction = corrected, Correction.TYPO
+                searched = suggestion = " ".join(corrected.words)
+    tree = load_category_tree(session)
+    named, preferred_roots = named_categories(tree.by_id.values(), match)
+    preferred = frozenset(cid for root in preferred_roots for cid in tree.descendant_ids(root))
+    if not rows and preferred:
+        rows = _category_rows(session, preferred, filters)
+    return _Matched(match, searched, correction, suggestion, tuple(rows), relaxed, named, preferred)
+
+
+@lru_cache(maxsize=4096)
+def _name_terms(name: str) -> frozenset[str]:
+    return frozenset(term for word in words(name) for term in word_terms(word))
+
+
+def _covers(element: str, terms: frozenset[str]) -> bool:
+    return all(any(term in terms for term in part.split(TERM_OR)) for part in element.split(PHRASE_AND))
+
+
+def named_categories(categories: Iterable[Category], match: Match) -> tuple[tuple[int, ...], tuple[int, ...]]:
+    """Categories the query names: (those whose name holds every query word, those ranked first).
+
+    A query word is found in a category name when any of its terms or synonyms is (normalised like
+    everything else: «тренажеры» names «Фитнес и тренажёры»). The categories ranked first are those
+    whose name holds the most query words, the earliest word breaking ties («зарядку для телефона»
+    prefers «Зарядные устройства и кабели» to «Чехлы для телефонов»).
+    """
+    if not match.groups:
+        return (), ()
+    best: tuple[int, int] = (0, 0)
+    preferred: list[int] = []
+    named: list[int] = []
+    for category in categories:
+        terms = _name_terms(category.name)
+        covered = [index for index, group in enumerate(match.groups) if any(_covers(e, terms) for e in group)]
+        if not covered:
+            continue
+        if len(covered) == len(match.groups):
+            named.append(category.id)
+        rank = (len(covered), -covered[0])
+        if rank > best:
+            best, preferred = rank, [category.id]
+        elif rank == best:
+            preferred.append(category.id)
+    return tuple(named), tuple(preferred)
+
+
+def _category_rows(session: Session, category_ids: Iterable[int], filters: ListingFilters) -> list:
+    """The most popular products of the named categories, for a query whose words no product holds."""
+    found = (
+        select(
+            Product.id.label("product_id"),
+            literal(0).label("score"),
+            Product.category_id,
+            Product.popularity,
+            type_coerce(Product.price_rub_from, Integer).label("price_rub_from"),
+            type_coerce(Product.published_at, String).label("published_at"),
+        )
+        .where(*listing_conditions(sorted(category_ids), filters))
+        .order_by(Product.popularity.desc(), Product.id.desc())
+        .limit(CANDIDATES)
+    )
+    return list(session.execute(found).all())
 
 
 def search_products(
@@ -278,7 +411,12 @@ def search_products(
     if category_ids is not None:
         chosen = set(category_ids)
         rows = [row for row in rows if row.category_id in chosen]
-    rows.sort(key=SORT_KEYS[filters.sort], reverse=filters.sort is not Sort.PRICE_ASC)
+    if filters.sort is Sort.RELEVANCE and found.preferred:
+        preferred = found.preferred
+        rows.sort(key=lambda row: (row.score // 1000, row.category_id in preferred, *SORT_KEYS[Sort.RELEVANCE](row)))
+        rows.reverse()
+    else:
+        rows.sort(key=SORT_KEYS[filters.sort], reverse=filters.sort is not Sort.PRICE_ASC)
     pages = max(1, math.ceil(len(rows) / per_page))
     page = min(max(1, filters.page), pages)
     ids = [row.product_id for row in rows[(page - 1) * per_page : page * per_page]]
@@ -294,11 +432,13 @@ def search_products(
         found.match.terms,
         found.suggestion,
         len(rows) >= CANDIDATES,
+        found.relaxed,
+        found.named,
     )
 
 
-def _candidate_rows(session: Session, match: Match, filters: ListingFilters) -> list:
-    found = candidates(session, match, listing_conditions(None, filters))
+def _candidate_rows(session: Session, match: Match, filters: ListingFilters, relaxed: bool = False) -> list:
+    found = candidates(session, match, listing_conditions(None, filters), relaxed=relaxed)
     return list(session.execute(select(found)).all())
 
 
