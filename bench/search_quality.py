@@ -1,11 +1,12 @@
 """Search quality on the demo catalogue: how everyday buyer queries fare (``python -m bench.search_quality``).
 
 Builds the demo catalogue (``demo.catalogue.seed_demo``) on a throwaway SQLite database, runs every query of
-``bench/search_queries.tsv`` through ``search_products`` and reports the share of queries with no result, the
-share whose first page holds a relevant product, and first-page precision (relevant products / products shown,
-averaged over queries with results). A product is relevant when its leaf category or that category's parent is
-named in the query's label; the optional third column narrows that to titles holding one of the listed words
-(folded, compared by prefix). Results go to ``bench/results/search-quality-<label>.json``.
+``bench/search_queries.tsv`` through ``search_products`` in relevance order (the search page's default) and
+reports the share of queries with no result, the share whose first page holds a relevant product, and
+first-page precision (relevant products / products shown, averaged over queries with results). A product is
+relevant when its leaf category or that category's parent is named in the query's label; the optional third
+column narrows that to titles holding one of the listed words (folded, compared by prefix). Results go to
+``bench/results/search-quality-<products>[-<label>].json``.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from bench.build import build_catalogue
 from bench.databases import throwaway_database
 from bench.run import BENCH_DIR
 from storefront.catalog.models import Category, Product
-from storefront.catalog.queries import ListingFilters
+from storefront.catalog.queries import ListingFilters, Sort
 from storefront.extensions import db
 from storefront.search.normalise import fold, words
 from storefront.search.queries import search_products
@@ -69,7 +70,7 @@ def measure(session: Session, queries, per_page: int = PER_PAGE) -> dict:
     category_of = {row.id: row.category_id for row in session.execute(select(Product.id, Product.category_id))}
     rows = []
     for query, categories, title_words in queries:
-        result = search_products(session, query, ListingFilters(), per_page)
+        result = search_products(session, query, ListingFilters(sort=Sort.RELEVANCE), per_page)  # the page's default
         products = result.listing.products
         relevant = [p for p in products if _relevant(p, category_of, names, categories, title_words)]
         rows.append(

@@ -327,7 +327,15 @@ def _match_query(session: Session, query: str, match: Match, filters: ListingFil
     tree = load_category_tree(session)
     named, preferred_roots = named_categories(tree.by_id.values(), match)
     preferred = frozenset(cid for root in preferred_roots for cid in tree.descendant_ids(root))
-    if not rows and preferred:
+    if named:
+        # The query names a category: its products belong to the results even when their own text
+        # lacks the words («обувь» names «Обувь», whose titles say «кроссовки»), as good as all-word matches.
+        whole = 1000 * len(match.groups) if relaxed else 0
+        named_ids = {cid for category_id in named for cid in tree.descendant_ids(category_id)}
+        found_ids = {row.product_id for row in rows}
+        extra = [row for row in _category_rows(session, named_ids, filters, whole) if row.product_id not in found_ids]
+        rows = [*rows, *extra][:CANDIDATES] if len(rows) < CANDIDATES else rows
+    elif not rows and preferred:
         rows = _category_rows(session, preferred, filters)
     return _Matched(match, searched, correction, suggestion, tuple(rows), relaxed, named, preferred)
 
@@ -369,12 +377,12 @@ def named_categories(categories: Iterable[Category], match: Match) -> tuple[tupl
     return tuple(named), tuple(preferred)
 
 
-def _category_rows(session: Session, category_ids: Iterable[int], filters: ListingFilters) -> list:
-    """The most popular products of the named categories, for a query whose words no product holds."""
+def _category_rows(session: Session, category_ids: Iterable[int], filters: ListingFilters, score: int = 0) -> list:
+    """The most popular products of categories the query names (scored ``score``, like matches)."""
     found = (
         select(
             Product.id.label("product_id"),
-            literal(0).label("score"),
+            literal(score).label("score"),
             Product.category_id,
             Product.popularity,
             type_coerce(Product.price_rub_from, Integer).label("price_rub_from"),

@@ -27,6 +27,7 @@ def results() -> str:
         tree.descendant_ids(chosen.id) if chosen else None,
     )
     facets = [(tree.by_id[cid], count) for cid, count in result.facets if cid in tree.by_id]
+    named = [tree.by_id[cid] for cid in result.categories if cid in tree.by_id]
     return render_template(
         "search/results.html",
         result=result,
@@ -34,6 +35,7 @@ def results() -> str:
         filters=filters,
         chosen=chosen,
         facets=facets,
+        named=named,
         cities=[(city, None) for city in form.known_cities],  # no per-city counts on search pages
         sort_labels=SEARCH_SORT_LABELS,
     )
