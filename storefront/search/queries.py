@@ -36,8 +36,8 @@ from storefront.catalog.queries import (
     ListingFilters,
     ListingPage,
     Sort,
+    cached_category_tree,
     listing_conditions,
-    load_category_tree,
     load_in_order,
 )
 from storefront.memo import TimedCache
@@ -324,7 +324,7 @@ def _match_query(session: Session, query: str, match: Match, filters: ListingFil
             if corrected is not None:
                 match, correction = corrected, Correction.TYPO
                 searched = suggestion = " ".join(corrected.words)
-    tree = load_category_tree(session)
+    tree = cached_category_tree(session)
     named, preferred_roots = named_categories(tree.by_id.values(), match)
     preferred = frozenset(cid for root in preferred_roots for cid in tree.descendant_ids(root))
     if named:
