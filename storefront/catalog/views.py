@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable, Iterator
 
-from flask import abort, current_app, redirect, render_template, request, url_for
+from flask import abort, current_app, redirect, render_template, request, stream_with_context, url_for
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
-from storefront.catalog import bp
+from storefront.catalog import bp, sitemap
 from storefront.catalog.forms import SORT_LABELS, ListingArgsForm
 from storefront.catalog.pricing import next_break
 from storefront.catalog.queries import (
@@ -98,4 +99,58 @@ def placeholder_image(product_id: int) -> Response:
     response = current_app.response_class(svg, mimetype="image/svg+xml")
     response.cache_control.public = True
     response.cache_control.max_age = 86400
+    return response
+
+
+#: Search engines re-read sitemaps at their own pace; an hour like the YML feed.
+SITEMAP_MAX_AGE = 3600
+#: Paths crawlers are kept out of: buyer and staff pages, search query pages, campaign links.
+ROBOTS_DISALLOW = ("/cart", "/checkout", "/account", "/orders", "/crm", "/payments", "/search", "/c/")
+
+
+def _base_url() -> str:
+    return str(current_app.config["PUBLIC_BASE_URL"]).rstrip("/")
+
+
+def _xml(pieces: Callable[[], Iterator[str]]) -> Response:
+    """A streamed XML response cached like the YML feed. ``pieces`` runs while streaming and looks
+    the Session up then (the view's Session is removed when the view returns)."""
+
+    def encoded() -> Iterator[bytes]:
+        for piece in pieces():
+            yield piece.encode("utf-8")
+
+    response = current_app.response_class(stream_with_context(encoded()), mimetype="application/xml")
+    response.cache_control.public = True
+    response.cache_control.max_age = SITEMAP_MAX_AGE
+    return response
+
+
+@bp.get("/sitemap.xml")
+def sitemap_index() -> Response:
+    files = sitemap.product_file_count(db.session())
+    return _xml(lambda: sitemap.write_index(files, _base_url()))
+
+
+@bp.get("/sitemaps/categories.xml")
+def sitemap_categories() -> Response:
+    base_url = _base_url()
+    return _xml(lambda: sitemap.write_categories(db.session(), cached_category_tree(db.session()), base_url))
+
+
+@bp.get("/sitemaps/products-<int:number>.xml")
+def sitemap_products(number: int) -> Response:
+    if not 1 <= number <= sitemap.product_file_count(db.session()):
+        abort(404)
+    base_url = _base_url()
+    return _xml(lambda: sitemap.write_products(db.session(), number, base_url))
+
+
+@bp.get("/robots.txt")
+def robots_txt() -> Response:
+    lines = ["User-agent: *", "Allow: /", *(f"Disallow: {path}" for path in ROBOTS_DISALLOW)]
+    lines += ["", f"Sitemap: {_base_url()}/sitemap.xml", ""]
+    response = current_app.response_class("\n".join(lines), mimetype="text/plain")
+    response.cache_control.public = True
+    response.cache_control.max_age = SITEMAP_MAX_AGE
     return response
