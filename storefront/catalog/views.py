@@ -6,11 +6,13 @@ import hashlib
 from collections.abc import Callable, Iterator
 
 from flask import abort, current_app, redirect, render_template, request, stream_with_context, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
-from storefront.catalog import bp, sitemap
+from storefront.catalog import bp, seo, sitemap
 from storefront.catalog.forms import SORT_LABELS, ListingArgsForm
+from storefront.catalog.models import Category
 from storefront.catalog.pricing import next_break
 from storefront.catalog.queries import (
     cached_category_tree,
@@ -21,6 +23,14 @@ from storefront.catalog.queries import (
 )
 from storefront.extensions import db
 from storefront.fx.services import MissingRate, current_pricing
+from storefront.i18n import format_rub
+
+
+def category_name(category: Category) -> str:
+    """As ``storefront.templating.category_name`` (which imports the catalogue, so it is not imported here)."""
+    if category.name_en and str(get_locale()) != "ru":
+        return category.name_en
+    return category.name
 
 
 @bp.get("/")
@@ -42,6 +52,18 @@ def category(slug: str) -> str:
     form = ListingArgsForm(request.args, [city for city, _count in cities])
     filters = form.filters()
     listing = list_products(db.session(), category_ids, filters, current_app.config["PRODUCTS_PER_PAGE"])
+    low, moq = seo.category_summary(db.session(), category_ids)
+    name = category_name(current)
+    if low is not None and moq is not None:
+        description = _(
+            "%(category)s wholesale from Chinese factories on Mostik: prices from %(price)s apiece, "
+            "minimum order from %(moq)s pcs.",
+            category="{title}",
+            price=format_rub(low),
+            moq=moq,
+        )
+    else:
+        description = _("%(category)s wholesale from Chinese factories on Mostik.", category="{title}")
     return render_template(
         "catalog/category.html",
         category=current,
@@ -52,6 +74,9 @@ def category(slug: str) -> str:
         form=form,
         cities=cities,
         sort_labels=SORT_LABELS,
+        canonical_url=seo.category_canonical(_base_url(), current.slug, listing.page),
+        noindex=seo.is_filtered(filters),
+        meta_description=seo.fit(description, name),
     )
 
 
@@ -72,8 +97,38 @@ def product_detail(product_id: int, slug: str | None = None) -> str | Response:
         step = next_break(product.price_breaks, max(product.moq, rub_breaks[0][0]))
         if step is not None:
             saving = (step.min_quantity, pricing.to_rub(step.unit_price, product.currency))
+    url = seo.product_canonical(_base_url(), product.id, product.slug)
+    category = tree.by_id.get(product.category_id)
+    prices = [price for _quantity, price in rub_breaks]
+    if prices:
+        description = _(
+            "%(title)s wholesale from China: from %(price)s apiece, minimum order %(moq)s pcs. %(category)s on Mostik.",
+            title="{title}",
+            price=format_rub(min(prices)),
+            moq=product.moq,
+            category=category_name(category) if category else _("Catalogue"),
+        )
+    else:
+        description = _(
+            "%(title)s wholesale from China, minimum order %(moq)s pcs. %(category)s on Mostik.",
+            title="{title}",
+            moq=product.moq,
+            category=category_name(category) if category else _("Catalogue"),
+        )
+    brand = (product.attributes or {}).get(seo.BRAND)
+    json_ld = seo.product_json_ld(
+        product,
+        url,
+        seo.shorten(seo.plain_text(product.description), 5000),
+        prices,
+        product.picture_urls or [],
+        str(brand) if brand else None,
+    )
     return render_template(
         "catalog/product.html",
+        canonical_url=url,
+        meta_description=seo.fit(description, product.title),
+        json_ld=json_ld,
         product=product,
         breadcrumbs=tree.ancestors(tree.by_id[product.category_id]) if product.category_id in tree.by_id else [],
         rub_breaks=rub_breaks,
