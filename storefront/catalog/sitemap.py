@@ -42,6 +42,21 @@ def product_file_count(session: Session) -> int:
     return 0 if highest is None else (highest + URLS_PER_FILE - 1) // URLS_PER_FILE
 
 
+def _range(number: int) -> tuple[int, int]:
+    """Product file ``number``'s ids: above the first, up to the second."""
+    return (number - 1) * URLS_PER_FILE, number * URLS_PER_FILE
+
+
+def product_file_version(session: Session, number: int) -> str:
+    """Changes when a product in file ``number`` is added, changed or leaves the file (for the ETag);
+    one aggregate over the file's id range."""
+    low, high = _range(number)
+    count, latest = session.execute(
+        select(func.count(), func.max(Product.updated_at)).where(*_active(), Product.id > low, Product.id <= high)
+    ).one()
+    return f"{count}-{_aware(latest).timestamp() if isinstance(latest, datetime) else 0}"
+
+
 def _aware(moment: datetime) -> datetime:
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
@@ -70,7 +85,7 @@ def write_products(session: Session, number: int, base_url: str) -> Iterator[str
     """Product file ``number`` (from 1): active products with ids in its range, in id batches."""
     yield _HEAD
     yield f'<urlset xmlns="{NAMESPACE}">\n'
-    last_id, highest = (number - 1) * URLS_PER_FILE, number * URLS_PER_FILE
+    last_id, highest = _range(number)
     while True:
         rows = session.execute(
             select(Product.id, Product.slug, Product.updated_at, Product.published_at)

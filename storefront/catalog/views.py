@@ -167,15 +167,21 @@ def _base_url() -> str:
     return str(current_app.config["PUBLIC_BASE_URL"]).rstrip("/")
 
 
-def _xml(pieces: Callable[[], Iterator[str]]) -> Response:
-    """A streamed XML response cached like the YML feed. ``pieces`` runs while streaming and looks
-    the Session up then (the view's Session is removed when the view returns)."""
+def _xml(pieces: Callable[[], Iterator[str]], etag: str | None = None) -> Response:
+    """A streamed XML response cached like the YML feed (public, an hour, an ETag when one is
+    cheap). ``pieces`` runs while streaming and looks the Session up then (the view's Session is
+    removed when the view returns)."""
 
     def encoded() -> Iterator[bytes]:
         for piece in pieces():
             yield piece.encode("utf-8")
 
-    response = current_app.response_class(stream_with_context(encoded()), mimetype="application/xml")
+    if etag is not None and etag in request.if_none_match:
+        response = current_app.response_class(status=304)
+    else:
+        response = current_app.response_class(stream_with_context(encoded()), mimetype="application/xml")
+    if etag is not None:
+        response.set_etag(etag)
     response.cache_control.public = True
     response.cache_control.max_age = SITEMAP_MAX_AGE
     return response
@@ -183,8 +189,11 @@ def _xml(pieces: Callable[[], Iterator[str]]) -> Response:
 
 @bp.get("/sitemap.xml")
 def sitemap_index() -> Response:
-    files = sitemap.product_file_count(db.session())
-    return _xml(lambda: sitemap.write_index(files, _base_url()))
+    files, base_url = sitemap.product_file_count(db.session()), _base_url()
+    return _xml(
+        lambda: sitemap.write_index(files, base_url),
+        etag=f"index-{files}-{hashlib.sha1(base_url.encode()).hexdigest()[:8]}",
+    )
 
 
 @bp.get("/sitemaps/categories.xml")
@@ -198,7 +207,8 @@ def sitemap_products(number: int) -> Response:
     if not 1 <= number <= sitemap.product_file_count(db.session()):
         abort(404)
     base_url = _base_url()
-    return _xml(lambda: sitemap.write_products(db.session(), number, base_url))
+    etag = f"products-{number}-{sitemap.product_file_version(db.session(), number)}"
+    return _xml(lambda: sitemap.write_products(db.session(), number, base_url), etag=etag)
 
 
 @bp.get("/robots.txt")

@@ -97,3 +97,22 @@ def test_w3c_datetime_of_a_naive_time_is_utc():
     from datetime import datetime
 
     assert sitemap.w3c_datetime(datetime(2026, 12, 6, 4, 30, 15, 123)) == "2026-12-06T04:30:15+00:00"
+
+
+def test_the_index_and_product_files_answer_a_conditional_get_with_304(client, session):
+    _root, child, _empty, _archived, active, _hidden = _world(session)
+    for path in ("/sitemap.xml", "/sitemaps/products-1.xml"):
+        first = client.get(path)
+        first.get_data()  # a streamed body is read (and closed) before the next request
+        assert first.headers.get("ETag")
+        again = client.get(path, headers={"If-None-Match": first.headers["ETag"]})
+        assert again.status_code == 304 and again.get_data() == b""
+    response = client.get("/sitemaps/products-1.xml")
+    response.get_data()
+    etag = response.headers["ETag"]
+    active[0].title = "Кроссовки новые"
+    active[0].status = ProductStatus.ARCHIVED
+    session.commit()
+    changed = client.get("/sitemaps/products-1.xml", headers={"If-None-Match": etag})
+    changed.get_data()
+    assert changed.status_code == 200
