@@ -37,7 +37,11 @@ def category_name(category: Category) -> str:
 def home() -> str:
     tree = cached_category_tree(db.session())
     return render_template(
-        "catalog/home.html", roots=tree.roots, tree=tree, popular=list_popular_products(db.session())
+        "catalog/home.html",
+        roots=tree.roots,
+        tree=tree,
+        popular=list_popular_products(db.session()),
+        canonical_url=f"{_base_url()}/",
     )
 
 

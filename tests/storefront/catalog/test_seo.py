@@ -136,3 +136,9 @@ def test_json_ld_cannot_close_its_script(client, session):
 def test_shorten_cuts_at_a_word():
     assert seo.shorten("слово " * 50, 20) == "слово слово слово…"
     assert seo.shorten("  коротко\n текст ") == "коротко текст"
+
+
+def test_the_home_page_is_canonical_without_query_args(app, client, session):
+    page = client.get("/?utm_source=yandex").get_data(as_text=True)
+    assert _one(r'<link rel="canonical" href="([^"]*)">', page) == f"{_base(app)}/"
+    assert 'name="robots"' not in page
