@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable, Iterator
 
-from flask import abort, current_app, redirect, render_template, request, url_for
+from flask import abort, current_app, redirect, render_template, request, stream_with_context, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
-from storefront.catalog import bp
+from storefront.catalog import bp, seo, sitemap
 from storefront.catalog.forms import SORT_LABELS, ListingArgsForm
+from storefront.catalog.models import Category
 from storefront.catalog.pricing import next_break
 from storefront.catalog.queries import (
     cached_category_tree,
@@ -20,13 +23,25 @@ from storefront.catalog.queries import (
 )
 from storefront.extensions import db
 from storefront.fx.services import MissingRate, current_pricing
+from storefront.i18n import format_rub
+
+
+def category_name(category: Category) -> str:
+    """As ``storefront.templating.category_name`` (which imports the catalogue, so it is not imported here)."""
+    if category.name_en and str(get_locale()) != "ru":
+        return category.name_en
+    return category.name
 
 
 @bp.get("/")
 def home() -> str:
     tree = cached_category_tree(db.session())
     return render_template(
-        "catalog/home.html", roots=tree.roots, tree=tree, popular=list_popular_products(db.session())
+        "catalog/home.html",
+        roots=tree.roots,
+        tree=tree,
+        popular=list_popular_products(db.session()),
+        canonical_url=f"{_base_url()}/",
     )
 
 
@@ -41,6 +56,18 @@ def category(slug: str) -> str:
     form = ListingArgsForm(request.args, [city for city, _count in cities])
     filters = form.filters()
     listing = list_products(db.session(), category_ids, filters, current_app.config["PRODUCTS_PER_PAGE"])
+    low, moq = seo.category_summary(db.session(), category_ids)
+    name = category_name(current)
+    if low is not None and moq is not None:
+        description = _(
+            "%(category)s wholesale from Chinese factories on Mostik: prices from %(price)s apiece, "
+            "minimum order from %(moq)s pcs.",
+            category="{title}",
+            price=format_rub(low),
+            moq=moq,
+        )
+    else:
+        description = _("%(category)s wholesale from Chinese factories on Mostik.", category="{title}")
     return render_template(
         "catalog/category.html",
         category=current,
@@ -51,6 +78,9 @@ def category(slug: str) -> str:
         form=form,
         cities=cities,
         sort_labels=SORT_LABELS,
+        canonical_url=seo.category_canonical(_base_url(), current.slug, listing.page),
+        noindex=seo.is_filtered(filters),
+        meta_description=seo.fit(description, name),
     )
 
 
@@ -71,8 +101,38 @@ def product_detail(product_id: int, slug: str | None = None) -> str | Response:
         step = next_break(product.price_breaks, max(product.moq, rub_breaks[0][0]))
         if step is not None:
             saving = (step.min_quantity, pricing.to_rub(step.unit_price, product.currency))
+    url = seo.product_canonical(_base_url(), product.id, product.slug)
+    category = tree.by_id.get(product.category_id)
+    prices = [price for _quantity, price in rub_breaks]
+    if prices:
+        description = _(
+            "%(title)s wholesale from China: from %(price)s apiece, minimum order %(moq)s pcs. %(category)s on Mostik.",
+            title="{title}",
+            price=format_rub(min(prices)),
+            moq=product.moq,
+            category=category_name(category) if category else _("Catalogue"),
+        )
+    else:
+        description = _(
+            "%(title)s wholesale from China, minimum order %(moq)s pcs. %(category)s on Mostik.",
+            title="{title}",
+            moq=product.moq,
+            category=category_name(category) if category else _("Catalogue"),
+        )
+    brand = (product.attributes or {}).get(seo.BRAND)
+    json_ld = seo.product_json_ld(
+        product,
+        url,
+        seo.shorten(seo.plain_text(product.description), 5000),
+        prices,
+        product.picture_urls or [],
+        str(brand) if brand else None,
+    )
     return render_template(
         "catalog/product.html",
+        canonical_url=url,
+        meta_description=seo.fit(description, product.title),
+        json_ld=json_ld,
         product=product,
         breadcrumbs=tree.ancestors(tree.by_id[product.category_id]) if product.category_id in tree.by_id else [],
         rub_breaks=rub_breaks,
@@ -98,4 +158,68 @@ def placeholder_image(product_id: int) -> Response:
     response = current_app.response_class(svg, mimetype="image/svg+xml")
     response.cache_control.public = True
     response.cache_control.max_age = 86400
+    return response
+
+
+#: Search engines re-read sitemaps at their own pace; an hour like the YML feed.
+SITEMAP_MAX_AGE = 3600
+#: Paths crawlers are kept out of: buyer and staff pages, search query pages, campaign links.
+ROBOTS_DISALLOW = ("/cart", "/checkout", "/account", "/orders", "/crm", "/payments", "/search", "/c/")
+
+
+def _base_url() -> str:
+    return str(current_app.config["PUBLIC_BASE_URL"]).rstrip("/")
+
+
+def _xml(pieces: Callable[[], Iterator[str]], etag: str | None = None) -> Response:
+    """A streamed XML response cached like the YML feed (public, an hour, an ETag when one is
+    cheap). ``pieces`` runs while streaming and looks the Session up then (the view's Session is
+    removed when the view returns)."""
+
+    def encoded() -> Iterator[bytes]:
+        for piece in pieces():
+            yield piece.encode("utf-8")
+
+    if etag is not None and etag in request.if_none_match:
+        response = current_app.response_class(status=304)
+    else:
+        response = current_app.response_class(stream_with_context(encoded()), mimetype="application/xml")
+    if etag is not None:
+        response.set_etag(etag)
+    response.cache_control.public = True
+    response.cache_control.max_age = SITEMAP_MAX_AGE
+    return response
+
+
+@bp.get("/sitemap.xml")
+def sitemap_index() -> Response:
+    files, base_url = sitemap.product_file_count(db.session()), _base_url()
+    return _xml(
+        lambda: sitemap.write_index(files, base_url),
+        etag=f"index-{files}-{hashlib.sha1(base_url.encode()).hexdigest()[:8]}",
+    )
+
+
+@bp.get("/sitemaps/categories.xml")
+def sitemap_categories() -> Response:
+    base_url = _base_url()
+    return _xml(lambda: sitemap.write_categories(db.session(), cached_category_tree(db.session()), base_url))
+
+
+@bp.get("/sitemaps/products-<int:number>.xml")
+def sitemap_products(number: int) -> Response:
+    if not 1 <= number <= sitemap.product_file_count(db.session()):
+        abort(404)
+    base_url = _base_url()
+    etag = f"products-{number}-{sitemap.product_file_version(db.session(), number)}"
+    return _xml(lambda: sitemap.write_products(db.session(), number, base_url), etag=etag)
+
+
+@bp.get("/robots.txt")
+def robots_txt() -> Response:
+    lines = ["User-agent: *", "Allow: /", *(f"Disallow: {path}" for path in ROBOTS_DISALLOW)]
+    lines += ["", f"Sitemap: {_base_url()}/sitemap.xml", ""]
+    response = current_app.response_class("\n".join(lines), mimetype="text/plain")
+    response.cache_control.public = True
+    response.cache_control.max_age = SITEMAP_MAX_AGE
     return response
