@@ -10,6 +10,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from storefront.catalog.models import Category
 from storefront.catalog.queries import cached_category_tree
+from storefront.catalog.text import category_name
 from storefront.extensions import db
 
 
@@ -22,13 +23,6 @@ def nav_categories() -> list[Category]:
             db.session.rollback()
             g.nav_categories = []
     return g.nav_categories
-
-
-def category_name(category: Category) -> str:
-    """The category's name in the buyer's language (Russian unless an English name exists)."""
-    if category.name_en and str(get_locale()) != "ru":
-        return category.name_en
-    return category.name
 
 
 def init_app(app: Flask) -> None:

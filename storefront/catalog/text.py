@@ -1,4 +1,6 @@
-"""Product descriptions: supplier HTML cut down to a safe subset, plain text kept with its line breaks.
+"""Catalogue text as the buyer reads it: category names in the buyer's language, and product descriptions.
+
+Product descriptions: supplier HTML cut down to a safe subset, plain text kept with its line breaks.
 
 Feeds send descriptions either as plain text or as HTML (YML allows HTML inside CDATA). HTML is
 sanitised with nh3 when it is imported (``sanitise_description``) and again when it is shown
@@ -11,7 +13,10 @@ from __future__ import annotations
 import re
 
 import nh3
+from flask_babel import get_locale
 from markupsafe import Markup, escape
+
+from storefront.catalog.models import Category
 
 #: Paragraphs, line breaks, lists and emphasis; no attributes at all (no links, styles, images).
 ALLOWED_TAGS = frozenset({"p", "br", "ul", "ol", "li", "b", "strong", "i", "em"})
@@ -46,3 +51,10 @@ def description_markup(text: str | None) -> Markup:
     if is_html(text):
         return Markup(_clean(text))  # noqa: S704  (nh3 output: only ALLOWED_TAGS, no attributes)
     return Markup("<br>\n").join(escape(line) for line in text.strip().splitlines())
+
+
+def category_name(category: Category) -> str:
+    """The category's name in the buyer's language (Russian unless an English name exists)."""
+    if category.name_en and str(get_locale()) != "ru":
+        return category.name_en
+    return category.name

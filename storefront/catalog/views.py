@@ -6,13 +6,11 @@ import hashlib
 from collections.abc import Callable, Iterator
 
 from flask import abort, current_app, redirect, render_template, request, stream_with_context, url_for
-from flask_babel import get_locale
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
 from storefront.catalog import bp, seo, sitemap
 from storefront.catalog.forms import SORT_LABELS, ListingArgsForm
-from storefront.catalog.models import Category
 from storefront.catalog.pricing import next_break
 from storefront.catalog.queries import (
     cached_category_tree,
@@ -21,16 +19,10 @@ from storefront.catalog.queries import (
     list_popular_products,
     list_products,
 )
+from storefront.catalog.text import category_name
 from storefront.extensions import db
 from storefront.fx.services import MissingRate, current_pricing
 from storefront.i18n import format_rub
-
-
-def category_name(category: Category) -> str:
-    """As ``storefront.templating.category_name`` (which imports the catalogue, so it is not imported here)."""
-    if category.name_en and str(get_locale()) != "ru":
-        return category.name_en
-    return category.name
 
 
 @bp.get("/")
