@@ -109,7 +109,8 @@ def _fts5_element(element: str) -> str:
 def _tsquery_element(element: str, weight: str) -> str:
     if PHRASE_AND not in element and TERM_OR not in element:
         return f"'{element}'{weight}"
-    parts = ["(" + " | ".join(f"'{term}'{weight}" for term in part.split(TERM_OR)) + ")" for part in element.split(" ")]
+    alternatives = (part.split(TERM_OR) for part in element.split(PHRASE_AND))
+    parts = ["(" + " | ".join(f"'{term}'{weight}" for term in terms) + ")" for terms in alternatives]
     return "(" + " & ".join(parts) + ")"
 
 
