@@ -51,11 +51,14 @@ def fill_buyers_and_orders(session: Session, buyers: int, orders: int, seed: int
         for i in range(start, min(start + BATCH, orders)):
             order_id = i + 1
             amount = Decimal(rng.randint(50_000, 80_000_000)) / 100
-            paid_at = now - timedelta(days=rng.random() * 500)
+            age_days = rng.random() * 500
+            paid_at = now - timedelta(days=age_days)
+            refunded = rng.random() < 0.05
             order_rows.append(
                 {
                     "id": order_id, "number": f"MK-B-{order_id:07d}", "placement_token": secrets.token_hex(8),
-                    "buyer_id": rng.randint(1, buyers), "status": "paid", "email": "b@bench.local",
+                    "buyer_id": rng.randint(1, buyers), "status": _status_at_age(age_days),
+                    "payment_status": "partially_refunded" if refunded else "paid", "email": "b@bench.local",
                     "phone": "+79161234567", "contact_name": "Покупатель", "region_code": "78", "city": "СПб",
                     "postcode": "191186", "street": "Невский, 1", "recipient": "Покупатель",
                     "recipient_phone": "+79161234567", "shipping_method_name": "СДЭК", "shipping_min_days": 8,
@@ -71,7 +74,7 @@ def fill_buyers_and_orders(session: Session, buyers: int, orders: int, seed: int
                     "succeeded_at": paid_at,
                 }
             )  # fmt: skip
-            if rng.random() < 0.05:
+            if refunded:
                 refund_rows.append(
                     {
                         "payment_id": order_id, "order_id": order_id, "idempotence_key": secrets.token_hex(8),
@@ -86,6 +89,14 @@ def fill_buyers_and_orders(session: Session, buyers: int, orders: int, seed: int
     if session.get_bind().dialect.name == "postgresql":
         session.execute(sa.text("ANALYZE"))
         session.commit()
+
+
+def _status_at_age(days: float) -> str:
+    """Where a paid order's goods are after ``days``: recent orders still wait on the order desk."""
+    for limit, status in ((1, "new"), (2, "confirmed"), (3, "packed"), (16, "shipped"), (26, "delivered")):
+        if days < limit:
+            return status
+    return "completed"
 
 
 def fill_segment_data(session: Session, buyers: int, orders: int, seed: int = 8) -> None:

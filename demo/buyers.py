@@ -43,7 +43,7 @@ from storefront.db import utcnow
 from storefront.errors import ShopError
 from storefront.fx.services import current_pricing
 from storefront.moscow import moscow_to_utc, to_moscow
-from storefront.order.models import Order, OrderLine, OrderStatus, OrderStatusChange
+from storefront.order.models import HistoryKind, Order, OrderLine, OrderStatus, OrderStatusChange, PaymentStatus
 from storefront.order.services import format_number
 from storefront.order.totals import VAT_RATE_BP, compute_totals
 from storefront.payment.models import AttemptStatus, Payment, Refund, RefundState
@@ -237,11 +237,15 @@ def _nice_quantity(raw: float, minimum: int) -> int:
     return max(minimum, int(round(raw / step)) * step, 1)
 
 
+#: (kind, from, to, when, note, amount) of one order history row.
+HistoryStep = tuple[str, str | None, str, datetime, str, Decimal | None]
+
+
 @dataclass
 class _OrderRows:
     order: dict[str, Any]
     lines: list[dict[str, Any]]
-    history: list[tuple[str | None, str, datetime, str]]
+    history: list[HistoryStep]
     payment: dict[str, Any]
     refund: dict[str, Any] | None
 
@@ -375,7 +379,8 @@ class _Builder:
             placed = paid_at - timedelta(minutes=rng.randint(3, 240))
             order: dict[str, Any] = {
                 "placement_token": uuid.UUID(int=rng.getrandbits(128)).hex,
-                "buyer_id": buyer.id, "status": OrderStatus.PAID, "email": buyer.email, "phone": buyer.phone,
+                "buyer_id": buyer.id, "status": OrderStatus.NEW, "payment_status": PaymentStatus.PAID,
+                "email": buyer.email, "phone": buyer.phone,
                 "contact_name": buyer.name, "buyer_kind": str(buyer.kind), "company_name": buyer.company_name,
                 "inn": buyer.inn, "kpp": buyer.kpp, "ogrn": buyer.ogrn, "legal_address": buyer.legal_address,
                 "region_code": address.region_code, "city": address.city, "postcode": address.postcode,
@@ -389,7 +394,8 @@ class _Builder:
                 "promo_discount_amount": totals.promo_discount, "shipping_amount": totals.shipping,
                 "total_amount": totals.total, "vat_amount": totals.vat, "fx_rates": self.fx,
                 "expires_at": placed + timedelta(hours=24), "paid_at": paid_at, "delivered_at": None,
-                "completed_at": None, "created_at": placed, "updated_at": paid_at,
+                "completed_at": None, "confirmed_at": None, "shipped_at": None, "created_at": placed,
+                "updated_at": paid_at,
             }  # fmt: skip
             history = self._history(order, placed, paid_at, days)
             refund = None
@@ -403,8 +409,11 @@ class _Builder:
                     "status": RefundState.SUCCEEDED, "amount": (totals.total * share).quantize(KOPECK),
                     "currency": "RUB", "description": reason, "created_at": refunded_at, "updated_at": refunded_at,
                 }  # fmt: skip
-                history.append((order["status"], OrderStatus.PARTIALLY_REFUNDED, refunded_at, reason))
-                order["status"] = OrderStatus.PARTIALLY_REFUNDED
+                history.append(
+                    (HistoryKind.PAYMENT, PaymentStatus.PAID, PaymentStatus.PARTIALLY_REFUNDED, refunded_at, reason,
+                     Decimal(str(refund["amount"])))
+                )  # fmt: skip
+                order["payment_status"] = PaymentStatus.PARTIALLY_REFUNDED
             payment = {
                 "idempotence_key": uuid.UUID(int=rng.getrandbits(128)).hex,
                 "yookassa_payment_id": str(uuid.UUID(int=rng.getrandbits(128))),
@@ -435,23 +444,31 @@ class _Builder:
 
     def _history(
         self, order: dict[str, object], placed: datetime, paid_at: datetime, days_ago: float
-    ) -> list[tuple[str | None, str, datetime, str]]:
-        """awaiting_payment → paid → shipped → delivered → completed, as far as the order's age allows."""
-        steps: list[tuple[str | None, str, datetime, str]] = [
-            (None, OrderStatus.AWAITING_PAYMENT, placed, "placed"),
-            (OrderStatus.AWAITING_PAYMENT, OrderStatus.PAID, paid_at, "payment received"),
+    ) -> list[HistoryStep]:
+        """Placed, paid, then confirmed → packed → shipped → delivered → completed as far as the order's age
+        allows (recent orders wait on the order desk)."""
+        total = Decimal(str(order["total_amount"]))
+        steps: list[HistoryStep] = [
+            (HistoryKind.FULFILMENT, None, OrderStatus.NEW, placed, "placed", None),
+            (HistoryKind.PAYMENT, PaymentStatus.UNPAID, PaymentStatus.PAID, paid_at, "", total),
         ]
-        status = OrderStatus.PAID
-        for after, to in ((2, OrderStatus.SHIPPED), (14, OrderStatus.DELIVERED), (24, OrderStatus.COMPLETED)):
+        status = OrderStatus.NEW
+        stamps = {OrderStatus.CONFIRMED: "confirmed_at", OrderStatus.SHIPPED: "shipped_at",
+                  OrderStatus.DELIVERED: "delivered_at", OrderStatus.COMPLETED: "completed_at"}  # fmt: skip
+        for after, to in (
+            (1, OrderStatus.CONFIRMED),
+            (2, OrderStatus.PACKED),
+            (3, OrderStatus.SHIPPED),
+            (16, OrderStatus.DELIVERED),
+            (26, OrderStatus.COMPLETED),
+        ):
             if days_ago <= after:
                 break
             at = paid_at + timedelta(days=after - self.rng.uniform(0, 1))
-            steps.append((status, to, at, ""))
+            steps.append((HistoryKind.FULFILMENT, status, to, at, "", None))
             status = to
-            if to == OrderStatus.DELIVERED:
-                order["delivered_at"] = at
-            if to == OrderStatus.COMPLETED:
-                order["completed_at"] = at
+            if to in stamps:
+                order[stamps[to]] = at
         order["status"] = status
         return steps
 
@@ -469,9 +486,10 @@ class _Builder:
             numbers[order_id] = number
             lines += [{**line, "order_id": order_id} for line in rows.lines]
             history += [
-                {"order_id": order_id, "from_status": before, "to_status": after, "note": note, "created_at": at}
-                for before, after, at, note in rows.history
-            ]
+                {"order_id": order_id, "kind": kind, "from_status": before, "to_status": after, "note": note,
+                 "amount": amount, "reference": "", "staff_id": None, "created_at": at}
+                for kind, before, after, at, note, amount in rows.history
+            ]  # fmt: skip
             payments.append(
                 {**rows.payment, "order_id": order_id, "description": f"Оплата заказа {number}",
                  "return_url": f"/orders/{number}"}

@@ -19,7 +19,6 @@ from crm.tiers.forms import ManualTierForm
 from crm.workspace.forms import NoteForm, TaskCloseForm, TaskForm, task_form_for, task_status_label
 from storefront.errors import NotFound
 from storefront.extensions import db
-from storefront.order.web import status_label
 
 
 def render_card(
@@ -62,7 +61,6 @@ def render_card(
         note_form=note_form if full else None,
         task_form=task_form if full else None,
         close_form=TaskCloseForm(formdata=None),
-        status_label=status_label,
         task_status_label=task_status_label,
         assign_form=AssignForm(formdata=None) if has_permission(staff.role, "buyers.assign") else None,
         managers=account_managers(db.session(), active_only=True)

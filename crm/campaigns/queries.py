@@ -12,21 +12,10 @@ from sqlalchemy.orm import Session
 
 from crm.campaigns.models import Campaign, CampaignRecipient, RecipientStatus
 from storefront.moscow import MOSCOW
-from storefront.order.models import Order, OrderStatus
+from storefront.order.models import MONEY_IN, Order
 
 CR = CampaignRecipient
 R = RecipientStatus
-#: Orders that count as revenue: paid and not (wholly) refunded or canceled.
-PAID_STATUSES = [
-    s.value
-    for s in (
-        OrderStatus.PAID,
-        OrderStatus.SHIPPED,
-        OrderStatus.DELIVERED,
-        OrderStatus.COMPLETED,
-        OrderStatus.PARTIALLY_REFUNDED,
-    )
-]
 UPLIFT_WINDOW = timedelta(days=30)
 
 
@@ -116,7 +105,7 @@ def _converted(session: Session, campaign: Campaign, control: bool) -> int:
             .where(
                 CR.campaign_id == campaign.id,
                 CR.status.in_(group),
-                Order.status.in_(PAID_STATUSES),
+                Order.payment_status.in_(MONEY_IN),
                 Order.created_at >= campaign.started_at,
                 Order.created_at < campaign.started_at + UPLIFT_WINDOW,
             )
@@ -144,7 +133,7 @@ def campaign_report(session: Session, campaign: Campaign) -> CampaignReport:
     report.opened, report.clicked, report.unsubscribed = engaged
     orders = session.execute(
         select(func.count(Order.id), func.coalesce(func.sum(Order.total_amount), 0)).where(
-            and_(Order.campaign_id == campaign.id, Order.status.in_(PAID_STATUSES))
+            and_(Order.campaign_id == campaign.id, Order.payment_status.in_(MONEY_IN))
         )
     ).one()
     report.orders = orders[0]
@@ -176,7 +165,7 @@ def _days(session: Session, campaign: Campaign) -> list[DayRow]:
         bump(opened_at, "opened")
         bump(clicked_at, "clicked")
     for (created_at,) in session.execute(
-        select(Order.created_at).where(Order.campaign_id == campaign.id, Order.status.in_(PAID_STATUSES))
+        select(Order.created_at).where(Order.campaign_id == campaign.id, Order.payment_status.in_(MONEY_IN))
     ):
         bump(created_at, "orders")
     return sorted(rows.values(), key=lambda row: row.day)

@@ -17,7 +17,6 @@ from crm.permissions import has_permission, requires
 from storefront.errors import NotFound
 from storefront.extensions import db
 from storefront.i18n import format_rub
-from storefront.order.web import status_label
 from storefront.payment.errors import RefundError, RefundFailure
 from storefront.payment.models import Refund
 from storefront.payment.refunds import refund_order
@@ -41,7 +40,6 @@ def _render(page: OrderPage, form: RefundForm | None, status: int = 200) -> tupl
             page=page,
             full=scoped,
             form=form,
-            status_label=status_label,
             payment_status=_payment_status,
         ),
         status,

@@ -19,7 +19,7 @@ from crm.buyers.models import BuyerProfile
 from crm.reorder.models import BuyerStats, ReorderStatus
 from storefront.account.models import Buyer
 from storefront.catalog.models import Category
-from storefront.order.models import Order, OrderLine
+from storefront.order.models import Order, OrderLine, PaymentStatus
 from storefront.payment.models import AttemptStatus, Payment
 
 #: «Под угрозой ухода»: past the expected date.
@@ -72,7 +72,7 @@ def _paid_lines(buyer_id: int) -> Any:
     return (
         select(OrderLine)
         .join(Order, Order.id == OrderLine.order_id)
-        .where(Order.buyer_id == buyer_id, paid, Order.status != "refunded")
+        .where(Order.buyer_id == buyer_id, paid, Order.payment_status != PaymentStatus.REFUNDED)
     )
 
 

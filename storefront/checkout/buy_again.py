@@ -19,16 +19,8 @@ from storefront.catalog.models import Product, ProductStatus
 from storefront.catalog.pricing import break_for_quantity
 from storefront.errors import ShopError
 from storefront.fx.services import MissingRate, Pricing
-from storefront.order.models import Order, OrderLine, OrderStatus
+from storefront.order.models import MONEY_IN, Order, OrderLine, OrderStatus
 
-#: Orders whose items the buyer has actually bought.
-BOUGHT = (
-    OrderStatus.PAID,
-    OrderStatus.SHIPPED,
-    OrderStatus.DELIVERED,
-    OrderStatus.COMPLETED,
-    OrderStatus.PARTIALLY_REFUNDED,
-)
 #: How many products the page lists (the most recently bought first).
 LIMIT = 200
 
@@ -93,7 +85,11 @@ def list_buy_again(session: Session, buyer_id: int, pricing: Pricing, limit: int
             func.count().over(partition_by=(OrderLine.product_id, OrderLine.sku)).label("times"),
         )
         .join(Order, Order.id == OrderLine.order_id)
-        .where(Order.buyer_id == buyer_id, Order.status.in_([status.value for status in BOUGHT]))
+        .where(
+            Order.buyer_id == buyer_id,
+            Order.payment_status.in_(MONEY_IN),  # bought: paid, not wholly refunded, not canceled
+            Order.status != OrderStatus.CANCELED,
+        )
         .subquery()
     )
     rows = session.execute(

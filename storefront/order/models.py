@@ -14,31 +14,61 @@ from storefront.db import Base, TimestampMixin, utcnow
 
 
 class OrderStatus(enum.StrEnum):
-    AWAITING_PAYMENT = "awaiting_payment"
-    PAID = "paid"
-    SHIPPED = "shipped"
+    """What is happening to the goods. The money has its own state (``PaymentStatus``)."""
+
+    NEW = "new"
+    CONFIRMED = "confirmed"  # the supplier has confirmed it can make and send the goods
+    PACKED = "packed"
+    SHIPPED = "shipped"  # at least one shipment is on its way
     DELIVERED = "delivered"
     COMPLETED = "completed"
     CANCELED = "canceled"
-    REFUNDED = "refunded"
+
+
+class PaymentStatus(enum.StrEnum):
+    """What happened to the money, apart from the goods (Saleor's ``charge_status``)."""
+
+    UNPAID = "unpaid"
+    PAID = "paid"
     PARTIALLY_REFUNDED = "partially_refunded"
+    REFUNDED = "refunded"
 
 
-#: Which status may follow which (DESIGN.md). Everything else is refused.
+#: Which fulfilment status may follow which. Everything else is refused (the test walks every pair).
 TRANSITIONS: dict[OrderStatus, frozenset[OrderStatus]] = {
-    OrderStatus.AWAITING_PAYMENT: frozenset({OrderStatus.PAID, OrderStatus.CANCELED}),
-    OrderStatus.PAID: frozenset(
-        {OrderStatus.SHIPPED, OrderStatus.CANCELED, OrderStatus.REFUNDED, OrderStatus.PARTIALLY_REFUNDED}
-    ),
-    OrderStatus.SHIPPED: frozenset({OrderStatus.DELIVERED, OrderStatus.REFUNDED, OrderStatus.PARTIALLY_REFUNDED}),
-    OrderStatus.DELIVERED: frozenset({OrderStatus.COMPLETED, OrderStatus.REFUNDED, OrderStatus.PARTIALLY_REFUNDED}),
-    OrderStatus.COMPLETED: frozenset({OrderStatus.REFUNDED, OrderStatus.PARTIALLY_REFUNDED}),
-    OrderStatus.PARTIALLY_REFUNDED: frozenset({OrderStatus.REFUNDED, OrderStatus.SHIPPED, OrderStatus.DELIVERED}),
+    OrderStatus.NEW: frozenset({OrderStatus.CONFIRMED, OrderStatus.CANCELED}),
+    OrderStatus.CONFIRMED: frozenset({OrderStatus.PACKED, OrderStatus.SHIPPED, OrderStatus.CANCELED}),
+    OrderStatus.PACKED: frozenset({OrderStatus.SHIPPED, OrderStatus.CANCELED}),
+    OrderStatus.SHIPPED: frozenset({OrderStatus.DELIVERED}),
+    OrderStatus.DELIVERED: frozenset({OrderStatus.COMPLETED}),
+    OrderStatus.COMPLETED: frozenset(),
     OrderStatus.CANCELED: frozenset(),
-    OrderStatus.REFUNDED: frozenset(),
 }
 
-_STATUS_SQL = ", ".join(f"'{status.value}'" for status in OrderStatus)
+#: Fulfilment statuses an order reaches only while its money is in (paid, or refunded in part).
+NEEDS_PAYMENT = frozenset(
+    {OrderStatus.CONFIRMED, OrderStatus.PACKED, OrderStatus.SHIPPED, OrderStatus.DELIVERED, OrderStatus.COMPLETED}
+)
+
+#: Which payment status may follow which; a further partial refund keeps ``partially_refunded``.
+PAYMENT_TRANSITIONS: dict[PaymentStatus, frozenset[PaymentStatus]] = {
+    PaymentStatus.UNPAID: frozenset({PaymentStatus.PAID}),
+    PaymentStatus.PAID: frozenset({PaymentStatus.PARTIALLY_REFUNDED, PaymentStatus.REFUNDED}),
+    PaymentStatus.PARTIALLY_REFUNDED: frozenset({PaymentStatus.PARTIALLY_REFUNDED, PaymentStatus.REFUNDED}),
+    PaymentStatus.REFUNDED: frozenset(),
+}
+
+#: The money is in (wholly or in part): what fulfilment needs, and what «paid orders» means everywhere.
+MONEY_IN = frozenset({PaymentStatus.PAID, PaymentStatus.PARTIALLY_REFUNDED})
+
+
+class HistoryKind(enum.StrEnum):
+    FULFILMENT = "fulfilment"
+    PAYMENT = "payment"
+
+
+def _in_sql(values: type[enum.StrEnum]) -> str:
+    return ", ".join(f"'{value.value}'" for value in values)
 
 
 class Order(TimestampMixin, Base):
@@ -50,7 +80,8 @@ class Order(TimestampMixin, Base):
     #: The token from the checkout form: a resubmitted form finds this order instead of making another.
     placement_token: Mapped[str] = mapped_column(String(64), unique=True)
     buyer_id: Mapped[int | None] = mapped_column(ForeignKey("buyers.id", ondelete="SET NULL"), index=True)
-    status: Mapped[OrderStatus] = mapped_column(String(24), default=OrderStatus.AWAITING_PAYMENT)
+    status: Mapped[OrderStatus] = mapped_column(String(24), default=OrderStatus.NEW)
+    payment_status: Mapped[PaymentStatus] = mapped_column(String(24), default=PaymentStatus.UNPAID)
 
     email: Mapped[str] = mapped_column(String(254), index=True)
     phone: Mapped[str] = mapped_column(String(16))
@@ -91,6 +122,8 @@ class Order(TimestampMixin, Base):
 
     expires_at: Mapped[datetime | None] = mapped_column()
     paid_at: Mapped[datetime | None] = mapped_column()
+    confirmed_at: Mapped[datetime | None] = mapped_column()
+    shipped_at: Mapped[datetime | None] = mapped_column()
     canceled_at: Mapped[datetime | None] = mapped_column()
     delivered_at: Mapped[datetime | None] = mapped_column()
     completed_at: Mapped[datetime | None] = mapped_column()
@@ -103,15 +136,22 @@ class Order(TimestampMixin, Base):
     )
 
     __table_args__ = (
-        CheckConstraint(f"status IN ({_STATUS_SQL})", name="status_known"),
+        CheckConstraint(f"status IN ({_in_sql(OrderStatus)})", name="status_known"),
+        CheckConstraint(f"payment_status IN ({_in_sql(PaymentStatus)})", name="payment_status_known"),
         CheckConstraint("total_amount >= 0", name="total_not_negative"),
         Index("ix_orders_status_expires_at", "status", "expires_at"),
+        Index("ix_orders_status_created", "status", "created_at"),
         Index("ix_orders_buyer_created", "buyer_id", "created_at"),
     )
 
     @property
     def is_company(self) -> bool:
         return self.buyer_kind == "company"
+
+    @property
+    def awaiting_payment(self) -> bool:
+        """Placed, not paid, not canceled: the buyer may still pay it."""
+        return self.status == OrderStatus.NEW and self.payment_status == PaymentStatus.UNPAID
 
     @property
     def discount_amount(self) -> Decimal:
@@ -142,13 +182,23 @@ class OrderLine(Base):
 
 
 class OrderStatusChange(Base):
+    """One step of the order's history: a fulfilment or a payment status change."""
+
     __tablename__ = "order_status_changes"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     order_id: Mapped[int] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[HistoryKind] = mapped_column(String(12), default=HistoryKind.FULFILMENT)
     from_status: Mapped[str | None] = mapped_column(String(24))
     to_status: Mapped[str] = mapped_column(String(24))
+    #: A reason code from ``storefront.order.web.REASONS`` or a staff member's own words (a cancel reason).
     note: Mapped[str] = mapped_column(String(500), default="")
+    #: The payment or refund id at YooKassa, for staff.
+    reference: Mapped[str] = mapped_column(String(64), default="")
+    #: The refunded amount of a refund step.
+    amount: Mapped[Decimal | None] = mapped_column()
+    #: The CRM staff member who made the change (no FK: staff are the CRM's); None for the buyer or the system.
+    staff_id: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     order: Mapped[Order] = relationship(back_populates="history")

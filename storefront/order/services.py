@@ -1,4 +1,5 @@
-"""Order use cases: create with reserved stock, change status, expire unpaid orders, confirm receipt.
+"""Order use cases: create with reserved stock, change the fulfilment or the payment status, expire unpaid
+orders, confirm receipt.
 
 No Flask here. Stock is reserved with one conditional UPDATE per product (``stock = stock - q
 WHERE stock >= q``), in product id order so concurrent orders lock rows in the same order: two
@@ -23,7 +24,18 @@ from storefront.db import rowcount, utcnow
 from storefront.errors import NotFound, ShopError
 from storefront.events import order_status_changed
 from storefront.jobs import periodic
-from storefront.order.models import TRANSITIONS, Order, OrderLine, OrderStatus, OrderStatusChange
+from storefront.order.models import (
+    MONEY_IN,
+    NEEDS_PAYMENT,
+    PAYMENT_TRANSITIONS,
+    TRANSITIONS,
+    HistoryKind,
+    Order,
+    OrderLine,
+    OrderStatus,
+    OrderStatusChange,
+    PaymentStatus,
+)
 from storefront.order.totals import Totals
 
 logger = logging.getLogger(__name__)
@@ -39,10 +51,21 @@ class OutOfStock(ShopError):
 
 
 class TransitionNotAllowed(ShopError):
+    """The order is not in a status the wanted one may follow (``already`` when it is there already: a second
+    click, or another staff member was quicker)."""
+
     def __init__(self, current: str, wanted: str) -> None:
         super().__init__(f"{current} -> {wanted}")
         self.current = current
         self.wanted = wanted
+
+    @property
+    def already(self) -> bool:
+        return self.current == self.wanted
+
+
+class NotPaidYet(TransitionNotAllowed):
+    """Fulfilment past «new» waits for the money."""
 
 
 @dataclass(frozen=True)
@@ -110,8 +133,30 @@ def list_buyer_orders(session: Session, buyer_id: int) -> list[Order]:
     return list(session.scalars(select(Order).where(Order.buyer_id == buyer_id).order_by(Order.id.desc())))
 
 
-def _record(order: Order, from_status: str | None, to_status: str, note: str, now: datetime) -> None:
-    order.history.append(OrderStatusChange(from_status=from_status, to_status=to_status, note=note, created_at=now))
+def _record(
+    order: Order,
+    from_status: str | None,
+    to_status: str,
+    now: datetime,
+    *,
+    kind: HistoryKind = HistoryKind.FULFILMENT,
+    note: str = "",
+    reference: str = "",
+    amount: Decimal | None = None,
+    staff_id: int | None = None,
+) -> None:
+    order.history.append(
+        OrderStatusChange(
+            kind=kind,
+            from_status=from_status,
+            to_status=to_status,
+            note=note,
+            reference=reference,
+            amount=amount,
+            staff_id=staff_id,
+            created_at=now,
+        )
+    )
 
 
 def reserve_stock(session: Session, lines: Sequence[LineDraft]) -> None:
@@ -150,7 +195,8 @@ def create_order(session: Session, draft: OrderDraft, now: datetime, payment_hou
     order = Order(
         placement_token=draft.placement_token,
         buyer_id=draft.buyer_id,
-        status=OrderStatus.AWAITING_PAYMENT,
+        status=OrderStatus.NEW,
+        payment_status=PaymentStatus.UNPAID,
         email=draft.email,
         phone=draft.phone,
         contact_name=draft.contact_name,
@@ -199,7 +245,7 @@ def create_order(session: Session, draft: OrderDraft, now: datetime, payment_hou
                 weight_grams=line.weight_grams,
             )
         )
-    _record(order, None, OrderStatus.AWAITING_PAYMENT, "placed", now)
+    _record(order, None, OrderStatus.NEW, now, note="placed")
     session.add(order)
     session.flush()
     order.number = format_number(order.id, now.year)
@@ -208,39 +254,81 @@ def create_order(session: Session, draft: OrderDraft, now: datetime, payment_hou
     return order
 
 
+#: The fulfilment statuses whose arrival is stamped on the order.
+_STAMPS = {
+    OrderStatus.CONFIRMED: "confirmed_at",
+    OrderStatus.SHIPPED: "shipped_at",
+    OrderStatus.DELIVERED: "delivered_at",
+    OrderStatus.COMPLETED: "completed_at",
+    OrderStatus.CANCELED: "canceled_at",
+}
+
+
 def change_status(
-    session: Session, order: Order, to: OrderStatus, note: str = "", now: datetime | None = None
+    session: Session,
+    order: Order,
+    to: OrderStatus,
+    note: str = "",
+    now: datetime | None = None,
+    staff_id: int | None = None,
 ) -> Order:
-    """Move the order along ``TRANSITIONS`` with one conditional UPDATE (a concurrent change wins
-    once), record the history, release stock on cancel. Flushes; the caller commits."""
+    """Move the goods' status along ``TRANSITIONS`` with one conditional UPDATE (of two concurrent changes one
+    wins, the other raises ``TransitionNotAllowed``), record the history, put the stock back on cancel. Past
+    «new» the money must be in (``NotPaidYet``). Flushes; the caller commits, then ``announce_status_change``."""
     now = now or utcnow()
     current = OrderStatus(order.status)
     if to not in TRANSITIONS[current]:
         raise TransitionNotAllowed(current, to)
+    condition = [Order.id == order.id, Order.status == current]
+    if to in NEEDS_PAYMENT:
+        if order.payment_status not in MONEY_IN:
+            raise NotPaidYet(current, to)
+        condition.append(Order.payment_status.in_(MONEY_IN))
     stamps: dict[str, Any] = {"status": to, "updated_at": now}
-    stamp_column = {
-        OrderStatus.PAID: "paid_at",
-        OrderStatus.CANCELED: "canceled_at",
-        OrderStatus.DELIVERED: "delivered_at",
-        OrderStatus.COMPLETED: "completed_at",
-    }.get(to)
-    if stamp_column:
-        stamps[stamp_column] = now
+    if to in _STAMPS:
+        stamps[_STAMPS[to]] = now
     moved = rowcount(
-        session.execute(
-            update(Order)
-            .where(Order.id == order.id, Order.status == current)
-            .values(**stamps)
-            .execution_options(synchronize_session=False)
-        )
+        session.execute(update(Order).where(*condition).values(**stamps).execution_options(synchronize_session=False))
     )
-    if moved != 1:
-        session.refresh(order)
-        raise TransitionNotAllowed(order.status, to)
     session.refresh(order)
-    _record(order, current, to, note, now)
-    if to == OrderStatus.CANCELED and current == OrderStatus.AWAITING_PAYMENT:
+    if moved != 1:
+        raise TransitionNotAllowed(order.status, to)
+    _record(order, current, to, now, note=note, staff_id=staff_id)
+    if to == OrderStatus.CANCELED:  # every cancelable status is before shipping: the goods are still ours
         release_stock(session, order)
+    session.flush()
+    return order
+
+
+def change_payment_status(
+    session: Session,
+    order: Order,
+    to: PaymentStatus,
+    *,
+    reference: str = "",
+    amount: Decimal | None = None,
+    now: datetime | None = None,
+    staff_id: int | None = None,
+) -> Order:
+    """Move the money's status along ``PAYMENT_TRANSITIONS`` (one conditional UPDATE), recording the payment
+    or refund reference and amount. The goods' status never moves here. Flushes; the caller commits."""
+    now = now or utcnow()
+    current = PaymentStatus(order.payment_status)
+    if to not in PAYMENT_TRANSITIONS[current]:
+        raise TransitionNotAllowed(current, to)
+    stamps: dict[str, Any] = {"payment_status": to, "updated_at": now}
+    if to == PaymentStatus.PAID:
+        stamps["paid_at"] = now
+    condition = [Order.id == order.id, Order.payment_status == current]
+    if to == PaymentStatus.PAID:  # an order canceled meanwhile is not paid: staff must refund the money
+        condition.append(Order.status != OrderStatus.CANCELED)
+    moved = rowcount(
+        session.execute(update(Order).where(*condition).values(**stamps).execution_options(synchronize_session=False))
+    )
+    session.refresh(order)
+    if moved != 1:
+        raise TransitionNotAllowed(order.payment_status, to)
+    _record(order, current, to, now, kind=HistoryKind.PAYMENT, reference=reference, amount=amount, staff_id=staff_id)
     session.flush()
     return order
 
@@ -250,8 +338,31 @@ def confirm_receipt(session: Session, order: Order, buyer_id: int | None) -> Ord
     ``announce_status_change``."""
     if order.buyer_id is not None and order.buyer_id != buyer_id:
         raise NotFound(order.number or "")
-    change_status(session, order, OrderStatus.COMPLETED, "receipt confirmed by the buyer")
+    change_status(session, order, OrderStatus.COMPLETED, "buyer_confirmed")
     return order
+
+
+def _cancel_unpaid(session: Session, order: Order, now: datetime) -> None:
+    """Cancel an order still unpaid, in one conditional UPDATE that also checks it is unpaid (a payment
+    landing at the same moment wins)."""
+    moved = rowcount(
+        session.execute(
+            update(Order)
+            .where(
+                Order.id == order.id,
+                Order.status == OrderStatus.NEW,
+                Order.payment_status == PaymentStatus.UNPAID,
+            )
+            .values(status=OrderStatus.CANCELED, canceled_at=now, updated_at=now)
+            .execution_options(synchronize_session=False)
+        )
+    )
+    session.refresh(order)
+    if moved != 1:
+        raise TransitionNotAllowed(order.status, OrderStatus.CANCELED)
+    _record(order, OrderStatus.NEW, OrderStatus.CANCELED, now, note="expired")
+    release_stock(session, order)
+    session.flush()
 
 
 @periodic("expire-unpaid-orders", every=timedelta(minutes=5))
@@ -261,7 +372,11 @@ def expire_unpaid_orders(session: Session, now: datetime) -> str:
     due = list(
         session.scalars(
             select(Order)
-            .where(Order.status == OrderStatus.AWAITING_PAYMENT, Order.expires_at <= now)
+            .where(
+                Order.status == OrderStatus.NEW,
+                Order.payment_status == PaymentStatus.UNPAID,
+                Order.expires_at <= now,
+            )
             .order_by(Order.id)
             .limit(500)
         )
@@ -269,12 +384,12 @@ def expire_unpaid_orders(session: Session, now: datetime) -> str:
     expired = 0
     for order in due:
         try:
-            change_status(session, order, OrderStatus.CANCELED, "not paid in time", now)
+            _cancel_unpaid(session, order, now)
         except TransitionNotAllowed:  # paid or canceled meanwhile
             session.rollback()
             continue
         session.commit()
-        announce_status_change(order, OrderStatus.AWAITING_PAYMENT)
+        announce_status_change(order, OrderStatus.NEW)
         expired += 1
     if expired:
         logger.info("expired %s unpaid orders", expired)
@@ -299,7 +414,7 @@ def complete_delivered_orders(session: Session, now: datetime) -> str:
     completed = 0
     for order in due:
         try:
-            change_status(session, order, OrderStatus.COMPLETED, "completed automatically after delivery", now)
+            change_status(session, order, OrderStatus.COMPLETED, "auto_completed", now)
         except TransitionNotAllowed:
             session.rollback()
             continue
@@ -310,7 +425,7 @@ def complete_delivered_orders(session: Session, now: datetime) -> str:
 
 
 def announce_status_change(order: Order, previous: str) -> None:
-    """Tell subscribers (status emails, the CRM) after the change has committed."""
+    """Tell subscribers (status emails, the CRM) after a fulfilment change has committed."""
     order_status_changed.send(
         None, order_id=order.id, number=order.number, from_status=str(previous), to_status=str(order.status)
     )

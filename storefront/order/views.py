@@ -22,7 +22,7 @@ from storefront.order.services import (
     confirm_receipt,
     list_buyer_orders,
 )
-from storefront.order.web import status_label, viewable_order
+from storefront.order.web import viewable_order
 from storefront.shipping.regions import region_name
 
 
@@ -30,7 +30,6 @@ def _context(order: Order, token: str | None) -> dict[str, object]:
     return {
         "order": order,
         "token": token,
-        "status_label": status_label,
         "region_name": region_name,
         "format_phone": format_phone,
         "action_form": EmptyForm(),
@@ -40,9 +39,7 @@ def _context(order: Order, token: str | None) -> dict[str, object]:
 @bp.get("/account/orders")
 @login_required
 def my_orders() -> str:
-    return render_template(
-        "order/list.html", orders=list_buyer_orders(db.session(), current_user.id), status_label=status_label
-    )
+    return render_template("order/list.html", orders=list_buyer_orders(db.session(), current_user.id))
 
 
 @bp.get("/orders/<number>")

@@ -9,23 +9,65 @@ from flask_login import current_user
 
 from storefront.emails import send_templated
 from storefront.extensions import db
-from storefront.order.models import Order, OrderStatus
+from storefront.order.models import HistoryKind, Order, OrderStatus, OrderStatusChange, PaymentStatus
 from storefront.order.services import get_order_by_number, make_access_token, token_grants_access
 from storefront.shipping.regions import region_name
 
 
 def status_label(status: str) -> str:
+    """The goods' status in words."""
     labels: dict[str, str] = {
-        OrderStatus.AWAITING_PAYMENT: _("Awaiting payment"),
-        OrderStatus.PAID: _("Paid"),
+        OrderStatus.NEW: _("New"),
+        OrderStatus.CONFIRMED: _("Confirmed by the supplier"),
+        OrderStatus.PACKED: _("Packed"),
         OrderStatus.SHIPPED: _("Shipped"),
         OrderStatus.DELIVERED: _("Delivered"),
         OrderStatus.COMPLETED: _("Completed"),
         OrderStatus.CANCELED: _("Canceled"),
-        OrderStatus.REFUNDED: _("Refunded"),
-        OrderStatus.PARTIALLY_REFUNDED: _("Partially refunded"),
     }
     return labels.get(status, status)
+
+
+def payment_status_label(status: str) -> str:
+    """The money's status in words."""
+    labels: dict[str, str] = {
+        PaymentStatus.UNPAID: _("Awaiting payment"),
+        PaymentStatus.PAID: _("Paid"),
+        PaymentStatus.PARTIALLY_REFUNDED: _("Partially refunded"),
+        PaymentStatus.REFUNDED: _("Refunded"),
+    }
+    return labels.get(status, status)
+
+
+def order_label(order: Order) -> str:
+    """One phrase for lists: «Ожидает оплаты» while the buyer may still pay, else the goods' status."""
+    if order.awaiting_payment:
+        return payment_status_label(PaymentStatus.UNPAID)
+    return status_label(order.status)
+
+
+def step_label(change: OrderStatusChange) -> str:
+    """A history step in words: «Заказ оформлен», «Оплачен», «Частичный возврат», «Отправлен» …"""
+    if change.kind == HistoryKind.PAYMENT:
+        if change.to_status == PaymentStatus.PAID:
+            return _("Payment received")
+        if change.to_status == PaymentStatus.REFUNDED:
+            return _("Refunded in full")
+        return _("Partial refund")
+    if change.from_status is None:
+        return _("Order placed")
+    return status_label(change.to_status)
+
+
+def reason_label(note: str) -> str:
+    """A history note: the reason codes the system writes in words; a staff member's own words as they are."""
+    reasons: dict[str, str] = {
+        "placed": "",
+        "expired": _("not paid in time"),
+        "buyer_confirmed": _("receipt confirmed by the buyer"),
+        "auto_completed": _("completed automatically after delivery"),
+    }
+    return reasons.get(note, note)
 
 
 def viewable_order(number: str) -> tuple[Order, str | None]:
@@ -58,6 +100,6 @@ def send_status_email(order_id: int) -> bool:
     order = db.session.get(Order, order_id)
     if order is None:
         return False
-    status = status_label(order.status)
+    status = order_label(order)
     subject = _("Order %(number)s: %(status)s", number=order.number, status=status)
     return send_templated("order_status", order.email, subject, order=order, status=status)

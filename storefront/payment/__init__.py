@@ -14,13 +14,19 @@ never read ``current_app``).
 
 from __future__ import annotations
 
+import logging
+from typing import Any
+
 from flask import Blueprint, Flask
 
+from storefront.events import order_refunded
+from storefront.order import in_app
 from storefront.payment.notification_sources import NotificationSourcePolicy
 from storefront.payment.starter import NoOnlinePayment, PaymentStarter, YooKassaStarter
 from storefront.payment.yookassa import build_gateway
 
 bp = Blueprint("payment", __name__)
+logger = logging.getLogger(__name__)
 
 
 def init_app(app: Flask, starter: PaymentStarter | None = None) -> None:
@@ -44,5 +50,18 @@ def init_app(app: Flask, starter: PaymentStarter | None = None) -> None:
         return latest_attempt(db.session(), order.id)  # type: ignore[attr-defined]
 
     app.jinja_env.globals["payment_attempt"] = payment_attempt
+
+    def email_refund(sender: object, **refunded: Any) -> None:
+        if not in_app(app):
+            return
+        from storefront.payment.emails import send_refund_email
+
+        try:
+            send_refund_email(refunded["order_id"], refunded["refund_id"])
+        except Exception:  # an email must never undo or break the refund itself
+            logger.exception("refund email for order %s failed", refunded["number"])
+
+    order_refunded.connect(email_refund)
+    app.extensions["refund_email"] = email_refund  # the signal holds receivers weakly
     app.cli.add_command(cli.payment_group)
     app.register_blueprint(bp)

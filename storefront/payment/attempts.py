@@ -31,8 +31,8 @@ from sqlalchemy.orm import Session
 from storefront.db import rowcount, utcnow
 from storefront.events import order_paid
 from storefront.money import RUB
-from storefront.order.models import Order, OrderStatus
-from storefront.order.services import TransitionNotAllowed, announce_status_change, change_status
+from storefront.order.models import Order, PaymentStatus
+from storefront.order.services import TransitionNotAllowed, change_payment_status
 from storefront.payment.errors import (
     GatewayError,
     OrderNotPayable,
@@ -193,7 +193,7 @@ def start_payment(
     own key and data; after a failed (canceled) attempt a new one with a new key is made.
     Raises ``OrderNotPayable``, ``PaymentUnavailable`` (no answer: try again), ``PaymentRefused``.
     """
-    if order.status != OrderStatus.AWAITING_PAYMENT:
+    if not order.awaiting_payment:
         raise OrderNotPayable(order.number, order.status)
     # One attempt at a time per order: lock the order row (PostgreSQL; SQLite serialises writers).
     session.execute(select(Order.id).where(Order.id == order.id).with_for_update())
@@ -209,7 +209,7 @@ def start_payment(
         session.execute(select(Order.id).where(Order.id == order.id).with_for_update())
         session.refresh(payment)
         session.refresh(order)
-        if order.status != OrderStatus.AWAITING_PAYMENT:
+        if not order.awaiting_payment:
             session.commit()
             raise OrderNotPayable(order.number, order.status)
     if payment is not None and payment.status in (AttemptStatus.PENDING, AttemptStatus.WAITING_FOR_CAPTURE):
@@ -292,9 +292,10 @@ def apply_payment_status(
 
 def _order_paid(session: Session, payment: Payment, order: Order) -> PaymentOutcome:
     """This call moved the attempt to succeeded: the order becomes paid (once), in one commit."""
-    previous = order.status
     try:
-        change_status(session, order, OrderStatus.PAID, f"payment {payment.yookassa_payment_id}")
+        change_payment_status(
+            session, order, PaymentStatus.PAID, reference=payment.yookassa_payment_id or "", amount=payment.amount
+        )
     except TransitionNotAllowed:
         # Expired or canceled meanwhile: the money is in, the order is not: staff must refund or revive it.
         note = f"succeeded while the order was {order.status}"
@@ -303,7 +304,6 @@ def _order_paid(session: Session, payment: Payment, order: Order) -> PaymentOutc
         logger.warning("payment %s of order %s: %s", payment.yookassa_payment_id, order.number, note)
         return PaymentOutcome(PaymentOutcomeKind.NEEDS_REVIEW, note)
     session.commit()
-    announce_status_change(order, previous)  # the buyer's «оплачен» email, history subscribers
     order_paid.send(
         None,
         order_id=order.id,
@@ -329,7 +329,7 @@ def settle_held_payment(
         )
         session.commit()
         session.refresh(payment)
-    capture = order.status == OrderStatus.AWAITING_PAYMENT
+    capture = order.awaiting_payment
     try:
         if capture:
             result = gateway.capture_payment(payment.yookassa_payment_id or "", payment.settle_key or "")

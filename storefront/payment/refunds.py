@@ -19,8 +19,8 @@ from sqlalchemy.orm import Session
 from storefront.db import rowcount, utcnow
 from storefront.events import order_refunded
 from storefront.money import quantize_kopecks
-from storefront.order.models import Order, OrderStatus
-from storefront.order.services import TransitionNotAllowed, announce_status_change, change_status
+from storefront.order.models import Order, PaymentStatus
+from storefront.order.services import TransitionNotAllowed, change_payment_status
 from storefront.payment.errors import GatewayError, OutcomeUnknown, RefundError, RefundFailure, short_error
 from storefront.payment.gateway import PaymentGateway, RefundRequest, RefundResult, new_idempotence_key
 from storefront.payment.models import REFUND_RANK, AttemptStatus, Payment, Refund, RefundState
@@ -210,21 +210,15 @@ def apply_refund_status(session: Session, result: RefundResult) -> RefundOutcome
     order = session.get(Order, refund.order_id)
     assert payment is not None and order is not None
     fully = refunded_amount(session, payment) >= payment.amount
-    wanted = OrderStatus.REFUNDED if fully else OrderStatus.PARTIALLY_REFUNDED
-    previous = order.status
-    if previous == wanted:
-        session.commit()
-        _announce_refund(order, refund)
-        return RefundOutcome.SUCCEEDED
+    wanted = PaymentStatus.REFUNDED if fully else PaymentStatus.PARTIALLY_REFUNDED
     try:
-        change_status(session, order, wanted, f"refund {refund.yookassa_refund_id}: {refund.amount}")
+        change_payment_status(session, order, wanted, reference=refund.yookassa_refund_id or "", amount=refund.amount)
     except TransitionNotAllowed:
         session.commit()
-        logger.warning("refund of order %s succeeded but the order is %s", order.number, order.status)
+        logger.warning("refund of order %s succeeded but the order is %s", order.number, order.payment_status)
         _announce_refund(order, refund)
         return RefundOutcome.SUCCEEDED_ORDER_UNCHANGED
     session.commit()
-    announce_status_change(order, previous)
     _announce_refund(order, refund)
     return RefundOutcome.ORDER_REFUNDED if fully else RefundOutcome.ORDER_PARTIALLY_REFUNDED
 

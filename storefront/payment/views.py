@@ -9,7 +9,6 @@ from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
 from storefront.extensions import csrf, db
-from storefront.order.models import OrderStatus
 from storefront.order.web import status_label, viewable_order
 from storefront.payment import bp
 from storefront.payment.errors import GatewayError, PaymentRefused, PaymentUnavailable
@@ -23,7 +22,7 @@ logger = logging.getLogger(__name__)
 @bp.get("/orders/<number>/pay")
 def pay(number: str) -> str | Response | tuple[str, int]:
     order, token = viewable_order(number)
-    if order.status != OrderStatus.AWAITING_PAYMENT:
+    if not order.awaiting_payment:
         return redirect(url_for("order.order_detail", number=number, t=token))
     starter: PaymentStarter = current_app.extensions["payment_starter"]
     return_url = current_app.config["PUBLIC_BASE_URL"].rstrip("/") + url_for(

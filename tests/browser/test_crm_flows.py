@@ -106,7 +106,7 @@ def test_a_manager_signs_in_sees_the_dashboard_charts_and_refunds_part_of_an_ord
     shots(pay_page, "crm-order-partially-refunded")
     session.expire_all()
     assert session.scalar(select(Refund.amount)) == Decimal("1999.90")
-    assert session.get(Order, order.id).status == "partially_refunded"
+    assert session.get(Order, order.id).payment_status == "partially_refunded"
 
 
 def test_a_buyer_sees_their_tier_and_the_way_to_the_next_one(pay_page, shots, session, pay_app):

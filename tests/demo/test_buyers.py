@@ -23,7 +23,7 @@ from demo.catalogue import seed_demo
 from storefront.account.identifiers import normalize_phone
 from storefront.account.models import Buyer, Consent, ConsentKind, Tier
 from storefront.db import utcnow
-from storefront.order.models import Order, OrderLine, OrderStatus
+from storefront.order.models import Order, OrderLine, PaymentStatus
 from storefront.payment.models import Payment, Refund
 from tests.support.database import empty_all_tables
 from tests.support.factories import REORDER_POLICY, load_rates
@@ -60,7 +60,9 @@ def test_seed_demo_buyers_fills_the_crm_and_runs_once(runner: FlaskCliRunner, se
     assert _count(session, Payment) == orders
     assert _count(session, OrderLine) >= orders * 2
     assert _count(session, Refund) >= 1
-    assert session.scalar(sa.select(sa.func.count()).where(Order.status == OrderStatus.PARTIALLY_REFUNDED)) >= 1
+    assert (
+        session.scalar(sa.select(sa.func.count()).where(Order.payment_status == PaymentStatus.PARTIALLY_REFUNDED)) >= 1
+    )
     assert session.scalar(sa.select(sa.func.count()).where(Order.number.is_(None))) == 0
     assert _count(session, BuyerStats) == 40
     statuses = Counter(session.scalars(sa.select(BuyerStats.status)))

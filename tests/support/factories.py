@@ -33,7 +33,7 @@ from storefront.config import SETTINGS
 from storefront.db import utcnow
 from storefront.fx.cbr import RateQuote, RateSheet
 from storefront.fx.services import store_rates
-from storefront.order.models import Order, OrderLine, OrderStatus
+from storefront.order.models import Order, OrderLine, OrderStatus, PaymentStatus
 from storefront.order.totals import compute_totals
 from storefront.payment.models import AttemptStatus, Payment, Refund, RefundState
 from storefront.shipping.services import seed_shipping_methods
@@ -164,7 +164,8 @@ def make_order(
     now = utcnow()
     order = Order(
         placement_token=secrets.token_hex(16),
-        status=OrderStatus.AWAITING_PAYMENT,
+        status=OrderStatus.NEW,
+        payment_status=PaymentStatus.UNPAID,
         email=email,
         phone="+79161234567",
         contact_name="Анна Смирнова",
@@ -210,12 +211,19 @@ def make_staff(session: Session, role: str, email: str | None = None):
     return create_staff(session, email=email or f"{role}@mostik.local", role=role, password=PASSWORD)
 
 
-def order_row(buyer_id: int, status: OrderStatus, amount: Decimal, paid_at: datetime | None) -> Order:
+def order_row(
+    buyer_id: int,
+    status: OrderStatus,
+    amount: Decimal,
+    paid_at: datetime | None,
+    payment_status: PaymentStatus = PaymentStatus.PAID,
+) -> Order:
     """An unsaved order of ``buyer_id`` for ``amount`` (no lines, no payment), shipped to St Petersburg."""
     return Order(
         placement_token=secrets.token_hex(16),
         buyer_id=buyer_id,
         status=status,
+        payment_status=payment_status,
         email="buyer@example.ru",
         phone="+79161234567",
         contact_name="Иван Петров",
@@ -245,7 +253,7 @@ def paid_order(
     buyer's reorder statistics updated as the payment and refund events update them."""
     paid_at = paid_at or utcnow()
     amount = Decimal(amount)
-    order = order_row(buyer_id, OrderStatus.PAID, amount, paid_at)
+    order = order_row(buyer_id, OrderStatus.NEW, amount, paid_at)
     session.add(order)
     session.flush()
     order.number = f"MK-2026-{order.id:06d}"

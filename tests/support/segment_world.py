@@ -24,7 +24,7 @@ from crm.tiers.services import seed_tiers, tiers_in_order
 from storefront.account.models import Address, Buyer, BuyerKind, Consent, ConsentKind
 from storefront.catalog.models import Category, Product
 from storefront.money import to_minor
-from storefront.order.models import Order, OrderLine, OrderStatus
+from storefront.order.models import Order, OrderLine, OrderStatus, PaymentStatus
 from storefront.payment.models import AttemptStatus, Payment, Refund, RefundState
 from tests.support.factories import REORDER_POLICY, create_category, create_product, create_supplier, order_row
 
@@ -32,14 +32,15 @@ MOSCOW = ZoneInfo("Europe/Moscow")
 REGIONS = ("77", "78", "50", "47", "66")
 CITIES = ("Москва", "Санкт-Петербург", "Пушкин", "Екатеринбург", "Химки")
 UTM_SOURCES = ("yandex", "google", "vk", "email")
+#: (goods, money) of the random orders.
 STATUSES = (
-    OrderStatus.PAID,
-    OrderStatus.COMPLETED,
-    OrderStatus.SHIPPED,
-    OrderStatus.CANCELED,
-    OrderStatus.REFUNDED,
-    OrderStatus.PARTIALLY_REFUNDED,
-    OrderStatus.AWAITING_PAYMENT,
+    (OrderStatus.NEW, PaymentStatus.PAID),
+    (OrderStatus.COMPLETED, PaymentStatus.PAID),
+    (OrderStatus.SHIPPED, PaymentStatus.PAID),
+    (OrderStatus.CANCELED, PaymentStatus.PAID),
+    (OrderStatus.CANCELED, PaymentStatus.REFUNDED),
+    (OrderStatus.DELIVERED, PaymentStatus.PARTIALLY_REFUNDED),
+    (OrderStatus.NEW, PaymentStatus.UNPAID),
 )
 
 
@@ -142,13 +143,11 @@ def build_world(session: Session, seed: int, buyers: int = 40, now: datetime | N
             manager_id = None if profile == "unassigned" else managers[profile].id
             session.add(BuyerProfile(buyer_id=buyer.id, manager_id=manager_id))
         for _ in range(rng.choice((0, 0, 1, 2, 3))):
-            status = rng.choice(STATUSES)
+            status, money = rng.choice(STATUSES)
             days = rng.choice((rng.randint(0, 900), 364, 365, 366, 0, 1, 30))
-            paid_at = (
-                None if status == OrderStatus.AWAITING_PAYMENT else now - timedelta(days=days, hours=rng.randint(0, 23))
-            )
+            paid_at = None if money == PaymentStatus.UNPAID else now - timedelta(days=days, hours=rng.randint(0, 23))
             amount = Decimal(rng.randint(100, 5_000_000)) / 100
-            order = order_row(buyer.id, status, amount, paid_at)
+            order = order_row(buyer.id, status, amount, paid_at, money)
             session.add(order)
             session.flush()
             product = rng.choice(products)

@@ -17,7 +17,7 @@ from crm.audit.models import AuditEntry
 from crm.buyers.services import assign_managers
 from crm.staff.models import Role
 from devtools.yookassa_standin import StandInClient
-from storefront.order.models import Order, OrderStatus
+from storefront.order.models import Order, PaymentStatus
 from storefront.payment.attempts import PaymentPolicy, apply_payment_status, start_payment
 from storefront.payment.errors import RefundError, RefundFailure
 from storefront.payment.models import Refund
@@ -79,7 +79,7 @@ def test_an_admin_refunds_part_then_the_rest_and_each_refund_is_audited(
     session.expire_all()
     refund = session.scalar(select(Refund))
     assert refund.amount == Decimal("1000.50") and refund.status == "succeeded"
-    assert session.get(Order, order.id).status == OrderStatus.PARTIALLY_REFUNDED
+    assert session.get(Order, order.id).payment_status == PaymentStatus.PARTIALLY_REFUNDED
     entry = session.scalar(select(AuditEntry).where(AuditEntry.action == "order.refund"))
     assert entry.target_id == order.number and "Брак в партии" in entry.detail and "1000.50" in entry.detail
     page = client.get(f"/crm/orders/{order.number}").get_data(as_text=True).replace("\u00a0", " ")
@@ -91,7 +91,7 @@ def test_an_admin_refunds_part_then_the_rest_and_each_refund_is_audited(
 
     assert response.status_code == 302
     session.expire_all()
-    assert session.get(Order, order.id).status == OrderStatus.REFUNDED
+    assert session.get(Order, order.id).payment_status == PaymentStatus.REFUNDED
     assert session.scalar(select(func.sum(Refund.amount))) == order.total_amount
     assert session.scalar(select(func.count(AuditEntry.id)).where(AuditEntry.action == "order.refund")) == 2
     assert len(standin.refunds) == 2
@@ -149,7 +149,7 @@ def test_a_bad_amount_is_a_russian_form_error_and_changes_nothing(
     assert message in response.get_data(as_text=True).replace("\u00a0", " ")
     assert _refunds(session) == 0 and len(standin.refunds) == 0
     session.expire_all()
-    assert session.get(Order, order.id).status == OrderStatus.PAID
+    assert session.get(Order, order.id).payment_status == PaymentStatus.PAID
 
 
 def test_a_refund_needs_a_reason(

@@ -179,7 +179,7 @@ def test_the_card_block_renders_the_summary(app: Flask, session: Session) -> Non
 
 
 def test_top_products_and_categories_count_paid_orders_not_refunded_ones(session: Session) -> None:
-    from storefront.order.models import OrderLine, OrderStatus
+    from storefront.order.models import OrderLine, PaymentStatus
     from tests.support.factories import create_category, create_product, create_shop
 
     shoe = create_shop(session)
@@ -187,7 +187,7 @@ def test_top_products_and_categories_count_paid_orders_not_refunded_ones(session
     bag = create_product(session, bags, shoe.supplier, title="Сумка")
     buyer_id = _buyer(session, 21)
     refunded = paid_order(session, buyer_id, "10.00", NOW - timedelta(days=5), refunded="10.00")
-    refunded.status = OrderStatus.REFUNDED
+    refunded.payment_status = PaymentStatus.REFUNDED
     orders = [paid_order(session, buyer_id, "10.00", NOW - timedelta(days=d)) for d in (30, 20, 10)]
     plan = [(orders[0], shoe, 5), (orders[1], shoe, 7), (orders[2], bag, 50), (orders[2], shoe, 1), (refunded, bag, 9)]
     for order, product, quantity in plan:

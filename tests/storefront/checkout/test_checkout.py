@@ -11,8 +11,8 @@ from storefront.account.models import Consent, Tier
 from storefront.cart.models import CartLine
 from storefront.catalog.models import Product
 from storefront.db import utcnow
-from storefront.order.models import Order, OrderStatus
-from storefront.order.services import change_status
+from storefront.order.models import Order, OrderStatus, PaymentStatus
+from storefront.order.services import change_payment_status, change_status
 from storefront.promo.models import PromoCode, PromoKind
 from storefront.shipping.models import ShippingMethod
 from tests.support.factories import create_buyer, create_shop, load_rates
@@ -59,12 +59,13 @@ def test_a_guest_places_an_order_once_even_when_the_form_is_sent_twice(client, s
     order = orders[0]
     assert order.number == f"MK-{utcnow().year}-{order.id:06d}"
     assert order.email == "guest@example.ru" and order.phone == "+79161234567"
-    assert order.status == OrderStatus.AWAITING_PAYMENT
+    assert order.payment_status == PaymentStatus.UNPAID
     assert order.subtotal_amount == Decimal("3680.00")
     assert order.shipping_amount == Decimal("810.00")  # St Petersburg is zone 1: 490 + 2 kg × 160
     assert order.total_amount == order.subtotal_amount + order.shipping_amount
     assert order.vat_amount == (order.total_amount * 22 / 122).quantize(Decimal("0.01"))
-    assert [h.to_status for h in order.history] == ["awaiting_payment"]
+    assert order.status == OrderStatus.NEW
+    assert [h.to_status for h in order.history] == ["new"]
     session.refresh(product)
     assert product.stock == 6
     assert session.scalar(select(func.count(CartLine.id))) == 0
@@ -237,7 +238,8 @@ def test_buyer_sees_orders_reorders_and_confirms_receipt(client, session):
     assert "цена теперь 1\xa0035,00\xa0₽ за штуку (была 920,00\xa0₽)" in page
     assert [(line.product_id, line.quantity) for line in session.scalars(select(CartLine))] == [(product.id, 3)]
     session.expire_all()
-    for status in (OrderStatus.PAID, OrderStatus.SHIPPED, OrderStatus.DELIVERED):
+    change_payment_status(session, session.get(Order, order.id), PaymentStatus.PAID)
+    for status in (OrderStatus.CONFIRMED, OrderStatus.SHIPPED, OrderStatus.DELIVERED):
         change_status(session, session.get(Order, order.id), status)
     session.commit()
     confirm = client.post(f"/orders/{order.number}/confirm-receipt", data={"csrf_token": token})
@@ -275,7 +277,7 @@ def test_unpaid_orders_expire_and_release_stock(client, session, runner):
     session.expire_all()
     assert session.get(Order, order.id).status == OrderStatus.CANCELED
     assert session.get(Product, product.id).stock == 10
-    assert [h.to_status for h in session.get(Order, order.id).history] == ["awaiting_payment", "canceled"]
+    assert [h.to_status for h in session.get(Order, order.id).history] == ["new", "canceled"]
     assert expire_unpaid_orders(session, utcnow() + timedelta(hours=26)) == "expired 0"
 
 

@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from storefront.events import order_paid
-from storefront.order.models import Order, OrderStatus, OrderStatusChange
+from storefront.order.models import Order, OrderStatusChange, PaymentStatus
 from storefront.payment.attempts import PaymentPolicy, apply_payment_status, start_payment
 from storefront.payment.errors import RefundError, RefundFailure
 from storefront.payment.models import AttemptStatus, Payment, PaymentNotification, Refund
@@ -71,7 +71,7 @@ def _reload(session: Session, model, key):
 def _paid_count(session: Session, order: Order) -> int:
     return session.scalar(
         select(func.count(OrderStatusChange.id)).where(
-            OrderStatusChange.order_id == order.id, OrderStatusChange.to_status == OrderStatus.PAID
+            OrderStatusChange.order_id == order.id, OrderStatusChange.to_status == PaymentStatus.PAID
         )
     )
 
@@ -107,7 +107,7 @@ def test_paying_sends_the_buyer_to_yookassa_and_the_notification_marks_the_order
     control.pay(payment.yookassa_payment_id)
     assert standin.wait_for_notifications(10)
 
-    assert _reload(session, Order, order.id).status == OrderStatus.PAID
+    assert _reload(session, Order, order.id).payment_status == PaymentStatus.PAID
     assert _reload(session, Payment, payment.id).status == AttemptStatus.SUCCEEDED
     assert [event["order_id"] for event in paid_events] == [order.id]
     assert paid_events[0]["amount"] == order.total_amount
@@ -138,7 +138,7 @@ def test_a_declined_payment_fails_the_attempt_and_a_retry_makes_a_new_attempt_wi
     assert standin.wait_for_notifications(10)
 
     assert _reload(session, Payment, first.id).status == AttemptStatus.CANCELED
-    assert _reload(session, Order, order.id).status == OrderStatus.AWAITING_PAYMENT
+    assert _reload(session, Order, order.id).payment_status == PaymentStatus.UNPAID
     page = client.get(f"/orders/{order.number}?t={guest_token(pay_app, order)}").get_data(as_text=True)
     assert "Оплата не прошла" in page and "Повторить оплату" in page
 
@@ -176,7 +176,7 @@ def test_the_same_notification_ten_times_changes_state_once(
     control.send_notification("payment.succeeded", payment.yookassa_payment_id, times=10)
     assert standin.wait_for_notifications(15)
 
-    assert _reload(session, Order, order.id).status == OrderStatus.PAID
+    assert _reload(session, Order, order.id).payment_status == PaymentStatus.PAID
     assert _paid_count(session, order) == 1
     assert len(paid_events) == 1
     stored = session.scalars(select(PaymentNotification)).all()
@@ -217,7 +217,7 @@ def test_concurrent_identical_notifications_change_state_once(
         thread.join(30)
 
     assert statuses == [200] * 8
-    assert _reload(session, Order, order.id).status == OrderStatus.PAID
+    assert _reload(session, Order, order.id).payment_status == PaymentStatus.PAID
     assert _paid_count(session, order) == 1
     assert len(paid_events) == 1
     assert session.scalar(select(PaymentNotification.times_received)) == 8
@@ -247,7 +247,7 @@ def test_a_notification_from_a_non_allowed_address_is_refused_and_changes_nothin
     )
 
     assert response.status_code == 403 and spoofed.status_code == 403
-    assert _reload(session, Order, order.id).status == OrderStatus.AWAITING_PAYMENT
+    assert _reload(session, Order, order.id).payment_status == PaymentStatus.UNPAID
     assert session.scalar(select(func.count(PaymentNotification.id))) == 0
 
 
@@ -276,7 +276,7 @@ def test_a_forged_notification_body_changes_nothing_because_the_refetch_disagree
     assert standin.wait_for_notifications(10)
 
     assert _reload(session, Payment, payment.id).status == AttemptStatus.PENDING
-    assert _reload(session, Order, order.id).status == OrderStatus.AWAITING_PAYMENT
+    assert _reload(session, Order, order.id).payment_status == PaymentStatus.UNPAID
     stored = session.scalar(select(PaymentNotification))
     assert stored.body["object"]["amount"]["value"] == "1.00"
     assert stored.outcome == "no change"
@@ -313,7 +313,7 @@ def test_a_fetched_amount_that_differs_from_the_order_flags_it_and_changes_nothi
     outcome = apply_payment_status(session, gateway, gateway.get_payment(payment.yookassa_payment_id), POLICY)
 
     assert outcome.kind == PaymentOutcomeKind.NEEDS_REVIEW
-    assert _reload(session, Order, order.id).status == OrderStatus.AWAITING_PAYMENT
+    assert _reload(session, Order, order.id).payment_status == PaymentStatus.UNPAID
     reloaded = _reload(session, Payment, payment.id)
     assert reloaded.status == AttemptStatus.PENDING and "amount" in reloaded.needs_review
 
@@ -385,7 +385,7 @@ def test_the_periodic_recheck_recovers_an_unknown_attempt_and_a_lost_notificatio
 
     control.pay(attempt.yookassa_payment_id)  # its notification is "lost" (auto_notify off)
     recheck_open_payments(session, attempt.updated_at + timedelta(minutes=10), gateway=gateway, policy=POLICY)
-    assert _reload(session, Order, order.id).status == OrderStatus.PAID
+    assert _reload(session, Order, order.id).payment_status == PaymentStatus.PAID
 
 
 def test_two_stage_payments_are_captured_while_the_order_is_payable(
@@ -407,7 +407,7 @@ def test_two_stage_payments_are_captured_while_the_order_is_payable(
 
     assert outcome.kind == PaymentOutcomeKind.ORDER_PAID
     assert control.payment_record(payment.yookassa_payment_id)["status"] == "succeeded"
-    assert _reload(session, Order, order.id).status == OrderStatus.PAID
+    assert _reload(session, Order, order.id).payment_status == PaymentStatus.PAID
 
 
 @settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -472,14 +472,14 @@ def test_a_partial_then_a_full_refund_moves_the_order_to_partially_refunded_then
     partial = refund_order(session, gateway, order, Decimal("1000.00"))
 
     assert partial.status == "succeeded"
-    assert _reload(session, Order, order.id).status == OrderStatus.PARTIALLY_REFUNDED
+    assert _reload(session, Order, order.id).payment_status == PaymentStatus.PARTIALLY_REFUNDED
     items = partial.receipt["items"]
     assert sum((Decimal(i["amount"]["value"]) * int(i["quantity"]) for i in items), Decimal(0)) == Decimal("1000.00")
 
     rest = refund_order(session, gateway, _reload(session, Order, order.id))
 
     assert rest.amount == total - Decimal("1000.00")
-    assert _reload(session, Order, order.id).status == OrderStatus.REFUNDED
+    assert _reload(session, Order, order.id).payment_status == PaymentStatus.REFUNDED
     record = control.payment_record(partial.payment.yookassa_payment_id)
     assert record["refunded_amount"]["value"] == f"{total:.2f}"
     assert session.scalar(select(func.count(Refund.id))) == 2
@@ -520,7 +520,7 @@ def test_the_refund_command_refunds_and_explains_bad_input_in_russian(
     assert missing.exit_code == 1 and "не найден" in missing.output
     assert beyond.exit_code == 1 and "осталось вернуть" in beyond.output
     assert done.exit_code == 0 and "123,45" in done.output
-    assert _reload(session, Order, order.id).status == OrderStatus.PARTIALLY_REFUNDED
+    assert _reload(session, Order, order.id).payment_status == PaymentStatus.PARTIALLY_REFUNDED
 
 
 def test_an_old_pending_attempt_that_expired_at_yookassa_is_replaced_by_a_new_one(
@@ -550,14 +550,14 @@ def test_a_refund_without_an_answer_is_repeated_with_its_own_key_and_refunds_onc
     with pytest.raises(RefundError) as unknown:
         refund_order(session, gateway, order, Decimal("500.00"))
     assert unknown.value.code == RefundFailure.UNKNOWN
-    assert _reload(session, Order, order.id).status == OrderStatus.PAID
+    assert _reload(session, Order, order.id).payment_status == PaymentStatus.PAID
 
     again = refund_order(session, gateway, _reload(session, Order, order.id), Decimal("500.00"))
 
     assert again.status == "succeeded"
     assert session.scalar(select(func.count(Refund.id))) == 1
     assert len(standin.refunds) == 1
-    assert _reload(session, Order, order.id).status == OrderStatus.PARTIALLY_REFUNDED
+    assert _reload(session, Order, order.id).payment_status == PaymentStatus.PARTIALLY_REFUNDED
 
 
 def test_a_refund_notification_is_acted_on_once(session, pay_app, gateway, standin, control):
@@ -571,7 +571,7 @@ def test_a_refund_notification_is_acted_on_once(session, pay_app, gateway, stand
     stored = session.scalar(select(PaymentNotification))
     assert stored.times_received == 3 and stored.outcome == "no change"
     changes = session.scalars(select(OrderStatusChange.to_status).where(OrderStatusChange.order_id == order.id)).all()
-    assert changes.count(OrderStatus.PARTIALLY_REFUNDED) == 1
+    assert changes.count(PaymentStatus.PARTIALLY_REFUNDED) == 1
 
 
 def test_a_notification_whose_refetch_fails_is_answered_503_and_the_redelivery_applies_it(
@@ -586,5 +586,5 @@ def test_a_notification_whose_refetch_fails_is_answered_503_and_the_redelivery_a
     assert standin.wait_for_notifications(15)
 
     assert [attempt["status"] for attempt in control.notifications()] == [503, 200]
-    assert _reload(session, Order, order.id).status == OrderStatus.PAID
+    assert _reload(session, Order, order.id).payment_status == PaymentStatus.PAID
     assert session.scalar(select(PaymentNotification.times_received)) == 2
