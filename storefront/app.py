@@ -16,19 +16,21 @@ from storefront.config import instance_path as config_instance_path
 from storefront.extensions import csrf, db, migrate
 
 
+#: Production logging: every logger to stdout. ``disable_existing_loggers`` must stay False: the default True
+#: silences every logger created at import time (``storefront.errors`` — every 500 —, payments, jobs, mail).
+LOGGING: dict[str, Any] = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
+    "handlers": {"stdout": {"class": "logging.StreamHandler", "formatter": "plain", "stream": "ext://sys.stdout"}},
+    "root": {"level": "INFO", "handlers": ["stdout"]},
+}
+
+
 def _configure_logging(app: Flask) -> None:
     if app.debug or app.testing or not app.config["LOG_TO_STDOUT"]:
         return
-    logging.config.dictConfig(
-        {
-            "version": 1,
-            "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
-            "handlers": {
-                "stdout": {"class": "logging.StreamHandler", "formatter": "plain", "stream": "ext://sys.stdout"}
-            },
-            "root": {"level": "INFO", "handlers": ["stdout"]},
-        }
-    )
+    logging.config.dictConfig(LOGGING)
 
 
 def _sqlite_pragmas(engine: Engine) -> None:
