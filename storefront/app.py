@@ -15,7 +15,6 @@ from storefront.config import PROJECT_ROOT, load_config
 from storefront.config import instance_path as config_instance_path
 from storefront.extensions import csrf, db, migrate
 
-
 #: Production logging: every logger to stdout. ``disable_existing_loggers`` must stay False: the default True
 #: silences every logger created at import time (``storefront.errors`` — every 500 —, payments, jobs, mail).
 LOGGING: dict[str, Any] = {

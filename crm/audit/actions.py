@@ -28,6 +28,7 @@ class AuditAction(enum.StrEnum):
     CAMPAIGN_CANCEL = "campaign.canceled"
     CAMPAIGN_BACK_TO_DRAFT = "campaign.draft"
     CAMPAIGN_TRIGGER = "campaign.trigger"
+    CAMPAIGN_PREVIEW = "campaign.preview"
 
 
 LABELS = {
@@ -44,6 +45,7 @@ LABELS = {
     AuditAction.PROMO_CREATE: _l("Promo code created"),
     AuditAction.PROMO_DEACTIVATE: _l("Promo code switched off"),
     AuditAction.CAMPAIGN_EDIT: _l("Campaign saved"),
+    AuditAction.CAMPAIGN_PREVIEW: _l("Campaign previewed as a buyer"),
     AuditAction.CAMPAIGN_SCHEDULE: _l("Campaign scheduled"),
     AuditAction.CAMPAIGN_PAUSE: _l("Campaign paused"),
     AuditAction.CAMPAIGN_RESUME: _l("Campaign resumed"),

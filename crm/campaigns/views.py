@@ -150,13 +150,18 @@ def campaign_preview(campaign_id: int) -> str | tuple[str, int]:
     buyer = None
     error = None
     if buyer_id:
-        buyer = db.session.get(Buyer, int(buyer_id)) if buyer_id.isdigit() else None
+        # Bounded before the lookup: a huge number is not an id (and would overflow the database's integer).
+        buyer = db.session.get(Buyer, int(buyer_id)) if buyer_id.isdigit() and len(buyer_id) <= 12 else None
         if buyer is None:
             error = _("There is no buyer with this id; the sample buyer is shown.")
     try:
         message = compose(CampaignContent.of(campaign), _settings(), 0, Person.of(buyer) if buyer else None, None)
     except TemplateRefused as refused:
         return render_template("crm/message.html", message=str(refused)), 400
+    if buyer is not None:  # a real buyer's data on a marketer's screen: who looked is on record
+        staff = require_staff()
+        record(db.session(), staff, AuditAction.CAMPAIGN_PREVIEW, "buyer", buyer.id, request.remote_addr, campaign.name)
+        db.session.commit()
     return render_template("crm/campaigns/preview.html", campaign=campaign, message=message, buyer=buyer, error=error)
 
 

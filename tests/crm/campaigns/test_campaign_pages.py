@@ -12,6 +12,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from crm.audit.models import AuditEntry
 from crm.campaigns.models import Campaign, CampaignRecipient, CampaignStatus, RecipientStatus
 from crm.campaigns.sending import send_due
 from crm.campaigns.services import schedule_campaign
@@ -75,9 +76,12 @@ def test_preview_for_a_chosen_buyer_and_a_test_send_only_to_staff(
     preview = client.get(f"/crm/campaigns/{campaign.id}/preview?buyer_id={buyer.id}")
     assert preview.status_code == 200
     assert "Анна из ООО «Берёза»" in preview.get_data(as_text=True)
-    assert "Покупателя с таким id нет" in client.get(f"/crm/campaigns/{campaign.id}/preview?buyer_id=999").get_data(
-        as_text=True
-    )
+    assert "anna@example.ru" not in preview.get_data(as_text=True)  # marketers never see contacts
+    (looked,) = session.scalars(select(AuditEntry).where(AuditEntry.action == "campaign.preview")).all()
+    assert looked.target_id == str(buyer.id)
+    for missing in ("999", "9" * 30):
+        page = client.get(f"/crm/campaigns/{campaign.id}/preview?buyer_id={missing}")
+        assert page.status_code == 200 and "Покупателя с таким id нет" in page.get_data(as_text=True)
     csrf = crm_csrf(client, f"/crm/campaigns/{campaign.id}")
     outsider = client.post(f"/crm/campaigns/{campaign.id}/test", data={"csrf_token": csrf, "email": "x@evil.example"})
     assert outsider.status_code == 400 and mailbox.messages == []
