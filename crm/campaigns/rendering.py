@@ -120,7 +120,7 @@ def render(source: str, context: MessageContext, html: bool) -> str:
         raise TemplateRefused(
             _("%(part)s: a field used in the template does not exist. Check the spelling.", part=label)
         ) from None
-    except (TypeError, ValueError, ArithmeticError, AttributeError):
+    except (TypeError, ValueError, ArithmeticError, AttributeError, LookupError):
         raise TemplateRefused(_("%(part)s: the template cannot be rendered.", part=label)) from None
 
 

@@ -31,6 +31,7 @@ from sqlalchemy.orm import Session
 from crm.campaigns.audience import consenting_buyer_ids, start_due_campaigns
 from crm.campaigns.compose import CampaignContent, Person, compose, footer_texts, to_email
 from crm.campaigns.models import Campaign, CampaignRecipient, CampaignStatus, RecipientStatus
+from crm.campaigns.rendering import TemplateRefused
 from crm.campaigns.sender_settings import SenderSettings
 from crm.campaigns.services import transition
 from storefront.account.models import Buyer, Tier
@@ -228,7 +229,15 @@ def send_batch(
             result.capped += 1
             continue
         person = Person(recipient.name, recipient.company_name or "", recipient.tier_name or "")
-        message = compose(content, settings, recipient.id, person, recipient.promo_code, footer)
+        try:
+            message = compose(content, settings, recipient.id, person, recipient.promo_code, footer)
+        except TemplateRefused as refused:
+            # This recipient's data breaks the template (a one-word name split in two): their message fails for
+            # good — retrying cannot help — and the rest of the run goes on.
+            _finish(session, token, recipient.id, status=R.FAILED.value, last_error=str(refused)[:300])
+            result.failed += 1
+            logger.warning("campaign %s recipient %s: the template failed on their data", content.id, recipient.id)
+            continue
         throttle.wait()
         try:
             connection.send(to_email(settings, recipient.email, message))

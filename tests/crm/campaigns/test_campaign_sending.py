@@ -256,3 +256,21 @@ def test_transitions_are_checked_in_one_place(app: Flask, session: Session) -> N
     with pytest.raises(CampaignError):
         schedule_campaign(session, campaign, utcnow(), utcnow())
     assert session.scalars(select(Consent)).all()  # the buyer's consent is untouched
+
+
+def test_a_recipient_whose_data_breaks_the_template_fails_alone_and_the_others_get_the_campaign(
+    app: Flask, session: Session, mailbox
+) -> None:
+    factories.create_recipient(session, "ivan@example.ru", "Иван Петров")
+    factories.create_recipient(session, "anna@example.ru", "Анна")  # one word: no second part to show
+    factories.create_recipient(session, "oleg@example.ru", "Олег Сидоров")
+    campaign = factories.create_campaign(session, body_html="<p>Уважаемый {{ buyer.name.split()[1] }}!</p>")
+    _start(session, campaign)
+    with app.app_context():
+        assert send_due(session, _settings(app), utcnow()) == BatchResult(sent=2, failed=1)
+    by_email = {r.email: r for r in _recipients(session, campaign)}
+    assert by_email["anna@example.ru"].status == RecipientStatus.FAILED
+    assert "шаблон" in by_email["anna@example.ru"].last_error.lower()
+    assert sorted(m["To"] for m in mailbox.messages) == ["ivan@example.ru", "oleg@example.ru"]
+    session.expire_all()
+    assert session.get(Campaign, campaign.id).status == CampaignStatus.SENT
