@@ -10,7 +10,7 @@ from flask import Flask
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
-from storefront import errors, i18n
+from storefront import errors, i18n, security
 from storefront.config import PROJECT_ROOT, load_config
 from storefront.config import instance_path as config_instance_path
 from storefront.extensions import csrf, db, migrate
@@ -67,6 +67,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     csrf.init_app(app)
     i18n.init_app(app)
     errors.init_app(app)
+    security.init_app(app)
 
     from storefront import account, cart, catalog, checkout, cli, feeds, order, payment, search, templating
 

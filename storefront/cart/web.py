@@ -51,7 +51,8 @@ def _remember(cart: Cart) -> None:
 
     @after_this_request
     def store(response: Response) -> Response:
-        response.set_cookie(COOKIE, value, max_age=MAX_AGE, httponly=True, samesite="Lax")
+        secure = current_app.config["SESSION_COOKIE_SECURE"]  # HTTPS-only in production, like the session
+        response.set_cookie(COOKIE, value, max_age=MAX_AGE, httponly=True, samesite="Lax", secure=secure)
         return response
 
 
