@@ -3,7 +3,10 @@
 Only ``buyer`` (first_name, name, company), ``tier`` (name), ``promo_code`` and ``unsubscribe_url`` exist in a
 template; the Jinja globals are emptied, attribute access goes through ``ImmutableSandboxedEnvironment`` (no
 ``__class__``, no mutating methods), undefined names fail, and ``*``/``**`` on large numbers are refused.
-A template that uses anything else is refused at save time with a Russian message.
+Work and size are bounded too: no number above ``MAX_REPEAT``, no padding filters or string formatting (which
+take a width), loops nested at most ``MAX_LOOP_DEPTH`` deep, templates at most ``MAX_SOURCE`` characters and
+rendered messages at most ``MAX_OUTPUT``. A template that breaks a rule is refused at save time with a Russian
+message.
 """
 
 from __future__ import annotations
@@ -19,6 +22,14 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
 
 ALLOWED_NAMES = frozenset({"buyer", "tier", "promo_code", "unsubscribe_url"})
 MAX_REPEAT = 1000
+MAX_LOOP_DEPTH = 2
+MAX_SOURCE = 100_000
+#: A marketing e-mail is tens of kilobytes; Gmail clips anything over 102 KB.
+MAX_OUTPUT = 300_000
+#: Filters whose argument is a width or a format: ``'x'|center(100000000)`` renders 100 MB.
+REMOVED_FILTERS = ("center", "indent", "wordwrap", "format", "filesizeformat", "pprint", "xmlattr")
+#: Methods taking a width or a format string.
+REFUSED_ATTRIBUTES = frozenset({"format", "format_map", "center", "ljust", "rjust", "zfill", "expandtabs"})
 
 
 class TemplateRefused(ValueError):
@@ -26,19 +37,32 @@ class TemplateRefused(ValueError):
 
 
 class _CampaignSandbox(ImmutableSandboxedEnvironment):
-    intercepted_binops = frozenset({"*", "**"})
+    intercepted_binops = frozenset({"*", "**", "%"})
 
     def call_binop(self, context: Any, operator_name: str, left: Any, right: Any) -> Any:
         if operator_name == "**":
             raise SecurityError("power operator is not allowed")
+        if operator_name == "%":
+            if isinstance(left, str):
+                raise SecurityError("string formatting is not allowed")
+            return operator.mod(left, right)
         if any(isinstance(value, int) and abs(value) > MAX_REPEAT for value in (left, right)):
             raise SecurityError("multiplication by a large number is not allowed")
+        for sequence, times in ((left, right), (right, left)):
+            if (
+                isinstance(sequence, str | list | tuple)
+                and isinstance(times, int)
+                and len(sequence) * times > MAX_OUTPUT
+            ):
+                raise SecurityError("the repeated text would be too long")
         return operator.mul(left, right)
 
 
 def _environment(html: bool) -> _CampaignSandbox:
     env = _CampaignSandbox(autoescape=html, undefined=StrictUndefined)
     env.globals.clear()  # no range, dict, lipsum, cycler …: only the context below
+    for name in REMOVED_FILTERS:
+        env.filters.pop(name, None)
     return env
 
 
@@ -80,11 +104,44 @@ def first_name(full_name: str) -> str:
     return parts[0] if parts else ""
 
 
+def _loop_depth(node: nodes.Node) -> int:
+    """How deeply ``for`` loops nest under ``node`` (iteratively: a deep template must not exhaust the stack)."""
+    deepest, stack = 0, [(node, 0)]
+    while stack:
+        current, depth = stack.pop()
+        if isinstance(current, nodes.For):
+            depth += 1
+            deepest = max(deepest, depth)
+        stack.extend((child, depth) for child in current.iter_child_nodes())
+    return deepest
+
+
+def _check_work(tree: nodes.Template, label: str) -> None:
+    """Refuse what could make one message huge or slow: big numbers, width-taking methods, deep loops."""
+    for const in tree.find_all(nodes.Const):
+        if isinstance(const.value, int) and not isinstance(const.value, bool) and abs(const.value) > MAX_REPEAT:
+            raise TemplateRefused(_("%(part)s: numbers above %(limit)s are not allowed.", part=label, limit=MAX_REPEAT))
+    for getattr_node in tree.find_all(nodes.Getattr):
+        if getattr_node.attr in REFUSED_ATTRIBUTES:
+            raise TemplateRefused(
+                _("%(part)s: «%(name)s» is not available in a campaign template.", part=label, name=getattr_node.attr)
+            )
+    if _loop_depth(tree) > MAX_LOOP_DEPTH:
+        raise TemplateRefused(
+            _("%(part)s: loops may be nested at most %(depth)s deep.", part=label, depth=MAX_LOOP_DEPTH)
+        )
+
+
 def _check_names(env: _CampaignSandbox, source: str, label: str) -> None:
+    if len(source) > MAX_SOURCE:
+        raise TemplateRefused(_("%(part)s: the template is too long.", part=label))
     try:
         tree = env.parse(source)
     except TemplateSyntaxError as error:
         raise TemplateRefused(_("%(part)s: template error on line %(line)s.", part=label, line=error.lineno)) from None
+    except RecursionError:  # thousands of nested blocks
+        raise TemplateRefused(_("%(part)s: the template is nested too deeply.", part=label)) from None
+    _check_work(tree, label)
     assigned = {node.name for node in tree.find_all(nodes.Name) if node.ctx in ("store", "param")}
     for node in tree.find_all(nodes.Name):
         if node.ctx == "load" and node.name not in ALLOWED_NAMES and node.name not in assigned:
@@ -102,8 +159,14 @@ def _check_names(env: _CampaignSandbox, source: str, label: str) -> None:
 def _compiled(source: str, html: bool) -> Template:
     """Parse, check and compile once per distinct source (a campaign renders the same one per recipient)."""
     env = _HTML_ENV if html else _TEXT_ENV
-    _check_names(env, source, _("HTML body") if html else _("Text"))
-    return env.from_string(source)
+    label = _("HTML body") if html else _("Text")
+    _check_names(env, source, label)
+    try:
+        return env.from_string(source)
+    except TemplateSyntaxError as error:  # an unknown filter is found only when compiling
+        raise TemplateRefused(_("%(part)s: template error on line %(line)s.", part=label, line=error.lineno)) from None
+    except RecursionError:
+        raise TemplateRefused(_("%(part)s: the template is nested too deeply.", part=label)) from None
 
 
 def render(source: str, context: MessageContext, html: bool) -> str:
@@ -111,7 +174,13 @@ def render(source: str, context: MessageContext, html: bool) -> str:
     label = _("HTML body") if html else _("Text")
     template = _compiled(source, html)  # raises TemplateRefused (refusals are not cached)
     try:
-        return template.render(context.as_template_context())
+        size, parts = 0, []
+        for part in template.generate(context.as_template_context()):
+            size += len(part)
+            if size > MAX_OUTPUT:
+                raise TemplateRefused(_("%(part)s: the message comes out too long.", part=label))
+            parts.append(part)
+        return "".join(parts)
     except SecurityError:
         raise TemplateRefused(
             _("%(part)s: this expression is not allowed in a campaign template.", part=label)

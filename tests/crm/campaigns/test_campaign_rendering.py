@@ -33,6 +33,18 @@ CYRILLIC = re.compile(r"[а-яА-ЯёЁ]")
         "{{ buyer.nickname }}",
         "{{ promo_code.format.__globals__ }}",
         "{% if %}",
+        # Work and size: each of these rendered megabytes or ran for minutes before the limits.
+        "{{ 'x'|center(100000000) }}",
+        "{{ 'x'|indent(100000000) }}",
+        "{{ '%100000000s'|format('x') }}",
+        "{{ '%100000000s' % 'x' }}",
+        "{{ '{:>100000000}'.format('x') }}",
+        "{{ buyer.name.rjust(100000000) }}",
+        "{{ 'x' * 1000 * 1000 * 1000 }}",
+        "{% for a in buyer.name %}{% for b in buyer.name %}{% for c in buyer.name %}.{% endfor %}{% endfor %}"
+        "{% endfor %}",
+        "{% if 1 %}" * 3000 + "x" + "{% endif %}" * 3000,
+        "x" * 100_001,
     ],
 )
 def test_a_template_reaching_outside_its_fields_is_refused_in_russian(app: Flask, source: str) -> None:
