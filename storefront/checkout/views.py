@@ -47,6 +47,7 @@ def promo_message(reason: str) -> str:
         "expired": _("This promo code has expired."),
         "used_up": _("This promo code has been used up."),
         "buyer_used": _("You have already used this promo code as many times as it allows."),
+        "account_needed": _("This promo code is for signed-in buyers: sign in or create an account to use it."),
         "min_order": _("This promo code needs a larger order."),
         "tier": _("This promo code is not available for your level."),
     }.get(reason, _("This promo code cannot be used."))

@@ -37,6 +37,7 @@ from storefront.order.models import (
     PaymentStatus,
 )
 from storefront.order.totals import Totals
+from storefront.promo.services import release_promo_use
 
 logger = logging.getLogger(__name__)
 ACCESS_SALT = "mostik-order-access"
@@ -296,6 +297,7 @@ def change_status(
     _record(order, current, to, now, note=note, staff_id=staff_id)
     if to == OrderStatus.CANCELED:  # every cancelable status is before shipping: the goods are still ours
         release_stock(session, order)
+        release_promo_use(session, order.id)
     session.flush()
     return order
 
@@ -362,6 +364,7 @@ def _cancel_unpaid(session: Session, order: Order, now: datetime) -> None:
         raise TransitionNotAllowed(order.status, OrderStatus.CANCELED)
     _record(order, OrderStatus.NEW, OrderStatus.CANCELED, now, note="expired")
     release_stock(session, order)
+    release_promo_use(session, order.id)
     session.flush()
 
 

@@ -14,7 +14,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import func, insert, or_, select, update
+from sqlalchemy import delete, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -36,12 +36,15 @@ def normalize_code(code: str) -> str:
     return (code or "").strip().upper()[:40]
 
 
+GUEST_HOLDER = "email:"
+
+
 def holder_key(buyer_id: int | None, email: str | None) -> str | None:
     """Whose uses a per-buyer limit counts: the account, or the e-mail of a guest."""
     if buyer_id is not None:
         return f"buyer:{buyer_id}"
     if email:
-        return f"email:{email.strip().lower()}"[:270]
+        return f"{GUEST_HOLDER}{email.strip().lower()}"[:270]
     return None
 
 
@@ -69,6 +72,10 @@ def validate_promo(
     if promo.usage_limit is not None and promo.used_count >= promo.usage_limit:
         raise PromoInvalid("used_up", promo)
     if promo.per_buyer_limit is not None and holder is not None:
+        if holder.startswith(GUEST_HOLDER):
+            # A guest's e-mail is unverified: anyone could spend someone else's share, or type a new address
+            # for every order. A code limited per buyer is for signed-in buyers.
+            raise PromoInvalid("account_needed", promo)
         if uses_by(session, promo.id, holder) >= promo.per_buyer_limit:
             raise PromoInvalid("buyer_used", promo)
     if promo.min_order_amount is not None and goods_amount < promo.min_order_amount:
@@ -99,8 +106,12 @@ def claim_promo_use(
     limit = session.scalar(select(PromoCode.per_buyer_limit).where(PromoCode.id == promo_id))
     seq = None
     if limit is not None:
-        seq = uses_by(session, promo_id, holder) + 1
-        if seq > limit:
+        # The lowest free place: a canceled order's use gives its place back (release_promo_use).
+        taken = set(
+            session.scalars(select(PromoUse.seq).where(PromoUse.promo_id == promo_id, PromoUse.holder == holder))
+        )
+        seq = next((place for place in range(1, limit + 1) if place not in taken), None)
+        if seq is None:
             raise PromoInvalid("buyer_used")
     try:
         # A savepoint: a concurrent order of the same holder that took this seq first makes ours collide.
@@ -110,6 +121,22 @@ def claim_promo_use(
             )
     except IntegrityError as exc:
         raise PromoInvalid("buyer_used") from exc
+
+
+def release_promo_use(session: Session, order_id: int) -> bool:
+    """Give back the use a canceled order took (its code counts it no more, nor the holder's share). Once: the
+    delete of the order's use row decides, so a second cancel or a concurrent one gives nothing back. Flushes."""
+    promo_id = session.scalar(delete(PromoUse).where(PromoUse.order_id == order_id).returning(PromoUse.promo_id))
+    if promo_id is None:
+        return False
+    session.execute(
+        update(PromoCode)
+        .where(PromoCode.id == promo_id, PromoCode.used_count > 0)
+        .values(used_count=PromoCode.used_count - 1)
+        .execution_options(synchronize_session=False)
+    )
+    session.flush()
+    return True
 
 
 # --- unique per-recipient codes (campaigns) -------------------------------------------------------------------

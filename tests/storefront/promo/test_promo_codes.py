@@ -81,7 +81,7 @@ def _promo(session: Session, **fields: object) -> PromoCode:
     return promo
 
 
-def test_the_per_buyer_limit_counts_each_account_and_each_guest_email(session: Session) -> None:
+def test_the_per_buyer_limit_counts_each_account_and_is_not_for_guests(session: Session) -> None:
     product = create_shop(session)
     promo = _promo(session, per_buyer_limit=1)
     anna = create_buyer(session, email="anna@example.ru")
@@ -92,14 +92,15 @@ def test_the_per_buyer_limit_counts_each_account_and_each_guest_email(session: S
         _place(session, product.id, "a2", "VESNA10", anna)
     assert refused.value.reason == "buyer_used"
     assert _place(session, product.id, "o1", "VESNA10", oleg).created
-    assert _place(session, product.id, "g1", "VESNA10", None, "Guest@Example.ru").created
-    with pytest.raises(PromoInvalid):
-        _place(session, product.id, "g2", "VESNA10", None, "guest@example.ru")
+    # A guest's e-mail proves nothing: anyone could spend Anna's share by typing her address.
+    with pytest.raises(PromoInvalid) as refused:
+        _place(session, product.id, "g1", "VESNA10", None, "anna@example.ru")
+    assert refused.value.reason == "account_needed"
     session.expire_all()
-    assert session.get(PromoCode, promo.id).used_count == 3
-    assert session.scalar(select(func.count(PromoUse.id))) == 3
+    assert session.get(PromoCode, promo.id).used_count == 2
+    assert session.scalar(select(func.count(PromoUse.id))) == 2
     # The refused attempts placed nothing.
-    assert session.scalar(select(func.count(Order.id))) == 3
+    assert session.scalar(select(func.count(Order.id))) == 2
 
 
 def test_a_per_buyer_limit_of_two_allows_two(session: Session) -> None:
@@ -284,3 +285,40 @@ def test_the_checkout_explains_a_used_up_share_in_russian(app) -> None:
 
     with app.test_request_context():
         assert promo_message("buyer_used") == "Вы уже использовали этот промокод столько раз, сколько он позволяет."
+
+
+def test_an_order_that_expires_unpaid_gives_its_use_back_once(session: Session) -> None:
+    from storefront.order.services import expire_unpaid_orders
+
+    product = create_shop(session)
+    promo = _promo(session, usage_limit=1, per_buyer_limit=1)
+    anna = create_buyer(session, email="anna@example.ru")
+    session.commit()
+    _place(session, product.id, "a1", "VESNA10", anna)
+    with pytest.raises(PromoInvalid):
+        _place(session, product.id, "a2", "VESNA10", anna)
+    assert expire_unpaid_orders(session, utcnow() + timedelta(hours=25)) == "expired 1"
+    assert expire_unpaid_orders(session, utcnow() + timedelta(hours=26)) == "expired 0"
+    session.expire_all()
+    assert session.get(PromoCode, promo.id).used_count == 0
+    assert _place(session, product.id, "a3", "VESNA10", anna).created  # the same buyer may use it again
+    session.expire_all()
+    assert session.get(PromoCode, promo.id).used_count == 1
+    assert session.scalar(select(func.count(PromoUse.id))) == 1
+
+
+def test_a_canceled_order_frees_its_place_in_the_buyers_share(session: Session) -> None:
+    from storefront.order.models import OrderStatus
+    from storefront.order.services import change_status
+
+    product = create_shop(session)
+    _promo(session, per_buyer_limit=2)
+    anna = create_buyer(session, email="anna@example.ru")
+    session.commit()
+    first = _place(session, product.id, "a1", "VESNA10", anna).order
+    _place(session, product.id, "a2", "VESNA10", anna)  # takes the second place
+    change_status(session, first, OrderStatus.CANCELED, "Покупатель передумал")
+    session.commit()
+    assert _place(session, product.id, "a3", "VESNA10", anna).created  # the first place is free again
+    with pytest.raises(PromoInvalid):
+        _place(session, product.id, "a4", "VESNA10", anna)
