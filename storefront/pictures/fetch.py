@@ -143,7 +143,7 @@ def fetch(url: str, limits: FetchLimits) -> bytes:
                     raise FetchError("http_status", str(response.status), retry=retry)
                 return _read(response, limits.max_bytes, deadline)
             finally:
-                response.release_conn()
+                response.close()  # never back to a pool: the body may be unread (too large, a redirect)
         except (Urllib3Timeout, TimeoutError) as exc:
             raise FetchError("timeout", host, retry=True) from exc
         except HTTPError as exc:
