@@ -46,7 +46,49 @@ def upgrade():
     with op.batch_alter_table("product_pictures", schema=None) as batch_op:
         batch_op.create_index("ix_product_pictures_product", ["product_id", "position"], unique=False)
         batch_op.create_index("ix_product_pictures_due", ["status", "next_attempt_at"], unique=False)
-    # Products imported before this keep their picture_urls; the next import of their feed queues them.
+    _queue_known_urls()
+
+
+def _queue_known_urls():
+    """Products imported before this keep their feed picture URLs: queue them for the download job."""
+    import json
+    from datetime import datetime, timezone
+
+    connection = op.get_bind()
+    products = sa.table("products", sa.column("id", sa.Integer()), sa.column("picture_urls", sa.JSON()))
+    pictures = sa.table(
+        "product_pictures",
+        sa.column("product_id", sa.Integer()),
+        sa.column("position", sa.SmallInteger()),
+        sa.column("source_url", sa.String()),
+        sa.column("status", sa.String()),
+        sa.column("attempts", sa.SmallInteger()),
+        sa.column("created_at", sa.DateTime(timezone=True)),
+        sa.column("updated_at", sa.DateTime(timezone=True)),
+    )
+    now = datetime.now(timezone.utc)
+    rows = []
+    query = sa.select(products.c.id, products.c.picture_urls).where(products.c.picture_urls.is_not(None))
+    for product_id, urls in connection.execute(query):
+        if isinstance(urls, str):
+            urls = json.loads(urls)
+        for position, url in enumerate(urls or []):
+            rows.append(
+                {
+                    "product_id": product_id,
+                    "position": position,
+                    "source_url": url,
+                    "status": "pending",
+                    "attempts": 0,
+                    "created_at": now,
+                    "updated_at": now,
+                }
+            )
+        if len(rows) >= 1000:
+            connection.execute(sa.insert(pictures), rows)
+            rows = []
+    if rows:
+        connection.execute(sa.insert(pictures), rows)
 
 
 def downgrade():

@@ -61,7 +61,8 @@ def shop(app, session):
 
 def _all_pictures_loaded(page) -> bool:
     return page.evaluate(
-        "[...document.querySelectorAll('main img')].filter(i => i.loading !== 'lazy' || i.getBoundingClientRect().top < innerHeight)"
+        "[...document.querySelectorAll('main img')]"
+        ".filter(i => i.loading !== 'lazy' || i.getBoundingClientRect().top < innerHeight)"
         ".every(i => i.complete && i.naturalWidth > 0)"
     )
 
