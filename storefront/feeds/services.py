@@ -329,6 +329,7 @@ def save_offers(
     known = _KnownProducts(session, placed)
     updated: list[tuple[Product, CleanOffer]] = []
     pictures_changed: dict[int, Product] = {}
+    created: list[Product] = []
     for supplier, offer in placed:
         category = catalogue.category(offer.feed_category_id)  # may query (and autoflush): before any change
         product = known.find(supplier, offer)
@@ -338,6 +339,7 @@ def save_offers(
             assign_price_breaks(product, offer.breaks, pricing)
             session.add(product)
             report.created += 1
+            created.append(product)
             if offer.picture_urls:
                 pictures_changed[id(product)] = product
         else:
@@ -352,7 +354,11 @@ def save_offers(
     session.flush()
     for product, offer in updated:  # a product repeated in the batch ends with its last offer's breaks
         assign_price_breaks(product, offer.breaks, pricing)
-    sync_feed_pictures(session, {product.id: product.picture_urls or [] for product in pictures_changed.values()})
+    sync_feed_pictures(
+        session,
+        {product.id: product.picture_urls or [] for product in pictures_changed.values()},
+        new_products={product.id for product in created},
+    )
     session.flush()
 
 

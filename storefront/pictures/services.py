@@ -13,7 +13,7 @@ A failure is recorded on the picture (``error``, ``attempts``). Refusals that an
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -62,22 +62,26 @@ class PictureSettings:
         )
 
 
-def sync_feed_pictures(session: Session, urls_by_product: Mapping[int, Sequence[str]]) -> int:
+def sync_feed_pictures(
+    session: Session, urls_by_product: Mapping[int, Sequence[str]], new_products: Collection[int] = ()
+) -> int:
     """Make each product's pictures the feed's URLs, in order; return how many were queued.
 
     A URL the product already has keeps its row (and its downloaded files), moved to its new position; URLs
-    the feed no longer names are deleted; new ones are queued as pending. Flushes only.
+    the feed no longer names are deleted; new ones are queued as pending. ``new_products`` (just created, so
+    without pictures) are not looked up. Flushes only.
     """
     if not urls_by_product:
         return 0
-    product_ids = list(urls_by_product)
+    product_ids = [product_id for product_id in urls_by_product if product_id not in new_products]
     existing: dict[tuple[int, str], tuple[int, int]] = {}
-    for picture_id, product_id, url, position in session.execute(
-        select(ProductPicture.id, ProductPicture.product_id, ProductPicture.source_url, ProductPicture.position).where(
-            ProductPicture.product_id.in_(product_ids)
-        )
-    ):
-        existing[(product_id, url or "")] = (picture_id, position)
+    if product_ids:
+        for picture_id, product_id, url, position in session.execute(
+            select(
+                ProductPicture.id, ProductPicture.product_id, ProductPicture.source_url, ProductPicture.position
+            ).where(ProductPicture.product_id.in_(product_ids))
+        ):
+            existing[(product_id, url or "")] = (picture_id, position)
     keep: set[int] = set()
     moves: list[dict[str, int]] = []
     new_rows: list[dict[str, Any]] = []
