@@ -141,3 +141,36 @@ def test_an_unresolvable_host_is_retried_later(limits):
     with pytest.raises(FetchError) as refused:
         fetch("http://no-such-host.invalid/a.jpg", limits)
     assert refused.value.reason == "dns" and refused.value.retry
+
+
+@pytest.fixture
+def tls_server(picture_bytes, tmp_path):
+    """The picture server behind TLS with a self-signed certificate for «localhost» (made by openssl)."""
+    import shutil
+    import ssl
+    import subprocess
+
+    from tests.storefront.pictures.conftest import PictureServer
+
+    if shutil.which("openssl") is None:
+        pytest.skip("openssl is missing")
+    key, cert = tmp_path / "key.pem", tmp_path / "cert.pem"
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", str(key), "-out", str(cert),
+         "-days", "1", "-subj", "/CN=localhost", "-addext", "subjectAltName=DNS:localhost"],
+        check=True,
+        capture_output=True,
+    )  # fmt: skip
+    with PictureServer() as server:
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.load_cert_chain(cert, key)
+        server.httpd.socket = context.wrap_socket(server.httpd.socket, server_side=True)
+        server.routes["/good.png"] = Route(body=picture_bytes["png"], content_type="image/png")
+        yield server
+
+
+def test_https_checks_the_certificate_of_the_url_s_host(tls_server):
+    limits = FetchLimits(timeout=TIMEOUT * 4, allowed_private=frozenset({f"localhost:{tls_server.port}"}))
+    with pytest.raises(FetchError) as refused:
+        fetch(f"https://localhost:{tls_server.port}/good.png", limits)
+    assert refused.value.reason == "connection" and refused.value.detail == "SSLError"  # self-signed: not trusted
