@@ -20,6 +20,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 from slugify import slugify
@@ -27,9 +28,11 @@ from sqlalchemy import BigInteger, Table, bindparam, func, insert, select, type_
 from sqlalchemy.orm import Session
 
 from demo import load_data
+from demo.pictures import generate_pictures, picture_rows
 from storefront.catalog.models import Category, PriceBreak, Product, ProductStatus, Supplier
 from storefront.catalog.services import recompute_rouble_prices
 from storefront.money import to_minor
+from storefront.pictures.models import ProductPicture
 from storefront.search.index import index_products
 
 #: Every generated date is an offset back from this day, never from "now".
@@ -254,6 +257,7 @@ class _LeafPlan:
     grams: tuple[int, int]
     cents: tuple[int, int]
     pitches: tuple[str, ...]
+    name: str = ""
 
 
 @dataclass(frozen=True)
@@ -339,6 +343,7 @@ def _plan_leaf(category_id: int, root_index: int, root: _Root, leaf: _Leaf) -> _
         grams=leaf.grams,
         cents=(to_minor(leaf.usd[0]), to_minor(leaf.usd[1])),
         pitches=root.pitches,
+        name=leaf.name,
     )
 
 
@@ -633,11 +638,13 @@ def seed_demo(
     *,
     random_seed: int = 20261125,
     progress: Progress | None = None,
+    media_root: Path | None = None,
 ) -> SeedReport:
     """Fill empty catalogue tables with a deterministic demo catalogue and commit.
 
     Commits after every batch of products, so an interrupted run leaves a partial catalogue;
     rouble prices are recomputed from the loaded CBR rates at the end (NULL without rates).
+    With ``media_root``, every product gets a generated picture (``demo.pictures``) written there.
     """
     if products < 0:
         raise ValueError("products must not be negative")
@@ -651,11 +658,18 @@ def seed_demo(
     _sync_id_sequences(session, (Category.__table__, Supplier.__table__))
     session.commit()
 
+    pictures = (
+        generate_pictures(media_root, [(leaf.category_id, leaf.root_index, leaf.name) for leaf in leaves])
+        if media_root is not None and products
+        else None
+    )
     factory = _ProductFactory(rng, leaves, suppliers)
     done = break_count = 0
     for product_rows, break_rows in _product_batches(factory, first_product_id, products, BATCH_SIZE):
         session.execute(_PRODUCT_INSERT, product_rows)
         session.execute(_BREAK_INSERT, break_rows)
+        if pictures is not None:
+            session.execute(insert(ProductPicture.__table__), picture_rows(product_rows, pictures, REFERENCE_DATE))
         index_products(session, [row["id"] for row in product_rows])  # bulk inserts skip the flush hook
         session.commit()
         done += len(product_rows)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import sys
+from pathlib import Path
 
 import click
 from flask import Flask, current_app
@@ -57,7 +58,7 @@ def seed_demo_command(products: int, if_empty: bool) -> None:
     def progress(done: int, total: int) -> None:
         click.echo(_("Products: %(done)s of %(total)s", done=done, total=total), err=True)
 
-    report = seed_demo(db.session(), products, progress=progress)
+    report = seed_demo(db.session(), products, progress=progress, media_root=Path(current_app.config["MEDIA_ROOT"]))
     click.echo(
         _(
             "Demo data added: %(categories)s categories, %(suppliers)s suppliers, %(products)s products, "

@@ -69,12 +69,13 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     errors.init_app(app)
     security.init_app(app)
 
-    from storefront import account, cart, catalog, checkout, cli, feeds, order, payment, search, templating
+    from storefront import account, cart, catalog, checkout, cli, feeds, order, payment, pictures, search, templating
 
     templating.init_app(app)
     catalog.init_app(app)
     search.init_app(app)
     feeds.init_app(app)
+    pictures.init_app(app)
     account.init_app(app)
     cart.init_app(app)
     order.init_app(app)

@@ -206,6 +206,49 @@ SETTINGS: tuple[Setting, ...] = (
         "sign-in attempts per IP address (Flask-Limiter notation; Redis storage when `REDIS_URL` is set)",
     ),
     Setting("LOGIN_LIMIT_PER_ACCOUNT", text, "5 per 10 minutes", "sign-in attempts per account"),
+    # --- product pictures
+    Setting(
+        "MEDIA_ROOT",
+        optional_text,
+        None,
+        "folder for downloaded and generated product pictures (WebP derivatives), outside `static/`",
+        default_shown="`media/` in the instance folder",
+    ),
+    Setting(
+        "PICTURE_MAX_BYTES",
+        whole_number,
+        10_000_000,
+        "a feed picture larger than this many bytes is refused while downloading",
+    ),
+    Setting(
+        "PICTURE_MAX_PIXELS",
+        whole_number,
+        40_000_000,
+        "a picture with more pixels (width × height) is refused before decoding (decompression bombs)",
+    ),
+    Setting(
+        "PICTURE_TIMEOUT_SECONDS",
+        positive_number,
+        10.0,
+        "connect and read timeout of a picture download (the whole download gets three times this)",
+        default_shown="`10`",
+    ),
+    Setting("PICTURE_MAX_REDIRECTS", whole_number, 3, "redirects a picture download follows, each checked anew"),
+    Setting("PICTURE_MAX_ATTEMPTS", whole_number, 4, "tries before a picture that keeps failing is given up"),
+    Setting(
+        "PICTURE_RETRY_MINUTES",
+        whole_number,
+        30,
+        "a failed picture is tried again after this many minutes, doubled after each try (30, 60, 120 …)",
+    ),
+    Setting("PICTURE_BATCH_SIZE", whole_number, 20, "pictures one run of the download job fetches at most"),
+    Setting(
+        "PICTURE_ALLOWED_PRIVATE_HOSTS",
+        text,
+        "",
+        "`host` or `host:port` entries, comma separated, that picture downloads may reach although they resolve to "
+        "internal addresses (tests only; leave empty in production)",
+    ),
     # --- payments
     Setting("YOOKASSA_SHOP_ID", optional_text, None, "YooKassa shop id"),
     Setting("YOOKASSA_SECRET_KEY", optional_text, None, "YooKassa secret key", secret=True),
@@ -385,6 +428,7 @@ def load_config(
     config.update(FIXED)
     config["MOSTIK_ENV"] = environment
     config["SQLALCHEMY_DATABASE_URI"] = config["SQLALCHEMY_DATABASE_URI"] or f"sqlite:///{instance / 'mostik.db'}"
+    config["MEDIA_ROOT"] = config["MEDIA_ROOT"] or str(instance / "media")
     # Cyrillic stays readable in JSON columns (attributes) instead of \uXXXX escapes.
     config["SQLALCHEMY_ENGINE_OPTIONS"] = {"pool_pre_ping": True, "json_serializer": _json_dumps}
     config["RATELIMIT_STORAGE_URI"] = config["REDIS_URL"] or "memory://"

@@ -8,6 +8,7 @@ from storefront.jobs import JobRun
 from storefront.maillog import SentEmail
 from storefront.order.models import Order, OrderLine, OrderStatusChange
 from storefront.payment.models import Payment, PaymentNotification, Refund
+from storefront.pictures.models import ProductPicture
 from storefront.promo.models import PromoCode, PromoUse
 from storefront.search.models import ProductSearch
 from storefront.shipping.models import ShippingMethod, ShippingRate
@@ -29,6 +30,7 @@ __all__ = [
     "PriceBreak",
     "PricingPolicy",
     "Product",
+    "ProductPicture",
     "ProductSearch",
     "PromoCode",
     "PromoUse",

@@ -17,6 +17,7 @@ from storefront import memo
 from storefront.catalog.models import LISTABLE, Category, Product, ProductStatus, Supplier
 from storefront.errors import NotFound
 from storefront.memo import TimedCache
+from storefront.pictures.queries import main_picture_key
 
 #: Written out literally (not as bound parameters) so both engines match the partial indexes.
 LISTABLE_CONDITION = text(LISTABLE)
@@ -58,11 +59,13 @@ class ProductCard(NamedTuple):
     stock: int | None
     lead_time_days: int | None
     supplier_city: str
+    #: The file key of the product's first downloaded picture; None shows the placeholder.
+    picture_key: str | None = None
 
 
 _CARD_COLUMNS = (
     Product.id, Product.slug, Product.title, Product.price_rub_from, Product.moq, Product.stock,
-    Product.lead_time_days, Supplier.city,
+    Product.lead_time_days, Supplier.city, main_picture_key(Product.id),
 )  # fmt: skip
 
 

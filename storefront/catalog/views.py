@@ -23,6 +23,7 @@ from storefront.catalog.text import category_name
 from storefront.extensions import db
 from storefront.fx.services import MissingRate, current_pricing
 from storefront.i18n import format_rub
+from storefront.pictures.queries import list_ready_pictures
 
 
 @bp.get("/")
@@ -126,6 +127,7 @@ def product_detail(product_id: int, slug: str | None = None) -> str | Response:
         meta_description=seo.fit(description, product.title),
         json_ld=json_ld,
         product=product,
+        pictures=list_ready_pictures(db.session(), product.id),
         breadcrumbs=tree.ancestors(tree.by_id[product.category_id]) if product.category_id in tree.by_id else [],
         rub_breaks=rub_breaks,
         saving=saving,

@@ -24,6 +24,7 @@ from storefront.catalog.text import sanitise_description
 from storefront.feeds.reader import FeedHead, RawOffer, read_csv, read_yml
 from storefront.fx.services import Pricing, current_pricing
 from storefront.money import CURRENCIES, MoneyError, parse_amount
+from storefront.pictures.services import sync_feed_pictures
 from storefront.slugs import make_slug
 
 BATCH = 500
@@ -318,13 +319,17 @@ def save_offers(
 
     New products are inserted with their breaks in one flush; updated ones lose their old breaks
     in that flush and get the new ones in a second (the new rows may reuse the old thresholds).
-    The search index follows in the same flushes (``search.index``), a chunk of rows at a time.
+    The search index follows in the same flushes (``search.index``), a chunk of rows at a time. Products
+    whose picture URLs are new or changed get their pictures queued for download in one set of statements
+    (``pictures.services.sync_feed_pictures``).
     """
     if not offers:
         return
     placed = [(catalogue.supplier(offer.supplier_name, offer.supplier_city), offer) for offer in offers]
     known = _KnownProducts(session, placed)
     updated: list[tuple[Product, CleanOffer]] = []
+    pictures_changed: dict[int, Product] = {}
+    created: list[Product] = []
     for supplier, offer in placed:
         category = catalogue.category(offer.feed_category_id)  # may query (and autoflush): before any change
         product = known.find(supplier, offer)
@@ -334,9 +339,14 @@ def save_offers(
             assign_price_breaks(product, offer.breaks, pricing)
             session.add(product)
             report.created += 1
+            created.append(product)
+            if offer.picture_urls:
+                pictures_changed[id(product)] = product
         else:
             known.forget_offer_id(product, supplier.id)  # matched by vendorCode: its offer id may change
             product.price_breaks.clear()
+            if (product.picture_urls or []) != offer.picture_urls:
+                pictures_changed[id(product)] = product
             _apply_offer(product, offer, category)
             updated.append((product, offer))
             report.updated += 1
@@ -344,6 +354,11 @@ def save_offers(
     session.flush()
     for product, offer in updated:  # a product repeated in the batch ends with its last offer's breaks
         assign_price_breaks(product, offer.breaks, pricing)
+    sync_feed_pictures(
+        session,
+        {product.id: product.picture_urls or [] for product in pictures_changed.values()},
+        new_products={product.id for product in created},
+    )
     session.flush()
 
 

@@ -66,3 +66,42 @@ def test_money_survives_the_database_exactly(session):
     assert isinstance(session.scalars(sa.select(sa.literal(1))).first(), int)
     assert Decimal(raw_sum) / 100 == Decimal("1.00")
     assert isinstance(session, Session)
+
+
+def test_picture_urls_imported_before_the_pictures_table_are_queued(empty_database_url, tmp_path):
+    app = wsgi.create_app(make_test_config(empty_database_url, tmp_path))
+    with app.app_context():
+        from storefront.extensions import db
+
+        upgrade(revision="0013")
+        with db.engine.begin() as connection:
+            connection.execute(
+                sa.text("INSERT INTO categories (id, name, slug, position) VALUES (1, 'Рюкзаки', 'ryukzaki', 1)")
+            )
+            connection.execute(
+                sa.text(
+                    "INSERT INTO suppliers (id, name, slug, city, commission_bp, years_on_platform, created_at, "
+                    "updated_at) VALUES (1, 'Синьхуа', 'sinkhua', '', 800, 1, :now, :now)"
+                ),
+                {"now": "2026-12-06 00:00:00+00:00"},
+            )
+            for product_id, urls in ((1, '["https://s.cn/1.jpg", "https://s.cn/2.jpg"]'), (2, None)):
+                connection.execute(
+                    sa.text(
+                        "INSERT INTO products (id, supplier_id, category_id, sku, title, slug, description, "
+                        "attributes, weight_grams, moq, status, currency, source_price_from, popularity, "
+                        "image_count, picture_urls, published_at, created_at, updated_at) VALUES (:id, 1, 1, :sku, "
+                        "'Рюкзак', 'ryukzak', '', '{}', 0, 1, 'active', 'RUB', 100, 0, 0, :urls, :now, :now, :now)"
+                    ),
+                    {"id": product_id, "sku": f"S-{product_id}", "urls": urls, "now": "2026-12-06 00:00:00+00:00"},
+                )
+        upgrade()
+        with db.engine.connect() as connection:
+            rows = connection.execute(
+                sa.text("SELECT product_id, position, source_url, status FROM product_pictures ORDER BY position")
+            ).all()
+        assert [tuple(row) for row in rows] == [
+            (1, 0, "https://s.cn/1.jpg", "pending"),
+            (1, 1, "https://s.cn/2.jpg", "pending"),
+        ]
+        db.engine.dispose()
