@@ -14,6 +14,7 @@ from storefront import errors, i18n, security
 from storefront.config import PROJECT_ROOT, load_config
 from storefront.config import instance_path as config_instance_path
 from storefront.extensions import csrf, db, migrate
+from storefront.proxies import TrustedProxies
 
 #: Production logging: every logger to stdout. ``disable_existing_loggers`` must stay False: the default True
 #: silences every logger created at import time (``storefront.errors`` — every 500 —, payments, jobs, mail).
@@ -68,6 +69,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     i18n.init_app(app)
     errors.init_app(app)
     security.init_app(app)
+    # Before Flask sees a request: the client behind our proxies, not the proxy (limits, audit, consents).
+    app.wsgi_app = TrustedProxies.from_config(app.config["TRUSTED_PROXIES"]).wrap(app.wsgi_app)  # type: ignore[method-assign]
 
     from storefront import account, cart, catalog, checkout, cli, feeds, order, payment, pictures, search, templating
 

@@ -277,10 +277,11 @@ SETTINGS: tuple[Setting, ...] = (
         default_shown="YooKassa's published ranges",
     ),
     Setting(
-        "YOOKASSA_TRUSTED_PROXIES",
+        "TRUSTED_PROXIES",
         text,
         "",
-        "our reverse proxies; only behind them is `X-Forwarded-For` read",
+        "our reverse proxies (addresses or CIDRs); only from them are `X-Forwarded-For` and `X-Forwarded-Proto` "
+        "read, for sign-in limits, audit entries, consents and payment notifications",
     ),
     Setting("ORDER_PAYMENT_HOURS", whole_number, 24, "unpaid orders are canceled and their stock released after this"),
     # --- mail

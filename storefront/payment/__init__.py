@@ -38,7 +38,7 @@ def init_app(app: Flask, starter: PaymentStarter | None = None) -> None:
     app.extensions["payment_gateway"] = gateway
     app.extensions["payment_policy"] = policy
     app.extensions["notification_sources"] = NotificationSourcePolicy.from_config(
-        app.config["YOOKASSA_NOTIFICATION_NETWORKS"], app.config["YOOKASSA_TRUSTED_PROXIES"]
+        app.config["YOOKASSA_NOTIFICATION_NETWORKS"], app.config["TRUSTED_PROXIES"]
     )
     if starter is None:
         starter = YooKassaStarter(gateway, policy) if gateway is not None else NoOnlinePayment()

@@ -99,7 +99,7 @@ def test_the_default_configuration_is_the_published_list(tmp_path, monkeypatch):
     config = load_config(tmp_path, {"MOSTIK_ENV": "testing", "SECRET_KEY": "x"})
 
     assert parse_networks(config["YOOKASSA_NOTIFICATION_NETWORKS"]) == parse_networks(YOOKASSA_NETWORKS)
-    assert config["YOOKASSA_TRUSTED_PROXIES"] == ""
+    assert config["TRUSTED_PROXIES"] == ""
     assert config["YOOKASSA_TIMEOUT_SECONDS"] == 10.0
 
 
@@ -111,7 +111,7 @@ def test_the_payment_area_builds_its_gateway_and_allowlist_from_the_config():
         YOOKASSA_API_URL="http://127.0.0.1:8765/v3",
         YOOKASSA_TIMEOUT_SECONDS=3.0,
         YOOKASSA_NOTIFICATION_NETWORKS="127.0.0.1",
-        YOOKASSA_TRUSTED_PROXIES="",
+        TRUSTED_PROXIES="",
     )
 
     payment.init_app(app)
@@ -129,9 +129,31 @@ def test_without_credentials_there_is_no_gateway():
         YOOKASSA_SHOP_ID=None,
         YOOKASSA_SECRET_KEY=None,
         YOOKASSA_NOTIFICATION_NETWORKS="127.0.0.1",
-        YOOKASSA_TRUSTED_PROXIES="",
+        TRUSTED_PROXIES="",
     )
 
     payment.init_app(app)
 
     assert app.extensions["payment_gateway"] is None
+
+
+def test_behind_our_proxy_limits_and_audit_see_the_client_and_the_scheme(tmp_path):
+    """One list of proxies for everything: the WSGI layer puts the client's address and scheme in place."""
+    import wsgi
+    from tests.support.database import make_test_config
+
+    app = wsgi.create_app(make_test_config("sqlite://", tmp_path, TRUSTED_PROXIES="10.0.0.0/8"))
+
+    @app.get("/whoami")
+    def whoami():
+        from flask import request
+
+        return f"{request.remote_addr} {request.scheme}"
+
+    client = app.test_client()
+    through_proxy = {"REMOTE_ADDR": "10.0.0.2"}
+    headers = {"X-Forwarded-For": "6.6.6.6, 203.0.113.9", "X-Forwarded-Proto": "https"}
+    answer = client.get("/whoami", headers=headers, environ_base=through_proxy).get_data(as_text=True)
+    assert answer == "203.0.113.9 https"  # the hop our proxy saw; what the client wrote to its left is ignored
+    direct = client.get("/whoami", headers=headers, environ_base={"REMOTE_ADDR": "198.51.100.4"})
+    assert direct.get_data(as_text=True) == "198.51.100.4 http"  # not our proxy: its headers mean nothing
