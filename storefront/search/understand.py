@@ -42,6 +42,8 @@ SHOP_WORDS = frozenset(
     фабрика фабрики завод завода поставщик поставщика китай китая китайский китайские доставка доставкой
     магазин интернет товар товары товаров продажа прямые напрямую wholesale buy cheap price""".split()
 )
+#: Units of an order size («от 100 шт»): dropped with the number before them.
+QUANTITY_UNITS = frozenset("шт штук штуки штука пар пары уп упак упаковок упаковки коробок коробки pcs".split())
 IGNORED = frozenset(fold(word) for word in STOP_WORDS | SHOP_WORDS)
 
 SYNONYMS_FILE = Path(__file__).with_name("data") / "synonyms.json"
@@ -51,9 +53,20 @@ TERM_OR = "|"
 
 
 def query_words(query: str) -> list[str]:
-    """The meaningful folded words of a query (stop and shop words dropped unless nothing else is left)."""
+    """The meaningful folded words of a query (stop and shop words dropped unless nothing else is left).
+
+    An order size («от 100 шт», «10 пар», «50 упаковок») is about buying, not the product: the unit
+    and the number before it are dropped too.
+    """
     found = words(query[:MAX_QUERY_CHARS])[: MAX_QUERY_WORDS * 2]
-    meaningful = [word for word in found if word not in IGNORED]
+    meaningful: list[str] = []
+    for word in found:
+        if word in QUANTITY_UNITS:
+            if meaningful and meaningful[-1].isdigit():
+                meaningful.pop()
+            continue
+        if word not in IGNORED:
+            meaningful.append(word)
     return (meaningful or found)[:MAX_QUERY_WORDS]
 
 
