@@ -58,7 +58,8 @@ class Vocabulary:
     def of(cls, texts: Iterable[str]) -> Vocabulary:
         counts: Counter[str] = Counter()
         for text in texts:
-            counts.update(word for word in words(text) if len(word) > 1 and not word.isdigit())
+            # Model numbers («x89», «dvr92») are not words to suggest, and would double the index.
+            counts.update(word for word in words(text) if len(word) > 2 and not any(char.isdigit() for char in word))
         index: dict[str, list[str]] = {}
         for word in counts:
             for variant in {word, *_deletions(word)}:
