@@ -57,6 +57,8 @@ from crm.promo import views as _promo_views  # noqa: E402, F401
 from crm.reorder import bp as reorder_bp  # noqa: E402
 from crm.reorder import cli as _reorder_cli  # noqa: E402, F401
 from crm.reorder import views as _reorder_views  # noqa: E402, F401
+from crm.search import bp as search_bp  # noqa: E402
+from crm.search import views as _search_views  # noqa: E402, F401
 from crm.segments import bp as segments_bp  # noqa: E402
 from crm.segments import views as _segment_views  # noqa: E402, F401
 from crm.staff import bp as staff_bp  # noqa: E402
@@ -82,5 +84,6 @@ for _child in (
     segments_bp,
     promo_bp,
     campaigns_bp,
+    search_bp,
 ):
     bp.register_blueprint(_child)

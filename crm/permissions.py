@@ -51,6 +51,11 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "campaigns.view": frozenset({ADMIN, MARKETER}),
     "campaigns.edit": frozenset({ADMIN, MARKETER}),
     "campaigns.send": frozenset({ADMIN, MARKETER}),
+    # Search (issue 19): the synonyms search uses and the demand signals (queries only, no buyer data).
+    "synonyms.view": frozenset({ADMIN, MARKETER}),
+    "synonyms.edit": frozenset({ADMIN, MARKETER}),
+    "demand.view": frozenset({ADMIN, MARKETER}),
+    "demand.export": frozenset({ADMIN, MARKETER}),
 }
 
 #: Endpoints open without a staff session (the sign-in page itself and signing out).

@@ -200,6 +200,19 @@ SETTINGS: tuple[Setting, ...] = (
         default_shown="`60` (0 in tests)",
     ),
     Setting(
+        "SEARCH_DEMAND_FEW_RESULTS",
+        whole_number,
+        3,
+        "a search (page one, no filters) finding at most this many products is counted as demand without "
+        "supply (`0`: only searches that find nothing)",
+    ),
+    Setting(
+        "SEARCH_BEST_SELLER_DAYS",
+        whole_number,
+        90,
+        "the zero-result search page offers the products most bought in paid orders over this many days",
+    ),
+    Setting(
         "LOGIN_LIMIT_PER_IP",
         text,
         "20 per 10 minutes",

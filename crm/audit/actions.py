@@ -29,6 +29,10 @@ class AuditAction(enum.StrEnum):
     CAMPAIGN_BACK_TO_DRAFT = "campaign.draft"
     CAMPAIGN_TRIGGER = "campaign.trigger"
     CAMPAIGN_PREVIEW = "campaign.preview"
+    SYNONYM_CREATE = "synonym.create"
+    SYNONYM_UPDATE = "synonym.update"
+    SYNONYM_DELETE = "synonym.delete"
+    DEMAND_EXPORT = "demand.export"
 
 
 LABELS = {
@@ -52,6 +56,10 @@ LABELS = {
     AuditAction.CAMPAIGN_CANCEL: _l("Campaign canceled"),
     AuditAction.CAMPAIGN_BACK_TO_DRAFT: _l("Campaign back to draft"),
     AuditAction.CAMPAIGN_TRIGGER: _l("Automatic campaign switched"),
+    AuditAction.SYNONYM_CREATE: _l("Search synonyms added"),
+    AuditAction.SYNONYM_UPDATE: _l("Search synonyms changed"),
+    AuditAction.SYNONYM_DELETE: _l("Search synonyms deleted"),
+    AuditAction.DEMAND_EXPORT: _l("Search demand exported"),
 }
 
 #: The audit action a campaign status change is recorded as, by the status it moves to.

@@ -155,3 +155,11 @@ def one_typo_corrections(word: str) -> tuple[str, ...]:
         if candidate != word and candidate not in seen and is_known_word(candidate):
             seen[candidate] = None
     return tuple(seen)
+
+
+@lru_cache(maxsize=50_000)
+def normal_form(word: str) -> str:
+    """The likeliest normal form of a folded word («чехлы» → «чехол»); an unknown word stays as it is."""
+    if any("а" <= char <= "я" for char in word) and is_known_word(word):
+        return fold(_morph.parse(word)[0].normal_form)
+    return word

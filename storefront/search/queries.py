@@ -53,7 +53,8 @@ from storefront.search.normalise import (
     word_terms,
     words,
 )
-from storefront.search.understand import PHRASE_AND, TERM_OR, element_terms, expanded_terms, query_words
+from storefront.search.synonyms import current_synonyms
+from storefront.search.understand import PHRASE_AND, TERM_OR, SynonymTable, element_terms, expanded_terms, query_words
 
 #: Facets listed for a result set (largest first).
 MAX_FACETS = 20
@@ -90,9 +91,10 @@ class Match:
         return frozenset(term for group in self.groups for element in group for term in element_terms(element))
 
 
-def parse_query(query: str) -> Match:
+def parse_query(query: str, synonyms: SynonymTable | None = None) -> Match:
+    """The query's meaningful words and their term groups (synonyms: the built-in list unless given)."""
     found = query_words(query)
-    return Match(tuple(found), tuple(expanded_terms(word) for word in found))
+    return Match(tuple(found), tuple(expanded_terms(word, synonyms) for word in found))
 
 
 #: SQLite relevance tiers: which FTS5 columns all query words must occur in, and the score that gives.
@@ -260,13 +262,15 @@ def _alternatives(query: str) -> list[tuple[Correction, str]]:
     return readings
 
 
-def _typo_correction(session: Session, words: Sequence[str], filters: ListingFilters) -> str | None:
+def _typo_correction(
+    session: Session, words: Sequence[str], filters: ListingFilters, synonyms: SynonymTable
+) -> str | None:
     """The query with each unknown word replaced by the dictionary word (one edit away) that finds most."""
     corrected, changed = [], False
     for word in words:
         best, best_count = word, 0
         for candidate in one_typo_corrections(word)[:8]:
-            found = count_matches(session, Match((candidate,), (expanded_terms(candidate),)), filters, None)
+            found = count_matches(session, Match((candidate,), (synonyms.expanded_terms(candidate),)), filters, None)
             if found > best_count:
                 best, best_count = candidate, found
         changed |= best != word
@@ -303,18 +307,20 @@ class _Matched:
 _matched_cache = TimedCache(max_entries=500)
 
 
-def _match_query(session: Session, query: str, match: Match, filters: ListingFilters) -> _Matched:
+def _match_query(
+    session: Session, query: str, match: Match, filters: ListingFilters, synonyms: SynonymTable
+) -> _Matched:
     searched, correction, suggestion = query, None, None
     rows = _candidate_rows(session, match, filters)
     if not rows:
         for kind, reading in _alternatives(query):
-            alternative = parse_query(reading)
+            alternative = parse_query(reading, synonyms)
             if alternative.groups and (rows := _candidate_rows(session, alternative, filters)):
                 match, searched, correction = alternative, reading, kind
                 break
     corrected = None
-    if not rows and (fixed := _typo_correction(session, match.words, filters)):
-        corrected = parse_query(fixed)
+    if not rows and (fixed := _typo_correction(session, match.words, filters, synonyms)):
+        corrected = parse_query(fixed, synonyms)
         if rows := _candidate_rows(session, corrected, filters):
             match, searched, correction, suggestion = corrected, fixed, Correction.TYPO, fixed
     relaxed = False
@@ -409,11 +415,12 @@ def search_products(
     category choice, facets, total, order and page are then worked out from those rows.
     """
     query = " ".join(query.split())
-    match = parse_query(query)
+    synonyms = current_synonyms(session)
+    match = parse_query(query, synonyms)
     if not match.groups:
         return SearchResult(query, "", None, ListingPage([], 0, 1, per_page))
-    key = (query, replace(filters, page=1, sort=Sort.RELEVANCE))
-    found: _Matched = _matched_cache.get(key, lambda: _match_query(session, query, match, filters))
+    key = (query, replace(filters, page=1, sort=Sort.RELEVANCE), synonyms.version)
+    found: _Matched = _matched_cache.get(key, lambda: _match_query(session, query, match, filters, synonyms))
     rows = list(found.rows)
 
     facets = Counter(row.category_id for row in rows)

@@ -2,18 +2,38 @@
 
 from __future__ import annotations
 
-from flask import current_app, jsonify, render_template, request, url_for
+import logging
+
+from flask import Flask, current_app, jsonify, make_response, render_template, request, url_for
+from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.wrappers import Response
 
-from storefront.catalog.queries import cached_category_tree, list_supplier_cities
+from storefront.catalog.queries import ListingFilters, cached_category_tree, list_supplier_cities
+from storefront.db import utcnow
 from storefront.extensions import db
 from storefront.search import bp
+from storefront.search.demand import count_search, demand_key, should_count
+from storefront.search.fallback import zero_result_help
 from storefront.search.forms import SEARCH_SORT_LABELS, SearchArgsForm
 from storefront.search.queries import matching_categories, search_products, suggest_products
+from storefront.search.synonyms import current_synonyms
+
+logger = logging.getLogger(__name__)
+
+
+def _count_after_response(app: Flask, key: str, results: int) -> None:
+    """Count the search once the response is out, in its own transaction; a failure is logged, never shown."""
+    with app.app_context():
+        try:
+            count_search(db.session(), key, results, utcnow())
+            db.session.commit()
+        except SQLAlchemyError:
+            db.session.rollback()
+            logger.warning("search demand not counted", exc_info=True)
 
 
 @bp.get("/search")
-def results() -> str:
+def results() -> Response:
     tree = cached_category_tree(db.session())
     form = SearchArgsForm(request.args, list_supplier_cities(db.session()))
     filters = form.filters()
@@ -28,8 +48,19 @@ def results() -> str:
     )
     facets = [(tree.by_id[cid], count) for cid, count in result.facets if cid in tree.by_id]
     named = [tree.by_id[cid] for cid in result.categories if cid in tree.by_id]
-    return render_template(
+    total = result.listing.total
+    help_ = None
+    if not result.empty_query and total == 0:
+        help_ = zero_result_help(
+            db.session(),
+            result.query,
+            current_synonyms(db.session()),
+            current_app.config["SEARCH_BEST_SELLER_DAYS"],
+            utcnow(),
+        )
+    page = render_template(
         "search/results.html",
+        help=help_,
         result=result,
         form=form,
         filters=filters,
@@ -39,6 +70,13 @@ def results() -> str:
         cities=[(city, None) for city in form.known_cities],  # no per-city counts on search pages
         sort_labels=SEARCH_SORT_LABELS,
     )
+    response = make_response(page)
+    unfiltered = chosen is None and filters == ListingFilters(sort=filters.sort, page=1)
+    if unfiltered and should_count(total, current_app.config["SEARCH_DEMAND_FEW_RESULTS"]):
+        if (key := demand_key(result.query)) is not None:
+            app = current_app._get_current_object()  # type: ignore[attr-defined]
+            response.call_on_close(lambda: _count_after_response(app, key, total))
+    return response
 
 
 @bp.get("/search/suggest")

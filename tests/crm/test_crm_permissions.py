@@ -14,6 +14,7 @@ from crm.tiers.services import seed_tiers, tiers_in_order
 from crm.workspace.services import open_task
 from storefront.db import utcnow
 from storefront.promo.models import PromoCode, PromoKind
+from storefront.search.models import SearchSynonym
 from tests.support import factories
 from tests.support.factories import create_buyer, make_staff, paid_order
 from tests.support.web import crm_login
@@ -53,6 +54,8 @@ def test_every_crm_rule_answers_as_declared_for_the_role(app: Flask, session: Se
     task = open_task(session, buyer_id=buyer.id, title="Позвонить", due_at=utcnow(), assignee_id=None)
     session.commit()
     campaign = factories.create_campaign(session)
+    synonym = SearchSynonym(word="шмотка", alternatives=["толстовка"])
+    session.add(synonym)
     session.commit()
     values = {
         "buyer_id": buyer.id,
@@ -63,6 +66,7 @@ def test_every_crm_rule_answers_as_declared_for_the_role(app: Flask, session: Se
         "promo_id": promo.id,
         "campaign_id": campaign.id,
         "kind": "abandoned_cart",
+        "synonym_id": synonym.id,
     }
     client = app.test_client()
     if role is not None:

@@ -61,7 +61,22 @@ def test_a_query_of_only_stop_words_still_searches_them():
     assert query_words("для и на") == ["для", "и", "на"]
 
 
-@pytest.mark.parametrize("query", ["гантели оптом", "купить гантели недорого", "гантели от производителя"])
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("футболки белые оптом от 50 шт", ["футболки", "белые"]),
+        ("носки 10 пар", ["носки"]),
+        ("внешний аккумулятор 20000", ["внешний", "аккумулятор", "20000"]),
+        ("кабель 2 м", ["кабель", "2", "м"]),
+    ],
+)
+def test_an_order_size_is_not_a_product_word(query, expected):
+    assert query_words(query) == expected
+
+
+@pytest.mark.parametrize(
+    "query", ["гантели оптом", "купить гантели недорого", "гантели от производителя", "гантели оптом от 100 шт"]
+)
 def test_shop_words_do_not_stop_a_match(session, shop, query):
     result = search(session, query)
     assert titles(result) == ["Гантели разборные 20 кг"]
