@@ -75,6 +75,19 @@ TARGET_LABELS = {
 }
 
 
+#: Details stored as codes (the buyer card: which view was opened), as staff read them.
+DETAIL_LABELS = {
+    "full": _l("full card"),
+    "summary": _l("summary only"),
+}
+
+
+def detail_label(detail: str) -> str:
+    """The words for a detail stored as a code; any other detail is already words."""
+    label = DETAIL_LABELS.get(detail)
+    return str(label) if label is not None else detail
+
+
 def target_label(target_type: str) -> str:
     """The words for a stored target type; one not declared here shows as stored."""
     label = TARGET_LABELS.get(target_type)

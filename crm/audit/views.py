@@ -4,7 +4,7 @@ from flask import render_template, request
 from flask_babel import gettext as _
 
 from crm.audit import bp
-from crm.audit.actions import LABELS, action_label, target_label
+from crm.audit.actions import LABELS, action_label, detail_label, target_label
 from crm.audit.forms import AuditFilterForm
 from crm.audit.queries import AuditFilters, AuditPage, audit_page, known_actions
 from crm.permissions import requires
@@ -13,7 +13,12 @@ from storefront.extensions import db
 
 def _render(form: AuditFilterForm, page: AuditPage | None, status: int) -> tuple[str, int]:
     return render_template(
-        "crm/audit.html", form=form, page=page, action_label=action_label, target_label=target_label
+        "crm/audit.html",
+        form=form,
+        page=page,
+        action_label=action_label,
+        target_label=target_label,
+        detail_label=detail_label,
     ), status
 
 
