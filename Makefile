@@ -75,11 +75,15 @@ run: demo-data  ## Run the storefront and CRM with demo data at http://127.0.0.1
 
 CHROMIUM ?= /usr/bin/chromium
 
-browsers:  ## Install Debian packages the tests drive: chromium (+ emoji font for screenshots) and wrk (only when missing)
+browsers: node_modules/.package-lock.json  ## Install what the tests drive: chromium (+ emoji font), wrk (Debian, when missing), axe-core (npm)
 	@{ test -x $(CHROMIUM) && command -v wrk >/dev/null && dpkg -s fonts-noto-color-emoji >/dev/null 2>&1; } || { \
 		echo "Installing chromium, fonts-noto-color-emoji and wrk (apt-get)…"; \
 		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-color-emoji wrk) \
 		|| sudo sh -c 'apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-color-emoji wrk'; }
+
+# axe-core, pinned in package.json / package-lock.json, for the accessibility check of the browser tests.
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
 
 test: install browsers  ## Install everything the tests need; lint, mypy, the whole suite with coverage (floor: setup.cfg)
 	$(BIN)/ruff check .
@@ -118,7 +122,7 @@ settings-table: $(STAMP)  ## Regenerate the README's configuration table from st
 	$(BIN)/python -m devtools.settings_table README.md
 
 clean:  ## Remove the virtualenv, caches and compiled translations (keeps instance/)
-	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache .coverage .coverage.* .hypothesis test-artifacts
+	rm -rf $(VENV) node_modules .pytest_cache .ruff_cache .mypy_cache .coverage .coverage.* .hypothesis test-artifacts
 	find . -name '__pycache__' -type d -prune -exec rm -rf {} +
 	find translations -name '*.mo' -delete
 

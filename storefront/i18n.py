@@ -1,4 +1,4 @@
-"""Locale and time zone selection, price formatting and the language switcher."""
+"""Locale and time zone selection, price and percent formatting and the language switcher."""
 
 from __future__ import annotations
 
@@ -7,9 +7,10 @@ from functools import lru_cache
 from urllib.parse import urlsplit
 
 from babel.numbers import format_currency
+from babel.numbers import format_percent as babel_format_percent
 from babel.support import NullTranslations
 from flask import Blueprint, Flask, current_app, g, has_request_context, redirect, request
-from flask_babel import get_translations
+from flask_babel import get_locale, get_translations
 from werkzeug.wrappers import Response
 
 from storefront.extensions import babel
@@ -18,6 +19,8 @@ from storefront.money import quantize_kopecks
 LANGUAGE_COOKIE = "lang"
 PRICE_LOCALE = "ru_RU"
 WHOLE_ROUBLES = Decimal("1")
+#: Up to two decimals, none when whole, a no-break space before the sign: «10 %», «12,5 %», «0,25 %».
+PERCENT_FORMAT = "#,##0.##\xa0%"
 
 bp = Blueprint("i18n", __name__)
 
@@ -55,6 +58,16 @@ def format_rub_whole(value: Decimal | int | None) -> str:
     if value is None:
         return ""
     return _format_rub(Decimal(value), True)
+
+
+def format_percent(value: Decimal | float | int | None) -> str:
+    """A value in percent (``12.5`` is twelve and a half per cent) as the reader's locale writes it: «12,5 %»."""
+    if value is None:
+        return ""
+    locale = get_locale() if has_request_context() else None
+    return babel_format_percent(
+        Decimal(str(value)) / 100, format=PERCENT_FORMAT, locale=str(locale) if locale else PRICE_LOCALE
+    )
 
 
 def safe_next_url(target: str | None, fallback: str = "/") -> str:
@@ -110,4 +123,5 @@ def init_app(app: Flask) -> None:
     )
     app.jinja_env.filters["rub"] = format_rub
     app.jinja_env.filters["rub_whole"] = format_rub_whole
+    app.jinja_env.filters["percent"] = format_percent
     app.register_blueprint(bp)

@@ -71,6 +71,39 @@ CAMPAIGN_STATUS_ACTIONS = {
 }
 
 
+#: What an audit entry's ``target_type`` names, as staff read it.
+TARGET_LABELS = {
+    "buyer": _l("buyer"),
+    "buyers": _l("buyers"),
+    "order": _l("order"),
+    "tier": _l("tier"),
+    "promo_code": _l("promo code"),
+    "segment": _l("segment"),
+    "campaign": _l("campaign"),
+    "trigger": _l("automatic campaign"),
+    "retention": _l("retention figures"),
+}
+
+
+#: Details stored as codes (the buyer card: which view was opened), as staff read them.
+DETAIL_LABELS = {
+    "full": _l("full card"),
+    "summary": _l("summary only"),
+}
+
+
+def detail_label(detail: str) -> str:
+    """The words for a detail stored as a code; any other detail is already words."""
+    label = DETAIL_LABELS.get(detail)
+    return str(label) if label is not None else detail
+
+
+def target_label(target_type: str) -> str:
+    """The words for a stored target type; one not declared here shows as stored."""
+    label = TARGET_LABELS.get(target_type)
+    return str(label) if label is not None else target_type
+
+
 def action_label(action: str) -> str:
     """The label of a stored action; an action no longer declared shows as stored."""
     try:

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, IntegerField, StringField
+from wtforms import DateField, IntegerField, SelectField, StringField
 from wtforms.validators import Length, NumberRange, Optional
 
 
@@ -13,7 +13,8 @@ class AuditFilterForm(FlaskForm):
         csrf = False
 
     staff_email = StringField(_l("Staff email"), validators=[Optional(), Length(max=254)])
-    action = StringField(_l("Action"), validators=[Optional(), Length(max=40)])
+    #: Choices (every declared action and any other stored one, by its label) are set by the view.
+    action = SelectField(_l("Action"), choices=[], default="")
     target_type = StringField(_l("Target type"), validators=[Optional(), Length(max=40)])
     target_id = StringField(_l("Target id"), validators=[Optional(), Length(max=40)])
     date_from = DateField(_l("From"), validators=[Optional()])

@@ -16,6 +16,7 @@ from crm.permissions import has_permission, sees_buyer_in_full
 from crm.reorder.queries import buyer_reorder_summary
 from crm.staff.queries import account_managers
 from crm.tiers.forms import ManualTierForm
+from crm.tiers.reasons import reason_label
 from crm.workspace.forms import NoteForm, TaskCloseForm, TaskForm, task_form_for, task_status_label
 from storefront.errors import NotFound
 from storefront.extensions import db
@@ -62,6 +63,7 @@ def render_card(
         task_form=task_form if full else None,
         close_form=TaskCloseForm(formdata=None),
         task_status_label=task_status_label,
+        tier_change_reason=reason_label,
         assign_form=AssignForm(formdata=None) if has_permission(staff.role, "buyers.assign") else None,
         managers=account_managers(db.session(), active_only=True)
         if has_permission(staff.role, "buyers.assign")

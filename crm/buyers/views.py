@@ -90,7 +90,12 @@ def buyer_export() -> Response:
         "buyers",
         "",
         request.remote_addr,
-        f"{len(rows) - 1} rows; filters: {request.query_string.decode('utf-8', 'replace')}",
+        ngettext(
+            "%(num)s row; filters: %(filters)s",
+            "%(num)s rows; filters: %(filters)s",
+            len(rows) - 1,
+            filters=request.query_string.decode("utf-8", "replace") or "—",
+        ),
     )
     db.session.commit()
     buffer = io.StringIO()
@@ -133,7 +138,12 @@ def buyer_manual_tier(buyer_id: int) -> Response | tuple[str, int]:
                 "buyer",
                 buyer_id,
                 request.remote_addr,
-                f"tier {form.tier.data} until {form.until.data.isoformat()}: {form.reason.data}",
+                _(
+                    "%(tier)s until %(until)s: %(reason)s",
+                    tier=dict(form.tier.choices or []).get(form.tier.data, form.tier.data),
+                    until=form.until.data.strftime("%d.%m.%Y"),
+                    reason=form.reason.data,
+                ),
             )
             db.session.commit()
             flash(_("Manual tier set."), "success")

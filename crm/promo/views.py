@@ -28,7 +28,8 @@ def promo_list() -> str:
     codes = db.session.scalars(
         select(PromoCode).where(PromoCode.campaign_id.is_(None)).order_by(PromoCode.created_at.desc()).limit(200)
     ).all()
-    return render_template("crm/promo_list.html", codes=codes, confirm_form=DeactivateForm())
+    tier_names = {tier.code: tier.name for tier in tiers_in_order(db.session())}
+    return render_template("crm/promo_list.html", codes=codes, confirm_form=DeactivateForm(), tier_names=tier_names)
 
 
 @bp.route("/new", methods=["GET", "POST"])

@@ -112,8 +112,20 @@ def retention_export() -> Response:
         return Response(message, status=400, mimetype="text/plain")
     table = form.table.data or "cohorts"
     rows = _rows(table)
+    titles = {
+        "repeat": _("Repeat purchase rate"),
+        "years": _("Orders per buyer per year"),
+        "second": _("Time to the second order"),
+        "cohorts": _("Monthly cohorts"),
+    }
     record(
-        db.session(), require_staff(), AuditAction.RETENTION_EXPORT, "retention", table, request.remote_addr, f"{table}"
+        db.session(),
+        require_staff(),
+        AuditAction.RETENTION_EXPORT,
+        "retention",
+        table,
+        request.remote_addr,
+        titles.get(table, table),
     )
     db.session.commit()
     buffer = io.StringIO()

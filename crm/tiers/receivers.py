@@ -6,7 +6,6 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from babel.numbers import format_decimal
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy.orm import Session
@@ -15,6 +14,7 @@ from crm.tiers.services import upgrade_on_payment
 from storefront.account.models import Buyer, Tier
 from storefront.emails import send_templated
 from storefront.extensions import db
+from storefront.i18n import format_percent
 
 logger = logging.getLogger(__name__)
 
@@ -42,5 +42,5 @@ def send_tier_up_email(session: Session, buyer_id: int, tier_id: int | None) -> 
         return  # the first assignment of the base tier is no news
     with force_locale("ru"):
         subject = _("Your Mostik tier is now %(tier)s", tier=tier.name)
-    discount = format_decimal(tier.discount_percent, locale="ru_RU")
+        discount = format_percent(tier.discount_percent)
     send_templated("tier_up", buyer.email, subject, buyer=buyer, tier=tier, discount=discount)

@@ -43,6 +43,7 @@ from sqlalchemy.orm import Session
 
 from crm.buyers.models import BuyerProfile
 from crm.buyers.services import profile_for
+from crm.tiers import reasons
 from crm.tiers.models import TierChange
 from crm.tiers.rules import GRACE, earned_tier, window_start
 from storefront.account.models import Buyer, Tier
@@ -151,7 +152,7 @@ def upgrade_on_payment(session: Session, buyer_id: int, now: datetime | None = N
     raises = target is not None and (current is None or target.threshold_amount > current.threshold_amount)
     if target is not None and raises and not profile.manual_active(now):
         change = TierChange(
-            buyer_id=buyer_id, old_tier_id=buyer.tier_id, new_tier_id=target.id, spend_12m=spend, reason="payment"
+            buyer_id=buyer_id, old_tier_id=buyer.tier_id, new_tier_id=target.id, spend_12m=spend, reason=reasons.PAYMENT
         )
         session.add(change)
         buyer.tier_id = target.id
@@ -330,7 +331,7 @@ def recalc_tiers(session: Session, now: datetime | None = None, grace: timedelta
                 buyers.c.tier_id,
                 profiles.c.earned_tier_id,
                 profiles.c.spend_12m,
-                case((up, literal("recalc: up")), else_=literal("recalc: grace over")),
+                case((up, literal(reasons.RECALC_UP)), else_=literal(reasons.RECALC_GRACE_OVER)),
                 literal(now, type_=TierChange.__table__.c.created_at.type),
             )
             .select_from(buyers, profiles)
@@ -389,7 +390,7 @@ def set_manual_tier(
         old_tier_id=buyer.tier_id,
         new_tier_id=tier.id,
         spend_12m=buyer_spend(session, buyer_id, window_start(now)),
-        reason=f"manual: {profile.manual_reason}"[:200],
+        reason=f"{reasons.MANUAL_PREFIX}{profile.manual_reason}"[:200],
     )
     session.add(change)
     buyer.tier_id = tier.id

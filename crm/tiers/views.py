@@ -14,6 +14,7 @@ from crm.tiers.services import TierCodeTaken, TierData, save_tier, tiers_in_orde
 from storefront.account.models import Tier
 from storefront.errors import NotFound
 from storefront.extensions import db
+from storefront.i18n import format_percent, format_rub_whole
 
 
 @bp.get("/")
@@ -58,7 +59,12 @@ def tier_edit(tier_id: int | None) -> Response | tuple[str, int]:
                 "tier",
                 saved.id,
                 request.remote_addr,
-                f"{saved.code}: {saved.threshold_amount} ₽, {saved.discount_percent} %",
+                _(
+                    "%(tier)s: from %(threshold)s, discount %(discount)s",
+                    tier=saved.name,
+                    threshold=format_rub_whole(saved.threshold_amount),
+                    discount=format_percent(saved.discount_percent),
+                ),
             )
             db.session.commit()
             flash(_("Tier saved."), "success")

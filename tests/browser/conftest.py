@@ -81,3 +81,15 @@ def page(browser: object, live_server: str) -> Iterator[object]:
     tab = context.new_page()
     yield tab
     context.close()
+
+
+def wait_until(page: object, expression: str, timeout: float = 10.0) -> None:
+    """Poll a JavaScript expression until it is true. Not ``page.wait_for_function``: that evaluates a string
+    with eval inside the page, which our Content-Security-Policy (rightly) forbids."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while not page.evaluate(expression):  # type: ignore[attr-defined]
+        if time.monotonic() > deadline:
+            raise AssertionError(f"never true: {expression}")
+        time.sleep(0.05)

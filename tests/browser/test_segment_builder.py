@@ -5,6 +5,7 @@ import pytest
 from sqlalchemy import select
 
 from crm.segments.models import Segment
+from tests.browser.conftest import wait_until
 from tests.crm.segments.test_segments_web import TWO_CONDITIONS, _world
 from tests.support.factories import PASSWORD, make_staff
 
@@ -51,7 +52,7 @@ def test_marketer_builds_and_saves_a_segment_with_a_nested_or_group(page, shots,
     second = group.locator("[data-condition]").nth(1)
     second.locator("select").nth(2).select_option("gold")
 
-    page.wait_for_function("document.getElementById('segment-count').textContent.includes('Покупателей в сегменте: 2')")
+    wait_until(page, "document.getElementById('segment-count').textContent.includes('Покупателей в сегменте: 2')")
     preview = page.inner_text("#segment-preview")
     assert "Анна Смирнова" in preview and "Олег Золотов" in preview and "Пётр Малый" not in preview
     assert "+7" not in preview

@@ -4,7 +4,7 @@ import pytest
 from flask import Flask
 from flask_babel import force_locale, ngettext
 
-from storefront.i18n import format_rub, format_rub_whole, safe_next_url
+from storefront.i18n import format_percent, format_rub, format_rub_whole, safe_next_url
 from storefront.slugs import make_slug
 
 NBSP = "\xa0"
@@ -74,6 +74,30 @@ def test_whole_rouble_prices_for_listings(amount, expected):
 
 def test_no_price_formats_as_empty():
     assert format_rub(None) == ""
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        (Decimal("10.0"), f"10{NBSP}%"),
+        (Decimal("12.5"), f"12,5{NBSP}%"),
+        (Decimal("7.00"), f"7{NBSP}%"),
+        (Decimal("0.25"), f"0,25{NBSP}%"),
+        (Decimal("1234.5"), f"1{NBSP}234,5{NBSP}%"),
+        (33, f"33{NBSP}%"),
+        (12.5, f"12,5{NBSP}%"),
+        (None, ""),
+    ],
+)
+def test_percentages_are_written_the_russian_way(value, expected):
+    assert format_percent(value) == expected
+
+
+def test_the_percent_filter_follows_the_readers_language(app):
+    with app.test_request_context(headers={"Accept-Language": "en"}):
+        assert app.jinja_env.from_string("{{ 12.5|percent }}").render() == f"12.5{NBSP}%"
+    with app.test_request_context(headers={"Accept-Language": "ru"}):
+        assert app.jinja_env.from_string("{{ value|percent }}").render(value=Decimal("10.0")) == f"10{NBSP}%"
 
 
 @pytest.mark.parametrize(

@@ -192,7 +192,7 @@ def test_the_csv_export_follows_the_filters_and_is_audited(app: Flask, session: 
     assert "Пётр Иванов" in text and "Анна Смирнова" not in text
     entry = session.scalar(select(AuditEntry))
     assert (entry.action, entry.ip_address) == ("buyers.export", "10.0.0.7")
-    assert entry.detail.startswith("1 rows")
+    assert entry.detail.startswith("1 строка; фильтры: ")
     assert client.get("/crm/buyers/export.csv?tier=x").status_code == 400
 
 

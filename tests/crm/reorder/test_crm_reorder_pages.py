@@ -154,7 +154,7 @@ def test_the_retention_page_and_audited_csv_exports(app: Flask, session: Session
     client = app.test_client()
     crm_login(client, "marketer@mostik.local")
     html = client.get("/crm/analytics/retention").get_data(as_text=True)
-    assert "66,7 %" in html and "2026-01" in html and "rgba(34, 170, 119, 0.50)" in html
+    assert "66,7\xa0%" in html and "2026-01" in html and "rgba(34, 170, 119, 0.50)" in html
     response = client.get("/crm/analytics/retention/export.csv?table=cohorts")
     assert response.status_code == 200 and response.mimetype == "text/csv"
     body = response.get_data(as_text=True)
