@@ -87,6 +87,20 @@ def _refuse(message: str) -> tuple[str, int]:
     return _render_cart(400)
 
 
+def _back_to_product(error: BelowMinimum | AboveStock, quantity: int) -> Response:
+    """A quantity the product does not allow (MOQ, stock): back to the product page with the typed quantity
+    and what is allowed, instead of an empty cart page."""
+    if isinstance(error, BelowMinimum):
+        message = ngettext("The minimum order is %(num)d piece.", "The minimum order is %(num)d pieces.", error.moq)
+    else:
+        message = ngettext("Only %(num)d piece in stock.", "Only %(num)d pieces in stock.", error.stock)
+    flash(message, "error")
+    product = error.product
+    target = url_for("catalog.product_detail", product_id=product.id, slug=product.slug, quantity=quantity)
+    db.session.rollback()
+    return redirect(target + "#add-to-cart", 303)
+
+
 @bp.get("/cart")
 def cart_page() -> tuple[str, int]:
     return _render_cart()
@@ -100,6 +114,8 @@ def add() -> Response | tuple[str, int]:
     cart = current_cart(create=True)
     try:
         line = add_to_cart(db.session(), cart, form.product_id.data, form.quantity.data)
+    except (BelowMinimum, AboveStock) as error:
+        return _back_to_product(error, form.quantity.data)
     except CartError as error:
         return _refuse(cart_error_message(error))
     db.session.commit()

@@ -130,6 +130,7 @@ def product_detail(product_id: int, slug: str | None = None) -> str | Response:
         rub_breaks=rub_breaks,
         saving=saving,
         archived=product.status != "active",
+        typed_quantity=request.args.get("quantity", type=int),
     )
 
 
