@@ -16,36 +16,15 @@ from storefront.cart.services import (
     AboveStock,
     BelowMinimum,
     CartError,
-    ProductUnavailable,
     add_to_cart,
     price_cart,
     remove_from_cart,
     set_quantity,
 )
-from storefront.cart.web import current_cart
+from storefront.cart.web import cart_error_message, current_cart
 from storefront.extensions import db
 from storefront.fx.services import current_pricing
 from storefront.i18n import safe_next_url
-
-
-def cart_error_message(error: CartError) -> str:
-    if isinstance(error, BelowMinimum):
-        return ngettext(
-            "The minimum order for «%(title)s» is %(num)d piece.",
-            "The minimum order for «%(title)s» is %(num)d pieces.",
-            error.moq,
-            title=error.product.title,
-        )
-    if isinstance(error, AboveStock):
-        return ngettext(
-            "Only %(num)d piece of «%(title)s» is in stock: order at most that many.",
-            "Only %(num)d pieces of «%(title)s» are in stock: order at most that many.",
-            error.stock,
-            title=error.product.title,
-        )
-    if isinstance(error, ProductUnavailable):
-        return _("This product is not available for order.")
-    return _("The cart could not be changed.")
 
 
 def _form_error(form: QuantityForm | RemoveForm) -> str:

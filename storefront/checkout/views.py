@@ -12,9 +12,11 @@ from storefront.account.forms import EmptyForm
 from storefront.account.identifiers import format_phone
 from storefront.account.models import ConsentKind
 from storefront.account.services import ConsentRecord, remember_address
-from storefront.cart.web import current_cart
+from storefront.cart.models import Cart
+from storefront.cart.services import MAX_QUANTITY, clear_cart, price_cart
+from storefront.cart.web import cart_error_message, current_cart
 from storefront.checkout import bp
-from storefront.checkout.buy_again import NotBoughtBefore, add_bought_to_cart, list_buy_again
+from storefront.checkout.buy_again import NotBoughtBefore, QuantitiesRefused, add_bought_to_cart, list_buy_again
 from storefront.checkout.forms import CheckoutForm
 from storefront.checkout.services import (
     CartEmpty,
@@ -219,17 +221,65 @@ def _company(form: CheckoutForm) -> dict[str, str | None]:
     return dict(details.__dict__)
 
 
+# ----- the cart already holds something: replace it or add to it ------------------------------------------------
+
+#: The confirmation page's two answers (``cart_mode``).
+REPLACE, ADD = "replace", "add"
+
+
+def _cart_mode() -> str | None:
+    mode = request.form.get("cart_mode")
+    return mode if mode in (REPLACE, ADD) else None
+
+
+def _ask_replace_or_add(cart: Cart, action: str, what: str) -> tuple[str, int]:
+    """One small step, no JavaScript: the same form again with «Replace the cart» and «Add to the cart»."""
+    fields = [
+        (name, value) for name, value in request.form.items(multi=True) if name not in ("csrf_token", "cart_mode")
+    ]
+    priced = price_cart(db.session(), cart, current_pricing(db.session()))
+    return (
+        render_template(
+            "checkout/cart_choice.html", action=action, fields=fields, cart=priced, what=what, form=EmptyForm()
+        ),
+        200,
+    )
+
+
+def _apply_cart_mode(cart: Cart, mode: str | None) -> None:
+    if mode == REPLACE:
+        clear_cart(db.session(), cart)
+
+
+def _flash_cart_mode(mode: str | None, had_lines: bool) -> None:
+    if mode == REPLACE:
+        flash(_("The cart was emptied first: it now holds only these products."), "info")
+    elif had_lines:
+        flash(_("The products were added to what was already in the cart."), "info")
+
+
 @bp.post("/orders/<number>/reorder")
-def reorder_view(number: str) -> Response:
+def reorder_view(number: str) -> Response | tuple[str, int]:
     order = get_order_by_number(db.session(), number)
     buyer = _buyer()
+    token = request.args.get("t")
     allowed = (buyer is not None and order.buyer_id == buyer.id) or token_grants_access(
-        order, request.args.get("t"), current_app.config["SECRET_KEY"]
+        order, token, current_app.config["SECRET_KEY"]
     )
     if not allowed or not EmptyForm().validate_on_submit():
         return redirect(url_for("order.order_detail", number=number))
-    report = reorder(db.session(), order, current_cart(create=True), current_pricing(db.session()))
+    cart = current_cart(create=True)
+    had_lines, mode = bool(cart.lines), _cart_mode()
+    if had_lines and mode is None:
+        return _ask_replace_or_add(
+            cart,
+            url_for("checkout.reorder_view", number=number, t=token),
+            _("the products of order %(number)s", number=order.number),
+        )
+    _apply_cart_mode(cart, mode)
+    report = reorder(db.session(), order, cart, current_pricing(db.session()))
     db.session.commit()
+    _flash_cart_mode(mode, had_lines)
     for line in report:
         if line.outcome == "unavailable":
             flash(_("«%(title)s» is no longer available.", title=line.title), "warning")
@@ -257,13 +307,32 @@ def reorder_view(number: str) -> Response:
 def buy_again() -> str:
     """The products the buyer bought before, with today's price and availability."""
     items = list_buy_again(db.session(), current_user.id, current_pricing(db.session()))
-    return render_template("checkout/buy_again.html", items=items, form=EmptyForm())
+    return render_template("checkout/buy_again.html", items=items, form=EmptyForm(), typed={}, errors={})
+
+
+def _typed_quantities(product_ids: list[int]) -> tuple[dict[int, int], dict[int, str], dict[int, str]]:
+    """The quantity fields of the chosen rows (``quantity-<id>``): numbers, what was typed, and errors."""
+    quantities: dict[int, int] = {}
+    typed: dict[int, str] = {}
+    errors: dict[int, str] = {}
+    for product_id in product_ids:
+        raw = request.form.get(f"quantity-{product_id}")
+        if raw is None:
+            continue  # an old page without the field: the last quantity, as before
+        typed[product_id] = raw
+        value = raw.strip()
+        if not value.isdigit() or not 1 <= int(value) <= MAX_QUANTITY:
+            errors[product_id] = _("Enter a whole number of pieces from 1 to 1,000,000.")
+        else:
+            quantities[product_id] = int(value)
+    return quantities, typed, errors
 
 
 @bp.post("/account/buy-again")
 @login_required
 def buy_again_add() -> Response | tuple[str, int]:
-    """«Добавить выбранное в корзину» (ticked ``product_id``s) or «Добавить всё» (``all``)."""
+    """«Добавить выбранное в корзину» (ticked ``product_id``s) or «Добавить всё» (``all``), each at the quantity
+    typed in its row; when the cart is not empty, asks first whether to replace it or add to it."""
     form = EmptyForm()
     if not form.validate_on_submit():
         return redirect(url_for("checkout.buy_again"), 303)
@@ -277,15 +346,32 @@ def buy_again_add() -> Response | tuple[str, int]:
             flash(_("The list of products is damaged; reload the page and try again."), "error")
             return _buy_again_error(400)
     product_ids = None if add_all else [int(value) for value in raw_ids]
+    items = list_buy_again(db.session(), current_user.id, current_pricing(db.session()))
+    chosen = product_ids if product_ids is not None else [i.product_id for i in items if i.product_id and i.can_add]
+    quantities, typed, errors = _typed_quantities(chosen)
+    if errors:
+        flash(_("Please correct the highlighted fields."), "error")
+        return _buy_again_error(400, typed, errors)
+    cart = current_cart(create=True)
+    had_lines, mode = bool(cart.lines), _cart_mode()
+    if had_lines and mode is None:
+        return _ask_replace_or_add(cart, url_for("checkout.buy_again_add"), _("the chosen products"))
+    _apply_cart_mode(cart, mode)
     try:
         report = add_bought_to_cart(
-            db.session(), current_user.id, current_cart(create=True), product_ids, current_pricing(db.session())
+            db.session(), current_user.id, cart, product_ids, current_pricing(db.session()), quantities
         )
     except NotBoughtBefore:
         db.session.rollback()
         flash(_("Some of the chosen products are not among your purchases; reload the page and try again."), "error")
         return _buy_again_error(400)
+    except QuantitiesRefused as refused:
+        messages = {product_id: cart_error_message(error) for product_id, error in refused.refused.items()}
+        db.session.rollback()
+        flash(_("Please correct the highlighted fields."), "error")
+        return _buy_again_error(400, typed, messages)
     db.session.commit()
+    _flash_cart_mode(mode, had_lines)
     added = sum(1 for line in report if line.added)
     for line in report:
         if line.outcome == "unavailable":
@@ -299,9 +385,14 @@ def buy_again_add() -> Response | tuple[str, int]:
     return redirect(url_for("cart.cart_page"), 303)
 
 
-def _buy_again_error(status: int) -> tuple[str, int]:
+def _buy_again_error(
+    status: int, typed: dict[int, str] | None = None, errors: dict[int, str] | None = None
+) -> tuple[str, int]:
     items = list_buy_again(db.session(), current_user.id, current_pricing(db.session()))
-    return render_template("checkout/buy_again.html", items=items, form=EmptyForm()), status
+    page = render_template(
+        "checkout/buy_again.html", items=items, form=EmptyForm(), typed=typed or {}, errors=errors or {}
+    )
+    return page, status
 
 
 def _flash_fewer_added(title: str, added: int, wanted: int) -> None:
