@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from flask import current_app, flash, redirect, render_template, request, session, url_for
+from collections.abc import Mapping
+
+from flask import current_app, flash, jsonify, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user, login_required
@@ -17,6 +19,7 @@ from storefront.cart.services import MAX_QUANTITY, clear_cart, price_cart
 from storefront.cart.web import cart_error_message, current_cart
 from storefront.checkout import bp
 from storefront.checkout.buy_again import NotBoughtBefore, QuantitiesRefused, add_bought_to_cart, list_buy_again
+from storefront.checkout.drafts import draft_values, save_draft
 from storefront.checkout.forms import CheckoutForm
 from storefront.checkout.services import (
     CartEmpty,
@@ -38,7 +41,16 @@ from storefront.i18n import format_rub
 from storefront.order.attribution import click_from_session
 from storefront.order.services import OutOfStock, get_order_by_number, make_access_token, token_grants_access
 from storefront.promo.services import PromoInvalid, holder_key
-from storefront.shipping.regions import region_name
+from storefront.shipping.points import (
+    PICKUP_METHODS,
+    PickupPoint,
+    PickupPointRequired,
+    find_point,
+    load_points,
+    points_file,
+    points_in_region,
+)
+from storefront.shipping.regions import REGIONS
 from storefront.shipping.services import ShippingUnavailable
 
 
@@ -92,35 +104,78 @@ def _prefill() -> dict[str, object]:
     return data
 
 
-def _quote(form: CheckoutForm) -> CheckoutQuote:
+def _points() -> list[PickupPoint]:
+    return load_points(points_file(current_app.config["PICKUP_POINTS_FILE"], current_app.instance_path))
+
+
+def _quote(region_code: str | None, shipping_method: object, promo_code: str | None) -> CheckoutQuote:
     buyer = _buyer()
     return build_quote(
         db.session(),
         current_cart(),
         current_pricing(db.session()),
-        region_code=form.region_code.data,
-        shipping_method_id=form.shipping_method.data if isinstance(form.shipping_method.data, int) else None,
-        promo_code=form.promo_code.data,
+        region_code=region_code,
+        shipping_method_id=shipping_method if isinstance(shipping_method, int) else None,
+        promo_code=promo_code,
         tier=buyer.tier if buyer is not None else None,
         now=utcnow(),
         promo_holder=holder_key(buyer.id, None) if buyer is not None else None,
+        pickup_points_in_region=bool(points_in_region(_points(), region_code)),
     )
 
 
+def _form_quote(form: CheckoutForm) -> CheckoutQuote:
+    return _quote(form.region_code.data, form.shipping_method.data, form.promo_code.data)
+
+
+def _pickup_groups(region_code: str | None, city: str | None) -> list[tuple[str, list[PickupPoint]]]:
+    """The region's points by city; the city the buyer typed first."""
+    groups: dict[str, list[PickupPoint]] = {}
+    for point in points_in_region(_points(), region_code):
+        groups.setdefault(point.city, []).append(point)
+    typed = (city or "").strip().lower().replace("ё", "е")
+    return sorted(groups.items(), key=lambda item: (item[0].lower().replace("ё", "е") != typed, item[0]))
+
+
+def _shipping_context(
+    quote: CheckoutQuote, groups: list[tuple[str, list[PickupPoint]]], pickup_point: str | None
+) -> dict[str, object]:
+    """What ``checkout/_shipping.html`` and ``checkout/_totals.html`` need (the page and the JSON answer)."""
+    return {
+        "quote": quote,
+        "pickup_groups": groups,
+        "pickup_methods": PICKUP_METHODS,
+        "chosen_point": pickup_point or "",
+    }
+
+
 def _render(form: CheckoutForm, quote: CheckoutQuote, status: int = 200) -> tuple[str, int]:
+    """The checkout page; after a POST that did not place the order, what was typed is kept with the cart."""
+    if request.method == "POST":
+        _keep_draft(request.form)
     form.cart_fingerprint.data = quote.fingerprint
+    groups = _pickup_groups(form.region_code.data, form.city.data)
     return (
         render_template(
             "checkout/checkout.html",
             form=form,
-            quote=quote,
             promo_error=promo_message(quote.promo_error) if quote.promo_error else None,
-            region_name=region_name,
             saved_addresses=_buyer().addresses if _buyer() is not None else [],
             format_phone=format_phone,
+            errors=form.shipping_method.errors,
+            point_errors=form.pickup_point.errors,
+            **_shipping_context(quote, groups, form.pickup_point.data),
         ),
         status,
     )
+
+
+def _keep_draft(values: Mapping[str, str]) -> None:
+    """Keep what was typed with the cart (nothing when there is no cart)."""
+    cart = current_cart()
+    if cart is not None and cart.lines:
+        save_draft(db.session(), cart, values)
+        db.session.commit()
 
 
 @bp.get("/checkout")
@@ -129,8 +184,63 @@ def checkout() -> Response | tuple[str, int]:
     if cart is None or not cart.lines:
         flash(_("Your cart is empty: add products before checking out."), "info")
         return redirect(url_for("cart.cart_page"))
-    form = CheckoutForm(data=_prefill(), needs_consent=_needs_consent())
-    return _render(form, _quote(form))
+    draft = draft_values(cart)
+    form = CheckoutForm(data={**_prefill(), **draft}, needs_consent=_needs_consent())
+    if draft:
+        flash(_("We kept what you typed last time: check it and place the order."), "info")
+    return _render(form, _form_quote(form))
+
+
+@bp.get("/checkout/shipping")
+def shipping_options() -> Response | tuple[Response, int]:
+    """Shipping options, prices and totals for the region as JSON (the page updates without a reload); the HTML
+    of the two page parts comes along, rendered like the full page renders them."""
+    region_code = request.args.get("region_code") or None
+    if region_code is not None and region_code not in REGIONS:
+        return jsonify(error=_("Choose a region from the list.")), 400
+    raw_method = request.args.get("shipping_method", "")
+    method = int(raw_method) if raw_method.isdigit() and len(raw_method) < 10 else None
+    promo_code = (request.args.get("promo_code") or "")[:40] or None
+    quote = _quote(region_code, method, promo_code)
+    groups = _pickup_groups(region_code, request.args.get("city"))
+    context = _shipping_context(quote, groups, request.args.get("pickup_point"))
+    return jsonify(
+        region_code=region_code,
+        options=[
+            {
+                "method_id": option.method_id,
+                "code": option.code,
+                "name": option.name,
+                "amount": str(option.amount),
+                "amount_text": _("free") if option.is_free else format_rub(option.amount),
+                "min_days": option.min_days,
+                "max_days": option.max_days,
+                "needs_pickup_point": option.code in PICKUP_METHODS,
+            }
+            for option in quote.shipping_options
+        ],
+        chosen=quote.shipping.method_id if quote.shipping else None,
+        pickup_points=[
+            {"code": p.code, "city": p.city, "address": p.address, "hours": p.hours}
+            for _city, points in groups
+            for p in points
+        ],
+        total=str(quote.totals.total),
+        total_text=format_rub(quote.totals.total),
+        html={
+            "shipping": render_template("checkout/_shipping.html", errors=[], point_errors=[], **context),
+            "totals": render_template("checkout/_totals.html", **context),
+        },
+    )
+
+
+@bp.post("/checkout/draft")
+def save_checkout_draft() -> Response | tuple[str, int]:
+    """The page sends what was typed as the buyer goes (and when they leave); kept with the cart."""
+    if not EmptyForm().validate_on_submit():
+        return "", 400
+    _keep_draft(request.form)
+    return "", 204
 
 
 @bp.post("/checkout")
@@ -139,10 +249,10 @@ def place() -> Response | tuple[str, int]:
     if request.form.get("action") != "place":
         # "Recalculate": new region, method or promo code; nothing is checked or saved yet.
         form.placement_token.data = form.placement_token.data or new_placement_token()
-        return _render(form, _quote(form))
+        return _render(form, _form_quote(form))
     if not form.validate_on_submit():
         flash(_("Please correct the highlighted fields."), "error")
-        return _render(form, _quote(form), 400)
+        return _render(form, _form_quote(form), 400)
     buyer = _buyer()
     try:
         result = place_order(
@@ -162,6 +272,7 @@ def place() -> Response | tuple[str, int]:
             now=utcnow(),
             payment_hours=current_app.config["ORDER_PAYMENT_HOURS"],
             campaign_click=click_from_session(session),
+            pickup_point=find_point(_points(), form.pickup_point.data, form.region_code.data),
         )
     except CartEmpty:
         flash(_("Your cart is empty: add products before checking out."), "info")
@@ -185,13 +296,17 @@ def place() -> Response | tuple[str, int]:
             ),
             "error",
         )
-        return _render(form, _quote(form), 409)
+        return _render(form, _form_quote(form), 409)
     except PromoInvalid as invalid:
         form.promo_code.errors = [promo_message(invalid.reason)]
-        return _render(form, _quote(form), 400)
+        return _render(form, _form_quote(form), 400)
     except ShippingUnavailable:
         form.shipping_method.errors = [_("This shipping method does not deliver to the chosen region.")]
-        return _render(form, _quote(form), 400)
+        return _render(form, _form_quote(form), 400)
+    except PickupPointRequired:
+        form.pickup_point.errors = [_("Choose the pickup point where you will collect the order.")]
+        flash(_("Please correct the highlighted fields."), "error")
+        return _render(form, _form_quote(form), 400)
     order = result.order
     if result.created and buyer is not None and form.save_address.data:
         remember_address(db.session(), buyer, form.address_data())
