@@ -14,7 +14,14 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
 from storefront.cart.models import Cart
-from storefront.cart.services import AboveStock, BelowMinimum, CartError, ProductUnavailable, add_to_cart
+from storefront.cart.services import (
+    AboveStock,
+    BelowMinimum,
+    CartError,
+    ProductUnavailable,
+    add_to_cart,
+    check_quantity,
+)
 from storefront.catalog.models import Product, ProductStatus
 from storefront.catalog.pricing import break_for_quantity
 from storefront.errors import ShopError
@@ -151,6 +158,24 @@ class AddOutcome:
     added: int
     #: 'added', 'quantity_changed' (MOQ or stock), 'unavailable'
     outcome: str
+
+
+def check_typed_quantities(
+    items: list[BuyAgainItem], quantities: dict[int, int]
+) -> dict[int, BelowMinimum | AboveStock]:
+    """Typed quantities that MOQ or stock refuse whatever the cart holds, by product id (checked before the buyer
+    is asked whether to replace the cart or add to it)."""
+    products = {item.product_id: item.product for item in items if item.product is not None}
+    refused: dict[int, BelowMinimum | AboveStock] = {}
+    for product_id, quantity in quantities.items():
+        product = products.get(product_id)
+        if product is None:
+            continue  # not bought before: ``add_bought_to_cart`` refuses it
+        try:
+            check_quantity(product, quantity)
+        except (BelowMinimum, AboveStock) as error:
+            refused[product_id] = error
+    return refused
 
 
 def add_bought_to_cart(

@@ -18,7 +18,13 @@ from storefront.cart.models import Cart
 from storefront.cart.services import MAX_QUANTITY, clear_cart, price_cart
 from storefront.cart.web import cart_error_message, current_cart
 from storefront.checkout import bp
-from storefront.checkout.buy_again import NotBoughtBefore, QuantitiesRefused, add_bought_to_cart, list_buy_again
+from storefront.checkout.buy_again import (
+    NotBoughtBefore,
+    QuantitiesRefused,
+    add_bought_to_cart,
+    check_typed_quantities,
+    list_buy_again,
+)
 from storefront.checkout.drafts import draft_values, save_draft
 from storefront.checkout.forms import CheckoutForm
 from storefront.checkout.services import (
@@ -467,6 +473,10 @@ def buy_again_add() -> Response | tuple[str, int]:
     if errors:
         flash(_("Please correct the highlighted fields."), "error")
         return _buy_again_error(400, typed, errors)
+    refused = check_typed_quantities(items, quantities)
+    if refused:
+        flash(_("Please correct the highlighted fields."), "error")
+        return _buy_again_error(400, typed, {pid: cart_error_message(error) for pid, error in refused.items()})
     cart = current_cart(create=True)
     had_lines, mode = bool(cart.lines), _cart_mode()
     if had_lines and mode is None:
@@ -480,8 +490,8 @@ def buy_again_add() -> Response | tuple[str, int]:
         db.session.rollback()
         flash(_("Some of the chosen products are not among your purchases; reload the page and try again."), "error")
         return _buy_again_error(400)
-    except QuantitiesRefused as refused:
-        messages = {product_id: cart_error_message(error) for product_id, error in refused.refused.items()}
+    except QuantitiesRefused as too_many:  # with what the cart already holds
+        messages = {product_id: cart_error_message(error) for product_id, error in too_many.refused.items()}
         db.session.rollback()
         flash(_("Please correct the highlighted fields."), "error")
         return _buy_again_error(400, typed, messages)

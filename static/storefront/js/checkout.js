@@ -43,7 +43,10 @@
       if (!response.ok) { throw new Error(String(response.status)); }
       return response.json();
     }).then(function (data) {
+      var point = value('pickup_point');  // chosen while the answer was on its way: keep it
       choice.innerHTML = data.html.shipping;
+      var select = form.elements.pickup_point;
+      if (point && select && select.querySelector('option[value="' + point + '"]')) { select.value = point; }
       totals.innerHTML = data.html.totals;
       togglePickup();
     }).catch(function (error) {

@@ -184,3 +184,17 @@ def test_a_cart_that_is_not_empty_asks_replace_or_add_and_says_what_happened(app
     assert replaced.status_code == 303
     assert _cart(session) == [(in_stock.id, 15)]
     assert "Корзина сначала очищена: в ней теперь только эти товары." in client.get("/cart").get_data(as_text=True)
+
+
+def test_adding_to_the_cart_checks_stock_against_what_it_already_holds(app: Flask, session: Session) -> None:
+    buyer, in_stock, *_ = _bought(session)
+    client = app.test_client()
+    login(client)
+    from tests.support.web import add_to_cart
+
+    add_to_cart(client, in_stock.id, 50)
+    data = {"product_id": [str(in_stock.id)], f"quantity-{in_stock.id}": "60", "cart_mode": "add"}
+    refused = client.post("/account/buy-again", data={"csrf_token": _form(client), **data})
+    assert refused.status_code == 400
+    assert "в наличии только 100 штук" in refused.get_data(as_text=True)
+    assert _cart(session) == [(in_stock.id, 50)]  # nothing changed
