@@ -1,4 +1,4 @@
-"""Top-level CLI commands (``flask --app wsgi …``): fx update, fx policy, shipping seed, run-due.
+"""Top-level CLI commands (``flask --app wsgi …``): fx update and policy, shipping seed and import-points, run-due.
 
 They orchestrate several areas (rates → rouble prices), so they live above the areas.
 Messages go through gettext: an administrator reads them in Russian.
@@ -13,7 +13,7 @@ from pathlib import Path
 import click
 from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
-from flask_babel import format_decimal
+from flask_babel import format_decimal, ngettext
 from flask_babel import gettext as _
 
 from storefront import jobs
@@ -22,6 +22,7 @@ from storefront.extensions import db
 from storefront.fx.cbr import RateFeedError, fetch_daily, parse_daily
 from storefront.fx.models import PriceRounding
 from storefront.fx.services import current_pricing, newest_rate_date, store_rates, update_pricing_policy
+from storefront.shipping.points import BadRow, PointsFileInvalid, import_points, points_file
 
 #: CBR rates have four decimal places (more for some VunitRate values); show them all.
 RATE_FORMAT = "#,##0.0000##"
@@ -140,7 +141,7 @@ def run_due_command() -> None:
         click.echo(f"{name}: {result}")
 
 
-shipping_group = AppGroup("shipping", help="Shipping methods and their zone rates.")
+shipping_group = AppGroup("shipping", help="Shipping methods, their zone rates and the СДЭК pickup points.")
 
 
 @shipping_group.command("seed")
@@ -151,6 +152,50 @@ def shipping_seed_command() -> None:
     added = seed_shipping_methods(db.session())
     db.session.commit()
     click.echo(_("Shipping methods added: %(num)s.", num=added))
+
+
+def bad_row_text(row: BadRow) -> str:
+    """One line of the import report, in the administrator's language."""
+    problems = {
+        "missing": _("empty field: %(detail)s"),
+        "bad_code": _("the code «%(detail)s» is not 2–20 Latin letters, digits, «-» or «_»"),
+        "duplicate": _("the code «%(detail)s» appears twice"),
+        "unknown_region": _("unknown region code «%(detail)s»"),
+        "too_long": _("too long: %(detail)s"),
+        "columns": _("more cells than the header names"),
+    }
+    return _("Line %(line)s: %(problem)s.", line=row.line, problem=problems[row.problem] % {"detail": row.detail})
+
+
+@shipping_group.command("import-points")
+@click.argument("file_path", metavar="FILE", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def import_points_command(file_path: Path) -> None:
+    """Replace the СДЭК pickup points with FILE (CSV with a header code,region_code,city,address,hours; or JSON).
+
+    Every row is checked first; with one bad row nothing changes."""
+    target = points_file(current_app.config["PICKUP_POINTS_FILE"], current_app.instance_path)
+    try:
+        points = import_points(file_path.read_bytes(), target)
+    except PointsFileInvalid as invalid:
+        for row in invalid.rows:
+            click.echo(bad_row_text(row), err=True)
+        reasons = {
+            "encoding": _("the file is not UTF-8 text"),
+            "json": _("the file is not a JSON list of points"),
+            "header": _("the first line must name the columns code, region_code, city, address, hours"),
+            "empty": _("the file has no points"),
+            "rows": ngettext("%(num)d row is wrong", "%(num)d rows are wrong", len(invalid.rows)),
+        }
+        _fail(_("Nothing was imported: %(reason)s.", reason=reasons[invalid.reason]))
+        return
+    cities = len({point.city for point in points})
+    click.echo(
+        _(
+            "Pickup points imported: %(points)s in %(cities)s.",
+            points=ngettext("%(num)d point", "%(num)d points", len(points)),
+            cities=ngettext("%(num)d city", "%(num)d cities", cities),
+        )
+    )
 
 
 def init_app(app: Flask) -> None:

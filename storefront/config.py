@@ -297,6 +297,13 @@ SETTINGS: tuple[Setting, ...] = (
         "read, for sign-in limits, audit entries, consents and payment notifications",
     ),
     Setting("ORDER_PAYMENT_HOURS", whole_number, 24, "unpaid orders are canceled and their stock released after this"),
+    Setting(
+        "PICKUP_POINTS_FILE",
+        optional_text,
+        None,
+        "СДЭК pickup points (JSON) written by `flask shipping import-points`; until then the packaged sample",
+        default_shown="`cdek_points.json` in the instance folder",
+    ),
     # --- mail
     Setting("MAIL_SERVER", text, "127.0.0.1", "SMTP host for order and campaign mail"),
     Setting("MAIL_PORT", whole_number, 1025, "SMTP port"),

@@ -12,6 +12,7 @@ from storefront.catalog.models import Category
 from storefront.catalog.queries import cached_category_tree
 from storefront.catalog.text import category_name
 from storefront.extensions import db
+from storefront.shipping.regions import format_address
 
 
 def nav_categories() -> list[Category]:
@@ -28,6 +29,8 @@ def nav_categories() -> list[Category]:
 def init_app(app: Flask) -> None:
     # Dates and times in Russian, shown in Europe/Moscow (BABEL_DEFAULT_TIMEZONE).
     app.jinja_env.globals.update(format_date=format_date, format_datetime=format_datetime)
+    # One way to write an address everywhere (shop pages, e-mails, CRM).
+    app.jinja_env.globals.update(format_address=format_address)
 
     @app.context_processor
     def inject_globals() -> dict[str, Any]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from storefront.catalog.models import Product
@@ -18,6 +18,8 @@ class Cart(TimestampMixin, Base):
     #: Random token; the cookie carries it signed, so a guessed or edited cookie finds nothing.
     token: Mapped[str] = mapped_column(String(64), unique=True)
     buyer_id: Mapped[int | None] = mapped_column(ForeignKey("buyers.id", ondelete="CASCADE"), unique=True)
+    #: What the buyer typed at checkout and has not ordered yet (``checkout.drafts``); goes with the cart.
+    checkout_draft: Mapped[dict[str, str] | None] = mapped_column(JSON)
 
     lines: Mapped[list[CartLine]] = relationship(
         back_populates="cart", order_by="CartLine.id", cascade="all, delete-orphan"

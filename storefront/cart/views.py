@@ -16,36 +16,15 @@ from storefront.cart.services import (
     AboveStock,
     BelowMinimum,
     CartError,
-    ProductUnavailable,
     add_to_cart,
     price_cart,
     remove_from_cart,
     set_quantity,
 )
-from storefront.cart.web import current_cart
+from storefront.cart.web import cart_error_message, current_cart
 from storefront.extensions import db
 from storefront.fx.services import current_pricing
 from storefront.i18n import safe_next_url
-
-
-def cart_error_message(error: CartError) -> str:
-    if isinstance(error, BelowMinimum):
-        return ngettext(
-            "The minimum order for «%(title)s» is %(num)d piece.",
-            "The minimum order for «%(title)s» is %(num)d pieces.",
-            error.moq,
-            title=error.product.title,
-        )
-    if isinstance(error, AboveStock):
-        return ngettext(
-            "Only %(num)d piece of «%(title)s» is in stock: order at most that many.",
-            "Only %(num)d pieces of «%(title)s» are in stock: order at most that many.",
-            error.stock,
-            title=error.product.title,
-        )
-    if isinstance(error, ProductUnavailable):
-        return _("This product is not available for order.")
-    return _("The cart could not be changed.")
 
 
 def _form_error(form: QuantityForm | RemoveForm) -> str:
@@ -87,6 +66,20 @@ def _refuse(message: str) -> tuple[str, int]:
     return _render_cart(400)
 
 
+def _back_to_product(error: BelowMinimum | AboveStock, quantity: int) -> Response:
+    """A quantity the product does not allow (MOQ, stock): back to the product page with the typed quantity
+    and what is allowed, instead of an empty cart page."""
+    if isinstance(error, BelowMinimum):
+        message = ngettext("The minimum order is %(num)d piece.", "The minimum order is %(num)d pieces.", error.moq)
+    else:
+        message = ngettext("Only %(num)d piece in stock.", "Only %(num)d pieces in stock.", error.stock)
+    flash(message, "error")
+    product = error.product
+    target = url_for("catalog.product_detail", product_id=product.id, slug=product.slug, quantity=quantity)
+    db.session.rollback()
+    return redirect(target + "#add-to-cart", 303)
+
+
 @bp.get("/cart")
 def cart_page() -> tuple[str, int]:
     return _render_cart()
@@ -100,6 +93,8 @@ def add() -> Response | tuple[str, int]:
     cart = current_cart(create=True)
     try:
         line = add_to_cart(db.session(), cart, form.product_id.data, form.quantity.data)
+    except (BelowMinimum, AboveStock) as error:
+        return _back_to_product(error, form.quantity.data)
     except CartError as error:
         return _refuse(cart_error_message(error))
     db.session.commit()

@@ -1,5 +1,5 @@
-"""The request side of carts: which cart this browser or buyer has (signed cookie), for the cart and
-checkout views. Services never see cookies; they get a ``Cart``."""
+"""The request side of carts: which cart this browser or buyer has (signed cookie), and what a refused change is
+called in Russian, for the cart, product and checkout views. Services never see cookies; they get a ``Cart``."""
 
 from __future__ import annotations
 
@@ -7,11 +7,21 @@ from typing import Literal, overload
 
 from flask import Flask, Response, after_this_request, current_app, flash, g, request
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, user_logged_in
 from itsdangerous import BadSignature, URLSafeSerializer
 
 from storefront.cart.models import Cart
-from storefront.cart.services import find_buyer_cart, find_cart_by_token, get_or_create_cart, merge_carts
+from storefront.cart.services import (
+    AboveStock,
+    BelowMinimum,
+    CartError,
+    ProductUnavailable,
+    find_buyer_cart,
+    find_cart_by_token,
+    get_or_create_cart,
+    merge_carts,
+)
 from storefront.extensions import db
 
 COOKIE = "cart"
@@ -73,6 +83,27 @@ def current_cart(create: bool = False) -> Cart | None:
         cart = get_or_create_cart(db.session(), buyer_id=None, token=None)
         _remember(cart)
     return cart
+
+
+def cart_error_message(error: CartError) -> str:
+    """What the buyer is told when a cart change is refused (cart, product page, «Купить снова»)."""
+    if isinstance(error, BelowMinimum):
+        return ngettext(
+            "The minimum order for «%(title)s» is %(num)d piece.",
+            "The minimum order for «%(title)s» is %(num)d pieces.",
+            error.moq,
+            title=error.product.title,
+        )
+    if isinstance(error, AboveStock):
+        return ngettext(
+            "Only %(num)d piece of «%(title)s» is in stock: order at most that many.",
+            "Only %(num)d pieces of «%(title)s» are in stock: order at most that many.",
+            error.stock,
+            title=error.product.title,
+        )
+    if isinstance(error, ProductUnavailable):
+        return _("This product is not available for order.")
+    return _("The cart could not be changed.")
 
 
 def _merge_on_login(sender: Flask, user: object, **extra: object) -> None:

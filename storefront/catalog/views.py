@@ -4,8 +4,18 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Iterator
+from pathlib import Path
 
-from flask import abort, current_app, redirect, render_template, request, stream_with_context, url_for
+from flask import (
+    abort,
+    current_app,
+    redirect,
+    render_template,
+    request,
+    send_from_directory,
+    stream_with_context,
+    url_for,
+)
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
@@ -132,6 +142,7 @@ def product_detail(product_id: int, slug: str | None = None) -> str | Response:
         rub_breaks=rub_breaks,
         saving=saving,
         archived=product.status != "active",
+        typed_quantity=request.args.get("quantity", type=int),
     )
 
 
@@ -214,6 +225,17 @@ def robots_txt() -> Response:
     lines = ["User-agent: *", "Allow: /", *(f"Disallow: {path}" for path in ROBOTS_DISALLOW)]
     lines += ["", f"Sitemap: {_base_url()}/sitemap.xml", ""]
     response = current_app.response_class("\n".join(lines), mimetype="text/plain")
+    response.cache_control.public = True
+    response.cache_control.max_age = SITEMAP_MAX_AGE
+    return response
+
+
+@bp.get("/favicon.ico")
+def favicon() -> Response:
+    """Browsers ask for /favicon.ico whatever the page links; answer with the ICO from ``static/``."""
+    response = send_from_directory(
+        Path(current_app.static_folder or "static") / "storefront", "favicon.ico", mimetype="image/vnd.microsoft.icon"
+    )
     response.cache_control.public = True
     response.cache_control.max_age = SITEMAP_MAX_AGE
     return response

@@ -14,7 +14,14 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
 from storefront.cart.models import Cart
-from storefront.cart.services import AboveStock, BelowMinimum, CartError, ProductUnavailable, add_to_cart
+from storefront.cart.services import (
+    AboveStock,
+    BelowMinimum,
+    CartError,
+    ProductUnavailable,
+    add_to_cart,
+    check_quantity,
+)
 from storefront.catalog.models import Product, ProductStatus
 from storefront.catalog.pricing import break_for_quantity
 from storefront.errors import ShopError
@@ -48,6 +55,13 @@ class BuyAgainItem:
     @property
     def can_add(self) -> bool:
         return self.availability == Availability.IN_STOCK and self.unit_price is not None
+
+    @property
+    def suggested_quantity(self) -> int:
+        """The last quantity, kept within today's MOQ and stock: what the quantity field starts with."""
+        if self.product is None:
+            return self.last_quantity
+        return max(self.product.cap_to_stock(self.last_quantity), self.product.moq)
 
 
 def _availability(product: Product | None) -> str:
@@ -125,6 +139,14 @@ class NotBoughtBefore(ShopError):
     """A product id that is not among the buyer's bought products (a tampered form)."""
 
 
+class QuantitiesRefused(ShopError):
+    """Typed quantities that MOQ or stock do not allow, by product id; the caller rolls back (nothing is added)."""
+
+    def __init__(self, refused: dict[int, BelowMinimum | AboveStock]) -> None:
+        super().__init__(sorted(refused))
+        self.refused = refused
+
+
 @dataclass(frozen=True)
 class AddOutcome:
     title: str
@@ -134,11 +156,38 @@ class AddOutcome:
     outcome: str
 
 
+def check_typed_quantities(
+    items: list[BuyAgainItem], quantities: dict[int, int]
+) -> dict[int, BelowMinimum | AboveStock]:
+    """Typed quantities that MOQ or stock refuse whatever the cart holds, by product id (checked before the buyer
+    is asked whether to replace the cart or add to it)."""
+    products = {item.product_id: item.product for item in items if item.product is not None}
+    refused: dict[int, BelowMinimum | AboveStock] = {}
+    for product_id, quantity in quantities.items():
+        product = products.get(product_id)
+        if product is None:
+            continue  # not bought before: ``add_bought_to_cart`` refuses it
+        try:
+            check_quantity(product, quantity)
+        except (BelowMinimum, AboveStock) as error:
+            refused[product_id] = error
+    return refused
+
+
 def add_bought_to_cart(
-    session: Session, buyer_id: int, cart: Cart, product_ids: list[int] | None, pricing: Pricing
+    session: Session,
+    buyer_id: int,
+    cart: Cart,
+    product_ids: list[int] | None,
+    pricing: Pricing,
+    quantities: dict[int, int] | None = None,
 ) -> list[AddOutcome]:
-    """Put the chosen products (None: all that can be bought) in the cart at their last quantity, kept within
-    MOQ and stock. ``NotBoughtBefore`` (nothing changed) if an id is not among the buyer's products."""
+    """Put the chosen products (None: all that can be bought) in the cart: at the quantity the buyer typed
+    (``quantities``, checked against MOQ and stock together with what the cart holds), else at the last quantity
+    kept within MOQ and stock. ``NotBoughtBefore`` (nothing changed) if an id is not among the buyer's products;
+    ``QuantitiesRefused`` if a typed quantity is not allowed (the caller rolls back). Flushes; the caller commits."""
+    typed = quantities or {}
+    refused: dict[int, BelowMinimum | AboveStock] = {}
     items = list_buy_again(session, buyer_id, pricing)
     by_id = {item.product_id: item for item in items if item.product_id is not None}
     if product_ids is None:
@@ -154,7 +203,18 @@ def add_bought_to_cart(
         if product is None or not item.can_add:
             report.append(AddOutcome(item.title, item.last_quantity, 0, "unavailable"))
             continue
-        quantity = max(product.cap_to_stock(item.last_quantity), product.moq)
+        if product.id in typed:
+            try:
+                add_to_cart(session, cart, product.id, typed[product.id])
+            except (BelowMinimum, AboveStock) as error:
+                refused[product.id] = error
+                continue
+            except CartError:
+                report.append(AddOutcome(item.title, typed[product.id], 0, "unavailable"))
+                continue
+            report.append(AddOutcome(item.title, typed[product.id], typed[product.id], "added"))
+            continue
+        quantity = item.suggested_quantity
         try:
             add_to_cart(session, cart, product.id, quantity)
         except (ProductUnavailable, BelowMinimum, AboveStock, CartError):  # refused before any change
@@ -162,4 +222,6 @@ def add_bought_to_cart(
             continue
         outcome = "added" if quantity == item.last_quantity else "quantity_changed"
         report.append(AddOutcome(item.title, item.last_quantity, quantity, outcome))
+    if refused:
+        raise QuantitiesRefused(refused)
     return report

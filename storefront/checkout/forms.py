@@ -19,6 +19,8 @@ class CheckoutForm(CompanyFieldsMixin, AddressFieldsMixin, FlaskForm):
     name = StringField(_l("Contact person"), validators=[DataRequired(), Length(max=200)])
     phone = StringField(_l("Phone"), validators=[DataRequired(), Normalized(normalize_phone)])
     shipping_method = IntegerField(_l("Shipping"), validators=[Optional()])
+    #: Required (by ``place_order``) only for a method that delivers to a pickup point.
+    pickup_point = StringField(_l("Pickup point"), validators=[Optional(), Length(max=20)])
     promo_code = StringField(_l("Promo code"), validators=[Optional(), Length(max=40)])
     consent_personal_data = BooleanField(PERSONAL_DATA_TEXT)
     consent_marketing = BooleanField(MARKETING_TEXT, default=False)

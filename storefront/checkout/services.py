@@ -32,6 +32,7 @@ from storefront.cart.services import (
     price_cart,
 )
 from storefront.catalog.models import Product
+from storefront.checkout.drafts import forget_draft
 from storefront.errors import ShopError
 from storefront.events import order_placed
 from storefront.fx.services import Pricing
@@ -41,6 +42,7 @@ from storefront.order.services import LineDraft, OrderDraft, create_order, find_
 from storefront.order.totals import Totals, compute_totals
 from storefront.promo.models import PromoCode, PromoKind
 from storefront.promo.services import PromoInvalid, claim_promo_use, holder_key, validate_promo
+from storefront.shipping.points import PICKUP_METHODS, PickupPoint, check_pickup_point
 from storefront.shipping.services import ShippingQuote, get_quote, list_quotes
 
 logger = logging.getLogger(__name__)
@@ -104,8 +106,10 @@ def build_quote(
     tier: Tier | None,
     now: datetime,
     promo_holder: str | None = None,
+    pickup_points_in_region: bool = True,
 ) -> CheckoutQuote:
-    """Everything the review shows: lines, shipping options for the region, discounts, totals."""
+    """Everything the review shows: lines, shipping options for the region, discounts, totals. Pickup-point methods
+    are offered only where there are points (``pickup_points_in_region``)."""
     priced = price_cart(session, cart, pricing)
     benefit = TierBenefit.of(tier)
     subtotal = priced.subtotal
@@ -122,6 +126,8 @@ def build_quote(
         [subtotal], tier_discount_bp=benefit.discount_bp, promo_percent_bp=promo_percent, promo_fixed=promo_fixed
     ).goods_after_discounts
     options = list_quotes(session, region_code, priced.weight_grams, goods_after, benefit.free_shipping)
+    if not pickup_points_in_region:
+        options = [option for option in options if option.code not in PICKUP_METHODS]
     # Until the buyer picks a carrier, the review shows the cheapest one, so the total is never without shipping.
     chosen = next((o for o in options if o.method_id == shipping_method_id), options[0] if options else None)
     totals = compute_totals(
@@ -174,6 +180,7 @@ def place_order(
     now: datetime,
     payment_hours: int,
     campaign_click: tuple[int, datetime] | None = None,
+    pickup_point: PickupPoint | None = None,
 ) -> PlacementResult:
     """Place the order for the cart; the same token again returns the order already placed. Flushes (rolls
     back on a refusal); the caller commits, then calls ``announce_placement`` when ``created``."""
@@ -209,6 +216,7 @@ def place_order(
         quote.totals.goods_after_discounts,
         quote.tier.free_shipping,
     )
+    check_pickup_point(shipping.code, pickup_point, destination.region_code)
     lines = [
         LineDraft(
             product_id=line.product.id,
@@ -249,11 +257,14 @@ def place_order(
     )
     try:
         order = create_order(session, draft, now, payment_hours)
+        if pickup_point is not None and shipping.code in PICKUP_METHODS:
+            order.pickup_point = pickup_point.label()
         if quote.promo is not None:
             claim_promo_use(session, quote.promo.id, order.id, promo_holder, buyer.id if buyer is not None else None)
         if consent is not None:
             record_consents(session, contact.email, buyer, consent, now)
         if cart is not None:
+            forget_draft(cart)
             clear_cart(session, cart)
         session.flush()
     except IntegrityError:

@@ -104,6 +104,8 @@ class Order(TimestampMixin, Base):
     shipping_method_name: Mapped[str] = mapped_column(String(200))
     shipping_min_days: Mapped[int] = mapped_column(SmallInteger)
     shipping_max_days: Mapped[int] = mapped_column(SmallInteger)
+    #: The СДЭК pickup point chosen at checkout, as the buyer saw it (code, city, address, hours); None: no point.
+    pickup_point: Mapped[str | None] = mapped_column(String(500))
 
     currency: Mapped[str] = mapped_column(String(3), default="RUB")
     subtotal_amount: Mapped[Decimal] = mapped_column()

@@ -7,7 +7,9 @@ and the Urals; 4 Siberia; 5 the Far East (closest to the Harbin warehouse by lan
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+from typing import Protocol
 
 
 @dataclass(frozen=True)
@@ -127,3 +129,38 @@ def zone_for(region_code: str) -> int:
 def region_name(region_code: str) -> str:
     region = REGIONS.get(region_code)
     return region.name if region else region_code
+
+
+class PostalAddress(Protocol):
+    """Anything with the four address parts: an order, a saved address, a checkout draft."""
+
+    @property
+    def postcode(self) -> str: ...
+    @property
+    def region_code(self) -> str: ...
+    @property
+    def city(self) -> str: ...
+    @property
+    def street(self) -> str: ...
+
+
+_CITY_PREFIX = re.compile(r"^(г\.|г |город )\s*", re.IGNORECASE)
+
+
+def _same_place(region: str, city: str) -> bool:
+    def plain(name: str) -> str:
+        return _CITY_PREFIX.sub("", name.strip().lower().replace("ё", "е")).strip()
+
+    return plain(region) == plain(city)
+
+
+def format_address(address: PostalAddress) -> str:
+    """«191186, Санкт-Петербург, Невский пр., д. 1» — the one way an address is written (pages, e-mails, CRM).
+
+    The region is left out when it is the city itself (Москва, Санкт-Петербург, Севастополь); empty parts are
+    skipped."""
+    region = region_name(address.region_code) if address.region_code else ""
+    city = (address.city or "").strip()
+    parts = [(address.postcode or "").strip(), "" if city and _same_place(region, city) else region, city]
+    parts.append((address.street or "").strip())
+    return ", ".join(part for part in parts if part)

@@ -45,6 +45,8 @@ GUEST = {
     "recipient": "Анна Смирнова",
     "recipient_phone": "+7 (916) 123-45-67",
     "consent_personal_data": "y",
+    # СДЭК on Невский (storefront/shipping/data/cdek_points.json); other methods ignore it.
+    "pickup_point": "SPB41",
 }
 
 

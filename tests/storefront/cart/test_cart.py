@@ -35,16 +35,30 @@ def test_bad_quantities_are_refused_in_russian_and_change_nothing(client, sessio
     assert _lines(session) == []
 
 
-def test_below_moq_and_above_stock_say_what_is_allowed(client, session):
-    product = create_shop(session, stock=12, moq=5)
+def test_below_moq_and_above_stock_go_back_to_the_product_with_the_typed_quantity(client, session):
+    product = create_shop(session, stock=120, moq=50)
     session.commit()
     below = add_to_cart(client, product.id, 3)
-    assert below.status_code == 400
-    assert "Минимальный заказ «Кроссовки мужские беговые» — 5 штук." in below.get_data(as_text=True)
-    above = add_to_cart(client, product.id, 13)
-    assert above.status_code == 400
-    assert "в наличии только 12 штук: закажите не больше." in above.get_data(as_text=True)
+    assert below.status_code == 303
+    assert below.location.startswith(f"/product/{product.id}-")
+    assert "quantity=3" in below.location
+    page = client.get(below.location).get_data(as_text=True)
+    assert "Минимальный заказ — 50 штук." in page
+    assert 'id="add-qty"' in page and 'value="3"' in page
+    above = add_to_cart(client, product.id, 121)
+    assert above.status_code == 303
+    page = client.get(above.location).get_data(as_text=True)
+    assert "В наличии только 120 штук." in page
+    assert 'value="121"' in page
     assert _lines(session) == []
+
+
+def test_a_garbage_quantity_typed_on_the_product_stays_a_russian_400(client, session):
+    product = create_shop(session, moq=50)
+    session.commit()
+    response = add_to_cart(client, product.id, "пятьдесят")
+    assert response.status_code == 400
+    assert "Укажите" in response.get_data(as_text=True) or "Неверное" in response.get_data(as_text=True)
 
 
 def test_a_missing_product_is_refused(client, session):

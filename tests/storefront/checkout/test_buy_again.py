@@ -123,3 +123,78 @@ def test_bad_input_is_a_400_and_changes_nothing(app: Flask, session: Session) ->
 def test_signed_out_visitors_are_sent_to_sign_in(app: Flask) -> None:
     response = app.test_client().get("/account/buy-again")
     assert response.status_code == 302 and "/account/login" in response.location
+
+
+def _cart(session: Session) -> list[tuple[int, int]]:
+    session.expire_all()
+    return [tuple(row) for row in session.execute(select(CartLine.product_id, CartLine.quantity).order_by(CartLine.id))]
+
+
+def test_quantities_can_be_edited_and_are_checked_against_moq_and_stock(app: Flask, session: Session) -> None:
+    buyer, in_stock, *_ = _bought(session)
+    in_stock.moq, in_stock.stock = 20, 100
+    session.commit()
+    client = app.test_client()
+    login(client)
+    page = client.get("/account/buy-again").get_data(as_text=True)
+    assert f'name="quantity-{in_stock.id}"' in page and 'value="20"' in page  # 12 last time, MOQ now 20
+    assert "в прошлый раз 12 шт." in page
+    ids = {"product_id": [str(in_stock.id)]}
+    below = client.post("/account/buy-again", data={"csrf_token": _form(client), **ids, f"quantity-{in_stock.id}": "5"})
+    assert below.status_code == 400
+    html = below.get_data(as_text=True)
+    assert "Минимальный заказ «Кроссовки мужские беговые» — 20 штук." in html and 'value="5"' in html
+    above = client.post(
+        "/account/buy-again", data={"csrf_token": _form(client), **ids, f"quantity-{in_stock.id}": "101"}
+    )
+    assert above.status_code == 400 and "в наличии только 100 штук" in above.get_data(as_text=True)
+    for garbage in ("", "abc", "-3", "1e3", "0"):
+        bad = client.post(
+            "/account/buy-again", data={"csrf_token": _form(client), **ids, f"quantity-{in_stock.id}": garbage}
+        )
+        assert bad.status_code == 400 and "Укажите целое число штук" in bad.get_data(as_text=True), garbage
+    assert _cart(session) == []
+    ok = client.post("/account/buy-again", data={"csrf_token": _form(client), **ids, f"quantity-{in_stock.id}": "35"})
+    assert ok.status_code == 303
+    assert _cart(session) == [(in_stock.id, 35)]
+
+
+def test_a_cart_that_is_not_empty_asks_replace_or_add_and_says_what_happened(app: Flask, session: Session) -> None:
+    buyer, in_stock, *_ = _bought(session)
+    other = create_product(session, in_stock.category, in_stock.supplier, title="Носки хлопковые", stock=50)
+    session.commit()
+    client = app.test_client()
+    login(client)
+    from tests.support.web import add_to_cart
+
+    add_to_cart(client, other.id, 3)
+    data = {"product_id": [str(in_stock.id)], f"quantity-{in_stock.id}": "15"}
+    ask = client.post("/account/buy-again", data={"csrf_token": _form(client), **data})
+    assert ask.status_code == 200
+    html = ask.get_data(as_text=True)
+    assert "В корзине уже есть товары" in html and "Носки хлопковые — 3 шт." in html
+    assert 'value="replace"' in html and 'value="add"' in html
+    assert f'name="quantity-{in_stock.id}" value="15"' in html
+    assert _cart(session) == [(other.id, 3)]  # nothing changed yet
+    added = client.post("/account/buy-again", data={"csrf_token": _form(client), **data, "cart_mode": "add"})
+    assert added.status_code == 303
+    assert _cart(session) == [(other.id, 3), (in_stock.id, 15)]
+    assert "Товары добавлены к тем, что уже были в корзине." in client.get("/cart").get_data(as_text=True)
+    replaced = client.post("/account/buy-again", data={"csrf_token": _form(client), **data, "cart_mode": "replace"})
+    assert replaced.status_code == 303
+    assert _cart(session) == [(in_stock.id, 15)]
+    assert "Корзина сначала очищена: в ней теперь только эти товары." in client.get("/cart").get_data(as_text=True)
+
+
+def test_adding_to_the_cart_checks_stock_against_what_it_already_holds(app: Flask, session: Session) -> None:
+    buyer, in_stock, *_ = _bought(session)
+    client = app.test_client()
+    login(client)
+    from tests.support.web import add_to_cart
+
+    add_to_cart(client, in_stock.id, 50)
+    data = {"product_id": [str(in_stock.id)], f"quantity-{in_stock.id}": "60", "cart_mode": "add"}
+    refused = client.post("/account/buy-again", data={"csrf_token": _form(client), **data})
+    assert refused.status_code == 400
+    assert "в наличии только 100 штук" in refused.get_data(as_text=True)
+    assert _cart(session) == [(in_stock.id, 50)]  # nothing changed

@@ -344,3 +344,38 @@ def test_a_buyer_saves_the_checkout_address_once(client, session):
     addresses = session.scalars(select(Address)).all()
     assert [(a.region_code, a.postcode, a.phone) for a in addresses] == [("78", "191186", "+79161234567")]
     assert len(_orders(session)) == 2
+
+
+def test_repeating_an_order_into_a_cart_that_is_not_empty_asks_first(client, session):
+    from tests.support.factories import create_product
+
+    product = create_shop(session)
+    other = create_product(session, product.category, product.supplier, title="Носки хлопковые", stock=50)
+    create_buyer(session)
+    session.commit()
+    login(client)
+    add_to_cart(client, product.id, 3)
+    place(client, _method(session), consent_personal_data="")
+    order = _orders(session)[0]
+    add_to_cart(client, other.id, 2)
+    token = csrf_token(client, f"/orders/{order.number}")
+    ask = client.post(f"/orders/{order.number}/reorder", data={"csrf_token": token})
+    assert ask.status_code == 200
+    html = ask.get_data(as_text=True)
+    assert f"товары заказа {order.number}" in html and "Носки хлопковые — 2 шт." in html
+    assert f'action="/orders/{order.number}/reorder"' in html
+    lines = lambda: sorted((line.product_id, line.quantity) for line in session.scalars(select(CartLine)))  # noqa: E731
+    session.expire_all()
+    assert lines() == [(other.id, 2)]
+    replaced = client.post(
+        f"/orders/{order.number}/reorder", data={"csrf_token": token, "cart_mode": "replace"}, follow_redirects=True
+    )
+    assert "Корзина сначала очищена" in replaced.get_data(as_text=True)
+    session.expire_all()
+    assert lines() == [(product.id, 3)]
+    added = client.post(
+        f"/orders/{order.number}/reorder", data={"csrf_token": token, "cart_mode": "add"}, follow_redirects=True
+    )
+    assert "Товары добавлены к тем, что уже были в корзине." in added.get_data(as_text=True)
+    session.expire_all()
+    assert lines() == [(product.id, 6)]
