@@ -67,7 +67,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     i18n.init_app(app)
     errors.init_app(app)
 
-    from storefront import account, cart, catalog, checkout, cli, feeds, order, payment, search, templating
+    from storefront import account, cart, catalog, checkout, cli, feeds, fulfilment, order, payment, search, templating
 
     templating.init_app(app)
     catalog.init_app(app)
@@ -76,6 +76,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     account.init_app(app)
     cart.init_app(app)
     order.init_app(app)
+    fulfilment.init_app(app)
     payment.init_app(app)
     checkout.init_app(app)
     cli.init_app(app)
