@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from flask import Flask
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from crm.buyers.services import assign_managers
@@ -39,6 +40,22 @@ def test_an_undeclared_permission_is_refused_at_import() -> None:
         requires("buyers.delete_everything")
 
 
+def _shipment_in_a_batch(session: Session, order):
+    """A shipment of ``order`` in a cargo batch with one leg (for the fulfilment routes)."""
+    from storefront.fulfilment.models import Carrier, LegMode, Shipment
+    from storefront.fulfilment.services import add_leg, add_to_batch, create_batch, seed_carriers
+
+    seed_carriers(session)
+    cdek = session.scalars(select(Carrier).where(Carrier.code == "cdek")).one()
+    shipment = Shipment(order_id=order.id, carrier_id=cdek.id, tracking_number="1234567890", shipped_at=utcnow())
+    session.add(shipment)
+    batch = create_batch(session)
+    add_leg(session, batch, "Харбин", "Забайкальск", LegMode.RAIL)
+    add_to_batch(session, batch, [shipment])
+    session.commit()
+    return shipment, batch
+
+
 @pytest.mark.parametrize("role", ROLES, ids=lambda role: role or "anonymous")
 def test_every_crm_rule_answers_as_declared_for_the_role(app: Flask, session: Session, role: Role | None) -> None:
     seed_tiers(session)
@@ -54,6 +71,7 @@ def test_every_crm_rule_answers_as_declared_for_the_role(app: Flask, session: Se
     session.commit()
     campaign = factories.create_campaign(session)
     session.commit()
+    shipment, batch = _shipment_in_a_batch(session, order)
     values = {
         "buyer_id": buyer.id,
         "tier_id": tiers_in_order(session)[0].id,
@@ -63,6 +81,9 @@ def test_every_crm_rule_answers_as_declared_for_the_role(app: Flask, session: Se
         "promo_id": promo.id,
         "campaign_id": campaign.id,
         "kind": "abandoned_cart",
+        "shipment_id": shipment.id,
+        "batch_number": batch.number,
+        "leg_id": batch.legs[0].id,
     }
     client = app.test_client()
     if role is not None:
