@@ -26,6 +26,7 @@ from crm.fulfilment.forms import (
     TrackingImportForm,
 )
 from crm.permissions import requires
+from storefront.db import utcnow
 from storefront.extensions import db
 from storefront.fulfilment.csv_import import ImportRejected, Problem, RowProblem, import_tracking_csv
 from storefront.fulfilment.models import CargoBatch, EventKind, LegMode, LegStatus, Shipment
@@ -48,6 +49,7 @@ from storefront.fulfilment.services import (
     ship_order,
 )
 from storefront.fulfilment.web import order_shipments, send_shipment_email
+from storefront.moscow import to_moscow
 from storefront.order.models import Order, OrderLine, OrderStatus
 from storefront.order.services import announce_status_change, get_order_by_number
 
@@ -72,6 +74,7 @@ def shipping_panel(order: Order, editable: bool = False) -> ShippingPanel:
     event_forms: dict[int, EventForm] = {}
     if editable:
         ship_form = ShipmentForm(formdata=None)
+        ship_form.shipped_on.data = to_moscow(utcnow()).date()  # today in Moscow, as a rule
         ship_form.carrier.choices = [(carrier.id, carrier.name) for carrier in list_carriers(db.session())]
         event_forms = {s.id: EventForm(formdata=None, prefix=event_prefix(s.id)) for s in parcels.shipments}
     return ShippingPanel(parcels.shipments, parcels.remaining, ship_form, event_forms)
