@@ -50,6 +50,8 @@ from crm.campaigns import public_bp as campaign_links_bp  # noqa: E402
 from crm.campaigns import public_views as _campaign_public_views  # noqa: E402, F401
 from crm.campaigns import views as _campaign_views  # noqa: E402, F401
 from crm.dashboard import views as _dashboard_views  # noqa: E402
+from crm.fulfilment import bp as fulfilment_bp  # noqa: E402
+from crm.fulfilment import views as _fulfilment_views  # noqa: E402, F401
 from crm.orders import bp as orders_bp  # noqa: E402
 from crm.orders import views as _order_views  # noqa: E402, F401
 from crm.promo import bp as promo_bp  # noqa: E402
@@ -79,6 +81,7 @@ for _child in (
     tiers_bp,
     buyers_bp,
     orders_bp,
+    fulfilment_bp,
     workspace_bp,
     reorder_bp,
     segments_bp,

@@ -38,6 +38,9 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     # buyers' orders: that scope is checked in crm.orders.queries.may_act_on.
     "orders.view": frozenset({ADMIN, MANAGER}),
     "orders.refund": frozenset({ADMIN, MANAGER}),
+    # Shipments, tracking events, cargo batches and the consolidator's CSV (issue 20). Admins for now: the lead
+    # merges the ``operator`` role in (ADMIN + OPERATOR) with the order list branch.
+    "shipments.edit": frozenset({ADMIN}),
     # «Повторные заказы»: a manager sees their own buyers, an admin everyone.
     "reorders.view": frozenset({ADMIN, MANAGER}),
     # Retention analytics (aggregates only, no personal data) and their CSV exports.

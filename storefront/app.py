@@ -72,7 +72,20 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     # Before Flask sees a request: the client behind our proxies, not the proxy (limits, audit, consents).
     app.wsgi_app = TrustedProxies.from_config(app.config["TRUSTED_PROXIES"]).wrap(app.wsgi_app)  # type: ignore[method-assign]
 
-    from storefront import account, cart, catalog, checkout, cli, feeds, order, payment, pictures, search, templating
+    from storefront import (
+        account,
+        cart,
+        catalog,
+        checkout,
+        cli,
+        feeds,
+        fulfilment,
+        order,
+        payment,
+        pictures,
+        search,
+        templating,
+    )
 
     templating.init_app(app)
     catalog.init_app(app)
@@ -82,6 +95,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     account.init_app(app)
     cart.init_app(app)
     order.init_app(app)
+    fulfilment.init_app(app)
     payment.init_app(app)
     checkout.init_app(app)
     cli.init_app(app)

@@ -3,6 +3,15 @@
 from storefront.account.models import Address, Buyer, Consent, Tier
 from storefront.cart.models import Cart, CartLine
 from storefront.catalog.models import Category, PriceBreak, Product, Supplier
+from storefront.fulfilment.models import (
+    BatchEvent,
+    CargoBatch,
+    CargoLeg,
+    Carrier,
+    Shipment,
+    ShipmentLine,
+    TrackingEvent,
+)
 from storefront.fx.models import ExchangeRate, PricingPolicy
 from storefront.jobs import JobRun
 from storefront.maillog import SentEmail
@@ -15,7 +24,11 @@ from storefront.shipping.models import ShippingMethod, ShippingRate
 
 __all__ = [
     "Address",
+    "BatchEvent",
     "Buyer",
+    "CargoBatch",
+    "CargoLeg",
+    "Carrier",
     "Cart",
     "CartLine",
     "Category",
@@ -36,8 +49,11 @@ __all__ = [
     "PromoUse",
     "Refund",
     "SentEmail",
+    "Shipment",
+    "ShipmentLine",
     "ShippingMethod",
     "ShippingRate",
     "Supplier",
     "Tier",
+    "TrackingEvent",
 ]

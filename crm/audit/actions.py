@@ -15,6 +15,12 @@ class AuditAction(enum.StrEnum):
     TIER_CHANGE = "tier.change"
     TIER_POLICY_EDIT = "tier_policy.edit"
     ORDER_REFUND = "order.refund"
+    SHIPMENT_CREATE = "shipment.create"
+    TRACKING_EVENT_ADD = "shipment.event"
+    TRACKING_IMPORT = "tracking.import"
+    CARGO_BATCH_CREATE = "cargo_batch.create"
+    CARGO_BATCH_EDIT = "cargo_batch.edit"
+    CARGO_BATCH_EVENT = "cargo_batch.event"
     RETENTION_EXPORT = "retention.export"
     SEGMENT_CREATE = "segments.create"
     SEGMENT_UPDATE = "segments.update"
@@ -42,6 +48,12 @@ LABELS = {
     AuditAction.TIER_CHANGE: _l("Buyer's tier set by hand"),
     AuditAction.TIER_POLICY_EDIT: _l("Tier policy edited"),
     AuditAction.ORDER_REFUND: _l("Order refunded"),
+    AuditAction.SHIPMENT_CREATE: _l("Parcel sent"),
+    AuditAction.TRACKING_EVENT_ADD: _l("Tracking event added"),
+    AuditAction.TRACKING_IMPORT: _l("Tracking events imported"),
+    AuditAction.CARGO_BATCH_CREATE: _l("Cargo batch created"),
+    AuditAction.CARGO_BATCH_EDIT: _l("Cargo batch changed"),
+    AuditAction.CARGO_BATCH_EVENT: _l("Cargo batch event added"),
     AuditAction.RETENTION_EXPORT: _l("Retention figures exported"),
     AuditAction.SEGMENT_CREATE: _l("Segment created"),
     AuditAction.SEGMENT_UPDATE: _l("Segment changed"),

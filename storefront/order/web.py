@@ -102,4 +102,6 @@ def send_status_email(order_id: int) -> bool:
         return False
     status = order_label(order)
     subject = _("Order %(number)s: %(status)s", number=order.number, status=status)
-    return send_templated("order_status", order.email, subject, order=order, status=status)
+    # «Shipped» names the carrier, the tracking number and its link (storefront.fulfilment's template globals).
+    template = "order_shipped" if order.status == OrderStatus.SHIPPED else "order_status"
+    return send_templated(template, order.email, subject, order=order, status=status)

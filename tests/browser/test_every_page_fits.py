@@ -34,6 +34,7 @@ from tests.support.factories import (
     days_ago,
     make_staff,
     paid_order,
+    shipment_in_a_batch,
 )
 
 pytestmark = pytest.mark.browser
@@ -123,6 +124,7 @@ def _world(session: Session) -> World:
     campaign = create_campaign(session)
     synonym = SearchSynonym(word="шмотка", alternatives=["толстовка", "худи"])
     session.add(synonym)
+    shipment, batch = shipment_in_a_batch(session, order)
     for action in (AuditAction.ORDER_REFUND, AuditAction.BUYER_VIEW, AuditAction.TIER_CHANGE):
         record(session, admin, action, "buyer", buyer.id, "127.0.0.1")
     session.commit()
@@ -133,6 +135,9 @@ def _world(session: Session) -> World:
         "tier_id": session.scalar(select(Tier.id).order_by(Tier.threshold_amount)),
         "number": order.number,
         "synonym_id": synonym.id,
+        "shipment_id": shipment.id,
+        "batch_number": batch.number,
+        "leg_id": batch.legs[0].id,
     }
     category = product.category
     return World(f"/product/{product.id}-{product.slug}", f"/catalog/{category.slug}", order.number, values)

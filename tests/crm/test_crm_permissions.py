@@ -57,6 +57,7 @@ def test_every_crm_rule_answers_as_declared_for_the_role(app: Flask, session: Se
     synonym = SearchSynonym(word="шмотка", alternatives=["толстовка"])
     session.add(synonym)
     session.commit()
+    shipment, batch = factories.shipment_in_a_batch(session, order)
     values = {
         "buyer_id": buyer.id,
         "tier_id": tiers_in_order(session)[0].id,
@@ -67,6 +68,9 @@ def test_every_crm_rule_answers_as_declared_for_the_role(app: Flask, session: Se
         "campaign_id": campaign.id,
         "kind": "abandoned_cart",
         "synonym_id": synonym.id,
+        "shipment_id": shipment.id,
+        "batch_number": batch.number,
+        "leg_id": batch.legs[0].id,
     }
     client = app.test_client()
     if role is not None:

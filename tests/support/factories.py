@@ -342,3 +342,21 @@ def sender_settings(app: Flask, **overrides: Any) -> SenderSettings:
     with app.app_context():
         base = SenderSettings.from_config(app.config)
     return dataclasses.replace(base, rate_per_second=0, **overrides)
+
+
+def shipment_in_a_batch(session: Session, order: Order) -> tuple[Any, Any]:
+    """A shipment of ``order`` in a cargo batch with one leg (for the fulfilment routes)."""
+    from sqlalchemy import select
+
+    from storefront.fulfilment.models import Carrier, LegMode, Shipment
+    from storefront.fulfilment.services import add_leg, add_to_batch, create_batch, seed_carriers
+
+    seed_carriers(session)
+    cdek = session.scalars(select(Carrier).where(Carrier.code == "cdek")).one()
+    shipment = Shipment(order_id=order.id, carrier_id=cdek.id, tracking_number="1234567890", shipped_at=utcnow())
+    session.add(shipment)
+    batch = create_batch(session)
+    add_leg(session, batch, "Харбин", "Забайкальск", LegMode.RAIL)
+    add_to_batch(session, batch, [shipment])
+    session.flush()
+    return shipment, batch
