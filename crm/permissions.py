@@ -38,6 +38,9 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     # buyers' orders: that scope is checked in crm.orders.queries.may_act_on.
     "orders.view": frozenset({ADMIN, MANAGER}),
     "orders.refund": frozenset({ADMIN, MANAGER}),
+    # Moving an order along its fulfilment (confirm, packed, delivered, cancel with a refund). ADMIN only in
+    # this branch: the order-list work declares it as ADMIN + OPERATOR (the lead keeps that one on merge).
+    "orders.process": frozenset({ADMIN}),
     # «Повторные заказы»: a manager sees their own buyers, an admin everyone.
     "reorders.view": frozenset({ADMIN, MANAGER}),
     # Retention analytics (aggregates only, no personal data) and their CSV exports.

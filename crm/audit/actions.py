@@ -15,6 +15,10 @@ class AuditAction(enum.StrEnum):
     TIER_CHANGE = "tier.change"
     TIER_POLICY_EDIT = "tier_policy.edit"
     ORDER_REFUND = "order.refund"
+    ORDER_CONFIRM = "order.confirm"
+    ORDER_PACK = "order.pack"
+    ORDER_DELIVER = "order.deliver"
+    ORDER_CANCEL = "order.cancel"
     RETENTION_EXPORT = "retention.export"
     SEGMENT_CREATE = "segments.create"
     SEGMENT_UPDATE = "segments.update"
@@ -37,6 +41,10 @@ LABELS = {
     AuditAction.TIER_CHANGE: _l("Buyer's tier set by hand"),
     AuditAction.TIER_POLICY_EDIT: _l("Tier policy edited"),
     AuditAction.ORDER_REFUND: _l("Order refunded"),
+    AuditAction.ORDER_CONFIRM: _l("Order confirmed by the supplier"),
+    AuditAction.ORDER_PACK: _l("Order packed"),
+    AuditAction.ORDER_DELIVER: _l("Order marked delivered"),
+    AuditAction.ORDER_CANCEL: _l("Order canceled"),
     AuditAction.RETENTION_EXPORT: _l("Retention figures exported"),
     AuditAction.SEGMENT_CREATE: _l("Segment created"),
     AuditAction.SEGMENT_UPDATE: _l("Segment changed"),
