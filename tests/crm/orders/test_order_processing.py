@@ -313,3 +313,23 @@ def test_a_staff_refund_is_confirmed_with_the_figures_first(
     assert 'name="confirm" value="1"' in page
     done = client.post(f"/crm/orders/{order.number}/refund", data={**data, "confirm": "1"})
     assert done.status_code == 302 and [r.amount for r in _refunds(session)] == [Decimal("1000.50")]
+
+
+def test_the_refund_command_finishes_an_unanswered_cancel_refund_with_its_key(
+    session: Session, pay_app: Flask, standin, control: StandInClient
+) -> None:
+    standin.auto_notify = False
+    order = _paid(session, pay_app, control)
+    client = _client(pay_app, session, Role.ADMIN)
+    control.add_fault("drop", "POST /refunds", after_commit=True, count=-1)
+    data = {"csrf_token": _csrf(client, order.number), "reason": "cannot_deliver"}
+    assert client.post(f"/crm/orders/{order.number}/cancel", data=data).status_code == 302
+    control.clear_faults()
+
+    result = pay_app.test_cli_runner().invoke(args=["payment", "refund", order.number])
+
+    assert result.exit_code == 0, result.output
+    refunds = _refunds(session)
+    assert [(r.status, r.idempotence_key) for r in refunds] == [("succeeded", cancel_refund_key(order.id))]
+    assert len(standin.refunds) == 1  # the dropped call had made it at YooKassa: the retry got the same refund
+    assert session.get(Order, order.id).payment_status == PaymentStatus.REFUNDED
