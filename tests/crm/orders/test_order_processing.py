@@ -333,3 +333,27 @@ def test_the_refund_command_finishes_an_unanswered_cancel_refund_with_its_key(
     assert [(r.status, r.idempotence_key) for r in refunds] == [("succeeded", cancel_refund_key(order.id))]
     assert len(standin.refunds) == 1  # the dropped call had made it at YooKassa: the retry got the same refund
     assert session.get(Order, order.id).payment_status == PaymentStatus.REFUNDED
+
+
+#: The one-button steps offered per goods status when the money is in (shipping is a shipment, cancel a form).
+OFFERED = {
+    OrderStatus.NEW: ["confirmed"],
+    OrderStatus.CONFIRMED: ["packed"],
+    OrderStatus.PACKED: [],
+    OrderStatus.SHIPPED: ["delivered"],
+    OrderStatus.DELIVERED: [],
+    OrderStatus.COMPLETED: [],
+    OrderStatus.CANCELED: [],
+}
+
+
+@pytest.mark.parametrize("status", list(OrderStatus))
+@pytest.mark.parametrize("money", list(PaymentStatus))
+def test_the_offered_steps_follow_the_transition_table(status: OrderStatus, money: PaymentStatus) -> None:
+    from crm.orders.views import _step_actions
+    from storefront.order.models import MONEY_IN, TRANSITIONS
+
+    order = Order(status=status, payment_status=money)
+    offered = [str(step) for step in _step_actions(order)]
+    assert offered == (OFFERED[status] if money in MONEY_IN else [])
+    assert all(OrderStatus(step) in TRANSITIONS[status] for step in offered)
