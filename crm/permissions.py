@@ -41,6 +41,9 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     # Shipments, tracking events, cargo batches and the consolidator's CSV (issue 20). Admins for now: the lead
     # merges the ``operator`` role in (ADMIN + OPERATOR) with the order list branch.
     "shipments.edit": frozenset({ADMIN}),
+    # Moving an order along its fulfilment (confirm, packed, delivered, cancel with a refund). ADMIN only in
+    # this branch: the order-list work declares it as ADMIN + OPERATOR (the lead keeps that one on merge).
+    "orders.process": frozenset({ADMIN}),
     # «Повторные заказы»: a manager sees their own buyers, an admin everyone.
     "reorders.view": frozenset({ADMIN, MANAGER}),
     # Retention analytics (aggregates only, no personal data) and their CSV exports.

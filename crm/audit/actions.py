@@ -21,6 +21,10 @@ class AuditAction(enum.StrEnum):
     CARGO_BATCH_CREATE = "cargo_batch.create"
     CARGO_BATCH_EDIT = "cargo_batch.edit"
     CARGO_BATCH_EVENT = "cargo_batch.event"
+    ORDER_CONFIRM = "order.confirm"
+    ORDER_PACK = "order.pack"
+    ORDER_DELIVER = "order.deliver"
+    ORDER_CANCEL = "order.cancel"
     RETENTION_EXPORT = "retention.export"
     SEGMENT_CREATE = "segments.create"
     SEGMENT_UPDATE = "segments.update"
@@ -54,6 +58,10 @@ LABELS = {
     AuditAction.CARGO_BATCH_CREATE: _l("Cargo batch created"),
     AuditAction.CARGO_BATCH_EDIT: _l("Cargo batch changed"),
     AuditAction.CARGO_BATCH_EVENT: _l("Cargo batch event added"),
+    AuditAction.ORDER_CONFIRM: _l("Order confirmed by the supplier"),
+    AuditAction.ORDER_PACK: _l("Order packed"),
+    AuditAction.ORDER_DELIVER: _l("Order marked delivered"),
+    AuditAction.ORDER_CANCEL: _l("Order canceled"),
     AuditAction.RETENTION_EXPORT: _l("Retention figures exported"),
     AuditAction.SEGMENT_CREATE: _l("Segment created"),
     AuditAction.SEGMENT_UPDATE: _l("Segment changed"),

@@ -5,11 +5,57 @@ from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, RadioField, StringField, ValidationError
+from wtforms import HiddenField, RadioField, SelectField, StringField, ValidationError
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Length, Regexp
+from wtforms.validators import AnyOf, DataRequired, Length, Regexp
 
 from storefront.money import MoneyError, parse_amount, quantize_kopecks
+from storefront.order.models import CANCEL_REASONS, OrderStatus
+
+#: The fulfilment steps staff take with one button (shipping is a shipment; cancel has its own form).
+STEP_ACTIONS = (OrderStatus.CONFIRMED, OrderStatus.PACKED, OrderStatus.DELIVERED)
+OTHER_REASON = "other"
+
+
+class StatusForm(FlaskForm):
+    """One fulfilment step: confirm (the supplier confirmed), packed, delivered (shipped outside tracking)."""
+
+    to = HiddenField(validators=[DataRequired(), AnyOf([str(step) for step in STEP_ACTIONS])])
+
+
+class CancelForm(FlaskForm):
+    """Cancel with a reason: a common one from the list, or the staff member's own words."""
+
+    reason = SelectField(
+        _l("Reason"),
+        choices=[
+            SelectChoice("", _l("Choose a reason")),
+            *(SelectChoice(code, code) for code in CANCEL_REASONS),
+            SelectChoice(OTHER_REASON, _l("Other")),
+        ],
+        validators=[
+            DataRequired(message=_l("Choose why the order is canceled.")),
+            AnyOf([*CANCEL_REASONS, OTHER_REASON], message=_l("Choose why the order is canceled.")),
+        ],
+    )
+    details = StringField(_l("In your own words"), validators=[Length(max=300)])
+
+    def validate_details(self, field: StringField) -> None:
+        if self.reason.data == OTHER_REASON and not (field.data or "").strip():
+            raise ValidationError(_l("Say in your own words why the order is canceled."))
+
+    @property
+    def note(self) -> str:
+        """What the cancel step records: the reason code, or the own words for «Other»."""
+        if self.reason.data == OTHER_REASON:
+            return (self.details.data or "").strip()
+        return str(self.reason.data)
+
+
+class RetryRefundForm(FlaskForm):
+    """Make (or finish) the refund of a canceled paid order again: the same refund, never a second one."""
+
+    number = HiddenField(validators=[DataRequired()])
 
 
 class RefundForm(FlaskForm):
@@ -27,6 +73,8 @@ class RefundForm(FlaskForm):
         _l("Reason"), validators=[DataRequired(message=_l("Say why the money is returned.")), Length(max=200)]
     )
     token = HiddenField(validators=[DataRequired(), Regexp(r"^[0-9a-f]{32}$")])
+    #: "1" once staff have seen the confirmation (the amount and what will remain refundable).
+    confirm = HiddenField()
 
     #: The parsed amount (None: everything left), set by validation.
     value: Decimal | None = None

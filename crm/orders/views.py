@@ -1,4 +1,6 @@
-"""The staff order page and refunds. Thin: the refund itself is ``storefront.payment.refunds.refund_order``."""
+"""The staff order page: fulfilment steps, cancel with a refund, refunds with a confirmation step. Thin: a step is
+``storefront.order.services.change_status``, a refund ``storefront.payment.refunds.refund_order``, a canceled
+order's refund ``storefront.payment.cancel.refund_canceled_order``."""
 
 from __future__ import annotations
 
@@ -11,15 +13,28 @@ from crm.audit.actions import AuditAction
 from crm.audit.services import record
 from crm.auth import require_staff
 from crm.orders import bp
-from crm.orders.forms import RefundForm
+from crm.orders.forms import STEP_ACTIONS, CancelForm, RefundForm, RetryRefundForm, StatusForm
 from crm.orders.queries import OrderPage, may_act_on, order_page
 from crm.permissions import has_permission, requires
+from crm.staff.models import StaffUser
 from storefront.errors import NotFound
 from storefront.extensions import db
 from storefront.i18n import format_rub
+from storefront.order.models import CANCEL_REASONS, MONEY_IN, NEEDS_PAYMENT, TRANSITIONS, Order, OrderStatus
+from storefront.order.services import NotPaidYet, TransitionNotAllowed, announce_status_change, change_status
+from storefront.order.web import status_label
+from storefront.payment.cancel import cancel_refund, refund_canceled_order, refund_is_due
 from storefront.payment.errors import RefundError, RefundFailure
 from storefront.payment.models import Refund
 from storefront.payment.refunds import refund_order
+
+#: The audit action of each staff step.
+STEP_AUDIT = {
+    OrderStatus.CONFIRMED: AuditAction.ORDER_CONFIRM,
+    OrderStatus.PACKED: AuditAction.ORDER_PACK,
+    OrderStatus.DELIVERED: AuditAction.ORDER_DELIVER,
+    OrderStatus.CANCELED: AuditAction.ORDER_CANCEL,
+}
 
 
 def _page(number: str) -> OrderPage:
@@ -29,11 +44,23 @@ def _page(number: str) -> OrderPage:
     return page
 
 
-def _render(page: OrderPage, form: RefundForm | None, status: int = 200) -> tuple[str, int]:
+def _step_actions(order: Order) -> list[OrderStatus]:
+    """The one-button steps the order's status allows now (``TRANSITIONS``); the paid-only ones once paid."""
+    allowed = TRANSITIONS[OrderStatus(order.status)]
+    money_in = order.payment_status in MONEY_IN
+    return [step for step in STEP_ACTIONS if step in allowed and (money_in or step not in NEEDS_PAYMENT)]
+
+
+def _render(
+    page: OrderPage, form: RefundForm | None, status: int = 200, cancel_form: CancelForm | None = None
+) -> tuple[str, int]:
     staff = require_staff()
     scoped = may_act_on(db.session(), staff, page.order)
     if form is None and scoped and has_permission(staff.role, "orders.refund") and page.refundable > 0:
         form = RefundForm()
+    order = page.order
+    process = has_permission(staff.role, "orders.process")
+    can_cancel = process and OrderStatus.CANCELED in TRANSITIONS[OrderStatus(order.status)]
     return (
         render_template(
             "crm/order.html",
@@ -41,6 +68,13 @@ def _render(page: OrderPage, form: RefundForm | None, status: int = 200) -> tupl
             full=scoped,
             form=form,
             payment_status=_payment_status,
+            steps=_step_actions(order) if process else [],
+            waits_for_payment=process and order.awaiting_payment,
+            step_form=StatusForm(),
+            cancel_form=(cancel_form or CancelForm()) if can_cancel else None,
+            cancel_reasons=CANCEL_REASONS,
+            retry_form=RetryRefundForm(number=order.number) if process and refund_is_due(order) else None,
+            cancel_refund=cancel_refund(db.session(), order.id),
         ),
         status,
     )
@@ -68,6 +102,149 @@ def order_detail(number: str) -> tuple[str, int]:
     return _render(page, None)
 
 
+def _step_done(step: OrderStatus) -> str:
+    return {
+        OrderStatus.CONFIRMED: _("The order is confirmed."),
+        OrderStatus.PACKED: _("The order is packed."),
+        OrderStatus.DELIVERED: _("The order is marked delivered."),
+        OrderStatus.CANCELED: _("The order is canceled."),
+    }[step]
+
+
+def _already(step: OrderStatus) -> str:
+    return {
+        OrderStatus.CONFIRMED: _("The order is already confirmed."),
+        OrderStatus.PACKED: _("The order is already packed."),
+        OrderStatus.DELIVERED: _("The order is already marked delivered."),
+        OrderStatus.CANCELED: _("The order is already canceled."),
+    }[step]
+
+
+def _refused(number: str, error: TransitionNotAllowed, step: OrderStatus) -> Response | tuple[str, int]:
+    """A second click (or another staff member was quicker): nothing changed, said so. Any other refusal: 409."""
+    if error.already:
+        flash(_already(step), "info")
+        return redirect(url_for("crm.orders.order_detail", number=number))
+    if isinstance(error, NotPaidYet):
+        flash(_("The order is not paid yet: this step is possible only after payment."), "error")
+    else:
+        flash(
+            _("The order is «%(status)s»: this step is not possible from there.", status=status_label(error.current)),
+            "error",
+        )
+    return _render(_page(number), None, 409)
+
+
+@bp.post("/<number>/status")
+@requires("orders.process")
+def order_step(number: str) -> Response | tuple[str, int]:
+    """Confirm, packed, delivered: one conditional UPDATE, audited with the staff member, e-mailed after commit."""
+    page = _page(number)
+    staff = require_staff()
+    form = StatusForm()
+    if not form.validate_on_submit():
+        flash(_("Unknown step. Open the order again."), "error")
+        return _render(page, None, 400)
+    step = OrderStatus(form.to.data)
+    order = page.order
+    previous = order.status
+    try:
+        change_status(db.session(), order, step, staff_id=staff.id)
+    except TransitionNotAllowed as error:
+        db.session.rollback()
+        return _refused(number, error, step)
+    record(db.session(), staff, STEP_AUDIT[step], "order", number, request.remote_addr, f"{previous} → {step}")
+    db.session.commit()
+    announce_status_change(order, previous)
+    flash(_step_done(step), "success")
+    return redirect(url_for("crm.orders.order_detail", number=number))
+
+
+@bp.post("/<number>/cancel")
+@requires("orders.process")
+def order_cancel(number: str) -> Response | tuple[str, int]:
+    """Cancel with a reason: stock back (``change_status``), and a paid order refunded in full, once. Whichever
+    request wins the conditional UPDATE makes the refund; its key comes from the cancel, not from the form."""
+    page = _page(number)
+    staff = require_staff()
+    form = CancelForm()
+    if not form.validate_on_submit():
+        return _render(page, None, 400, cancel_form=form)
+    order = page.order
+    gateway = current_app.extensions.get("payment_gateway")
+    if order.payment_status in MONEY_IN and gateway is None:
+        flash(_("The order is paid and online payments are not configured: its money could not be returned."), "error")
+        return _render(page, None, 503, cancel_form=form)
+    previous = order.status
+    try:
+        change_status(db.session(), order, OrderStatus.CANCELED, note=form.note, staff_id=staff.id)
+    except TransitionNotAllowed as error:
+        db.session.rollback()
+        return _refused(number, error, OrderStatus.CANCELED)
+    record(db.session(), staff, AuditAction.ORDER_CANCEL, "order", number, request.remote_addr, form.note)
+    db.session.commit()
+    announce_status_change(order, previous)
+    flash(_step_done(OrderStatus.CANCELED), "success")
+    if refund_is_due(order):
+        _refund_canceled(order, staff, "cancel")
+    return redirect(url_for("crm.orders.order_detail", number=number))
+
+
+@bp.post("/<number>/cancel-refund")
+@requires("orders.process")
+def order_cancel_refund(number: str) -> Response | tuple[str, int]:
+    """Make again the refund of a canceled order the payment service did not answer about: the same refund."""
+    page = _page(number)
+    staff = require_staff()
+    form = RetryRefundForm()
+    if not form.validate_on_submit() or form.number.data != number:
+        flash(_("The form is out of date. Open the order again."), "error")
+        return _render(page, None, 400)
+    if not refund_is_due(page.order):
+        flash(_("Nothing is left to refund for this order."), "info")
+        return redirect(url_for("crm.orders.order_detail", number=number))
+    if current_app.extensions.get("payment_gateway") is None:
+        flash(_("Online payments are not configured (YOOKASSA_SHOP_ID and YOOKASSA_SECRET_KEY)."), "error")
+        return _render(page, None, 503)
+    _refund_canceled(page.order, staff, "cancel, again")
+    return redirect(url_for("crm.orders.order_detail", number=number))
+
+
+def _refund_canceled(order: Order, staff: StaffUser, why: str) -> None:
+    """The canceled order's refund (after the cancel has committed), audited once it has an answer."""
+    gateway = current_app.extensions["payment_gateway"]
+    number = order.number or ""
+    try:
+        refund = refund_canceled_order(db.session(), gateway, order)
+    except RefundError as error:
+        db.session.rollback()
+        if error.code == RefundFailure.UNKNOWN:
+            flash(
+                _(
+                    "The payment service did not answer about the refund. It stays to be made: press «Retry the "
+                    "refund» (or run «flask payment refund %(number)s»); the money will not be returned twice.",
+                    number=number,
+                ),
+                "error",
+            )
+        else:
+            flash(_("The refund was not made: %(reason)s", reason=str(error)), "error")
+        return
+    if refund is None:
+        return
+    detail = f"{refund.amount} ₽, {refund.status}: {why}"
+    record(db.session(), staff, AuditAction.ORDER_REFUND, "order", number, request.remote_addr, detail)
+    db.session.commit()
+    messages = {
+        "succeeded": _("Refunded %(amount)s.", amount=format_rub(refund.amount)),
+        "pending": _("The refund of %(amount)s is in progress.", amount=format_rub(refund.amount)),
+    }
+    flash(
+        messages.get(refund.status, _("The payment service canceled the refund.")),
+        "success" if refund.status in messages else "error",
+    )
+
+
 @bp.post("/<number>/refund")
 @requires("orders.refund")
 def order_refund(number: str) -> Response | tuple[str, int]:
@@ -88,6 +265,14 @@ def order_refund(number: str) -> Response | tuple[str, int]:
     if gateway is None:
         form.mode.errors = [_("Online payments are not configured (YOOKASSA_SHOP_ID and YOOKASSA_SECRET_KEY).")]
         return _render(page, form, 503)
+    if not repeat and form.confirm.data != "1":
+        amount = page.refundable if form.value is None else form.value
+        return (
+            render_template(
+                "crm/order_refund_confirm.html", page=page, form=form, amount=amount, remaining=page.refundable - amount
+            ),
+            200,
+        )
     try:
         refund = refund_order(db.session(), gateway, page.order, form.value, idempotence_key=key)
     except RefundError as error:

@@ -27,9 +27,25 @@ def in_app(app: Flask) -> bool:
 def init_app(app: Flask) -> None:
     from storefront.events import order_paid, order_placed, order_status_changed
     from storefront.order import views  # noqa: F401  (registers the routes on bp)
-    from storefront.order.web import order_label, payment_status_label, reason_label, status_label, step_label
+    from storefront.order.web import (
+        delivery_window,
+        order_label,
+        payment_status_label,
+        progress_label,
+        reason_label,
+        status_label,
+        step_label,
+    )
 
-    for helper in (order_label, payment_status_label, reason_label, status_label, step_label):
+    for helper in (
+        order_label,
+        payment_status_label,
+        reason_label,
+        status_label,
+        step_label,
+        progress_label,
+        delivery_window,
+    ):
         app.add_template_global(helper)
 
     def email_placement(sender: Any, **placed: Any) -> None:
@@ -48,7 +64,7 @@ def init_app(app: Flask) -> None:
         from storefront.order.web import send_status_email
 
         try:
-            send_status_email(change["order_id"])
+            send_status_email(change["order_id"], change["to_status"])
         except Exception:  # an email must never undo or break the change itself
             logger.exception("status email for order %s failed", change["number"])
 
@@ -58,7 +74,7 @@ def init_app(app: Flask) -> None:
         from storefront.order.web import send_status_email
 
         try:
-            send_status_email(paid["order_id"])
+            send_status_email(paid["order_id"], "paid")
         except Exception:  # an email must never undo or break the payment itself
             logger.exception("payment email for order %s failed", paid["number"])
 

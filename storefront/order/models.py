@@ -62,6 +62,11 @@ PAYMENT_TRANSITIONS: dict[PaymentStatus, frozenset[PaymentStatus]] = {
 MONEY_IN = frozenset({PaymentStatus.PAID, PaymentStatus.PARTIALLY_REFUNDED})
 
 
+#: The common reasons staff cancel an order for (stored as the cancel step's ``note``; the words are in
+#: ``storefront.order.web.reason_label``). Anything else is written in the staff member's own words.
+CANCEL_REASONS = ("buyer_asked", "supplier_out_of_stock", "supplier_price_changed", "cannot_deliver", "duplicate")
+
+
 class HistoryKind(enum.StrEnum):
     FULFILMENT = "fulfilment"
     PAYMENT = "payment"

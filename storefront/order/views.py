@@ -12,9 +12,12 @@ from storefront.account.forms import EmptyForm, RegistrationForm
 from storefront.account.identifiers import format_phone
 from storefront.account.services import ConsentRecord, EmailTaken, announce_registration, register_buyer
 from storefront.account.utm import session_first_touch
+from storefront.db import utcnow
 from storefront.extensions import db
+from storefront.moscow import to_moscow
 from storefront.order import bp
 from storefront.order.models import Order
+from storefront.order.progress import order_progress
 from storefront.order.services import (
     TransitionNotAllowed,
     announce_status_change,
@@ -29,6 +32,7 @@ from storefront.shipping.regions import region_name
 def _context(order: Order, token: str | None) -> dict[str, object]:
     return {
         "order": order,
+        "progress": order_progress(order, to_moscow(utcnow()).date()),
         "token": token,
         "region_name": region_name,
         "format_phone": format_phone,

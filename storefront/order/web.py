@@ -3,13 +3,17 @@ Used by the order, payment and checkout views."""
 
 from __future__ import annotations
 
+from datetime import date
+from decimal import Decimal
+
 from flask import abort, current_app, request, url_for
+from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from storefront.emails import send_templated
 from storefront.extensions import db
-from storefront.order.models import HistoryKind, Order, OrderStatus, OrderStatusChange, PaymentStatus
+from storefront.order.models import MONEY_IN, HistoryKind, Order, OrderStatus, OrderStatusChange, PaymentStatus
 from storefront.order.services import get_order_by_number, make_access_token, token_grants_access
 from storefront.shipping.regions import region_name
 
@@ -59,6 +63,25 @@ def step_label(change: OrderStatusChange) -> str:
     return status_label(change.to_status)
 
 
+def progress_label(key: str) -> str:
+    """A step of the buyer's order page (``storefront.order.progress.STEPS``) in words."""
+    if key == "placed":
+        return _("Order placed")
+    if key == "paid":
+        return _("Paid")
+    return status_label(key)
+
+
+def delivery_window(window: tuple[date, date]) -> str:
+    """«12–18 декабря», «28 ноября – 3 декабря», «18 декабря»."""
+    start, end = window
+    if start == end:
+        return str(format_date(end, "d MMMM"))
+    if (start.year, start.month) == (end.year, end.month):
+        return f"{start.day}–{format_date(end, 'd MMMM')}"
+    return f"{format_date(start, 'd MMMM')} – {format_date(end, 'd MMMM')}"
+
+
 def reason_label(note: str) -> str:
     """A history note: the reason codes the system writes in words; a staff member's own words as they are."""
     reasons: dict[str, str] = {
@@ -66,6 +89,11 @@ def reason_label(note: str) -> str:
         "expired": _("not paid in time"),
         "buyer_confirmed": _("receipt confirmed by the buyer"),
         "auto_completed": _("completed automatically after delivery"),
+        "buyer_asked": _("at the buyer's request"),
+        "supplier_out_of_stock": _("the supplier has run out of the goods"),
+        "supplier_price_changed": _("the supplier's price has changed"),
+        "cannot_deliver": _("we cannot deliver to this address"),
+        "duplicate": _("a duplicate of another order"),
     }
     return reasons.get(note, note)
 
@@ -95,13 +123,47 @@ def send_placed_email(order_id: int) -> bool:
     return send_templated("order_placed", order.email, subject, order=order, link=link, region_name=region_name)
 
 
-def send_status_email(order_id: int) -> bool:
-    """The Russian «статус заказа» email (text + HTML) for the order's current status."""
+def refunded_so_far(order: Order) -> Decimal:
+    """What the order's history says was refunded (each refund step carries its amount)."""
+    refunds = (PaymentStatus.PARTIALLY_REFUNDED, PaymentStatus.REFUNDED)
+    return sum(
+        (c.amount for c in order.history if c.kind == HistoryKind.PAYMENT and c.to_status in refunds and c.amount),
+        Decimal("0.00"),
+    )
+
+
+def _order_link(order: Order) -> str:
+    """The order page's address for e-mails (a guest's signed link works for a buyer too); built without a
+    request, since jobs send these too (expiry, auto-completion)."""
+    token = make_access_token(order, current_app.config["SECRET_KEY"])
+    path = current_app.url_map.bind("localhost").build("order.order_detail", {"number": order.number, "t": token})
+    return str(current_app.config["PUBLIC_BASE_URL"]).rstrip("/") + path
+
+
+def send_status_email(order_id: int, event: str | None = None) -> bool:
+    """The Russian e-mail about a step: ``event`` is the fulfilment status reached, or ``"paid"``. The cancel
+    e-mail gives the reason and, for a paid order, says the money is on its way back."""
     order = db.session.get(Order, order_id)
     if order is None:
         return False
-    status = order_label(order)
+    event = event or str(order.status)
+    status = _("Paid") if event == "paid" else order_label(order)
+    reason = ""
+    if event == OrderStatus.CANCELED:
+        steps = [c for c in order.history if c.kind == HistoryKind.FULFILMENT and c.to_status == OrderStatus.CANCELED]
+        reason = reason_label(steps[-1].note) if steps else ""
     subject = _("Order %(number)s: %(status)s", number=order.number, status=status)
     # «Shipped» names the carrier, the tracking number and its link (storefront.fulfilment's template globals).
-    template = "order_shipped" if order.status == OrderStatus.SHIPPED else "order_status"
-    return send_templated(template, order.email, subject, order=order, status=status)
+    template = "order_shipped" if event == OrderStatus.SHIPPED else "order_status"
+    return send_templated(
+        template,
+        order.email,
+        subject,
+        order=order,
+        status=status,
+        event=event,
+        reason=reason,
+        money_in=order.payment_status in MONEY_IN,
+        to_return=order.total_amount - refunded_so_far(order),
+        link=_order_link(order),
+    )

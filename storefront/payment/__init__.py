@@ -51,6 +51,26 @@ def init_app(app: Flask, starter: PaymentStarter | None = None) -> None:
 
     app.jinja_env.globals["payment_attempt"] = payment_attempt
 
+    def money_ledger(order: object) -> object:
+        from storefront.extensions import db
+        from storefront.payment.ledger import order_ledger
+
+        return order_ledger(db.session(), order.id)  # type: ignore[attr-defined]
+
+    def payment_refresh(order: object) -> object:
+        """The order page's reload plan while its payment is pending at YooKassa (``?wait=`` is the step)."""
+        from flask import request
+
+        from storefront.extensions import db
+        from storefront.payment.waiting import refresh_plan
+
+        if not getattr(order, "awaiting_payment", False):
+            return None
+        return refresh_plan(latest_attempt(db.session(), order.id), request.args.get("wait"))  # type: ignore[attr-defined]
+
+    app.jinja_env.globals["money_ledger"] = money_ledger
+    app.jinja_env.globals["payment_refresh"] = payment_refresh
+
     def email_refund(sender: object, **refunded: Any) -> None:
         if not in_app(app):
             return

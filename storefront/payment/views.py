@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import logging
 
-from flask import current_app, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
+from storefront.account.forms import EmptyForm
 from storefront.extensions import csrf, db
 from storefront.order.web import status_label, viewable_order
 from storefront.payment import bp
+from storefront.payment.attempts import latest_attempt, refresh_payment
 from storefront.payment.errors import GatewayError, PaymentRefused, PaymentUnavailable
 from storefront.payment.notification_handling import handle_notification
 from storefront.payment.notifications import MAX_BODY_BYTES, MalformedNotification, parse_notification
@@ -42,6 +44,25 @@ def pay(number: str) -> str | Response | tuple[str, int]:
             return redirect(start.redirect_url)
     context = {"order": order, "token": token, "status_label": status_label, "error": error}
     return render_template("payment/pay.html", **context), (503 if error else 200)
+
+
+@bp.post("/orders/<number>/pay/check")
+def check_payment(number: str) -> Response:
+    """«Проверить снова»: ask YooKassa once about the order's open payment, then show the order page (whose
+    reloads start again from the first step while the payment is still pending)."""
+    order, token = viewable_order(number)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    attempt = latest_attempt(db.session(), order.id)
+    gateway = current_app.extensions["payment_gateway"]
+    if order.awaiting_payment and attempt is not None and attempt.is_open and gateway is not None:
+        try:
+            refresh_payment(db.session(), gateway, attempt, current_app.extensions["payment_policy"])
+            db.session.commit()
+        except GatewayError:
+            db.session.rollback()
+            flash(_("The payment service is not answering right now. Please check again in a minute."), "error")
+    return redirect(url_for("order.order_detail", number=number, t=token), 303)
 
 
 @bp.post("/payments/yookassa/notifications")

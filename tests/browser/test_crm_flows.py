@@ -93,13 +93,18 @@ def test_a_manager_signs_in_sees_the_dashboard_charts_and_refunds_part_of_an_ord
     pay_page.fill("#amount", "abc")
     pay_page.fill("#reason", "Одна пара с браком")
     with pay_page.expect_navigation():
-        pay_page.get_by_role("button", name="Вернуть деньги").click()
+        pay_page.get_by_role("button", name="Далее: проверить возврат").click()
     assert "Это не сумма" in pay_page.inner_text("main")
     shots(pay_page, "crm-refund-bad-amount")
 
     pay_page.fill("#amount", "1 999,90")
     with pay_page.expect_navigation():
-        pay_page.get_by_role("button", name="Вернуть деньги").click()
+        pay_page.get_by_role("button", name="Далее: проверить возврат").click()
+    figures = pay_page.inner_text("#refund-figures").replace("\u00a0", " ")
+    assert "1 999,90 ₽" in figures and "2 449,90 ₽" in figures  # this refund, and what remains refundable
+    shots(pay_page, "crm-refund-confirm")
+    with pay_page.expect_navigation():
+        pay_page.get_by_role("button", name="Вернуть 1 999,90 ₽").click()
     text = pay_page.inner_text("main").replace("\u00a0", " ")
     assert "Возвращено 1 999,90 ₽." in text
     assert "Частично возвращён" in text

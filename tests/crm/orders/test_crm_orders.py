@@ -53,7 +53,13 @@ def _form(client: FlaskClient, number: str) -> dict[str, str]:
     html = client.get(f"/crm/orders/{number}").get_data(as_text=True)
     csrf, token = CSRF_RE.search(html), TOKEN_RE.search(html)
     assert csrf and token, "no refund form on the page"
-    return {"csrf_token": csrf.group(1), "token": token.group(1), "mode": "partial", "reason": "Брак в партии"}
+    return {
+        "csrf_token": csrf.group(1),
+        "token": token.group(1),
+        "mode": "partial",
+        "reason": "Брак в партии",
+        "confirm": "1",
+    }
 
 
 def _refunds(session: Session) -> int:
