@@ -51,6 +51,7 @@ from crm.campaigns import public_views as _campaign_public_views  # noqa: E402, 
 from crm.campaigns import views as _campaign_views  # noqa: E402, F401
 from crm.dashboard import views as _dashboard_views  # noqa: E402
 from crm.orders import bp as orders_bp  # noqa: E402
+from crm.orders import list_views as _order_list_views  # noqa: E402, F401
 from crm.orders import views as _order_views  # noqa: E402, F401
 from crm.promo import bp as promo_bp  # noqa: E402
 from crm.promo import views as _promo_views  # noqa: E402, F401

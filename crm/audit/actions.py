@@ -15,6 +15,7 @@ class AuditAction(enum.StrEnum):
     TIER_CHANGE = "tier.change"
     TIER_POLICY_EDIT = "tier_policy.edit"
     ORDER_REFUND = "order.refund"
+    ORDERS_EXPORT = "orders.export"
     RETENTION_EXPORT = "retention.export"
     SEGMENT_CREATE = "segments.create"
     SEGMENT_UPDATE = "segments.update"
@@ -37,6 +38,7 @@ LABELS = {
     AuditAction.TIER_CHANGE: _l("Buyer's tier set by hand"),
     AuditAction.TIER_POLICY_EDIT: _l("Tier policy edited"),
     AuditAction.ORDER_REFUND: _l("Order refunded"),
+    AuditAction.ORDERS_EXPORT: _l("Order list exported"),
     AuditAction.RETENTION_EXPORT: _l("Retention figures exported"),
     AuditAction.SEGMENT_CREATE: _l("Segment created"),
     AuditAction.SEGMENT_UPDATE: _l("Segment changed"),
