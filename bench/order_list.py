@@ -9,7 +9,8 @@ filters on: five account managers with 30 % of the buyers, tiers and kinds like 
 order canceled, a quarter of the new orders unpaid, and ``created_at`` = ``paid_at`` (the bulk fill leaves it at
 «now»). ``--keep`` keeps the filled database (``<work-dir>/order-list-N-M-kept.db``, schema
 ``bench_order_list_N_M_kept``) so the fill (minutes at 1M orders) is done once; ``--fill-only`` stops after it.
-Each page is timed as the median of 5 runs after one warm-up. JSON and plans in --results-dir.
+Each page is timed as the median of 7 rounds (the pages take turns) after one warm-up round. JSON and plans
+in --results-dir.
 """
 
 from __future__ import annotations
@@ -103,14 +104,18 @@ def fill(session: Session, buyers: int, orders: int, seed: int = 20) -> None:
         connection.execute(sa.text("VACUUM ANALYZE" if connection.dialect.name == "postgresql" else "ANALYZE"))
 
 
-def _time(action: Callable[[], object], runs: int = 5) -> float:
-    action()  # warm-up: the first run pays for the cold cache of a freshly opened database
-    timings = []
-    for _ in range(runs):
-        started = time.perf_counter()
+def _time(pages: dict[str, Callable[[], object]], rounds: int = 7) -> dict[str, float]:
+    """The median of ``rounds`` runs of each page, in milliseconds. The pages take turns within each round, so a
+    burst of load on the shared machine hits them all alike; one warm-up round first (cold caches)."""
+    for action in pages.values():
         action()
-        timings.append(time.perf_counter() - started)
-    return round(statistics.median(timings) * 1000, 1)
+    runs: dict[str, list[float]] = {label: [] for label in pages}
+    for _ in range(rounds):
+        for label, action in pages.items():
+            started = time.perf_counter()
+            action()
+            runs[label].append(time.perf_counter() - started)
+    return {label: round(statistics.median(times) * 1000, 1) for label, times in runs.items()}
 
 
 def _plans(session: Session, action: Callable[[], object]) -> list[dict[str, str]]:
@@ -168,7 +173,7 @@ def cases(session: Session) -> dict[str, Callable[[], object]]:
             session, OrderFilters(unshipped_days=1, sort="total", descending=True)
         ),
         "order list, search «Покупатель 4242»": lambda: order_page(session, OrderFilters(search="Покупатель 4242")),
-        "order list, search order number": lambda: order_page(session, OrderFilters(search="MK-B-0424242")),
+        "order list, search order number": lambda: order_page(session, OrderFilters(search="mk-b-0424242")),
     }
 
 
@@ -195,7 +200,7 @@ def measure(url: str, buyers: int, orders: int, keep: bool, fill_only: bool) -> 
                     connection.execute(sa.text("ANALYZE"))
                 record["load_average_before"] = [round(x, 2) for x in os.getloadavg()]
                 pages = cases(session)
-                record["page_ms"] = {label: _time(action) for label, action in pages.items()}
+                record["page_ms"] = _time(pages)
                 record["load_average_after"] = [round(x, 2) for x in os.getloadavg()]
                 record["plans"] = {label: _plans(session, action) for label, action in pages.items()}
         db.engine.dispose()
