@@ -1,9 +1,9 @@
 """The staff order list (/crm/orders): filters, tabs by the goods' status with their counts, sorts, pages.
 
 Every filter is a condition on ``orders`` alone (the buyer's manager, tier and name through ``IN`` subqueries), so
-the tabs' counts are ONE ``GROUP BY status, payment_status`` over the filtered orders and a page is ONE SELECT that
-walks an index of the sort column and stops after the page (the total of the tab comes from the counts, so the
-page query has no ``count(*) OVER ()`` over a million rows). Dates are Moscow calendar days.
+the tabs' counts are ONE statement (a ``GROUP BY status, payment_status`` and the filtered total) and a page is ONE
+SELECT that walks an index of the sort column and stops after the page (the total of the tab comes from the counts,
+so the page query has no ``count(*) OVER ()`` over a million rows). Dates are Moscow calendar days.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, func, select, union_all
+from sqlalchemy import ColumnElement, Select, and_, func, literal, select, union_all
 from sqlalchemy.orm import Session, aliased
 
 from crm.buyers.models import BuyerProfile
@@ -32,6 +32,8 @@ AWAITING_PAYMENT = "awaiting_payment"
 #: The tabs, in the order the page shows them (after «Все»).
 TABS: tuple[str, ...] = (AWAITING_PAYMENT, *(status.value for status in OrderStatus))
 SORTS = ("placed", "paid", "total", "number")
+#: The row of ``tab_counts``' statement that carries the filtered total (no status is spelled so).
+TOTAL = "*total*"
 #: Goods not yet on their way: «оплачен, но не отправлен» looks at these.
 NOT_SHIPPED = (OrderStatus.NEW, OrderStatus.CONFIRMED, OrderStatus.PACKED)
 #: The dates staff may type (outside: ignored with a message by the form; a guard here too).
@@ -181,20 +183,32 @@ def ordering(filters: OrderFilters) -> list[Any]:
 
 
 def tab_counts(session: Session, filters: OrderFilters, now: datetime | None = None) -> TabCounts:
-    """ONE GROUP BY: how many orders each tab holds under the other filters."""
-    query = (
-        select(Order.status, Order.payment_status, func.count())
-        .where(*conditions(filters, now or utcnow(), with_status=False))
+    """ONE statement: how many orders each tab holds under the other filters.
+
+    A GROUP BY of every status but «completed» (the small, working part of the desk), and the filtered total as a
+    plain ``count(*)``; «completed» is the rest. Most orders are completed: grouping them row by row was the cost
+    of the page, while an unfiltered ``count(*)`` is answered from the table's b-tree pages on SQLite and by an
+    index-only scan on PostgreSQL.
+    """
+    where = conditions(filters, now or utcnow(), with_status=False)
+    working = (
+        select(Order.status, Order.payment_status, func.count().label("n"))
+        .where(*where, Order.status != OrderStatus.COMPLETED)
         .group_by(Order.status, Order.payment_status)
     )
+    total = select(func.count()).select_from(Order).where(*where).scalar_subquery()
+    query = union_all(working, select(literal(TOTAL), literal(TOTAL), total))
     by_tab: dict[str, int] = {tab: 0 for tab in TABS}
-    total = 0
+    everything = 0
     for status, payment_status, count in session.execute(query):
-        total += count
+        if status == TOTAL:
+            everything = count
+            continue
         by_tab[status] = by_tab.get(status, 0) + count
         if status == OrderStatus.NEW and payment_status == PaymentStatus.UNPAID:
             by_tab[AWAITING_PAYMENT] += count
-    return TabCounts(by_tab, total)
+    by_tab[OrderStatus.COMPLETED] = everything - sum(by_tab[status] for status in OrderStatus)
+    return TabCounts(by_tab, everything)
 
 
 def list_select(filters: OrderFilters, now: datetime, limit: int, offset: int = 0) -> Select[*tuple[Any, ...]]:
