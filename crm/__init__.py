@@ -53,6 +53,7 @@ from crm.dashboard import views as _dashboard_views  # noqa: E402
 from crm.fulfilment import bp as fulfilment_bp  # noqa: E402
 from crm.fulfilment import views as _fulfilment_views  # noqa: E402, F401
 from crm.orders import bp as orders_bp  # noqa: E402
+from crm.orders import list_views as _order_list_views  # noqa: E402, F401
 from crm.orders import views as _order_views  # noqa: E402, F401
 from crm.promo import bp as promo_bp  # noqa: E402
 from crm.promo import views as _promo_views  # noqa: E402, F401

@@ -17,12 +17,16 @@ from werkzeug.wrappers import Response
 from crm.staff.models import Role
 
 ADMIN, MARKETER, MANAGER = Role.ADMIN, Role.MARKETER, Role.ACCOUNT_MANAGER
+#: Order processing, the Harbin warehouse and logistics: orders and shipments in full, buyers as a summary (no
+#: contacts beyond what an order needs), no marketing, campaigns or segments.
+OPERATOR = Role.OPERATOR
 
 #: permission → roles that hold it.
 PERMISSIONS: dict[str, frozenset[Role]] = {
-    "dashboard.view": frozenset({ADMIN, MARKETER, MANAGER}),
-    # Marketers see buyers only through segments and campaigns (issue 6), not the buyer cards.
-    "buyers.view": frozenset({ADMIN, MANAGER}),
+    "dashboard.view": frozenset({ADMIN, MARKETER, MANAGER, OPERATOR}),
+    # Marketers see buyers only through segments and campaigns (issue 6), not the buyer cards; operators open a
+    # card as a summary (``sees_buyer_in_full``).
+    "buyers.view": frozenset({ADMIN, MANAGER, OPERATOR}),
     "buyers.export": frozenset({ADMIN, MANAGER}),
     "buyers.assign": frozenset({ADMIN}),
     # Notes and tasks: an account manager only on their assigned buyers (``sees_buyer_in_full``).
@@ -36,14 +40,17 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "tiers.override": frozenset({ADMIN}),
     # Account managers open any order (contact data only for their own buyers) and refund only their own
     # buyers' orders: that scope is checked in crm.orders.queries.may_act_on.
-    "orders.view": frozenset({ADMIN, MANAGER}),
+    # Operators see every order in full (they pack and ship them).
+    "orders.view": frozenset({ADMIN, MANAGER, OPERATOR}),
     "orders.refund": frozenset({ADMIN, MANAGER}),
-    # Shipments, tracking events, cargo batches and the consolidator's CSV (issue 20). Admins for now: the lead
-    # merges the ``operator`` role in (ADMIN + OPERATOR) with the order list branch.
-    "shipments.edit": frozenset({ADMIN}),
-    # Moving an order along its fulfilment (confirm, packed, delivered, cancel with a refund). ADMIN only in
-    # this branch: the order-list work declares it as ADMIN + OPERATOR (the lead keeps that one on merge).
-    "orders.process": frozenset({ADMIN}),
+    # The order list (/crm/orders): a manager lands on their own buyers' orders (a filter they can clear),
+    # admins and operators on all; the CSV export is audited and a manager's holds only their own buyers.
+    "orders.list": frozenset({ADMIN, MANAGER, OPERATOR}),
+    "orders.export": frozenset({ADMIN, MANAGER, OPERATOR}),
+    # Moving the goods' status (confirm, pack, ship, deliver, cancel) on the order page.
+    "orders.process": frozenset({ADMIN, OPERATOR}),
+    # Shipments, tracking and consolidated cargo.
+    "shipments.edit": frozenset({ADMIN, OPERATOR}),
     # «Повторные заказы»: a manager sees their own buyers, an admin everyone.
     "reorders.view": frozenset({ADMIN, MANAGER}),
     # Retention analytics (aggregates only, no personal data) and their CSV exports.

@@ -25,6 +25,7 @@ class AuditAction(enum.StrEnum):
     ORDER_PACK = "order.pack"
     ORDER_DELIVER = "order.deliver"
     ORDER_CANCEL = "order.cancel"
+    ORDERS_EXPORT = "orders.export"
     RETENTION_EXPORT = "retention.export"
     SEGMENT_CREATE = "segments.create"
     SEGMENT_UPDATE = "segments.update"
@@ -62,6 +63,7 @@ LABELS = {
     AuditAction.ORDER_PACK: _l("Order packed"),
     AuditAction.ORDER_DELIVER: _l("Order marked delivered"),
     AuditAction.ORDER_CANCEL: _l("Order canceled"),
+    AuditAction.ORDERS_EXPORT: _l("Order list exported"),
     AuditAction.RETENTION_EXPORT: _l("Retention figures exported"),
     AuditAction.SEGMENT_CREATE: _l("Segment created"),
     AuditAction.SEGMENT_UPDATE: _l("Segment changed"),

@@ -121,7 +121,7 @@ def region_expr() -> ColumnElement[str]:
     return func.coalesce(latest_order, main_address(Address.region_code))
 
 
-def _search_condition(search: str) -> ColumnElement[bool]:
+def buyer_search_condition(search: str) -> ColumnElement[bool]:
     text = search.strip()
     # SQLite's lower() folds only ASCII: match the text as typed, lower-cased and capitalised as well.
     variants = {text, text.lower(), text.capitalize(), text.title()}
@@ -155,7 +155,7 @@ def _filtered(filters: BuyerFilters, now: datetime) -> tuple[list[ColumnElement[
     if filters.buyer_ids is not None:
         conditions.append(Buyer.id.in_(filters.buyer_ids))
     if filters.search and filters.search.strip():
-        conditions.append(_search_condition(filters.search))
+        conditions.append(buyer_search_condition(filters.search))
     if filters.region:
         conditions.append(region == filters.region)
     if filters.spend_min is not None:

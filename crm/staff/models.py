@@ -15,6 +15,8 @@ class Role(enum.StrEnum):
     ADMIN = "admin"
     MARKETER = "marketer"
     ACCOUNT_MANAGER = "account_manager"
+    #: Order processing, the Harbin warehouse and logistics: orders and shipments in full, buyers as a summary.
+    OPERATOR = "operator"
 
 
 class StaffUser(TimestampMixin, Base):
@@ -30,7 +32,7 @@ class StaffUser(TimestampMixin, Base):
     last_login_at: Mapped[datetime | None] = mapped_column()
 
     __table_args__ = (
-        CheckConstraint("role IN ('admin', 'marketer', 'account_manager')", name="role_known"),
+        CheckConstraint("role IN ('admin', 'marketer', 'account_manager', 'operator')", name="role_known"),
         CheckConstraint("email = lower(email)", name="email_lower"),
     )
 

@@ -149,6 +149,11 @@ class Order(TimestampMixin, Base):
         Index("ix_orders_status_expires_at", "status", "expires_at"),
         Index("ix_orders_status_created", "status", "created_at"),
         Index("ix_orders_buyer_created", "buyer_id", "created_at"),
+        # The CRM order list: its sorts and date ranges, and the tabs' counts (migration 0016).
+        Index("ix_orders_created_at", "created_at"),
+        Index("ix_orders_paid_at", "paid_at"),
+        Index("ix_orders_total_amount", "total_amount"),
+        Index("ix_orders_status_payment", "status", "payment_status"),
     )
 
     @property
