@@ -19,6 +19,8 @@ from typing import Any, NamedTuple
 
 from sqlalchemy import Text, case, cast, func, select
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.elements import UnaryExpression
+from sqlalchemy.sql.operators import custom_op
 
 from storefront.catalog.models import Product, Supplier
 from storefront.catalog.queries import (
@@ -29,7 +31,6 @@ from storefront.catalog.queries import (
     Sort,
     SupplierKind,
     listing_conditions,
-    moq_bucket,
 )
 from storefront.memo import TimedCache
 
@@ -101,11 +102,25 @@ def read_cube(
     if not category_ids:
         return Cube((), ())
     in_stock = case((Product.stock > 0, 1), else_=0)
+    bucket = case(
+        *((Product.moq <= high, bucket.value) for bucket, (_low, high) in MOQ_RANGES.items() if high is not None),
+        else_=MoqBucket.MORE.value,
+    )
     attributes = cast(Product.attributes, Text)
+    # The price as «+price» (SQLite's way to say "no index for this term"): a price range would otherwise lead
+    # SQLite to the listing's price index, and from there to every row, instead of ix_products_facets alone.
+    price = UnaryExpression(
+        Product.price_rub_from.expression, operator=custom_op("+"), type_=Product.price_rub_from.type
+    )
+    conditions = listing_conditions(category_ids, ListingFilters())
+    if price_min is not None:
+        conditions.append(price >= price_min)
+    if price_max is not None:
+        conditions.append(price <= price_max)
     grouped = session.execute(
-        select(Product.supplier_id, Product.moq, in_stock, attributes, func.count())
-        .where(*listing_conditions(category_ids, ListingFilters(price_min=price_min, price_max=price_max)))
-        .group_by(Product.supplier_id, Product.moq, in_stock, attributes)
+        select(Product.supplier_id, bucket, in_stock, attributes, func.count())
+        .where(*conditions)
+        .group_by(Product.supplier_id, bucket, in_stock, attributes)
     ).all()
     suppliers = {
         supplier_id: (city, rating, None if is_factory is None else _kind(is_factory))
@@ -113,16 +128,16 @@ def read_cube(
             select(Supplier.id, Supplier.city, Supplier.rating_tenths, Supplier.is_factory)
         )
     }
-    decoded: dict[str | None, dict[str, str]] = {}
-    for *_rest, raw, _count in grouped:
-        if raw not in decoded:
-            decoded[raw] = _facet_values(raw)
-    names = _choose_names(grouped, decoded)
+    per_set: Counter[Any] = Counter()
+    for *_rest, raw, count in grouped:
+        per_set[raw] += count
+    decoded = {raw: _facet_values(raw) for raw in per_set}
+    names = _choose_names(per_set, decoded)
+    values_of = {raw: tuple(found.get(name) for name in names) for raw, found in decoded.items()}
+    buckets = {bucket.value: bucket for bucket in MoqBucket}
     folded: Counter[tuple[Any, ...]] = Counter()
     for supplier_id, moq, stocked, raw, count in grouped:
-        city, rating, kind = suppliers.get(supplier_id, ("", None, None))
-        values = tuple(decoded[raw].get(name) for name in names)
-        folded[(city, rating, kind, moq_bucket(moq), bool(stocked), values)] += count
+        folded[(*suppliers.get(supplier_id, ("", None, None)), buckets[moq], bool(stocked), values_of[raw])] += count
     return Cube(names, tuple(CubeRow._make((*key, count)) for key, count in folded.items()))
 
 
@@ -149,11 +164,11 @@ def _facet_values(raw: Any) -> dict[str, str]:
     }
 
 
-def _choose_names(grouped: Sequence[Any], decoded: dict[str | None, dict[str, str]]) -> tuple[str, ...]:
+def _choose_names(per_set: Counter[Any], decoded: dict[Any, dict[str, str]]) -> tuple[str, ...]:
     """Attributes with 2…MAX_ATTRIBUTE_VALUES values, the most widely carried first."""
     coverage: Counter[str] = Counter()
     values: dict[str, set[str]] = {}
-    for *_rest, raw, count in grouped:
+    for raw, count in per_set.items():
         for name, value in decoded[raw].items():
             coverage[name] += count
             values.setdefault(name, set()).add(value)
