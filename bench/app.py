@@ -14,8 +14,10 @@ from sqlalchemy.orm import Session
 from werkzeug.datastructures import MultiDict
 
 import wsgi
+from storefront.catalog.facets import listing_facets
 from storefront.catalog.forms import SORT_LABELS, ListingArgsForm
-from storefront.catalog.queries import ListingFilters, count_by_city, list_products, load_category_tree
+from storefront.catalog.queries import ListingFilters, list_products, load_category_tree
+from storefront.catalog.views import facet_context
 from storefront.extensions import db
 
 app = wsgi.create_app()
@@ -33,7 +35,7 @@ def _load_in_memory() -> dict:
             "breadcrumbs": tree.ancestors(category),
             "subcategories": tree.children.get(category.id, []),
             "listing": listing,
-            "cities": count_by_city(session, ids),
+            "facets": listing_facets(session, ids, ListingFilters()),
             "roots": tree.roots,
         }
         session.expunge_all()
@@ -46,16 +48,16 @@ MEMORY = _load_in_memory()
 @app.get("/__ceiling")
 def ceiling() -> str:
     g.nav_categories = MEMORY["roots"]
-    cities = MEMORY["cities"]
-    form = ListingArgsForm(MultiDict(), [city for city, _count in cities])
+    form = ListingArgsForm(MultiDict(), None, [name for name, _values in MEMORY["facets"].attributes])
+    filters = form.filters()
     return render_template(
         "catalog/category.html",
         category=MEMORY["category"],
         breadcrumbs=MEMORY["breadcrumbs"],
         subcategories=MEMORY["subcategories"],
         listing=MEMORY["listing"],
-        filters=form.filters(),
+        filters=filters,
         form=form,
-        cities=cities,
+        **facet_context(MEMORY["facets"], filters),
         sort_labels=SORT_LABELS,
     )

@@ -37,9 +37,16 @@ from sqlalchemy.orm import Session
 
 BENCH_DIR = Path(__file__).resolve().parent
 ROOT = BENCH_DIR.parent
-PAGES = ("home", "category_page_1", "category_page_200", "product", "search", "search_uncached", "suggest", "ceiling")
+PAGES = (
+    "home", "category_page_1", "category_page_200", "category_filtered", "category_filtered_uncached", "product",
+    "search", "search_uncached", "suggest", "ceiling",
+)  # fmt: skip
 #: Price floors combined with each query for ``search_uncached``: every URL is a new cache key.
 UNCACHED_VARIANTS = 100
+#: Price floors (in kopecks: 0,01–50,00 ₽) for ``category_filtered_uncached``: every URL is a new cache key.
+CATEGORY_UNCACHED_VARIANTS = 5000
+#: An uncached page warms up on its cached twin, so its own URLs stay cold.
+WARMUP_FROM = {"search_uncached": "search", "category_filtered_uncached": "category_filtered"}
 
 
 def _schema_url(base_url: str, schema: str) -> str:
@@ -149,12 +156,25 @@ def _paths(work_dir: Path, targets: dict) -> dict[str, tuple[str, Path | None]]:
             for q in queries
         )
     )
+    # A category with two filters (the category's commonest supplier city, in stock), and the same page
+    # with a new price floor each time: what a listing costs when no count or facet is cached.
+    category = f"/catalog/{targets['category_slug']}"
+    filtered = f"{category}?city={urllib.parse.quote(targets['category_city'])}&in_stock=y"
+    category_uncached_file = work_dir / "category-uncached-paths.txt"
+    category_uncached_file.write_text(
+        "".join(
+            f"{category}?in_stock=y&price_min={floor // 100}.{floor % 100:02d}\n"
+            for floor in range(1, CATEGORY_UNCACHED_VARIANTS + 1)
+        )
+    )
     prefixes = [q[: max(3, len(q) // 2)] for q in queries]  # what a buyer has typed halfway through
     suggest_file.write_text("".join(f"/search/suggest?q={urllib.parse.quote(p)}\n" for p in prefixes))
     return {
         "home": ("/", None),
         "category_page_1": (f"/catalog/{targets['category_slug']}", None),
         "category_page_200": (f"/catalog/{targets['category_slug']}?page=200", None),
+        "category_filtered": (filtered, None),
+        "category_filtered_uncached": (category, category_uncached_file),
         "product": (f"/product/{targets['product_id']}-{targets['product_slug']}", None),
         "search": ("/search", search_file),
         "search_uncached": ("/search", uncached_file),
@@ -188,9 +208,9 @@ def measure(engine: str, url: str, targets: dict, args, log) -> dict:
                 with urllib.request.urlopen(base + first, timeout=30) as response:
                     if response.status != 200:
                         raise RuntimeError(f"{first} answered {response.status}")
-                if args.warmup:  # the uncached run warms up on the cached queries: its own must stay cold
-                    warmup_file = pages["search"][1] if page == "search_uncached" else paths_file
-                    _wrk(base + path, args.concurrency, args.warmup, warmup_file)
+                if args.warmup:  # an uncached run warms up on its cached twin: its own URLs must stay cold
+                    warm_path, warmup_file = pages[WARMUP_FROM[page]] if page in WARMUP_FROM else (path, paths_file)
+                    _wrk(base + warm_path, args.concurrency, args.warmup, warmup_file)
                 results[page] = _wrk(base + path, args.concurrency, args.duration, paths_file)
                 log(f"[{engine}] {page}: {results[page]['rps']:.0f} req/s, p95 {results[page]['p95_ms']:.1f} ms")
         finally:
@@ -205,12 +225,12 @@ def measure(engine: str, url: str, targets: dict, args, log) -> dict:
 def table(engine: str, products: int, results: dict) -> str:
     lines = [
         f"{engine}, {products:,} products".replace(",", " "),
-        f"{'page':<20}{'req/s':>9}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}{'× ceiling':>11}",
+        f"{'page':<28}{'req/s':>9}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}{'× ceiling':>11}",
     ]
     for page in PAGES:
         r = results[page]
         lines.append(
-            f"{page:<20}{r['rps']:>9.0f}{r['p50_ms']:>9.1f}{r['p95_ms']:>9.1f}{r['p99_ms']:>9.1f}"
+            f"{page:<28}{r['rps']:>9.0f}{r['p50_ms']:>9.1f}{r['p95_ms']:>9.1f}{r['p99_ms']:>9.1f}"
             f"{r['ratio_to_ceiling']:>11.2f}"
         )
     return "\n".join(lines)
@@ -279,14 +299,23 @@ def main(argv: list[str] | None = None) -> list[Path]:
 
 
 def _slugs(url: str, targets: dict) -> dict:
-    from storefront.catalog.models import Category, Product
+    from storefront.catalog.models import Category, Product, Supplier
     from storefront.extensions import db
 
     app = _app(url)
     with app.app_context(), Session(db.engine) as session:
+        city = session.execute(
+            sa.select(Supplier.city)
+            .join(Product, Product.supplier_id == Supplier.id)
+            .where(Product.category_id == targets["category_id"], Supplier.city != "")
+            .group_by(Supplier.city)
+            .order_by(sa.func.count().desc(), Supplier.city)
+            .limit(1)
+        ).scalar_one()
         found = {
             "category_slug": session.get_one(Category, targets["category_id"]).slug,
             "product_slug": session.get_one(Product, targets["product_id"]).slug,
+            "category_city": city,
         }
         db.engine.dispose()
     return found

@@ -131,6 +131,14 @@ class Product(TimestampMixin, Base):
         Index("ix_products_listing_new", "category_id", "published_at", "id", **_listable),
         Index("ix_products_listing_supplier", "category_id", "supplier_id", **_listable),
         Index("ix_products_popular", "popularity", "id", **_listable),
+        # Facet counts (catalog/facets.py) group a category's listable products by these columns; on SQLite
+        # the whole read comes from this index. PostgreSQL reads the rows (a B-tree entry there is limited to
+        # about 2.7 kB, which a feed's attributes may exceed) and has no such index.
+        Index(
+            "ix_products_facets",
+            *("category_id", "supplier_id", "moq", "stock", "price_rub_from", "attributes"),
+            sqlite_where=text(LISTABLE),
+        ).ddl_if(dialect="sqlite"),
         Index("ix_products_supplier_id", "supplier_id"),
         Index("uq_products_supplier_feed_offer", "supplier_id", "feed_offer_id", unique=True),
     )

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import Any, NamedTuple
 
-from sqlalchemy import ColumnElement, Select, func, select, text, union_all
+from sqlalchemy import ColumnElement, Select, func, or_, select, text, union_all
 from sqlalchemy.orm import QueryableAttribute, Session, joinedload, selectinload
 
 from storefront import memo
@@ -34,6 +34,37 @@ class Sort(enum.StrEnum):
     RELEVANCE = "relevance"
 
 
+class MoqBucket(enum.StrEnum):
+    """Minimum order quantity ranges of the filter (disjoint, so their counts add up)."""
+
+    ONE = "1"
+    TEN = "10"
+    HUNDRED = "100"
+    MORE = "more"
+
+
+#: (lowest, highest) MOQ of each bucket; ``None`` means unbounded.
+MOQ_RANGES: dict[MoqBucket, tuple[int, int | None]] = {
+    MoqBucket.ONE: (1, 1),
+    MoqBucket.TEN: (2, 10),
+    MoqBucket.HUNDRED: (11, 100),
+    MoqBucket.MORE: (101, None),
+}
+
+
+def moq_bucket(moq: int) -> MoqBucket:
+    return next(bucket for bucket, (low, high) in MOQ_RANGES.items() if moq >= low and (high is None or moq <= high))
+
+
+class SupplierKind(enum.StrEnum):
+    FACTORY = "factory"
+    TRADER = "trader"
+
+
+#: Supplier rating thresholds of the filter, in tenths (4.5 and up, 4.0 and up, 3.5 and up).
+RATING_THRESHOLDS = (45, 40, 35)
+
+
 @dataclass(frozen=True)
 class ListingFilters:
     sort: Sort = Sort.POPULAR
@@ -42,6 +73,28 @@ class ListingFilters:
     cities: tuple[str, ...] = ()
     in_stock: bool = False
     page: int = 1
+    moq: tuple[MoqBucket, ...] = ()
+    #: Lowest supplier rating in tenths (one of ``RATING_THRESHOLDS``); suppliers not rated are excluded.
+    rating_min: int | None = None
+    #: Factory, trading company or both; a supplier of unknown kind is excluded by any choice.
+    kinds: tuple[SupplierKind, ...] = ()
+    #: (attribute name, value) pairs, sorted: values of one name are alternatives, names all apply.
+    attributes: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def narrowed(self) -> bool:
+        """Some filter (not the sort or the page) is active."""
+        return bool(
+            self.cities or self.in_stock or self.price_min is not None or self.price_max is not None
+            or self.moq or self.rating_min is not None or self.kinds or self.attributes
+        )  # fmt: skip
+
+    def attribute_values(self) -> dict[str, tuple[str, ...]]:
+        """The attribute filters by name."""
+        grouped: dict[str, list[str]] = {}
+        for name, value in self.attributes:
+            grouped.setdefault(name, []).append(value)
+        return {name: tuple(values) for name, values in grouped.items()}
 
 
 class ProductCard(NamedTuple):
@@ -184,7 +237,31 @@ def listing_conditions(category_ids: Sequence[int] | None, filters: ListingFilte
         conditions.append(Product.stock > 0)
     if filters.cities:
         conditions.append(Product.supplier_id.in_(select(Supplier.id).where(Supplier.city.in_(filters.cities))))
+    if filters.moq:
+        conditions.append(or_(*(_moq_range(bucket) for bucket in sorted(set(filters.moq)))))
+    if filters.rating_min is not None:
+        conditions.append(
+            Product.supplier_id.in_(select(Supplier.id).where(Supplier.rating_tenths >= filters.rating_min))
+        )
+    if filters.kinds:
+        kinds = set(filters.kinds)
+        known_kind = (
+            Supplier.is_factory.is_not(None)
+            if len(kinds) > 1
+            else Supplier.is_factory.is_(SupplierKind.FACTORY in kinds)
+        )
+        conditions.append(Product.supplier_id.in_(select(Supplier.id).where(known_kind)))
+    for name, values in filters.attribute_values().items():
+        value = Product.attributes[name].as_string()
+        conditions.append(value.in_(values) if len(values) > 1 else value == values[0])
     return conditions
+
+
+def _moq_range(bucket: MoqBucket) -> ColumnElement[bool]:
+    low, high = MOQ_RANGES[bucket]
+    if high is None:
+        return Product.moq >= low
+    return Product.moq == low if low == high else Product.moq.between(low, high)
 
 
 def _sort_columns(sort: Sort) -> tuple[QueryableAttribute[Any], QueryableAttribute[Any]]:
@@ -235,16 +312,20 @@ def _count(session: Session, category_ids: Sequence[int], filters: ListingFilter
     )
 
 
-def list_products(session: Session, category_ids: Sequence[int], filters: ListingFilters, per_page: int) -> ListingPage:
-    """One page of listable products in the given categories.
+def list_products(
+    session: Session, category_ids: Sequence[int], filters: ListingFilters, per_page: int, total: int | None = None
+) -> ListingPage:
+    """One page of listable products in the given categories (``total``: their count, when the
+    caller already has it from the facets).
 
     Ids are paged on the narrow partial indexes first, then only the page's rows are loaded
     with their suppliers' cities.
     """
     if not category_ids:
         return ListingPage([], 0, 1, per_page)
-    key = ("total", tuple(category_ids), replace(filters, page=1, sort=Sort.POPULAR))
-    total = _cached_count(key, lambda: _count(session, category_ids, filters))
+    if total is None:
+        key = ("total", tuple(category_ids), replace(filters, page=1, sort=Sort.POPULAR))
+        total = _cached_count(key, lambda: _count(session, category_ids, filters))
     pages = max(1, math.ceil(total / per_page))
     page = min(max(1, filters.page), pages, MAX_PAGE)
     # One statement: the page's ids on the narrow index (index-only, however deep the page),

@@ -55,7 +55,7 @@ def fit(template: str, title: str, limit: int = DESCRIPTION_LIMIT) -> str:
 
 def is_filtered(filters: ListingFilters) -> bool:
     """A listing narrowed by a filter (not a sort or a page): not worth indexing."""
-    return bool(filters.cities or filters.in_stock or filters.price_min is not None or filters.price_max is not None)
+    return filters.narrowed
 
 
 def category_canonical(base_url: str, slug: str, page: int) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 from flask import (
     abort,
@@ -20,11 +21,21 @@ from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
 from storefront.catalog import bp, seo, sitemap
-from storefront.catalog.forms import SORT_LABELS, ListingArgsForm
+from storefront.catalog.facets import ListingFacets, attribute_facet_names, listing_facets
+from storefront.catalog.forms import (
+    KIND_LABELS,
+    MOQ_LABELS,
+    SORT_LABELS,
+    ListingArgsForm,
+    active_chips,
+    query_args,
+    rating_arg,
+    rating_label,
+)
 from storefront.catalog.pricing import next_break
 from storefront.catalog.queries import (
+    ListingFilters,
     cached_category_tree,
-    count_by_city,
     get_product,
     list_popular_products,
     list_products,
@@ -55,10 +66,13 @@ def category(slug: str) -> str:
     if current is None:
         abort(404)
     category_ids = tree.descendant_ids(current.id)
-    cities = count_by_city(db.session(), category_ids)
-    form = ListingArgsForm(request.args, [city for city, _count in cities])
+    # Price first (it decides which attributes are facets), then every filter, then the counts.
+    priced = ListingArgsForm(request.args, None).filters()
+    form = ListingArgsForm(request.args, None, attribute_facet_names(db.session(), category_ids, priced))
     filters = form.filters()
-    listing = list_products(db.session(), category_ids, filters, current_app.config["PRODUCTS_PER_PAGE"])
+    facets = listing_facets(db.session(), category_ids, filters)
+    per_page = current_app.config["PRODUCTS_PER_PAGE"]
+    listing = list_products(db.session(), category_ids, filters, per_page, total=facets.total)
     low, moq = seo.category_summary(db.session(), category_ids)
     name = category_name(current)
     if low is not None and moq is not None:
@@ -79,12 +93,26 @@ def category(slug: str) -> str:
         listing=listing,
         filters=filters,
         form=form,
-        cities=cities,
+        **facet_context(facets, filters),
         sort_labels=SORT_LABELS,
         canonical_url=seo.category_canonical(_base_url(), current.slug, listing.page),
         noindex=seo.is_filtered(filters),
         meta_description=seo.fit(description, name),
     )
+
+
+def facet_context(facets: ListingFacets, filters: ListingFilters) -> dict[str, Any]:
+    """What ``catalog/category.html`` needs to show the facets and the active filters' chips."""
+    return {
+        "facets": facets,
+        "cities": facets.cities,
+        "chips": active_chips(filters),
+        "filter_args": query_args(filters),
+        "moq_labels": MOQ_LABELS,
+        "kind_labels": KIND_LABELS,
+        "rating_arg": rating_arg,
+        "rating_label": rating_label,
+    }
 
 
 @bp.get("/product/<int:product_id>-<slug>")
