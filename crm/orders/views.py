@@ -235,6 +235,11 @@ def _refund_canceled(order: Order, staff: StaffUser, why: str) -> None:
     detail = f"{refund.amount} ₽, {refund.status}: {why}"
     record(db.session(), staff, AuditAction.ORDER_REFUND, "order", number, request.remote_addr, detail)
     db.session.commit()
+    _flash_refund(refund)
+
+
+def _flash_refund(refund: Refund) -> None:
+    """Tell the staff member what became of a refund: made, under way, or canceled by the payment service."""
     messages = {
         "succeeded": _("Refunded %(amount)s.", amount=format_rub(refund.amount)),
         "pending": _("The refund of %(amount)s is in progress.", amount=format_rub(refund.amount)),
@@ -283,14 +288,7 @@ def order_refund(number: str) -> Response | tuple[str, int]:
         detail = f"{refund.amount} ₽, {refund.status}: {form.reason.data.strip()}"
         record(db.session(), staff, AuditAction.ORDER_REFUND, "order", number, request.remote_addr, detail)
         db.session.commit()
-    messages = {
-        "succeeded": _("Refunded %(amount)s.", amount=format_rub(refund.amount)),
-        "pending": _("The refund of %(amount)s is in progress.", amount=format_rub(refund.amount)),
-    }
-    flash(
-        messages.get(refund.status, _("The payment service canceled the refund.")),
-        "success" if refund.status in messages else "error",
-    )
+    _flash_refund(refund)
     return redirect(url_for("crm.orders.order_detail", number=number))
 
 
