@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-import csv
-import io
 from dataclasses import replace
 
 from flask import flash, redirect, render_template, request, url_for
@@ -17,6 +15,7 @@ from crm.buyers.card import manual_tier_form, render_card
 from crm.buyers.forms import AssignForm, BuyerFilterForm
 from crm.buyers.queries import BuyerFilters, buyer_card, buyer_page, export_rows
 from crm.buyers.services import AssignmentError, assign_managers
+from crm.csv_export import csv_download
 from crm.permissions import requires
 from crm.staff.models import Role
 from crm.staff.queries import account_managers
@@ -98,14 +97,7 @@ def buyer_export() -> Response:
         ),
     )
     db.session.commit()
-    buffer = io.StringIO()
-    buffer.write("\ufeff")
-    csv.writer(buffer, delimiter=";").writerows(rows)
-    return Response(
-        buffer.getvalue(),
-        mimetype="text/csv",
-        headers={"Content-Disposition": "attachment; filename=buyers.csv"},
-    )
+    return csv_download(rows, "buyers.csv")
 
 
 @bp.get("/<int:buyer_id>")

@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
-from decimal import Decimal
-
 from flask import render_template, request
 from flask_babel import format_decimal
 from flask_babel import gettext as _
@@ -14,6 +10,7 @@ from werkzeug.wrappers import Response
 from crm.audit.actions import AuditAction
 from crm.audit.services import record
 from crm.auth import require_staff
+from crm.csv_export import csv_download
 from crm.permissions import requires
 from crm.reorder import bp
 from crm.reorder.analytics import (
@@ -97,11 +94,6 @@ def _rows(table: str) -> list[list[object]]:
     ]
 
 
-def _cell(value: object) -> object:
-    """Decimals with a comma, as Russian Excel reads them."""
-    return str(value).replace(".", ",") if isinstance(value, Decimal) else value
-
-
 @bp.get("/analytics/retention/export.csv")
 @requires("retention.view")
 def retention_export() -> Response:
@@ -128,13 +120,4 @@ def retention_export() -> Response:
         titles.get(table, table),
     )
     db.session.commit()
-    buffer = io.StringIO()
-    buffer.write("\ufeff")
-    writer = csv.writer(buffer, delimiter=";")
-    for row in rows:
-        writer.writerow([_cell(value) for value in row])
-    return Response(
-        buffer.getvalue(),
-        mimetype="text/csv",
-        headers={"Content-Disposition": f"attachment; filename=retention-{table}.csv"},
-    )
+    return csv_download(rows, f"retention-{table}.csv")

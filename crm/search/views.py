@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from datetime import date
 
 from flask import flash, redirect, render_template, request, url_for
@@ -13,6 +11,7 @@ from werkzeug.wrappers import Response
 from crm.audit.actions import AuditAction
 from crm.audit.services import record
 from crm.auth import require_staff
+from crm.csv_export import csv_download
 from crm.permissions import requires
 from crm.search import bp
 from crm.search.forms import DeleteSynonymForm, DemandPeriodForm, SynonymForm
@@ -32,9 +31,6 @@ from storefront.moscow import to_moscow
 from storefront.search.models import SearchSynonym
 from storefront.search.synonyms import forget_synonyms
 from storefront.search.understand import built_in_synonyms
-
-#: A cell starting with one of these is read as a formula by spreadsheets: it is written with a leading «'».
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 @bp.get("/synonyms")
@@ -162,13 +158,6 @@ def demand_report() -> tuple[str, int]:
     return render_template("crm/search/demand.html", form=form, lines=lines, period=(start, end)), 200
 
 
-def safe_cell(value: object) -> object:
-    """A CSV cell spreadsheets will not run as a formula: text starting with = + - @ (or a tab) gets a «'»."""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return value
-
-
 def _csv_rows(lines: list[DemandLine]) -> list[list[object]]:
     header = [_("Query"), _("Searches"), _("Of them found nothing"), _("First seen (Moscow)"), _("Last seen (Moscow)")]
     return [header] + [
@@ -205,11 +194,4 @@ def demand_export() -> Response:
         f"{start.isoformat()}…{end.isoformat()}: {len(lines)} rows",
     )
     db.session.commit()
-    buffer = io.StringIO()
-    buffer.write("\ufeff")
-    csv.writer(buffer, delimiter=";").writerows([[safe_cell(value) for value in row] for row in _csv_rows(lines)])
-    return Response(
-        buffer.getvalue(),
-        mimetype="text/csv",
-        headers={"Content-Disposition": f"attachment; filename=search-demand-{start}-{end}.csv"},
-    )
+    return csv_download(_csv_rows(lines), f"search-demand-{start}-{end}.csv")

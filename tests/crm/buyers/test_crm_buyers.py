@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 from decimal import Decimal
 
 from flask import Flask
@@ -194,6 +196,15 @@ def test_the_csv_export_follows_the_filters_and_is_audited(app: Flask, session: 
     assert (entry.action, entry.ip_address) == ("buyers.export", "10.0.0.7")
     assert entry.detail.startswith("1 строка; фильтры: ")
     assert client.get("/crm/buyers/export.csv?tier=x").status_code == 400
+
+
+def test_a_buyer_named_like_a_formula_stays_text_in_the_export(app: Flask, session: Session) -> None:
+    create_buyer(session, email="evil@example.ru", name='=HYPERLINK("http://evil.example","Счёт")')
+    session.commit()
+    text = _signed_in(app, session).get("/crm/buyers/export.csv").get_data(as_text=True)
+    (row,) = list(csv.reader(io.StringIO(text.lstrip("\ufeff")), delimiter=";"))[1:]
+    assert row[1] == '\'=HYPERLINK("http://evil.example","Счёт")'
+    assert not any(cell.startswith(("=", "+", "-", "@")) for cell in row)
 
 
 def test_an_account_manager_sees_other_managers_buyers_only_in_summary(app: Flask, session: Session) -> None:
