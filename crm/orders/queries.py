@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from crm.buyers.queries import manager_of
 from crm.staff.models import Role, StaffUser
-from storefront.account.models import Buyer
+from storefront.account.models import Buyer, Tier
 from storefront.order.models import Order
 from storefront.payment.models import AttemptStatus, Payment, RefundState
 
@@ -28,6 +28,8 @@ class OrderPage:
     refunded: Decimal
     #: What may still be refunded (paid minus refunds done or under way).
     refundable: Decimal
+    #: The name of the tier the order was placed with (the order keeps its code).
+    tier_name: str | None = None
 
 
 def order_page(session: Session, number: str) -> OrderPage | None:
@@ -51,7 +53,8 @@ def order_page(session: Session, number: str) -> OrderPage | None:
     reserved = sum((r.amount for r in paid.refunds if r.status in _RESERVING), Decimal("0.00")) if paid else Decimal(0)
     refundable = paid.amount - reserved if paid else Decimal("0.00")
     buyer = session.get(Buyer, order.buyer_id) if order.buyer_id is not None else None
-    return OrderPage(order, buyer, payments, paid, refunded, max(refundable, Decimal("0.00")))
+    tier_name = session.scalar(select(Tier.name).where(Tier.code == order.tier_code)) if order.tier_code else None
+    return OrderPage(order, buyer, payments, paid, refunded, max(refundable, Decimal("0.00")), tier_name)
 
 
 def manages(session: Session, staff: StaffUser, buyer_id: int | None) -> bool:

@@ -282,3 +282,15 @@ def test_refund_order_with_a_key_returns_the_first_refund_and_refuses_the_key_on
     assert again.id == first.id and first.status == "succeeded"
     assert foreign.value.code == RefundFailure.BAD_KEY
     assert _refunds(session) == 1 and len(standin.refunds) == 1
+
+
+def test_the_tier_an_order_was_placed_with_is_named_not_coded(pay_app: Flask, session: Session) -> None:
+    from crm.tiers.services import seed_tiers
+
+    seed_tiers(session)
+    order = make_order(session)
+    order.tier_code = "gold"
+    session.commit()
+    page = _client(pay_app, session, Role.ADMIN).get(f"/crm/orders/{order.number}").get_data(as_text=True)
+    assert "уровень при оформлении: Золото" in page
+    assert "gold" not in page
