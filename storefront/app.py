@@ -10,7 +10,7 @@ from flask import Flask
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
-from storefront import errors, i18n, security
+from storefront import errors, i18n, input_bounds, security
 from storefront.config import PROJECT_ROOT, load_config
 from storefront.config import instance_path as config_instance_path
 from storefront.extensions import csrf, db, migrate
@@ -69,6 +69,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     i18n.init_app(app)
     errors.init_app(app)
     security.init_app(app)
+    input_bounds.init_app(app)
     # Before Flask sees a request: the client behind our proxies, not the proxy (limits, audit, consents).
     app.wsgi_app = TrustedProxies.from_config(app.config["TRUSTED_PROXIES"]).wrap(app.wsgi_app)  # type: ignore[method-assign]
 

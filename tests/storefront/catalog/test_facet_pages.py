@@ -143,7 +143,6 @@ def test_following_a_chip_widens_the_listing(client, shop):
         "attr=Неизвестно:красный",
         'attr=Цв"ет:красный',
         "attr=Цвет:" + "к" * 500,
-        "attr=%00:%00",
         "city=",
         "city=" + "И" * 500,
     ],
