@@ -20,6 +20,17 @@ class NotFound(ShopError):
     """The thing asked for does not exist (or is not visible)."""
 
 
+class MessageError(ShopError):
+    """A refusal whose message is for people: a (lazy) translated string, shown as it is."""
+
+    def __init__(self, message: object) -> None:
+        super().__init__(message)
+        self.message = message
+
+    def __str__(self) -> str:
+        return str(self.message)
+
+
 def _error_page(status: int, title: str, message: str) -> tuple[str, int]:
     return render_template("errors/error.html", status=status, title=title, message=message), status
 

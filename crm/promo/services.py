@@ -13,18 +13,13 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from storefront.db import rowcount
-from storefront.errors import ShopError
+from storefront.errors import MessageError
 from storefront.promo.models import PromoCode, PromoKind
 from storefront.promo.services import normalize_code
 
 
-class PromoError(ShopError):
-    def __init__(self, message: object) -> None:
-        super().__init__(message)
-        self.message = message
-
-    def __str__(self) -> str:
-        return str(self.message)
+class PromoError(MessageError):
+    """A promo code refused, with the reason in Russian."""
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from storefront.errors import ShopError
+from storefront.errors import MessageError
 from storefront.search.models import SearchSynonym
 from storefront.search.normalise import fold, words
 
@@ -20,13 +20,8 @@ MAX_ALTERNATIVE_CHARS = 100
 MAX_ALTERNATIVE_WORDS = 5
 
 
-class SynonymError(ShopError):
-    def __init__(self, message: object) -> None:
-        super().__init__(message)
-        self.message = message
-
-    def __str__(self) -> str:
-        return str(self.message)
+class SynonymError(MessageError):
+    """A synonym group refused, with the reason in Russian."""
 
 
 @dataclass(frozen=True)

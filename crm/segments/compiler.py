@@ -20,22 +20,15 @@ from sqlalchemy import ColumnElement, Select, and_, or_, select, true
 from crm.segments.fields import FIELDS, LIST_OPERATORS, MAX_LIST, NO_VALUE_OPERATORS, OPERATORS, BadValue, Sources
 from storefront.account.models import Buyer
 from storefront.db import utcnow
-from storefront.errors import ShopError
+from storefront.errors import MessageError
 
 #: The root group is depth 1; a group inside it depth 2, and so on.
 MAX_DEPTH = 3
 MAX_CONDITIONS = 30
 
 
-class InvalidSegment(ShopError):
+class InvalidSegment(MessageError):
     """A definition refused, with the part that is wrong in the message (a lazy, translated string)."""
-
-    def __init__(self, message: Any) -> None:
-        super().__init__(message)
-        self.message = message
-
-    def __str__(self) -> str:
-        return str(self.message)
 
 
 def compile_segment(definition: dict[str, Any], now: datetime | None = None) -> Select[int]:
