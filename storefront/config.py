@@ -410,6 +410,10 @@ FIXED: dict[str, Any] = {
     "REMEMBER_COOKIE_HTTPONLY": True,
     "REMEMBER_COOKIE_SAMESITE": "Lax",
     "RATELIMIT_HEADERS_ENABLED": True,
+    # Redis down or hung: limits count in each process's memory until it is back (README, «Production»),
+    # and a request waits at most half a second for it instead of hanging.
+    "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
+    "RATELIMIT_STORAGE_OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
 }
 
 

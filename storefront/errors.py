@@ -7,7 +7,10 @@ import logging
 from flask import Flask, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException
+
+from storefront.extensions import db
 
 logger = logging.getLogger(__name__)
 
@@ -36,6 +39,16 @@ def _error_page(status: int, title: str, message: str) -> tuple[str, int]:
 
 
 def init_app(app: Flask) -> None:
+    @app.teardown_appcontext
+    def discard_broken_session(error: BaseException | None) -> None:
+        # Runs before Flask-SQLAlchemy's own teardown (teardowns run in reverse order of registration): closing
+        # a session whose connection the database dropped raises, which would break a response already made.
+        try:
+            db.session.remove()
+        except DBAPIError:
+            logger.warning("discarded a session whose database connection was lost", exc_info=True)
+            db.session.registry.clear()
+
     @app.errorhandler(CSRFError)
     def csrf_error(error: CSRFError) -> tuple[str, int]:
         return _error_page(
@@ -67,6 +80,15 @@ def init_app(app: Flask) -> None:
                 400, _("Bad request"), _("The request could not be understood. Check the address and try again.")
             )
         return _error_page(status, _("Error"), _("The request could not be completed."))
+
+    @app.errorhandler(OperationalError)
+    @app.errorhandler(InterfaceError)
+    def database_unavailable(error: Exception) -> tuple[str, int, dict[str, str]]:
+        # The database restarting, failing over or refusing connections: the request is lost but the next one
+        # may well succeed, so say «try again» (503 + Retry-After) on a page that needs no database.
+        logger.exception("database unavailable on %s %s", request.method, request.path)
+        page = render_template("errors/unavailable.html")
+        return page, 503, {"Retry-After": "5"}
 
     @app.errorhandler(Exception)
     def internal_error(error: Exception) -> tuple[str, int]:
