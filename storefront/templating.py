@@ -10,7 +10,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from storefront.catalog.models import Category
 from storefront.catalog.queries import cached_category_tree
-from storefront.catalog.text import category_name
+from storefront.catalog.text import category_name, product_title
 from storefront.extensions import db
 from storefront.shipping.regions import format_address
 
@@ -31,6 +31,8 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals.update(format_date=format_date, format_datetime=format_datetime)
     # One way to write an address everywhere (shop pages, e-mails, CRM).
     app.jinja_env.globals.update(format_address=format_address)
+    # A global, not a context variable: macros imported without context (product cards) use it too.
+    app.jinja_env.globals.update(product_title=product_title)
 
     @app.context_processor
     def inject_globals() -> dict[str, Any]:

@@ -25,6 +25,7 @@ from storefront.cart.web import cart_error_message, current_cart
 from storefront.extensions import db
 from storefront.fx.services import current_pricing
 from storefront.i18n import safe_next_url
+from storefront.pictures.queries import main_picture_keys
 
 
 def _form_error(form: QuantityForm | RemoveForm) -> str:
@@ -56,7 +57,8 @@ def _back(default: str) -> str:
 def _render_cart(status: int = 200) -> tuple[str, int]:
     cart = current_cart()
     priced = price_cart(db.session(), cart, current_pricing(db.session()))
-    return render_template("cart/cart.html", cart=priced, remove_form=RemoveForm()), status
+    pictures = main_picture_keys(db.session(), [line.product.id for line in priced.lines])
+    return render_template("cart/cart.html", cart=priced, pictures=pictures, remove_form=RemoveForm()), status
 
 
 def _refuse(message: str) -> tuple[str, int]:

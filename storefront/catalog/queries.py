@@ -114,11 +114,13 @@ class ProductCard(NamedTuple):
     supplier_city: str
     #: The file key of the product's first downloaded picture; None shows the placeholder.
     picture_key: str | None = None
+    #: The English title, shown on English pages when the feed gave one (``product_title``).
+    title_en: str | None = None
 
 
 _CARD_COLUMNS = (
     Product.id, Product.slug, Product.title, Product.price_rub_from, Product.moq, Product.stock,
-    Product.lead_time_days, Supplier.city, main_picture_key(Product.id),
+    Product.lead_time_days, Supplier.city, main_picture_key(Product.id), Product.title_en,
 )  # fmt: skip
 
 

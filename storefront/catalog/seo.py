@@ -99,6 +99,7 @@ def _price(value: Decimal) -> str:
 
 def product_json_ld(
     product: Product,
+    name: str,
     url: str,
     description: str,
     rub_prices: Sequence[Decimal],
@@ -109,7 +110,7 @@ def product_json_ld(
     data: dict[str, Any] = {
         "@context": "https://schema.org",
         "@type": "Product",
-        "name": product.title,
+        "name": name,
         "sku": product.sku,
         "url": url,
     }

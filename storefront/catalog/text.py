@@ -11,6 +11,7 @@ safe text that went through the allow-list, whatever wrote the row.
 from __future__ import annotations
 
 import re
+from typing import Protocol
 
 import nh3
 from flask_babel import get_locale
@@ -51,6 +52,23 @@ def description_markup(text: str | None) -> Markup:
     if is_html(text):
         return Markup(_clean(text))  # noqa: S704  (nh3 output: only ALLOWED_TAGS, no attributes)
     return Markup("<br>\n").join(escape(line) for line in text.strip().splitlines())
+
+
+class Titled(Protocol):
+    """A product or a card row."""
+
+    @property
+    def title(self) -> str: ...
+
+    @property
+    def title_en(self) -> str | None: ...
+
+
+def product_title(product: Titled) -> str:
+    """The product's title in the buyer's language: the English title on English pages when there is one."""
+    if product.title_en and str(get_locale()) != "ru":
+        return product.title_en
+    return product.title
 
 
 def category_name(category: Category) -> str:

@@ -40,10 +40,11 @@ from storefront.catalog.queries import (
     list_popular_products,
     list_products,
 )
-from storefront.catalog.text import category_name
+from storefront.catalog.text import category_name, product_title
 from storefront.extensions import db
 from storefront.fx.services import MissingRate, current_pricing
 from storefront.i18n import format_rub
+from storefront.pictures.images import ZOOM
 from storefront.pictures.queries import list_ready_pictures
 
 
@@ -151,21 +152,27 @@ def product_detail(product_id: int, slug: str | None = None) -> str | Response:
             category=category_name(category) if category else _("Catalogue"),
         )
     brand = (product.attributes or {}).get(seo.BRAND)
+    pictures = list_ready_pictures(db.session(), product.id)
+    # Our own copies when downloaded (the supplier's host may refuse hotlinks or vanish), else the feed's URLs.
+    image_urls = [
+        _base_url() + url_for("pictures.picture_file", name=picture.name(ZOOM)) for picture in pictures
+    ] or list(product.picture_urls or [])
     json_ld = seo.product_json_ld(
         product,
+        product_title(product),
         url,
         seo.shorten(seo.plain_text(product.description), 5000),
         prices,
-        product.picture_urls or [],
+        image_urls,
         str(brand) if brand else None,
     )
     return render_template(
         "catalog/product.html",
         canonical_url=url,
-        meta_description=seo.fit(description, product.title),
+        meta_description=seo.fit(description, product_title(product)),
         json_ld=json_ld,
         product=product,
-        pictures=list_ready_pictures(db.session(), product.id),
+        pictures=pictures,
         breadcrumbs=tree.ancestors(tree.by_id[product.category_id]) if product.category_id in tree.by_id else [],
         rub_breaks=rub_breaks,
         saving=saving,

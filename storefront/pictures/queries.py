@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 
 from sqlalchemy import ScalarSelect, select
@@ -46,3 +47,15 @@ def main_picture_key(product_id_column: object) -> ScalarSelect[str | None]:
         .limit(1)
         .scalar_subquery()
     )
+
+
+def main_picture_keys(session: Session, product_ids: Collection[int]) -> dict[int, str]:
+    """Product id → the file key of its first downloaded picture, for the products that have one (cart lines)."""
+    if not product_ids:
+        return {}
+    rows = session.execute(
+        select(ProductPicture.product_id, ProductPicture.file_key)
+        .where(ProductPicture.product_id.in_(product_ids), ProductPicture.status == PictureStatus.READY.value)
+        .order_by(ProductPicture.product_id, ProductPicture.position.desc(), ProductPicture.id.desc())
+    )
+    return {product_id: key for product_id, key in rows if key}  # the last row of each product is its first
