@@ -28,7 +28,6 @@ from sqlalchemy.orm import Session
 from storefront import jobs
 from storefront.jobs import JobRun
 from tests.support import factories
-from tests.support.database import runs_on_postgres
 
 ROOT = Path(__file__).resolve().parents[3]
 REDIS_URL = "redis://127.0.0.1:6379/12"
@@ -147,9 +146,7 @@ def _wait_until_ready(base: str, process: subprocess.Popen, log: Path) -> None:
     pytest.fail(f"{base} never became ready: {log.read_text()}")
 
 
-def test_two_processes_behave_as_one_shop(
-    two_servers: list[str], session: Session, flushed_redis: redis.Redis
-) -> None:
+def test_two_processes_behave_as_one_shop(two_servers: list[str], session: Session, flushed_redis: redis.Redis) -> None:
     first, second = two_servers
     factories.create_buyer(session, email="anna@example.ru", password=BUYER_PASSWORD, name="Анна Смирнова")
     session.commit()
