@@ -18,9 +18,9 @@ import uuid
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from flask import Flask, request
-from flask.sessions import SecureCookieSessionInterface, SessionMixin
-from werkzeug.wrappers import Request, Response
+from flask import Flask, Request, request
+from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
+from werkzeug.wrappers import Response
 from werkzeug.wsgi import ClosingIterator
 
 from storefront.ops import metrics
@@ -77,7 +77,7 @@ class RequestIds:
 class QuietSessions(SecureCookieSessionInterface):
     """Flask's signed-cookie sessions, except that the probes neither read nor set the cookie."""
 
-    def open_session(self, app: Flask, request: Request) -> SessionMixin | None:  # type: ignore[override]
+    def open_session(self, app: Flask, request: Request) -> SecureCookieSession | None:
         if request.path in QUIET_PATHS:
             return self.make_null_session(app)
         return super().open_session(app, request)
