@@ -34,6 +34,8 @@ STARTED_KEY = "mostik.started"
 #: Letters, digits and ``.-_:``, up to 64 characters: what proxies and tracers send; anything else is replaced.
 SANE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$")
 QUIET_PATHS = frozenset({"/healthz", "/readyz", "/metrics"})
+#: Methods counted by name; any other (a client may send anything) is ``other``, so labels stay few.
+METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 
 
 def request_id_from(incoming: str | None) -> str:
@@ -89,7 +91,8 @@ def _endpoint() -> str:
 
 def count_response(response: Response) -> Response:
     endpoint = _endpoint()
-    metrics.HTTP_REQUESTS.labels(endpoint, request.method, str(response.status_code)).inc()
+    method = request.method if request.method in METHODS else "other"
+    metrics.HTTP_REQUESTS.labels(endpoint, method, str(response.status_code)).inc()
     started = request.environ.get(STARTED_KEY)
     elapsed = time.perf_counter() - started if started is not None else None
     if elapsed is not None:

@@ -118,6 +118,14 @@ def test_metrics_are_served_to_loopback_in_the_prometheus_format(client) -> None
     assert sample("mostik_http_requests_total", endpoint="ops.healthz", method="GET", status="200") == before + 1
 
 
+def test_made_up_methods_are_counted_as_other(client) -> None:
+    before = sample("mostik_http_requests_total", endpoint="unmatched", method="other", status="405")
+    assert client.open("/healthz", method="BREW1").status_code == 405
+    assert client.open("/healthz", method="BREW2").status_code == 405
+    assert sample("mostik_http_requests_total", endpoint="unmatched", method="other", status="405") == before + 2
+    assert 'method="BREW1"' not in client.get("/metrics").get_data(as_text=True)
+
+
 def test_requests_are_counted_by_endpoint_not_by_path(client, session) -> None:
     product = factories.create_shop(session)
     session.commit()
