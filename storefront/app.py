@@ -10,27 +10,20 @@ from flask import Flask
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
-from storefront import errors, i18n, input_bounds, security
-from storefront.config import PROJECT_ROOT, load_config
+from storefront import errors, i18n, input_bounds, ops, security
+from storefront.config import PROJECT_ROOT, SETTINGS, load_config
 from storefront.config import instance_path as config_instance_path
 from storefront.extensions import csrf, db, migrate
+from storefront.ops.logs import logging_config
 from storefront.proxies import TrustedProxies
-
-#: Production logging: every logger to stdout. ``disable_existing_loggers`` must stay False: the default True
-#: silences every logger created at import time (``storefront.errors`` — every 500 —, payments, jobs, mail).
-LOGGING: dict[str, Any] = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
-    "handlers": {"stdout": {"class": "logging.StreamHandler", "formatter": "plain", "stream": "ext://sys.stdout"}},
-    "root": {"level": "INFO", "handlers": ["stdout"]},
-}
 
 
 def _configure_logging(app: Flask) -> None:
+    """Every logger to stdout: JSON lines in production, readable lines elsewhere; request ids, nothing personal."""
     if app.debug or app.testing or not app.config["LOG_TO_STDOUT"]:
         return
-    logging.config.dictConfig(LOGGING)
+    secrets = [str(app.config[setting.key]) for setting in SETTINGS if setting.secret and app.config.get(setting.key)]
+    logging.config.dictConfig(logging_config(json_lines=app.config["MOSTIK_ENV"] == "production", secrets=secrets))
 
 
 def _sqlite_pragmas(engine: Engine) -> None:
@@ -72,6 +65,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     input_bounds.init_app(app)
     # Before Flask sees a request: the client behind our proxies, not the proxy (limits, audit, consents).
     app.wsgi_app = TrustedProxies.from_config(app.config["TRUSTED_PROXIES"]).wrap(app.wsgi_app)  # type: ignore[method-assign]
+    # Outermost: the request id, the probes without sessions, metrics and access lines (storefront/ops).
+    ops.init_app(app)
 
     from storefront import (
         account,

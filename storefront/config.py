@@ -296,6 +296,36 @@ SETTINGS: tuple[Setting, ...] = (
         "our reverse proxies (addresses or CIDRs); only from them are `X-Forwarded-For` and `X-Forwarded-Proto` "
         "read, for sign-in limits, audit entries, consents and payment notifications",
     ),
+    Setting(
+        "METRICS_ALLOWED_NETWORKS",
+        text,
+        "",
+        "besides loopback, who may read `/metrics`: addresses and CIDRs, comma separated (the client behind "
+        "`TRUSTED_PROXIES`); everyone else gets 403",
+    ),
+    Setting(
+        "PROMETHEUS_MULTIPROC_DIR",
+        optional_text,
+        None,
+        "several gunicorn workers: an empty folder where each worker writes its metrics, so `/metrics` adds them "
+        "all up (read by prometheus-client; `gunicorn.conf.py` empties it at start)",
+    ),
+    Setting(
+        "WEB_BIND", text, "127.0.0.1:8000", "where gunicorn listens (`gunicorn.conf.py`): `host:port` or `unix:path`"
+    ),
+    Setting(
+        "WEB_WORKERS",
+        whole_number,
+        lambda environment: 2 * (os.cpu_count() or 1) + 1,
+        "gunicorn worker processes",
+        default_shown="2 × CPU cores + 1",
+    ),
+    Setting(
+        "WEB_TIMEOUT_SECONDS",
+        whole_number,
+        30,
+        "gunicorn restarts a worker silent for this long, and gives workers this long to finish on a restart",
+    ),
     Setting("ORDER_PAYMENT_HOURS", whole_number, 24, "unpaid orders are canceled and their stock released after this"),
     Setting(
         "PICKUP_POINTS_FILE",

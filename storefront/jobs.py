@@ -26,6 +26,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from storefront.db import Base, rowcount, utcnow
+from storefront.ops.metrics import JOB_FAILURES, JOB_RUNS
 
 logger = logging.getLogger(__name__)
 
@@ -114,12 +115,14 @@ def run_due(session: Session, now: datetime | None = None, *, app: Flask) -> lis
     for job in registered_jobs():
         if not _claim(session, job, now):
             continue
+        JOB_RUNS.labels(job.name).inc()
         try:
             outcome = job.run(session, now, **job.arguments(app))
             result = "ok" if outcome is None else (str(outcome) or "ok")
         except Exception:  # a failing job must not stop the others
             session.rollback()
             logger.exception("periodic job %s failed", job.name)
+            JOB_FAILURES.labels(job.name).inc()
             result = "failed"
         session.execute(
             update(JobRun).where(JobRun.name == job.name).values(last_finished_at=utcnow(), last_result=result[:500])

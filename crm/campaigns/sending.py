@@ -38,6 +38,7 @@ from storefront.account.models import Buyer, Tier
 from storefront.db import utcnow
 from storefront.mail import MailConnection
 from storefront.moscow import MOSCOW
+from storefront.ops.metrics import CAMPAIGN_MESSAGES
 
 logger = logging.getLogger(__name__)
 R = RecipientStatus
@@ -223,10 +224,12 @@ def send_batch(
         if buyer_id not in consenting:
             _finish(session, token, recipient.id, status=R.SKIPPED.value)
             result.skipped += 1
+            CAMPAIGN_MESSAGES.labels("skipped").inc()
             continue
         if counts.get(buyer_id, 0) >= settings.cap_messages:
             _finish(session, token, recipient.id, status=R.CAPPED.value)
             result.capped += 1
+            CAMPAIGN_MESSAGES.labels("capped").inc()
             continue
         person = Person(recipient.name, recipient.company_name or "", recipient.tier_name or "")
         try:
@@ -236,6 +239,7 @@ def send_batch(
             # good — retrying cannot help — and the rest of the run goes on.
             _finish(session, token, recipient.id, status=R.FAILED.value, last_error=str(refused)[:300])
             result.failed += 1
+            CAMPAIGN_MESSAGES.labels("failed").inc()
             logger.warning("campaign %s recipient %s: the template failed on their data", content.id, recipient.id)
             continue
         throttle.wait()
@@ -245,7 +249,9 @@ def send_batch(
             error_text = str(getattr(error, "recipients", None) or error)[:300]
             if recipient.attempts >= settings.max_attempts:
                 _finish(session, token, recipient.id, status=R.FAILED.value, last_error=error_text)
+                CAMPAIGN_MESSAGES.labels("failed").inc()
             else:
+                CAMPAIGN_MESSAGES.labels("retry").inc()
                 retry_at = now + timedelta(minutes=settings.retry_minutes * recipient.attempts)
                 _finish(
                     session, token, recipient.id, status=R.PENDING.value, last_error=error_text, not_before=retry_at
@@ -256,6 +262,7 @@ def send_batch(
         _finish(session, token, recipient.id, status=R.SENT.value, sent_at=utcnow())
         counts[buyer_id] = counts.get(buyer_id, 0) + 1
         result.sent += 1
+        CAMPAIGN_MESSAGES.labels("sent").inc()
     return result
 
 

@@ -31,6 +31,7 @@ from sqlalchemy.orm import Session
 from storefront.db import rowcount, utcnow
 from storefront.events import order_paid
 from storefront.money import RUB
+from storefront.ops.metrics import PAYMENTS
 from storefront.order.models import Order, PaymentStatus
 from storefront.order.services import TransitionNotAllowed, change_payment_status
 from storefront.payment.errors import (
@@ -129,6 +130,7 @@ def _send_create(session: Session, gateway: PaymentGateway, payment: Payment, or
         payment.last_error = short_error(error)
         payment.checked_at = utcnow()
         session.commit()
+        PAYMENTS.labels("unanswered").inc()
         raise PaymentUnavailable(str(error)) from error
     except GatewayError as error:  # refused: fix the data, new key next time
         session.execute(
@@ -138,6 +140,7 @@ def _send_create(session: Session, gateway: PaymentGateway, payment: Payment, or
         )
         payment.last_error = short_error(error)
         session.commit()
+        PAYMENTS.labels("refused").inc()
         session.refresh(payment)
         raise PaymentRefused(str(error)) from error
     _record_result(session, payment, result)
@@ -177,6 +180,8 @@ def _move(session: Session, payment: Payment, result: PaymentResult) -> bool:
         )
     )
     session.refresh(payment)
+    if moved == 1:
+        PAYMENTS.labels(target.value).inc()  # once per status an attempt reaches, whichever process moved it
     return moved == 1
 
 

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from storefront.db import rowcount, utcnow
 from storefront.events import order_refunded
 from storefront.money import quantize_kopecks
+from storefront.ops.metrics import REFUNDS
 from storefront.order.models import Order, PaymentStatus
 from storefront.order.services import TransitionNotAllowed, change_payment_status
 from storefront.payment.errors import GatewayError, OutcomeUnknown, RefundError, RefundFailure, short_error
@@ -167,6 +168,7 @@ def _send_refund(session: Session, gateway: PaymentGateway, refund: Refund, orde
     except OutcomeUnknown as error:
         refund.last_error = short_error(error)
         session.commit()
+        REFUNDS.labels("unanswered").inc()
         raise RefundError(RefundFailure.UNKNOWN, "the gateway did not answer; run the command again") from error
     except GatewayError as error:
         session.execute(
@@ -175,6 +177,7 @@ def _send_refund(session: Session, gateway: PaymentGateway, refund: Refund, orde
             .values(status=RefundState.CANCELED, cancellation_reason="refused", last_error=short_error(error))
         )
         session.commit()
+        REFUNDS.labels("refused").inc()
         raise RefundError(RefundFailure.REFUSED, str(error)) from error
     refund.yookassa_refund_id = refund.yookassa_refund_id or result.refund_id
     session.flush()
@@ -203,6 +206,7 @@ def apply_refund_status(session: Session, result: RefundResult) -> RefundOutcome
     if not moved:
         session.commit()
         return RefundOutcome.NO_CHANGE
+    REFUNDS.labels(target.value).inc()
     if target != RefundState.SUCCEEDED:
         session.commit()
         return RefundOutcome(f"refund {target}")  # pending or canceled

@@ -25,6 +25,7 @@ What this module guards against (see yookassa.md §1, §6, §7):
 
 from __future__ import annotations
 
+import contextvars
 import functools
 import logging
 import re
@@ -85,6 +86,9 @@ MAX_IDEMPOTENCE_KEY = 64
 #: retries of a 202 over HTTPS (default 1800: sleeps of 0, 3.6 and 7.2 s). 200 ms gives 0, 0.4 and
 #: 0.8 s, so those retries fit well inside the deadline and an abandoned worker is not kept busy.
 SDK_BACKOFF_MS = 200
+#: Given to the SDK, which logs every request and response (headers and body) to it at INFO; the production
+#: logging config keeps it at WARNING, and its masking filter drops the key, e-mails and phones if it is lowered.
+SDK_LOGGER = logging.getLogger("yookassa")
 _OBJECT_ID = re.compile(r"^[0-9A-Za-z_-]{1,64}$")
 
 T = TypeVar("T")
@@ -141,6 +145,7 @@ def _configure_sdk(settings: YooKassaSettings) -> None:
             timeout=SDK_BACKOFF_MS,
             max_attempts=3,
             verify=settings.verify,
+            logger=SDK_LOGGER,
         )
         _socket_timeout = settings.timeout_seconds + SOCKET_TIMEOUT_MARGIN_SECONDS
         if ApiClient.get_session is not _get_session_with_timeout:
@@ -288,7 +293,8 @@ class YooKassaGateway:
     def _call(self, operation: str, func: Callable[[], T]) -> T:
         """Run one SDK call under the deadline and map every failure to a gateway error."""
         _configure_sdk(self.settings)
-        future = self._executor.submit(func)
+        # The worker thread runs in a copy of this context: its log lines keep the request id (storefront.ops.logs).
+        future = self._executor.submit(contextvars.copy_context().run, func)
         try:
             return future.result(timeout=self.settings.timeout_seconds)
         except FutureTimeout:

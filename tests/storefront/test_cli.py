@@ -13,6 +13,7 @@ from storefront.db import utcnow
 from storefront.fx.models import ExchangeRate
 from storefront.fx.services import latest_rates
 from tests.support.factories import create_category, create_product, create_supplier
+from tests.support.metrics import sample
 
 SAMPLES = Path(__file__).parent.parent / "data" / "cbr"
 
@@ -104,16 +105,31 @@ def test_run_due_runs_a_due_job_once(app, runner, session):
         calls.append(now)
         return "counted"
 
+    runs = sample("mostik_job_runs_total", job="test-counter")
     try:
         first = runner.invoke(args=["run-due"])
         second = runner.invoke(args=["run-due"])
         assert "test-counter: counted" in first.output
         assert "test-counter" not in second.output
         assert len(calls) == 1
+        assert sample("mostik_job_runs_total", job="test-counter") == runs + 1
         later = jobs.run_due(session, now=utcnow() + timedelta(hours=2), app=app)
         assert ("test-counter", "counted") in later
     finally:
         jobs._registry.pop("test-counter")
+
+
+def test_a_failing_job_is_counted_and_the_others_still_run(app, session):
+    @jobs.periodic("test-broken", every=timedelta(hours=1))
+    def broken(job_session, now):
+        raise RuntimeError("boom")
+
+    failures = sample("mostik_job_failures_total", job="test-broken")
+    try:
+        assert ("test-broken", "failed") in jobs.run_due(session, app=app)
+        assert sample("mostik_job_failures_total", job="test-broken") == failures + 1
+    finally:
+        jobs._registry.pop("test-broken")
 
 
 def test_shipping_seed_adds_the_carriers_once(runner, session):

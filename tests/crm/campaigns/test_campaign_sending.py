@@ -19,6 +19,9 @@ from storefront.account.models import Consent, ConsentKind
 from storefront.db import utcnow
 from storefront.promo.models import PromoCode
 from tests.support import factories
+from tests.support.metrics import sample
+
+OUTCOMES = ("sent", "retry", "failed")
 
 
 def _settings(app: Flask, **overrides: object):
@@ -183,6 +186,7 @@ def test_a_refused_recipient_is_recorded_and_retried_a_bounded_number_of_times(
     mailbox.refuse.add("bad@example.ru")
     settings = _settings(app, max_attempts=2, retry_minutes=10)
     now = utcnow()
+    counted = {outcome: sample("mostik_campaign_messages_total", outcome=outcome) for outcome in OUTCOMES}
     with app.app_context():
         assert send_due(session, settings, now) == BatchResult(sent=1, failed=1)
         bad = next(r for r in _recipients(session, campaign) if r.email == "bad@example.ru")
@@ -196,6 +200,12 @@ def test_a_refused_recipient_is_recorded_and_retried_a_bounded_number_of_times(
     assert [m["To"] for m in mailbox.messages] == ["good@example.ru"]
     session.expire_all()
     assert session.get(Campaign, campaign.id).status == CampaignStatus.SENT
+    # /metrics: one sent, one refused and retried, then given up.
+    assert {o: sample("mostik_campaign_messages_total", outcome=o) - counted[o] for o in OUTCOMES} == {
+        "sent": 1,
+        "retry": 1,
+        "failed": 1,
+    }
 
 
 def test_the_control_group_is_held_out_deterministically_and_never_mailed(

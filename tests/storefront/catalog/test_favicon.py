@@ -1,5 +1,6 @@
 """The favicon: /favicon.ico answers 200 with an ICO, and every layout links the SVG with a PNG fallback."""
 
+import re
 from io import BytesIO
 
 from PIL import Image
@@ -19,8 +20,9 @@ def test_the_storefront_and_crm_layouts_link_the_icons(client, session):
     session.commit()
     for path in ("/", "/cart", "/crm/login"):
         page = client.get(path).get_data(as_text=True)
-        assert 'rel="icon" href="/static/storefront/favicon.svg" type="image/svg+xml"' in page, path
-        assert 'rel="icon" href="/static/storefront/favicon.png"' in page, path
+        # Versioned by content (storefront/ops/assets.py): ``?v=<hash>``.
+        assert re.search(r'rel="icon" href="/static/storefront/favicon\.svg\?v=\w+" type="image/svg\+xml"', page), path
+        assert re.search(r'rel="icon" href="/static/storefront/favicon\.png\?v=\w+"', page), path
     for name in ("favicon.svg", "favicon.png", "apple-touch-icon.png"):
         with client.get(f"/static/storefront/{name}") as response:
             assert response.status_code == 200

@@ -24,6 +24,7 @@ from storefront.payment.outcomes import PaymentOutcomeKind
 from storefront.payment.recheck import RecheckResult, recheck_open_payments
 from storefront.payment.refunds import refund_order
 from tests.support.factories import make_order
+from tests.support.metrics import sample
 from tests.support.web import guest_token
 
 POLICY = PaymentPolicy()
@@ -87,6 +88,7 @@ def test_paying_sends_the_buyer_to_yookassa_and_the_notification_marks_the_order
     order = make_order(session)
     session.commit()
     client = pay_app.test_client()
+    counted = {outcome: sample("mostik_payments_total", outcome=outcome) for outcome in ("pending", "succeeded")}
 
     response = client.get(_pay_url(pay_app, order))
 
@@ -116,6 +118,9 @@ def test_paying_sends_the_buyer_to_yookassa_and_the_notification_marks_the_order
     assert "Оплата получена" in page and 'http-equiv="refresh"' not in page
     mailbox = smtp_server[0]
     assert any(order.number in message["Subject"] for message in mailbox.messages)
+    # /metrics: the attempt reached pending, then succeeded, each counted once.
+    moved = {outcome: sample("mostik_payments_total", outcome=outcome) - n for outcome, n in counted.items()}
+    assert moved == {"pending": 1, "succeeded": 1}
 
 
 def receipt_total_of(record: dict) -> Decimal:
@@ -469,6 +474,7 @@ def test_a_partial_then_a_full_refund_moves_the_order_to_partially_refunded_then
     standin.auto_notify = False
     order = _paid_order(session, gateway, control, pay_app)
     total = order.total_amount
+    refunds_before = sample("mostik_refunds_total", outcome="succeeded")
 
     partial = refund_order(session, gateway, order, Decimal("1000.00"))
 
@@ -484,6 +490,7 @@ def test_a_partial_then_a_full_refund_moves_the_order_to_partially_refunded_then
     record = control.payment_record(partial.payment.yookassa_payment_id)
     assert record["refunded_amount"]["value"] == f"{total:.2f}"
     assert session.scalar(select(func.count(Refund.id))) == 2
+    assert sample("mostik_refunds_total", outcome="succeeded") == refunds_before + 2  # /metrics
 
 
 def test_a_refund_beyond_the_paid_amount_is_refused(session, pay_app, gateway, standin, control):
