@@ -5,8 +5,10 @@ signs the buyer out everywhere, blocks sign-in, frees the e-mail, is logged, and
 from __future__ import annotations
 
 import json
+import threading
 from decimal import Decimal
 
+import pytest
 from flask import Flask
 from sqlalchemy import JSON, String, Text, cast, func, select
 from sqlalchemy.orm import Session
@@ -19,6 +21,7 @@ from storefront.legal.services import publish_document
 from storefront.order.models import Order, OrderStatus
 from storefront.privacy.erasure import erase_buyer
 from storefront.privacy.models import DataRequest, RequestKind
+from storefront.privacy.parts import parts_of
 from tests.support import privacy_world as world_module
 from tests.support.privacy_world import (
     ERASE_EMAIL,
@@ -197,6 +200,36 @@ def test_erasure_is_idempotent_and_refused_while_an_order_is_in_progress(app: Fl
     session.commit()
     session.expire_all()
     assert (session.get(Buyer, world.erase_id).email, session.get(Buyer, world.erase_id).erased_at) == first
+
+
+@pytest.mark.postgres_only
+def test_four_erasures_at_once_erase_once(app: Flask, session: Session) -> None:
+    world = world_module.build(session)
+    engine = session.get_bind()
+    barrier = threading.Barrier(4)
+    outcomes: list[bool] = []
+    lock = threading.Lock()
+
+    def erase() -> None:
+        with Session(engine) as own:
+            own.get(Buyer, world.erase_id)
+            barrier.wait()
+            erased = erase_buyer(own, world.erase_id, parts_of(app))
+            if erased:
+                own.add(DataRequest(buyer_id=world.erase_id, kind=RequestKind.ERASURE))
+            own.commit()
+            with lock:
+                outcomes.append(erased)
+
+    threads = [threading.Thread(target=erase) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(outcomes) == [False, False, False, True]
+    assert session.scalar(select(func.count()).select_from(DataRequest)) == 1
+    session.expire_all()
+    assert traces(session) == []
 
 
 def test_the_data_pages_need_a_signed_in_buyer(client) -> None:
