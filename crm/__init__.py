@@ -3,7 +3,8 @@
 ``init_app`` wires the blueprints under /crm (staff session and permission checks before every request; the
 dashboard is /crm/ itself), the CLI groups (``staff``, ``crm``: ``crm.cli``), the reorder policy
 (``CRM_REORDER_*``) and connects the areas' receivers of the storefront's ``order_paid`` (``crm.tiers.receivers``,
-``crm.reorder.receivers``) and ``order_refunded`` (``crm.reorder.receivers``) signals.
+``crm.reorder.receivers``) and ``order_refunded`` (``crm.reorder.receivers``) signals, and the CRM's share of a
+buyer's data export and erasure (``crm.privacy.parts``).
 """
 
 from __future__ import annotations
@@ -17,11 +18,13 @@ bp = Blueprint("crm", __name__, url_prefix="/crm", template_folder="templates")
 
 def init_app(app: Flask) -> None:
     from crm.cli import crm_group
+    from crm.privacy.parts import PART as privacy_part
     from crm.reorder.receivers import update_reorder_stats
     from crm.reorder.services import POLICY_EXTENSION, ReorderPolicy
     from crm.staff.cli import staff_group
     from crm.tiers.receivers import upgrade_tier_on_payment
     from storefront.events import order_paid, order_refunded
+    from storefront.privacy.parts import register_part
 
     app.extensions[POLICY_EXTENSION] = ReorderPolicy.from_config(app.config)
     auth.init_app(app)
@@ -35,6 +38,8 @@ def init_app(app: Flask) -> None:
     order_paid.connect(upgrade_tier_on_payment, weak=False)
     order_paid.connect(update_reorder_stats, weak=False)
     order_refunded.connect(update_reorder_stats, weak=False)
+    # The CRM's share of a buyer's data in the storefront's export and erasure.
+    register_part(app, privacy_part)
 
 
 # The blueprint tree is built once, at import (Flask refuses setup calls after the first registration).
@@ -55,6 +60,8 @@ from crm.fulfilment import views as _fulfilment_views  # noqa: E402, F401
 from crm.orders import bp as orders_bp  # noqa: E402
 from crm.orders import list_views as _order_list_views  # noqa: E402, F401
 from crm.orders import views as _order_views  # noqa: E402, F401
+from crm.privacy import bp as privacy_bp  # noqa: E402
+from crm.privacy import views as _privacy_views  # noqa: E402, F401
 from crm.promo import bp as promo_bp  # noqa: E402
 from crm.promo import views as _promo_views  # noqa: E402, F401
 from crm.reorder import bp as reorder_bp  # noqa: E402
@@ -89,5 +96,6 @@ for _child in (
     promo_bp,
     campaigns_bp,
     search_bp,
+    privacy_bp,
 ):
     bp.register_blueprint(_child)

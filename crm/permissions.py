@@ -29,6 +29,10 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "buyers.view": frozenset({ADMIN, MANAGER, OPERATOR}),
     "buyers.export": frozenset({ADMIN, MANAGER}),
     "buyers.assign": frozenset({ADMIN}),
+    # A buyer's personal data: the full export and erasure (152-FZ requests), audited with a reason.
+    "buyers.privacy": frozenset({ADMIN}),
+    # The privacy policy and the offer: each publish is a new version buyers agree to.
+    "legal.edit": frozenset({ADMIN}),
     # Notes and tasks: an account manager only on their assigned buyers (``sees_buyer_in_full``).
     "notes.write": frozenset({ADMIN, MANAGER}),
     "tasks.write": frozenset({ADMIN, MANAGER}),

@@ -20,6 +20,8 @@ from crm.cli import crm_group
 from crm.reorder.services import POLICY_EXTENSION
 from demo.buyers import DEFAULT_BUYERS, DemoSeedError, has_buyers, seed_demo_buyers
 from storefront.extensions import db
+from storefront.legal.services import publish_defaults
+from storefront.seller import seller_of
 from storefront.shipping.services import seed_shipping_methods
 
 #: The demo managers' shared password (never on the command line; ``make run`` sets it).
@@ -42,6 +44,8 @@ def seed_demo_command(products: int, if_empty: bool) -> None:
     from demo.catalogue import is_seeded, seed_demo  # the word tables are read only here
 
     added = seed_shipping_methods(db.session())  # safe to repeat: only missing carriers are added
+    # The privacy policy and the offer, version 1, with our details (only those not yet published).
+    publish_defaults(db.session(), seller_of(current_app))
     db.session.commit()
     if added:
         click.echo(_("Shipping methods added: %(num)s.", num=added))

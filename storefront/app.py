@@ -76,13 +76,17 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         cli,
         feeds,
         fulfilment,
+        legal,
         order,
         payment,
         pictures,
+        privacy,
         search,
+        seller,
         templating,
     )
 
+    seller.init_app(app)
     templating.init_app(app)
     catalog.init_app(app)
     search.init_app(app)
@@ -94,5 +98,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     fulfilment.init_app(app)
     payment.init_app(app)
     checkout.init_app(app)
+    legal.init_app(app)
+    privacy.init_app(app)
     cli.init_app(app)
     return app

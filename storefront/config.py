@@ -10,12 +10,16 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import secrets
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
+
+from stdnum.ru import inn as stdnum_inn
+from stdnum.ru import ogrn as stdnum_ogrn
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 ENVIRONMENTS = ("development", "production", "testing")
@@ -80,6 +84,29 @@ def percentage(raw: str) -> Decimal:
     return value
 
 
+def inn_number(raw: str) -> str:
+    """An organisation's INN: 10 digits with a valid checksum."""
+    value = raw.strip()
+    if len(value) != 10 or not stdnum_inn.is_valid(value):
+        raise ValueError("not an organisation's INN")
+    return value
+
+
+def kpp_number(raw: str) -> str:
+    value = raw.strip().upper()
+    if not re.fullmatch(r"\d{4}[0-9A-Z]{2}\d{3}", value):
+        raise ValueError("not a KPP")
+    return value
+
+
+def ogrn_number(raw: str) -> str:
+    """An organisation's OGRN: 13 digits with a valid checksum."""
+    value = raw.strip()
+    if len(value) != 13 or not stdnum_ogrn.is_valid(value):
+        raise ValueError("not an organisation's OGRN")
+    return value
+
+
 READ_AS: dict[Callable[[str], Any], str] = {
     text: "text",
     optional_text: "text",
@@ -89,6 +116,9 @@ READ_AS: dict[Callable[[str], Any], str] = {
     non_negative_number: "number ≥ 0",
     hour_of_day: "hour 0–23",
     percentage: "percent, 0 < p ≤ 100",
+    inn_number: "INN, 10 digits",
+    kpp_number: "KPP, 9 characters",
+    ogrn_number: "OGRN, 13 digits",
 }
 
 
@@ -346,11 +376,20 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "MAIL_TIMEOUT", positive_number, 10.0, "seconds an SMTP connection or command may take", default_shown="`10`"
     ),
-    # --- invoices and rates
-    Setting("SELLER_NAME", text, "ООО «Мостик»", "our company name on invoices («счёт»)"),
-    Setting("SELLER_INN", text, "7801123455", "our INN on invoices"),
-    Setting("SELLER_KPP", text, "780101001", "our KPP on invoices"),
-    Setting("SELLER_ADDRESS", text, "191186, Санкт-Петербург, Невский пр., д. 1", "our address on invoices"),
+    # --- the seller (operator of personal data): read by ``storefront.seller`` only; demo values by default
+    Setting(
+        "SELLER_FULL_NAME",
+        text,
+        "Общество с ограниченной ответственностью «Мостик»",
+        "our full legal name (the privacy policy, the offer, the footer)",
+    ),
+    Setting("SELLER_NAME", text, "ООО «Мостик»", "our short name (invoices «счёт», the footer, the YML feed)"),
+    Setting("SELLER_INN", inn_number, "7801123455", "our INN (10 digits, checksum verified)"),
+    Setting("SELLER_KPP", kpp_number, "780101001", "our KPP"),
+    Setting("SELLER_OGRN", ogrn_number, "1247800000018", "our OGRN (13 digits, checksum verified)"),
+    Setting("SELLER_ADDRESS", text, "191186, Санкт-Петербург, Невский пр., д. 1", "our legal address"),
+    Setting("SELLER_PHONE", text, "+7 812 000-00-00", "our phone for buyers, as printed"),
+    Setting("SELLER_EMAIL", text, "privacy@mostik.example", "our address for buyers and personal-data requests"),
     Setting(
         "CBR_DAILY_URL", text, "https://www.cbr.ru/scripts/XML_daily.asp", "where `flask fx update` downloads rates"
     ),

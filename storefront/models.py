@@ -14,10 +14,12 @@ from storefront.fulfilment.models import (
 )
 from storefront.fx.models import ExchangeRate, PricingPolicy
 from storefront.jobs import JobRun
+from storefront.legal.models import LegalDocument
 from storefront.maillog import SentEmail
 from storefront.order.models import Order, OrderLine, OrderStatusChange
 from storefront.payment.models import Payment, PaymentNotification, Refund
 from storefront.pictures.models import ProductPicture
+from storefront.privacy.models import DataRequest
 from storefront.promo.models import PromoCode, PromoUse
 from storefront.search.models import ProductSearch
 from storefront.shipping.models import ShippingMethod, ShippingRate
@@ -33,8 +35,10 @@ __all__ = [
     "CartLine",
     "Category",
     "Consent",
+    "DataRequest",
     "ExchangeRate",
     "JobRun",
+    "LegalDocument",
     "Order",
     "OrderLine",
     "OrderStatusChange",

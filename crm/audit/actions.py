@@ -44,6 +44,9 @@ class AuditAction(enum.StrEnum):
     SYNONYM_UPDATE = "synonym.update"
     SYNONYM_DELETE = "synonym.delete"
     DEMAND_EXPORT = "demand.export"
+    BUYER_DATA_EXPORT = "buyer.data_export"
+    BUYER_ERASE = "buyer.erase"
+    LEGAL_PUBLISH = "legal.publish"
 
 
 LABELS = {
@@ -82,6 +85,9 @@ LABELS = {
     AuditAction.SYNONYM_UPDATE: _l("Search synonyms changed"),
     AuditAction.SYNONYM_DELETE: _l("Search synonyms deleted"),
     AuditAction.DEMAND_EXPORT: _l("Search demand exported"),
+    AuditAction.BUYER_DATA_EXPORT: _l("Buyer's personal data exported"),
+    AuditAction.BUYER_ERASE: _l("Buyer's personal data erased"),
+    AuditAction.LEGAL_PUBLISH: _l("Legal page published"),
 }
 
 #: The audit action a campaign status change is recorded as, by the status it moves to.
@@ -104,6 +110,7 @@ TARGET_LABELS = {
     "campaign": _l("campaign"),
     "trigger": _l("automatic campaign"),
     "retention": _l("retention figures"),
+    "legal": _l("legal page"),
 }
 
 

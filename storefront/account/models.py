@@ -11,6 +11,7 @@ from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, SmallInteger
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from storefront.db import Base, TimestampMixin
+from storefront.legal.models import LegalDocument
 
 
 class BuyerKind(enum.StrEnum):
@@ -68,6 +69,8 @@ class Buyer(TimestampMixin, Base):
     legal_address: Mapped[str | None] = mapped_column(String(500))
     tier_id: Mapped[int | None] = mapped_column(ForeignKey("tiers.id", ondelete="SET NULL"), index=True)
     is_active: Mapped[bool] = mapped_column(default=True)
+    #: When the buyer's personal data were erased (``storefront.privacy.erasure``); the row stays, anonymised.
+    erased_at: Mapped[datetime | None] = mapped_column()
     last_login_at: Mapped[datetime | None] = mapped_column()
     #: First-touch UTM tags: the campaign of the visitor's first landing in the session they registered from
     #: (``storefront.account.utm``); None when they came without tags.
@@ -127,12 +130,16 @@ class Consent(Base):
     email: Mapped[str] = mapped_column(String(254))
     kind: Mapped[ConsentKind] = mapped_column(String(32))
     text_version: Mapped[str] = mapped_column(String(32))
+    #: The published privacy policy version the buyer agreed to (personal-data consents given after one was
+    #: published); None for marketing consents and for consents older than the published pages.
+    document_id: Mapped[int | None] = mapped_column(ForeignKey("legal_documents.id", ondelete="RESTRICT"))
     granted_at: Mapped[datetime] = mapped_column()
     source_page: Mapped[str] = mapped_column(String(500))
     ip_address: Mapped[str | None] = mapped_column(String(45))
     withdrawn_at: Mapped[datetime | None] = mapped_column()
 
     buyer: Mapped[Buyer | None] = relationship(back_populates="consents")
+    document: Mapped[LegalDocument | None] = relationship()
 
     __table_args__ = (
         CheckConstraint("kind IN ('personal_data', 'marketing')", name="kind_known"),

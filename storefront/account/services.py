@@ -21,6 +21,8 @@ from storefront.account.utm import FirstTouch
 from storefront.db import utcnow
 from storefront.errors import NotFound, ShopError
 from storefront.events import buyer_registered
+from storefront.legal.models import DocumentKind
+from storefront.legal.services import current_document
 
 logger = logging.getLogger(__name__)
 
@@ -73,9 +75,11 @@ def find_buyer_by_email(session: Session, email: str) -> Buyer | None:
 def record_consents(
     session: Session, email: str, buyer: Buyer | None, record: ConsentRecord, now: datetime | None = None
 ) -> None:
-    """Store the personal-data consent (always) and the marketing one (only if ticked). Flushes."""
+    """Store the personal-data consent (always, pointing at the current privacy policy version) and the marketing
+    one (only if ticked). Flushes."""
     now = now or utcnow()
     kinds = [ConsentKind.PERSONAL_DATA] + ([ConsentKind.MARKETING] if record.marketing else [])
+    policy = current_document(session, DocumentKind.PRIVACY)
     for kind in kinds:
         if buyer is not None and buyer.has_consent(kind):
             continue
@@ -84,6 +88,7 @@ def record_consents(
             email=email,
             kind=kind,
             text_version=VERSIONS[kind],
+            document=policy if kind == ConsentKind.PERSONAL_DATA else None,
             granted_at=now,
             source_page=record.source_page[:500],
             ip_address=(record.ip_address or "")[:45] or None,
@@ -173,6 +178,14 @@ def authenticate(session: Session, email: str, password: str) -> Buyer:
     buyer.last_login_at = utcnow()
     session.flush()
     return buyer
+
+
+def password_matches(buyer: Buyer, password: str) -> bool:
+    """Whether ``password`` is the buyer's (a confirmation before something irreversible)."""
+    try:
+        return _hasher.verify(buyer.password_hash or _DUMMY_HASH, password) and buyer.password_hash is not None
+    except (VerificationError, InvalidHashError):
+        return False
 
 
 def withdraw_marketing_consent(session: Session, buyer: Buyer) -> int:

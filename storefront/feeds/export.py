@@ -9,7 +9,7 @@ Yandex Market YML rules followed (yandex.ru/support/partnermarket: «YML format�
 «elements/id-type-available.html», «offers.html»):
 
 * ``yml_catalog/@date`` is the generation time as ``YYYY-MM-DD hh:mm``.
-* ``shop/company`` is the company's full legal name (our ``SELLER_NAME``).
+* ``shop/company`` is the company's full legal name (our ``SELLER_FULL_NAME``).
 * ``offer/@id`` «may contain only numbers and Latin letters, at most 20 characters», and must be
   unique among all the shop's offers and stay the same between versions: our product id. (A
   supplier's own offer id is neither: two suppliers can use the same one.)

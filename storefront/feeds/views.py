@@ -13,6 +13,7 @@ from storefront.extensions import db
 from storefront.feeds import bp
 from storefront.feeds.export import catalogue_version, write_yml
 from storefront.memo import TimedCache
+from storefront.seller import seller_of
 
 #: Aggregators poll hourly; the ETag lets them skip an unchanged feed.
 FEED_MAX_AGE = 3600
@@ -36,7 +37,7 @@ def yandex_yml() -> Response:
         response = current_app.response_class(status=304)
     else:
         base_url = current_app.config["PUBLIC_BASE_URL"].rstrip("/")
-        company = current_app.config["SELLER_NAME"]  # the legal name, as YML's shop/company asks
+        company = seller_of(current_app).full_name  # the full legal name, as YML's shop/company asks
         response = current_app.response_class(
             stream_with_context(_encoded(_("Mostik"), company, base_url)), mimetype="application/xml"
         )

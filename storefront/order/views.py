@@ -3,7 +3,7 @@ guests reach theirs through the signed link from the confirmation email (``?t=â€
 
 from __future__ import annotations
 
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user
 from werkzeug.wrappers import Response
@@ -57,9 +57,7 @@ def invoice(number: str) -> str:
     order, token = viewable_order(number)
     if not order.is_company:
         abort(404)
-    config = current_app.config
-    seller = {key: config[f"SELLER_{key.upper()}"] for key in ("name", "inn", "kpp", "address")}
-    return render_template("order/invoice.html", seller=seller, **_context(order, token))
+    return render_template("order/invoice.html", **_context(order, token))
 
 
 @bp.post("/orders/<number>/confirm-receipt")

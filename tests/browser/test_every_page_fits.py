@@ -25,7 +25,9 @@ from crm.tiers.services import recalc_tiers, seed_tiers
 from crm.workspace.services import add_note, open_task
 from storefront.account.models import Tier
 from storefront.db import utcnow
+from storefront.legal.services import publish_defaults
 from storefront.search.models import SearchSynonym
+from storefront.seller import Seller
 from tests.support.factories import (
     PASSWORD,
     create_buyer,
@@ -43,7 +45,7 @@ AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.m
 WIDTHS = {"laptop": 1366, "phone": 390}
 BUYER_PASSWORD = "correct horse battery"
 #: Pages that are not pages: files, redirects and endpoints the browser never opens as HTML.
-NOT_PAGES = {"crm.staff.login"}
+NOT_PAGES = {"crm.staff.login", "crm.privacy.buyer_data_export"}
 #: The order pages are being rewritten with the order statuses (issue 20): their words are checked there.
 ORDER_PAGES = re.compile(r"^/(crm/)?orders/")
 #: Internal codes that must never reach a reader: tier-history reasons, audit actions, tier codes, «10.0 %».
@@ -73,7 +75,7 @@ class World:
     values: dict[str, object]
 
 
-def _world(session: Session) -> World:
+def _world(session: Session, app_config: dict[str, object]) -> World:
     """A small shop with demo-like data: every CRM page has rows to show and every link has a target."""
     product = create_shop(session)
     seed_tiers(session)
@@ -125,6 +127,7 @@ def _world(session: Session) -> World:
     synonym = SearchSynonym(word="шмотка", alternatives=["толстовка", "худи"])
     session.add(synonym)
     shipment, batch = shipment_in_a_batch(session, order)
+    publish_defaults(session, Seller.from_config(app_config))
     for action in (AuditAction.ORDER_REFUND, AuditAction.BUYER_VIEW, AuditAction.TIER_CHANGE):
         record(session, admin, action, "buyer", buyer.id, "127.0.0.1")
     session.commit()
@@ -138,6 +141,7 @@ def _world(session: Session) -> World:
         "shipment_id": shipment.id,
         "batch_number": batch.number,
         "leg_id": batch.legs[0].id,
+        "document": "privacy",
     }
     category = product.category
     return World(f"/product/{product.id}-{product.slug}", f"/catalog/{category.slug}", order.number, values)
@@ -202,11 +206,13 @@ def test_every_crm_and_account_page_fits_a_laptop_and_a_phone_and_passes_axe(bro
     if not AXE.exists():
         pytest.skip("axe-core is missing: run `make browsers` (npm ci)")
     axe_source = AXE.read_text(encoding="utf-8")
-    world = _world(session)
+    world = _world(session, app.config)
     crm_paths = _crm_paths(app, world.values)
     guest_paths = ["/", world.category_path, world.product_path, "/search?q=кроссовки", "/cart"]
     guest_paths += ["/account/login", "/account/register", "/account/password-reset", "/crm/login"]
+    guest_paths += ["/legal/privacy", "/legal/offer/v/1"]
     buyer_paths = ["/account/", "/account/orders", "/account/buy-again", "/checkout", f"/orders/{world.order_number}"]
+    buyer_paths += ["/account/privacy/"]
     problems: list[str] = []
     for width_name, width in WIDTHS.items():
         for role in ("buyer", "staff"):

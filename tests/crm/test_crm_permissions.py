@@ -71,6 +71,7 @@ def test_every_crm_rule_answers_as_declared_for_the_role(app: Flask, session: Se
         "shipment_id": shipment.id,
         "batch_number": batch.number,
         "leg_id": batch.legs[0].id,
+        "document": "privacy",
     }
     client = app.test_client()
     if role is not None:

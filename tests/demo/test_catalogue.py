@@ -4,6 +4,7 @@ import sqlalchemy as sa
 
 from demo.catalogue import seed_demo
 from storefront.catalog.models import Category, PriceBreak, Product, Supplier
+from storefront.legal.models import LegalDocument
 from tests.support.factories import load_rates
 
 CITIES = {"Гуанчжоу", "Дунгуань", "Иу", "Нинбо", "Шэньчжэнь"}
@@ -77,3 +78,8 @@ def test_seed_demo_command_in_russian_and_only_once(runner, session):
     quiet = runner.invoke(args=["seed-demo", "--if-empty"])
     assert quiet.exit_code == 0
     assert session.scalar(sa.select(sa.func.count()).select_from(Product)) == 50
+    # The policy and the offer are published once (version 1 each), however often the command runs.
+    assert sorted(session.scalars(sa.select(LegalDocument.kind + ":" + sa.cast(LegalDocument.version, sa.String)))) == [
+        "offer:1",
+        "privacy:1",
+    ]

@@ -164,7 +164,7 @@ def test_the_export_follows_the_yml_rules(client, session, app):
 
     root = ET.fromstring(client.get("/feeds/yandex.yml").get_data())
     assert len(root.get("date", "")) == 16 and root.get("date", "")[10] == " "  # «YYYY-MM-DD hh:mm»
-    assert root.findtext("shop/company") == app.config["SELLER_NAME"]
+    assert root.findtext("shop/company") == app.config["SELLER_FULL_NAME"]
     offers = root.findall("shop/offers/offer")
     ids = [offer.get("id", "") for offer in offers]
     assert len(ids) == 6 and len(set(ids)) == 6
