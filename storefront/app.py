@@ -79,6 +79,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         catalog,
         checkout,
         cli,
+        emails,
         feeds,
         fulfilment,
         order,
@@ -89,6 +90,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     )
 
     templating.init_app(app)
+    emails.install()
     catalog.init_app(app)
     search.init_app(app)
     feeds.init_app(app)

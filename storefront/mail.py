@@ -1,18 +1,15 @@
 """Outgoing mail over SMTP (``MAIL_SERVER``/``MAIL_PORT``): the one module that talks to a mail server.
 
-Callers render the Russian text and HTML bodies and send after their transaction has committed.
-A failed send is logged and reported as False; it never undoes what the buyer did.
+The shop's own e-mail goes through the outbox (``storefront.outbox``), campaigns through their recipient rows
+(``crm.campaigns.sending``); both send over ``MailConnection``.
 """
 
 from __future__ import annotations
 
-import logging
 import smtplib
 from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import make_msgid
-
-logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -39,30 +36,19 @@ def build_message(
     text: str,
     html: str | None = None,
     headers: dict[str, str] | None = None,
+    message_id: str | None = None,
 ) -> EmailMessage:
     message = EmailMessage()
     message["From"] = settings.sender
     message["To"] = to
     message["Subject"] = subject
-    message["Message-ID"] = make_msgid(domain="mostik.local")
+    message["Message-ID"] = message_id or make_msgid(domain="mostik.local")
     for name, value in (headers or {}).items():
         message[name] = value
     message.set_content(text)
     if html:
         message.add_alternative(html, subtype="html")
     return message
-
-
-def send_mail(settings: MailSettings, to: str, subject: str, text: str, html: str | None = None) -> bool:
-    """Send one message; True when the server accepted it."""
-    message = build_message(settings, to, subject, text, html)
-    try:
-        with smtplib.SMTP(settings.server, settings.port, timeout=settings.timeout) as smtp:
-            smtp.send_message(message)
-    except (OSError, smtplib.SMTPException):
-        logger.exception("mail to a buyer not sent (subject %r)", subject)
-        return False
-    return True
 
 
 class MailConnection:

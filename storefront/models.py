@@ -16,6 +16,7 @@ from storefront.fx.models import ExchangeRate, PricingPolicy
 from storefront.jobs import JobRun
 from storefront.maillog import SentEmail
 from storefront.order.models import Order, OrderLine, OrderStatusChange
+from storefront.outbox import OutboxMessage
 from storefront.payment.models import Payment, PaymentNotification, Refund
 from storefront.pictures.models import ProductPicture
 from storefront.promo.models import PromoCode, PromoUse
@@ -38,6 +39,7 @@ __all__ = [
     "Order",
     "OrderLine",
     "OrderStatusChange",
+    "OutboxMessage",
     "Payment",
     "PaymentNotification",
     "PriceBreak",

@@ -40,6 +40,7 @@ from storefront.order.attribution import attributed_campaign
 from storefront.order.models import Order
 from storefront.order.services import LineDraft, OrderDraft, create_order, find_order_by_token
 from storefront.order.totals import Totals, compute_totals
+from storefront.outbox import expect_mail
 from storefront.promo.models import PromoCode, PromoKind
 from storefront.promo.services import PromoInvalid, claim_promo_use, holder_key, validate_promo
 from storefront.shipping.points import PICKUP_METHODS, PickupPoint, check_pickup_point
@@ -267,6 +268,7 @@ def place_order(
             forget_draft(cart)
             clear_cart(session, cart)
         session.flush()
+        expect_mail(session, "order_placed", order_id=order.id)  # rendered and written with the order
     except IntegrityError:
         # The same form submitted concurrently: the other request's order won the unique token.
         session.rollback()
