@@ -51,11 +51,27 @@ def build_message(
     return message
 
 
+class MailServerUnavailable(OSError):
+    """No connection to the mail server could be opened: nothing of the message was sent."""
+
+
+def reply_code(error: Exception) -> int | None:
+    """The SMTP reply code a refusal carried (the highest, for refused recipients); None for a lost connection.
+    4xx: refused for now, try later; 5xx: refused for good."""
+    if isinstance(error, smtplib.SMTPRecipientsRefused):
+        codes = [int(code) for code, _ in error.recipients.values()]
+        return max(codes) if codes else None
+    if isinstance(error, smtplib.SMTPResponseException):
+        return int(error.smtp_code)
+    return None
+
+
 class MailConnection:
     """One SMTP connection reused for many messages (campaign batches); opened on the first send.
 
     ``send`` raises: ``smtplib.SMTPRecipientsRefused`` / ``SMTPResponseException`` for a refused message,
-    ``OSError`` / ``SMTPServerDisconnected`` when the connection itself is lost.
+    ``MailServerUnavailable`` when no connection could be opened (nothing was sent), ``OSError`` /
+    ``SMTPServerDisconnected`` when the connection is lost during the message.
     """
 
     def __init__(self, settings: MailSettings) -> None:
@@ -64,7 +80,10 @@ class MailConnection:
 
     def send(self, message: EmailMessage) -> None:
         if self._smtp is None:
-            self._smtp = smtplib.SMTP(self.settings.server, self.settings.port, timeout=self.settings.timeout)
+            try:
+                self._smtp = smtplib.SMTP(self.settings.server, self.settings.port, timeout=self.settings.timeout)
+            except (OSError, smtplib.SMTPException) as error:
+                raise MailServerUnavailable(f"{type(error).__name__}: {error}") from error
         try:
             self._smtp.send_message(message)
         except smtplib.SMTPServerDisconnected:

@@ -37,7 +37,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from storefront.db import Base, rowcount, utcnow
 from storefront.jobs import periodic
-from storefront.mail import MailConnection, MailSettings, build_message
+from storefront.mail import MailConnection, MailSettings, build_message, reply_code
 from storefront.maillog import log_sent
 
 if TYPE_CHECKING:
@@ -175,16 +175,6 @@ class SendResult:
 
     def __str__(self) -> str:
         return f"sent {self.sent}, retrying {self.retrying}, failed {self.failed}"
-
-
-def reply_code(error: Exception) -> int | None:
-    """The SMTP reply code a refusal carried (the highest, for refused recipients); None for a lost connection."""
-    if isinstance(error, smtplib.SMTPRecipientsRefused):
-        codes = [int(code) for code, _ in error.recipients.values()]
-        return max(codes) if codes else None
-    if isinstance(error, smtplib.SMTPResponseException):
-        return int(error.smtp_code)
-    return None
 
 
 def _error_text(error: Exception) -> str:
