@@ -1,8 +1,8 @@
 """Checkout: price the cart with shipping, tier and promo into a quote; place the order once.
 
 No Flask here. ``place_order`` is idempotent (the form's placement token is unique on the
-order) and atomic (order, lines, stock reservation, promo use, consents and the emptied cart
-are written together or not at all: a refusal or a lost race rolls the session back); it
+order) and atomic (order, lines, stock reservation, promo use, consents, the emptied cart and the
+confirmation e-mail are written together or not at all: a refusal or a lost race rolls the session back); it
 flushes, the caller commits and then calls ``announce_placement`` (``order_placed`` goes out
 only after the commit).
 """
@@ -284,7 +284,7 @@ def place_order(
 
 
 def announce_placement(result: PlacementResult) -> None:
-    """Tell subscribers (the confirmation email, the CRM) about a new order, after its commit."""
+    """Tell subscribers (the CRM) about a new order, after its commit."""
     if result.created:
         order_placed.send(None, order_id=result.order.id, number=result.order.number)
 

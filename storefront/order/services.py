@@ -434,7 +434,7 @@ def complete_delivered_orders(session: Session, now: datetime) -> str:
 
 
 def announce_status_change(order: Order, previous: str) -> None:
-    """Tell subscribers (status emails, the CRM) after a fulfilment change has committed."""
+    """Tell subscribers (the CRM) after a fulfilment change has committed (its e-mail was written with it)."""
     order_status_changed.send(
         None, order_id=order.id, number=order.number, from_status=str(previous), to_status=str(order.status)
     )

@@ -5,7 +5,6 @@ once after a sender died holding it. The job's clock is advanced; nothing sleeps
 
 from __future__ import annotations
 
-import socket
 import threading
 from collections import Counter
 from datetime import timedelta
@@ -33,6 +32,7 @@ from storefront.outbox import (
     send_due,
 )
 from tests.support.factories import create_buyer, make_order
+from tests.support.network import free_port
 
 
 def _rows(session: Session) -> list[OutboxMessage]:
@@ -52,12 +52,6 @@ def _write(session: Session, count: int) -> list[str]:
     ]
     session.commit()
     return [row.message_id for row in rows]
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def test_an_order_e_mail_whose_transaction_rolls_back_is_never_sent(app: Flask, session: Session, mailbox) -> None:
@@ -92,7 +86,7 @@ def test_an_hour_of_refusals_loses_nothing_then_each_message_goes_once(
     if refusal == "451":
         mailbox.answer = "451 4.3.0 Try again later"
     else:
-        app.config["MAIL_PORT"] = _free_port()  # nobody listens there
+        app.config["MAIL_PORT"] = free_port()  # nobody listens there
     start = utcnow()
     try:
         with app.app_context():

@@ -4,7 +4,6 @@ one-click unsubscribe, tracking, exactly-once after a crash, bounded retries, co
 from __future__ import annotations
 
 import dataclasses
-import socket
 from datetime import timedelta
 from urllib.parse import parse_qs, urlsplit
 
@@ -22,16 +21,11 @@ from storefront.db import utcnow
 from storefront.mail import MailServerUnavailable
 from storefront.promo.models import PromoCode
 from tests.support import factories
+from tests.support.network import free_port
 
 
 def _settings(app: Flask, **overrides: object):
     return factories.sender_settings(app, cap_messages=100, **overrides)
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def _start(session: Session, campaign: Campaign) -> None:
@@ -196,7 +190,7 @@ def test_an_hour_of_smtp_refusals_loses_no_campaign_message_and_then_sends_each_
     if refusal == "451":
         mailbox.answer = "451 4.7.1 Try again later"
     else:
-        settings = dataclasses.replace(settings, mail=dataclasses.replace(settings.mail, port=_free_port()))
+        settings = dataclasses.replace(settings, mail=dataclasses.replace(settings.mail, port=free_port()))
     now = utcnow()
     with app.app_context():
         for minute in range(0, 61, 5):
