@@ -74,6 +74,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         catalog,
         checkout,
         cli,
+        emails,
         feeds,
         fulfilment,
         legal,
@@ -88,6 +89,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     seller.init_app(app)
     templating.init_app(app)
+    emails.install()
     catalog.init_app(app)
     search.init_app(app)
     feeds.init_app(app)

@@ -376,6 +376,25 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "MAIL_TIMEOUT", positive_number, 10.0, "seconds an SMTP connection or command may take", default_shown="`10`"
     ),
+    Setting(
+        "MAIL_OUTBOX_LEASE_SECONDS",
+        whole_number,
+        300,
+        "a sender's claim on outbox messages; a sender that dies leaves them to the next one after this",
+    ),
+    Setting(
+        "MAIL_OUTBOX_RETRY_SECONDS",
+        whole_number,
+        60,
+        "the first wait before an outbox message refused for now (4xx, no connection) is tried again; it doubles "
+        "each time, up to an hour",
+    ),
+    Setting(
+        "MAIL_OUTBOX_MAX_ATTEMPTS",
+        whole_number,
+        30,
+        "attempts before an outbox message refused for now is marked failed (a 5xx reply fails it at once)",
+    ),
     # --- the seller (operator of personal data): read by ``storefront.seller`` only; demo values by default
     Setting(
         "SELLER_FULL_NAME",

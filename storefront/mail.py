@@ -1,18 +1,15 @@
 """Outgoing mail over SMTP (``MAIL_SERVER``/``MAIL_PORT``): the one module that talks to a mail server.
 
-Callers render the Russian text and HTML bodies and send after their transaction has committed.
-A failed send is logged and reported as False; it never undoes what the buyer did.
+The shop's own e-mail goes through the outbox (``storefront.outbox``), campaigns through their recipient rows
+(``crm.campaigns.sending``); both send over ``MailConnection``.
 """
 
 from __future__ import annotations
 
-import logging
 import smtplib
 from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import make_msgid
-
-logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -39,12 +36,13 @@ def build_message(
     text: str,
     html: str | None = None,
     headers: dict[str, str] | None = None,
+    message_id: str | None = None,
 ) -> EmailMessage:
     message = EmailMessage()
     message["From"] = settings.sender
     message["To"] = to
     message["Subject"] = subject
-    message["Message-ID"] = make_msgid(domain="mostik.local")
+    message["Message-ID"] = message_id or make_msgid(domain="mostik.local")
     for name, value in (headers or {}).items():
         message[name] = value
     message.set_content(text)
@@ -53,23 +51,27 @@ def build_message(
     return message
 
 
-def send_mail(settings: MailSettings, to: str, subject: str, text: str, html: str | None = None) -> bool:
-    """Send one message; True when the server accepted it."""
-    message = build_message(settings, to, subject, text, html)
-    try:
-        with smtplib.SMTP(settings.server, settings.port, timeout=settings.timeout) as smtp:
-            smtp.send_message(message)
-    except (OSError, smtplib.SMTPException):
-        logger.exception("mail to a buyer not sent (subject %r)", subject)
-        return False
-    return True
+class MailServerUnavailable(OSError):
+    """No connection to the mail server could be opened: nothing of the message was sent."""
+
+
+def reply_code(error: Exception) -> int | None:
+    """The SMTP reply code a refusal carried (the highest, for refused recipients); None for a lost connection.
+    4xx: refused for now, try later; 5xx: refused for good."""
+    if isinstance(error, smtplib.SMTPRecipientsRefused):
+        codes = [int(code) for code, _ in error.recipients.values()]
+        return max(codes) if codes else None
+    if isinstance(error, smtplib.SMTPResponseException):
+        return int(error.smtp_code)
+    return None
 
 
 class MailConnection:
     """One SMTP connection reused for many messages (campaign batches); opened on the first send.
 
     ``send`` raises: ``smtplib.SMTPRecipientsRefused`` / ``SMTPResponseException`` for a refused message,
-    ``OSError`` / ``SMTPServerDisconnected`` when the connection itself is lost.
+    ``MailServerUnavailable`` when no connection could be opened (nothing was sent), ``OSError`` /
+    ``SMTPServerDisconnected`` when the connection is lost during the message.
     """
 
     def __init__(self, settings: MailSettings) -> None:
@@ -78,7 +80,10 @@ class MailConnection:
 
     def send(self, message: EmailMessage) -> None:
         if self._smtp is None:
-            self._smtp = smtplib.SMTP(self.settings.server, self.settings.port, timeout=self.settings.timeout)
+            try:
+                self._smtp = smtplib.SMTP(self.settings.server, self.settings.port, timeout=self.settings.timeout)
+            except (OSError, smtplib.SMTPException) as error:
+                raise MailServerUnavailable(f"{type(error).__name__}: {error}") from error
         try:
             self._smtp.send_message(message)
         except smtplib.SMTPServerDisconnected:

@@ -1,7 +1,7 @@
 """The log of e-mail the shop sent: one row per message the SMTP server accepted.
 
-Written by ``storefront.emails.send_templated`` after a successful send (in its own short transaction, so it never
-commits the caller's work); read by the CRM's buyer timeline. ``buyer_id`` is the account whose address the
+Written by the outbox's sender (``storefront.outbox.send_due``) in the commit that marks the message sent; read by
+the CRM's buyer timeline. ``buyer_id`` is the account whose address the
 message went to, when there is one (guests have none).
 """
 
@@ -10,8 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import ForeignKey, Index, String, insert, select
-from sqlalchemy.engine import Engine
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from storefront.account.models import Buyer
 from storefront.db import Base, utcnow
@@ -31,13 +30,16 @@ class SentEmail(Base):
     __table_args__ = (Index("ix_sent_emails_buyer", "buyer_id", "sent_at"),)
 
 
-def log_sent(engine: Engine, to: str, kind: str, subject: str) -> None:
-    """Record one sent message; the buyer is found by address in the same statement."""
+def log_sent(session: Session, to: str, kind: str, subject: str, sent_at: datetime | None = None) -> None:
+    """Record one sent message (the caller commits); the buyer is found by address in the same statement."""
     address = to.strip().lower()
     buyer_id = select(Buyer.id).where(Buyer.email == address).scalar_subquery()
-    with engine.begin() as connection:
-        connection.execute(
-            insert(SentEmail).values(
-                buyer_id=buyer_id, to_address=address[:254], kind=kind[:40], subject=subject[:300], sent_at=utcnow()
-            )
+    session.execute(
+        insert(SentEmail).values(
+            buyer_id=buyer_id,
+            to_address=address[:254],
+            kind=kind[:40],
+            subject=subject[:300],
+            sent_at=sent_at or utcnow(),
         )
+    )

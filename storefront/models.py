@@ -17,6 +17,7 @@ from storefront.jobs import JobRun
 from storefront.legal.models import LegalDocument
 from storefront.maillog import SentEmail
 from storefront.order.models import Order, OrderLine, OrderStatusChange
+from storefront.outbox import OutboxMessage
 from storefront.payment.models import Payment, PaymentNotification, Refund
 from storefront.pictures.models import ProductPicture
 from storefront.privacy.models import DataRequest
@@ -42,6 +43,7 @@ __all__ = [
     "Order",
     "OrderLine",
     "OrderStatusChange",
+    "OutboxMessage",
     "Payment",
     "PaymentNotification",
     "PriceBreak",

@@ -10,8 +10,12 @@ A sender that dies mid-batch leaves its unsent rows claimed; after the lease the
 and sends only those. (The one window left is a crash between the server's «250» and our commit: that
 message may go twice. The lease default of 10 minutes is far longer than one send.)
 
-A refused message (5xx/4xx for the recipient) is recorded on the row and retried later, at most
-``max_attempts`` times; a lost connection aborts the batch like a crash.
+A message refused for good (5xx for the recipient) is recorded on the row and retried later, at most
+``max_attempts`` times. A message refused for now (4xx) is retried every ``retry_minutes`` without using up
+an attempt, for ``TEMPORARY_REFUSALS_FOR`` after the row was queued. When no connection can be opened nothing is
+sent: the run releases its claim (no attempt counted) and the rows wait for the next run. A connection lost
+during a message aborts the batch: that message is treated as after a crash (it may have gone), the rest of the
+batch is released. So an hour without a mail server, or of «451», loses and doubles nothing.
 """
 
 from __future__ import annotations
@@ -36,11 +40,13 @@ from crm.campaigns.sender_settings import SenderSettings
 from crm.campaigns.services import transition
 from storefront.account.models import Buyer, Tier
 from storefront.db import utcnow
-from storefront.mail import MailConnection
+from storefront.mail import MailConnection, MailServerUnavailable, reply_code
 from storefront.moscow import MOSCOW
 from storefront.ops.metrics import CAMPAIGN_MESSAGES
 
 logger = logging.getLogger(__name__)
+#: How long after a row was queued a refusal «for now» (4xx) is still retried; then it is failed.
+TEMPORARY_REFUSALS_FOR = timedelta(days=3)
 R = RecipientStatus
 CR = CampaignRecipient
 
@@ -133,6 +139,18 @@ def _give_up_stale(session: Session, campaign_id: int, now: datetime, settings: 
     session.commit()
 
 
+def _release(session: Session, token: str, keep: int | None = None) -> None:
+    """Give back this claim's rows not tried (all but ``keep``, the message in flight): pending again, the
+    attempt their claim counted taken back."""
+    session.execute(
+        update(CR)
+        .where(CR.claim_token == token, CR.id != (keep or 0))
+        .values(status=R.PENDING.value, claim_token=None, attempts=CR.attempts - 1)
+        .execution_options(synchronize_session=False)
+    )
+    session.commit()
+
+
 def _finish(session: Session, token: str, recipient_id: int, **values: object) -> None:
     session.execute(
         update(CR)
@@ -205,7 +223,7 @@ def send_batch(
     token = claim_batch(session, campaign.id, now, limit, settings)
     # Plain values, not ORM objects: each message's commit would expire and reload them.
     rows = session.execute(
-        select(CR.id, CR.email, CR.promo_code, CR.attempts, Buyer.id.label("buyer_id"), Buyer.name,
+        select(CR.id, CR.email, CR.promo_code, CR.attempts, CR.created_at, Buyer.id.label("buyer_id"), Buyer.name,
                Buyer.company_name, Tier.name.label("tier_name"))
         .join(Buyer, Buyer.id == CR.buyer_id)
         .outerjoin(Tier, Tier.id == Buyer.tier_id)
@@ -245,9 +263,23 @@ def send_batch(
         throttle.wait()
         try:
             connection.send(to_email(settings, recipient.email, message))
+        except MailServerUnavailable:
+            _release(session, token)  # nothing went out: this row and the rest wait for the next run
+            raise
         except (smtplib.SMTPRecipientsRefused, smtplib.SMTPSenderRefused, smtplib.SMTPDataError) as error:
             error_text = str(getattr(error, "recipients", None) or error)[:300]
-            if recipient.attempts >= settings.max_attempts:
+            code = reply_code(error) or 0
+            if 400 <= code < 500 and now - recipient.created_at < TEMPORARY_REFUSALS_FOR:
+                _finish(
+                    session,
+                    token,
+                    recipient.id,
+                    status=R.PENDING.value,
+                    last_error=error_text,
+                    not_before=now + timedelta(minutes=settings.retry_minutes),
+                    attempts=CR.attempts - 1,  # refused for now: not an attempt at the message
+                )
+            elif recipient.attempts >= settings.max_attempts:
                 _finish(session, token, recipient.id, status=R.FAILED.value, last_error=error_text)
                 CAMPAIGN_MESSAGES.labels("failed").inc()
             else:
@@ -259,6 +291,9 @@ def send_batch(
             result.failed += 1
             logger.warning("campaign %s recipient %s refused by the mail server", content.id, recipient.id)
             continue
+        except (OSError, smtplib.SMTPException):
+            _release(session, token, keep=recipient.id)  # lost mid-message: this one waits for its lease
+            raise
         _finish(session, token, recipient.id, status=R.SENT.value, sent_at=utcnow())
         counts[buyer_id] = counts.get(buyer_id, 0) + 1
         result.sent += 1

@@ -48,10 +48,11 @@ from storefront.fulfilment.services import (
     set_leg_status,
     ship_order,
 )
-from storefront.fulfilment.web import order_shipments, send_shipment_email
+from storefront.fulfilment.web import order_shipments
 from storefront.moscow import to_moscow
 from storefront.order.models import Order, OrderLine, OrderStatus
 from storefront.order.services import announce_status_change, get_order_by_number
+from storefront.outbox import expect_mail
 
 logger = logging.getLogger(__name__)
 
@@ -152,13 +153,10 @@ def ship(number: str) -> Response | tuple[str, int]:
         f"{line.order_line.sku} × {line.quantity}" for line in shipment.lines
     )
     record(session, staff, AuditAction.SHIPMENT_CREATE, "order", number, request.remote_addr, detail)
+    if shipped.previous == OrderStatus.SHIPPED:  # a further part: the status e-mail is not sent, this one is
+        expect_mail(session, "order_shipment", shipment_id=shipment.id)
     session.commit()
     _announce(shipped.moved)
-    if shipped.previous == OrderStatus.SHIPPED:  # a further part: the status e-mail is not sent, this one is
-        try:
-            send_shipment_email(shipment.id)
-        except Exception:  # an e-mail must never undo the shipment
-            logger.exception("shipment e-mail for order %s failed", number)
     flash(_("Parcel %(number)s is sent.", number=shipment.tracking_number), "success")
     return redirect(back)
 

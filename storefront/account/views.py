@@ -39,7 +39,7 @@ from storefront.account.services import (
 )
 from storefront.account.standing import buyer_standing
 from storefront.account.utm import session_first_touch
-from storefront.emails import send_templated
+from storefront.emails import queue_templated
 from storefront.extensions import db, limiter
 from storefront.i18n import safe_next_url
 from storefront.shipping.regions import region_name
@@ -209,7 +209,9 @@ def password_reset_request() -> str | Response | tuple[str, int]:
         if buyer is not None and buyer.is_active:
             token = make_reset_token(buyer, current_app.config["SECRET_KEY"])
             link = current_app.config["PUBLIC_BASE_URL"].rstrip("/") + url_for("account.password_reset", token=token)
-            send_templated("password_reset", buyer.email, _("Password reset on Mostik"), buyer=buyer, link=link)
+            subject = _("Password reset on Mostik")
+            queue_templated(db.session(), "password_reset", buyer.email, subject, buyer=buyer, link=link)
+            db.session.commit()
         # The same answer whether or not the address has an account.
         flash(
             _("If an account uses this email, we have sent a link to set a new password. It works for an hour."), "info"

@@ -1,8 +1,8 @@
 """Checkout: price the cart with shipping, tier and promo into a quote; place the order once.
 
 No Flask here. ``place_order`` is idempotent (the form's placement token is unique on the
-order) and atomic (order, lines, stock reservation, promo use, consents and the emptied cart
-are written together or not at all: a refusal or a lost race rolls the session back); it
+order) and atomic (order, lines, stock reservation, promo use, consents, the emptied cart and the
+confirmation e-mail are written together or not at all: a refusal or a lost race rolls the session back); it
 flushes, the caller commits and then calls ``announce_placement`` (``order_placed`` goes out
 only after the commit).
 """
@@ -40,6 +40,7 @@ from storefront.order.attribution import attributed_campaign
 from storefront.order.models import Order
 from storefront.order.services import LineDraft, OrderDraft, create_order, find_order_by_token
 from storefront.order.totals import Totals, compute_totals
+from storefront.outbox import expect_mail
 from storefront.promo.models import PromoCode, PromoKind
 from storefront.promo.services import PromoInvalid, claim_promo_use, holder_key, validate_promo
 from storefront.shipping.points import PICKUP_METHODS, PickupPoint, check_pickup_point
@@ -267,6 +268,7 @@ def place_order(
             forget_draft(cart)
             clear_cart(session, cart)
         session.flush()
+        expect_mail(session, "order_placed", order_id=order.id)  # rendered and written with the order
     except IntegrityError:
         # The same form submitted concurrently: the other request's order won the unique token.
         session.rollback()
@@ -282,7 +284,7 @@ def place_order(
 
 
 def announce_placement(result: PlacementResult) -> None:
-    """Tell subscribers (the confirmation email, the CRM) about a new order, after its commit."""
+    """Tell subscribers (the CRM) about a new order, after its commit."""
     if result.created:
         order_placed.send(None, order_id=result.order.id, number=result.order.number)
 

@@ -319,7 +319,7 @@ def place() -> Response | tuple[str, int]:
         remember_address(db.session(), buyer, form.address_data())
     db.session.commit()
     announce_placement(result)
-    # The confirmation e-mail goes out from the ``order_placed`` receiver (``storefront.order.init_app``).
+    # The confirmation e-mail was written to the outbox with the order (``place_order``); it went out at the commit.
     token = make_access_token(order, current_app.config["SECRET_KEY"])
     return redirect(url_for("payment.pay", number=order.number, t=None if buyer else token), 303)
 

@@ -7,8 +7,9 @@ from dataclasses import dataclass
 
 from flask import current_app
 from flask_babel import gettext as _
+from sqlalchemy.orm import Session
 
-from storefront.emails import send_templated
+from storefront.emails import mail_renderer, queue_templated
 from storefront.extensions import db
 from storefront.fulfilment.models import EventKind, LegMode, LegStatus, Shipment
 from storefront.fulfilment.services import left_to_ship, list_shipments
@@ -68,11 +69,13 @@ def order_shipments(order: Order) -> OrderShipments:
     return OrderShipments(list_shipments(session, order.id), remaining)
 
 
-def send_shipment_email(shipment_id: int) -> bool:
-    """The Russian «отправлена ещё одна посылка» e-mail for a further part of an already shipped order."""
-    shipment = db.session.get(Shipment, shipment_id)
+@mail_renderer("order_shipment")
+def queue_shipment_email(session: Session, shipment_id: int) -> None:
+    """The Russian «отправлена ещё одна посылка» e-mail for a further part of an already shipped order (the CRM's
+    «Отправить» announces it with ``expect_mail``)."""
+    shipment = session.get(Shipment, shipment_id)
     if shipment is None:
-        return False
+        return
     order = shipment.order
     subject = _("Order %(number)s: one more parcel is on its way", number=order.number)
-    return send_templated("order_shipment", order.email, subject, order=order, shipment=shipment)
+    queue_templated(session, "order_shipment", order.email, subject, order=order, shipment=shipment)

@@ -37,9 +37,12 @@ from storefront.order.models import (
     PaymentStatus,
 )
 from storefront.order.totals import Totals
+from storefront.outbox import expect_mail
 from storefront.promo.services import release_promo_use
 
 logger = logging.getLogger(__name__)
+#: Fulfilment statuses the buyer gets an e-mail about (placement, payment and refunds have their own).
+EMAILED_STATUSES = frozenset({"confirmed", "shipped", "delivered", "completed", "canceled"})
 ACCESS_SALT = "mostik-order-access"
 
 
@@ -299,6 +302,8 @@ def change_status(
         release_stock(session, order)
         release_promo_use(session, order.id)
     session.flush()
+    if to in EMAILED_STATUSES:
+        expect_mail(session, "order_status", order_id=order.id, event=str(to))
     return order
 
 
@@ -366,6 +371,7 @@ def _cancel_unpaid(session: Session, order: Order, now: datetime) -> None:
     release_stock(session, order)
     release_promo_use(session, order.id)
     session.flush()
+    expect_mail(session, "order_status", order_id=order.id, event=str(OrderStatus.CANCELED))
 
 
 @periodic("expire-unpaid-orders", every=timedelta(minutes=5))
@@ -428,7 +434,7 @@ def complete_delivered_orders(session: Session, now: datetime) -> str:
 
 
 def announce_status_change(order: Order, previous: str) -> None:
-    """Tell subscribers (status emails, the CRM) after a fulfilment change has committed."""
+    """Tell subscribers (the CRM) after a fulfilment change has committed (its e-mail was written with it)."""
     order_status_changed.send(
         None, order_id=order.id, number=order.number, from_status=str(previous), to_status=str(order.status)
     )

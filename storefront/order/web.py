@@ -6,12 +6,13 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
-from flask import abort, current_app, request, url_for
+from flask import abort, current_app, request
 from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_login import current_user
+from sqlalchemy.orm import Session
 
-from storefront.emails import send_templated
+from storefront.emails import mail_renderer, queue_templated
 from storefront.extensions import db
 from storefront.order.models import MONEY_IN, HistoryKind, Order, OrderStatus, OrderStatusChange, PaymentStatus
 from storefront.order.services import get_order_by_number, make_access_token, token_grants_access
@@ -111,16 +112,15 @@ def viewable_order(number: str) -> tuple[Order, str | None]:
     abort(404)
 
 
-def send_placed_email(order_id: int) -> bool:
+@mail_renderer("order_placed")
+def queue_placed_email(session: Session, order_id: int) -> None:
     """The Russian «заказ оформлен» email (text + HTML) with the order's link (a guest's signed link)."""
-    order = db.session.get(Order, order_id)
+    order = session.get(Order, order_id)
     if order is None:
-        return False
-    token = make_access_token(order, current_app.config["SECRET_KEY"])
-    path = url_for("order.order_detail", number=order.number, t=token)
-    link = current_app.config["PUBLIC_BASE_URL"].rstrip("/") + path
+        return
     subject = _("Order %(number)s is placed", number=order.number)
-    return send_templated("order_placed", order.email, subject, order=order, link=link, region_name=region_name)
+    link = _order_link(order)
+    queue_templated(session, "order_placed", order.email, subject, order=order, link=link, region_name=region_name)
 
 
 def refunded_so_far(order: Order) -> Decimal:
@@ -140,12 +140,13 @@ def _order_link(order: Order) -> str:
     return str(current_app.config["PUBLIC_BASE_URL"]).rstrip("/") + path
 
 
-def send_status_email(order_id: int, event: str | None = None) -> bool:
+@mail_renderer("order_status")
+def queue_status_email(session: Session, order_id: int, event: str | None = None) -> None:
     """The Russian e-mail about a step: ``event`` is the fulfilment status reached, or ``"paid"``. The cancel
     e-mail gives the reason and, for a paid order, says the money is on its way back."""
-    order = db.session.get(Order, order_id)
+    order = session.get(Order, order_id)
     if order is None:
-        return False
+        return
     event = event or str(order.status)
     status = _("Paid") if event == "paid" else order_label(order)
     reason = ""
@@ -155,7 +156,8 @@ def send_status_email(order_id: int, event: str | None = None) -> bool:
     subject = _("Order %(number)s: %(status)s", number=order.number, status=status)
     # «Shipped» names the carrier, the tracking number and its link (storefront.fulfilment's template globals).
     template = "order_shipped" if event == OrderStatus.SHIPPED else "order_status"
-    return send_templated(
+    queue_templated(
+        session,
         template,
         order.email,
         subject,

@@ -15,12 +15,9 @@ never read ``current_app``).
 from __future__ import annotations
 
 import logging
-from typing import Any
 
 from flask import Blueprint, Flask
 
-from storefront.events import order_refunded
-from storefront.order import in_app
 from storefront.payment.notification_sources import NotificationSourcePolicy
 from storefront.payment.starter import NoOnlinePayment, PaymentStarter, YooKassaStarter
 from storefront.payment.yookassa import build_gateway
@@ -30,7 +27,7 @@ logger = logging.getLogger(__name__)
 
 
 def init_app(app: Flask, starter: PaymentStarter | None = None) -> None:
-    from storefront.payment import cli, recheck, views  # noqa: F401  (routes on bp; the re-check job)
+    from storefront.payment import cli, emails, recheck, views  # noqa: F401  (routes; the job; the refund e-mail)
     from storefront.payment.attempts import PaymentPolicy, latest_attempt
 
     gateway = build_gateway(app.config)
@@ -71,17 +68,5 @@ def init_app(app: Flask, starter: PaymentStarter | None = None) -> None:
     app.jinja_env.globals["money_ledger"] = money_ledger
     app.jinja_env.globals["payment_refresh"] = payment_refresh
 
-    def email_refund(sender: object, **refunded: Any) -> None:
-        if not in_app(app):
-            return
-        from storefront.payment.emails import send_refund_email
-
-        try:
-            send_refund_email(refunded["order_id"], refunded["refund_id"])
-        except Exception:  # an email must never undo or break the refund itself
-            logger.exception("refund email for order %s failed", refunded["number"])
-
-    order_refunded.connect(email_refund)
-    app.extensions["refund_email"] = email_refund  # the signal holds receivers weakly
     app.cli.add_command(cli.payment_group)
     app.register_blueprint(bp)

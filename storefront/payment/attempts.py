@@ -34,6 +34,7 @@ from storefront.money import RUB
 from storefront.ops.metrics import PAYMENTS
 from storefront.order.models import Order, PaymentStatus
 from storefront.order.services import TransitionNotAllowed, change_payment_status
+from storefront.outbox import expect_mail
 from storefront.payment.errors import (
     GatewayError,
     OrderNotPayable,
@@ -308,6 +309,7 @@ def _order_paid(session: Session, payment: Payment, order: Order) -> PaymentOutc
         session.commit()
         logger.warning("payment %s of order %s: %s", payment.yookassa_payment_id, order.number, note)
         return PaymentOutcome(PaymentOutcomeKind.NEEDS_REVIEW, note)
+    expect_mail(session, "order_status", order_id=order.id, event="paid")
     session.commit()
     order_paid.send(
         None,

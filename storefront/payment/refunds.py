@@ -22,6 +22,7 @@ from storefront.money import quantize_kopecks
 from storefront.ops.metrics import REFUNDS
 from storefront.order.models import Order, PaymentStatus
 from storefront.order.services import TransitionNotAllowed, change_payment_status
+from storefront.outbox import expect_mail
 from storefront.payment.errors import GatewayError, OutcomeUnknown, RefundError, RefundFailure, short_error
 from storefront.payment.gateway import PaymentGateway, RefundRequest, RefundResult, new_idempotence_key
 from storefront.payment.models import REFUND_RANK, AttemptStatus, Payment, Refund, RefundState
@@ -218,10 +219,12 @@ def apply_refund_status(session: Session, result: RefundResult) -> RefundOutcome
     try:
         change_payment_status(session, order, wanted, reference=refund.yookassa_refund_id or "", amount=refund.amount)
     except TransitionNotAllowed:
+        expect_mail(session, "order_refund", order_id=order.id, refund_id=refund.id)
         session.commit()
         logger.warning("refund of order %s succeeded but the order is %s", order.number, order.payment_status)
         _announce_refund(order, refund)
         return RefundOutcome.SUCCEEDED_ORDER_UNCHANGED
+    expect_mail(session, "order_refund", order_id=order.id, refund_id=refund.id)
     session.commit()
     _announce_refund(order, refund)
     return RefundOutcome.ORDER_REFUNDED if fully else RefundOutcome.ORDER_PARTIALLY_REFUNDED

@@ -16,7 +16,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import String, cast, delete, select, update
+from sqlalchemy import String, cast, delete, func, select, update
 from sqlalchemy.orm import Session
 
 from storefront.account.models import Address, Buyer, Consent
@@ -25,6 +25,7 @@ from storefront.db import rowcount, utcnow
 from storefront.errors import MessageError, NotFound
 from storefront.maillog import SentEmail
 from storefront.order.models import Order, OrderStatus, OrderStatusChange
+from storefront.outbox import OutboxMessage
 from storefront.payment.models import Payment, PaymentNotification, Refund
 from storefront.privacy.parts import ERASED_NAME, Person, PrivacyPart
 from storefront.promo.models import PromoUse
@@ -138,6 +139,12 @@ def _erase_storefront(session: Session, buyer: Buyer, person: Person, now: datet
         update(SentEmail)
         .where(SentEmail.buyer_id == buyer.id)
         .values(to_address=person.erased_email)
+        .execution_options(synchronize_session=False)
+    )
+    # Copies of e-mails kept for sending: the sent-mail log above keeps the record, the bodies go.
+    session.execute(
+        delete(OutboxMessage)
+        .where(func.lower(OutboxMessage.to_address) == person.email.lower())
         .execution_options(synchronize_session=False)
     )
     # A guest cart's checkout draft typed with this e-mail (the cart outlives the sign-in that made it).

@@ -1,9 +1,10 @@
 """The demo's SMTP sink prints what the shop sends, so a newcomer sees reset links and receipts."""
 
 import os
-import socket
 import subprocess
 import sys
+
+from tests.support.network import free_port
 
 SEND = """
 import os, smtplib
@@ -18,16 +19,10 @@ with smtplib.SMTP(os.environ["MAIL_SERVER"], int(os.environ["MAIL_PORT"])) as sm
 """
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 def test_the_sink_prints_each_message_in_russian():
     env = {key: value for key, value in os.environ.items() if key != "MAIL_SERVER"}
     result = subprocess.run(
-        [sys.executable, "-m", "devtools.mailsink", "--port", str(_free_port()), "--", sys.executable, "-c", SEND],
+        [sys.executable, "-m", "devtools.mailsink", "--port", str(free_port()), "--", sys.executable, "-c", SEND],
         capture_output=True,
         text=True,
         timeout=60,

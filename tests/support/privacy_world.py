@@ -24,6 +24,7 @@ from storefront.fulfilment.models import Carrier, Shipment, TrackingEvent
 from storefront.fulfilment.services import seed_carriers
 from storefront.maillog import SentEmail
 from storefront.order.models import Order, OrderLine, OrderStatus
+from storefront.outbox import add_message
 from storefront.payment.models import Payment, PaymentNotification, Refund
 from storefront.promo.models import PromoCode, PromoKind, PromoUse
 from tests.support import factories
@@ -153,6 +154,7 @@ def _buyer_with_everything(
     add_note(session, buyer_id=buyer.id, author_id=staff_id, body=f"{name} просит звонить на {phone}")
     open_task(session, buyer_id=buyer.id, title=f"Позвонить: {name}", due_at=utcnow(), assignee_id=None)
     session.add(SentEmail(buyer_id=buyer.id, to_address=email, kind="order_placed", subject=f"Заказ {order.number}"))
+    add_message(session, "order_placed", email, f"Заказ {order.number}", f"{buyer.name}, спасибо за заказ", None)
     session.flush()
     return buyer, order
 

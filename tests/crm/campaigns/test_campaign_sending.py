@@ -3,6 +3,7 @@ one-click unsubscribe, tracking, exactly-once after a crash, bounded retries, co
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import timedelta
 from urllib.parse import parse_qs, urlsplit
 
@@ -17,9 +18,11 @@ from crm.campaigns.services import CampaignError, change_campaign_status, schedu
 from crm.campaigns.tokens import read_click
 from storefront.account.models import Consent, ConsentKind
 from storefront.db import utcnow
+from storefront.mail import MailServerUnavailable
 from storefront.promo.models import PromoCode
 from tests.support import factories
 from tests.support.metrics import sample
+from tests.support.network import free_port
 
 OUTCOMES = ("sent", "retry", "failed")
 
@@ -163,16 +166,53 @@ def test_a_sender_crash_mid_batch_and_a_restart_send_each_recipient_exactly_once
     session.rollback()
     assert len(mailbox.messages) == 2
     statuses = sorted(r.status for r in _recipients(session, campaign))
-    assert statuses == ["sending"] * 4 + ["sent"] * 2
-    # A second sender within the lease takes nothing: the rows are still claimed.
+    # The message in flight may have gone: it stays claimed; the three not tried are given back.
+    assert statuses == ["pending"] * 3 + ["sending"] + ["sent"] * 2
+    # A second sender within the lease sends those three, not the one in flight.
     with app.app_context():
-        assert send_due(session, settings, now + timedelta(seconds=10)).sent == 0
-    # After the lease the restarted sender sends the rest, once.
+        assert send_due(session, settings, now + timedelta(seconds=10)).sent == 3
+    # After the lease the restarted sender sends the last one, once.
     with app.app_context():
-        assert send_due(session, settings, now + timedelta(seconds=301)).sent == 4
+        assert send_due(session, settings, now + timedelta(seconds=301)).sent == 1
         assert send_due(session, settings, now + timedelta(seconds=900)).sent == 0
     delivered = sorted(m["To"] for m in mailbox.messages)
     assert delivered == sorted(emails)
+    assert all(r.status == RecipientStatus.SENT for r in _recipients(session, campaign))
+
+
+@pytest.mark.parametrize("refusal", ["451", "no server"])
+def test_an_hour_of_smtp_refusals_loses_no_campaign_message_and_then_sends_each_once(
+    app: Flask, session: Session, mailbox, refusal: str
+) -> None:
+    emails = [f"buyer{n}@example.ru" for n in range(4)]
+    for email in emails:
+        factories.create_recipient(session, email)
+    campaign = factories.create_campaign(session)
+    _start(session, campaign)
+    settings = _settings(app)  # the defaults: 3 attempts, 10 minutes between, a 10-minute lease
+    if refusal == "451":
+        mailbox.answer = "451 4.7.1 Try again later"
+    else:
+        settings = dataclasses.replace(settings, mail=dataclasses.replace(settings.mail, port=free_port()))
+    now = utcnow()
+    with app.app_context():
+        for minute in range(0, 61, 5):
+            try:
+                send_due(session, settings, now + timedelta(minutes=minute))
+            except MailServerUnavailable:
+                session.rollback()
+                assert refusal == "no server"
+    assert mailbox.messages == []
+    rows = _recipients(session, campaign)
+    assert [(r.status, r.attempts) for r in rows] == [(RecipientStatus.PENDING, 0)] * 4
+    assert refusal != "451" or all("451" in (r.last_error or "") for r in rows)
+
+    mailbox.answer = None
+    with app.app_context():
+        back = _settings(app)
+        assert send_due(session, back, now + timedelta(minutes=75)).sent == 4
+        assert send_due(session, back, now + timedelta(minutes=120)).sent == 0
+    assert sorted(m["To"] for m in mailbox.messages) == emails
     assert all(r.status == RecipientStatus.SENT for r in _recipients(session, campaign))
 
 

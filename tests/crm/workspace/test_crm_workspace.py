@@ -186,10 +186,11 @@ def test_the_timeline_has_every_kind_newest_first(app: Flask, session: Session, 
     session.commit()
     close_task(session, task.id, TaskStatus.DONE, now=days_ago(4))
     session.commit()
-    with app.test_request_context():
-        from storefront.emails import send_templated
+    with app.app_context():
+        from storefront.emails import queue_templated
 
-        assert send_templated("password_reset", "MINE@example.ru", "Сброс пароля", buyer=buyer, link="http://x/")
+        queue_templated(session, "password_reset", "MINE@example.ru", "Сброс пароля", buyer=buyer, link="http://x/")
+        session.commit()
     assert len(mailbox.messages) == 1
 
     kinds = [event.kind for event in buyer_timeline(session, buyer.id)]
@@ -204,17 +205,21 @@ def test_the_timeline_has_every_kind_newest_first(app: Flask, session: Session, 
 def test_sent_mail_is_logged_with_the_buyer_and_failures_are_not(app: Flask, session: Session, mailbox) -> None:
     buyer = create_buyer(session, email="anna@example.ru")
     session.commit()
-    from storefront.emails import send_templated
+    from storefront.emails import queue_templated
+    from storefront.outbox import outbox_depth
 
-    with app.test_request_context():
-        send_templated("password_reset", "anna@example.ru", "Сброс", buyer=buyer, link="http://x/")
-        send_templated("password_reset", "guest@example.ru", "Сброс", buyer=buyer, link="http://x/")
+    with app.app_context():
+        queue_templated(session, "password_reset", "anna@example.ru", "Сброс", buyer=buyer, link="http://x/")
+        queue_templated(session, "password_reset", "guest@example.ru", "Сброс", buyer=buyer, link="http://x/")
+        session.commit()
         port = app.config["MAIL_PORT"]
-        app.config["MAIL_PORT"] = 1  # nobody listens: not sent, not logged
+        app.config["MAIL_PORT"] = 1  # nobody listens: not sent, not logged, waiting in the outbox
         try:
-            assert not send_templated("password_reset", "anna@example.ru", "Сброс", buyer=buyer, link="http://x/")
+            queue_templated(session, "password_reset", "anna@example.ru", "Сброс", buyer=buyer, link="http://x/")
+            session.commit()
         finally:
             app.config["MAIL_PORT"] = port
+    assert outbox_depth(session) == 1
     rows = session.execute(select(SentEmail.buyer_id, SentEmail.to_address, SentEmail.kind).order_by(SentEmail.id))
     assert rows.all() == [(buyer.id, "anna@example.ru", "password_reset"), (None, "guest@example.ru", "password_reset")]
 

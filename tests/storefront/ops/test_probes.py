@@ -15,6 +15,7 @@ import wsgi
 from storefront.account.models import Buyer
 from storefront.extensions import db
 from storefront.ops import metrics
+from storefront.outbox import add_message
 from tests.support import factories
 from tests.support.database import make_test_config
 from tests.support.metrics import sample
@@ -185,6 +186,12 @@ def test_a_registered_gauge_is_read_at_each_scrape_and_a_failing_one_is_left_out
     finally:
         metrics.unregister_gauge("mostik_test_buyers")
         metrics.unregister_gauge("mostik_test_broken")
+
+
+def test_the_outbox_depth_is_exported(client, session) -> None:
+    add_message(session, "order_placed", "anna@example.ru", "Заказ оформлен", "Спасибо", None)
+    session.commit()
+    assert "mostik_outbox_depth 1.0" in client.get("/metrics").get_data(as_text=True)
 
 
 def test_a_gauge_name_must_be_a_prometheus_name() -> None:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 import re
-import socket
 import subprocess
 import sys
 import time
@@ -28,6 +27,7 @@ from sqlalchemy.orm import Session
 from storefront import jobs
 from storefront.jobs import JobRun
 from tests.support import factories
+from tests.support.network import free_port
 
 ROOT = Path(__file__).resolve().parents[3]
 REDIS_URL = "redis://127.0.0.1:6379/12"
@@ -48,12 +48,6 @@ pytestmark = [
     pytest.mark.postgres_only,
     pytest.mark.skipif(_redis() is None, reason=f"no Redis reachable at {REDIS_URL}"),
 ]
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def _environment(app: Flask, instance: Path, **extra: str) -> dict[str, str]:
@@ -107,7 +101,7 @@ def two_servers(app: Flask, tmp_path: Path, flushed_redis: redis.Redis) -> Itera
     processes: list[tuple[subprocess.Popen, Path]] = []
     bases = []
     for name in ("a", "b"):
-        port = _free_port()
+        port = free_port()
         log = tmp_path / f"gunicorn-{name}.log"
         env = _environment(app, tmp_path, WEB_BIND=f"127.0.0.1:{port}", WEB_WORKERS="1")
         with log.open("w") as output:

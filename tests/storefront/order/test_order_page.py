@@ -19,8 +19,8 @@ from storefront.db import utcnow
 from storefront.order.models import Order, OrderStatus, PaymentStatus
 from storefront.order.progress import order_progress
 from storefront.order.services import change_payment_status, change_status, make_access_token
-from storefront.order.web import delivery_window, send_placed_email, send_status_email
-from storefront.payment.emails import send_refund_email
+from storefront.order.web import delivery_window
+from storefront.outbox import expect_mail
 from storefront.payment.models import AttemptStatus, Payment, Refund, RefundState
 from storefront.payment.receipt import ReceiptLine, build_receipt, build_receipt_items, receipt_customer
 from tests.support.factories import make_order
@@ -243,6 +243,13 @@ def _mail(mailbox) -> tuple[str, str, str]:
     return str(message["Subject"]), text, html
 
 
+def _queue(app: Flask, session: Session, kind: str, **ids: object) -> None:
+    """Announce the e-mail as a use case does and commit: it is rendered into the outbox and sent at once."""
+    with app.app_context():
+        expect_mail(session, kind, **ids)
+        session.commit()
+
+
 def _russian(*texts: str) -> None:
     for text in texts:
         plain = re.sub(r"<[^>]+>", " ", text)  # HTML tags and attributes are not words
@@ -252,37 +259,38 @@ def _russian(*texts: str) -> None:
 def test_every_status_e_mail_is_russian_with_its_amounts(app: Flask, session: Session, mailbox) -> None:
     order, payment = _paid(session)
     session.commit()
-    with app.test_request_context():
-        assert send_placed_email(order.id)
-        subject, text, html = _mail(mailbox)
-        _russian(subject, text, html)
-        assert "102 000,00 ₽" in text and "Страница заказа: http" in text
-        assert "Адрес доставки: 191186, Санкт-Петербург, Невский пр., д. 1" in text  # the city once
+    _queue(app, session, "order_placed", order_id=order.id)
+    subject, text, html = _mail(mailbox)
+    _russian(subject, text, html)
+    assert "102 000,00 ₽" in text and "Страница заказа: http" in text
+    assert "Адрес доставки: 191186, Санкт-Петербург, Невский пр., д. 1" in text  # the city once
 
-        assert send_status_email(order.id, "paid")
-        subject, text, html = _mail(mailbox)
-        _russian(subject, text, html)
-        assert subject == f"Заказ {order.number}: Оплачен" and "Мы получили вашу оплату: 102 000,00 ₽" in text
+    _queue(app, session, "order_status", order_id=order.id, event="paid")
+    subject, text, html = _mail(mailbox)
+    _russian(subject, text, html)
+    assert subject == f"Заказ {order.number}: Оплачен" and "Мы получили вашу оплату: 102 000,00 ₽" in text
 
+    with app.app_context():  # the status change itself announces its e-mail
         change_status(session, order, OrderStatus.CONFIRMED)
         session.commit()
-        assert send_status_email(order.id, "confirmed")
-        subject, text, html = _mail(mailbox)
-        _russian(subject, text, html)
-        assert "Поставщик подтвердил ваш заказ" in text and "Подтверждён поставщиком" in subject
+    subject, text, html = _mail(mailbox)
+    _russian(subject, text, html)
+    assert "Поставщик подтвердил ваш заказ" in text and "Подтверждён поставщиком" in subject
 
+    with app.app_context():
         change_status(session, order, OrderStatus.SHIPPED)
         change_status(session, order, OrderStatus.DELIVERED)
         session.commit()
-        assert send_status_email(order.id, "delivered")
-        subject, text, html = _mail(mailbox)
-        _russian(subject, text, html)
-        assert "Заказ доставлен" in text and "подтвердите получение" in text
+    assert len(mailbox.messages) == 5  # «shipped», then «delivered»
+    subject, text, html = _mail(mailbox)
+    _russian(subject, text, html)
+    assert "Заказ доставлен" in text and "подтвердите получение" in text
 
+    with app.app_context():
         change_status(session, order, OrderStatus.COMPLETED)
         session.commit()
-        assert send_status_email(order.id, "completed")
-        _russian(*_mail(mailbox))
+    _russian(*_mail(mailbox))
+    assert len(mailbox.messages) == 6
 
 
 def test_the_cancel_e_mail_gives_the_reason_and_what_is_being_returned(app: Flask, session: Session, mailbox) -> None:
@@ -292,35 +300,33 @@ def test_the_cancel_e_mail_gives_the_reason_and_what_is_being_returned(app: Flas
     unpaid = make_order(session)
     change_status(session, unpaid, OrderStatus.CANCELED, note="Адрес вне зоны доставки")
     session.commit()
-    with app.app_context():  # no request: jobs send these too
-        assert send_status_email(order.id, "canceled")
-        subject, text, html = _mail(mailbox)
-        _russian(subject, text, html)
-        assert "Причина: по просьбе покупателя." in text and "Отменён" in subject
-        assert "Оплаченные деньги (84 760,00 ₽) возвращаются" in text  # 102 000 − 17 240 already returned
+    _queue(app, session, "order_status", order_id=order.id, event="canceled")  # no request: jobs send these too
+    subject, text, html = _mail(mailbox)
+    _russian(subject, text, html)
+    assert "Причина: по просьбе покупателя." in text and "Отменён" in subject
+    assert "Оплаченные деньги (84 760,00 ₽) возвращаются" in text  # 102 000 − 17 240 already returned
 
-        assert send_status_email(unpaid.id, "canceled")
-        subject, text, html = _mail(mailbox)
-        _russian(subject, text, html)
-        assert "Причина: Адрес вне зоны доставки." in text and "возвращаются" not in text
+    _queue(app, session, "order_status", order_id=unpaid.id, event="canceled")
+    subject, text, html = _mail(mailbox)
+    _russian(subject, text, html)
+    assert "Причина: Адрес вне зоны доставки." in text and "возвращаются" not in text
 
 
 def test_the_refund_e_mail_says_what_remains_or_that_it_is_all(app: Flask, session: Session, mailbox) -> None:
     order, payment = _paid(session)
     part = _refund(session, order, payment, "17240.00")
     session.commit()
-    with app.app_context():
-        assert send_refund_email(order.id, part.id)
-        subject, text, html = _mail(mailbox)
-        _russian(subject, text, html)
-        assert "Мы вернули 17 240,00 ₽" in text and "84 760,00 ₽" in text and "полностью" not in text
+    _queue(app, session, "order_refund", order_id=order.id, refund_id=part.id)
+    subject, text, html = _mail(mailbox)
+    _russian(subject, text, html)
+    assert "Мы вернули 17 240,00 ₽" in text and "84 760,00 ₽" in text and "полностью" not in text
 
-        rest = _refund(session, order, payment, "84760.00")
-        session.commit()
-        assert send_refund_email(order.id, rest.id)
-        subject, text, html = _mail(mailbox)
-        _russian(subject, text, html)
-        assert "Мы вернули 84 760,00 ₽" in text and "полностью" in text
+    rest = _refund(session, order, payment, "84760.00")
+    session.commit()
+    _queue(app, session, "order_refund", order_id=order.id, refund_id=rest.id)
+    subject, text, html = _mail(mailbox)
+    _russian(subject, text, html)
+    assert "Мы вернули 84 760,00 ₽" in text and "полностью" in text
 
 
 def test_the_latin_word_check_catches_english() -> None:

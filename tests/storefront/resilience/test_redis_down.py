@@ -16,7 +16,8 @@ from sqlalchemy.orm import Session
 
 from storefront.shipping.models import ShippingMethod
 from tests.support.factories import create_shop
-from tests.support.services import free_port, private_redis
+from tests.support.network import free_port
+from tests.support.services import private_redis
 from tests.support.web import add_to_cart, csrf_token, place
 
 ROOT = Path(__file__).resolve().parents[3]
