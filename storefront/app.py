@@ -15,6 +15,8 @@ from storefront.config import PROJECT_ROOT, SETTINGS, load_config
 from storefront.config import instance_path as config_instance_path
 from storefront.extensions import csrf, db, migrate
 from storefront.ops.logs import logging_config
+from storefront.ops.metrics import register_gauge
+from storefront.outbox import outbox_depth
 from storefront.proxies import TrustedProxies
 
 
@@ -67,6 +69,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.wsgi_app = TrustedProxies.from_config(app.config["TRUSTED_PROXIES"]).wrap(app.wsgi_app)  # type: ignore[method-assign]
     # Outermost: the request id, the probes without sessions, metrics and access lines (storefront/ops).
     ops.init_app(app)
+    register_gauge("mostik_outbox_depth", "E-mails waiting in the outbox", lambda: outbox_depth(db.session()))
 
     from storefront import (
         account,

@@ -8,12 +8,8 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    from storefront.extensions import db
     from storefront.ops import assets, probes, web
-    from storefront.ops.metrics import register_gauge
-    from storefront.outbox import outbox_depth
 
     web.init_app(app)
     probes.init_app(app)
     assets.init_app(app)
-    register_gauge("mostik_outbox_depth", "E-mails waiting in the outbox", lambda: outbox_depth(db.session()))
