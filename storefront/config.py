@@ -296,7 +296,31 @@ SETTINGS: tuple[Setting, ...] = (
         "our reverse proxies (addresses or CIDRs); only from them are `X-Forwarded-For` and `X-Forwarded-Proto` "
         "read, for sign-in limits, audit entries, consents and payment notifications",
     ),
-    Setting("ORDER_PAYMENT_HOURS", whole_number, 24, "unpaid orders are canceled and their stock released after this"),
+    Setting(
+        "ORDER_CARD_HOLD_MINUTES",
+        whole_number,
+        30,
+        "an order to be paid by card holds its goods this long; still unpaid then, it is canceled and its stock "
+        "released",
+    ),
+    Setting(
+        "ORDER_PAYMENT_HOURS",
+        whole_number,
+        24,
+        "the hold of unpaid orders paid by a method that takes longer than a card (a bank transfer)",
+    ),
+    Setting(
+        "UNPAID_ORDERS_PER_CLIENT",
+        whole_number,
+        3,
+        "open unpaid orders one e-mail, one account or one client address may hold at once (`0`: no limit)",
+    ),
+    Setting(
+        "CHECKOUT_LIMIT_PER_IP",
+        text,
+        "10 per hour",
+        "orders one client address may place (Flask-Limiter notation, like `LOGIN_LIMIT_PER_IP`)",
+    ),
     Setting(
         "PICKUP_POINTS_FILE",
         optional_text,
