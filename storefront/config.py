@@ -219,6 +219,18 @@ SETTINGS: tuple[Setting, ...] = (
         "sign-in attempts per IP address (Flask-Limiter notation; Redis storage when `REDIS_URL` is set)",
     ),
     Setting("LOGIN_LIMIT_PER_ACCOUNT", text, "5 per 10 minutes", "sign-in attempts per account"),
+    Setting(
+        "MARKETING_CONFIRM_HOURS",
+        whole_number,
+        72,
+        "the link confirming a marketing consent (double opt-in) works this many hours",
+    ),
+    Setting(
+        "MARKETING_CONFIRM_MAIL_LIMIT",
+        text,
+        "3 per day",
+        "confirmation e-mails one address receives at most (Flask-Limiter notation)",
+    ),
     # --- product pictures
     Setting(
         "MEDIA_ROOT",

@@ -25,7 +25,9 @@ from werkzeug.wrappers import Response
 from storefront.account.forms import EmptyForm
 from storefront.account.identifiers import format_phone
 from storefront.account.models import ConsentKind
+from storefront.account.opt_in import pending_marketing_consent
 from storefront.account.services import ConsentRecord, remember_address
+from storefront.account.web import send_opt_in_mail
 from storefront.cart.models import Cart
 from storefront.cart.services import MAX_QUANTITY, clear_cart, price_cart
 from storefront.cart.web import cart_error_message, current_cart
@@ -377,6 +379,10 @@ def place() -> Response | tuple[str, int]:
         remember_address(db.session(), buyer, form.address_data())
     db.session.commit()
     announce_placement(result)
+    if result.created and form.consent_marketing.data:
+        consent = pending_marketing_consent(db.session(), order.email)
+        if consent is not None:
+            send_opt_in_mail(consent)  # the order page's own message is enough; the e-mail explains itself
     # The confirmation e-mail goes out from the ``order_placed`` receiver (``storefront.order.init_app``).
     token = make_access_token(order, current_app.config["SECRET_KEY"])
     return redirect(url_for("payment.pay", number=order.number, t=None if buyer else token), 303)
