@@ -316,6 +316,12 @@ SETTINGS: tuple[Setting, ...] = (
         "released",
     ),
     Setting(
+        "ORDER_PAYING_GRACE_MINUTES",
+        whole_number,
+        15,
+        "a payment started while the order still holds its goods keeps them at least this long (the buyer is paying)",
+    ),
+    Setting(
         "ORDER_PAYMENT_HOURS",
         whole_number,
         24,

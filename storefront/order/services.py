@@ -299,6 +299,28 @@ def create_order(session: Session, draft: OrderDraft, now: datetime, hold: timed
     return order
 
 
+def keep_while_paying(session: Session, order: Order, now: datetime, grace: timedelta) -> bool:
+    """A payment was just started: an unpaid order still holding its goods keeps them at least ``grace`` more, so
+    the short card hold does not run out while the buyer is on the payment page. One conditional UPDATE; an order
+    whose hold is already over is not revived. True when the hold moved. Flushes nothing; the caller commits."""
+    until = now + grace
+    moved = rowcount(
+        session.execute(
+            update(Order)
+            .where(
+                Order.id == order.id,
+                Order.status == OrderStatus.NEW,
+                Order.payment_status == PaymentStatus.UNPAID,
+                Order.expires_at > now,
+                Order.expires_at < until,
+            )
+            .values(expires_at=until)
+            .execution_options(synchronize_session=False)
+        )
+    )
+    return moved == 1
+
+
 #: The fulfilment statuses whose arrival is stamped on the order.
 _STAMPS = {
     OrderStatus.CONFIRMED: "confirmed_at",
