@@ -16,7 +16,7 @@ from decimal import Decimal
 from typing import Any
 
 from itsdangerous import BadSignature, URLSafeSerializer
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import ColumnElement, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from storefront.catalog.models import Product, ProductStatus
@@ -198,6 +198,11 @@ def release_stock(session: Session, order: Order) -> None:
             )
 
 
+def _unpaid_new() -> tuple[ColumnElement[bool], ColumnElement[bool]]:
+    """Placed and not paid: the orders that hold stock until their ``expires_at``."""
+    return Order.status == OrderStatus.NEW, Order.payment_status == PaymentStatus.UNPAID
+
+
 def open_unpaid_orders(
     session: Session, now: datetime, *, email: str, buyer_id: int | None, client_ip: str | None
 ) -> int:
@@ -211,8 +216,7 @@ def open_unpaid_orders(
     return (
         session.scalar(
             select(func.count(Order.id)).where(
-                Order.status == OrderStatus.NEW,
-                Order.payment_status == PaymentStatus.UNPAID,
+                *_unpaid_new(),
                 Order.expires_at > now,
                 or_(*same_client),
             )
@@ -309,8 +313,7 @@ def keep_while_paying(session: Session, order: Order, now: datetime, grace: time
             update(Order)
             .where(
                 Order.id == order.id,
-                Order.status == OrderStatus.NEW,
-                Order.payment_status == PaymentStatus.UNPAID,
+                *_unpaid_new(),
                 Order.expires_at > now,
                 Order.expires_at < until,
             )
@@ -416,11 +419,7 @@ def _cancel_unpaid(session: Session, order: Order, now: datetime) -> None:
     moved = rowcount(
         session.execute(
             update(Order)
-            .where(
-                Order.id == order.id,
-                Order.status == OrderStatus.NEW,
-                Order.payment_status == PaymentStatus.UNPAID,
-            )
+            .where(Order.id == order.id, *_unpaid_new())
             .values(status=OrderStatus.CANCELED, canceled_at=now, updated_at=now)
             .execution_options(synchronize_session=False)
         )
@@ -439,16 +438,7 @@ def expire_unpaid_orders(session: Session, now: datetime) -> str:
     """Cancel orders unpaid past ``expires_at`` and put their stock back. Safe to run concurrently:
     each cancel is a conditional UPDATE on the status."""
     due = list(
-        session.scalars(
-            select(Order)
-            .where(
-                Order.status == OrderStatus.NEW,
-                Order.payment_status == PaymentStatus.UNPAID,
-                Order.expires_at <= now,
-            )
-            .order_by(Order.id)
-            .limit(500)
-        )
+        session.scalars(select(Order).where(*_unpaid_new(), Order.expires_at <= now).order_by(Order.id).limit(500))
     )
     expired = 0
     for order in due:

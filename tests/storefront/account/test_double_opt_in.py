@@ -18,24 +18,9 @@ from storefront.account.models import Consent, ConsentKind
 from storefront.account.opt_in import make_confirm_token
 from storefront.shipping.models import ShippingMethod
 from tests.support.factories import create_buyer, create_shop
-from tests.support.web import GUEST, add_to_cart, csrf_token, login, place
+from tests.support.web import GUEST, add_to_cart, csrf_token, login, place, register
 
 LINK_RE = re.compile(r"https?://\S+/account/consents/marketing/confirm/[\w.\-]+")
-REGISTRATION = {
-    "email": "olga@example.ru",
-    "name": "Ольга Соколова",
-    "phone": "8 916 123-45-67",
-    "password": "correct horse battery",
-    "password_again": "correct horse battery",
-    "kind": "person",
-    "consent_personal_data": "y",
-    "consent_marketing": "y",
-}
-
-
-def _register(client: FlaskClient, **changes: str):
-    data = {**REGISTRATION, "csrf_token": csrf_token(client, "/account/register"), **changes}
-    return client.post("/account/register", data=data)
 
 
 def _marketing(session: Session) -> Consent:
@@ -64,7 +49,7 @@ def _confirm(client: FlaskClient, path: str, address: str = "203.0.113.5"):
 def test_registration_asks_the_address_to_confirm_and_only_the_link_confirms(
     client: FlaskClient, session: Session, mailbox
 ) -> None:
-    response = _register(client)
+    response = register(client)
     assert response.status_code == 302
     consent = _marketing(session)
     assert consent.confirmed_at is None and consent.pending
@@ -91,7 +76,7 @@ def test_registration_asks_the_address_to_confirm_and_only_the_link_confirms(
 def test_a_forged_or_expired_link_is_refused_in_russian_and_confirms_nothing(
     app: Flask, client: FlaskClient, session: Session, mailbox, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    _register(client)
+    register(client)
     path = _path(_link(mailbox))
 
     forged = client.get(path[:-3] + ("AAA" if not path.endswith("AAA") else "BBB"))
