@@ -78,7 +78,7 @@ def _fill(session: Session, recipients: int) -> None:
             insert(Consent),
             [
                 {"buyer_id": i, "email": f"b{i}@bench.local", "kind": "marketing", "text_version": "mk-2026-11",
-                 "granted_at": now, "source_page": "/bench"}
+                 "granted_at": now, "source_page": "/bench", "confirmed_at": now}
                 for i in ids
             ],
         )  # fmt: skip

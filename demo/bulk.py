@@ -152,7 +152,8 @@ def fill_segment_data(session: Session, buyers: int, orders: int, seed: int = 8)
             if rng.random() < 0.6:
                 consents.append({"buyer_id": buyer_id, "email": f"b{buyer_id}@bench.local", "kind": "marketing",
                                  "text_version": "mk", "granted_at": now, "source_page": "/",
-                                 "withdrawn_at": now if rng.random() < 0.1 else None})  # fmt: skip
+                                 "withdrawn_at": now if rng.random() < 0.1 else None,
+                                 "confirmed_at": now})  # fmt: skip
             if rng.random() < 0.3:
                 profiles.append({"buyer_id": buyer_id, "manager_id": rng.choice(managers).id, "spend_12m": 0})
         session.execute(insert(Address), addresses)

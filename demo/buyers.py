@@ -330,6 +330,8 @@ class _Builder:
         consents = [ConsentKind.PERSONAL_DATA] + ([ConsentKind.MARKETING] if rng.random() < 0.85 else [])
         for kind in consents:
             withdrawn = kind == ConsentKind.MARKETING and rng.random() < 0.04
+            address = f"10.{index % 250}.{rng.randint(0, 255)}.{rng.randint(1, 254)}"
+            marketing = kind == ConsentKind.MARKETING
             buyer.consents.append(
                 Consent(
                     email=buyer.email,
@@ -337,8 +339,11 @@ class _Builder:
                     text_version=VERSIONS[kind],
                     granted_at=registered,
                     source_page="/account/register",
-                    ip_address=f"10.{index % 250}.{rng.randint(0, 255)}.{rng.randint(1, 254)}",
+                    ip_address=address,
                     withdrawn_at=registered + timedelta(days=rng.uniform(10, 200)) if withdrawn else None,
+                    # Demo subscribers confirmed their address (double opt-in) the moment they subscribed.
+                    confirmed_at=registered if marketing else None,
+                    confirmed_ip=address if marketing else None,
                 )
             )
         return buyer

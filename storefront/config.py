@@ -249,6 +249,18 @@ SETTINGS: tuple[Setting, ...] = (
         "sign-in attempts per IP address (Flask-Limiter notation; Redis storage when `REDIS_URL` is set)",
     ),
     Setting("LOGIN_LIMIT_PER_ACCOUNT", text, "5 per 10 minutes", "sign-in attempts per account"),
+    Setting(
+        "MARKETING_CONFIRM_HOURS",
+        whole_number,
+        72,
+        "the link confirming a marketing consent (double opt-in) works this many hours",
+    ),
+    Setting(
+        "MARKETING_CONFIRM_MAIL_LIMIT",
+        text,
+        "3 per day",
+        "confirmation e-mails one address receives at most (Flask-Limiter notation)",
+    ),
     # --- product pictures
     Setting(
         "MEDIA_ROOT",
@@ -356,7 +368,37 @@ SETTINGS: tuple[Setting, ...] = (
         30,
         "gunicorn restarts a worker silent for this long, and gives workers this long to finish on a restart",
     ),
-    Setting("ORDER_PAYMENT_HOURS", whole_number, 24, "unpaid orders are canceled and their stock released after this"),
+    Setting(
+        "ORDER_CARD_HOLD_MINUTES",
+        whole_number,
+        30,
+        "an order to be paid by card holds its goods this long; still unpaid then, it is canceled and its stock "
+        "released",
+    ),
+    Setting(
+        "ORDER_PAYING_GRACE_MINUTES",
+        whole_number,
+        15,
+        "a payment started while the order still holds its goods keeps them at least this long (the buyer is paying)",
+    ),
+    Setting(
+        "ORDER_PAYMENT_HOURS",
+        whole_number,
+        24,
+        "the hold of unpaid orders paid by a method that takes longer than a card (a bank transfer)",
+    ),
+    Setting(
+        "UNPAID_ORDERS_PER_CLIENT",
+        whole_number,
+        3,
+        "open unpaid orders one e-mail, one account or one client address may hold at once (`0`: no limit)",
+    ),
+    Setting(
+        "CHECKOUT_LIMIT_PER_IP",
+        text,
+        "10 per hour",
+        "orders one client address may place (Flask-Limiter notation, like `LOGIN_LIMIT_PER_IP`)",
+    ),
     Setting(
         "PICKUP_POINTS_FILE",
         optional_text,

@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException
+from werkzeug.wrappers import Response
 
 from storefront.extensions import db
 
@@ -65,7 +66,9 @@ def init_app(app: Flask) -> None:
         return _error_page(404, _("Page not found"), _("There is no such page. Try the catalogue or the search."))
 
     @app.errorhandler(HTTPException)
-    def http_error(error: HTTPException) -> tuple[str, int]:
+    def http_error(error: HTTPException) -> tuple[str, int] | Response:
+        if error.response is not None:  # the page was made already (the checkout's own «too many orders» page)
+            return error.response  # type: ignore[return-value]
         status = error.code or 500
         if status == 404:
             return _error_page(404, _("Page not found"), _("There is no such page. Try the catalogue or the search."))
@@ -91,7 +94,7 @@ def init_app(app: Flask) -> None:
         return page, 503, {"Retry-After": "5"}
 
     @app.errorhandler(Exception)
-    def internal_error(error: Exception) -> tuple[str, int]:
+    def internal_error(error: Exception) -> tuple[str, int] | Response:
         if isinstance(error, HTTPException):
             return http_error(error)
         logger.exception("unhandled error on %s %s", request.method, request.path)

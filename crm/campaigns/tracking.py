@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from crm.campaigns.models import CampaignRecipient, Unsubscribe
 from storefront.account.models import Consent
-from storefront.account.queries import marketing_consent_in_force
+from storefront.account.queries import marketing_consent_given
 from storefront.db import rowcount
 
 CR = CampaignRecipient
@@ -63,7 +63,7 @@ def unsubscribe(session: Session, recipient_id: int, method: str, ip_address: st
             update(Consent)
             .where(
                 Consent.buyer_id == recipient.buyer_id,
-                marketing_consent_in_force(),
+                marketing_consent_given(),  # a pending one too
             )
             .values(withdrawn_at=now)
             .execution_options(synchronize_session=False)

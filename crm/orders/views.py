@@ -227,6 +227,8 @@ def _refund_canceled(order: Order, staff: StaffUser, why: str) -> None:
                 ),
                 "error",
             )
+        elif error.code == RefundFailure.IN_PROGRESS:
+            flash(_in_progress_message(error), "error")
         else:
             flash(_("The refund was not made: %(reason)s", reason=str(error)), "error")
         return
@@ -283,7 +285,7 @@ def order_refund(number: str) -> Response | tuple[str, int]:
     except RefundError as error:
         db.session.rollback()
         form.amount.errors = [_refund_message(error, page)]
-        return _render(_page(number), form, 503 if error.code == RefundFailure.UNKNOWN else 400)
+        return _render(_page(number), form, _REFUND_STATUS.get(error.code, 400))
     if not repeat:
         detail = f"{refund.amount} ₽, {refund.status}: {form.reason.data.strip()}"
         record(db.session(), staff, AuditAction.ORDER_REFUND, "order", number, request.remote_addr, detail)
@@ -292,8 +294,22 @@ def order_refund(number: str) -> Response | tuple[str, int]:
     return redirect(url_for("crm.orders.order_detail", number=number))
 
 
+#: The answer's status for a refusal other than 400: no answer from the service, another request's refund.
+_REFUND_STATUS = {RefundFailure.UNKNOWN: 503, RefundFailure.IN_PROGRESS: 409}
+
+
+def _in_progress_message(error: RefundError) -> str:
+    return _(
+        "Another staff member is already making a refund of %(amount)s: it awaits the payment service's answer. "
+        "Left to refund: %(remaining)s. Open the order again in a minute.",
+        amount=format_rub(error.values.get("amount", 0)),
+        remaining=format_rub(error.values.get("remaining", 0)),
+    )
+
+
 def _refund_message(error: RefundError, page: OrderPage) -> str:
     return {
+        RefundFailure.IN_PROGRESS: _in_progress_message(error),
         RefundFailure.NOT_PAID: _("The order has no successful payment: there is nothing to refund."),
         RefundFailure.NOTHING_LEFT: _("Everything paid for this order has already been refunded."),
         RefundFailure.TOO_MUCH: _(

@@ -137,9 +137,18 @@ class Consent(Base):
     source_page: Mapped[str] = mapped_column(String(500))
     ip_address: Mapped[str | None] = mapped_column(String(45))
     withdrawn_at: Mapped[datetime | None] = mapped_column()
+    #: Marketing only (double opt-in): when, and from which IP, the address's owner followed the confirmation
+    #: link. Until then the consent is pending and no campaign mail goes out (``marketing_consent_in_force``).
+    confirmed_at: Mapped[datetime | None] = mapped_column()
+    confirmed_ip: Mapped[str | None] = mapped_column(String(45))
 
     buyer: Mapped[Buyer | None] = relationship(back_populates="consents")
     document: Mapped[LegalDocument | None] = relationship()
+
+    @property
+    def pending(self) -> bool:
+        """A marketing consent given but not yet confirmed from the address."""
+        return self.kind == ConsentKind.MARKETING and self.withdrawn_at is None and self.confirmed_at is None
 
     __table_args__ = (
         CheckConstraint("kind IN ('personal_data', 'marketing')", name="kind_known"),

@@ -9,10 +9,16 @@ from sqlalchemy import ColumnElement, and_, select
 from storefront.account.models import Address, Buyer, Consent, ConsentKind
 
 
-def marketing_consent_in_force() -> ColumnElement[bool]:
-    """Who may receive marketing mail, as a condition on ``Consent`` rows: a marketing consent granted and not
-    withdrawn (withdrawing it in the profile or unsubscribing from a campaign sets ``withdrawn_at``)."""
+def marketing_consent_given() -> ColumnElement[bool]:
+    """A marketing consent granted and not withdrawn, confirmed or still pending: what an unsubscribe withdraws."""
     return and_(Consent.kind == ConsentKind.MARKETING, Consent.withdrawn_at.is_(None))
+
+
+def marketing_consent_in_force() -> ColumnElement[bool]:
+    """Who may receive marketing mail, as a condition on ``Consent`` rows: a marketing consent granted, confirmed
+    from the address (double opt-in, ``storefront.account.opt_in``) and not withdrawn (withdrawing it in the profile
+    or unsubscribing from a campaign sets ``withdrawn_at``)."""
+    return and_(marketing_consent_given(), Consent.confirmed_at.is_not(None))
 
 
 def main_address(column: Any) -> Any:

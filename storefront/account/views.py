@@ -19,6 +19,12 @@ from storefront.account.forms import (
 )
 from storefront.account.identifiers import format_phone
 from storefront.account.models import ConsentKind
+from storefront.account.opt_in import (
+    ConfirmLinkInvalid,
+    confirm_marketing_consent,
+    consent_for_token,
+    pending_marketing_consent,
+)
 from storefront.account.services import (
     BadCredentials,
     ConsentRecord,
@@ -39,6 +45,8 @@ from storefront.account.services import (
 )
 from storefront.account.standing import buyer_standing
 from storefront.account.utm import session_first_touch
+from storefront.account.web import send_opt_in_mail
+from storefront.db import utcnow
 from storefront.emails import queue_templated
 from storefront.extensions import db, limiter
 from storefront.i18n import safe_next_url
@@ -74,6 +82,8 @@ def register() -> Response | tuple[str, int]:
             db.session.commit()
             announce_registration(buyer)
             flash(_("Welcome to Mostik! Your account is ready."), "success")
+            if form.consent_marketing.data:
+                _ask_to_confirm(buyer.email)
             return redirect(safe_next_url(request.args.get("next"), url_for("account.profile")))
     status = 400 if form.is_submitted() else 200
     return render_template("account/register.html", form=form), status
@@ -135,6 +145,7 @@ def _render_profile(form: ProfileForm, address_form: AddressForm, status: int = 
             address_form=address_form,
             action_form=EmptyForm(),
             marketing=current_user.has_consent(ConsentKind.MARKETING),
+            marketing_pending=pending_marketing_consent(db.session(), current_user.email) is not None,
             consents=current_user.consents,
             region_name=region_name,
             format_phone=format_phone,
@@ -174,8 +185,63 @@ def grant_marketing() -> Response:
     if EmptyForm().validate_on_submit():
         grant_marketing_consent(db.session(), current_user, _consent_record(True))
         db.session.commit()
-        flash(_("Thank you! We will send you offers and news."), "success")
+        _ask_to_confirm(current_user.email)
     return redirect(url_for("account.profile"))
+
+
+def _ask_to_confirm(email: str) -> None:
+    """After the commit: e-mail the pending marketing consent's confirmation link and say so (or why not)."""
+    consent = pending_marketing_consent(db.session(), email)
+    if consent is None:
+        return
+    if send_opt_in_mail(consent):
+        flash(
+            _("We have sent a link to %(email)s: open it to confirm that you want offers and news.", email=email),
+            "info",
+        )
+    else:
+        flash(_("We could not send the confirmation link now. Ask for it again later in your profile."), "warning")
+
+
+@bp.post("/consents/marketing/resend")
+@login_required
+def resend_marketing_confirmation() -> Response:
+    if EmptyForm().validate_on_submit():
+        _ask_to_confirm(current_user.email)
+    return redirect(url_for("account.profile"))
+
+
+def _confirm_link_refused(error: ConfirmLinkInvalid) -> tuple[str, int]:
+    message = (
+        _("This confirmation link has expired. Subscribe again in your profile or at checkout to get a new one.")
+        if error.expired
+        else _("This confirmation link is damaged or not ours. Open the link from the e-mail exactly as it is.")
+    )
+    return render_template("errors/error.html", status=400, title=_("The link does not work"), message=message), 400
+
+
+@bp.route("/consents/marketing/confirm/<token>", methods=["GET", "POST"])
+def confirm_marketing(token: str) -> Response | tuple[str, int]:
+    """The link from the e-mail shows a button; pressing it confirms (a mail scanner following links confirms
+    nothing)."""
+    try:
+        consent = consent_for_token(
+            db.session(), token, current_app.config["SECRET_KEY"], current_app.config["MARKETING_CONFIRM_HOURS"] * 3600
+        )
+    except ConfirmLinkInvalid as error:
+        return _confirm_link_refused(error)
+    form = EmptyForm()
+    if not form.validate_on_submit():
+        page = render_template("account/confirm_marketing.html", form=form, consent=consent, token=token)
+        return page, 400 if form.is_submitted() else 200
+    if confirm_marketing_consent(db.session(), consent, utcnow(), request.remote_addr):
+        db.session.commit()
+        flash(_("Thank you! Your address is confirmed: we will send you offers and news."), "success")
+    elif consent.withdrawn_at is not None:
+        flash(_("This subscription was canceled after the link was sent: nothing was changed."), "info")
+    else:
+        flash(_("Your address is already confirmed."), "info")
+    return redirect(url_for("catalog.home"))
 
 
 @bp.post("/addresses")

@@ -37,8 +37,9 @@ from storefront.errors import ShopError
 from storefront.events import order_placed
 from storefront.fx.services import Pricing
 from storefront.order.attribution import attributed_campaign
+from storefront.order.holds import HoldPolicy, PaymentMethod, payment_hold
 from storefront.order.models import Order
-from storefront.order.services import LineDraft, OrderDraft, create_order, find_order_by_token
+from storefront.order.services import LineDraft, OrderDraft, check_unpaid_cap, create_order, find_order_by_token
 from storefront.order.totals import Totals, compute_totals
 from storefront.outbox import expect_mail
 from storefront.promo.models import PromoCode, PromoKind
@@ -179,12 +180,16 @@ def place_order(
     promo_code: str | None,
     consent: ConsentRecord | None,
     now: datetime,
-    payment_hours: int,
+    holds: HoldPolicy,
+    payment_method: PaymentMethod = PaymentMethod.CARD,
+    client_ip: str | None = None,
     campaign_click: tuple[int, datetime] | None = None,
     pickup_point: PickupPoint | None = None,
 ) -> PlacementResult:
-    """Place the order for the cart; the same token again returns the order already placed. Flushes (rolls
-    back on a refusal); the caller commits, then calls ``announce_placement`` when ``created``."""
+    """Place the order for the cart; the same token again returns the order already placed. The order holds its
+    stock for ``payment_hold(payment_method, holds)``; a client already holding ``holds.unpaid_per_client`` unpaid
+    orders is refused (``TooManyUnpaidOrders``). Flushes (rolls back on a refusal); the caller commits, then calls
+    ``announce_placement`` when ``created``."""
     existing = find_order_by_token(session, placement_token)
     if existing is not None:
         return PlacementResult(existing, False)
@@ -255,9 +260,11 @@ def place_order(
         promo_code=quote.promo.code if quote.promo else None,
         campaign_id=attributed_campaign(quote.promo.campaign_id if quote.promo else None, campaign_click, buyer, now),
         fx_rates={currency: str(rate) for currency, rate in pricing.rates.items()},
+        client_ip=client_ip,
     )
+    check_unpaid_cap(session, draft, now, holds.unpaid_per_client)
     try:
-        order = create_order(session, draft, now, payment_hours)
+        order = create_order(session, draft, now, payment_hold(payment_method, holds))
         if pickup_point is not None and shipping.code in PICKUP_METHODS:
             order.pickup_point = pickup_point.label()
         if quote.promo is not None:

@@ -4,16 +4,30 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from flask import current_app, flash, jsonify, redirect, render_template, request, session, url_for
+from flask import (
+    current_app,
+    flash,
+    jsonify,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+    wrappers,
+)
 from flask_babel import gettext as _
 from flask_babel import ngettext
+from flask_limiter import RequestLimit
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
 from storefront.account.forms import EmptyForm
 from storefront.account.identifiers import format_phone
 from storefront.account.models import ConsentKind
+from storefront.account.opt_in import pending_marketing_consent
 from storefront.account.services import ConsentRecord, remember_address
+from storefront.account.web import send_opt_in_mail
 from storefront.cart.models import Cart
 from storefront.cart.services import MAX_QUANTITY, clear_cart, price_cart
 from storefront.cart.web import cart_error_message, current_cart
@@ -41,11 +55,18 @@ from storefront.checkout.services import (
     reorder,
 )
 from storefront.db import utcnow
-from storefront.extensions import db
+from storefront.extensions import db, limiter
 from storefront.fx.services import current_pricing
 from storefront.i18n import format_rub
 from storefront.order.attribution import click_from_session
-from storefront.order.services import OutOfStock, get_order_by_number, make_access_token, token_grants_access
+from storefront.order.holds import HoldPolicy, PaymentMethod, payment_hold
+from storefront.order.services import (
+    OutOfStock,
+    TooManyUnpaidOrders,
+    get_order_by_number,
+    make_access_token,
+    token_grants_access,
+)
 from storefront.promo.services import PromoInvalid, holder_key
 from storefront.shipping.points import (
     PICKUP_METHODS,
@@ -171,10 +192,16 @@ def _render(form: CheckoutForm, quote: CheckoutQuote, status: int = 200) -> tupl
             format_phone=format_phone,
             errors=form.shipping_method.errors,
             point_errors=form.pickup_point.errors,
+            hold_minutes=_card_hold_minutes(),
             **_shipping_context(quote, groups, form.pickup_point.data),
         ),
         status,
     )
+
+
+def _card_hold_minutes() -> int:
+    """How long a card order keeps its goods, in minutes, for the page to say."""
+    return int(payment_hold(PaymentMethod.CARD, HoldPolicy.from_config(current_app.config)).total_seconds() // 60)
 
 
 def _keep_draft(values: Mapping[str, str]) -> None:
@@ -250,10 +277,38 @@ def save_checkout_draft() -> Response | tuple[str, int]:
     return "", 204
 
 
+def _unpaid_cap_message(cap: int) -> str:
+    return ngettext(
+        "You already have %(num)d unpaid order. Pay it or wait until it is canceled (unpaid orders are canceled "
+        "after a short time), then place a new one.",
+        "You already have %(num)d unpaid orders. Pay them or wait until they are canceled (unpaid orders are "
+        "canceled after a short time), then place a new one.",
+        cap,
+    )
+
+
+def _placing() -> bool:
+    """The «Place the order» button (not «Recalculate»): what the checkout limit counts."""
+    return request.form.get("action") == "place"
+
+
+def _checkout_throttled(limit: RequestLimit) -> wrappers.Response:
+    """Too many orders from this address: the checkout page again, with what was typed and a Russian message."""
+    flash(_("Too many orders from your address in a short time. Wait a while and try again."), "error")
+    form = CheckoutForm(needs_consent=_needs_consent())
+    page, _status = _render(form, _form_quote(form))
+    return make_response(page, 429)
+
+
 @bp.post("/checkout")
+@limiter.limit(
+    lambda: current_app.config["CHECKOUT_LIMIT_PER_IP"],
+    exempt_when=lambda: not _placing(),
+    on_breach=_checkout_throttled,
+)
 def place() -> Response | tuple[str, int]:
     form = CheckoutForm(needs_consent=_needs_consent())
-    if request.form.get("action") != "place":
+    if not _placing():
         # "Recalculate": new region, method or promo code; nothing is checked or saved yet.
         form.placement_token.data = form.placement_token.data or new_placement_token()
         return _render(form, _form_quote(form))
@@ -277,7 +332,9 @@ def place() -> Response | tuple[str, int]:
             if form.consent_personal_data.data
             else None,
             now=utcnow(),
-            payment_hours=current_app.config["ORDER_PAYMENT_HOURS"],
+            holds=HoldPolicy.from_config(current_app.config),
+            payment_method=PaymentMethod.CARD,  # the only method the checkout offers yet
+            client_ip=request.remote_addr,
             campaign_click=click_from_session(session),
             pickup_point=find_point(_points(), form.pickup_point.data, form.region_code.data),
         )
@@ -304,6 +361,9 @@ def place() -> Response | tuple[str, int]:
             "error",
         )
         return _render(form, _form_quote(form), 409)
+    except TooManyUnpaidOrders as too_many:
+        flash(_unpaid_cap_message(too_many.cap), "error")
+        return _render(form, _form_quote(form), 429)
     except PromoInvalid as invalid:
         form.promo_code.errors = [promo_message(invalid.reason)]
         return _render(form, _form_quote(form), 400)
@@ -319,6 +379,10 @@ def place() -> Response | tuple[str, int]:
         remember_address(db.session(), buyer, form.address_data())
     db.session.commit()
     announce_placement(result)
+    if result.created and form.consent_marketing.data:
+        consent = pending_marketing_consent(db.session(), order.email)
+        if consent is not None:
+            send_opt_in_mail(consent)  # the order page's own message is enough; the e-mail explains itself
     # The confirmation e-mail was written to the outbox with the order (``place_order``); it went out at the commit.
     token = make_access_token(order, current_app.config["SECRET_KEY"])
     return redirect(url_for("payment.pay", number=order.number, t=None if buyer else token), 303)

@@ -127,7 +127,10 @@ class Order(TimestampMixin, Base):
     #: CBR rates used for the rouble prices, {"USD": "80.1234", ...}.
     fx_rates: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
 
+    #: Unpaid, the order is canceled and its stock released at this time (``holds.payment_hold``).
     expires_at: Mapped[datetime | None] = mapped_column()
+    #: The address the order was placed from (``UNPAID_ORDERS_PER_CLIENT`` counts by it too).
+    client_ip: Mapped[str | None] = mapped_column(String(45))
     paid_at: Mapped[datetime | None] = mapped_column()
     confirmed_at: Mapped[datetime | None] = mapped_column()
     shipped_at: Mapped[datetime | None] = mapped_column()
@@ -147,6 +150,7 @@ class Order(TimestampMixin, Base):
         CheckConstraint(f"payment_status IN ({_in_sql(PaymentStatus)})", name="payment_status_known"),
         CheckConstraint("total_amount >= 0", name="total_not_negative"),
         Index("ix_orders_status_expires_at", "status", "expires_at"),
+        Index("ix_orders_client_ip", "client_ip"),
         Index("ix_orders_status_created", "status", "created_at"),
         Index("ix_orders_buyer_created", "buyer_id", "created_at"),
         # The CRM order list: its sorts and date ranges, and the tabs' counts (migration 0016).

@@ -16,7 +16,7 @@ from decimal import Decimal
 from typing import Any
 
 from itsdangerous import BadSignature, URLSafeSerializer
-from sqlalchemy import select, update
+from sqlalchemy import ColumnElement, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from storefront.catalog.models import Product, ProductStatus
@@ -68,6 +68,14 @@ class TransitionNotAllowed(ShopError):
         return self.current == self.wanted
 
 
+class TooManyUnpaidOrders(ShopError):
+    """The client already holds as many unpaid orders as ``UNPAID_ORDERS_PER_CLIENT`` allows."""
+
+    def __init__(self, cap: int) -> None:
+        super().__init__(cap)
+        self.cap = cap
+
+
 class NotPaidYet(TransitionNotAllowed):
     """Fulfilment past «new» waits for the money."""
 
@@ -115,6 +123,7 @@ class OrderDraft:
     promo_code: str | None = None
     fx_rates: dict[str, Any] = field(default_factory=dict)
     campaign_id: int | None = None
+    client_ip: str | None = None
 
 
 def format_number(order_id: int, year: int) -> str:
@@ -192,9 +201,47 @@ def release_stock(session: Session, order: Order) -> None:
             )
 
 
-def create_order(session: Session, draft: OrderDraft, now: datetime, payment_hours: int) -> Order:
-    """Insert the order (the unique placement token makes a duplicate fail here, before any stock
-    moves), then reserve stock. Flushes; the caller commits or rolls back."""
+def _unpaid_new() -> tuple[ColumnElement[bool], ColumnElement[bool]]:
+    """Placed and not paid: the orders that hold stock until their ``expires_at``."""
+    return Order.status == OrderStatus.NEW, Order.payment_status == PaymentStatus.UNPAID
+
+
+def open_unpaid_orders(
+    session: Session, now: datetime, *, email: str, buyer_id: int | None, client_ip: str | None
+) -> int:
+    """Orders still holding stock unpaid (new, unpaid, hold not over) placed with this e-mail, by this account or
+    from this client address."""
+    same_client = [Order.email == email.strip().lower()]  # stored as the form normalised it
+    if buyer_id is not None:
+        same_client.append(Order.buyer_id == buyer_id)
+    if client_ip:
+        same_client.append(Order.client_ip == client_ip)
+    return (
+        session.scalar(
+            select(func.count(Order.id)).where(
+                *_unpaid_new(),
+                Order.expires_at > now,
+                or_(*same_client),
+            )
+        )
+        or 0
+    )
+
+
+def check_unpaid_cap(session: Session, draft: OrderDraft, now: datetime, cap: int) -> None:
+    """Refuse (``TooManyUnpaidOrders``) an order from a client already holding ``cap`` unpaid ones (0: no cap): one
+    visitor cannot tie up the stock with orders never paid. A limit on abuse, not an invariant: two orders placed
+    in the same instant may both pass it (the checkout's rate limit bounds how many)."""
+    if not cap:
+        return
+    held = open_unpaid_orders(session, now, email=draft.email, buyer_id=draft.buyer_id, client_ip=draft.client_ip)
+    if held >= cap:
+        raise TooManyUnpaidOrders(cap)
+
+
+def create_order(session: Session, draft: OrderDraft, now: datetime, hold: timedelta) -> Order:
+    """Insert the order holding its stock for ``hold`` (``holds.payment_hold``); the unique placement token makes
+    a duplicate fail here, before any stock moves; then reserve stock. Flushes; the caller commits or rolls back."""
     totals = draft.totals
     order = Order(
         placement_token=draft.placement_token,
@@ -231,7 +278,8 @@ def create_order(session: Session, draft: OrderDraft, now: datetime, payment_hou
         total_amount=totals.total,
         vat_amount=totals.vat,
         fx_rates=draft.fx_rates,
-        expires_at=now + timedelta(hours=payment_hours),
+        expires_at=now + hold,
+        client_ip=(draft.client_ip or "")[:45] or None,
         created_at=now,
         updated_at=now,
     )
@@ -256,6 +304,27 @@ def create_order(session: Session, draft: OrderDraft, now: datetime, payment_hou
     reserve_stock(session, draft.lines)
     session.flush()
     return order
+
+
+def keep_while_paying(session: Session, order: Order, now: datetime, grace: timedelta) -> bool:
+    """A payment was just started: an unpaid order still holding its goods keeps them at least ``grace`` more, so
+    the short card hold does not run out while the buyer is on the payment page. One conditional UPDATE; an order
+    whose hold is already over is not revived. True when the hold moved. Flushes nothing; the caller commits."""
+    until = now + grace
+    moved = rowcount(
+        session.execute(
+            update(Order)
+            .where(
+                Order.id == order.id,
+                *_unpaid_new(),
+                Order.expires_at > now,
+                Order.expires_at < until,
+            )
+            .values(expires_at=until)
+            .execution_options(synchronize_session=False)
+        )
+    )
+    return moved == 1
 
 
 #: The fulfilment statuses whose arrival is stamped on the order.
@@ -355,11 +424,7 @@ def _cancel_unpaid(session: Session, order: Order, now: datetime) -> None:
     moved = rowcount(
         session.execute(
             update(Order)
-            .where(
-                Order.id == order.id,
-                Order.status == OrderStatus.NEW,
-                Order.payment_status == PaymentStatus.UNPAID,
-            )
+            .where(Order.id == order.id, *_unpaid_new())
             .values(status=OrderStatus.CANCELED, canceled_at=now, updated_at=now)
             .execution_options(synchronize_session=False)
         )
@@ -379,16 +444,7 @@ def expire_unpaid_orders(session: Session, now: datetime) -> str:
     """Cancel orders unpaid past ``expires_at`` and put their stock back. Safe to run concurrently:
     each cancel is a conditional UPDATE on the status."""
     due = list(
-        session.scalars(
-            select(Order)
-            .where(
-                Order.status == OrderStatus.NEW,
-                Order.payment_status == PaymentStatus.UNPAID,
-                Order.expires_at <= now,
-            )
-            .order_by(Order.id)
-            .limit(500)
-        )
+        session.scalars(select(Order).where(*_unpaid_new(), Order.expires_at <= now).order_by(Order.id).limit(500))
     )
     expired = 0
     for order in due:

@@ -15,6 +15,7 @@ never read ``current_app``).
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 
 from flask import Blueprint, Flask
 
@@ -31,7 +32,10 @@ def init_app(app: Flask, starter: PaymentStarter | None = None) -> None:
     from storefront.payment.attempts import PaymentPolicy, latest_attempt
 
     gateway = build_gateway(app.config)
-    policy = PaymentPolicy(two_stage=bool(app.config.get("YOOKASSA_TWO_STAGE")))
+    policy = PaymentPolicy(
+        two_stage=bool(app.config.get("YOOKASSA_TWO_STAGE")),
+        paying_grace=timedelta(minutes=app.config["ORDER_PAYING_GRACE_MINUTES"]),
+    )
     app.extensions["payment_gateway"] = gateway
     app.extensions["payment_policy"] = policy
     app.extensions["notification_sources"] = NotificationSourcePolicy.from_config(

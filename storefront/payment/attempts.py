@@ -33,7 +33,7 @@ from storefront.events import order_paid
 from storefront.money import RUB
 from storefront.ops.metrics import PAYMENTS
 from storefront.order.models import Order, PaymentStatus
-from storefront.order.services import TransitionNotAllowed, change_payment_status
+from storefront.order.services import TransitionNotAllowed, change_payment_status, keep_while_paying
 from storefront.outbox import expect_mail
 from storefront.payment.errors import (
     GatewayError,
@@ -64,6 +64,8 @@ class PaymentPolicy:
     #: Two-stage (hold, then capture when the order is still payable, cancel otherwise).
     two_stage: bool = False
     shop_name: str = "Мостик"
+    #: A new attempt keeps the order's goods at least this long (``ORDER_PAYING_GRACE_MINUTES``).
+    paying_grace: timedelta = timedelta(minutes=15)
 
 
 def _rank(status: str) -> int:
@@ -115,7 +117,10 @@ def _new_attempt(session: Session, order: Order, return_url: str, policy: Paymen
         receipt=_receipt_for(order),
     )
     session.add(payment)
+    # The buyer is about to pay: a hold about to end (a card order's is short) lasts while they do.
+    keep_while_paying(session, order, utcnow(), policy.paying_grace)
     session.commit()  # the key exists before the call
+    session.refresh(order)
     return payment
 
 

@@ -93,6 +93,8 @@ def refund_order(
     unknown is repeated with its own key first (so a repeated command never refunds twice).
     ``idempotence_key`` (a staff form's one-time token): a repeat with the same key, even a concurrent
     one, returns the refund the first made (the key is unique in the table) instead of refunding again.
+    With a key, another key's refund still without an answer is never adopted (``IN_PROGRESS``): only the
+    request that made a refund reports and audits it. Without one (the command line) it is sent again first.
     """
     session.execute(select(Order.id).where(Order.id == order.id).with_for_update())
     if idempotence_key is not None:
@@ -103,7 +105,18 @@ def refund_order(
     unfinished = session.scalar(
         select(Refund).where(Refund.payment_id == payment.id, Refund.status == RefundState.UNKNOWN).limit(1)
     )
-    if unfinished is not None:
+    if unfinished is not None and idempotence_key is not None:
+        # Another form's (or the cancel's) refund, its answer still awaited: it is theirs to report and audit.
+        # Adopting it would make two requests report one refund; this one makes nothing and says so.
+        reserved = _refunded_total(session, payment, (RefundState.SUCCEEDED, RefundState.PENDING, RefundState.UNKNOWN))
+        session.commit()
+        raise RefundError(
+            RefundFailure.IN_PROGRESS,
+            "another refund of this order awaits the payment service's answer",
+            amount=unfinished.amount,
+            remaining=payment.amount - reserved,
+        )
+    if unfinished is not None:  # the command line (no key): finish the unanswered refund first
         session.commit()
         _send_refund(session, gateway, unfinished, order)
         if amount is None or amount == unfinished.amount:

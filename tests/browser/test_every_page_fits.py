@@ -24,6 +24,8 @@ from crm.staff.models import Role
 from crm.tiers.services import recalc_tiers, seed_tiers
 from crm.workspace.services import add_note, open_task
 from storefront.account.models import Tier
+from storefront.account.opt_in import make_confirm_token, pending_marketing_consent
+from storefront.account.services import ConsentRecord, record_consents
 from storefront.db import utcnow
 from storefront.legal.services import publish_defaults
 from storefront.search.models import SearchSynonym
@@ -91,6 +93,8 @@ def _world(session: Session, app_config: dict[str, object]) -> World:
     )
     wide.company_name = "ООО «Торговый дом «Восточный экспресс логистик»"
     other = create_buyer(session, email="maria@example.ru", name="Мария Орлова", password="another password 1")
+    # The buyer has asked for offers and not yet opened the link: the profile says so, the link's page is walked.
+    record_consents(session, buyer.email, buyer, ConsentRecord("/account/", "127.0.0.1", marketing=True))
     session.commit()
     order = paid_order(session, buyer.id, "1100000.00", paid_at=days_ago(40), refunded="17240.00")
     paid_order(session, buyer.id, "48000.00", paid_at=days_ago(400))
@@ -144,6 +148,9 @@ def _world(session: Session, app_config: dict[str, object]) -> World:
         "document": "privacy",
     }
     category = product.category
+    pending = pending_marketing_consent(session, buyer.email)
+    assert pending is not None
+    values["confirm_path"] = "/account/consents/marketing/confirm/" + make_confirm_token(pending, "test-secret-key")
     return World(f"/product/{product.id}-{product.slug}", f"/catalog/{category.slug}", order.number, values)
 
 
@@ -213,6 +220,7 @@ def test_every_crm_and_account_page_fits_a_laptop_and_a_phone_and_passes_axe(bro
     guest_paths += ["/legal/privacy", "/legal/offer/v/1"]
     buyer_paths = ["/account/", "/account/orders", "/account/buy-again", "/checkout", f"/orders/{world.order_number}"]
     buyer_paths += ["/account/privacy/"]
+    buyer_paths.append(str(world.values["confirm_path"]))
     problems: list[str] = []
     for width_name, width in WIDTHS.items():
         for role in ("buyer", "staff"):

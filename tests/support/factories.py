@@ -297,9 +297,15 @@ BODY_TEXT = "Здравствуйте, {{ buyer.first_name }}!\nНовая ко�
 
 
 def create_recipient(
-    session: Session, email: str, name: str = "Анна Смирнова", marketing: bool = True, **fields: Any
+    session: Session,
+    email: str,
+    name: str = "Анна Смирнова",
+    marketing: bool = True,
+    confirmed: bool = True,
+    **fields: Any,
 ) -> Buyer:
-    """A buyer (no password: tests never sign in as them) with or without a marketing consent."""
+    """A buyer (no password: tests never sign in as them) with or without a marketing consent (confirmed from the
+    address unless ``confirmed=False``)."""
     created = Buyer(email=email, name=name, **fields)
     session.add(created)
     session.flush()
@@ -312,6 +318,7 @@ def create_recipient(
                 text_version="mk-2026-11",
                 granted_at=utcnow(),
                 source_page="/account/register",
+                confirmed_at=utcnow() if confirmed else None,  # double opt-in: only a confirmed one counts
             )
         )
     session.flush()

@@ -136,6 +136,7 @@ def build_world(session: Session, seed: int, buyers: int = 40, now: datetime | N
                     granted_at=now,
                     source_page="/",
                     withdrawn_at=now if consent == "withdrawn" else None,
+                    confirmed_at=now if kind == ConsentKind.MARKETING else None,
                 )
             )
         profile = rng.choice(("none", "unassigned", 0, 1))

@@ -50,6 +50,26 @@ GUEST = {
 }
 
 
+#: A registration form with the marketing box ticked (double opt-in tests).
+SUBSCRIBER = {
+    "email": "olga@example.ru",
+    "name": "Ольга Соколова",
+    "phone": "8 916 123-45-67",
+    "password": "correct horse battery",
+    "password_again": "correct horse battery",
+    "kind": "person",
+    "consent_personal_data": "y",
+    "consent_marketing": "y",
+}
+
+
+def register(client: FlaskClient, **fields: str):
+    """Register through the form (``SUBSCRIBER``, with ``fields`` changed)."""
+    return client.post(
+        "/account/register", data={**SUBSCRIBER, "csrf_token": csrf_token(client, "/account/register"), **fields}
+    )
+
+
 def checkout_form(client: FlaskClient) -> dict[str, str]:
     """Open /checkout and return the hidden fields a browser would send back."""
     html = client.get("/checkout").get_data(as_text=True)

@@ -264,6 +264,60 @@ def test_concurrent_submits_of_one_form_refund_once(
     assert session.scalar(select(Refund.amount)) == Decimal("700.00")
 
 
+def test_two_staff_forms_at_once_one_refund_reported_and_audited_once(
+    session: Session,
+    pay_app: Flask,
+    standin,
+    control: StandInClient,
+) -> None:
+    """Two staff members submit their own refund forms (different tokens) at the same moment: the second arrives
+    while the first refund still awaits YooKassa's answer. It must not adopt that refund (reporting «Возвращено»
+    and writing a second audit entry for one refund): it is refused with a Russian message and writes nothing."""
+    standin.auto_notify = False
+    order = _paid(session, pay_app, control)
+    first = _client(pay_app, session, Role.ADMIN, email="first@mostik.local")
+    second = _client(pay_app, session, Role.ADMIN, email="second@mostik.local")
+    first_form = {**_form(first, order.number), "amount": "500"}
+    second_form = {**_form(second, order.number), "amount": "500"}
+    assert first_form["token"] != second_form["token"]
+    cookie = first.get_cookie("session")
+    assert cookie is not None
+    url = pay_app.config["LIVE_URL"] + f"/crm/orders/{order.number}/refund"
+    control.add_fault("slow", "POST /refunds", seconds=1.0)  # the first refund's answer takes a moment
+    answers: list[requests.Response] = []
+
+    def submit_first() -> None:
+        answers.append(
+            requests.post(url, data=first_form, cookies={"session": cookie.value}, allow_redirects=False, timeout=20)
+        )
+
+    thread = threading.Thread(target=submit_first)
+    thread.start()
+    for _ in range(500):  # until the first request's refund call has reached the stand-in
+        if any(entry["path"] == "/refunds" for entry in list(standin.request_log)):
+            break
+        threading.Event().wait(0.01)
+    refused = second.post(f"/crm/orders/{order.number}/refund", data=second_form)
+    thread.join()
+
+    assert answers[0].status_code == 302
+    assert refused.status_code == 409
+    text = refused.get_data(as_text=True).replace("\u00a0", " ")
+    assert "Возврат на 500,00 ₽ уже оформляет другой сотрудник" in text and "Можно вернуть ещё: 3 949,80 ₽" in text
+    assert "Возвращено 500" not in text
+    session.expire_all()
+    assert _refunds(session) == 1 and len(standin.refunds) == 1
+    audits = session.scalars(select(AuditEntry).where(AuditEntry.action == "order.refund")).all()
+    assert len(audits) == 1 and "500.00" in audits[0].detail
+    location = answers[0].headers["Location"]
+    page = requests.get(
+        pay_app.config["LIVE_URL"] + location if location.startswith("/") else location,
+        cookies={"session": answers[0].cookies.get("session") or cookie.value},
+        timeout=20,
+    )
+    assert "Возвращено 500,00 ₽." in page.text.replace("\u00a0", " ")  # the first staff member's flash message
+
+
 def test_refund_order_with_a_key_returns_the_first_refund_and_refuses_the_key_on_another_order(
     session: Session,
     pay_app: Flask,

@@ -14,6 +14,7 @@ from storefront.catalog.text import description_markup, sanitise_description
 from storefront.checkout.services import Contact, Destination, build_quote, place_order
 from storefront.db import utcnow
 from storefront.fx.services import current_pricing
+from storefront.order.holds import HoldPolicy
 from storefront.shipping.models import ShippingMethod
 from tests.support.factories import create_category, create_product, create_shop, create_supplier, load_rates
 from tests.support.web import add_to_cart
@@ -68,7 +69,7 @@ def test_an_order_for_an_unknown_stock_is_placed_and_leaves_it_unknown(session):
         promo_code=None,
         consent=None,
         now=utcnow(),
-        payment_hours=24,
+        holds=HoldPolicy(),
     )
     assert result.created
     session.expire_all()

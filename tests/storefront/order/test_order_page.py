@@ -232,8 +232,8 @@ def test_the_invoice_of_a_paid_order_says_it_is_paid(app: Flask, client: FlaskCl
 
     paid_invoice = _open(app, client, order, "/invoice")
     assert "Оплачен 05.12.2026, 12:30 (по Москве)" in paid_invoice
-    assert "Оплатите в течение" not in paid_invoice
-    assert "Оплатите в течение" in _open(app, client, unpaid, "/invoice")
+    assert "Товар зарезервирован до" not in paid_invoice
+    assert "Товар зарезервирован до" in _open(app, client, unpaid, "/invoice")
 
 
 def _mail(mailbox) -> tuple[str, str, str]:

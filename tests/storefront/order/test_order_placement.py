@@ -12,6 +12,7 @@ from storefront.catalog.models import Product
 from storefront.checkout.services import Contact, Destination, announce_placement, build_quote, place_order
 from storefront.db import utcnow
 from storefront.fx.services import current_pricing
+from storefront.order.holds import HoldPolicy
 from storefront.order.models import Order, OrderStatus, PaymentStatus
 from storefront.order.services import OutOfStock, TransitionNotAllowed, change_payment_status, change_status
 from storefront.shipping.models import ShippingMethod
@@ -46,7 +47,7 @@ def _place(session: Session, cart: Cart, token: str):
         promo_code=None,
         consent=None,
         now=utcnow(),
-        payment_hours=24,
+        holds=HoldPolicy(),
     )
     session.commit()  # as the checkout view does
     announce_placement(result)

@@ -112,6 +112,7 @@ def test_the_payment_area_builds_its_gateway_and_allowlist_from_the_config():
         YOOKASSA_TIMEOUT_SECONDS=3.0,
         YOOKASSA_NOTIFICATION_NETWORKS="127.0.0.1",
         TRUSTED_PROXIES="",
+        ORDER_PAYING_GRACE_MINUTES=15,
     )
 
     payment.init_app(app)
@@ -130,6 +131,7 @@ def test_without_credentials_there_is_no_gateway():
         YOOKASSA_SECRET_KEY=None,
         YOOKASSA_NOTIFICATION_NETWORKS="127.0.0.1",
         TRUSTED_PROXIES="",
+        ORDER_PAYING_GRACE_MINUTES=15,
     )
 
     payment.init_app(app)

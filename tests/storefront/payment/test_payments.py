@@ -596,3 +596,31 @@ def test_a_notification_whose_refetch_fails_is_answered_503_and_the_redelivery_a
     assert [attempt["status"] for attempt in control.notifications()] == [503, 200]
     assert _reload(session, Order, order.id).payment_status == PaymentStatus.PAID
     assert session.scalar(select(PaymentNotification.times_received)) == 2
+
+
+def test_a_payment_started_near_the_end_of_the_short_hold_keeps_the_goods_while_the_buyer_pays(
+    session: Session, gateway, pay_app
+) -> None:
+    """A card order holds its goods only briefly: a payment started five minutes before the end keeps them for the
+    grace period (and the expiry job leaves the order alone); an order whose hold is over is not revived."""
+    from storefront.db import utcnow
+    from storefront.order.services import expire_unpaid_orders
+
+    order = make_order(session)
+    order.expires_at = utcnow() + timedelta(minutes=5)
+    session.commit()
+    started = utcnow()
+
+    start_payment(session, gateway, order, pay_app.config["PUBLIC_BASE_URL"] + "/orders/x", POLICY)
+
+    session.refresh(order)
+    assert order.expires_at >= started + timedelta(minutes=15)
+    assert expire_unpaid_orders(session, started + timedelta(minutes=10)) == "expired 0"
+    assert expire_unpaid_orders(session, started + timedelta(minutes=16)) == "expired 1"
+
+    late = make_order(session)
+    late.expires_at = utcnow() - timedelta(minutes=1)  # over, the job has not run yet
+    session.commit()
+    start_payment(session, gateway, late, pay_app.config["PUBLIC_BASE_URL"] + "/orders/y", POLICY)
+    session.refresh(late)
+    assert late.expires_at < utcnow()

@@ -20,6 +20,7 @@ from storefront.checkout.services import Contact, Destination, announce_placemen
 from storefront.db import utcnow
 from storefront.fx.services import current_pricing
 from storefront.moscow import moscow_to_utc
+from storefront.order.holds import HoldPolicy
 from storefront.order.models import Order
 from storefront.promo.models import PromoCode, PromoKind, PromoUse
 from storefront.promo.services import (
@@ -67,7 +68,7 @@ def _place(
         promo_code=code,
         consent=None,
         now=utcnow(),
-        payment_hours=24,
+        holds=HoldPolicy(),
     )
     session.commit()  # as the checkout view does
     announce_placement(result)
