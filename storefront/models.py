@@ -14,6 +14,7 @@ from storefront.fulfilment.models import (
 )
 from storefront.fx.models import ExchangeRate, PricingPolicy
 from storefront.jobs import JobRun
+from storefront.logins.models import LoginSession
 from storefront.maillog import SentEmail
 from storefront.order.models import Order, OrderLine, OrderStatusChange
 from storefront.payment.models import Payment, PaymentNotification, Refund
@@ -35,6 +36,7 @@ __all__ = [
     "Consent",
     "ExchangeRate",
     "JobRun",
+    "LoginSession",
     "Order",
     "OrderLine",
     "OrderStatusChange",

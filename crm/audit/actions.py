@@ -44,6 +44,12 @@ class AuditAction(enum.StrEnum):
     SYNONYM_UPDATE = "synonym.update"
     SYNONYM_DELETE = "synonym.delete"
     DEMAND_EXPORT = "demand.export"
+    STAFF_PASSWORD_CHANGE = "staff.password"
+    STAFF_SESSIONS_END = "staff.sessions_end"
+    TOTP_ENROL = "totp.enrol"
+    TOTP_RESET = "totp.reset"
+    TOTP_REFUSED = "totp.refused"
+    TOTP_RECOVERY_USED = "totp.recovery"
 
 
 LABELS = {
@@ -82,6 +88,12 @@ LABELS = {
     AuditAction.SYNONYM_UPDATE: _l("Search synonyms changed"),
     AuditAction.SYNONYM_DELETE: _l("Search synonyms deleted"),
     AuditAction.DEMAND_EXPORT: _l("Search demand exported"),
+    AuditAction.STAFF_PASSWORD_CHANGE: _l("Own password changed"),
+    AuditAction.STAFF_SESSIONS_END: _l("Signed out on every device"),
+    AuditAction.TOTP_ENROL: _l("Two-step sign-in switched on"),
+    AuditAction.TOTP_RESET: _l("Two-step sign-in reset"),
+    AuditAction.TOTP_REFUSED: _l("Sign-in code refused"),
+    AuditAction.TOTP_RECOVERY_USED: _l("Signed in with a recovery code"),
 }
 
 #: The audit action a campaign status change is recorded as, by the status it moves to.
@@ -104,6 +116,7 @@ TARGET_LABELS = {
     "campaign": _l("campaign"),
     "trigger": _l("automatic campaign"),
     "retention": _l("retention figures"),
+    "staff": _l("staff member"),
 }
 
 
