@@ -4,6 +4,7 @@ codes (single use), the roles that must have it, an admin's reset, the audit tra
 from __future__ import annotations
 
 import re
+import threading
 from datetime import UTC, datetime, timedelta
 
 import pyotp
@@ -17,7 +18,8 @@ from crm.audit.actions import AuditAction
 from crm.audit.models import AuditEntry
 from crm.security.views import ENROL_SECRET_KEY
 from crm.staff.models import RecoveryCode, Role, StaffUser
-from crm.staff.totp import matching_step
+from crm.staff.totp import accept_code, matching_step
+from storefront.extensions import db
 from tests.support.factories import make_staff
 from tests.support.web import CSRF_RE, crm_csrf, crm_login
 
@@ -188,3 +190,28 @@ def test_the_window_is_one_step_either_side() -> None:
     for offset in (-2, 2):
         assert matching_step(secret, totp.generate_otp(step + offset), now) is None
     assert matching_step(secret, "12 34", now) is None
+
+
+@pytest.mark.postgres_only
+def test_one_code_sent_twice_at_once_signs_in_once(app: Flask, session: Session, marketer_with_totp) -> None:
+    """Two sign-ins racing with one code: the conditional UPDATE lets exactly one through."""
+    staff, secret, _codes = marketer_with_totp
+    code = _code_at(secret, 1)
+    with app.app_context():
+        engine = db.engine
+    barrier = threading.Barrier(2, timeout=20)
+    results: list[bool] = []
+
+    def attempt() -> None:
+        with Session(engine) as own:
+            member = own.get(StaffUser, staff.id)
+            barrier.wait()
+            results.append(accept_code(own, member, code))
+            own.commit()
+
+    threads = [threading.Thread(target=attempt) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(results) == [False, True]
