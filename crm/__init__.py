@@ -69,6 +69,8 @@ from crm.reorder import cli as _reorder_cli  # noqa: E402, F401
 from crm.reorder import views as _reorder_views  # noqa: E402, F401
 from crm.search import bp as search_bp  # noqa: E402
 from crm.search import views as _search_views  # noqa: E402, F401
+from crm.security import bp as security_bp  # noqa: E402
+from crm.security import views as _security_views  # noqa: E402, F401
 from crm.segments import bp as segments_bp  # noqa: E402
 from crm.segments import views as _segment_views  # noqa: E402, F401
 from crm.staff import bp as staff_bp  # noqa: E402
@@ -83,8 +85,10 @@ from crm.workspace import views as _workspace_views  # noqa: E402, F401
 bp.add_url_rule("/", "dashboard", _dashboard_views.dashboard, methods=["GET"])
 bp.before_request(auth.load_staff)
 bp.before_request(auth.deny_undeclared)
+bp.before_request(auth.require_second_factor)
 for _child in (
     staff_bp,
+    security_bp,
     audit_bp,
     tiers_bp,
     buyers_bp,

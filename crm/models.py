@@ -5,7 +5,7 @@ from crm.buyers.models import BuyerProfile
 from crm.campaigns.models import Campaign, CampaignRecipient, Unsubscribe
 from crm.reorder.models import BuyerStats, ReorderBaseline
 from crm.segments.models import Segment
-from crm.staff.models import StaffUser
+from crm.staff.models import RecoveryCode, StaffUser
 from crm.tiers.models import TierChange
 from crm.workspace.models import Note, Task
 
@@ -13,6 +13,7 @@ __all__ = [
     "AuditEntry",
     "BuyerProfile",
     "BuyerStats",
+    "RecoveryCode",
     "ReorderBaseline",
     "Campaign",
     "CampaignRecipient",

@@ -73,10 +73,14 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "synonyms.edit": frozenset({ADMIN, MARKETER}),
     "demand.view": frozenset({ADMIN, MARKETER}),
     "demand.export": frozenset({ADMIN, MARKETER}),
+    # One's own account: password, second factor, sessions (every role).
+    "self.security": frozenset(Role),
+    # Staff accounts: sign a member out everywhere, reset their second factor.
+    "staff.manage": frozenset({ADMIN}),
 }
 
-#: Endpoints open without a staff session (the sign-in page itself and signing out).
-PUBLIC_ENDPOINTS = frozenset({"crm.staff.login", "crm.staff.logout"})
+#: Endpoints open without a staff session (the sign-in page, its second step, and signing out).
+PUBLIC_ENDPOINTS = frozenset({"crm.staff.login", "crm.security.login_code", "crm.staff.logout"})
 
 F = TypeVar("F", bound=Callable[..., Any])
 

@@ -14,6 +14,7 @@ import re
 import secrets
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from datetime import timedelta
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
@@ -50,6 +51,11 @@ def whole_number(raw: str) -> int:
     if number < 0:
         raise ValueError("negative")
     return number
+
+
+def word_list(raw: str) -> frozenset[str]:
+    """Comma-separated words (role names), trimmed; empty items and a lone ``-`` (none at all) dropped."""
+    return frozenset(word.strip() for word in raw.split(",") if word.strip() not in ("", "-"))
 
 
 def positive_number(raw: str) -> float:
@@ -111,6 +117,7 @@ READ_AS: dict[Callable[[str], Any], str] = {
     text: "text",
     optional_text: "text",
     flag: "on/off (`1`, `true`, `yes`, `on`)",
+    word_list: "comma-separated list",
     whole_number: "whole number",
     positive_number: "number > 0",
     non_negative_number: "number ≥ 0",
@@ -458,6 +465,14 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("CRM_SESSION_IDLE_MINUTES", whole_number, 30, "a staff session ends after this many idle minutes"),
     Setting("CRM_SESSION_MAX_HOURS", whole_number, 12, "… and at the latest this many hours after sign-in"),
     Setting(
+        "CRM_TOTP_REQUIRED_ROLES",
+        word_list,
+        lambda environment: frozenset({"admin", "finance"}) if environment == "production" else frozenset(),
+        "staff roles that must sign in with a TOTP code (an authenticator app); anyone may enrol. Empty: nobody "
+        "must (`-` sets empty in production)",
+        default_shown="`admin,finance` in production, none in development and tests",
+    ),
+    Setting(
         "CRM_NEAR_TIER_PERCENT",
         percentage,
         Decimal("10"),
@@ -539,6 +554,8 @@ FIXED: dict[str, Any] = {
     "SESSION_COOKIE_SAMESITE": "Lax",
     "REMEMBER_COOKIE_HTTPONLY": True,
     "REMEMBER_COOKIE_SAMESITE": "Lax",
+    #: «Remember me» lasts a month (Flask-Login's default is a year); its session row goes with it.
+    "REMEMBER_COOKIE_DURATION": timedelta(days=30),
     "RATELIMIT_HEADERS_ENABLED": True,
     # Redis down or hung: limits count in each process's memory until it is back (README, «Production»),
     # and a request waits at most half a second for it instead of hanging.

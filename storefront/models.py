@@ -15,6 +15,7 @@ from storefront.fulfilment.models import (
 from storefront.fx.models import ExchangeRate, PricingPolicy
 from storefront.jobs import JobRun
 from storefront.legal.models import LegalDocument
+from storefront.logins.models import LoginSession
 from storefront.maillog import SentEmail
 from storefront.order.models import Order, OrderLine, OrderStatusChange
 from storefront.outbox import OutboxMessage
@@ -40,6 +41,7 @@ __all__ = [
     "ExchangeRate",
     "JobRun",
     "LegalDocument",
+    "LoginSession",
     "Order",
     "OrderLine",
     "OrderStatusChange",

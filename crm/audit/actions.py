@@ -47,6 +47,12 @@ class AuditAction(enum.StrEnum):
     BUYER_DATA_EXPORT = "buyer.data_export"
     BUYER_ERASE = "buyer.erase"
     LEGAL_PUBLISH = "legal.publish"
+    STAFF_PASSWORD_CHANGE = "staff.password"
+    STAFF_SESSIONS_END = "staff.sessions_end"
+    TOTP_ENROL = "totp.enrol"
+    TOTP_RESET = "totp.reset"
+    TOTP_REFUSED = "totp.refused"
+    TOTP_RECOVERY_USED = "totp.recovery"
 
 
 LABELS = {
@@ -88,6 +94,12 @@ LABELS = {
     AuditAction.BUYER_DATA_EXPORT: _l("Buyer's personal data exported"),
     AuditAction.BUYER_ERASE: _l("Buyer's personal data erased"),
     AuditAction.LEGAL_PUBLISH: _l("Legal page published"),
+    AuditAction.STAFF_PASSWORD_CHANGE: _l("Own password changed"),
+    AuditAction.STAFF_SESSIONS_END: _l("Signed out on every device"),
+    AuditAction.TOTP_ENROL: _l("Two-step sign-in switched on"),
+    AuditAction.TOTP_RESET: _l("Two-step sign-in reset"),
+    AuditAction.TOTP_REFUSED: _l("Sign-in code refused"),
+    AuditAction.TOTP_RECOVERY_USED: _l("Signed in with a recovery code"),
 }
 
 #: The audit action a campaign status change is recorded as, by the status it moves to.
@@ -111,6 +123,7 @@ TARGET_LABELS = {
     "trigger": _l("automatic campaign"),
     "retention": _l("retention figures"),
     "legal": _l("legal page"),
+    "staff": _l("staff member"),
 }
 
 

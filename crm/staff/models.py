@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, String
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from storefront.db import Base, TimestampMixin
@@ -30,6 +30,11 @@ class StaffUser(TimestampMixin, Base):
     role: Mapped[Role] = mapped_column(String(24))
     is_active: Mapped[bool] = mapped_column(default=True)
     last_login_at: Mapped[datetime | None] = mapped_column()
+    #: The TOTP secret (base32) once enrolment is confirmed; None without a second factor.
+    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    #: The time step of the last code accepted: a code is used once (a later sign-in needs a later step).
+    totp_last_counter: Mapped[int | None] = mapped_column()
+    totp_enrolled_at: Mapped[datetime | None] = mapped_column()
 
     __table_args__ = (
         CheckConstraint("role IN ('admin', 'marketer', 'account_manager', 'operator')", name="role_known"),
@@ -39,3 +44,16 @@ class StaffUser(TimestampMixin, Base):
     @property
     def display_name(self) -> str:
         return self.name or self.email
+
+
+class RecoveryCode(Base):
+    """A one-time code for signing in without the authenticator app: only its SHA-256 is kept."""
+
+    __tablename__ = "staff_recovery_codes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    staff_id: Mapped[int] = mapped_column(ForeignKey("staff_users.id", ondelete="CASCADE"))
+    code_hash: Mapped[str] = mapped_column(String(64))
+    used_at: Mapped[datetime | None] = mapped_column()
+
+    __table_args__ = (Index("ix_staff_recovery_codes_staff_id", "staff_id"),)

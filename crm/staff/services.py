@@ -11,6 +11,8 @@ from sqlalchemy.orm import Session
 from crm.staff.models import Role, StaffUser
 from storefront.db import utcnow
 from storefront.errors import ShopError
+from storefront.logins.models import LoginKind
+from storefront.logins.services import end_sessions
 
 MIN_PASSWORD_LENGTH = 12
 
@@ -68,3 +70,18 @@ def authenticate(session: Session, email: str, password: str) -> StaffUser:
     staff.last_login_at = utcnow()
     session.flush()
     return staff
+
+
+def change_password(session: Session, staff: StaffUser, current: str, new: str, keep_token: str | None) -> int:
+    """Set a new password after checking the current one (``BadCredentials``) and end every other session of the
+    staff member (whoever had the old password is signed out); returns how many ended. Flushes; caller commits."""
+    try:
+        _hasher.verify(staff.password_hash, current)
+    except (VerificationError, InvalidHashError):
+        raise BadCredentials() from None
+    if len(new) < MIN_PASSWORD_LENGTH:
+        raise StaffError(_("The password is too short: use at least %(num)s characters.", num=MIN_PASSWORD_LENGTH))
+    staff.password_hash = _hasher.hash(new)
+    ended = end_sessions(session, LoginKind.STAFF, staff.id, keep_token=keep_token)
+    session.flush()
+    return ended

@@ -1,4 +1,5 @@
-"""CRM sign-in and sign-out (throttled per IP and per account, CSRF by Flask-WTF)."""
+"""CRM sign-in and sign-out (throttled per IP and per account, CSRF by Flask-WTF). A staff member with a second
+factor goes on to the code step (``crm.security.views.login_code``)."""
 
 from __future__ import annotations
 
@@ -6,12 +7,11 @@ from flask import current_app, flash, redirect, render_template, request, url_fo
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
-from crm.auth import current_staff, sign_in, sign_out
+from crm.auth import await_second_factor, current_staff, next_url, sign_in, sign_out
 from crm.staff import bp
 from crm.staff.forms import EmptyForm, StaffLoginForm
 from crm.staff.services import BadCredentials, authenticate
 from storefront.extensions import db, limiter
-from storefront.i18n import safe_next_url
 
 
 def _account_key() -> str:
@@ -31,9 +31,13 @@ def login() -> str | Response | tuple[str, int]:
         except BadCredentials:
             form.password.errors = [_("Wrong email or password.")]
         else:
-            db.session.commit()
+            if staff.totp_secret is not None:
+                db.session.rollback()  # the sign-in time is written once the code is right
+                await_second_factor(staff)
+                return redirect(url_for("crm.security.login_code", next=request.args.get("next")))
             sign_in(staff)
-            return redirect(safe_next_url(request.args.get("next"), url_for("crm.dashboard")))
+            db.session.commit()
+            return redirect(next_url())
     status = 400 if form.is_submitted() else 200
     return render_template("crm/login.html", form=form), status
 

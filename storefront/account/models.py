@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import enum
-import hashlib
 from datetime import datetime
 from decimal import Decimal
 
@@ -102,14 +101,9 @@ class Buyer(TimestampMixin, Base):
         return False
 
     def get_id(self) -> str:
-        """The id kept in the session and remember cookie: it carries a digest of the password
-        hash, so changing or resetting the password signs the account out everywhere else."""
-        return f"{self.id}.{self.session_digest}"
-
-    @property
-    def session_digest(self) -> str:
-        # Only accounts with a password sign in; one without (never signed in) digests an empty hash.
-        return hashlib.sha256((self.password_hash or "").encode()).hexdigest()[:20]
+        """Flask-Login's id. ``storefront.account.web.sign_in_buyer`` appends the session token to it; the user
+        loader refuses an id without one, so a sign-in that bypassed the session row fails closed."""
+        return str(self.id)
 
     @property
     def is_company(self) -> bool:

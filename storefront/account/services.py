@@ -23,6 +23,8 @@ from storefront.errors import NotFound, ShopError
 from storefront.events import buyer_registered
 from storefront.legal.models import DocumentKind
 from storefront.legal.services import current_document
+from storefront.logins.models import LoginKind
+from storefront.logins.services import end_sessions
 
 logger = logging.getLogger(__name__)
 
@@ -276,7 +278,10 @@ def buyer_for_reset_token(session: Session, token: str, secret_key: str, max_age
 
 
 def reset_password(session: Session, token: str, secret_key: str, new_password: str) -> Buyer:
+    """Set the new password and end every session of the buyer (whoever had the old one is signed out).
+    Flushes; the caller commits."""
     buyer = buyer_for_reset_token(session, token, secret_key)
     buyer.password_hash = hash_password(new_password)
+    end_sessions(session, LoginKind.BUYER, buyer.id)
     session.flush()
     return buyer

@@ -12,7 +12,11 @@ from dataclasses import dataclass
 
 from flask import Flask, request, session
 
+from storefront.logins.web import survives_sign_in
+
 SESSION_KEY = "first_touch"
+#: What brought the visitor stays theirs across signing in.
+survives_sign_in(SESSION_KEY)
 TAGS = ("utm_source", "utm_medium", "utm_campaign")
 #: Letters (any script), digits and a few separators; anything else (markup, URLs, long junk) is dropped.
 _WELL_FORMED = re.compile(r"^[\w.\-+ ]{1,64}$")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
 from storefront.account import bp
@@ -45,11 +45,13 @@ from storefront.account.services import (
 )
 from storefront.account.standing import buyer_standing
 from storefront.account.utm import session_first_touch
-from storefront.account.web import send_opt_in_mail
+from storefront.account.web import send_opt_in_mail, session_token, sign_in_buyer, sign_out_buyer
 from storefront.db import utcnow
 from storefront.emails import queue_templated
 from storefront.extensions import db, limiter
 from storefront.i18n import safe_next_url
+from storefront.logins.models import LoginKind
+from storefront.logins.services import end_one, end_sessions, sessions_of, token_id
 from storefront.shipping.regions import region_name
 
 
@@ -78,7 +80,7 @@ def register() -> Response | tuple[str, int]:
             db.session.rollback()
             form.email.errors = [_("An account with this email already exists. Sign in or reset the password.")]
         else:
-            login_user(buyer)  # merges the guest cart (``user_logged_in``)
+            sign_in_buyer(buyer)  # merges the guest cart (``user_logged_in``)
             db.session.commit()
             announce_registration(buyer)
             flash(_("Welcome to Mostik! Your account is ready."), "success")
@@ -102,7 +104,7 @@ def login() -> str | Response | tuple[str, int]:
         except BadCredentials:
             form.password.errors = [_("Wrong email or password.")]
         else:
-            login_user(buyer, remember=bool(form.remember.data))  # merges the guest cart (``user_logged_in``)
+            sign_in_buyer(buyer, remember=bool(form.remember.data))  # merges the guest cart (``user_logged_in``)
             db.session.commit()
             flash(_("You are signed in."), "success")
             return redirect(safe_next_url(request.args.get("next"), url_for("account.profile")))
@@ -114,7 +116,7 @@ def login() -> str | Response | tuple[str, int]:
 def logout() -> Response:
     form = EmptyForm()
     if form.validate_on_submit():
-        logout_user()
+        sign_out_buyer()
         flash(_("You are signed out."), "info")
     return redirect(url_for("catalog.home"))
 
@@ -297,10 +299,39 @@ def password_reset(token: str) -> str | Response | tuple[str, int]:
         return render_template("account/password_reset_request.html", form=PasswordResetRequestForm()), 400
     form = PasswordResetForm()
     if form.validate_on_submit():
-        buyer = reset_password(db.session(), token, secret, form.password.data)
-        login_user(buyer)  # merges the guest cart (``user_logged_in``)
+        buyer = reset_password(db.session(), token, secret, form.password.data)  # ends every session of the buyer
+        sign_in_buyer(buyer)  # merges the guest cart (``user_logged_in``)
         db.session.commit()
         flash(_("The new password is set. You are signed in."), "success")
         return redirect(url_for("account.profile"))
     status = 400 if form.is_submitted() else 200
     return render_template("account/password_reset.html", form=form), status
+
+
+@bp.get("/sessions")
+@login_required
+def sessions() -> str:
+    """Where this account is signed in; the others can be ended."""
+    rows = sessions_of(db.session(), LoginKind.BUYER, current_user.id)
+    current_id = token_id(session_token() or "")
+    return render_template("account/sessions.html", rows=rows, current_id=current_id, action_form=EmptyForm())
+
+
+@bp.post("/sessions/<session_id>/end")
+@login_required
+def end_session_view(session_id: str) -> Response:
+    if EmptyForm().validate_on_submit() and session_id != token_id(session_token() or ""):
+        if end_one(db.session(), LoginKind.BUYER, current_user.id, session_id[:64]):
+            db.session.commit()
+            flash(_("That session is ended: the browser there is signed out."), "success")
+    return redirect(url_for("account.sessions"))
+
+
+@bp.post("/sessions/end-others")
+@login_required
+def end_other_sessions() -> Response:
+    if EmptyForm().validate_on_submit():
+        end_sessions(db.session(), LoginKind.BUYER, current_user.id, keep_token=session_token())
+        db.session.commit()
+        flash(_("Every other session is ended. You stay signed in here."), "success")
+    return redirect(url_for("account.sessions"))

@@ -5,13 +5,14 @@ from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_required, login_user
+from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
 from storefront.account.forms import EmptyForm, RegistrationForm
 from storefront.account.identifiers import format_phone
 from storefront.account.services import ConsentRecord, EmailTaken, announce_registration, register_buyer
 from storefront.account.utm import session_first_touch
+from storefront.account.web import sign_in_buyer
 from storefront.db import utcnow
 from storefront.extensions import db
 from storefront.moscow import to_moscow
@@ -112,7 +113,7 @@ def create_account(number: str) -> str | Response | tuple[str, int]:
             form.email.errors = [_("An account with this email already exists. Sign in or reset the password.")]
         else:
             attach_guest_order(db.session(), order, buyer.id, buyer.email)
-            login_user(buyer)  # merges the guest cart (``user_logged_in``)
+            sign_in_buyer(buyer)  # merges the guest cart (``user_logged_in``)
             db.session.commit()
             announce_registration(buyer)
             flash(_("Welcome to Mostik! Your account is ready."), "success")

@@ -14,9 +14,14 @@ from sqlalchemy.orm import Session
 
 from storefront.emails import mail_renderer, queue_templated
 from storefront.extensions import db
+from storefront.logins.web import survives_sign_in
+from storefront.order.attribution import SESSION_KEY as CLICK_KEY
 from storefront.order.models import MONEY_IN, HistoryKind, Order, OrderStatus, OrderStatusChange, PaymentStatus
 from storefront.order.services import get_order_by_number, make_access_token, token_grants_access
 from storefront.shipping.regions import region_name
+
+#: A campaign click made before signing in still credits the order placed after it.
+survives_sign_in(CLICK_KEY)
 
 
 def status_label(status: str) -> str:

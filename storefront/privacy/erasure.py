@@ -23,6 +23,8 @@ from storefront.account.models import Address, Buyer, Consent
 from storefront.cart.models import Cart
 from storefront.db import rowcount, utcnow
 from storefront.errors import MessageError, NotFound
+from storefront.logins.models import LoginKind
+from storefront.logins.services import end_sessions
 from storefront.maillog import SentEmail
 from storefront.order.models import Order, OrderStatus, OrderStatusChange
 from storefront.outbox import OutboxMessage
@@ -95,6 +97,7 @@ def _erase_storefront(session: Session, buyer: Buyer, person: Person, now: datet
     buyer.is_active = False
     buyer.company_name = buyer.inn = buyer.kpp = buyer.ogrn = buyer.legal_address = None
     buyer.last_login_at = None
+    end_sessions(session, LoginKind.BUYER, buyer.id)  # the rows hold addresses and browsers, and sign-ins
     session.execute(delete(Address).where(Address.buyer_id == buyer.id))
     session.execute(delete(Cart).where(Cart.buyer_id == buyer.id))
     for consent in session.scalars(select(Consent).where(Consent.buyer_id == buyer.id)):

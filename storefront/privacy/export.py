@@ -17,6 +17,8 @@ from storefront.cart.models import Cart, CartLine
 from storefront.db import utcnow
 from storefront.errors import NotFound
 from storefront.fulfilment.models import Shipment
+from storefront.logins.models import LoginKind
+from storefront.logins.services import sessions_of
 from storefront.maillog import SentEmail
 from storefront.order.models import Order
 from storefront.payment.models import Payment
@@ -190,6 +192,10 @@ def storefront_export(session: Session, buyer_id: int) -> dict[str, Any]:
         "emails_sent": [
             fields(email, "sent_at", "to_address", "kind", "subject")
             for email in session.scalars(select(SentEmail).where(SentEmail.buyer_id == buyer_id).order_by(SentEmail.id))
+        ],
+        "signed_in_devices": [
+            fields(row, "created_at", "last_seen_at", "ip_address", "user_agent")
+            for row in sessions_of(session, LoginKind.BUYER, buyer_id)
         ],
         "data_requests": [
             {**fields(request, "kind", "created_at"), "by": "staff" if request.staff_id else "buyer"}

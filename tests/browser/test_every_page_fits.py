@@ -47,7 +47,7 @@ AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.m
 WIDTHS = {"laptop": 1366, "phone": 390}
 BUYER_PASSWORD = "correct horse battery"
 #: Pages that are not pages: files, redirects and endpoints the browser never opens as HTML.
-NOT_PAGES = {"crm.staff.login", "crm.privacy.buyer_data_export"}
+NOT_PAGES = {"crm.staff.login", "crm.privacy.buyer_data_export", "crm.security.login_code"}
 #: The order pages are being rewritten with the order statuses (issue 20): their words are checked there.
 ORDER_PAGES = re.compile(r"^/(crm/)?orders/")
 #: Internal codes that must never reach a reader: tier-history reasons, audit actions, tier codes, «10.0 %».
@@ -221,6 +221,7 @@ def test_every_crm_and_account_page_fits_a_laptop_and_a_phone_and_passes_axe(bro
     buyer_paths = ["/account/", "/account/orders", "/account/buy-again", "/checkout", f"/orders/{world.order_number}"]
     buyer_paths += ["/account/privacy/"]
     buyer_paths.append(str(world.values["confirm_path"]))
+    buyer_paths += ["/account/sessions"]
     problems: list[str] = []
     for width_name, width in WIDTHS.items():
         for role in ("buyer", "staff"):

@@ -58,7 +58,10 @@ def test_every_crm_rule_answers_as_declared_for_the_role(app: Flask, session: Se
     session.add(synonym)
     session.commit()
     shipment, batch = factories.shipment_in_a_batch(session, order)
+    member = make_staff(session, Role.MARKETER, email="member@mostik.local")
+    session.commit()
     values = {
+        "staff_id": member.id,
         "buyer_id": buyer.id,
         "tier_id": tiers_in_order(session)[0].id,
         "task_id": task.id,
