@@ -20,6 +20,7 @@ from storefront.payment.models import Payment, PaymentNotification, Refund
 from storefront.pictures.models import ProductPicture
 from storefront.promo.models import PromoCode, PromoUse
 from storefront.search.models import ProductSearch
+from storefront.settlement.models import LedgerEntry, LedgerTransaction, PayoutBatch, PayoutLine
 from storefront.shipping.models import ShippingMethod, ShippingRate
 
 __all__ = [
@@ -35,11 +36,15 @@ __all__ = [
     "Consent",
     "ExchangeRate",
     "JobRun",
+    "LedgerEntry",
+    "LedgerTransaction",
     "Order",
     "OrderLine",
     "OrderStatusChange",
     "Payment",
     "PaymentNotification",
+    "PayoutBatch",
+    "PayoutLine",
     "PriceBreak",
     "PricingPolicy",
     "Product",

@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 from storefront.catalog.models import Product, ProductStatus
 from storefront.db import rowcount, utcnow
 from storefront.errors import NotFound, ShopError
-from storefront.events import order_status_changed
+from storefront.events import order_completed, order_status_changed
 from storefront.jobs import periodic
 from storefront.order.models import (
     MONEY_IN,
@@ -299,6 +299,8 @@ def change_status(
         release_stock(session, order)
         release_promo_use(session, order.id)
     session.flush()
+    if to == OrderStatus.COMPLETED:  # the held money becomes the suppliers' and the platform's (the ledger)
+        order_completed.send(None, session=session, order_id=order.id)
     return order
 
 
