@@ -44,6 +44,9 @@ class AuditAction(enum.StrEnum):
     SYNONYM_UPDATE = "synonym.update"
     SYNONYM_DELETE = "synonym.delete"
     DEMAND_EXPORT = "demand.export"
+    STATEMENT_EXPORT = "statement.export"
+    PAYOUT_BATCH_CREATE = "payout_batch.create"
+    PAYOUT_BATCH_PAID = "payout_batch.paid"
 
 
 LABELS = {
@@ -82,6 +85,9 @@ LABELS = {
     AuditAction.SYNONYM_UPDATE: _l("Search synonyms changed"),
     AuditAction.SYNONYM_DELETE: _l("Search synonyms deleted"),
     AuditAction.DEMAND_EXPORT: _l("Search demand exported"),
+    AuditAction.STATEMENT_EXPORT: _l("Supplier statement exported"),
+    AuditAction.PAYOUT_BATCH_CREATE: _l("Payout batch created"),
+    AuditAction.PAYOUT_BATCH_PAID: _l("Payout batch marked paid"),
 }
 
 #: The audit action a campaign status change is recorded as, by the status it moves to.
@@ -104,6 +110,8 @@ TARGET_LABELS = {
     "campaign": _l("campaign"),
     "trigger": _l("automatic campaign"),
     "retention": _l("retention figures"),
+    "supplier": _l("supplier"),
+    "payout_batch": _l("payout batch"),
 }
 
 

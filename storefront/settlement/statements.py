@@ -137,3 +137,10 @@ def supplier_statement(session: Session, supplier_id: int, start: date, end: dat
         + statement.corrections
     )
     return statement
+
+
+def account_totals(session: Session) -> dict[Account, int]:
+    """Every account's balance now (kopecks; credit balances positive, provider cash as a debit): one GROUP BY."""
+    rows = session.execute(select(LedgerEntry.account, func.sum(LedgerEntry.amount)).group_by(LedgerEntry.account))
+    sums = {Account(account): int(total) for account, total in rows}
+    return {account: sums.get(account, 0) * (1 if account == Account.PROVIDER else -1) for account in Account}
