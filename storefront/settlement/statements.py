@@ -72,16 +72,16 @@ def supplier_statement(session: Session, supplier_id: int, start: date, end: dat
     """The statement of Moscow days ``start``…``end`` (both included): one query for the period's entries."""
     since, until = moscow_midnight(start), moscow_day_end(end)
     statement = Statement(supplier_id, start, end, opening=payable_at(session, supplier_id, since))
+    keys = (
+        LedgerTransaction.id,
+        LedgerTransaction.created_at,
+        LedgerTransaction.kind,
+        LedgerTransaction.reference,
+        Order.number,
+        LedgerEntry.account,
+    )
     rows = session.execute(
-        select(
-            LedgerTransaction.id,
-            LedgerTransaction.created_at,
-            LedgerTransaction.kind,
-            LedgerTransaction.reference,
-            Order.number,
-            LedgerEntry.account,
-            func.sum(LedgerEntry.amount),
-        )
+        select(*keys, func.sum(LedgerEntry.amount))
         .join(LedgerTransaction, LedgerTransaction.id == LedgerEntry.transaction_id)
         .outerjoin(Order, Order.id == LedgerTransaction.order_id)
         .where(
@@ -90,14 +90,7 @@ def supplier_statement(session: Session, supplier_id: int, start: date, end: dat
             LedgerTransaction.created_at >= since,
             LedgerTransaction.created_at < until,
         )
-        .group_by(
-            LedgerTransaction.id,
-            LedgerTransaction.created_at,
-            LedgerTransaction.kind,
-            LedgerTransaction.reference,
-            Order.number,
-            LedgerEntry.account,
-        )
+        .group_by(*keys)
         .order_by(LedgerTransaction.created_at, LedgerTransaction.id)
     )
     sums: dict[int, _Sums] = {}
