@@ -125,13 +125,13 @@ def orders_to_settle(session: Session, batch: int = 500) -> Iterator[list[int]]:
         last = ids[-1]
 
 
-def backfill(session: Session, *, returns_commission: bool) -> dict[str, int]:
-    """Post what the ledger lacks for every paid order (``settle_order``: each fact once, oldest first), committing
-    every batch of orders; a second run posts nothing. Returns the number of transactions posted by kind."""
-    posted: dict[str, int] = defaultdict(int)
+def backfill(session: Session, *, returns_commission: bool) -> Iterator[dict[str, int]]:
+    """Post what the ledger lacks for every paid order (``settle_order``: each fact once, oldest first), a batch of
+    orders at a time: yields the transactions posted in the batch by kind, and the caller commits each batch (so
+    a long backfill holds no long transaction); a second run posts nothing. Flushes only."""
     for ids in orders_to_settle(session):
+        posted: dict[str, int] = defaultdict(int)
         for order_id in ids:
             for transaction in settle_order(session, order_id, returns_commission=returns_commission):
                 posted[str(transaction.kind)] += 1
-        session.commit()
-    return dict(posted)
+        yield dict(posted)

@@ -82,6 +82,8 @@ def check_command() -> None:
 @settlement_group.command("backfill")
 def backfill_command() -> None:
     """Post the ledger history (payments, refunds, confirmations) of paid orders lacking it; a repeat posts nothing."""
-    posted = backfill(db.session(), returns_commission=returns_commission())
-    total = sum(posted.values())
+    total = 0
+    for posted in backfill(db.session(), returns_commission=returns_commission()):
+        db.session.commit()  # one batch of orders at a time
+        total += sum(posted.values())
     click.echo(ngettext("Posted %(num)d ledger transaction.", "Posted %(num)d ledger transactions.", total))

@@ -169,7 +169,8 @@ def _settled(session: Session, order: Order) -> tuple[Supplier, PayoutBatch]:
     )
     order.status, order.completed_at = OrderStatus.COMPLETED, utcnow()
     session.commit()
-    backfill(session, returns_commission=True)
+    for _batch in backfill(session, returns_commission=True):
+        session.commit()
     payout = create_batch(session, None)
     session.commit()
     return supplier, payout
