@@ -65,10 +65,13 @@ demo-data: db-upgrade  ## Seed demo data (catalogue, buyers, orders, managers) i
 		--email operator@mostik.local --role operator --name "Демо-оператор"
 	MOSTIK_ENV=development MOSTIK_DEMO_MANAGER_PASSWORD=$(DEMO_MANAGER_PASSWORD) $(FLASK) crm seed-demo-buyers \
 		--if-empty --buyers $(DEMO_BUYERS)
+	MOSTIK_ENV=development MOSTIK_STAFF_PASSWORD=$(DEMO_MANAGER_PASSWORD) $(FLASK) staff create --if-missing \
+		--email finance@mostik.local --role finance --name "Демо-финансист"
+	MOSTIK_ENV=development $(FLASK) settlement backfill
 
 run: demo-data  ## Run the storefront and CRM with demo data at http://127.0.0.1:5000 (test payments offline)
 	@echo "Mostik: http://$(HOST):$(PORT)/  (CRM: http://$(HOST):$(PORT)/crm/ as $(DEMO_STAFF_EMAIL) / $(DEMO_STAFF_PASSWORD))"
-	@echo "Account managers: anna@mostik.local, dmitry@mostik.local, olga@mostik.local; operator: operator@mostik.local / $(DEMO_MANAGER_PASSWORD)"
+	@echo "Account managers: anna@mostik.local, dmitry@mostik.local, olga@mostik.local; operator@mostik.local, finance@mostik.local / $(DEMO_MANAGER_PASSWORD)"
 	MOSTIK_ENV=development JOBS_IN_PROCESS=1 PUBLIC_BASE_URL=$${PUBLIC_BASE_URL:-http://$(HOST):$(PORT)} \
 		$(BIN)/python -m devtools.mailsink --port $(MAIL_SINK_PORT) -- \
 		$(BIN)/python -m devtools.yookassa_standin --unless-real-credentials --port $(STANDIN_PORT) \

@@ -73,6 +73,8 @@ from crm.security import bp as security_bp  # noqa: E402
 from crm.security import views as _security_views  # noqa: E402, F401
 from crm.segments import bp as segments_bp  # noqa: E402
 from crm.segments import views as _segment_views  # noqa: E402, F401
+from crm.settlement import bp as settlement_bp  # noqa: E402
+from crm.settlement import views as _settlement_views  # noqa: E402, F401
 from crm.staff import bp as staff_bp  # noqa: E402
 from crm.staff import views as _staff_views  # noqa: E402, F401
 from crm.tiers import bp as tiers_bp  # noqa: E402
@@ -101,5 +103,6 @@ for _child in (
     campaigns_bp,
     search_bp,
     privacy_bp,
+    settlement_bp,
 ):
     bp.register_blueprint(_child)

@@ -20,13 +20,16 @@ ADMIN, MARKETER, MANAGER = Role.ADMIN, Role.MARKETER, Role.ACCOUNT_MANAGER
 #: Order processing, the Harbin warehouse and logistics: orders and shipments in full, buyers as a summary (no
 #: contacts beyond what an order needs), no marketing, campaigns or segments.
 OPERATOR = Role.OPERATOR
+#: Supplier settlement: the ledger, statements and payouts; orders in full (matching money to them), buyers as a
+#: summary, no marketing, campaigns or segments.
+FINANCE = Role.FINANCE
 
 #: permission → roles that hold it.
 PERMISSIONS: dict[str, frozenset[Role]] = {
-    "dashboard.view": frozenset({ADMIN, MARKETER, MANAGER, OPERATOR}),
+    "dashboard.view": frozenset({ADMIN, MARKETER, MANAGER, OPERATOR, FINANCE}),
     # Marketers see buyers only through segments and campaigns (issue 6), not the buyer cards; operators open a
     # card as a summary (``sees_buyer_in_full``).
-    "buyers.view": frozenset({ADMIN, MANAGER, OPERATOR}),
+    "buyers.view": frozenset({ADMIN, MANAGER, OPERATOR, FINANCE}),
     "buyers.export": frozenset({ADMIN, MANAGER}),
     "buyers.assign": frozenset({ADMIN}),
     # A buyer's personal data: the full export and erasure (152-FZ requests), audited with a reason.
@@ -45,12 +48,12 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     # Account managers open any order (contact data only for their own buyers) and refund only their own
     # buyers' orders: that scope is checked in crm.orders.queries.may_act_on.
     # Operators see every order in full (they pack and ship them).
-    "orders.view": frozenset({ADMIN, MANAGER, OPERATOR}),
+    "orders.view": frozenset({ADMIN, MANAGER, OPERATOR, FINANCE}),
     "orders.refund": frozenset({ADMIN, MANAGER}),
     # The order list (/crm/orders): a manager lands on their own buyers' orders (a filter they can clear),
     # admins and operators on all; the CSV export is audited and a manager's holds only their own buyers.
-    "orders.list": frozenset({ADMIN, MANAGER, OPERATOR}),
-    "orders.export": frozenset({ADMIN, MANAGER, OPERATOR}),
+    "orders.list": frozenset({ADMIN, MANAGER, OPERATOR, FINANCE}),
+    "orders.export": frozenset({ADMIN, MANAGER, OPERATOR, FINANCE}),
     # Moving the goods' status (confirm, pack, ship, deliver, cancel) on the order page.
     "orders.process": frozenset({ADMIN, OPERATOR}),
     # Shipments, tracking and consolidated cargo.
@@ -77,6 +80,10 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "self.security": frozenset(Role),
     # Staff accounts: sign a member out everywhere, reset their second factor.
     "staff.manage": frozenset({ADMIN}),
+    # Supplier settlement (issue 15): balances, statements (page and audited CSV), payout batches.
+    "settlement.view": frozenset({ADMIN, FINANCE}),
+    "settlement.export": frozenset({ADMIN, FINANCE}),
+    "payouts.edit": frozenset({ADMIN, FINANCE}),
 }
 
 #: Endpoints open without a staff session (the sign-in page, its second step, and signing out).

@@ -87,6 +87,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         privacy,
         search,
         seller,
+        settlement,
         templating,
     )
 
@@ -102,6 +103,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     order.init_app(app)
     fulfilment.init_app(app)
     payment.init_app(app)
+    settlement.init_app(app)
     checkout.init_app(app)
     legal.init_app(app)
     privacy.init_app(app)

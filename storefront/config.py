@@ -413,6 +413,14 @@ SETTINGS: tuple[Setting, ...] = (
         "СДЭК pickup points (JSON) written by `flask shipping import-points`; until then the packaged sample",
         default_shown="`cdek_points.json` in the instance folder",
     ),
+    # --- supplier settlement
+    Setting(
+        "SETTLEMENT_REFUND_RETURNS_COMMISSION",
+        flag,
+        True,
+        "a refund after the buyer confirmed receipt gives back the platform's commission on the refunded goods "
+        "(off: the platform keeps it and the supplier's payable bears the whole refund)",
+    ),
     # --- mail
     Setting("MAIL_SERVER", text, "127.0.0.1", "SMTP host for order and campaign mail"),
     Setting("MAIL_PORT", whole_number, 1025, "SMTP port"),

@@ -24,6 +24,7 @@ from storefront.pictures.models import ProductPicture
 from storefront.privacy.models import DataRequest
 from storefront.promo.models import PromoCode, PromoUse
 from storefront.search.models import ProductSearch
+from storefront.settlement.models import LedgerEntry, LedgerTransaction, PayoutBatch, PayoutLine
 from storefront.shipping.models import ShippingMethod, ShippingRate
 
 __all__ = [
@@ -42,12 +43,16 @@ __all__ = [
     "JobRun",
     "LegalDocument",
     "LoginSession",
+    "LedgerEntry",
+    "LedgerTransaction",
     "Order",
     "OrderLine",
     "OrderStatusChange",
     "OutboxMessage",
     "Payment",
     "PaymentNotification",
+    "PayoutBatch",
+    "PayoutLine",
     "PriceBreak",
     "PricingPolicy",
     "Product",

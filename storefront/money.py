@@ -74,3 +74,31 @@ def convert_minor(source_minor: int, factor_scaled: int, step_minor: int = 1) ->
         raise MoneyError("prices are never negative")
     divisor = RATE_SCALE * step_minor
     return (source_minor * factor_scaled + divisor // 2) // divisor * step_minor
+
+
+def share_minor(amount: int, numerator: int, denominator: int) -> int:
+    """``amount × numerator / denominator`` in whole minor units, rounded half up (all three ≥ 0, denominator > 0)."""
+    if amount < 0 or numerator < 0 or denominator <= 0:
+        raise MoneyError("a share is taken of amounts ≥ 0 by a positive denominator")
+    return (2 * amount * numerator + denominator) // (2 * denominator)
+
+
+def allocate_minor(total: int, weights: list[int]) -> list[int]:
+    """Split ``total`` minor units over ``weights`` in proportion, to the unit (the largest-remainder method).
+
+    Every part first gets ``floor(total × weight / Σ weights)``; the units left (fewer than there are parts) go
+    one each to the parts with the largest remainders, ties to the earlier part. The parts always sum to
+    ``total``; a zero weight gets nothing. ``total`` ≥ 0, weights ≥ 0; when every weight is zero the first part
+    takes it all (there is nothing to be proportional to).
+    """
+    if total < 0 or any(weight < 0 for weight in weights) or not weights:
+        raise MoneyError("allocate a non-negative total over non-negative weights")
+    whole = sum(weights)
+    if whole == 0:
+        return [total] + [0] * (len(weights) - 1)
+    parts = [total * weight // whole for weight in weights]
+    remainders = [total * weight % whole for weight in weights]
+    left = total - sum(parts)
+    for index in sorted(range(len(weights)), key=lambda i: (-remainders[i], i))[:left]:
+        parts[index] += 1
+    return parts

@@ -53,6 +53,9 @@ class AuditAction(enum.StrEnum):
     TOTP_RESET = "totp.reset"
     TOTP_REFUSED = "totp.refused"
     TOTP_RECOVERY_USED = "totp.recovery"
+    STATEMENT_EXPORT = "statement.export"
+    PAYOUT_BATCH_CREATE = "payout_batch.create"
+    PAYOUT_BATCH_PAID = "payout_batch.paid"
 
 
 LABELS = {
@@ -100,6 +103,9 @@ LABELS = {
     AuditAction.TOTP_RESET: _l("Two-step sign-in reset"),
     AuditAction.TOTP_REFUSED: _l("Sign-in code refused"),
     AuditAction.TOTP_RECOVERY_USED: _l("Signed in with a recovery code"),
+    AuditAction.STATEMENT_EXPORT: _l("Supplier statement exported"),
+    AuditAction.PAYOUT_BATCH_CREATE: _l("Payout batch created"),
+    AuditAction.PAYOUT_BATCH_PAID: _l("Payout batch marked paid"),
 }
 
 #: The audit action a campaign status change is recorded as, by the status it moves to.
@@ -124,6 +130,8 @@ TARGET_LABELS = {
     "retention": _l("retention figures"),
     "legal": _l("legal page"),
     "staff": _l("staff member"),
+    "supplier": _l("supplier"),
+    "payout_batch": _l("payout batch"),
 }
 
 

@@ -67,7 +67,8 @@ def manages(session: Session, staff: StaffUser, buyer_id: int | None) -> bool:
 def may_act_on(session: Session, staff: StaffUser, order: Order) -> bool:
     """The scope on top of the role permission (``crm.permissions``): an account manager sees contact data of,
     and refunds, only the orders of buyers assigned to them; an administrator any order; an operator sees every
-    order in full (refunds stay outside the operator's permissions)."""
-    if staff.role in (Role.ADMIN, Role.OPERATOR):
+    order in full (refunds stay outside the operator's permissions), and so does finance (matching money to orders).
+    """
+    if staff.role in (Role.ADMIN, Role.OPERATOR, Role.FINANCE):
         return True
     return staff.role == Role.ACCOUNT_MANAGER and manages(session, staff, order.buyer_id)

@@ -49,6 +49,7 @@ ROLE_NAMES = {
     Role.MARKETER: _l("Marketer"),
     Role.ACCOUNT_MANAGER: _l("Account manager"),
     Role.OPERATOR: _l("Order operator"),
+    Role.FINANCE: _l("Finance officer"),
 }
 #: The secret being enrolled, between showing the QR code and the first code (this browser's signed cookie).
 ENROL_SECRET_KEY = "crm_totp_enrol_secret"

@@ -17,6 +17,8 @@ class Role(enum.StrEnum):
     ACCOUNT_MANAGER = "account_manager"
     #: Order processing, the Harbin warehouse and logistics: orders and shipments in full, buyers as a summary.
     OPERATOR = "operator"
+    #: Supplier settlement, payouts and statements; orders in full, buyers as a summary, no marketing.
+    FINANCE = "finance"
 
 
 class StaffUser(TimestampMixin, Base):
@@ -37,7 +39,7 @@ class StaffUser(TimestampMixin, Base):
     totp_enrolled_at: Mapped[datetime | None] = mapped_column()
 
     __table_args__ = (
-        CheckConstraint("role IN ('admin', 'marketer', 'account_manager', 'operator')", name="role_known"),
+        CheckConstraint("role IN ('admin', 'marketer', 'account_manager', 'operator', 'finance')", name="role_known"),
         CheckConstraint("email = lower(email)", name="email_lower"),
     )
 

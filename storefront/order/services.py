@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 from storefront.catalog.models import Product, ProductStatus
 from storefront.db import rowcount, utcnow
 from storefront.errors import NotFound, ShopError
-from storefront.events import order_status_changed
+from storefront.events import order_completed, order_status_changed
 from storefront.jobs import periodic
 from storefront.order.models import (
     MONEY_IN,
@@ -373,6 +373,8 @@ def change_status(
     session.flush()
     if to in EMAILED_STATUSES:
         expect_mail(session, "order_status", order_id=order.id, event=str(to))
+    if to == OrderStatus.COMPLETED:  # the held money becomes the suppliers' and the platform's (the ledger)
+        order_completed.send(None, session=session, order_id=order.id)
     return order
 
 

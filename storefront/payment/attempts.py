@@ -29,7 +29,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from storefront.db import rowcount, utcnow
-from storefront.events import order_paid
+from storefront.events import order_paid, payment_captured
 from storefront.money import RUB
 from storefront.ops.metrics import PAYMENTS
 from storefront.order.models import Order, PaymentStatus
@@ -303,6 +303,7 @@ def apply_payment_status(
 
 def _order_paid(session: Session, payment: Payment, order: Order) -> PaymentOutcome:
     """This call moved the attempt to succeeded: the order becomes paid (once), in one commit."""
+    payment_captured.send(None, session=session, order_id=order.id, payment_id=payment.id)
     try:
         change_payment_status(
             session, order, PaymentStatus.PAID, reference=payment.yookassa_payment_id or "", amount=payment.amount

@@ -17,7 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from storefront.db import rowcount, utcnow
-from storefront.events import order_refunded
+from storefront.events import order_refunded, refund_succeeded
 from storefront.money import quantize_kopecks
 from storefront.ops.metrics import REFUNDS
 from storefront.order.models import Order, PaymentStatus
@@ -227,6 +227,7 @@ def apply_refund_status(session: Session, result: RefundResult) -> RefundOutcome
     payment = session.get(Payment, refund.payment_id)
     order = session.get(Order, refund.order_id)
     assert payment is not None and order is not None
+    refund_succeeded.send(None, session=session, order_id=order.id, refund_id=refund.id)
     fully = refunded_amount(session, payment) >= payment.amount
     wanted = PaymentStatus.REFUNDED if fully else PaymentStatus.PARTIALLY_REFUNDED
     try:

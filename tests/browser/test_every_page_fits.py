@@ -26,15 +26,21 @@ from crm.workspace.services import add_note, open_task
 from storefront.account.models import Tier
 from storefront.account.opt_in import make_confirm_token, pending_marketing_consent
 from storefront.account.services import ConsentRecord, record_consents
+from storefront.catalog.models import Supplier
 from storefront.db import utcnow
 from storefront.legal.services import publish_defaults
+from storefront.order.models import Order, OrderLine, OrderStatus
 from storefront.search.models import SearchSynonym
 from storefront.seller import Seller
+from storefront.settlement.checks import backfill
+from storefront.settlement.models import PayoutBatch
+from storefront.settlement.payouts import create_batch
 from tests.support.factories import (
     PASSWORD,
     create_buyer,
     create_campaign,
     create_shop,
+    create_supplier,
     days_ago,
     make_staff,
     paid_order,
@@ -132,6 +138,7 @@ def _world(session: Session, app_config: dict[str, object]) -> World:
     session.add(synonym)
     shipment, batch = shipment_in_a_batch(session, order)
     publish_defaults(session, Seller.from_config(app_config))
+    supplier, payout = _settled(session, order)
     for action in (AuditAction.ORDER_REFUND, AuditAction.BUYER_VIEW, AuditAction.TIER_CHANGE):
         record(session, admin, action, "buyer", buyer.id, "127.0.0.1")
     session.commit()
@@ -146,12 +153,38 @@ def _world(session: Session, app_config: dict[str, object]) -> World:
         "batch_number": batch.number,
         "leg_id": batch.legs[0].id,
         "document": "privacy",
+        "supplier_id": supplier.id,
+        "batch_id": payout.id,
     }
     category = product.category
     pending = pending_marketing_consent(session, buyer.email)
     assert pending is not None
     values["confirm_path"] = "/account/consents/marketing/confirm/" + make_confirm_token(pending, "test-secret-key")
     return World(f"/product/{product.id}-{product.slug}", f"/catalog/{category.slug}", order.number, values)
+
+
+def _settled(session: Session, order: Order) -> tuple[Supplier, PayoutBatch]:
+    """The order's goods from a supplier with a long name, confirmed by the buyer: the ledger backfilled, a payout
+    batch open (the statement and payout pages have figures)."""
+    supplier = create_supplier(session, name="Гуанчжоуская фабрика спортивной обуви и снаряжения «Восточный ветер»")
+    order.lines.append(
+        OrderLine(
+            supplier_id=supplier.id,
+            sku="SKU-1",
+            title="Кроссовки мужские беговые",
+            quantity=1,
+            unit_price=order.total_amount,
+            line_amount=order.total_amount,
+            commission_bp=800,
+        )
+    )
+    order.status, order.completed_at = OrderStatus.COMPLETED, utcnow()
+    session.commit()
+    for _batch in backfill(session, returns_commission=True):
+        session.commit()
+    payout = create_batch(session, None)
+    session.commit()
+    return supplier, payout
 
 
 def _crm_paths(app: Flask, values: dict[str, object]) -> list[str]:

@@ -15,6 +15,7 @@ from crm.workspace.services import open_task
 from storefront.db import utcnow
 from storefront.promo.models import PromoCode, PromoKind
 from storefront.search.models import SearchSynonym
+from storefront.settlement.models import PayoutBatch, PayoutLine
 from tests.support import factories
 from tests.support.factories import create_buyer, make_staff, paid_order
 from tests.support.web import crm_login
@@ -59,6 +60,9 @@ def test_every_crm_rule_answers_as_declared_for_the_role(app: Flask, session: Se
     session.commit()
     shipment, batch = factories.shipment_in_a_batch(session, order)
     member = make_staff(session, Role.MARKETER, email="member@mostik.local")
+    supplier = factories.create_supplier(session)
+    payout = PayoutBatch(total=100, lines=[PayoutLine(supplier_id=supplier.id, amount=100)])
+    session.add(payout)
     session.commit()
     values = {
         "staff_id": member.id,
@@ -75,6 +79,8 @@ def test_every_crm_rule_answers_as_declared_for_the_role(app: Flask, session: Se
         "batch_number": batch.number,
         "leg_id": batch.legs[0].id,
         "document": "privacy",
+        "supplier_id": supplier.id,
+        "batch_id": payout.id,
     }
     client = app.test_client()
     if role is not None:
@@ -163,6 +169,16 @@ def test_the_reorder_pages_open_for_the_expected_roles_only(app: Flask, session:
     crm_login(client, f"{role}@mostik.local")
     for url, roles in REORDER_PAGES.items():
         assert client.get(url).status_code == (200 if role in roles else 403), (url, role)
+
+
+def test_finance_holds_settlement_and_orders_but_no_marketing_and_buyers_only_as_a_summary() -> None:
+    for permission in ("settlement.view", "settlement.export", "payouts.edit", "orders.view", "orders.list"):
+        assert has_permission(Role.FINANCE, permission)
+    for permission in ("campaigns.view", "segments.view", "promo.view", "buyers.export", "orders.refund", "audit.view"):
+        assert not has_permission(Role.FINANCE, permission)
+    assert has_permission(Role.FINANCE, "buyers.view") and not sees_buyer_in_full(Role.FINANCE, 5, 5)
+    for role in (Role.MARKETER, Role.ACCOUNT_MANAGER, Role.OPERATOR):
+        assert not has_permission(role, "settlement.view") and not has_permission(role, "payouts.edit")
 
 
 def test_marketers_hold_segments_and_promo_codes_but_not_buyer_cards() -> None:

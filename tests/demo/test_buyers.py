@@ -165,3 +165,20 @@ def test_refuses_without_a_catalogue(runner: FlaskCliRunner, session: Session) -
     assert result.exit_code == 1
     assert "seed-demo" in result.output
     assert _count(session, Buyer) == 0 and _count(session, StaffUser) == 0
+
+
+def test_the_demo_orders_get_a_ledger_history_that_reconciles(runner: FlaskCliRunner, session: Session) -> None:
+    """``make demo-data`` runs ``settlement backfill`` after the buyers: payments, refunds and confirmations of the
+    demo orders are posted (the migration posts nothing), and ``settlement check`` finds the ledger whole."""
+    from storefront.settlement.models import Account, LedgerEntry, LedgerTransaction
+
+    _catalogue(session)
+    assert runner.invoke(args=["crm", "seed-demo-buyers", "--buyers", "20"], env=ENV).exit_code == 0
+    assert runner.invoke(args=["settlement", "backfill"]).exit_code == 0
+    kinds = Counter(session.scalars(sa.select(LedgerTransaction.kind)))
+    assert kinds["capture"] == _count(session, Payment) and kinds["refund"] == _count(session, Refund)
+    assert kinds["confirm"] == session.scalar(sa.select(sa.func.count()).where(Order.status == "completed")) > 0
+    owed = session.scalar(sa.select(sa.func.sum(LedgerEntry.amount)).where(LedgerEntry.account == Account.PAYABLE))
+    assert owed < 0  # suppliers are owed money
+    check = runner.invoke(args=["settlement", "check"])
+    assert check.exit_code == 0, check.output

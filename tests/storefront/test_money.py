@@ -6,11 +6,13 @@ from hypothesis import strategies as st
 
 from storefront.money import (
     MoneyError,
+    allocate_minor,
     convert_minor,
     from_minor,
     parse_amount,
     quantize_kopecks,
     scale_rate,
+    share_minor,
     to_decimal,
     to_minor,
 )
@@ -64,3 +66,24 @@ def test_convert_minor_rounds_half_up_to_the_step():
 def test_convert_minor_equals_exact_decimal_rounding(minor, rate, step):
     expected = (Decimal(minor) * rate / step).quantize(Decimal(1), rounding="ROUND_HALF_UP") * step
     assert convert_minor(minor, scale_rate(rate), step) == expected
+
+
+@given(
+    total=st.integers(0, 10**10),
+    weights=st.lists(st.integers(0, 10**9), min_size=1, max_size=12),
+)
+def test_allocate_minor_splits_to_the_unit_in_proportion(total: int, weights: list[int]) -> None:
+    parts = allocate_minor(total, weights)
+    assert sum(parts) == total and len(parts) == len(weights)
+    whole = sum(weights)
+    if whole:
+        for part, weight in zip(parts, weights, strict=True):
+            assert abs(part * whole - total * weight) < whole  # within one unit of the exact share
+            assert weight or part == 0
+
+
+def test_allocate_minor_gives_left_over_units_to_the_largest_remainders_then_the_earlier_part() -> None:
+    assert allocate_minor(100, [1, 1, 1]) == [34, 33, 33]
+    assert allocate_minor(10, [3, 5, 2]) == [3, 5, 2]
+    assert allocate_minor(7, [0, 0]) == [7, 0]
+    assert share_minor(45_782 * 2 + 1, 1, 2) == 45_783  # half up

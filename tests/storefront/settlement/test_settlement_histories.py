@@ -1,0 +1,89 @@
+"""Random histories of one order — random lines, discount and shipping; paid through the YooKassa stand-in, then
+partial refunds, delivery and confirmation, cancels, in any order, under either commission policy — keep every
+transaction balanced and the invariant (captured − refunded = payables + platform + held) to the kopeck."""
+
+from __future__ import annotations
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from storefront.money import from_minor
+from storefront.order.models import Order, OrderStatus, PaymentStatus
+from storefront.order.services import change_status
+from storefront.payment.cancel import refund_canceled_order
+from storefront.payment.ledger import order_ledger
+from storefront.payment.refunds import refund_order
+from storefront.settlement.checks import check_ledger
+from storefront.settlement.models import Account
+from tests.storefront.settlement.helpers import balance, confirm, deliver, pay
+from tests.support.factories import create_supplier, make_order
+
+LINES = st.lists(
+    st.tuples(st.integers(1, 50), st.integers(1, 9_999_999), st.sampled_from([300, 800, 1000, 1200])),
+    min_size=1,
+    max_size=4,
+)
+STEPS = st.lists(
+    st.one_of(st.tuples(st.just("refund"), st.integers(1, 10**7)), st.just(("confirm", 0)), st.just(("cancel", 0))),
+    max_size=5,
+)
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    lines=LINES,
+    discount_share=st.integers(0, 100),
+    shipping=st.integers(0, 500_000),
+    steps=STEPS,
+    returns_commission=st.booleans(),
+)
+def test_random_histories_keep_the_ledger_reconciled(
+    session, pay_app, standin, control, lines, discount_share, shipping, steps, returns_commission
+) -> None:
+    standin.auto_notify = False
+    gateway = pay_app.extensions["payment_gateway"]
+    supplier = create_supplier(session)
+    goods = sum(quantity * price for quantity, price, _bp in lines)
+    order = make_order(
+        session,
+        [(f"Товар {n}", quantity, from_minor(price)) for n, (quantity, price, _bp) in enumerate(lines)],
+        discount=from_minor(goods * discount_share // 100 if discount_share < 100 else goods - 1),
+        shipping=from_minor(shipping),
+    )
+    for line, (_quantity, _price, bp) in zip(order.lines, lines, strict=True):
+        line.supplier_id, line.commission_bp = supplier.id, bp
+    session.commit()
+    pay_app.config["SETTLEMENT_REFUND_RETURNS_COMMISSION"] = returns_commission
+    try:
+        with pay_app.app_context():
+            order = pay(session, gateway, control, pay_app.config["PUBLIC_BASE_URL"], order)
+            assert check_ledger(session).holds
+            for action, kopecks in steps:
+                _step(session, gateway, order, action, kopecks)
+                session.expire_all()
+                order = session.get(Order, order.id)
+                report = check_ledger(session)
+                assert report.holds, (action, report)
+    finally:
+        pay_app.config["SETTLEMENT_REFUND_RETURNS_COMMISSION"] = True
+    assert balance(session, Account.HELD, order_id=order.id) >= 0
+    if order.status == OrderStatus.COMPLETED or order.payment_status == PaymentStatus.REFUNDED:
+        assert balance(session, Account.HELD, order_id=order.id) == 0
+
+
+def _step(session, gateway, order: Order, action: str, kopecks: int) -> None:
+    paid = order.payment_status in (PaymentStatus.PAID, PaymentStatus.PARTIALLY_REFUNDED)
+    if action == "refund" and paid:
+        money = order_ledger(session, order.id)
+        left = money.paid - money.refunded - money.refunding
+        amount = min(from_minor(kopecks), left)
+        if amount > 0:
+            refund_order(session, gateway, order, amount)
+    elif action == "confirm" and paid and order.status == OrderStatus.NEW:
+        deliver(session, order)
+        confirm(session, order)
+    elif action == "cancel" and order.status == OrderStatus.NEW:
+        change_status(session, order, OrderStatus.CANCELED, "buyer_asked")
+        session.commit()
+        if paid:
+            refund_canceled_order(session, gateway, order)
