@@ -69,6 +69,11 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "synonyms.edit": frozenset({ADMIN, MARKETER}),
     "demand.view": frozenset({ADMIN, MARKETER}),
     "demand.export": frozenset({ADMIN, MARKETER}),
+    # Buyer protection (issue 15): the dispute desk. A manager sees and answers only their own buyers' disputes
+    # (checked in crm.disputes.views); operators and admins decide (refunds through the refund service).
+    "disputes.view": frozenset({ADMIN, MANAGER, OPERATOR}),
+    "disputes.reply": frozenset({ADMIN, MANAGER, OPERATOR}),
+    "disputes.decide": frozenset({ADMIN, OPERATOR}),
 }
 
 #: Endpoints open without a staff session (the sign-in page itself and signing out).

@@ -84,6 +84,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         order,
         payment,
         pictures,
+        protection,
         search,
         templating,
     )
@@ -98,6 +99,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     order.init_app(app)
     fulfilment.init_app(app)
     payment.init_app(app)
+    protection.init_app(app)
     checkout.init_app(app)
     cli.init_app(app)
     return app

@@ -11,6 +11,8 @@ values only, so a receiver can load what it needs in its own session.
   to it for tiers and campaign attribution.
 - ``order_refunded``: ``order_id``, ``number``, ``amount`` (Decimal, the refund), ``buyer_id`` (or None),
   ``refund_id``: sent once per succeeded refund, after the commit that recorded it (reorder statistics).
+- ``dispute_changed``: ``dispute_id``, ``event`` (``opened``, ``buyer_message``, ``staff_message``, ``decided``),
+  ``message_id`` (or None): the buyer's e-mails here, the staff's in the CRM (``storefront.protection``).
 """
 
 from __future__ import annotations
@@ -24,3 +26,4 @@ order_placed = signals.signal("order-placed")
 order_status_changed = signals.signal("order-status-changed")
 order_paid = signals.signal("order-paid")
 order_refunded = signals.signal("order-refunded")
+dispute_changed = signals.signal("dispute-changed")

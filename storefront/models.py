@@ -19,6 +19,7 @@ from storefront.order.models import Order, OrderLine, OrderStatusChange
 from storefront.payment.models import Payment, PaymentNotification, Refund
 from storefront.pictures.models import ProductPicture
 from storefront.promo.models import PromoCode, PromoUse
+from storefront.protection.models import Dispute, DisputeLine, DisputeMessage, DisputePhoto
 from storefront.search.models import ProductSearch
 from storefront.shipping.models import ShippingMethod, ShippingRate
 
@@ -33,6 +34,10 @@ __all__ = [
     "CartLine",
     "Category",
     "Consent",
+    "Dispute",
+    "DisputeLine",
+    "DisputeMessage",
+    "DisputePhoto",
     "ExchangeRate",
     "JobRun",
     "Order",

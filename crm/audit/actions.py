@@ -44,6 +44,8 @@ class AuditAction(enum.StrEnum):
     SYNONYM_UPDATE = "synonym.update"
     SYNONYM_DELETE = "synonym.delete"
     DEMAND_EXPORT = "demand.export"
+    DISPUTE_DECIDE = "dispute.decide"
+    DISPUTE_RETURN = "dispute.return_received"
 
 
 LABELS = {
@@ -82,6 +84,8 @@ LABELS = {
     AuditAction.SYNONYM_UPDATE: _l("Search synonyms changed"),
     AuditAction.SYNONYM_DELETE: _l("Search synonyms deleted"),
     AuditAction.DEMAND_EXPORT: _l("Search demand exported"),
+    AuditAction.DISPUTE_DECIDE: _l("Dispute decided"),
+    AuditAction.DISPUTE_RETURN: _l("Returned goods received for a dispute"),
 }
 
 #: The audit action a campaign status change is recorded as, by the status it moves to.

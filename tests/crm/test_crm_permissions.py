@@ -58,6 +58,8 @@ def test_every_crm_rule_answers_as_declared_for_the_role(app: Flask, session: Se
     session.add(synonym)
     session.commit()
     shipment, batch = factories.shipment_in_a_batch(session, order)
+    dispute, photo_name = factories.dispute_with_photo(session, order, app.config["MEDIA_ROOT"])
+    session.commit()
     values = {
         "buyer_id": buyer.id,
         "tier_id": tiers_in_order(session)[0].id,
@@ -71,6 +73,8 @@ def test_every_crm_rule_answers_as_declared_for_the_role(app: Flask, session: Se
         "shipment_id": shipment.id,
         "batch_number": batch.number,
         "leg_id": batch.legs[0].id,
+        "dispute_id": dispute.id,
+        "name": photo_name,
     }
     client = app.test_client()
     if role is not None:

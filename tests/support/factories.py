@@ -360,3 +360,52 @@ def shipment_in_a_batch(session: Session, order: Order) -> tuple[Any, Any]:
     add_to_batch(session, batch, [shipment])
     session.flush()
     return shipment, batch
+
+
+def png_bytes(width: int = 64, height: int = 48, color: str = "red") -> bytes:
+    """A small real PNG."""
+    import io
+
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", (width, height), color).save(out, "PNG")
+    return out.getvalue()
+
+
+def dispute_with_photo(session: Session, order: Order, media_root: str) -> Any:
+    """An open inspection dispute on ``order`` (about its first line) with one stored photo, built directly (the
+    opening rules are tested in tests/storefront/protection)."""
+    from pathlib import Path
+
+    from storefront.protection.models import Dispute, DisputeLine, DisputeMessage, DisputePhoto
+    from storefront.protection.photos import check_photo, write_photo
+
+    photo = check_photo(png_bytes(), 10_000_000, 40_000_000)
+    write_photo(Path(media_root), photo)
+    now = utcnow()
+    dispute = Dispute(
+        order_id=order.id,
+        kind="inspection",
+        reason="defect",
+        description="Треснул корпус",
+        opened_at=now,
+        answer_due_at=now + timedelta(days=5),
+    )
+    if order.lines:
+        dispute.lines.append(DisputeLine(order_line_id=order.lines[0].id, quantity=1))
+    message = DisputeMessage(author_name=order.contact_name, body="Треснул корпус", created_at=now)
+    message.photos.append(
+        DisputePhoto(
+            file_name=photo.file_name,
+            content_type=photo.content_type,
+            width=photo.width,
+            height=photo.height,
+            size_bytes=len(photo.data),
+        )
+    )
+    dispute.messages.append(message)
+    order.under_dispute = True
+    session.add(dispute)
+    session.flush()
+    return dispute, photo.file_name
