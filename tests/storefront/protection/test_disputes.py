@@ -177,10 +177,14 @@ def test_dispute_with_photos_then_a_partial_refund_through_the_refund_service(
     assert any("решение по спору" in subject for subject in subjects), subjects
 
 
-def test_a_rejection_needs_a_reason_and_completes_the_order(
+def test_a_rejection_needs_a_reason_completes_the_order_and_shows_on_the_order_and_the_buyer_card(
     session: Session, pay_app: Flask, control: StandInClient
 ) -> None:
-    order = _deliver(session, _paid(session, pay_app, control))
+    buyer = create_buyer(session)
+    order = _paid(session, pay_app, control)
+    order.buyer_id = buyer.id
+    session.commit()
+    order = _deliver(session, order)
     dispute = open_dispute(
         session, order, DisputeDraft("not_as_described", "Цвет другой", {order.lines[0].id: 1}), POLICY
     )
@@ -198,6 +202,13 @@ def test_a_rejection_needs_a_reason_and_completes_the_order(
     order = session.get(Order, order.id)
     assert order.status == OrderStatus.COMPLETED and order.payment_status == PaymentStatus.PAID
     assert session.scalar(select(func.count(Refund.id))) == 0
+    entry = session.scalar(select(AuditEntry).where(AuditEntry.action == "dispute.decide"))
+    assert entry is not None and "Цвет соответствует" in entry.detail
+    crm_order = staff.get(f"/crm/orders/{order.number}").get_data(as_text=True)
+    assert "Претензия отклонена" in crm_order and "Цвет соответствует карточке товара" in crm_order
+    card = staff.get(f"/crm/buyers/{buyer.id}").get_data(as_text=True)
+    assert f"Открыт спор по заказу {order.number}" in card
+    assert f"Спор по заказу {order.number} решён: Претензия отклонена" in card
 
 
 def test_the_window_confirms_the_order_once_with_an_email_and_cargo_waits_longer(
