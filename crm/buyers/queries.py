@@ -385,7 +385,7 @@ def buyer_timeline(session: Session, buyer_id: int, limit: int = TIMELINE_LIMIT)
         events.append(TimelineEvent(created, "task_created", title))
         if closed is not None:
             events.append(TimelineEvent(closed, "task_closed", title, extra=status))
-    for number, opened, decided, decision, amount in session.execute(
+    for number, opened, decided, decision, returned in session.execute(
         select(Order.number, Dispute.opened_at, Dispute.decided_at, Dispute.decision, Dispute.refund_amount)
         .join(Order, Order.id == Dispute.order_id)
         .where(Order.buyer_id == buyer_id)
@@ -394,7 +394,7 @@ def buyer_timeline(session: Session, buyer_id: int, limit: int = TIMELINE_LIMIT)
     ):
         events.append(TimelineEvent(opened, "dispute_opened", number or ""))
         if decided is not None:
-            events.append(TimelineEvent(decided, "dispute_decided", number or "", amount, extra=decision or ""))
+            events.append(TimelineEvent(decided, "dispute_decided", number or "", returned, extra=decision or ""))
     for at, subject in session.execute(
         select(SentEmail.sent_at, SentEmail.subject)
         .where(SentEmail.buyer_id == buyer_id)
