@@ -8,9 +8,9 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, MultipleFileField, RadioField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Length, Optional, ValidationError
+from wtforms.validators import DataRequired, Length, Optional
 
-from storefront.money import MoneyError, parse_amount, quantize_kopecks
+from crm.orders.forms import refund_amount
 from storefront.protection.models import Decision
 from storefront.protection.services import MAX_TEXT
 
@@ -44,21 +44,11 @@ class DecisionForm(FlaskForm):
     value: Decimal | None = None
 
     def validate_amount(self, field: StringField) -> None:
-        text = (field.data or "").strip()
         self.value = None
-        if self.decision.data not in (Decision.PARTIAL_REFUND, Decision.RETURN_REFUND):
-            return
-        if not text:
-            if self.decision.data == Decision.PARTIAL_REFUND:
-                raise ValidationError(_l("Enter the amount to refund, like 1 234,50."))
-            return
-        try:
-            value = parse_amount(text)
-        except MoneyError:
-            raise ValidationError(_l("Not an amount. Write it like 1 234,50.")) from None
-        if value <= 0 or value >= Decimal("1e12") or value != quantize_kopecks(value):
-            raise ValidationError(_l("The amount must be greater than zero and in whole kopecks, like 1 234,50."))
-        self.value = value
+        if self.decision.data == Decision.PARTIAL_REFUND or (
+            self.decision.data == Decision.RETURN_REFUND and (field.data or "").strip()
+        ):  # a return without an amount refunds everything left
+            self.value = refund_amount(field.data or "")
 
 
 class ActionForm(FlaskForm):

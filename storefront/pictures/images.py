@@ -136,18 +136,22 @@ def file_path(media_root: Path, name: str) -> Path:
     return media_root / FOLDER / name[:2] / name
 
 
+def write_atomically(target: Path, data: bytes) -> None:
+    """Write ``data`` to ``target`` through a temporary file and a rename: a reader never sees half a file."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(dir=target.parent, suffix=".part")
+    try:
+        with os.fdopen(handle, "wb") as out:
+            out.write(data)
+        os.replace(temporary, target)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
 def store(media_root: Path, derivatives: Derivatives) -> None:
-    """Write the derivative files (atomically: a reader never sees half a file); existing ones are kept."""
+    """Write the derivative files (atomically); existing ones are kept."""
     for item in derivatives.files:
         target = file_path(media_root, file_name(derivatives.key, item.size))
-        if target.exists():
-            continue
-        target.parent.mkdir(parents=True, exist_ok=True)
-        handle, temporary = tempfile.mkstemp(dir=target.parent, suffix=".part")
-        try:
-            with os.fdopen(handle, "wb") as out:
-                out.write(item.webp)
-            os.replace(temporary, target)
-        except BaseException:
-            Path(temporary).unlink(missing_ok=True)
-            raise
+        if not target.exists():
+            write_atomically(target, item.webp)

@@ -7,14 +7,12 @@ trusts the uploaded file name: it is never used for the path.
 from __future__ import annotations
 
 import io
-import os
 import re
 import secrets
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from storefront.pictures.images import ImageRefused, open_checked, plain
+from storefront.pictures.images import ImageRefused, open_checked, plain, write_atomically
 
 FORMATS = ("JPEG", "PNG", "WEBP")
 #: Where under the media root dispute photos live (outside ``static/``: served only through a checked view).
@@ -69,15 +67,7 @@ def photo_path(media_root: Path, file_name: str) -> Path:
 def write_photo(media_root: Path, photo: CheckedPhoto) -> Path:
     """Write atomically (a reader never sees half a file)."""
     target = photo_path(media_root, photo.file_name)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=target.parent, suffix=".part")
-    try:
-        with os.fdopen(handle, "wb") as out:
-            out.write(photo.data)
-        os.replace(temporary, target)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+    write_atomically(target, photo.data)
     return target
 
 

@@ -17,10 +17,9 @@ from storefront.fulfilment.models import Carrier, Shipment
 from storefront.fulfilment.services import seed_carriers
 from storefront.order.models import Order, OrderStatus, PaymentStatus
 from storefront.order.services import change_status, make_access_token
-from storefront.payment.attempts import PaymentPolicy, apply_payment_status, start_payment
 from storefront.payment.models import Refund
 from storefront.protection.models import Dispute
-from tests.support.factories import PASSWORD, make_order, make_staff, png_bytes
+from tests.support.factories import PASSWORD, make_order, make_staff, pay_through_standin, png_bytes
 
 pytestmark = pytest.mark.browser
 
@@ -28,7 +27,6 @@ WIDTHS = {"phone": 390, "laptop": 1366}
 
 
 def _delivered(session, pay_app, standin) -> Order:
-    gateway = pay_app.extensions["payment_gateway"]
     order = make_order(
         session,
         lines=(
@@ -36,13 +34,7 @@ def _delivered(session, pay_app, standin) -> Order:
             ("Носки спортивные, 10 пар", 2, Decimal("350.00")),
         ),
     )
-    session.commit()
-    payment = start_payment(session, gateway, order, pay_app.config["PUBLIC_BASE_URL"] + "/orders/x", PaymentPolicy())
-    standin.pay(payment.yookassa_payment_id)
-    with pay_app.app_context():
-        apply_payment_status(session, gateway, gateway.get_payment(payment.yookassa_payment_id), PaymentPolicy())
-    session.expire_all()
-    order = session.get(Order, order.id)
+    order = pay_through_standin(session, pay_app, standin.pay, order)
     seed_carriers(session)
     cdek = session.scalars(select(Carrier).where(Carrier.code == "cdek")).one()
     session.add(Shipment(order_id=order.id, carrier_id=cdek.id, tracking_number="1234567890", shipped_at=utcnow()))

@@ -11,7 +11,7 @@ from __future__ import annotations
 import dataclasses
 import itertools
 import secrets
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -409,3 +409,20 @@ def dispute_with_photo(session: Session, order: Order, media_root: str) -> Any:
     session.add(dispute)
     session.flush()
     return dispute, photo.file_name
+
+
+def pay_through_standin(session: Session, pay_app: Flask, pay: Callable[[str], object], order: Order) -> Order:
+    """``order`` paid for real: a payment started through the SDK, paid at the YooKassa stand-in with ``pay`` (the
+    stand-in's or its control client's), and its state applied as the return page would."""
+    from storefront.payment.attempts import PaymentPolicy, apply_payment_status, start_payment
+
+    gateway = pay_app.extensions["payment_gateway"]
+    session.commit()
+    payment = start_payment(session, gateway, order, pay_app.config["PUBLIC_BASE_URL"] + "/orders/x", PaymentPolicy())
+    pay(payment.yookassa_payment_id or "")
+    with pay_app.app_context():  # a buyer's paid order reaches the CRM's receivers, which use the app's engine
+        apply_payment_status(session, gateway, gateway.get_payment(payment.yookassa_payment_id), PaymentPolicy())
+    session.expire_all()
+    paid = session.get(Order, order.id)
+    assert paid is not None
+    return paid

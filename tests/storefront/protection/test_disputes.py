@@ -26,7 +26,6 @@ from storefront.fulfilment.models import Carrier, Shipment
 from storefront.fulfilment.services import seed_carriers
 from storefront.order.models import Order, OrderStatus, PaymentStatus
 from storefront.order.services import change_status
-from storefront.payment.attempts import PaymentPolicy, apply_payment_status, start_payment
 from storefront.payment.models import Refund
 from storefront.protection.models import Dispute, DisputePhoto
 from storefront.protection.photos import FOLDER
@@ -37,22 +36,15 @@ from storefront.protection.services import (
     confirm_inspected_orders,
     open_dispute,
 )
-from tests.support.factories import create_buyer, make_order, make_staff, png_bytes
+from tests.support.factories import create_buyer, make_order, make_staff, pay_through_standin, png_bytes
 from tests.support.web import CSRF_RE, crm_login, guest_token
 
 POLICY = ProtectionPolicy()
 
 
 def _paid(session: Session, pay_app: Flask, control: StandInClient) -> Order:
-    gateway = pay_app.extensions["payment_gateway"]
     order = make_order(session, lines=(("Кроссовки мужские беговые", 4, Decimal("1000.00")),), shipping=Decimal("0"))
-    session.commit()
-    payment = start_payment(session, gateway, order, pay_app.config["PUBLIC_BASE_URL"] + "/orders/x", PaymentPolicy())
-    control.pay(payment.yookassa_payment_id)
-    with pay_app.app_context():
-        apply_payment_status(session, gateway, gateway.get_payment(payment.yookassa_payment_id), PaymentPolicy())
-    session.expire_all()
-    return session.get(Order, order.id)
+    return pay_through_standin(session, pay_app, control.pay, order)
 
 
 def _deliver(session: Session, order: Order, delivered_days_ago: float = 0, cargo: bool = False) -> Order:
