@@ -18,7 +18,7 @@ from werkzeug.test import EnvironBuilder
 
 from crm.audit.models import AuditEntry
 from crm.disputes.services import open_overdue_dispute_tasks
-from crm.staff.models import Role
+from crm.staff.models import Role, StaffUser
 from crm.workspace.models import Task
 from devtools.yookassa_standin import StandInClient
 from storefront.db import utcnow
@@ -362,3 +362,102 @@ def test_a_request_beyond_the_upload_limit_is_a_russian_413(
     assert response.status_code == 413
     assert "Файлы слишком большие" in response.get_data(as_text=True)
     assert _media(pay_app) == before and session.scalar(select(func.count(Dispute.id))) == 0
+
+
+def test_the_thread_hides_internal_notes_from_the_buyer_and_mails_both_ways(
+    session: Session, pay_app: Flask, control: StandInClient, mailbox
+) -> None:
+    buyer = create_buyer(session)
+    order = _paid(session, pay_app, control)
+    order.buyer_id = buyer.id
+    session.commit()
+    order = _deliver(session, order)
+    dispute = open_dispute(
+        session, order, DisputeDraft("wrong_quantity", "Пришло 3 вместо 4", {order.lines[0].id: 1}), POLICY
+    )
+    session.commit()
+    staff = _staff(pay_app, session, Role.OPERATOR)
+    csrf = CSRF_RE.search(staff.get(f"/crm/disputes/{dispute.id}").get_data(as_text=True)).group(1)
+    for body, internal in (("Поставщик признаёт недовложение", "y"), ("Проверяем у поставщика, ответим завтра", "")):
+        response = staff.post(
+            f"/crm/disputes/{dispute.id}/messages", data={"csrf_token": csrf, "body": body, "internal": internal}
+        )
+        assert response.status_code == 303
+    session.expire_all()
+    assert session.get(Dispute, dispute.id).answered_at is not None  # the reply, not the note, answered it
+
+    owner = pay_app.test_client()
+    from tests.support.web import login
+
+    login(owner, buyer.email)
+    page = owner.get(f"/orders/{order.number}/disputes/{dispute.id}").get_data(as_text=True)
+    assert "Проверяем у поставщика" in page and "Поставщик признаёт" not in page
+    # Another buyer (or a stranger) does not see it at all.
+    assert pay_app.test_client().get(f"/orders/{order.number}/disputes/{dispute.id}").status_code in (401, 404)
+
+    to_buyer = [m for m in mailbox.messages if m["To"] == order.email]
+    bodies = [m.get_body(("plain",)).get_content() for m in to_buyer]
+    assert any("Проверяем у поставщика" in body for body in bodies)
+    assert not any("Поставщик признаёт" in body for body in bodies)
+
+    response = owner.post(
+        f"/orders/{order.number}/disputes/{dispute.id}/messages",
+        data={"csrf_token": CSRF_RE.search(page).group(1), "body": "Жду, спасибо"},
+    )
+    assert response.status_code == 303
+    assert any(m["To"] == "operator@mostik.local" and "Покупатель написал" in m["Subject"] for m in mailbox.messages)
+
+
+def test_a_manager_sees_only_their_buyers_disputes_and_cannot_decide(
+    session: Session, pay_app: Flask, control: StandInClient
+) -> None:
+    from crm.buyers.services import assign_managers
+
+    order = _deliver(session, _paid(session, pay_app, control))
+    dispute = open_dispute(session, order, DisputeDraft("defect", "Брак", {order.lines[0].id: 1}), POLICY)
+    session.commit()
+    manager = _staff(pay_app, session, Role.ACCOUNT_MANAGER)
+    assert manager.get(f"/crm/disputes/{dispute.id}").status_code == 403
+    assert order.number not in manager.get("/crm/disputes").get_data(as_text=True)
+    buyer = create_buyer(session)
+    order.buyer_id = buyer.id
+    session.commit()
+    staff_id = session.scalar(select(StaffUser.id).where(StaffUser.role == Role.ACCOUNT_MANAGER))
+    assign_managers(session, [buyer.id], staff_id)
+    session.commit()
+    page = manager.get(f"/crm/disputes/{dispute.id}")
+    assert page.status_code == 200 and "Сохранить решение" not in page.get_data(as_text=True)
+    assert order.number in manager.get("/crm/disputes").get_data(as_text=True)
+    csrf = CSRF_RE.search(page.get_data(as_text=True)).group(1)
+    refused = manager.post(
+        f"/crm/disputes/{dispute.id}/decide", data={"csrf_token": csrf, "decision": "rejected", "note": "Нет"}
+    )
+    assert refused.status_code == 403 and session.get(Dispute, dispute.id).decision is None
+
+
+def test_return_then_refund_refunds_when_the_goods_are_back(
+    session: Session, pay_app: Flask, control: StandInClient
+) -> None:
+    order = _deliver(session, _paid(session, pay_app, control))
+    dispute = open_dispute(session, order, DisputeDraft("wrong_item", "Не та модель", {order.lines[0].id: 4}), POLICY)
+    session.commit()
+    staff = _staff(pay_app, session, Role.OPERATOR)
+    csrf = CSRF_RE.search(staff.get(f"/crm/disputes/{dispute.id}").get_data(as_text=True)).group(1)
+    response = staff.post(
+        f"/crm/disputes/{dispute.id}/decide",
+        data={"csrf_token": csrf, "decision": "return_refund", "note": "Отправьте товар на склад в Харбине"},
+    )
+    assert response.status_code == 303
+    session.expire_all()
+    assert session.get(Dispute, dispute.id).status == "awaiting_return"
+    assert session.scalar(select(func.count(Refund.id))) == 0
+    assert session.get(Order, order.id).under_dispute  # still held: no auto-confirmation meanwhile
+    response = staff.post(f"/crm/disputes/{dispute.id}/return-received", data={"csrf_token": csrf})
+    assert response.status_code == 303
+    session.expire_all()
+    order = session.get(Order, order.id)
+    assert order.payment_status == PaymentStatus.REFUNDED and session.scalar(select(Refund.amount)) == Decimal(
+        "4000.00"
+    )
+    assert order.status == OrderStatus.DELIVERED and not order.under_dispute  # nothing is left to confirm
+    assert confirm_inspected_orders(session, utcnow() + timedelta(days=10), policy=POLICY) == "confirmed 0"
