@@ -21,6 +21,7 @@ from crm.disputes.services import open_overdue_dispute_tasks
 from crm.staff.models import Role, StaffUser
 from crm.workspace.models import Task
 from devtools.yookassa_standin import StandInClient
+from storefront.account.models import Buyer
 from storefront.db import utcnow
 from storefront.fulfilment.models import Carrier, Shipment
 from storefront.fulfilment.services import seed_carriers
@@ -56,6 +57,15 @@ def _deliver(session: Session, order: Order, delivered_days_ago: float = 0, carg
         change_status(session, order, step, now=utcnow() - timedelta(days=delivered_days_ago))
     session.commit()
     return order
+
+
+def _buyers_delivered_order(session: Session, pay_app: Flask, control: StandInClient) -> tuple[Buyer, Order]:
+    """A registered buyer's order, paid at the stand-in and delivered just now."""
+    buyer = create_buyer(session)
+    order = _paid(session, pay_app, control)
+    order.buyer_id = buyer.id
+    session.commit()
+    return buyer, _deliver(session, order)
 
 
 def _buyer_page(client: FlaskClient, pay_app: Flask, order: Order, path: str = "") -> tuple[str, str]:
@@ -172,11 +182,7 @@ def test_dispute_with_photos_then_a_partial_refund_through_the_refund_service(
 def test_a_rejection_needs_a_reason_completes_the_order_and_shows_on_the_order_and_the_buyer_card(
     session: Session, pay_app: Flask, control: StandInClient
 ) -> None:
-    buyer = create_buyer(session)
-    order = _paid(session, pay_app, control)
-    order.buyer_id = buyer.id
-    session.commit()
-    order = _deliver(session, order)
+    buyer, order = _buyers_delivered_order(session, pay_app, control)
     dispute = open_dispute(
         session, order, DisputeDraft("not_as_described", "Цвет другой", {order.lines[0].id: 1}), POLICY
     )
@@ -238,11 +244,7 @@ def test_the_window_confirms_the_order_once_with_an_email_and_cargo_waits_longer
 def test_an_overdue_dispute_gives_the_manager_one_task(
     session: Session, pay_app: Flask, control: StandInClient
 ) -> None:
-    buyer = create_buyer(session)
-    order = _paid(session, pay_app, control)
-    order.buyer_id = buyer.id
-    session.commit()
-    _deliver(session, order)
+    _buyer, order = _buyers_delivered_order(session, pay_app, control)
     dispute = open_dispute(session, order, DisputeDraft("wrong_item", "Не тот товар", {order.lines[0].id: 1}), POLICY)
     session.commit()
     later = utcnow() + timedelta(days=6)
@@ -367,11 +369,7 @@ def test_a_request_beyond_the_upload_limit_is_a_russian_413(
 def test_the_thread_hides_internal_notes_from_the_buyer_and_mails_both_ways(
     session: Session, pay_app: Flask, control: StandInClient, mailbox
 ) -> None:
-    buyer = create_buyer(session)
-    order = _paid(session, pay_app, control)
-    order.buyer_id = buyer.id
-    session.commit()
-    order = _deliver(session, order)
+    buyer, order = _buyers_delivered_order(session, pay_app, control)
     dispute = open_dispute(
         session, order, DisputeDraft("wrong_quantity", "Пришло 3 вместо 4", {order.lines[0].id: 1}), POLICY
     )
