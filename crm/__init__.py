@@ -40,6 +40,10 @@ def init_app(app: Flask) -> None:
     order_refunded.connect(update_reorder_stats, weak=False)
     # The CRM's share of a buyer's data in the storefront's export and erasure.
     register_part(app, privacy_part)
+    from crm.disputes.receivers import connect_dispute_emails
+
+    connect_dispute_emails(app)
+    app.extensions["photo_upload_endpoints"].add("crm.disputes.dispute_message")  # bounded like the storefront's
 
 
 # The blueprint tree is built once, at import (Flask refuses setup calls after the first registration).
@@ -55,6 +59,9 @@ from crm.campaigns import public_bp as campaign_links_bp  # noqa: E402
 from crm.campaigns import public_views as _campaign_public_views  # noqa: E402, F401
 from crm.campaigns import views as _campaign_views  # noqa: E402, F401
 from crm.dashboard import views as _dashboard_views  # noqa: E402
+from crm.disputes import bp as disputes_bp  # noqa: E402
+from crm.disputes import services as _dispute_jobs  # noqa: E402, F401
+from crm.disputes import views as _dispute_views  # noqa: E402, F401
 from crm.fulfilment import bp as fulfilment_bp  # noqa: E402
 from crm.fulfilment import views as _fulfilment_views  # noqa: E402, F401
 from crm.orders import bp as orders_bp  # noqa: E402
@@ -95,6 +102,7 @@ for _child in (
     tiers_bp,
     buyers_bp,
     orders_bp,
+    disputes_bp,
     fulfilment_bp,
     workspace_bp,
     reorder_bp,

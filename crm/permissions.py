@@ -84,6 +84,11 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "settlement.view": frozenset({ADMIN, FINANCE}),
     "settlement.export": frozenset({ADMIN, FINANCE}),
     "payouts.edit": frozenset({ADMIN, FINANCE}),
+    # Buyer protection (issue 15): the dispute desk. A manager sees and answers only their own buyers' disputes
+    # (checked in crm.disputes.views); operators and admins decide (refunds through the refund service).
+    "disputes.view": frozenset({ADMIN, MANAGER, OPERATOR}),
+    "disputes.reply": frozenset({ADMIN, MANAGER, OPERATOR}),
+    "disputes.decide": frozenset({ADMIN, OPERATOR}),
 }
 
 #: Endpoints open without a staff session (the sign-in page, its second step, and signing out).

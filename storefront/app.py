@@ -85,6 +85,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         payment,
         pictures,
         privacy,
+        protection,
         search,
         seller,
         settlement,
@@ -104,6 +105,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     fulfilment.init_app(app)
     payment.init_app(app)
     settlement.init_app(app)
+    protection.init_app(app)
     checkout.init_app(app)
     legal.init_app(app)
     privacy.init_app(app)

@@ -421,6 +421,45 @@ SETTINGS: tuple[Setting, ...] = (
         "a refund after the buyer confirmed receipt gives back the platform's commission on the refunded goods "
         "(off: the platform keeps it and the supplier's payable bears the whole refund)",
     ),
+    # --- buyer protection
+    Setting(
+        "INSPECTION_DAYS_EXPRESS",
+        whole_number,
+        3,
+        "days a buyer has after delivery to inspect an express parcel (СДЭК, Почта России) and confirm it or open "
+        "a dispute; then the order confirms itself",
+    ),
+    Setting(
+        "INSPECTION_DAYS_CARGO",
+        whole_number,
+        7,
+        "the same for consolidated air, sea or land cargo (a shipment through the Harbin warehouse)",
+    ),
+    Setting(
+        "QUALITY_CLAIM_DAYS",
+        whole_number,
+        30,
+        "days after confirmation during which a buyer may still open a quality claim",
+    ),
+    Setting("DISPUTE_ANSWER_DAYS", whole_number, 5, "days staff have to answer a dispute before it is overdue"),
+    Setting(
+        "DISPUTE_ANSWER_DAYS_BY_TIER",
+        text,
+        "gold:3,platinum:3",
+        "shorter answer times for tiers, `tier code:days` comma separated (other tiers get `DISPUTE_ANSWER_DAYS`)",
+    ),
+    Setting(
+        "DISPUTE_PHOTO_MAX_BYTES",
+        whole_number,
+        10_000_000,
+        "a dispute photo larger than this many bytes is refused (the upload request may carry ten of them)",
+    ),
+    Setting(
+        "DISPUTE_PHOTO_MAX_PIXELS",
+        whole_number,
+        40_000_000,
+        "a dispute photo with more pixels (width × height) is refused before decoding (decompression bombs)",
+    ),
     # --- mail
     Setting("MAIL_SERVER", text, "127.0.0.1", "SMTP host for order and campaign mail"),
     Setting("MAIL_PORT", whole_number, 1025, "SMTP port"),

@@ -39,6 +39,11 @@ def _error_page(status: int, title: str, message: str) -> tuple[str, int]:
     return render_template("errors/error.html", status=status, title=title, message=message), status
 
 
+def _upload_mb() -> int:
+    limit = request.max_content_length or 0
+    return max(1, limit // 1_000_000)
+
+
 def init_app(app: Flask) -> None:
     @app.teardown_appcontext
     def discard_broken_session(error: BaseException | None) -> None:
@@ -77,6 +82,12 @@ def init_app(app: Flask) -> None:
         if status == 429:
             return _error_page(
                 429, _("Too many attempts"), _("Too many attempts in a short time. Wait a few minutes and try again.")
+            )
+        if status == 413:
+            return _error_page(
+                413,
+                _("The files are too large"),
+                _("Together the files must not exceed %(size)s MB. Send fewer or smaller photos.", size=_upload_mb()),
             )
         if status == 400:
             return _error_page(

@@ -23,6 +23,7 @@ from storefront.payment.models import Payment, PaymentNotification, Refund
 from storefront.pictures.models import ProductPicture
 from storefront.privacy.models import DataRequest
 from storefront.promo.models import PromoCode, PromoUse
+from storefront.protection.models import Dispute, DisputeLine, DisputeMessage, DisputePhoto
 from storefront.search.models import ProductSearch
 from storefront.settlement.models import LedgerEntry, LedgerTransaction, PayoutBatch, PayoutLine
 from storefront.shipping.models import ShippingMethod, ShippingRate
@@ -39,6 +40,10 @@ __all__ = [
     "Category",
     "Consent",
     "DataRequest",
+    "Dispute",
+    "DisputeLine",
+    "DisputeMessage",
+    "DisputePhoto",
     "ExchangeRate",
     "JobRun",
     "LegalDocument",

@@ -56,6 +56,8 @@ class AuditAction(enum.StrEnum):
     STATEMENT_EXPORT = "statement.export"
     PAYOUT_BATCH_CREATE = "payout_batch.create"
     PAYOUT_BATCH_PAID = "payout_batch.paid"
+    DISPUTE_DECIDE = "dispute.decide"
+    DISPUTE_RETURN = "dispute.return_received"
 
 
 LABELS = {
@@ -106,6 +108,8 @@ LABELS = {
     AuditAction.STATEMENT_EXPORT: _l("Supplier statement exported"),
     AuditAction.PAYOUT_BATCH_CREATE: _l("Payout batch created"),
     AuditAction.PAYOUT_BATCH_PAID: _l("Payout batch marked paid"),
+    AuditAction.DISPUTE_DECIDE: _l("Dispute decided"),
+    AuditAction.DISPUTE_RETURN: _l("Returned goods received for a dispute"),
 }
 
 #: The audit action a campaign status change is recorded as, by the status it moves to.

@@ -27,6 +27,7 @@ from storefront.moscow import MOSCOW
 from storefront.order.models import Order, OrderStatus
 from storefront.payment.models import AttemptStatus, Payment, Refund, RefundState
 from storefront.payment.spend import buyer_spend
+from storefront.protection.models import Dispute
 from storefront.shipping.regions import region_name
 
 PAGE_SIZE = 50
@@ -316,7 +317,7 @@ def expected_next_order(session: Session, buyer_id: int) -> date | None:
 class TimelineEvent:
     at: datetime
     #: ``order_placed``, ``payment``, ``refund``, ``tier_change``, ``note``, ``task_created``, ``task_closed``,
-    #: ``email``; the template words each one.
+    #: ``email``, ``dispute_opened``, ``dispute_decided`` (``extra``: the decision); the template words each one.
     kind: str
     #: What it is about: the order number, note text, task title, e-mail subject, «old → new» tier.
     text: str = ""
@@ -384,6 +385,16 @@ def buyer_timeline(session: Session, buyer_id: int, limit: int = TIMELINE_LIMIT)
         events.append(TimelineEvent(created, "task_created", title))
         if closed is not None:
             events.append(TimelineEvent(closed, "task_closed", title, extra=status))
+    for number, opened, decided, decision, returned in session.execute(
+        select(Order.number, Dispute.opened_at, Dispute.decided_at, Dispute.decision, Dispute.refund_amount)
+        .join(Order, Order.id == Dispute.order_id)
+        .where(Order.buyer_id == buyer_id)
+        .order_by(Dispute.opened_at.desc())
+        .limit(newest)
+    ):
+        events.append(TimelineEvent(opened, "dispute_opened", number or ""))
+        if decided is not None:
+            events.append(TimelineEvent(decided, "dispute_decided", number or "", returned, extra=decision or ""))
     for at, subject in session.execute(
         select(SentEmail.sent_at, SentEmail.subject)
         .where(SentEmail.buyer_id == buyer_id)

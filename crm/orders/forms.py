@@ -58,6 +58,21 @@ class RetryRefundForm(FlaskForm):
     number = HiddenField(validators=[DataRequired()])
 
 
+def refund_amount(raw: str) -> Decimal:
+    """A refund amount typed by staff («1 234,50»), or ``ValidationError`` in Russian (also the dispute desk's)."""
+    text = raw.strip()
+    if not text:
+        raise ValidationError(_l("Enter the amount to refund, like 1 234,50."))
+    try:
+        value = parse_amount(text)
+    except MoneyError:
+        raise ValidationError(_l("Not an amount. Write it like 1 234,50.")) from None
+    # The bound keeps quantize within Decimal's precision; no order comes near it.
+    if value <= 0 or value >= Decimal("1e12") or value != quantize_kopecks(value):
+        raise ValidationError(_l("The amount must be greater than zero and in whole kopecks, like 1 234,50."))
+    return value
+
+
 class RefundForm(FlaskForm):
     """A refund by staff. ``token`` is new on every rendered form: a double submit carries the same one, so
     it is the refund's idempotence key and the second submit returns the first refund."""
@@ -88,14 +103,4 @@ class RefundForm(FlaskForm):
         if self.mode.data != "partial":
             self.value = None
             return
-        text = (field.data or "").strip()
-        if not text:
-            raise ValidationError(_l("Enter the amount to refund, like 1 234,50."))
-        try:
-            value = parse_amount(text)
-        except MoneyError:
-            raise ValidationError(_l("Not an amount. Write it like 1 234,50.")) from None
-        # The bound keeps quantize within Decimal's precision; no order comes near it.
-        if value <= 0 or value >= Decimal("1e12") or value != quantize_kopecks(value):
-            raise ValidationError(_l("The amount must be greater than zero and in whole kopecks, like 1 234,50."))
-        self.value = value
+        self.value = refund_amount(field.data or "")

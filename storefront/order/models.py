@@ -7,7 +7,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, Integer, SmallInteger, String
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, Integer, SmallInteger, String, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from storefront.db import Base, TimestampMixin, utcnow
@@ -137,6 +137,9 @@ class Order(TimestampMixin, Base):
     canceled_at: Mapped[datetime | None] = mapped_column()
     delivered_at: Mapped[datetime | None] = mapped_column()
     completed_at: Mapped[datetime | None] = mapped_column()
+    #: A buyer's dispute is open (``storefront.protection``): the order does not complete by itself meanwhile.
+    #: Set and cleared by conditional UPDATEs, so auto-confirmation and a dispute opened at once cannot both win.
+    under_dispute: Mapped[bool] = mapped_column(default=False, server_default=false())
 
     lines: Mapped[list[OrderLine]] = relationship(
         back_populates="order", order_by="OrderLine.id", cascade="all, delete-orphan"

@@ -357,6 +357,8 @@ def change_status(
         if order.payment_status not in MONEY_IN:
             raise NotPaidYet(current, to)
         condition.append(Order.payment_status.in_(MONEY_IN))
+    if to == OrderStatus.COMPLETED:  # an open dispute holds the order (``storefront.protection``)
+        condition.append(Order.under_dispute.is_(False))
     stamps: dict[str, Any] = {"status": to, "updated_at": now}
     if to in _STAMPS:
         stamps[_STAMPS[to]] = now
@@ -411,12 +413,27 @@ def change_payment_status(
     return order
 
 
-def confirm_receipt(session: Session, order: Order, buyer_id: int | None) -> Order:
-    """The buyer confirms a delivered order arrived: ``completed``. Flushes; the caller commits, then calls
-    ``announce_status_change``."""
+#: How an order came to be completed (the history step's note; the words are in ``order.web.reason_label``).
+BUYER_CONFIRMED, AUTO_CONFIRMED, DISPUTE_DECIDED = "buyer_confirmed", "auto_confirmed", "dispute_decided"
+
+
+def confirm_receipt(
+    session: Session,
+    order: Order,
+    buyer_id: int | None,
+    *,
+    how: str = BUYER_CONFIRMED,
+    now: datetime | None = None,
+    staff_id: int | None = None,
+) -> Order:
+    """A delivered order is accepted: ``completed``. THE one way an order completes — the buyer's button, the end
+    of the inspection window (``storefront.protection.jobs``, ``how=AUTO_CONFIRMED``) and a decided dispute
+    (``how=DISPUTE_DECIDED``) all come here, so whatever must follow a confirmation hooks on this function. One
+    conditional UPDATE (``change_status``): refused while a dispute is open or once completed. Flushes; the caller
+    commits, then calls ``announce_status_change``."""
     if order.buyer_id is not None and order.buyer_id != buyer_id:
         raise NotFound(order.number or "")
-    change_status(session, order, OrderStatus.COMPLETED, "buyer_confirmed")
+    change_status(session, order, OrderStatus.COMPLETED, how, now=now, staff_id=staff_id)
     return order
 
 
@@ -461,34 +478,6 @@ def expire_unpaid_orders(session: Session, now: datetime) -> str:
     if expired:
         logger.info("expired %s unpaid orders", expired)
     return f"expired {expired}"
-
-
-#: Days after delivery when an order completes by itself if the buyer has not confirmed receipt.
-AUTO_COMPLETE_AFTER = timedelta(days=14)
-
-
-@periodic("complete-delivered-orders", every=timedelta(hours=1))
-def complete_delivered_orders(session: Session, now: datetime) -> str:
-    """Delivered orders the buyer has not confirmed complete after ``AUTO_COMPLETE_AFTER`` (DESIGN.md)."""
-    due = list(
-        session.scalars(
-            select(Order)
-            .where(Order.status == OrderStatus.DELIVERED, Order.delivered_at <= now - AUTO_COMPLETE_AFTER)
-            .order_by(Order.id)
-            .limit(500)
-        )
-    )
-    completed = 0
-    for order in due:
-        try:
-            change_status(session, order, OrderStatus.COMPLETED, "auto_completed", now)
-        except TransitionNotAllowed:
-            session.rollback()
-            continue
-        session.commit()
-        announce_status_change(order, OrderStatus.DELIVERED)
-        completed += 1
-    return f"completed {completed}"
 
 
 def announce_status_change(order: Order, previous: str) -> None:

@@ -95,6 +95,8 @@ def reason_label(note: str) -> str:
         "expired": _("not paid in time"),
         "buyer_confirmed": _("receipt confirmed by the buyer"),
         "auto_completed": _("completed automatically after delivery"),
+        "auto_confirmed": _("confirmed automatically when the inspection period ended"),
+        "dispute_decided": _("completed after the decision on the dispute"),
         "buyer_asked": _("at the buyer's request"),
         "supplier_out_of_stock": _("the supplier has run out of the goods"),
         "supplier_price_changed": _("the supplier's price has changed"),
@@ -124,7 +126,7 @@ def queue_placed_email(session: Session, order_id: int) -> None:
     if order is None:
         return
     subject = _("Order %(number)s is placed", number=order.number)
-    link = _order_link(order)
+    link = order_link(order)
     queue_templated(session, "order_placed", order.email, subject, order=order, link=link, region_name=region_name)
 
 
@@ -137,7 +139,7 @@ def refunded_so_far(order: Order) -> Decimal:
     )
 
 
-def _order_link(order: Order) -> str:
+def order_link(order: Order) -> str:
     """The order page's address for e-mails (a guest's signed link works for a buyer too); built without a
     request, since jobs send these too (expiry, auto-completion)."""
     token = make_access_token(order, current_app.config["SECRET_KEY"])
@@ -155,8 +157,8 @@ def queue_status_email(session: Session, order_id: int, event: str | None = None
     event = event or str(order.status)
     status = _("Paid") if event == "paid" else order_label(order)
     reason = ""
-    if event == OrderStatus.CANCELED:
-        steps = [c for c in order.history if c.kind == HistoryKind.FULFILMENT and c.to_status == OrderStatus.CANCELED]
+    if event in (OrderStatus.CANCELED, OrderStatus.COMPLETED):
+        steps = [c for c in order.history if c.kind == HistoryKind.FULFILMENT and c.to_status == event]
         reason = reason_label(steps[-1].note) if steps else ""
     subject = _("Order %(number)s: %(status)s", number=order.number, status=status)
     # «Shipped» names the carrier, the tracking number and its link (storefront.fulfilment's template globals).
@@ -172,5 +174,5 @@ def queue_status_email(session: Session, order_id: int, event: str | None = None
         reason=reason,
         money_in=order.payment_status in MONEY_IN,
         to_return=order.total_amount - refunded_so_far(order),
-        link=_order_link(order),
+        link=order_link(order),
     )

@@ -60,12 +60,13 @@ def picture_key(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()[:32]
 
 
-def open_checked(data: bytes, max_pixels: int) -> Image.Image:
-    """The decoded first frame of an accepted picture, or ``ImageRefused``."""
+def open_checked(data: bytes, max_pixels: int, formats: tuple[str, ...] = FORMATS) -> Image.Image:
+    """The decoded first frame of an accepted picture (by its content, whatever its name says: only ``formats``),
+    or ``ImageRefused``. Also checks buyers' dispute photos (``storefront.protection.photos``)."""
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
-            image = Image.open(io.BytesIO(data), formats=FORMATS)
+            image = Image.open(io.BytesIO(data), formats=formats)
             if image.width < 1 or image.height < 1 or image.width * image.height > max_pixels:
                 raise ImageRefused("too_many_pixels", f"{image.width}×{image.height}")
             image.seek(0)
@@ -81,7 +82,7 @@ def open_checked(data: bytes, max_pixels: int) -> Image.Image:
     return image
 
 
-def _plain(image: Image.Image) -> Image.Image:
+def plain(image: Image.Image) -> Image.Image:
     """Orientation applied, RGB or RGBA pixels, no metadata."""
     oriented = ImageOps.exif_transpose(image) or image
     has_alpha = oriented.mode in ("RGBA", "LA", "PA") or "transparency" in oriented.info
@@ -108,7 +109,7 @@ def _card(image: Image.Image) -> Image.Image:
 
 def make_derivatives(data: bytes, max_pixels: int) -> Derivatives:
     """Check ``data`` and make its three WebP derivatives, or raise ``ImageRefused``."""
-    return derive(_plain(open_checked(data, max_pixels)), picture_key(data))
+    return derive(plain(open_checked(data, max_pixels)), picture_key(data))
 
 
 def derive(image: Image.Image, key: str, method: int = 4) -> Derivatives:
@@ -135,18 +136,22 @@ def file_path(media_root: Path, name: str) -> Path:
     return media_root / FOLDER / name[:2] / name
 
 
+def write_atomically(target: Path, data: bytes) -> None:
+    """Write ``data`` to ``target`` through a temporary file and a rename: a reader never sees half a file."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(dir=target.parent, suffix=".part")
+    try:
+        with os.fdopen(handle, "wb") as out:
+            out.write(data)
+        os.replace(temporary, target)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
 def store(media_root: Path, derivatives: Derivatives) -> None:
-    """Write the derivative files (atomically: a reader never sees half a file); existing ones are kept."""
+    """Write the derivative files (atomically); existing ones are kept."""
     for item in derivatives.files:
         target = file_path(media_root, file_name(derivatives.key, item.size))
-        if target.exists():
-            continue
-        target.parent.mkdir(parents=True, exist_ok=True)
-        handle, temporary = tempfile.mkstemp(dir=target.parent, suffix=".part")
-        try:
-            with os.fdopen(handle, "wb") as out:
-                out.write(item.webp)
-            os.replace(temporary, target)
-        except BaseException:
-            Path(temporary).unlink(missing_ok=True)
-            raise
+        if not target.exists():
+            write_atomically(target, item.webp)

@@ -6,6 +6,7 @@ Screenshots of every page at both widths are kept in test-artifacts/screenshots/
 from __future__ import annotations
 
 import re
+import tempfile
 from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
@@ -42,6 +43,7 @@ from tests.support.factories import (
     create_shop,
     create_supplier,
     days_ago,
+    dispute_with_photo,
     make_staff,
     paid_order,
     shipment_in_a_batch,
@@ -53,7 +55,13 @@ AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.m
 WIDTHS = {"laptop": 1366, "phone": 390}
 BUYER_PASSWORD = "correct horse battery"
 #: Pages that are not pages: files, redirects and endpoints the browser never opens as HTML.
-NOT_PAGES = {"crm.staff.login", "crm.privacy.buyer_data_export", "crm.security.login_code"}
+#: A dispute photo is an image, not a page (its access is tested in tests/crm/disputes).
+NOT_PAGES = {
+    "crm.staff.login",
+    "crm.privacy.buyer_data_export",
+    "crm.security.login_code",
+    "crm.disputes.dispute_photo",
+}
 #: The order pages are being rewritten with the order statuses (issue 20): their words are checked there.
 ORDER_PAGES = re.compile(r"^/(crm/)?orders/")
 #: Internal codes that must never reach a reader: tier-history reasons, audit actions, tier codes, «10.0 %».
@@ -139,6 +147,7 @@ def _world(session: Session, app_config: dict[str, object]) -> World:
     shipment, batch = shipment_in_a_batch(session, order)
     publish_defaults(session, Seller.from_config(app_config))
     supplier, payout = _settled(session, order)
+    dispute, _photo = dispute_with_photo(session, order, str(Path(tempfile.gettempdir()) / "walk-media"))
     for action in (AuditAction.ORDER_REFUND, AuditAction.BUYER_VIEW, AuditAction.TIER_CHANGE):
         record(session, admin, action, "buyer", buyer.id, "127.0.0.1")
     session.commit()
@@ -155,6 +164,7 @@ def _world(session: Session, app_config: dict[str, object]) -> World:
         "document": "privacy",
         "supplier_id": supplier.id,
         "batch_id": payout.id,
+        "dispute_id": dispute.id,
     }
     category = product.category
     pending = pending_marketing_consent(session, buyer.email)

@@ -63,6 +63,7 @@ def test_every_crm_rule_answers_as_declared_for_the_role(app: Flask, session: Se
     supplier = factories.create_supplier(session)
     payout = PayoutBatch(total=100, lines=[PayoutLine(supplier_id=supplier.id, amount=100)])
     session.add(payout)
+    dispute, photo_name = factories.dispute_with_photo(session, order, app.config["MEDIA_ROOT"])
     session.commit()
     values = {
         "staff_id": member.id,
@@ -81,6 +82,8 @@ def test_every_crm_rule_answers_as_declared_for_the_role(app: Flask, session: Se
         "document": "privacy",
         "supplier_id": supplier.id,
         "batch_id": payout.id,
+        "dispute_id": dispute.id,
+        "name": photo_name,
     }
     client = app.test_client()
     if role is not None:

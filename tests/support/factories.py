@@ -11,7 +11,7 @@ from __future__ import annotations
 import dataclasses
 import itertools
 import secrets
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -367,3 +367,69 @@ def shipment_in_a_batch(session: Session, order: Order) -> tuple[Any, Any]:
     add_to_batch(session, batch, [shipment])
     session.flush()
     return shipment, batch
+
+
+def png_bytes(width: int = 64, height: int = 48, color: str = "red") -> bytes:
+    """A small real PNG."""
+    import io
+
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", (width, height), color).save(out, "PNG")
+    return out.getvalue()
+
+
+def dispute_with_photo(session: Session, order: Order, media_root: str) -> Any:
+    """An open inspection dispute on ``order`` (about its first line) with one stored photo, built directly (the
+    opening rules are tested in tests/storefront/protection)."""
+    from pathlib import Path
+
+    from storefront.protection.models import Dispute, DisputeLine, DisputeMessage, DisputePhoto
+    from storefront.protection.photos import check_photo, write_photo
+
+    photo = check_photo(png_bytes(), 10_000_000, 40_000_000)
+    write_photo(Path(media_root), photo)
+    now = utcnow()
+    dispute = Dispute(
+        order_id=order.id,
+        kind="inspection",
+        reason="defect",
+        description="Треснул корпус",
+        opened_at=now,
+        answer_due_at=now + timedelta(days=5),
+    )
+    if order.lines:
+        dispute.lines.append(DisputeLine(order_line_id=order.lines[0].id, quantity=1))
+    message = DisputeMessage(author_name=order.contact_name, body="Треснул корпус", created_at=now)
+    message.photos.append(
+        DisputePhoto(
+            file_name=photo.file_name,
+            content_type=photo.content_type,
+            width=photo.width,
+            height=photo.height,
+            size_bytes=len(photo.data),
+        )
+    )
+    dispute.messages.append(message)
+    order.under_dispute = True
+    session.add(dispute)
+    session.flush()
+    return dispute, photo.file_name
+
+
+def pay_through_standin(session: Session, pay_app: Flask, pay: Callable[[str], object], order: Order) -> Order:
+    """``order`` paid for real: a payment started through the SDK, paid at the YooKassa stand-in with ``pay`` (the
+    stand-in's or its control client's), and its state applied as the return page would."""
+    from storefront.payment.attempts import PaymentPolicy, apply_payment_status, start_payment
+
+    gateway = pay_app.extensions["payment_gateway"]
+    session.commit()
+    payment = start_payment(session, gateway, order, pay_app.config["PUBLIC_BASE_URL"] + "/orders/x", PaymentPolicy())
+    pay(payment.yookassa_payment_id or "")
+    with pay_app.app_context():  # a buyer's paid order reaches the CRM's receivers, which use the app's engine
+        apply_payment_status(session, gateway, gateway.get_payment(payment.yookassa_payment_id), PaymentPolicy())
+    session.expire_all()
+    paid = session.get(Order, order.id)
+    assert paid is not None
+    return paid

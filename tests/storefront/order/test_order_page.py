@@ -122,7 +122,7 @@ def test_the_order_page_shows_the_steps_the_money_in_words_and_every_receipt(
     assert f"Кассовый чек платёжный сервис отправляет на {order.email}" in page
     assert 'http-equiv="refresh"' not in page  # nothing to wait for
     assert "191186, Санкт-Петербург, Невский" in page  # a federal city is not named twice
-    assert "Подтвердить получение" not in page
+    assert "Подтвердить получение</button>" not in page  # the protection rules name the button
 
 
 def test_a_delivered_order_keeps_confirm_receipt_and_a_canceled_one_shows_why(
