@@ -11,7 +11,7 @@ from crm.staff import bp
 from crm.staff.forms import EmptyForm, StaffLoginForm
 from crm.staff.services import BadCredentials, authenticate
 from storefront.extensions import db, limiter
-from storefront.i18n import safe_next_url
+from storefront.security import safe_next_url
 
 
 def _account_key() -> str:

@@ -41,7 +41,7 @@ from storefront.account.standing import buyer_standing
 from storefront.account.utm import session_first_touch
 from storefront.emails import send_templated
 from storefront.extensions import db, limiter
-from storefront.i18n import safe_next_url
+from storefront.security import safe_next_url
 from storefront.shipping.regions import region_name
 
 
