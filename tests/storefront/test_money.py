@@ -41,10 +41,19 @@ def test_parse_amount_accepts_russian_input(text, expected):
     assert parse_amount(text) == Decimal(expected)
 
 
-@pytest.mark.parametrize("text", ["", "1,234.50", "abc", "1.2.3", "--5"])
+@pytest.mark.parametrize(
+    "text",
+    ["", "1,234.50", "abc", "1.2.3", "--5", "1e3", "1E3", "1_000", "NaN", "Infinity", "-inf", "+5", "١٢", "0x10", "5-"],
+)
 def test_parse_amount_rejects_garbage(text):
     with pytest.raises(MoneyError):
         parse_amount(text)
+
+
+def test_parse_amount_refuses_more_decimals_than_asked():
+    assert parse_amount("1\u202f000,5", places=2) == Decimal("1000.5")
+    with pytest.raises(MoneyError):
+        parse_amount("10,505", places=2)
 
 
 def test_convert_minor_rounds_half_up_to_the_step():
