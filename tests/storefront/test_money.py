@@ -1,7 +1,7 @@
 from decimal import Decimal
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from storefront.money import (
@@ -73,3 +73,24 @@ def test_convert_minor_rounds_half_up_to_the_step():
 def test_convert_minor_equals_exact_decimal_rounding(minor, rate, step):
     expected = (Decimal(minor) * rate / step).quantize(Decimal(1), rounding="ROUND_HALF_UP") * step
     assert convert_minor(minor, scale_rate(rate), step) == expected
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(max_size=30) | st.from_regex(r"-?[0-9 \xa0._,eE+-]{0,20}", fullmatch=True))
+def test_parse_amount_returns_a_finite_decimal_or_refuses(text):
+    try:
+        value = parse_amount(text, places=2)
+    except MoneyError:
+        return
+    assert value.is_finite() and -value.as_tuple().exponent <= 2
+    assert "e" not in text.lower() and "_" not in text
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.decimals(min_value=0, max_value=Decimal("999999999999.99"), places=2),
+    st.sampled_from([" ", "\xa0", "\u202f", ""]),
+)
+def test_an_amount_written_the_russian_way_reads_back(amount, separator):
+    whole, _dot, kopecks = f"{amount:,.2f}".partition(".")
+    assert parse_amount(whole.replace(",", separator) + "," + kopecks, places=2) == amount
