@@ -27,6 +27,8 @@ def _first_value(valuelist: list[Any] | None) -> str:
 class CalendarDayField(DateField):
     """A calendar day (Moscow) as the browser's date input sends it (2026-12-06) or as typed (06.12.2026)."""
 
+    data: Any  # a date, or None when left empty (WTForms is untyped; forms read it after validation)
+
     def process_formdata(self, valuelist: list[Any]) -> None:
         self.data = None
         raw = _first_value(valuelist)
@@ -43,6 +45,8 @@ class CalendarDayField(DateField):
 
 class MoscowDateTimeField(DateTimeLocalField):
     """A Moscow wall-clock time from a ``datetime-local`` input, on a day from 2000 to 2100."""
+
+    data: Any
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("format", "%Y-%m-%dT%H:%M")
@@ -61,6 +65,8 @@ class AmountField(StringField):
     ``data`` is a ``Decimal`` (or None when left empty). ``places`` decimals at most; ``minimum``/``maximum``
     bound it (a negative amount is refused unless ``minimum`` allows it). The message names the example.
     """
+
+    data: Any
 
     def __init__(
         self,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import atheris  # type: ignore[import-not-found]
+import atheris  # type: ignore[import-untyped]
 
 from devtools.fuzz._run import OURS, run
 

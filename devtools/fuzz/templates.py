@@ -3,7 +3,7 @@ for the translated messages)."""
 
 from __future__ import annotations
 
-import atheris  # type: ignore[import-not-found]
+import atheris  # type: ignore[import-untyped]
 from flask import Flask
 from flask_babel import Babel
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 
-import atheris  # type: ignore[import-not-found]
+import atheris  # type: ignore[import-untyped]
 
 from devtools.fuzz._run import OURS, run
 
