@@ -76,35 +76,24 @@ def test_a_large_feed_is_read_in_flat_memory(newline, lines_per_offer):
     assert peak < 1_500_000  # … and reading it never held more than a few chunks
 
 
-class OneHugeOffer(io.RawIOBase):
+class OneHugeOffer(GeneratedFeed):
     """Offer «a», then offer «big» with ``size`` bytes of ``<param>`` lines (``closed``: with its ``</offer>``),
     then offer «c»; produced while read."""
 
     def __init__(self, size: int, closed: bool = True) -> None:
-        pieces = [
-            HEAD.format(nl="\n").encode(),
-            b'<offer id="a"><name>A</name><price>1</price></offer>\n<offer id="big">\n<name>B</name>\n',
-        ]
         param = '<param name="Состав">{}</param>\n'.format("хлопок " * 500).encode()
-        self._pieces = iter([*pieces, *([param] * (size // len(param))), *([b"</offer>\n"] if closed else [])])
-        self._tail = [b'<offer id="c"><name>C</name><price>3</price></offer>\n', TAIL.format(nl="\n").encode()]
-        self._pending = b""
         self.params = size // len(param)
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, buffer) -> int:  # type: ignore[no-untyped-def]
-        while len(self._pending) < len(buffer):
-            piece = next(self._pieces, None)
-            if piece is None:
-                if not self._tail:
-                    break
-                piece = self._tail.pop(0)
-            self._pending += piece
-        size = min(len(buffer), len(self._pending))
-        buffer[:size], self._pending = self._pending[:size], self._pending[size:]
-        return size
+        self.size, self._pending = 0, b""
+        self._pieces = iter(
+            [
+                HEAD.format(nl="\n").encode(),
+                b'<offer id="a"><name>A</name><price>1</price></offer>\n<offer id="big">\n<name>B</name>\n',
+                *([param] * self.params),
+                *([b"</offer>\n"] if closed else []),
+                b'<offer id="c"><name>C</name><price>3</price></offer>\n',
+                TAIL.format(nl="\n").encode(),
+            ]
+        )
 
 
 @pytest.mark.parametrize("closed", [True, False], ids=["closed", "never-closed"])
