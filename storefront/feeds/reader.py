@@ -269,6 +269,8 @@ def _offers(buffer: str, line: int, chunks: Iterator[str]) -> Iterator[RawOffer]
             line += buffer.count("\n", position, keep)
             position = keep
         else:
+            if buffer.find("</offers>", position, begin.start()) != -1:
+                return  # the list has ended: what follows is not an offer, however the text was cut into chunks
             line += buffer.count("\n", position, begin.start())
             position = begin.start()
             look = max(begin.end(), resume)

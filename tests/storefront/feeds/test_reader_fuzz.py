@@ -75,3 +75,11 @@ def test_an_offer_over_the_limit_is_reported_whatever_the_chunks(body: str, limi
         patch.setattr(reader, "MAX_OFFER_CHARS", limit)
         read = _read(data, 16)
     assert not isinstance(read, str) and read[0][1:3] == ("big", reader.OFFER_TOO_LARGE)
+
+
+@pytest.mark.parametrize("chunk", [1, 9, 64, 1 << 20])
+def test_nothing_after_the_end_of_the_offer_list_is_an_offer(chunk: int) -> None:
+    """Found by the chunk-size property: with the whole text in one chunk, an «<offer» after «</offers>» was read
+    as an offer the file ended inside; cut into small chunks it was (rightly) not."""
+    data = (HEAD + '<offer id="z"><name>Z</name></offer></offers><offer id="a">' + TAIL).encode()
+    assert [offer[1:3] for offer in _read(data, chunk)] == [("z", None)]
