@@ -22,10 +22,10 @@ from crm.permissions import PUBLIC_ENDPOINTS, has_permission
 from crm.staff.models import StaffUser
 from storefront.db import utcnow
 from storefront.extensions import db
-from storefront.i18n import safe_next_url
 from storefront.logins.models import LoginKind
 from storefront.logins.services import end_session, find_session, open_session, touch
 from storefront.logins.web import current_client, renew_session, survives_sign_in
+from storefront.security import safe_next_url
 
 SESSION_KEY = "crm_staff_id"
 TOKEN_KEY = "crm_session"

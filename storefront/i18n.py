@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal
 from functools import lru_cache
-from urllib.parse import urlsplit
 
 from babel.numbers import format_currency
 from babel.numbers import format_percent as babel_format_percent
@@ -15,6 +14,7 @@ from werkzeug.wrappers import Response
 
 from storefront.extensions import babel
 from storefront.money import quantize_kopecks
+from storefront.security import safe_next_url
 
 LANGUAGE_COOKIE = "lang"
 PRICE_LOCALE = "ru_RU"
@@ -68,18 +68,6 @@ def format_percent(value: Decimal | float | int | None) -> str:
     return babel_format_percent(
         Decimal(str(value)) / 100, format=PERCENT_FORMAT, locale=str(locale) if locale else PRICE_LOCALE
     )
-
-
-def safe_next_url(target: str | None, fallback: str = "/") -> str:
-    """Only local paths are followed after a switch; anything else goes to ``fallback``."""
-    if not target:
-        return fallback
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
-        return fallback
-    if "\\" in target:
-        return fallback
-    return target
 
 
 @bp.get("/language/<code>")

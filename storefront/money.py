@@ -6,6 +6,7 @@ Floats are refused outright: ``Decimal(0.1)`` is not 0.10.
 
 from __future__ import annotations
 
+import re
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 KOPECK = Decimal("0.01")
@@ -49,12 +50,28 @@ def from_minor(minor: int) -> Decimal:
     return (Decimal(int(minor)) / 100).quantize(KOPECK)
 
 
-def parse_amount(text: str) -> Decimal:
-    """Parse an amount typed by a person or found in a feed: '1 234,50', '1234.5', '1\xa0234'."""
-    cleaned = text.strip().replace("\xa0", "").replace("\u202f", "").replace(" ", "").replace(",", ".")
-    if not cleaned or cleaned.count(".") > 1:
+#: Spaces people and spreadsheets put between thousands: space, no-break space, narrow no-break and thin space.
+_THOUSANDS = str.maketrans("", "", " \xa0\u202f\u2009")
+#: What is left once the thousands spaces are gone: ASCII digits, one decimal comma or point, maybe a minus.
+#: No exponent («1e3»), underscore («1_000»), plus sign, NaN or Infinity, which ``Decimal`` would all accept.
+_AMOUNT = re.compile(r"-?[0-9]{1,15}(?:[.,][0-9]{1,12})?")
+
+
+def parse_amount(text: str, places: int | None = None) -> Decimal:
+    """Parse an amount typed by a person or found in a feed: '1 234,50', '1234.5', '1\xa0234'.
+
+    The one parser for amounts typed in: ``places`` refuses more decimals than that (2 for roubles). Raises
+    ``MoneyError``; a negative value is returned as such, so the caller decides whether it is allowed.
+    """
+    if not isinstance(text, str):
         raise MoneyError(f"not an amount: {text!r}")
-    return to_decimal(cleaned)
+    cleaned = text.strip().translate(_THOUSANDS)
+    if not _AMOUNT.fullmatch(cleaned):
+        raise MoneyError(f"not an amount: {text!r}")
+    cleaned = cleaned.replace(",", ".")
+    if places is not None and len(cleaned.partition(".")[2]) > places:
+        raise MoneyError(f"more than {places} decimal places: {text!r}")
+    return Decimal(cleaned)
 
 
 def scale_rate(rate: Decimal) -> int:

@@ -8,6 +8,9 @@ from zoneinfo import ZoneInfo
 
 #: Our business time zone: staff and buyers read every date in Moscow time (stored values are UTC).
 MOSCOW = ZoneInfo("Europe/Moscow")
+#: The days a person may type or filter by: a day's Moscow bounds in UTC exist for every one of them (0001-01-01 or
+#: 9999-12-31 would overflow ``datetime``), and no business date of ours falls outside.
+FIRST_DAY, LAST_DAY = date(2000, 1, 1), date(2100, 12, 31)
 
 
 def to_moscow(moment: datetime) -> datetime:

@@ -1,7 +1,10 @@
 """Response headers every page gets: what the browser may load, who may frame us, no MIME sniffing, how much of
-our URLs other sites learn, and HTTPS-only once a request came over TLS."""
+our URLs other sites learn, and HTTPS-only once a request came over TLS; and where ``next=`` may send the browser."""
 
 from __future__ import annotations
+
+import unicodedata
+from urllib.parse import urlsplit
 
 from flask import Flask, request
 from werkzeug.wrappers import Response
@@ -37,3 +40,21 @@ def init_app(app: Flask) -> None:
         if request.is_secure:
             response.headers.setdefault("Strict-Transport-Security", HSTS)
         return response
+
+
+def safe_next_url(target: str | None, fallback: str = "/") -> str:
+    """The one check for ``next=`` (sign-in, language switch, cart): only a path on this site is followed, anything
+    else goes to ``fallback``.
+
+    Refused: another host or scheme (``https:evil``, ``//evil``), a backslash (``/\\evil``, read as ``//evil`` by
+    browsers), and any control or separator character but a plain space: browsers drop tabs and line breaks
+    (``/\t/evil`` becomes ``//evil``) and a CR or LF would end the ``Location`` header.
+    """
+    if not target or not target.startswith("/") or target.startswith("//"):
+        return fallback
+    if "\\" in target or any(char != " " and unicodedata.category(char)[0] in "CZ" for char in target):
+        return fallback
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc:
+        return fallback
+    return target

@@ -1,8 +1,5 @@
 from __future__ import annotations
 
-from decimal import Decimal
-from typing import Any
-
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, IntegerField, SelectField, SelectMultipleField, StringField
@@ -10,30 +7,17 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
 from crm.reorder.models import STATUS_LABELS
-from storefront.money import MoneyError, parse_amount
+from storefront.form_fields import AmountField
 
 #: ?sort= values → what the list orders by.
 SORTS = ("name", "spend", "last_order", "registered")
 
 
-class RoublesField(StringField):
-    """An amount in roubles as Russians type it («300 000», «1 200 000,50»); ``data`` is a Decimal or None."""
-
-    def process_formdata(self, valuelist: list[Any]) -> None:
-        self.raw = (valuelist[0] if valuelist else "") or ""
-        self.data = None
-        if not self.raw.strip():
-            return
-        try:
-            amount = parse_amount(self.raw)
-        except (MoneyError, ArithmeticError, ValueError):
-            raise ValueError(_l("Type an amount in roubles, for example 300 000.")) from None
-        if amount < 0 or amount > Decimal("1e12"):
-            raise ValueError(_l("The amount must be between 0 and 1 000 000 000 000 ₽."))
-        self.data = amount
-
-    def _value(self) -> str:
-        return getattr(self, "raw", "") or ""
+#: A 12-month spend bound in roubles as Russians type it («300 000», «1 200 000,50»).
+SPEND_MESSAGES = {
+    "message": _l("Type an amount in roubles, for example 300 000."),
+    "range_message": _l("The amount must be between 0 and 1 000 000 000 000 ₽."),
+}
 
 
 class BuyerFilterForm(FlaskForm):
@@ -46,8 +30,8 @@ class BuyerFilterForm(FlaskForm):
     tier = IntegerField(_l("Tier"), validators=[Optional(), NumberRange(min=1)])
     manager = IntegerField(_l("Manager"), validators=[Optional(), NumberRange(min=1)])
     region = StringField(_l("Region"), validators=[Optional(), Length(max=8)])
-    spend_min = RoublesField(_l("12-month spend from, ₽"))
-    spend_max = RoublesField(_l("12-month spend up to, ₽"))
+    spend_min = AmountField(_l("12-month spend from, ₽"), **SPEND_MESSAGES)
+    spend_max = AmountField(_l("12-month spend up to, ₽"), **SPEND_MESSAGES)
     inactive_days = IntegerField(
         _l("No order for, days"),
         validators=[Optional(), NumberRange(min=0, max=36500, message=_l("A number of days from 0 to 36 500."))],
@@ -114,7 +98,7 @@ class BuyerFilterForm(FlaskForm):
         if field.data and field.data not in REGIONS:
             raise ValidationError(_l("Unknown region."))
 
-    def validate_spend_max(self, field: RoublesField) -> None:
+    def validate_spend_max(self, field: AmountField) -> None:
         if field.data is not None and self.spend_min.data is not None and field.data < self.spend_min.data:
             raise ValidationError(_l("The upper amount must not be below the lower one."))
 

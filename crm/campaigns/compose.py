@@ -116,7 +116,9 @@ def compose(
 ) -> ComposedMessage:
     """Render one recipient's message: sandboxed templates, UTM + click-tracked links, footer, pixel, headers.
 
-    ``recipient_id`` 0 is a preview or a test send: the links work but record nothing.
+    ``recipient_id`` 0 is a preview or a test send: its links lead straight to their (UTM-tagged) targets, not
+    through our click redirect, which would otherwise turn any URL a marketer types into a lasting redirect on our
+    domain; the redirect refuses recipient 0.
     """
     base = settings.base_url
     unsubscribe_token = make_unsubscribe_token(settings.secret_key, recipient_id)
@@ -131,6 +133,8 @@ def compose(
         if url.startswith(f"{base}/c/"):
             return None  # our own unsubscribe / tracking links stay as they are
         tagged = add_utm(url, campaign.slug)
+        if not recipient_id:
+            return tagged
         return f"{base}/c/c/{make_click_token(settings.secret_key, recipient_id, tagged)}"
 
     body_html = rewrite_html(body_html, track)

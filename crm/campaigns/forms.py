@@ -2,9 +2,11 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateTimeLocalField, IntegerField, RadioField, SelectField, StringField, TextAreaField
+from wtforms import IntegerField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp
+
+from storefront.form_fields import MoscowDateTimeField
 
 PROMO_MODES = [
     SelectChoice("none", _l("No promo code")),
@@ -44,7 +46,7 @@ class ScheduleForm(FlaskForm):
         choices=[SelectChoice("now", _l("Send now")), SelectChoice("later", _l("At a time (Moscow)"))],
         validators=[InputRequired()],
     )
-    send_at = DateTimeLocalField(_l("Send at (Moscow time)"), format="%Y-%m-%dT%H:%M", validators=[Optional()])
+    send_at = MoscowDateTimeField(_l("Send at (Moscow time)"), validators=[Optional()])
 
 
 class StatusForm(FlaskForm):

@@ -23,6 +23,10 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
 ALLOWED_NAMES = frozenset({"buyer", "tier", "promo_code", "unsubscribe_url"})
 MAX_REPEAT = 1000
 MAX_LOOP_DEPTH = 2
+#: How deeply the parsed template may nest (blocks in blocks, brackets, chained filters and operators). Jinja
+#: compiles a template to Python, which allows 100 levels of indentation and 200 of brackets, and walks the tree
+#: recursively: 500 nested «{% if %}» were an IndentationError, 2000 «+1» a RecursionError.
+MAX_NESTING = 40
 MAX_SOURCE = 100_000
 #: A marketing e-mail is tens of kilobytes; Gmail clips anything over 102 KB.
 MAX_OUTPUT = 300_000
@@ -116,6 +120,17 @@ def _loop_depth(node: nodes.Node) -> int:
     return deepest
 
 
+def _nesting(node: nodes.Node, limit: int) -> bool:
+    """Whether the tree under ``node`` is deeper than ``limit`` (iteratively: a deep tree must not exhaust it)."""
+    stack = [(node, 1)]
+    while stack:
+        current, depth = stack.pop()
+        if depth > limit:
+            return True
+        stack.extend((child, depth + 1) for child in current.iter_child_nodes())
+    return False
+
+
 def _check_work(tree: nodes.Template, label: str) -> None:
     """Refuse what could make one message huge or slow: big numbers, width-taking methods, deep loops."""
     for const in tree.find_all(nodes.Const):
@@ -141,6 +156,8 @@ def _check_names(env: _CampaignSandbox, source: str, label: str) -> None:
         raise TemplateRefused(_("%(part)s: template error on line %(line)s.", part=label, line=error.lineno)) from None
     except RecursionError:  # thousands of nested blocks
         raise TemplateRefused(_("%(part)s: the template is nested too deeply.", part=label)) from None
+    if _nesting(tree, MAX_NESTING):  # before anything below walks the tree recursively
+        raise TemplateRefused(_("%(part)s: the template is nested too deeply.", part=label))
     _check_work(tree, label)
     assigned = {node.name for node in tree.find_all(nodes.Name) if node.ctx in ("store", "param")}
     for node in tree.find_all(nodes.Name):
@@ -165,7 +182,7 @@ def _compiled(source: str, html: bool) -> Template:
         return env.from_string(source)
     except TemplateSyntaxError as error:  # an unknown filter is found only when compiling
         raise TemplateRefused(_("%(part)s: template error on line %(line)s.", part=label, line=error.lineno)) from None
-    except RecursionError:
+    except (RecursionError, SyntaxError, MemoryError):  # what Python's compiler refuses (a guard behind MAX_NESTING)
         raise TemplateRefused(_("%(part)s: the template is nested too deeply.", part=label)) from None
 
 

@@ -1,6 +1,7 @@
 """Signed tokens in campaign links (itsdangerous, keyed by SECRET_KEY, one salt per purpose).
 
-A recipient id of 0 marks a preview or test send: its links work but record nothing.
+A recipient id of 0 marks a preview or test send: its open and unsubscribe links work but record nothing; it has
+no click links (they point straight at their targets), and a click token for it is refused.
 """
 
 from __future__ import annotations
@@ -39,7 +40,9 @@ def read_recipient(secret_key: str, purpose: str, token: str) -> int:
 
 
 def read_click(secret_key: str, token: str) -> tuple[int, str]:
-    """(recipient id, target URL); the URL must be http(s) even in a validly signed token."""
+    """(recipient id, target URL) of a real recipient's link; the URL must be http(s) even in a validly signed
+    token. Preview tokens (recipient 0, issued before previews linked straight to their targets) are refused: they
+    would redirect anywhere a marketer once typed, for ever."""
     try:
         value = _serializer(secret_key, "click").loads(token)
     except BadSignature:
@@ -48,6 +51,8 @@ def read_click(secret_key: str, token: str) -> tuple[int, str]:
         not isinstance(value, list)
         or len(value) != 2
         or not isinstance(value[0], int)
+        or isinstance(value[0], bool)
+        or value[0] <= 0
         or not isinstance(value[1], str)
         or not value[1].lower().startswith(("http://", "https://"))
     ):

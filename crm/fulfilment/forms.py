@@ -9,9 +9,10 @@ from flask import request
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import DateField, IntegerField, SelectField, StringField, TextAreaField, TimeField, ValidationError
+from wtforms import IntegerField, SelectField, StringField, TextAreaField, TimeField, ValidationError
 from wtforms.validators import InputRequired, Length
 
+from storefront.form_fields import CalendarDayField
 from storefront.fulfilment.models import EventKind, LegMode, LegStatus
 from storefront.moscow import moscow_to_utc
 
@@ -29,7 +30,9 @@ class ShipmentForm(FlaskForm):
         _l("Tracking number"),
         validators=[InputRequired(message=_l("Enter the tracking number.")), Length(max=64)],
     )
-    shipped_on = DateField(_l("Sent on (Moscow)"), validators=[InputRequired(message=_l("Choose the day it left."))])
+    shipped_on = CalendarDayField(
+        _l("Sent on (Moscow)"), validators=[InputRequired(message=_l("Choose the day it left."))]
+    )
 
     #: Order line id → units to send, set by validation.
     quantities: dict[int, int]
@@ -68,7 +71,7 @@ class EventForm(FlaskForm):
     """«Добавить событие» on a shipment or on a batch."""
 
     kind = SelectField(_l("Event"), validators=[InputRequired(message=_l("Choose the event."))])
-    occurred_on = DateField(_l("Date (Moscow)"), validators=[InputRequired(message=_l("Choose the date."))])
+    occurred_on = CalendarDayField(_l("Date (Moscow)"), validators=[InputRequired(message=_l("Choose the date."))])
     occurred_time = TimeField(_l("Time (Moscow)"), validators=[InputRequired(message=_l("Choose the time."))])
     place = StringField(_l("Place"), validators=[Length(max=200)])
     note = StringField(_l("Note"), validators=[Length(max=500)])

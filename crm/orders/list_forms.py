@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, IntegerField, SelectField, StringField
+from wtforms import IntegerField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, NumberRange, Optional, ValidationError
 
-from crm.orders.listing import AWAITING_PAYMENT, FIRST_DAY, LAST_DAY, SORTS
+from crm.orders.listing import AWAITING_PAYMENT, SORTS
+from storefront.form_fields import CalendarDayField
 from storefront.order.models import OrderStatus, PaymentStatus
 
 #: Ids are database integers: anything above fits no row (and ≥ 2**63 no column).
@@ -31,22 +31,6 @@ class WholeNumberField(IntegerField):
         self.data = int(raw)
 
 
-class MoscowDateField(DateField):
-    """A calendar day (Moscow) as the browser's date input sends it (2026-12-06), from 2000 to 2100."""
-
-    def process_formdata(self, valuelist: list[Any]) -> None:
-        self.data = None
-        if not valuelist or not str(valuelist[0]).strip():
-            return
-        try:
-            day = date.fromisoformat(str(valuelist[0]).strip())
-        except ValueError:
-            raise ValueError(_l("Type a date like 06.12.2026.")) from None
-        if not FIRST_DAY <= day <= LAST_DAY:
-            raise ValueError(_l("Choose a date between 2000 and 2100."))
-        self.data = day
-
-
 class OrderFilterForm(FlaskForm):
     """Query-string filters (GET, so no CSRF)."""
 
@@ -61,10 +45,10 @@ class OrderFilterForm(FlaskForm):
         validate_choice=False,
     )
     q = StringField(_l("Buyer, company, INN, e-mail or order number"), validators=[Optional(), Length(max=200)])
-    placed_from = MoscowDateField(_l("Placed from"))
-    placed_to = MoscowDateField(_l("Placed until"))
-    paid_from = MoscowDateField(_l("Paid from"))
-    paid_to = MoscowDateField(_l("Paid until"))
+    placed_from = CalendarDayField(_l("Placed from"))
+    placed_to = CalendarDayField(_l("Placed until"))
+    paid_from = CalendarDayField(_l("Paid from"))
+    paid_to = CalendarDayField(_l("Paid until"))
     # Empty: every manager; an account manager lands with their own id (a filter they can clear).
     manager = StringField(_l("Manager"), validators=[Optional(), Length(max=12)])
     tier = WholeNumberField(_l("Tier"), validators=[Optional(), NumberRange(min=1, max=MAX_ID)])
@@ -127,11 +111,11 @@ class OrderFilterForm(FlaskForm):
         if field.data not in ("asc", "desc"):
             raise ValidationError(_l("The order is ascending or descending."))
 
-    def validate_placed_to(self, field: MoscowDateField) -> None:
+    def validate_placed_to(self, field: CalendarDayField) -> None:
         if field.data and self.placed_from.data and field.data < self.placed_from.data:
             raise ValidationError(_l("The end date must not be before the start date."))
 
-    def validate_paid_to(self, field: MoscowDateField) -> None:
+    def validate_paid_to(self, field: CalendarDayField) -> None:
         if field.data and self.paid_from.data and field.data < self.paid_from.data:
             raise ValidationError(_l("The end date must not be before the start date."))
 

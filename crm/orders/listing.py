@@ -22,7 +22,7 @@ from crm.buyers.queries import buyer_search_condition
 from crm.staff.models import StaffUser
 from storefront.account.models import Buyer, Tier
 from storefront.db import utcnow
-from storefront.moscow import moscow_day_end, moscow_midnight
+from storefront.moscow import FIRST_DAY, LAST_DAY, moscow_day_end, moscow_midnight
 from storefront.order.models import MONEY_IN, Order, OrderStatus, PaymentStatus
 
 PAGE_SIZE = 50
@@ -36,8 +36,6 @@ SORTS = ("placed", "paid", "total", "number")
 TOTAL = "*total*"
 #: Goods not yet on their way: «оплачен, но не отправлен» looks at these.
 NOT_SHIPPED = (OrderStatus.NEW, OrderStatus.CONFIRMED, OrderStatus.PACKED)
-#: The dates staff may type (outside: ignored with a message by the form; a guard here too).
-FIRST_DAY, LAST_DAY = date(2000, 1, 1), date(2100, 12, 31)
 
 
 @dataclass(frozen=True)

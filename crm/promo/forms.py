@@ -6,8 +6,6 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
-    DateTimeLocalField,
-    DecimalField,
     IntegerField,
     RadioField,
     SelectMultipleField,
@@ -15,6 +13,8 @@ from wtforms import (
 )
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
+
+from storefront.form_fields import AmountField, MoscowDateTimeField
 
 
 class PromoForm(FlaskForm):
@@ -31,19 +31,11 @@ class PromoForm(FlaskForm):
         choices=[SelectChoice("percent", _l("percent")), SelectChoice("fixed", _l("fixed, ₽"))],
         default="percent",
     )
-    percent = DecimalField(
-        _l("Percent"), places=2, validators=[Optional(), NumberRange(min=Decimal("0.01"), max=Decimal("100"))]
-    )
-    fixed_amount = DecimalField(
-        _l("Amount, ₽"), places=2, validators=[Optional(), NumberRange(min=Decimal("0.01"), max=Decimal("10000000"))]
-    )
-    min_order_amount = DecimalField(
-        _l("Minimum order, ₽"),
-        places=2,
-        validators=[Optional(), NumberRange(min=Decimal("0"), max=Decimal("1000000000"))],
-    )
-    starts_at = DateTimeLocalField(_l("Valid from (Moscow time)"), format="%Y-%m-%dT%H:%M", validators=[Optional()])
-    ends_at = DateTimeLocalField(_l("Valid until (Moscow time)"), format="%Y-%m-%dT%H:%M", validators=[Optional()])
+    percent = AmountField(_l("Percent"), minimum=Decimal("0.01"), maximum=Decimal("100"))
+    fixed_amount = AmountField(_l("Amount, ₽"), minimum=Decimal("0.01"), maximum=Decimal("10000000"))
+    min_order_amount = AmountField(_l("Minimum order, ₽"), maximum=Decimal("1000000000"))
+    starts_at = MoscowDateTimeField(_l("Valid from (Moscow time)"), validators=[Optional()])
+    ends_at = MoscowDateTimeField(_l("Valid until (Moscow time)"), validators=[Optional()])
     usage_limit = IntegerField(_l("Uses in total"), validators=[Optional(), NumberRange(min=1, max=10_000_000)])
     per_buyer_limit = IntegerField(_l("Uses per buyer"), validators=[Optional(), NumberRange(min=1, max=1000)])
     tiers = SelectMultipleField(_l("Only for tiers (none selected: everyone)"), choices=[])

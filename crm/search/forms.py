@@ -4,8 +4,10 @@ from datetime import date, timedelta
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, DateField, StringField, TextAreaField
+from wtforms import BooleanField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
+
+from storefront.form_fields import CalendarDayField
 
 
 class SynonymForm(FlaskForm):
@@ -31,10 +33,10 @@ class DemandPeriodForm(FlaskForm):
     class Meta:
         csrf = False
 
-    date_from = DateField(_l("From"), validators=[Optional()])
-    date_to = DateField(_l("To"), validators=[Optional()])
+    date_from = CalendarDayField(_l("From"), validators=[Optional()])
+    date_to = CalendarDayField(_l("To"), validators=[Optional()])
 
-    def validate_date_to(self, field: DateField) -> None:
+    def validate_date_to(self, field: CalendarDayField) -> None:
         start, end = self.date_from.data, field.data
         if start and end:
             if end < start:

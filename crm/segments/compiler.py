@@ -87,6 +87,8 @@ def _condition(item: Any, sources: Sources, path: str) -> ColumnElement[bool]:
     if field is None:
         raise InvalidSegment(_l("%(where)s: unknown field «%(field)s»", where=where, field=item["field"][:40]))
     op = item.get("operator")
+    if not isinstance(op, str):  # a list or a dict is not hashable: «in OPERATORS» would raise TypeError
+        raise InvalidSegment(_l("%(where)s: «operator» must be the name of an operator", where=where))
     if op not in field.operators:
         if op in OPERATORS:
             raise InvalidSegment(

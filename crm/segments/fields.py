@@ -43,7 +43,7 @@ from storefront.account.queries import marketing_consent_in_force
 from storefront.account.utm import clean_tag
 from storefront.catalog.models import Category
 from storefront.money import to_minor
-from storefront.moscow import moscow_midnight
+from storefront.moscow import FIRST_DAY, LAST_DAY, moscow_midnight
 from storefront.shipping.regions import REGIONS
 
 MAX_LIST = 200
@@ -230,7 +230,7 @@ def date_value(value: Any) -> date:
         day = date.fromisoformat(value.strip())
     except ValueError:
         raise BadValue(_l("a date as YYYY-MM-DD")) from None
-    if day.year < 2000 or day.year > 2100:
+    if not FIRST_DAY <= day <= LAST_DAY:
         raise BadValue(_l("a date between 2000 and 2100"))
     return day
 

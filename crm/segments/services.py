@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
-from crm.segments.compiler import InvalidSegment, validate_segment
+from crm.segments.compiler import MAX_DEPTH, InvalidSegment, validate_segment
 from crm.segments.models import Segment
+from storefront.input_bounds import JSONRefused, load_json
 
 #: A definition larger than this is not something the builder makes.
 MAX_DEFINITION_BYTES = 20_000
+#: Brackets deep: groups nest ``MAX_DEPTH`` deep (a group and its list are two levels), then a condition and its value.
+MAX_JSON_DEPTH = 2 * MAX_DEPTH + 2
 
 
 def parse_definition(text: str | bytes | None) -> dict[str, Any]:
@@ -20,11 +22,13 @@ def parse_definition(text: str | bytes | None) -> dict[str, Any]:
     refused by the compiler."""
     if not text:
         raise InvalidSegment(_l("segment: the definition is empty"))
-    if len(text) > MAX_DEFINITION_BYTES:
-        raise InvalidSegment(_l("segment: the definition is too large"))
     try:
-        definition = json.loads(text)
-    except (ValueError, UnicodeDecodeError):
+        definition = load_json(text, MAX_DEFINITION_BYTES, MAX_JSON_DEPTH)
+    except JSONRefused as refused:
+        if refused.reason == "size":
+            raise InvalidSegment(_l("segment: the definition is too large")) from None
+        if refused.reason == "depth":
+            raise InvalidSegment(_l("segment: the definition is nested too deeply")) from None
         raise InvalidSegment(_l("segment: the definition is not valid JSON")) from None
     validate_segment(definition)
     return definition

@@ -4,12 +4,13 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from sqlalchemy import select
-from wtforms import DateField, SelectField, StringField, TextAreaField, TimeField
+from wtforms import SelectField, StringField, TextAreaField, TimeField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, InputRequired, Length, ValidationError
+from wtforms.validators import DataRequired, InputRequired, Length
 
 from crm.staff.models import StaffUser
 from storefront.extensions import db
+from storefront.form_fields import CalendarDayField
 
 
 class NoteForm(FlaskForm):
@@ -30,13 +31,9 @@ class TaskForm(FlaskForm):
             Length(max=200, message=_l("A task title is at most 200 characters.")),
         ],
     )
-    due_date = DateField(_l("Due date (Moscow)"), validators=[InputRequired(message=_l("Choose the due date."))])
+    due_date = CalendarDayField(_l("Due date (Moscow)"), validators=[InputRequired(message=_l("Choose the due date."))])
     due_time = TimeField(_l("Due time (Moscow)"), validators=[InputRequired(message=_l("Choose the due time."))])
     assignee = SelectField(_l("Assignee"), coerce=int, validators=[InputRequired(message=_l("Choose who does it."))])
-
-    def validate_due_date(self, field: DateField) -> None:
-        if field.data is not None and not 2000 <= field.data.year <= 2100:
-            raise ValidationError(_l("Choose a date between 2000 and 2100."))
 
 
 def task_form_for(default_assignee: int, formdata: object = None) -> TaskForm:

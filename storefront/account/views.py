@@ -49,9 +49,9 @@ from storefront.account.web import send_opt_in_mail, session_token, sign_in_buye
 from storefront.db import utcnow
 from storefront.emails import queue_templated
 from storefront.extensions import db, limiter
-from storefront.i18n import safe_next_url
 from storefront.logins.models import LoginKind
 from storefront.logins.services import end_one, end_sessions, sessions_of, token_id
+from storefront.security import safe_next_url
 from storefront.shipping.regions import region_name
 
 

@@ -24,8 +24,8 @@ from storefront.cart.services import (
 from storefront.cart.web import cart_error_message, current_cart
 from storefront.extensions import db
 from storefront.fx.services import current_pricing
-from storefront.i18n import safe_next_url
 from storefront.pictures.queries import main_picture_keys
+from storefront.security import safe_next_url
 
 
 def _form_error(form: QuantityForm | RemoveForm) -> str:

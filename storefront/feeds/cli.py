@@ -20,6 +20,7 @@ def problem_text(problem: OfferProblem) -> str:
     """One line of the report, in the administrator's language."""
     messages = {
         Problem.BROKEN: _("the offer is not valid XML (%(detail)s)"),
+        Problem.TOO_LARGE: _("the offer is longer than %(detail)s characters"),
         Problem.NO_ID: _("the offer has no id"),
         Problem.NO_NAME: _("the offer has no name"),
         Problem.BAD_PRICE: _("the price «%(detail)s» is not a positive number"),

@@ -47,6 +47,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import BinaryIO
 
+from defusedxml import DefusedXmlException
+from defusedxml.ElementTree import fromstring as safe_fromstring
+
 _ENCODING = re.compile(rb"""encoding\s*=\s*["']([A-Za-z0-9_.-]+)["']""")
 _OFFER_START = re.compile(r"<offer[\s>/]")
 _OFFER_END = "</offer>"
@@ -188,7 +191,10 @@ def _offer_from_element(element: ET.Element, line: int) -> RawOffer:
 
 def _parse_head(text: str) -> FeedHead:
     try:
-        root = ET.fromstring(text + "</shop></yml_catalog>")
+        # Real feeds name «shops.dtd» (never fetched); an entity declared in the file is refused.
+        root = safe_fromstring(text + "</shop></yml_catalog>")
+    except DefusedXmlException as exc:
+        raise NotAFeed("entity declarations are not accepted") from exc
     except ET.ParseError as exc:
         raise NotAFeed(f"the catalogue header is not valid XML: {exc}") from exc
     shop = root.find("shop")
@@ -236,48 +242,95 @@ def read_yml(stream: BinaryIO) -> tuple[FeedHead, Iterator[RawOffer]]:
 
 #: Characters read at a time: big enough to hold many offers, small enough to keep memory flat.
 CHUNK_CHARS = 64 * 1024
+#: The largest offer read, in characters: a real one is a few kilobytes (ten pictures, a long description).
+#: A larger one is reported (``OFFER_TOO_LARGE``) and skipped without being held in memory.
+MAX_OFFER_CHARS = 1_000_000
+OFFER_TOO_LARGE = "too large"
+#: How far back the search for ``</offer>`` or the next ``<offer`` resumes after more text is added (a tag may
+#: straddle two chunks).
+_OVERLAP = 16
 
 
 def _offers(buffer: str, line: int, chunks: Iterator[str]) -> Iterator[RawOffer]:
     """Cut each ``<offer>…</offer>`` out of the text and parse it on its own.
 
-    ``buffer[position:]`` is the unread text and ``line`` the line number at ``position``; the
-    buffer is only rebuilt when a chunk is added, so an offer costs no copy of what follows it.
+    ``buffer[position:]`` is the unread text and ``line`` the line number at ``position``. While an offer is
+    open, ``resume`` is where the search for its end continues after a chunk is added, so each character is
+    searched once (searching the whole offer again per chunk made one 40 MB offer take half a minute); an offer
+    over ``MAX_OFFER_CHARS`` is reported and its text dropped as it streams past.
     """
-    position = 0
+    position = resume = 0
     while True:
         begin = _OFFER_START.search(buffer, position)
         if begin is None:
             if buffer.find("</offers>", position) != -1:
                 return
-            keep = max(position, len(buffer) - 16)  # the start of a tag may be cut off by the chunk
+            keep = max(position, len(buffer) - _OVERLAP)  # the start of a tag may be cut off by the chunk
             line += buffer.count("\n", position, keep)
             position = keep
         else:
-            start_line = line + buffer.count("\n", position, begin.start())
-            end = buffer.find(_OFFER_END, begin.end())
-            following = _OFFER_START.search(buffer, begin.end())
+            if buffer.find("</offers>", position, begin.start()) != -1:
+                return  # the list has ended: what follows is not an offer, however the text was cut into chunks
+            line += buffer.count("\n", position, begin.start())
+            position = begin.start()
+            look = max(begin.end(), resume)
+            end = buffer.find(_OFFER_END, look)
+            following = _OFFER_START.search(buffer, look)
             if following is not None and (end == -1 or following.start() < end):
-                line += buffer.count("\n", position, following.start())
-                position = following.start()
-                yield _broken(buffer[begin.start() : following.start()], start_line, "no closing </offer>")
+                stop = following.start()
+                yield _broken(buffer[position:stop], line, "no closing </offer>")
+                line, position, resume = line + buffer.count("\n", position, stop), stop, 0
                 continue
             if end != -1:
                 stop = end + len(_OFFER_END)
-                line += buffer.count("\n", position, stop)
-                position = stop
-                chunk = buffer[begin.start() : stop]
-                try:
-                    yield _offer_from_element(ET.fromstring(chunk), start_line)
-                except ET.ParseError as exc:
-                    yield _broken(chunk, start_line, str(exc))
+                yield _parsed(buffer[position:stop], line)
+                line, position, resume = line + buffer.count("\n", position, stop), stop, 0
                 continue
+            if len(buffer) - position > MAX_OFFER_CHARS:
+                yield _broken(buffer[position : position + 1000], line, OFFER_TOO_LARGE)
+                skipped = _skip_offer(buffer, position, look, line, chunks)
+                if skipped is None:
+                    return
+                buffer, position, line = skipped
+                resume = 0
+                continue
+            resume = max(position, len(buffer) - _OVERLAP)
         more = next(chunks, None)
         if more is None:
             if begin is not None:
-                yield _broken(buffer[begin.start() :], start_line, "the file ends inside this offer")
+                yield _broken(buffer[position:], line, "the file ends inside this offer")
             return
-        buffer, position = buffer[position:] + more, 0
+        buffer, resume, position = buffer[position:] + more, resume - position, 0
+
+
+def _parsed(chunk: str, line: int) -> RawOffer:
+    if len(chunk) > MAX_OFFER_CHARS:
+        return _broken(chunk[:1000], line, OFFER_TOO_LARGE)
+    try:
+        return _offer_from_element(ET.fromstring(chunk), line)
+    except ET.ParseError as exc:
+        return _broken(chunk, line, str(exc))
+
+
+def _skip_offer(buffer: str, position: int, look: int, line: int, chunks: Iterator[str]) -> tuple[str, int, int] | None:
+    """Drop an oversized offer's text (from ``position``, on ``line``) until its ``</offer>`` or the next
+    ``<offer``: the buffer, the position after it and the line there; None when the file ends first. Only one
+    chunk is held at a time."""
+    while True:
+        end = buffer.find(_OFFER_END, look)
+        following = _OFFER_START.search(buffer, look)
+        if end != -1 or following is not None:
+            if following is not None and (end == -1 or following.start() < end):
+                stop = following.start()
+            else:
+                stop = end + len(_OFFER_END)
+            return buffer, stop, line + buffer.count("\n", position, stop)
+        keep = max(position, len(buffer) - _OVERLAP)
+        line += buffer.count("\n", position, keep)
+        more = next(chunks, None)
+        if more is None:
+            return None
+        buffer, position, look = buffer[keep:] + more, 0, 0
 
 
 def _broken(chunk: str, line: int, reason: str) -> RawOffer:

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session, selectinload
 from storefront.catalog.models import Category, Product, ProductStatus, Supplier
 from storefront.catalog.services import InvalidPriceBreaks, assign_price_breaks, validate_price_breaks
 from storefront.catalog.text import sanitise_description
-from storefront.feeds.reader import FeedHead, RawOffer, read_csv, read_yml
+from storefront.feeds.reader import MAX_OFFER_CHARS, OFFER_TOO_LARGE, FeedHead, RawOffer, read_csv, read_yml
 from storefront.fx.services import Pricing, current_pricing
 from storefront.money import CURRENCIES, MoneyError, parse_amount
 from storefront.pictures.services import sync_feed_pictures
@@ -36,6 +36,7 @@ MAX_PRICE = Decimal("10000000000")
 
 class Problem(enum.StrEnum):
     BROKEN = "broken"
+    TOO_LARGE = "too_large"
     NO_ID = "no_id"
     NO_NAME = "no_name"
     BAD_PRICE = "bad_price"
@@ -145,6 +146,8 @@ def clean_offer(offer: RawOffer, head: FeedHead, default_supplier: str | None) -
     none in stock (made to order), with a lead time only from ``<lead-time-days>`` or the
     offer's ``<delivery-options>``.
     """
+    if offer.broken == OFFER_TOO_LARGE:
+        raise OfferRejected(Problem.TOO_LARGE, str(MAX_OFFER_CHARS))
     if offer.broken:
         raise OfferRejected(Problem.BROKEN, offer.broken)
     if not offer.offer_id or len(offer.offer_id) > 64:

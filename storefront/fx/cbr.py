@@ -13,6 +13,8 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 
 import requests
+from defusedxml import DefusedXmlException
+from defusedxml.ElementTree import fromstring as safe_fromstring
 
 #: Guards against a runaway response; a real daily file is about 10 KB.
 MAX_FEED_BYTES = 2_000_000
@@ -56,10 +58,12 @@ def parse_daily(data: bytes) -> RateSheet:
     """Parse ``XML_daily`` bytes. Raises ``RateFeedError`` naming what is wrong."""
     if len(data) > MAX_FEED_BYTES:
         raise RateFeedError("the file is too large to be a daily rates feed")
-    if b"<!DOCTYPE" in data[:1024] or b"<!ENTITY" in data:
-        raise RateFeedError("document type declarations are not accepted")
     try:
-        root = ET.fromstring(data)
+        # defusedxml refuses a DTD after the parser has decoded the text, so no encoding (UTF-16, UTF-32 …) hides
+        # a <!DOCTYPE> or <!ENTITY> the way it could from a byte search.
+        root = safe_fromstring(data, forbid_dtd=True)
+    except DefusedXmlException as exc:
+        raise RateFeedError("document type declarations are not accepted") from exc
     except ET.ParseError as exc:
         raise RateFeedError(f"not well-formed XML: {exc}") from exc
     if root.tag != "ValCurs":

@@ -9,12 +9,12 @@ the caller (answer 200), because YooKassa redelivers anything not answered 200 f
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass
 from typing import Any
 
 from storefront.errors import ShopError
+from storefront.input_bounds import JSONRefused, load_json
 
 PAYMENT_WAITING_FOR_CAPTURE = "payment.waiting_for_capture"
 PAYMENT_SUCCEEDED = "payment.succeeded"
@@ -23,6 +23,8 @@ REFUND_SUCCEEDED = "refund.succeeded"
 HANDLED_EVENTS = frozenset({PAYMENT_WAITING_FOR_CAPTURE, PAYMENT_SUCCEEDED, PAYMENT_CANCELED, REFUND_SUCCEEDED})
 #: A real notification is a few kilobytes; anything far larger is not one.
 MAX_BODY_BYTES = 256 * 1024
+#: A real one nests five or six levels (object → receipt → items → item → amount).
+MAX_DEPTH = 32
 
 _EVENT = re.compile(r"^[a-z_]{1,32}\.[a-z_]{1,48}$")
 _OBJECT_ID = re.compile(r"^[0-9A-Za-z_-]{1,64}$")
@@ -46,12 +48,11 @@ class Notification:
 
 
 def parse_notification(body: bytes | str) -> Notification:
-    if len(body) > MAX_BODY_BYTES:
-        raise MalformedNotification("the body is too large")
     try:
-        data = json.loads(body)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise MalformedNotification("the body is not JSON") from exc
+        data = load_json(body, MAX_BODY_BYTES, MAX_DEPTH)
+    except JSONRefused as refused:
+        reason = {"size": "the body is too large", "depth": "the body is nested too deeply"}.get(refused.reason)
+        raise MalformedNotification(reason or "the body is not JSON") from None
     if not isinstance(data, dict) or data.get("type") != "notification":
         raise MalformedNotification('the body is not {"type": "notification", ...}')
     event = data.get("event")

@@ -105,6 +105,9 @@ def refund_order(
     unfinished = session.scalar(
         select(Refund).where(Refund.payment_id == payment.id, Refund.status == RefundState.UNKNOWN).limit(1)
     )
+    if unfinished is not None and idempotence_key is not None and unfinished.idempotence_key == idempotence_key:
+        # This form's own refund, committed by a simultaneous submit after the look-up above: the same refund.
+        return _repeat(session, gateway, unfinished, order)
     if unfinished is not None and idempotence_key is not None:
         # Another form's (or the cancel's) refund, its answer still awaited: it is theirs to report and audit.
         # Adopting it would make two requests report one refund; this one makes nothing and says so.

@@ -4,7 +4,8 @@ import pytest
 from flask import Flask
 from flask_babel import force_locale, ngettext
 
-from storefront.i18n import format_percent, format_rub, format_rub_whole, safe_next_url
+from storefront.i18n import format_percent, format_rub, format_rub_whole
+from storefront.security import safe_next_url
 from storefront.slugs import make_slug
 
 NBSP = "\xa0"

@@ -1,7 +1,7 @@
 from decimal import Decimal
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from storefront.money import (
@@ -43,10 +43,19 @@ def test_parse_amount_accepts_russian_input(text, expected):
     assert parse_amount(text) == Decimal(expected)
 
 
-@pytest.mark.parametrize("text", ["", "1,234.50", "abc", "1.2.3", "--5"])
+@pytest.mark.parametrize(
+    "text",
+    ["", "1,234.50", "abc", "1.2.3", "--5", "1e3", "1E3", "1_000", "NaN", "Infinity", "-inf", "+5", "١٢", "0x10", "5-"],
+)
 def test_parse_amount_rejects_garbage(text):
     with pytest.raises(MoneyError):
         parse_amount(text)
+
+
+def test_parse_amount_refuses_more_decimals_than_asked():
+    assert parse_amount("1\u202f000,5", places=2) == Decimal("1000.5")
+    with pytest.raises(MoneyError):
+        parse_amount("10,505", places=2)
 
 
 def test_convert_minor_rounds_half_up_to_the_step():
@@ -87,3 +96,24 @@ def test_allocate_minor_gives_left_over_units_to_the_largest_remainders_then_the
     assert allocate_minor(10, [3, 5, 2]) == [3, 5, 2]
     assert allocate_minor(7, [0, 0]) == [7, 0]
     assert share_minor(45_782 * 2 + 1, 1, 2) == 45_783  # half up
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(max_size=30) | st.from_regex(r"-?[0-9 \xa0._,eE+-]{0,20}", fullmatch=True))
+def test_parse_amount_returns_a_finite_decimal_or_refuses(text):
+    try:
+        value = parse_amount(text, places=2)
+    except MoneyError:
+        return
+    assert value.is_finite() and -value.as_tuple().exponent <= 2
+    assert "e" not in text.lower() and "_" not in text
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.decimals(min_value=0, max_value=Decimal("999999999999.99"), places=2),
+    st.sampled_from([" ", "\xa0", "\u202f", ""]),
+)
+def test_an_amount_written_the_russian_way_reads_back(amount, separator):
+    whole, _dot, kopecks = f"{amount:,.2f}".partition(".")
+    assert parse_amount(whole.replace(",", separator) + "," + kopecks, places=2) == amount

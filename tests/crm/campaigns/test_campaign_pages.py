@@ -16,6 +16,7 @@ from crm.audit.models import AuditEntry
 from crm.campaigns.models import Campaign, CampaignRecipient, CampaignStatus, RecipientStatus
 from crm.campaigns.sending import send_due
 from crm.campaigns.services import schedule_campaign
+from crm.campaigns.tokens import make_click_token
 from storefront.db import utcnow
 from storefront.order.attribution import attributed_campaign
 from tests.support import factories
@@ -93,6 +94,28 @@ def test_preview_for_a_chosen_buyer_and_a_test_send_only_to_staff(
     (message,) = mailbox.messages
     assert message["To"] == "marketer@mostik.local" and message["Subject"].startswith("[TEST] Анна")
     assert session.scalars(select(CampaignRecipient)).all() == []  # a test send is no recipient
+
+
+def test_preview_and_test_send_links_do_not_go_through_our_redirect(
+    app: Flask, session: Session, client: FlaskClient, mailbox
+) -> None:
+    """A preview's click token (recipient 0) redirected to whatever URL the body held, for ever: an open redirect
+    on our domain for anyone who could write a draft. Previews and test sends now link straight to the target."""
+    _marketer(session, client)
+    campaign = factories.create_campaign(session, body_html='<p><a href="https://evil.example/login">Войти</a></p>')
+    session.commit()
+    page = client.get(f"/crm/campaigns/{campaign.id}/preview").get_data(as_text=True)
+    assert "/c/c/" not in page
+    assert "https://evil.example/login?utm_source=mostik" in page.replace("&amp;", "&")
+    csrf = crm_csrf(client, f"/crm/campaigns/{campaign.id}")
+    client.post(f"/crm/campaigns/{campaign.id}/test", data={"csrf_token": csrf, "email": "marketer@mostik.local"})
+    (message,) = mailbox.messages
+    assert "/c/c/" not in message.get_body(("html",)).get_content()
+    assert "/c/c/" not in message.get_body(("plain",)).get_content()
+    # A preview token made before this change no longer redirects.
+    old = make_click_token(app.config["SECRET_KEY"], 0, "https://evil.example/login")
+    refused = client.get(f"/c/c/{old}")
+    assert refused.status_code == 400 and "Location" not in refused.headers
 
 
 def test_scheduling_in_moscow_time_and_the_job_sends_when_due(

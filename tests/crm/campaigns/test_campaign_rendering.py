@@ -54,6 +54,35 @@ def test_a_template_reaching_outside_its_fields_is_refused_in_russian(app: Flask
     assert CYRILLIC.search(errors["body_html"]), errors
 
 
+@pytest.mark.parametrize("depth", [100, 300, 500, 2000])
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda n: "{% if 1 %}" * n + "x" + "{% endif %}" * n,  # 100+ was an IndentationError from Python's compiler
+        lambda n: "{{ " + "(" * n + "1" + ")" * n + " }}",
+        lambda n: "{{ " + "[" * n + "]" * n + " }}",
+        lambda n: "{{ " + "-" * n + "1 }}",
+        lambda n: "{{ 1" + " + 1" * n + " }}",  # 2000 was a RecursionError
+        lambda n: "{{ buyer" + ".name" * n + " }}",  # 200+ was «too many nested parentheses» (SyntaxError)
+        lambda n: "{{ buyer.name" + "|upper" * n + " }}",
+        lambda n: "{% for a in buyer.name %}" + "{% if a %}" * n + "." + "{% endif %}" * n + "{% endfor %}",
+    ],
+    ids=["if", "parens", "lists", "unary", "plus", "attributes", "filters", "for-if"],
+)
+def test_a_deeply_nested_template_is_refused_in_russian(app: Flask, make, depth: int) -> None:
+    with app.app_context(), force_locale("ru"):
+        errors = validate_templates(make(depth), make(depth), "Текст")
+    assert set(errors) == {"subject", "body_html"}
+    assert all(message.endswith("в шаблоне слишком глубокая вложенность.") for message in errors.values()), errors
+
+
+def test_a_moderately_nested_template_still_renders(app: Flask) -> None:
+    source = "{% if buyer.name %}" * 10 + "{{ ((buyer.first_name|upper)) }}" + "{% endif %}" * 10
+    with app.app_context(), force_locale("ru"):
+        assert validate_templates("Тема", source, "Текст") == {}
+        assert render(source, SAMPLE_CONTEXT, html=True) == "ИВАН"
+
+
 def test_buyer_fields_tier_and_promo_render_and_html_is_escaped(app: Flask) -> None:
     with app.app_context(), force_locale("ru"):
         html = render(

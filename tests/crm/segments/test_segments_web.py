@@ -103,6 +103,16 @@ def test_preview_refuses_bad_json_and_bad_definitions_with_400(client: FlaskClie
             "условие 1: поле «сумма за 12 месяцев» не поддерживает оператор «содержит»",
         ),
         (b"\xff\xfe", "JSON"),
+        ("[" * 19_000 + "]" * 19, "слишком глубоко"),  # json.loads recursed until RecursionError: a 500
+        ('{"op": "and", "conditions": ' + "[" * 5000 + "]" * 5000 + "}", "слишком глубоко"),
+        ("[" * 30_000, "слишком много данных"),
+        *(
+            (
+                json.dumps({"op": "and", "conditions": [{"field": "spend_12m", "operator": op, "value": 1}]}),
+                "условие 1: «оператор» должен быть названием оператора",
+            )
+            for op in (["gte"], {"gte": 1}, None, 5)  # a list or a dict raised TypeError: a 500
+        ),
     ):
         response = _preview(client, token, body)
         assert response.status_code == 400, body

@@ -59,3 +59,26 @@ def test_without_vunitrate_the_unit_rate_is_value_over_nominal():
 def test_malformed_feeds_raise_a_clear_error(data, reason):
     with pytest.raises(RateFeedError, match=reason):
         parse_daily(data)
+
+
+_BOMB = (
+    '<?xml version="1.0" encoding="{encoding}"?>\n'
+    '<!DOCTYPE ValCurs [<!ENTITY a "ааааааааааааааааааааааааааааааааааааааааааааааааа">'
+    '<!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">]>\n'
+    '<ValCurs Date="25.11.2026"><Valute><CharCode>USD</CharCode><Nominal>1</Nominal>'
+    "<Value>81,4352</Value><Name>&b;</Name></Valute></ValCurs>"
+)
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-le", "utf-16-be", "utf-8", "windows-1251"])
+def test_a_dtd_is_refused_in_any_encoding(encoding):
+    """A byte search for «<!DOCTYPE» misses it in UTF-16: the parser itself must forbid DTDs."""
+    data = _BOMB.format(encoding=encoding.replace("-le", "").replace("-be", "")).encode(encoding)
+    with pytest.raises(RateFeedError, match="document type"):
+        parse_daily(data)
+
+
+def test_a_utf16_feed_without_a_dtd_is_read():
+    text = (SAMPLES / "XML_daily_2026-11-25.xml").read_bytes().decode("windows-1251")
+    sheet = parse_daily(text.replace('encoding="windows-1251"', 'encoding="utf-16"').encode("utf-16"))
+    assert sheet.quotes["USD"].unit_rate == Decimal("81.4352")

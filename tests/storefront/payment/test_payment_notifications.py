@@ -53,6 +53,9 @@ def test_events_we_do_not_handle_still_parse():
         _body(object={"id": "../../refunds"}),
         _body(object={"id": 42}),
         b" " * (256 * 1024 + 1),
+        b"[" * 200_000,  # json.loads recursed until RecursionError: a 500 instead of a 400
+        b'{"type": "notification", "x": ' + b"[" * 5000 + b"]" * 5000 + b"}",
+        b'{"type": "notification", "amount": NaN}',
     ],
 )
 def test_malformed_bodies_are_refused(body):
