@@ -95,7 +95,7 @@ class DisputeDraft:
     photos: Sequence[CheckedPhoto] = ()
 
 
-def _message(
+def append_message(
     dispute: Dispute,
     body: str,
     photos: Sequence[CheckedPhoto],
@@ -105,6 +105,7 @@ def _message(
     author_name: str = "",
     internal: bool = False,
 ) -> DisputeMessage:
+    """A message with its checked photos' rows, appended to the dispute's thread (the files are written apart)."""
     if len(photos) > MAX_PHOTOS:
         raise DisputeRefused(Refusal.TOO_MANY_PHOTOS, most=MAX_PHOTOS)
     message = DisputeMessage(
@@ -187,7 +188,7 @@ def open_dispute(
     )
     for line_id, quantity in sorted(chosen.items()):
         dispute.lines.append(DisputeLine(order_line_id=line_id, quantity=quantity))
-    _message(dispute, description, draft.photos, now, author_name=order.contact_name)
+    append_message(dispute, description, draft.photos, now, author_name=order.contact_name)
     session.add(dispute)
     session.flush()
     return dispute
@@ -222,7 +223,7 @@ def add_message(
         raise DisputeRefused(Refusal.EMPTY_MESSAGE, most=MAX_TEXT)
     if not dispute.is_open and not internal:
         raise DisputeRefused(Refusal.CLOSED)
-    message = _message(dispute, body, photos, now, staff_id=staff_id, author_name=author_name, internal=internal)
+    message = append_message(dispute, body, photos, now, staff_id=staff_id, author_name=author_name, internal=internal)
     if staff_id is not None and not internal and dispute.answered_at is None:
         dispute.answered_at = now
     session.flush()

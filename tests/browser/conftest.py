@@ -93,3 +93,22 @@ def wait_until(page: object, expression: str, timeout: float = 10.0) -> None:
         if time.monotonic() > deadline:
             raise AssertionError(f"never true: {expression}")
         time.sleep(0.05)
+
+
+def open_tab(browser: object, base_url: str, width: int) -> tuple[object, object]:
+    """A Russian browser context of ``width`` px on ``base_url`` and its first tab (close the context after)."""
+    context = browser.new_context(  # type: ignore[attr-defined]
+        base_url=base_url, locale="ru-RU", viewport={"width": width, "height": 860}
+    )
+    context.set_default_timeout(15000)
+    return context, context.new_page()
+
+
+def assert_no_sideways_scroll(tab: object) -> None:
+    """The page fits its width; when not, the message names the first elements sticking out."""
+    overflow = tab.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")  # type: ignore[attr-defined]
+    culprits = tab.evaluate(  # type: ignore[attr-defined]
+        "Array.from(document.querySelectorAll('body *')).filter(e => e.getBoundingClientRect().right >"
+        " document.documentElement.clientWidth + 0.5).slice(0, 5).map(e => e.tagName + '.' + e.className)"
+    )
+    assert overflow <= 0, f"{tab.url} scrolls sideways by {overflow}px: {culprits}"  # type: ignore[attr-defined]

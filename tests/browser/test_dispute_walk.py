@@ -19,6 +19,7 @@ from storefront.order.models import Order, OrderStatus, PaymentStatus
 from storefront.order.services import change_status, make_access_token
 from storefront.payment.models import Refund
 from storefront.protection.models import Dispute
+from tests.browser.conftest import assert_no_sideways_scroll, open_tab
 from tests.support.factories import PASSWORD, make_order, make_staff, pay_through_standin, png_bytes
 
 pytestmark = pytest.mark.browser
@@ -44,19 +45,6 @@ def _delivered(session, pay_app, standin) -> Order:
     return order
 
 
-def _tab(browser, pay_app, width: int):
-    context = browser.new_context(
-        base_url=pay_app.config["LIVE_URL"], locale="ru-RU", viewport={"width": width, "height": 860}
-    )
-    context.set_default_timeout(15000)
-    return context, context.new_page()
-
-
-def _no_sideways_scroll(tab) -> None:
-    overflow = tab.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
-    assert overflow <= 0, f"{tab.url} scrolls sideways by {overflow}px"
-
-
 def test_a_buyer_disputes_with_photos_and_an_operator_refunds_part(
     browser, shots, session, pay_app, standin, tmp_path
 ) -> None:
@@ -72,33 +60,33 @@ def test_a_buyer_disputes_with_photos_and_an_operator_refunds_part(
         photos.append(str(path))
 
     for name, width in WIDTHS.items():
-        context, tab = _tab(browser, pay_app, width)
+        context, tab = open_tab(browser, pay_app.config["LIVE_URL"], width)
         tab.goto(f"/orders/{order.number}?t={token}")
         text = tab.inner_text("main").replace("\u00a0", " ")
         assert "Заказ защищён" in text and "осталось 2 дня" in text
-        _no_sideways_scroll(tab)
+        assert_no_sideways_scroll(tab)
         shots(tab, f"buyer-protected-{name}")
         context.close()
 
-    context, buyer = _tab(browser, pay_app, WIDTHS["phone"])
+    context, buyer = open_tab(browser, pay_app.config["LIVE_URL"], WIDTHS["phone"])
     buyer.goto(f"/orders/{order.number}?t={token}")
     buyer.get_by_role("link", name="Открыть спор").click()
     buyer.select_option("#reason", "defect")
     buyer.fill(f"#line-{order.lines[0].id}", "2")
     buyer.fill("#description", "У двух пар отклеилась подошва, фото приложены")
     buyer.set_input_files("#photos", photos)
-    _no_sideways_scroll(buyer)
+    assert_no_sideways_scroll(buyer)
     shots(buyer, "buyer-dispute-form-phone")
     with buyer.expect_navigation():
         buyer.get_by_role("button", name="Открыть спор").click()
     text = buyer.inner_text("main")
     assert "Открыт, ждёт нашего ответа" in text and buyer.locator(".dispute-photos img").count() == 2
-    _no_sideways_scroll(buyer)
+    assert_no_sideways_scroll(buyer)
     shots(buyer, "buyer-dispute-open-phone")
     dispute = session.scalar(select(Dispute))
 
     for name, width in WIDTHS.items():
-        staff_context, crm = _tab(browser, pay_app, width)
+        staff_context, crm = open_tab(browser, pay_app.config["LIVE_URL"], width)
         crm.goto("/crm/login")
         crm.fill("#email", "irina@mostik.local")
         crm.fill("#password", PASSWORD)
@@ -106,10 +94,10 @@ def test_a_buyer_disputes_with_photos_and_an_operator_refunds_part(
             crm.get_by_role("button", name="Войти").click()
         crm.goto("/crm/disputes")
         assert order.number in crm.inner_text("main")
-        _no_sideways_scroll(crm)
+        assert_no_sideways_scroll(crm)
         shots(crm, f"staff-queue-{name}")
         crm.goto(f"/crm/disputes/{dispute.id}")
-        _no_sideways_scroll(crm)
+        assert_no_sideways_scroll(crm)
         shots(crm, f"staff-dispute-{name}")
         if name == "laptop":
             crm.fill("#body", "Видим брак по фото, вернём деньги за две пары.")
@@ -133,6 +121,6 @@ def test_a_buyer_disputes_with_photos_and_an_operator_refunds_part(
     buyer.goto(f"/orders/{order.number}?t={token}")
     text = buyer.inner_text("main").replace("\u00a0", " ")
     assert "Решено: Частичный возврат" in text and "Возврат за две пары с браком" in text
-    _no_sideways_scroll(buyer)
+    assert_no_sideways_scroll(buyer)
     shots(buyer, "buyer-decided-phone")
     context.close()

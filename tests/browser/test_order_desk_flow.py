@@ -11,6 +11,7 @@ from crm.staff.models import Role
 from storefront.order.models import Order, OrderStatus, PaymentStatus
 from storefront.order.services import change_status, make_access_token
 from storefront.payment.attempts import PaymentPolicy, apply_payment_status, start_payment
+from tests.browser.conftest import assert_no_sideways_scroll, open_tab
 from tests.support.factories import PASSWORD, make_order, make_staff
 
 pytestmark = pytest.mark.browser
@@ -30,31 +31,14 @@ def _paid(session, pay_app, standin) -> Order:
     return session.get(Order, order.id)
 
 
-def _tab(browser, pay_app, width: int):
-    context = browser.new_context(
-        base_url=pay_app.config["LIVE_URL"], locale="ru-RU", viewport={"width": width, "height": 860}
-    )
-    context.set_default_timeout(15000)
-    return context, context.new_page()
-
-
-def _no_sideways_scroll(tab) -> None:
-    overflow = tab.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
-    culprits = tab.evaluate(
-        "Array.from(document.querySelectorAll('body *')).filter(e => e.getBoundingClientRect().right >"
-        " document.documentElement.clientWidth + 0.5).slice(0, 5).map(e => e.tagName + '.' + e.className)"
-    )
-    assert overflow <= 0, f"{tab.url} scrolls sideways by {overflow}px: {culprits}"
-
-
 def _buyer_looks(browser, pay_app, shots, order: Order, step: str) -> str:
     token = make_access_token(order, pay_app.config["SECRET_KEY"])
     text = ""
     for name, width in WIDTHS.items():
-        context, tab = _tab(browser, pay_app, width)
+        context, tab = open_tab(browser, pay_app.config["LIVE_URL"], width)
         tab.goto(f"/orders/{order.number}?t={token}")
         tab.evaluate("document.querySelectorAll('details').forEach(d => d.open = true)")  # receipts open
-        _no_sideways_scroll(tab)
+        assert_no_sideways_scroll(tab)
         shots(tab, f"buyer-{step}-{name}")
         text = tab.inner_text("main").replace("\u00a0", " ")
         context.close()
@@ -67,7 +51,7 @@ def test_an_admin_processes_an_order_and_the_buyer_watches_it_on_a_phone(browser
     other = _paid(session, pay_app, standin)
     make_staff(session, Role.ADMIN, email="oleg@mostik.local")
     session.commit()
-    context, crm = _tab(browser, pay_app, 1366)
+    context, crm = open_tab(browser, pay_app.config["LIVE_URL"], 1366)
     crm.goto("/crm/login")
     crm.fill("#email", "oleg@mostik.local")
     crm.fill("#password", PASSWORD)

@@ -385,8 +385,9 @@ def dispute_with_photo(session: Session, order: Order, media_root: str) -> Any:
     opening rules are tested in tests/storefront/protection)."""
     from pathlib import Path
 
-    from storefront.protection.models import Dispute, DisputeLine, DisputeMessage, DisputePhoto
+    from storefront.protection.models import Dispute, DisputeLine
     from storefront.protection.photos import check_photo, write_photo
+    from storefront.protection.services import append_message
 
     photo = check_photo(png_bytes(), 10_000_000, 40_000_000)
     write_photo(Path(media_root), photo)
@@ -401,17 +402,7 @@ def dispute_with_photo(session: Session, order: Order, media_root: str) -> Any:
     )
     if order.lines:
         dispute.lines.append(DisputeLine(order_line_id=order.lines[0].id, quantity=1))
-    message = DisputeMessage(author_name=order.contact_name, body="Треснул корпус", created_at=now)
-    message.photos.append(
-        DisputePhoto(
-            file_name=photo.file_name,
-            content_type=photo.content_type,
-            width=photo.width,
-            height=photo.height,
-            size_bytes=len(photo.data),
-        )
-    )
-    dispute.messages.append(message)
+    append_message(dispute, "Треснул корпус", [photo], now, author_name=order.contact_name)
     order.under_dispute = True
     session.add(dispute)
     session.flush()
