@@ -31,6 +31,7 @@ from storefront.outbox import OutboxMessage
 from storefront.payment.models import Payment, PaymentNotification, Refund
 from storefront.privacy.parts import ERASED_NAME, Person, PrivacyPart
 from storefront.promo.models import PromoUse
+from storefront.protection.models import Dispute
 
 #: Orders still in progress (placed, confirmed, packed or on their way): erasing now would lose whom to deliver
 #: them to. An unpaid order expires by itself (``ORDER_PAYMENT_HOURS``) or the buyer cancels it.
@@ -116,11 +117,19 @@ def _erase_storefront(session: Session, buyer: Buyer, person: Person, now: datet
             street="",
             recipient=ERASED_NAME,
             recipient_phone="",
+            client_ip=None,
         )
         .execution_options(synchronize_session=False)
     )
     for change in session.scalars(select(OrderStatusChange).where(OrderStatusChange.order_id.in_(order_ids))):
         change.note = person.scrub_text(change.note)
+    # Disputes stay (they decided refunds); what the buyer wrote in them loses the person.
+    for dispute in session.scalars(select(Dispute).where(Dispute.order_id.in_(order_ids))):
+        dispute.description = person.scrub_text(dispute.description)
+        for message in dispute.messages:
+            message.body = person.scrub_text(message.body)
+            if message.staff_id is None:
+                message.author_name = ERASED_NAME
     payment_ids = []
     for payment in session.scalars(select(Payment).where(Payment.order_id.in_(order_ids))):
         payment.receipt = person.scrub(payment.receipt)

@@ -27,6 +27,7 @@ from storefront.order.models import Order, OrderLine, OrderStatus
 from storefront.outbox import add_message
 from storefront.payment.models import Payment, PaymentNotification, Refund
 from storefront.promo.models import PromoCode, PromoKind, PromoUse
+from storefront.protection.models import Dispute, DisputeMessage
 from tests.support import factories
 
 ERASE_EMAIL = "evlampiy.stiraemyi@example.ru"
@@ -71,6 +72,7 @@ def _buyer_with_everything(
     order.email, order.phone, order.contact_name = email, phone, name
     order.recipient, order.recipient_phone = name, phone
     order.street = "ул. Стираемая, д. 7"
+    order.client_ip = ip
     order.buyer_kind, order.company_name, order.inn, order.kpp = "company", buyer.company_name, buyer.inn, buyer.kpp
     session.add(order)
     session.flush()
@@ -154,6 +156,16 @@ def _buyer_with_everything(
     add_note(session, buyer_id=buyer.id, author_id=staff_id, body=f"{name} просит звонить на {phone}")
     open_task(session, buyer_id=buyer.id, title=f"Позвонить: {name}", due_at=utcnow(), assignee_id=None)
     session.add(SentEmail(buyer_id=buyer.id, to_address=email, kind="order_placed", subject=f"Заказ {order.number}"))
+    dispute = Dispute(
+        order_id=order.id,
+        kind="quality",
+        reason="defect",
+        description=f"Пишет {name}, телефон {phone}: треснул корпус",
+        opened_at=utcnow(),
+        answer_due_at=utcnow(),
+    )
+    dispute.messages.append(DisputeMessage(author_name=name, body=f"{name}: звоните на {phone}", created_at=utcnow()))
+    session.add(dispute)
     add_message(session, "order_placed", email, f"Заказ {order.number}", f"{buyer.name}, спасибо за заказ", None)
     session.flush()
     return buyer, order
