@@ -153,6 +153,9 @@ def run(args: argparse.Namespace, log) -> dict:
             "PUBLIC_BASE_URL": base,
             "LOG_TO_STDOUT": "1",
             "MOSTIK_INSTANCE_PATH": str(ROOT / "instance"),
+            # Every simulated buyer comes from 127.0.0.1: the per-address anti-hoarding limits would stop them all.
+            "CHECKOUT_LIMIT_PER_IP": "1000000 per hour",
+            "UNPAID_ORDERS_PER_CLIENT": "0",
         }
         command = [
             str(BIN / "python"), "-m", "devtools.mailsink", "--port", str(mail_port), "--",

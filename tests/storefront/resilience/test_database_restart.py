@@ -37,7 +37,15 @@ def shop_on_private_postgres(tmp_path: Path, smtp_server) -> tuple[Flask, object
     _box, mail_port = smtp_server
     with private_postgres() as server:
         application = wsgi.create_app(
-            make_test_config(server.url, tmp_path, MAIL_PORT=mail_port, MOSTIK_INSTANCE_PATH=str(tmp_path))
+            make_test_config(
+                server.url,
+                tmp_path,
+                MAIL_PORT=mail_port,
+                MOSTIK_INSTANCE_PATH=str(tmp_path),
+                # Every buyer here is one test client at one address: the anti-hoarding limits would stop them.
+                CHECKOUT_LIMIT_PER_IP="1000 per minute",
+                UNPAID_ORDERS_PER_CLIENT=0,
+            )
         )
         with application.app_context():
             upgrade()
