@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from itsdangerous import BadSignature, URLSafeTimedSerializer
+from itsdangerous import BadSignature, URLSafeSerializer, URLSafeTimedSerializer
 from sqlalchemy import ColumnElement, func, or_, select, update
 from sqlalchemy.orm import Session
 
@@ -511,12 +511,21 @@ def link_state(
     try:
         payload, signed_at = URLSafeTimedSerializer(secret_key, salt=ACCESS_SALT).loads(token, return_timestamp=True)
     except BadSignature:
-        return LinkState.INVALID
+        return LinkState.STALE if _untimed_link_for(order, token, secret_key) else LinkState.INVALID
     if not isinstance(payload, list) or len(payload) != 2 or payload[0] != order.number:
         return LinkState.INVALID
     if payload[1] != order.access_version or (now or utcnow()) - signed_at > timedelta(days=max_age_days):
         return LinkState.STALE
     return LinkState.VALID
+
+
+def _untimed_link_for(order: Order, token: str, secret_key: str) -> bool:
+    """A genuine link from before links expired (the bare order number, untimed): stale, so its guest gets the
+    page offering a new one rather than a bare 404."""
+    try:
+        return bool(URLSafeSerializer(secret_key, salt=ACCESS_SALT).loads(token) == order.number)
+    except BadSignature:
+        return False
 
 
 def revoke_guest_links(session: Session, order: Order) -> None:

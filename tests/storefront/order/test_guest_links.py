@@ -9,7 +9,7 @@ from datetime import timedelta
 
 from flask import Flask
 from flask.testing import FlaskClient
-from itsdangerous import TimestampSigner, URLSafeTimedSerializer
+from itsdangerous import TimestampSigner, URLSafeSerializer, URLSafeTimedSerializer
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -74,6 +74,12 @@ def test_a_link_older_than_the_setting_is_stale(app: Flask, session: Session) ->
     assert link_state(order, token, secret, days, now=utcnow() + timedelta(days=29)) == LinkState.VALID
     assert link_state(order, token, secret, days, now=utcnow() + timedelta(days=31)) == LinkState.STALE
     assert link_state(order, None, secret, days) == LinkState.INVALID
+    # A link sent before links expired (untimed, the bare number) is stale: its guest is offered a new one.
+    untimed = URLSafeSerializer(secret, salt=ACCESS_SALT).dumps(order.number)
+    assert link_state(order, untimed, secret, days) == LinkState.STALE
+    assert link_state(order, URLSafeSerializer("forged", salt=ACCESS_SALT).dumps(order.number), secret, days) == (
+        LinkState.INVALID
+    )
 
 
 def test_an_expired_link_shows_the_russian_page_offering_a_new_one(
