@@ -406,6 +406,13 @@ SETTINGS: tuple[Setting, ...] = (
         "10 per hour",
         "orders one client address may place (Flask-Limiter notation, like `LOGIN_LIMIT_PER_IP`)",
     ),
+    Setting("GUEST_LINK_DAYS", whole_number, 30, "days a guest's signed link to their order works"),
+    Setting(
+        "GUEST_LINK_REQUEST_LIMIT",
+        text,
+        "5 per hour",
+        "requests for a new guest link one client address may make (Flask-Limiter notation)",
+    ),
     Setting(
         "PICKUP_POINTS_FILE",
         optional_text,

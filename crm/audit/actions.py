@@ -26,6 +26,7 @@ class AuditAction(enum.StrEnum):
     ORDER_DELIVER = "order.deliver"
     ORDER_CANCEL = "order.cancel"
     ORDERS_EXPORT = "orders.export"
+    ORDER_LINKS_REVOKE = "order.links_revoke"
     RETENTION_EXPORT = "retention.export"
     SEGMENT_CREATE = "segments.create"
     SEGMENT_UPDATE = "segments.update"
@@ -78,6 +79,7 @@ LABELS = {
     AuditAction.ORDER_DELIVER: _l("Order marked delivered"),
     AuditAction.ORDER_CANCEL: _l("Order canceled"),
     AuditAction.ORDERS_EXPORT: _l("Order list exported"),
+    AuditAction.ORDER_LINKS_REVOKE: _l("Guest links to the order revoked"),
     AuditAction.RETENTION_EXPORT: _l("Retention figures exported"),
     AuditAction.SEGMENT_CREATE: _l("Segment created"),
     AuditAction.SEGMENT_UPDATE: _l("Segment changed"),

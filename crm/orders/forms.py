@@ -52,10 +52,18 @@ class CancelForm(FlaskForm):
         return str(self.reason.data)
 
 
-class RetryRefundForm(FlaskForm):
-    """Make (or finish) the refund of a canceled paid order again: the same refund, never a second one."""
+class OrderActionForm(FlaskForm):
+    """A one-button action on the order named in the form (a POST with nothing in it is refused)."""
 
     number = HiddenField(validators=[DataRequired()])
+
+
+class RetryRefundForm(OrderActionForm):
+    """Make (or finish) the refund of a canceled paid order again: the same refund, never a second one."""
+
+
+class RevokeLinksForm(OrderActionForm):
+    """Revoke every guest link to the order sent so far (``order.services.revoke_guest_links``)."""
 
 
 def refund_amount(raw: str) -> Decimal:

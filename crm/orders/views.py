@@ -13,7 +13,7 @@ from crm.audit.actions import AuditAction
 from crm.audit.services import record
 from crm.auth import require_staff
 from crm.orders import bp
-from crm.orders.forms import STEP_ACTIONS, CancelForm, RefundForm, RetryRefundForm, StatusForm
+from crm.orders.forms import STEP_ACTIONS, CancelForm, RefundForm, RetryRefundForm, RevokeLinksForm, StatusForm
 from crm.orders.queries import OrderPage, may_act_on, order_page
 from crm.permissions import has_permission, requires
 from crm.staff.models import StaffUser
@@ -21,7 +21,13 @@ from storefront.errors import NotFound
 from storefront.extensions import db
 from storefront.i18n import format_rub
 from storefront.order.models import CANCEL_REASONS, MONEY_IN, NEEDS_PAYMENT, TRANSITIONS, Order, OrderStatus
-from storefront.order.services import NotPaidYet, TransitionNotAllowed, announce_status_change, change_status
+from storefront.order.services import (
+    NotPaidYet,
+    TransitionNotAllowed,
+    announce_status_change,
+    change_status,
+    revoke_guest_links,
+)
 from storefront.order.web import status_label
 from storefront.payment.cancel import cancel_refund, refund_canceled_order, refund_is_due
 from storefront.payment.errors import RefundError, RefundFailure
@@ -75,6 +81,7 @@ def _render(
             cancel_reasons=CANCEL_REASONS,
             retry_form=RetryRefundForm(number=order.number) if process and refund_is_due(order) else None,
             cancel_refund=cancel_refund(db.session(), order.id),
+            revoke_form=RevokeLinksForm(number=order.number) if process else None,
         ),
         status,
     )
@@ -157,6 +164,23 @@ def order_step(number: str) -> Response | tuple[str, int]:
     db.session.commit()
     announce_status_change(order, previous)
     flash(_step_done(step), "success")
+    return redirect(url_for("crm.orders.order_detail", number=number))
+
+
+@bp.post("/<number>/revoke-links")
+@requires("orders.process")
+def order_revoke_links(number: str) -> Response | tuple[str, int]:
+    """Every guest link to the order sent so far stops working (a guest can ask for a new one by e-mail)."""
+    page = _page(number)
+    staff = require_staff()
+    form = RevokeLinksForm()
+    if not form.validate_on_submit() or form.number.data != number:
+        flash(_("Open the order again and repeat."), "error")
+        return _render(page, None, 400)
+    revoke_guest_links(db.session(), page.order)
+    record(db.session(), staff, AuditAction.ORDER_LINKS_REVOKE, "order", number, request.remote_addr, "")
+    db.session.commit()
+    flash(_("The guest's links to the order no longer work."), "success")
     return redirect(url_for("crm.orders.order_detail", number=number))
 
 

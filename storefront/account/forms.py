@@ -174,6 +174,10 @@ class PasswordResetRequestForm(FlaskForm):
     email = EmailField(_l("Email"), validators=[DataRequired(), Normalized(normalize_email)])
 
 
+class OrderLinkRequestForm(PasswordResetRequestForm):
+    """A guest whose link expired asks for a new one: the order's e-mail address."""
+
+
 class PasswordResetForm(FlaskForm):
     password = PasswordField(
         _l("New password"),

@@ -61,12 +61,13 @@ from storefront.i18n import format_rub
 from storefront.order.attribution import click_from_session
 from storefront.order.holds import HoldPolicy, PaymentMethod, payment_hold
 from storefront.order.services import (
+    LinkState,
     OutOfStock,
     TooManyUnpaidOrders,
     get_order_by_number,
     make_access_token,
-    token_grants_access,
 )
+from storefront.order.web import guest_link_state
 from storefront.promo.services import PromoInvalid, holder_key
 from storefront.shipping.points import (
     PICKUP_METHODS,
@@ -449,9 +450,7 @@ def reorder_view(number: str) -> Response | tuple[str, int]:
     order = get_order_by_number(db.session(), number)
     buyer = _buyer()
     token = request.args.get("t")
-    allowed = (buyer is not None and order.buyer_id == buyer.id) or token_grants_access(
-        order, token, current_app.config["SECRET_KEY"]
-    )
+    allowed = (buyer is not None and order.buyer_id == buyer.id) or guest_link_state(order, token) == LinkState.VALID
     if not allowed or not EmptyForm().validate_on_submit():
         return redirect(url_for("order.order_detail", number=number))
     cart = current_cart(create=True)

@@ -140,6 +140,8 @@ class Order(TimestampMixin, Base):
     #: A buyer's dispute is open (``storefront.protection``): the order does not complete by itself meanwhile.
     #: Set and cleared by conditional UPDATEs, so auto-confirmation and a dispute opened at once cannot both win.
     under_dispute: Mapped[bool] = mapped_column(default=False, server_default=false())
+    #: Part of every guest link (``order.services.make_access_token``); staff raise it to revoke them all.
+    access_version: Mapped[int] = mapped_column(default=1, server_default="1")
 
     lines: Mapped[list[OrderLine]] = relationship(
         back_populates="order", order_by="OrderLine.id", cascade="all, delete-orphan"

@@ -8,6 +8,7 @@ buyers racing for the last units cannot both get them, on PostgreSQL or SQLite.
 
 from __future__ import annotations
 
+import enum
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -15,7 +16,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from itsdangerous import BadSignature, URLSafeSerializer
+from itsdangerous import BadSignature, URLSafeSerializer, URLSafeTimedSerializer
 from sqlalchemy import ColumnElement, func, or_, select, update
 from sqlalchemy.orm import Session
 
@@ -488,17 +489,53 @@ def announce_status_change(order: Order, previous: str) -> None:
 
 
 def make_access_token(order: Order, secret_key: str) -> str:
-    """The signed part of a guest's link to their order (in the confirmation email)."""
-    return URLSafeSerializer(secret_key, salt=ACCESS_SALT).dumps(order.number)
+    """The signed part of a guest's link to their order (in the e-mails): the order number and its
+    ``access_version``, with the time of signing (the link expires, see ``link_state``)."""
+    return URLSafeTimedSerializer(secret_key, salt=ACCESS_SALT).dumps([order.number, order.access_version or 1])
 
 
-def token_grants_access(order: Order, token: str | None, secret_key: str) -> bool:
+class LinkState(enum.StrEnum):
+    VALID = "valid"
+    #: Ours and for this order, but older than the allowed age or of a revoked version.
+    STALE = "stale"
+    #: Missing, forged, or for another order.
+    INVALID = "invalid"
+
+
+def link_state(
+    order: Order, token: str | None, secret_key: str, max_age_days: int, now: datetime | None = None
+) -> LinkState:
+    """What a guest link's token is worth for ``order`` at ``now``."""
     if not token:
-        return False
+        return LinkState.INVALID
     try:
-        return URLSafeSerializer(secret_key, salt=ACCESS_SALT).loads(token) == order.number
+        payload, signed_at = URLSafeTimedSerializer(secret_key, salt=ACCESS_SALT).loads(token, return_timestamp=True)
+    except BadSignature:
+        return LinkState.STALE if _untimed_link_for(order, token, secret_key) else LinkState.INVALID
+    if not isinstance(payload, list) or len(payload) != 2 or payload[0] != order.number:
+        return LinkState.INVALID
+    if payload[1] != order.access_version or (now or utcnow()) - signed_at > timedelta(days=max_age_days):
+        return LinkState.STALE
+    return LinkState.VALID
+
+
+def _untimed_link_for(order: Order, token: str, secret_key: str) -> bool:
+    """A genuine link from before links expired (the bare order number, untimed): stale, so its guest gets the
+    page offering a new one rather than a bare 404."""
+    try:
+        return bool(URLSafeSerializer(secret_key, salt=ACCESS_SALT).loads(token) == order.number)
     except BadSignature:
         return False
+
+
+def revoke_guest_links(session: Session, order: Order) -> None:
+    """Every link sent so far stops working: one conditional UPDATE of ``access_version``. Flushes; the caller
+    commits."""
+    session.execute(
+        update(Order).where(Order.id == order.id).values(access_version=Order.access_version + 1),
+        execution_options={"synchronize_session": False},
+    )
+    session.refresh(order, ["access_version"])
 
 
 def attach_guest_order(session: Session, order: Order, buyer_id: int, buyer_email: str) -> bool:

@@ -3,18 +3,18 @@ guests reach theirs through the signed link from the confirmation email (``?t=â€
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
-from storefront.account.forms import EmptyForm, RegistrationForm
+from storefront.account.forms import EmptyForm, OrderLinkRequestForm, RegistrationForm
 from storefront.account.identifiers import format_phone
 from storefront.account.services import ConsentRecord, EmailTaken, announce_registration, register_buyer
 from storefront.account.utm import session_first_touch
 from storefront.account.web import sign_in_buyer
 from storefront.db import utcnow
-from storefront.extensions import db
+from storefront.extensions import db, limiter
 from storefront.moscow import to_moscow
 from storefront.order import bp
 from storefront.order.models import Order
@@ -24,9 +24,10 @@ from storefront.order.services import (
     announce_status_change,
     attach_guest_order,
     confirm_receipt,
+    get_order_by_number,
     list_buyer_orders,
 )
-from storefront.order.web import viewable_order
+from storefront.order.web import queue_link_email, viewable_order
 from storefront.shipping.regions import region_name
 
 
@@ -59,6 +60,21 @@ def invoice(number: str) -> str:
     if not order.is_company:
         abort(404)
     return render_template("order/invoice.html", **_context(order, token))
+
+
+@bp.post("/orders/<number>/new-link")
+@limiter.limit(lambda: current_app.config["GUEST_LINK_REQUEST_LIMIT"])
+def request_new_link(number: str) -> tuple[str, int]:
+    """A guest whose link expired or was revoked asks for a new one: it goes to the order's own address, and the
+    answer is the same whether or not the address matched (nothing to learn about orders or addresses here)."""
+    order = get_order_by_number(db.session(), number)
+    form = OrderLinkRequestForm()
+    if not form.validate_on_submit():
+        return render_template("order/link_expired.html", number=number, form=form), 400
+    if form.email.data == order.email.strip().lower():
+        queue_link_email(db.session(), order)
+        db.session.commit()
+    return render_template("order/link_expired.html", number=number, form=None), 200
 
 
 @bp.post("/orders/<number>/confirm-receipt")

@@ -6,18 +6,19 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
-from flask import abort, current_app, request
+from flask import abort, current_app, make_response, render_template, request
 from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm import Session
 
+from storefront.account.forms import OrderLinkRequestForm
 from storefront.emails import mail_renderer, queue_templated
 from storefront.extensions import db
 from storefront.logins.web import survives_sign_in
 from storefront.order.attribution import SESSION_KEY as CLICK_KEY
 from storefront.order.models import MONEY_IN, HistoryKind, Order, OrderStatus, OrderStatusChange, PaymentStatus
-from storefront.order.services import get_order_by_number, make_access_token, token_grants_access
+from storefront.order.services import LinkState, get_order_by_number, link_state, make_access_token
 from storefront.shipping.regions import region_name
 
 #: A campaign click made before signing in still credits the order placed after it.
@@ -106,17 +107,34 @@ def reason_label(note: str) -> str:
     return reasons.get(note, note)
 
 
+def guest_link_state(order: Order, token: str | None) -> LinkState:
+    """What this request's guest link token is worth now (``GUEST_LINK_DAYS``, the order's ``access_version``)."""
+    config = current_app.config
+    return link_state(order, token, config["SECRET_KEY"], config["GUEST_LINK_DAYS"])
+
+
 def viewable_order(number: str) -> tuple[Order, str | None]:
-    """The order if this visitor may see it (owner, or a valid guest link), with the link token."""
+    """The order if this visitor may see it (owner, or a valid guest link), with the link token. An expired or
+    revoked link gets the page that offers a new one (410); a forged one grants nothing."""
     order = get_order_by_number(db.session(), number)
     token = request.args.get("t")
     if current_user.is_authenticated and order.buyer_id == current_user.id:
         return order, None
-    if token_grants_access(order, token, current_app.config["SECRET_KEY"]):
+    state = guest_link_state(order, token)
+    if state == LinkState.VALID:
         return order, token
+    if state == LinkState.STALE:
+        page = render_template("order/link_expired.html", number=order.number, form=OrderLinkRequestForm())
+        abort(make_response(page, 410))
     if not current_user.is_authenticated and order.buyer_id is not None:
         abort(401)
     abort(404)
+
+
+def queue_link_email(session: Session, order: Order) -> None:
+    """A fresh guest link to the order's own address, through the outbox; the caller commits."""
+    subject = _("A new link to order %(number)s", number=order.number)
+    queue_templated(session, "order_link", order.email, subject, order=order, link=order_link(order))
 
 
 @mail_renderer("order_placed")

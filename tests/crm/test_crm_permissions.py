@@ -189,3 +189,8 @@ def test_marketers_hold_segments_and_promo_codes_but_not_buyer_cards() -> None:
         assert has_permission(Role.MARKETER, permission) and has_permission(Role.ADMIN, permission)
         assert not has_permission(Role.ACCOUNT_MANAGER, permission)
     assert not has_permission(Role.MARKETER, "buyers.view")
+
+
+def test_revoking_guest_links_is_for_whoever_processes_orders(app: Flask) -> None:
+    """The walk above POSTs it for every role; this pins which permission it is."""
+    assert app.view_functions["crm.orders.order_revoke_links"].crm_permission == "orders.process"
