@@ -7,7 +7,7 @@ on SQLite ``storefront.settlement.journal.post`` and ``flask settlement check`` 
 backfilled here: ``flask settlement backfill`` posts the history of orders paid before.
 
 Revision ID: 0027
-Revises: 0024
+Revises: 0026
 Create Date: 2026-12-06 09:40:00
 
 """
@@ -17,7 +17,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "0027"
-down_revision = "0024"
+down_revision = "0026"
 branch_labels = None
 depends_on = None
 

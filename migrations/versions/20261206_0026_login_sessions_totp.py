@@ -1,7 +1,7 @@
 """Server-side sessions of buyers and staff (a copied cookie stops working at sign-out), and the staff's TOTP
 second factor with its one-time recovery codes
 
-Revision ID: 0024
+Revision ID: 0026
 Revises: 0025
 Create Date: 2026-12-06 09:45:00
 
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = "0024"
+revision = "0026"
 down_revision = "0025"
 branch_labels = None
 depends_on = None

@@ -1,7 +1,7 @@
 """Buyers' data rights: versioned legal documents (consents point at the policy version agreed to), the log of
 export and erasure requests, and when a buyer's data were erased.
 
-Revision ID: 0026
+Revision ID: 0023
 Revises: 0022
 Create Date: 2026-12-06 09:40:00
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 # revision identifiers, used by Alembic.
-revision = "0026"
+revision = "0023"
 down_revision = "0022"
 branch_labels = None
 depends_on = None

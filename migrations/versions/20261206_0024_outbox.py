@@ -1,7 +1,7 @@
 """outbox: the shop's e-mail written in the transaction that causes it; job runs hold a lease
 
-Revision ID: 0023
-Revises: 0026
+Revision ID: 0024
+Revises: 0023
 Create Date: 2026-12-06 09:45:00
 
 """
@@ -10,8 +10,8 @@ import sqlalchemy as sa
 from alembic import op
 
 # revision identifiers, used by Alembic.
-revision = "0023"
-down_revision = "0026"
+revision = "0024"
+down_revision = "0023"
 branch_labels = None
 depends_on = None
 
