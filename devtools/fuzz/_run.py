@@ -6,7 +6,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable
 
-import atheris  # type: ignore[import-untyped]  # a hand-run tool (pip install atheris), not a dependency
+import atheris  # a hand-run tool (pip install atheris), not a dependency
 
 #: Instrument only our code: instrumenting every installed package takes minutes.
 OURS = ["storefront", "crm"]

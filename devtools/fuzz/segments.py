@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import atheris  # type: ignore[import-untyped]
+import atheris
 
 from devtools.fuzz._run import OURS, run
 

@@ -3,7 +3,7 @@ for the translated messages)."""
 
 from __future__ import annotations
 
-import atheris  # type: ignore[import-untyped]
+import atheris
 from flask import Flask
 from flask_babel import Babel
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 
-import atheris  # type: ignore[import-untyped]
+import atheris
 
 from devtools.fuzz._run import OURS, run
 
