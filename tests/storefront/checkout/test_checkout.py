@@ -53,7 +53,8 @@ def test_a_guest_places_an_order_once_even_when_the_form_is_sent_twice(client, s
     assert first.status_code == 303
     second = place(client, _method(session), hidden)
     assert second.status_code == 303
-    assert first.headers["Location"] == second.headers["Location"]
+    # The same order (its guest link is signed with the time, so the token may differ by a second).
+    assert first.headers["Location"].split("?")[0] == second.headers["Location"].split("?")[0]
     orders = _orders(session)
     assert len(orders) == 1
     order = orders[0]
