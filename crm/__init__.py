@@ -40,9 +40,8 @@ def init_app(app: Flask) -> None:
     order_refunded.connect(update_reorder_stats, weak=False)
     # The CRM's share of a buyer's data in the storefront's export and erasure.
     register_part(app, privacy_part)
-    from crm.disputes.receivers import connect_dispute_emails
+    from crm.disputes import receivers  # noqa: F401  (registers the staff's dispute e-mails)
 
-    connect_dispute_emails(app)
     app.extensions["photo_upload_endpoints"].add("crm.disputes.dispute_message")  # bounded like the storefront's
 
 

@@ -25,12 +25,14 @@ logger = logging.getLogger(__name__)
 
 #: ``renderer(session, **ids)``: queues the e-mail ``expect_mail`` announced (or nothing, when it is no news).
 MailRenderer = Callable[..., None]
-_renderers: dict[str, MailRenderer] = {}
+#: Each kind's renderers, in registration order: one news may owe e-mails to several people (a dispute's buyer
+#: from the storefront, its staff from the CRM).
+_renderers: dict[str, list[MailRenderer]] = {}
 
 
 def mail_renderer(kind: str) -> Callable[[MailRenderer], MailRenderer]:
     def decorator(function: MailRenderer) -> MailRenderer:
-        _renderers[kind] = function
+        _renderers.setdefault(kind, []).append(function)
         return function
 
     return decorator
@@ -55,10 +57,11 @@ def _render_expected(session: Session) -> None:
         logger.info("%s e-mail(s) not queued outside an app", len(expected))
         return
     for kind, ids in expected:
-        try:
-            _renderers[kind](session, **ids)
-        except Exception:  # the change commits; the mail is a bug to fix, not a reason to refuse it
-            logger.exception("e-mail %s %r not queued", kind, ids)
+        for render in _renderers.get(kind, []):
+            try:
+                render(session, **ids)
+            except Exception:  # the change commits; the mail is a bug to fix, not a reason to refuse it
+                logger.exception("e-mail %s %r not queued", kind, ids)
 
 
 def _kick(session: Session) -> None:

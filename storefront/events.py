@@ -11,8 +11,6 @@ values only, so a receiver can load what it needs in its own session.
   to it for tiers and campaign attribution.
 - ``order_refunded``: ``order_id``, ``number``, ``amount`` (Decimal, the refund), ``buyer_id`` (or None),
   ``refund_id``: sent once per succeeded refund, after the commit that recorded it (reorder statistics).
-- ``dispute_changed``: ``dispute_id``, ``event`` (``opened``, ``buyer_message``, ``staff_message``, ``decided``),
-  ``message_id`` (or None): the buyer's e-mails here, the staff's in the CRM (``storefront.protection``).
 
 Three more are sent INSIDE the transaction that makes the fact true, before its commit, with that ``session``
 and ids: a receiver writes in the same transaction (the settlement ledger, ``storefront.settlement``), never
@@ -28,7 +26,6 @@ conditional UPDATE), so once per fact:
 from __future__ import annotations
 
 from blinker import Namespace
-from flask import Flask, current_app, has_app_context
 
 signals = Namespace()
 
@@ -37,17 +34,8 @@ order_placed = signals.signal("order-placed")
 order_status_changed = signals.signal("order-status-changed")
 order_paid = signals.signal("order-paid")
 order_refunded = signals.signal("order-refunded")
-dispute_changed = signals.signal("dispute-changed")
 
 # Inside the transaction (see above).
 payment_captured = signals.signal("payment-captured")
 refund_succeeded = signals.signal("refund-succeeded")
 order_completed = signals.signal("order-completed")
-
-
-def in_app(app: Flask) -> bool:
-    """Whether a receiver runs inside ``app``'s context (a request, `flask run-due`, the in-process runner): the
-    signals are process-wide and several apps may exist (tests)."""
-    if not has_app_context() or current_app.name != app.name:
-        return False
-    return current_app._get_current_object() is app  # type: ignore[attr-defined]

@@ -28,8 +28,8 @@ from storefront.protection.services import (
     DecisionDraft,
     DisputeRefused,
     add_message,
-    announce_dispute,
     decide,
+    expect_dispute_mail,
     get_dispute,
     refund_due,
     refundable,
@@ -131,9 +131,9 @@ def dispute_message(dispute_id: int) -> Response | tuple[str, int]:
         db.session.rollback()
         form.body.errors = [refusal_message(error)]
         return _render(dispute, 400, message_form=form)
-    commit_with_photos(store_photos(photos))
     if not internal:
-        announce_dispute(dispute.id, "staff_message", message.id)
+        expect_dispute_mail(db.session(), dispute.id, "staff_message", message.id)
+    commit_with_photos(store_photos(photos))
     flash(_("The note is saved.") if internal else _("The reply is sent to the buyer."), "success")
     return redirect(url_for("crm.disputes.dispute_detail", dispute_id=dispute.id), 303)
 
@@ -190,8 +190,8 @@ def dispute_decide(dispute_id: int) -> Response | tuple[str, int]:
     amount = f"{dispute.refund_amount} ₽" if dispute.refund_amount else "—"
     detail = f"{dispute.order.number}: {dispute.decision}, {amount}; {dispute.decision_note}"
     record(db.session(), staff, AuditAction.DISPUTE_DECIDE, "dispute", dispute.id, request.remote_addr, detail)
+    expect_dispute_mail(db.session(), dispute.id, "decided")
     db.session.commit()
-    announce_dispute(dispute.id, "decided")
     flash(_("The decision is saved."), "success")
     _settle(dispute, staff)
     return redirect(url_for("crm.disputes.dispute_detail", dispute_id=dispute.id), 303)

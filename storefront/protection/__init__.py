@@ -6,17 +6,14 @@ lines, thread, photos), ``policy.py`` (windows, answer times), ``services.py`` (
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
 from flask import Blueprint, Flask
 
 bp = Blueprint("protection", __name__)
-logger = logging.getLogger(__name__)
 
 
 def init_app(app: Flask) -> None:
-    from storefront.events import dispute_changed, in_app
     from storefront.protection import services, views  # noqa: F401  (routes on bp; the confirmation job)
     from storefront.protection.policy import ProtectionPolicy
     from storefront.protection.web import (
@@ -56,16 +53,4 @@ def init_app(app: Flask) -> None:
         app.add_template_global(helper)
     app.add_template_global(reason_label, "dispute_reason_label")
 
-    def email_buyer(sender: Any, **change: Any) -> None:
-        if not in_app(app):
-            return
-        from storefront.protection.web import send_dispute_email
-
-        try:
-            send_dispute_email(change["dispute_id"], change["event"], change.get("message_id"))
-        except Exception:  # an e-mail must never undo or break the change itself
-            logger.exception("dispute e-mail for dispute %s failed", change["dispute_id"])
-
-    dispute_changed.connect(email_buyer)
-    app.extensions["protection_emails"] = (email_buyer,)
     app.register_blueprint(bp)

@@ -25,7 +25,6 @@ from sqlalchemy.orm import Session
 from storefront.account.models import Buyer, Tier
 from storefront.db import rowcount, utcnow
 from storefront.errors import ShopError
-from storefront.events import dispute_changed
 from storefront.jobs import extension, periodic
 from storefront.money import quantize_kopecks
 from storefront.order.models import MONEY_IN, Order, OrderStatus
@@ -36,6 +35,7 @@ from storefront.order.services import (
     announce_status_change,
     confirm_receipt,
 )
+from storefront.outbox import expect_mail
 from storefront.payment.gateway import PaymentGateway
 from storefront.payment.models import Refund, RefundState
 from storefront.payment.refunds import refund_order
@@ -139,7 +139,7 @@ def open_dispute(
     session: Session, order: Order, draft: DisputeDraft, policy: ProtectionPolicy, now: datetime | None = None
 ) -> Dispute:
     """Open a dispute on ``order`` or raise ``DisputeRefused``. Flushes; the caller commits, then calls
-    ``announce_dispute``."""
+    ``expect_dispute_mail``."""
     now = now or utcnow()
     if draft.reason not in set(DisputeReason):
         raise DisputeRefused(Refusal.BAD_REASON)
@@ -392,9 +392,10 @@ def settle(session: Session, gateway: PaymentGateway | None, dispute: Dispute, n
     return Settled(refund, completed, previous)
 
 
-def announce_dispute(dispute_id: int, event: str, message_id: int | None = None) -> None:
-    """After the commit: ``opened``, ``buyer_message``, ``staff_message``, ``decided`` (e-mails both ways)."""
-    dispute_changed.send(None, dispute_id=dispute_id, event=event, message_id=message_id)
+def expect_dispute_mail(session: Session, dispute_id: int, event: str, message_id: int | None = None) -> None:
+    """Before the commit: ``opened``, ``buyer_message``, ``staff_message``, ``decided`` owe e-mails both ways (the
+    buyer's rendered by ``storefront.protection.web``, the staff's by ``crm.disputes.receivers``)."""
+    expect_mail(session, "dispute", dispute_id=dispute_id, event=event, message_id=message_id)
 
 
 @periodic("confirm-inspected-orders", every=timedelta(hours=1), needs={"policy": extension(POLICY_EXTENSION)})

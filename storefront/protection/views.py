@@ -21,7 +21,7 @@ from storefront.protection.services import (
     DisputeDraft,
     DisputeRefused,
     add_message,
-    announce_dispute,
+    expect_dispute_mail,
     get_dispute,
     open_dispute,
 )
@@ -92,8 +92,8 @@ def open_dispute_view(number: str) -> str | Response | tuple[str, int]:
                     flash(refusal_message(error), "error")
                     status = 409 if error.code in ("already_open", "window_closed") else 400
                 else:
+                    expect_dispute_mail(db.session(), dispute.id, "opened")
                     commit_with_photos(store_photos(photos))
-                    announce_dispute(dispute.id, "opened")
                     days = _answer_days(dispute)
                     flash(
                         ngettext(
@@ -148,8 +148,8 @@ def dispute_message(number: str, dispute_id: int) -> Response | tuple[str, int]:
                 db.session.rollback()
                 form.body.errors = [refusal_message(error)]
             else:
+                expect_dispute_mail(db.session(), dispute.id, "buyer_message", message.id)
                 commit_with_photos(store_photos(photos))
-                announce_dispute(dispute.id, "buyer_message", message.id)
                 flash(_("Your message is sent."), "success")
                 return redirect(url_for("protection.dispute_page", number=number, dispute_id=dispute.id, t=token), 303)
     return render_template("protection/dispute.html", order=order, token=token, dispute=dispute, form=form), 400

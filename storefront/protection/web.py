@@ -1,5 +1,5 @@
 """The request side of the protection: the words for reasons, decisions, refusals and photo refusals, the
-countdown, the policy from the config, and the buyer's e-mails about a dispute (receivers of ``dispute_changed``).
+countdown, the policy from the config, and the buyer's e-mails about a dispute (into the outbox with the change).
 Used by the storefront's views and, for the words, by the CRM's dispute desk."""
 
 from __future__ import annotations
@@ -9,11 +9,12 @@ from decimal import Decimal
 from pathlib import Path
 
 from flask import abort, current_app
+from flask_babel import force_locale, ngettext
 from flask_babel import gettext as _
-from flask_babel import ngettext
+from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
-from storefront.emails import queue_templated
+from storefront.emails import mail_renderer, queue_templated
 from storefront.extensions import db
 from storefront.i18n import format_rub
 from storefront.order.web import order_link
@@ -148,25 +149,25 @@ def photo_refusal(name: str, error: ImageRefused, policy: ProtectionPolicy) -> s
     return _("«%(name)s» is not a JPEG, PNG or WebP photo.", name=shown)
 
 
-def send_dispute_email(dispute_id: int, event: str, message_id: int | None) -> bool:
-    """The buyer's Russian e-mail: a staff reply (never an internal note), or the decision."""
-    dispute = db.session.get(Dispute, dispute_id)
-    if dispute is None:
-        return False
-    message = db.session.get(DisputeMessage, message_id) if message_id is not None else None
+@mail_renderer("dispute")
+def queue_buyer_dispute_mail(session: Session, dispute_id: int, event: str, message_id: int | None) -> None:
+    """The buyer's Russian e-mail, in the change's transaction: a staff reply (never an internal note), the
+    decision, or that the dispute is open."""
+    dispute = session.get(Dispute, dispute_id)
+    message = session.get(DisputeMessage, message_id) if message_id is not None else None
+    if dispute is None or event not in ("staff_message", "decided", "opened"):
+        return
     if event == "staff_message" and (message is None or message.internal):
-        return False
-    if event not in ("staff_message", "decided", "opened"):
-        return False
+        return
     order = dispute.order
-    subject = {
-        "opened": _("Order %(number)s: your dispute is open", number=order.number),
-        "staff_message": _("Order %(number)s: a reply to your dispute", number=order.number),
-        "decided": _("Order %(number)s: the decision on your dispute", number=order.number),
-    }[event]
-    # Sent from the receiver of ``dispute_changed``, after the change committed: written to the outbox and committed.
+    with force_locale("ru"):
+        subject = {
+            "opened": _("Order %(number)s: your dispute is open", number=order.number),
+            "staff_message": _("Order %(number)s: a reply to your dispute", number=order.number),
+            "decided": _("Order %(number)s: the decision on your dispute", number=order.number),
+        }[event]
     queue_templated(
-        db.session(),
+        session,
         "dispute_buyer",
         order.email,
         subject,
@@ -178,8 +179,6 @@ def send_dispute_email(dispute_id: int, event: str, message_id: int | None) -> b
         reason=reason_label(dispute.reason),
         link=order_link(order),
     )
-    db.session.commit()
-    return True
 
 
 def checked_photos(files: list[object], policy: ProtectionPolicy) -> tuple[list[CheckedPhoto], list[str]]:
