@@ -19,6 +19,7 @@ from crm.audit.models import AuditEntry
 from crm.security.views import ENROL_SECRET_KEY
 from crm.staff.models import RecoveryCode, Role, StaffUser
 from crm.staff.totp import accept_code, matching_step
+from storefront.extensions import db
 from tests.support.factories import make_staff
 from tests.support.web import CSRF_RE, crm_csrf, crm_login
 
