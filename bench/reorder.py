@@ -8,9 +8,9 @@ dropped afterwards). With ``--keep`` the database stays (SQLite ``<work-dir>/reo
 schema ``bench_reorder_N_M_kept``: ``bench.databases.kept_database``) and the next ``--keep`` run of the same size
 reuses the filled data instead of filling again (the statistics table is emptied first, so the first recalc still
 creates every row). Timed: ``recalc-reorders`` twice (the first run creates every buyer's row; the second is the
-steady-state nightly run), the per-payment update of one buyer (mean over 50 buyers), the hourly status refresh, and
-the four retention figures. Prints each step as it finishes, one summary line per engine, and writes JSON (with the
-load average) to --results-dir.
+steady-state nightly run), the per-payment update of one buyer (mean over 50 buyers), the hourly status refresh,
+and the four retention figures, the nightly snapshot of them and the retention page reading it. Prints each step as
+it finishes, one summary line per engine, and writes JSON (with the load average) to --results-dir.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import sqlalchemy as sa
+from flask import Flask
 from flask_migrate import upgrade
 from sqlalchemy.orm import Session
 
@@ -37,6 +38,8 @@ from crm.reorder.analytics import (
 )
 from crm.reorder.models import BuyerStats, ReorderBaseline
 from crm.reorder.services import POLICY_EXTENSION, recalc_reorders, refresh_statuses, update_buyer_stats
+from crm.reorder.snapshot import take_snapshot
+from crm.staff.services import create_staff, find_staff
 from crm.tiers.services import seed_tiers
 from demo.bulk import fill_buyers_and_orders
 from storefront.db import utcnow
@@ -105,6 +108,13 @@ def measure(url: str, buyers: int, orders: int, engine: str = "") -> dict:
                 function(session)
                 analytics[name] = _seconds(started)
                 _say(engine, f"{name} {analytics[name]} s")
+            started = time.perf_counter()
+            take_snapshot(session, utcnow())
+            session.commit()
+            snapshot = _seconds(started)
+            _say(engine, f"retention snapshot (the nightly job) {snapshot} s")
+            page_ms = _retention_page_ms(app, session)
+            _say(engine, f"retention page from the snapshot: median {page_ms[0]} ms, worst {page_ms[1]} ms")
         db.engine.dispose()
     return {
         "fill_seconds": filled,
@@ -112,7 +122,29 @@ def measure(url: str, buyers: int, orders: int, engine: str = "") -> dict:
         "per_buyer_update_ms": per_buyer,
         "status_refresh_seconds": statuses,
         "analytics_seconds": analytics,
+        "snapshot_seconds": snapshot,
+        "retention_page_ms": {"median": page_ms[0], "worst": page_ms[1]},
     }
+
+
+def _retention_page_ms(app: Flask, session: Session, requests: int = 20) -> tuple[float, float]:
+    """The page as a marketer opens it (signed in, through the whole app): median and worst of ``requests``."""
+    email, password = "bench-marketer@mostik.local", "bench-marketer-password"
+    if find_staff(session, email) is None:
+        create_staff(session, email, "marketer", password)
+        session.commit()
+    client = app.test_client()
+    page = client.get("/crm/login").get_data(as_text=True)
+    token = page.split('name="csrf_token" type="hidden" value="', 1)[1].split('"', 1)[0]
+    client.post("/crm/login", data={"csrf_token": token, "email": email, "password": password})
+    times = []
+    for _ in range(requests):
+        started = time.perf_counter()
+        response = client.get("/crm/analytics/retention")
+        times.append((time.perf_counter() - started) * 1000)
+        assert response.status_code == 200, response.status_code
+    times.sort()
+    return round(times[len(times) // 2], 1), round(times[-1], 1)
 
 
 def main(argv: list[str] | None = None) -> list[dict]:
@@ -155,7 +187,8 @@ def main(argv: list[str] | None = None) -> list[dict]:
             f"{engine}: {args.buyers} buyers, {args.orders} orders:"
             f" recalc-reorders first run {figures['runs'][0][0]} s,"
             f" second run {figures['runs'][1][0]} s; one buyer {figures['per_buyer_update_ms']} ms; status refresh"
-            f" {figures['status_refresh_seconds']} s; retention {figures['analytics_seconds']}"
+            f" {figures['status_refresh_seconds']} s; retention {figures['analytics_seconds']}, snapshot"
+            f" {figures['snapshot_seconds']} s, page {figures['retention_page_ms']} ms"
             f" (fill {figures['fill_seconds']} s; load average {record['load_average_after']})",
             flush=True,
         )

@@ -5,12 +5,13 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 from decimal import Decimal
+from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import CheckConstraint, Float, ForeignKey, Index, Integer, String
+from sqlalchemy import JSON, CheckConstraint, Float, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from storefront.db import Base
+from storefront.db import Base, UTCDateTime
 
 
 class ReorderStatus(enum.StrEnum):
@@ -88,3 +89,14 @@ class BuyerCategory(Base):
     order_count: Mapped[int] = mapped_column(Integer)
 
     __table_args__ = (Index("ix_crm_buyer_categories_category", "category_id", "buyer_id"),)
+
+
+class RetentionSnapshot(Base):
+    """The retention page's figures as the nightly job computed them: live, they take seconds at 1,000,000 orders."""
+
+    __tablename__ = "crm_retention_snapshots"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    taken_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    #: ``crm.reorder.snapshot.figures_to_json`` of the four tables.
+    figures: Mapped[dict[str, Any]] = mapped_column(JSON)

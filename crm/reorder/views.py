@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import render_template, request
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import format_decimal
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
@@ -13,17 +13,14 @@ from crm.auth import require_staff
 from crm.csv_export import csv_download
 from crm.permissions import requires
 from crm.reorder import bp
-from crm.reorder.analytics import (
-    cohort_retention,
-    orders_per_buyer_per_year,
-    repeat_purchase_rate,
-    time_to_second_order,
-)
 from crm.reorder.forms import ReorderListForm, RetentionExportForm
 from crm.reorder.models import STATUS_LABELS
 from crm.reorder.queries import at_risk_buyers, due_buyers
+from crm.reorder.snapshot import RetentionFigures, latest_figures, take_snapshot
+from crm.staff.forms import ConfirmForm
 from crm.staff.models import Role
 from crm.staff.queries import account_managers
+from storefront.db import utcnow
 from storefront.extensions import db
 
 
@@ -54,43 +51,67 @@ def reorder_lists() -> tuple[str, int]:
     return render_template("crm/reorders.html", due=due, at_risk=at_risk, **context), 200
 
 
-def _retention_tables() -> dict[str, object]:
-    return {
-        "repeat": repeat_purchase_rate(db.session()),
-        "years": orders_per_buyer_per_year(db.session()),
-        "second": time_to_second_order(db.session()),
-        "cohorts": cohort_retention(db.session()),
-    }
+def _figures() -> RetentionFigures:
+    """The newest snapshot; the first visit to a database without one takes it (and commits it)."""
+    figures = latest_figures(db.session())
+    if figures is None:
+        figures = take_snapshot(db.session(), utcnow())
+        db.session.commit()
+    return figures
+
+
+def _retention_page(refresh_form: ConfirmForm) -> str:
+    figures = _figures()
+    return render_template(
+        "crm/retention.html",
+        figures=figures,
+        refresh_form=refresh_form,
+        width=figures.cohort_width,
+        repeat=figures.repeat,
+        years=figures.years,
+        second=figures.second,
+        cohorts=figures.cohorts,
+    )
 
 
 @bp.get("/analytics/retention")
 @requires("retention.view")
 def retention() -> str:
-    tables = _retention_tables()
-    cohorts = tables["cohorts"]
-    width = max((len(row.active) for row in cohorts), default=0)  # type: ignore[attr-defined]
-    return render_template("crm/retention.html", width=width, **tables)
+    return _retention_page(ConfirmForm.for_page())
 
 
-def _rows(table: str) -> list[list[object]]:
+@bp.post("/analytics/retention/refresh")
+@requires("retention.view")
+def retention_refresh() -> Response | tuple[str, int]:
+    """Take a snapshot now (a few seconds on a large database) instead of waiting for the nightly one."""
+    form = ConfirmForm()
+    if not form.validate_on_submit():
+        flash(_("The figures were not recalculated: send the form from the page again."), "error")
+        return _retention_page(ConfirmForm.for_page()), 400
+    take_snapshot(db.session(), utcnow())
+    db.session.commit()
+    flash(_("The figures have been recalculated."), "success")
+    return redirect(url_for("crm.reorder.retention"))
+
+
+def _rows(table: str, figures: RetentionFigures) -> list[list[object]]:
     if table == "repeat":
-        rate = repeat_purchase_rate(db.session())
+        rate = figures.repeat
         return [
             [_("Buyers with a paid order"), _("Buyers with two or more"), _("Repeat purchase rate, %")],
             [rate.buyers, rate.repeat_buyers, rate.percent],
         ]
     if table == "years":
         return [[_("Year"), _("Buyers"), _("Orders"), _("Orders per buyer")]] + [
-            [row.year, row.buyers, row.orders, row.per_buyer] for row in orders_per_buyer_per_year(db.session())
+            [row.year, row.buyers, row.orders, row.per_buyer] for row in figures.years
         ]
     if table == "second":
         return [[_("Days to the second order"), _("Buyers"), _("Share, %")]] + [
-            [row.label, row.buyers, row.percent] for row in time_to_second_order(db.session())
+            [row.label, row.buyers, row.percent] for row in figures.second
         ]
-    cohorts = cohort_retention(db.session())
-    width = max((len(row.active) for row in cohorts), default=0)
+    width = figures.cohort_width
     return [[_("Cohort"), _("Buyers"), *[_("Month %(num)s, %%", num=k) for k in range(width)]]] + [
-        [row.month, row.size, *row.percents] for row in cohorts
+        [row.month, row.size, *row.percents] for row in figures.cohorts
     ]
 
 
@@ -103,7 +124,7 @@ def retention_export() -> Response:
         message = _("Unknown table: choose repeat, years, second or cohorts.")
         return Response(message, status=400, mimetype="text/plain")
     table = form.table.data or "cohorts"
-    rows = _rows(table)
+    rows = _rows(table, _figures())
     titles = {
         "repeat": _("Repeat purchase rate"),
         "years": _("Orders per buyer per year"),

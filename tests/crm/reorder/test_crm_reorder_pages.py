@@ -30,7 +30,7 @@ from crm.staff.models import Role
 from storefront.account.models import Buyer
 from storefront.db import utcnow
 from tests.support.factories import make_staff, paid_order
-from tests.support.web import crm_login
+from tests.support.web import crm_csrf, crm_login
 
 UTC = utcnow().tzinfo
 NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
@@ -239,3 +239,52 @@ def test_moscow_months_and_years_at_the_month_and_year_edges(session: Session) -
         (2027, 1, 1),
         (2028, 2, 2),
     ]
+
+
+def test_the_page_reads_the_snapshot_until_it_is_retaken(app: Flask, session: Session) -> None:
+    from crm.reorder.models import RetentionSnapshot
+    from crm.reorder.snapshot import KEEP, latest_figures, take_snapshot
+
+    _cohort_data(session)
+    make_staff(session, "marketer")
+    session.commit()
+    taken = take_snapshot(session, datetime(2026, 4, 20, 0, 30, tzinfo=UTC))
+    session.commit()
+    assert latest_figures(session) == taken, "a snapshot reads back as the figures it stored"
+    # A new repeat order after the snapshot: the page keeps showing the snapshot and says when it was taken.
+    paid_order(session, _buyer(session, 15), "1000.00", datetime(2026, 4, 19, 9, tzinfo=UTC))
+    session.commit()
+    client = app.test_client()
+    crm_login(client, "marketer@mostik.local")
+    html = client.get("/crm/analytics/retention").get_data(as_text=True)
+    assert "20 апреля 2026, 03:30" in html, "the snapshot time in Moscow time"
+    assert "66,7\xa0%" in html
+    csv_rows = client.get("/crm/analytics/retention/export.csv?table=repeat").get_data(as_text=True).splitlines()
+    assert csv_rows[1].startswith("3;2;66,7"), "the export matches the page, not the live data"
+    # Recalculating by hand takes the new order into account.
+    assert client.post("/crm/analytics/retention/refresh", data={"csrf_token": "forged"}).status_code == 400
+    assert len(session.scalars(select(RetentionSnapshot)).all()) == 1
+    token = crm_csrf(client, "/crm/analytics/retention")
+    response = client.post("/crm/analytics/retention/refresh", data={"csrf_token": token, "confirm": "1"})
+    assert response.status_code == 302
+    page = client.get("/crm/analytics/retention").get_data(as_text=True)
+    assert "<strong>50\xa0%</strong> — 4 покупателя" in page, page[page.find("<h1>") : page.find("<h1>") + 900]
+    for hour in range(KEEP + 3):
+        take_snapshot(session, datetime(2026, 4, 21, hour, tzinfo=UTC))
+    session.commit()
+    assert len(session.scalars(select(RetentionSnapshot)).all()) == KEEP
+
+
+def test_the_first_visit_takes_a_snapshot_and_the_nightly_job_takes_more(app: Flask, session: Session) -> None:
+    from crm.reorder.models import RetentionSnapshot
+    from crm.reorder.snapshot import retention_snapshot_job
+
+    _cohort_data(session)
+    make_staff(session, "marketer")
+    session.commit()
+    client = app.test_client()
+    crm_login(client, "marketer@mostik.local")
+    assert "66,7\xa0%" in client.get("/crm/analytics/retention").get_data(as_text=True)
+    assert len(session.scalars(select(RetentionSnapshot)).all()) == 1
+    assert retention_snapshot_job(session, utcnow()) == "buyers 3, cohorts 2"
+    assert len(session.scalars(select(RetentionSnapshot)).all()) == 2
