@@ -7,6 +7,10 @@ dropped afterwards). Buyers and consents are bulk-inserted, the campaign is sche
 sender (``crm.campaigns.sending.send_due``: claim, render in the sandbox, rewrite links, SMTP, mark sent) runs
 unthrottled until every recipient is sent. The sink is ``python -m aiosmtpd`` with its discarding handler, in
 its own process on 127.0.0.1.
+
+The baseline, in the same run and to the same sink: a bare ``smtplib`` loop sending the same number of comparable
+messages (the same bodies and headers, rendered beforehand) over one connection. Absolute rates differ between
+machines; ``ratio`` (Mostik's rate over the baseline's) is the figure to compare.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
+import smtplib
 import socket
 import subprocess
 import sys
@@ -34,6 +39,7 @@ from crm.segments.models import Segment
 from storefront.account.models import Buyer, Consent
 from storefront.db import utcnow
 from storefront.extensions import db
+from storefront.mail import MailSettings, build_message
 
 BATCH = 5_000
 BODY_HTML = (
@@ -65,6 +71,30 @@ def start_sink(port: int) -> subprocess.Popen[bytes]:
             time.sleep(0.1)
     sink.kill()
     raise RuntimeError("the SMTP sink did not start")
+
+
+def bare_smtplib_rate(port: int, recipients: int) -> float:
+    """Messages per second of a plain loop over one SMTP connection, every message built before the clock starts."""
+    settings = MailSettings(server="127.0.0.1", port=port, sender="news@mostik.local", timeout=10)
+    messages = [
+        build_message(
+            settings,
+            f"b{i}@bench.local",
+            f"Покупатель {i}, скидки недели",
+            BODY_TEXT.replace("{{ buyer.first_name }}", "Покупатель"),
+            BODY_HTML.replace("{{ buyer.first_name }}", "Покупатель"),
+            {
+                "List-Unsubscribe": f"<https://shop.example.ru/u/{i}>",
+                "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+            },
+        )
+        for i in range(1, recipients + 1)
+    ]
+    started = time.perf_counter()
+    with smtplib.SMTP("127.0.0.1", port) as smtp:
+        for message in messages:
+            smtp.send_message(message)
+    return recipients / (time.perf_counter() - started)
 
 
 def _fill(session: Session, recipients: int) -> None:
@@ -152,10 +182,19 @@ def main(argv: list[str] | None = None) -> list[dict]:
                     print(f"{engine}: skipped (set BENCH_DATABASE_URL)")
                     continue
                 figures = measure(url, args.recipients, port, args.batch_size)
-            record = {"engine": engine, "recipients": args.recipients, **figures}
+            baseline = round(bare_smtplib_rate(port, args.recipients), 1)
+            ratio = round(figures["messages_per_second"] / baseline, 2) if figures["messages_per_second"] else None
+            record = {
+                "engine": engine,
+                "recipients": args.recipients,
+                **figures,
+                "bare_smtplib_messages_per_second": baseline,
+                "ratio": ratio,
+            }
             print(
                 f"{engine}: {figures['sent']} of {args.recipients} messages in {figures['send_seconds']} s = "
-                f"{figures['messages_per_second']} messages/s (fill {figures['fill_seconds']} s)"
+                f"{figures['messages_per_second']} messages/s; bare smtplib {baseline} messages/s; ratio {ratio}"
+                f" (fill {figures['fill_seconds']} s)"
             )
             args.results_dir.mkdir(parents=True, exist_ok=True)
             out = args.results_dir / f"campaign-{engine}-{args.recipients}.json"
