@@ -89,6 +89,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         search,
         seller,
         settlement,
+        telegram,
         templating,
     )
 
@@ -109,5 +110,6 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     checkout.init_app(app)
     legal.init_app(app)
     privacy.init_app(app)
+    telegram.init_app(app)
     cli.init_app(app)
     return app

@@ -311,6 +311,24 @@ SETTINGS: tuple[Setting, ...] = (
         "`host` or `host:port` entries, comma separated, that picture downloads may reach although they resolve to "
         "internal addresses (tests only; leave empty in production)",
     ),
+    # --- Telegram (the second marketing channel)
+    Setting(
+        "TELEGRAM_BOT_TOKEN",
+        optional_text,
+        None,
+        "the bot's token from @BotFather; without it the account page offers no Telegram and campaigns stay e-mail",
+        secret=True,
+    ),
+    Setting("TELEGRAM_BOT_USERNAME", text, "", "the bot's @username without the @, for the t.me deep link"),
+    Setting(
+        "TELEGRAM_WEBHOOK_SECRET",
+        optional_text,
+        None,
+        "the secret_token given to setWebhook; updates without it in X-Telegram-Bot-Api-Secret-Token are refused",
+        secret=True,
+    ),
+    Setting("TELEGRAM_API_URL", text, "https://api.telegram.org", "tests point it at the local stand-in"),
+    Setting("TELEGRAM_TIMEOUT_SECONDS", positive_number, 10.0, "deadline of every Bot API call"),
     # --- payments
     Setting("YOOKASSA_SHOP_ID", optional_text, None, "YooKassa shop id"),
     Setting("YOOKASSA_SECRET_KEY", optional_text, None, "YooKassa secret key", secret=True),

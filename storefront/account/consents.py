@@ -8,8 +8,13 @@ from storefront.account.models import ConsentKind
 
 PERSONAL_DATA_VERSION = "pd-2026-11"
 MARKETING_VERSION = "mk-2026-11"
+TELEGRAM_VERSION = "tg-2026-12"
 
-VERSIONS = {ConsentKind.PERSONAL_DATA: PERSONAL_DATA_VERSION, ConsentKind.MARKETING: MARKETING_VERSION}
+VERSIONS = {
+    ConsentKind.PERSONAL_DATA: PERSONAL_DATA_VERSION,
+    ConsentKind.MARKETING: MARKETING_VERSION,
+    ConsentKind.TELEGRAM: TELEGRAM_VERSION,
+}
 
 PERSONAL_DATA_TEXT = _l(
     "I consent to Mostik processing my personal data (name, email, phone, delivery address, company details) "
@@ -18,4 +23,8 @@ PERSONAL_DATA_TEXT = _l(
 MARKETING_TEXT = _l(
     "I agree to receive offers and news from Mostik by email and SMS (Federal Law 38-FZ). "
     "I can withdraw this consent at any time in my profile."
+)
+TELEGRAM_TEXT = _l(
+    "I agree to receive offers and news from Mostik in Telegram (Federal Law 38-FZ). "
+    "I can stop them at any time with /stop in the bot's chat or in my profile."
 )

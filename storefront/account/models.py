@@ -21,6 +21,8 @@ class BuyerKind(enum.StrEnum):
 class ConsentKind(enum.StrEnum):
     PERSONAL_DATA = "personal_data"
     MARKETING = "marketing"
+    #: Marketing messages in Telegram: a channel of its own, given by pressing «Start» in the bot's chat.
+    TELEGRAM = "telegram"
 
 
 class Tier(Base):
@@ -145,7 +147,7 @@ class Consent(Base):
         return self.kind == ConsentKind.MARKETING and self.withdrawn_at is None and self.confirmed_at is None
 
     __table_args__ = (
-        CheckConstraint("kind IN ('personal_data', 'marketing')", name="kind_known"),
+        CheckConstraint("kind IN ('personal_data', 'marketing', 'telegram')", name="kind_known"),
         Index("ix_consents_buyer_id", "buyer_id"),
         Index("ix_consents_email", "email"),
     )
