@@ -19,6 +19,7 @@ pytest_plugins = [
     "tests.fixtures.app",
     "tests.fixtures.mail",
     "tests.fixtures.payments",
+    "tests.fixtures.telegram",
 ]
 
 

@@ -11,14 +11,15 @@ from typing import Any
 from sqlalchemy import case, exists, false, insert, literal, select, true, update
 from sqlalchemy.orm import Session
 
-from crm.campaigns.models import Campaign, CampaignRecipient, CampaignStatus, PromoMode, RecipientStatus
+from crm.campaigns.models import Campaign, CampaignRecipient, CampaignStatus, Channel, PromoMode, RecipientStatus
 from crm.campaigns.services import transition
 from crm.segments.compiler import compile_segment
-from storefront.account.models import Buyer, Consent
+from storefront.account.models import Buyer, Consent, ConsentKind
 from storefront.account.queries import marketing_consent_in_force
 from storefront.db import UTCDateTime, rowcount
 from storefront.promo.models import PromoCode, PromoKind
 from storefront.promo.services import PromoTemplate, issue_unique_codes
+from storefront.telegram.models import TelegramLink
 
 logger = logging.getLogger(__name__)
 R = RecipientStatus
@@ -31,6 +32,13 @@ CR = CampaignRecipient
 def has_marketing_consent() -> Any:
     """SQL condition on ``Buyer``: a marketing consent granted and not withdrawn (an unsubscribe withdraws it)."""
     return exists().where(Consent.buyer_id == Buyer.id, marketing_consent_in_force())
+
+
+def has_telegram_consent() -> Any:
+    """SQL condition on ``Buyer``: the Telegram consent given (by /start) and not withdrawn (/stop, blocked)."""
+    return exists().where(
+        Consent.buyer_id == Buyer.id, Consent.kind == ConsentKind.TELEGRAM, Consent.withdrawn_at.is_(None)
+    )
 
 
 def consenting_buyer_ids(session: Session, buyer_ids: Iterable[int]) -> set[int]:
@@ -68,9 +76,16 @@ def materialise_recipients(session: Session, campaign: Campaign, now: datetime) 
         literal(0),
         literal(0),
         literal(now, UTCDateTime()),
-    ).where(Buyer.id.in_(segment_ids), Buyer.is_active.is_(True), has_marketing_consent(), ~already)
+    ).where(Buyer.id.in_(segment_ids), Buyer.is_active.is_(True), ~already)
     columns = ["campaign_id", "buyer_id", "occasion", "email", "is_control", "status"]
     columns += ["attempts", "open_count", "click_count", "created_at"]
+    if campaign.channel == Channel.TELEGRAM:
+        # The linked chat and the Telegram consent, not the e-mail one: each channel is consented to on its own.
+        query = query.add_columns(TelegramLink.chat_id).join(TelegramLink, TelegramLink.buyer_id == Buyer.id)
+        query = query.where(TelegramLink.chat_id.is_not(None), has_telegram_consent())
+        columns.append("chat_id")
+    else:
+        query = query.where(has_marketing_consent())
     result = session.execute(insert(CR).from_select(columns, query))
     return rowcount(result)
 

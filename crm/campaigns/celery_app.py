@@ -55,12 +55,12 @@ def celery_init_app(app: Flask) -> Celery:
 
     @celery_app.task(name="mostik.send_campaign_batch")
     def send_campaign_batch() -> str:
-        from crm.campaigns.jobs import sender_settings
+        from crm.campaigns.jobs import sender_settings, telegram_bot
         from crm.campaigns.sending import send_due
         from storefront.extensions import db
 
         try:
-            return str(send_due(db.session(), sender_settings(app)))
+            return str(send_due(db.session(), sender_settings(app), bot=telegram_bot(app)))
         finally:
             db.session.remove()
 

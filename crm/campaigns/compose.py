@@ -4,6 +4,7 @@ they get it, unsubscribe), the open pixel and the ``List-Unsubscribe`` headers."
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from email.message import EmailMessage
 
@@ -106,6 +107,41 @@ def footer_texts(campaign: CampaignContent) -> FooterTexts:
         )
 
 
+def link_tracker(campaign: CampaignContent, settings: SenderSettings, recipient_id: int) -> Callable[[str], str | None]:
+    """How a link in a message is rewritten: UTM tags, then through our click redirect (recipient 0: not)."""
+    base = settings.base_url
+
+    def track(url: str) -> str | None:
+        if url.startswith(f"{base}/c/"):
+            return None  # our own unsubscribe / tracking links stay as they are
+        tagged = add_utm(url, campaign.slug)
+        if not recipient_id:
+            return tagged
+        return f"{base}/c/c/{make_click_token(settings.secret_key, recipient_id, tagged)}"
+
+    return track
+
+
+def compose_telegram(
+    campaign: CampaignContent,
+    settings: SenderSettings,
+    recipient_id: int,
+    person: Person | None,
+    promo_code: str | None,
+    footer: FooterTexts | None = None,
+) -> str:
+    """One recipient's Telegram message: the subject as its first line, the text part with tracked links, the ad
+    marking and how to stop. Plain text (no parse mode), so nothing a marketer types can break the message."""
+    code = promo_code or (campaign.promo_code or "")
+    context = context_for(person, code, "")
+    subject = " ".join(render(campaign.subject, context, html=False).split())
+    body = rewrite_text(render(campaign.body_text, context, html=False), link_tracker(campaign, settings, recipient_id))
+    marking = (footer or footer_texts(campaign)).marking
+    with force_locale("ru"):
+        stop = _("To stop these messages, send /stop.")
+    return f"{subject}\n\n{body.strip()}\n\n" + (f"{marking}\n" if marking else "") + stop
+
+
 def compose(
     campaign: CampaignContent,
     settings: SenderSettings,
@@ -129,14 +165,7 @@ def compose(
     body_html = render(campaign.body_html, context, html=True)
     body_text = render(campaign.body_text, context, html=False)
 
-    def track(url: str) -> str | None:
-        if url.startswith(f"{base}/c/"):
-            return None  # our own unsubscribe / tracking links stay as they are
-        tagged = add_utm(url, campaign.slug)
-        if not recipient_id:
-            return tagged
-        return f"{base}/c/c/{make_click_token(settings.secret_key, recipient_id, tagged)}"
-
+    track = link_tracker(campaign, settings, recipient_id)
     body_html = rewrite_html(body_html, track)
     body_text = rewrite_text(body_text, track)
     footer = footer or footer_texts(campaign)

@@ -38,6 +38,11 @@ class CampaignForm(FlaskForm):
         validators=[Optional(), Length(max=64), Regexp(r"^[A-Za-z0-9]+$", message=_l("Use Latin letters and digits."))],
     )
     control_percent = IntegerField(_l("Control group, percent"), default=0, validators=[Optional(), NumberRange(0, 50)])
+    channel = SelectField(
+        _l("Channel"),
+        choices=[SelectChoice("email", _l("E-mail")), SelectChoice("telegram", _l("Telegram (the text part)"))],
+        default="email",
+    )
 
 
 class ScheduleForm(FlaskForm):

@@ -13,6 +13,8 @@ from crm.campaigns.sender_settings import SenderSettings
 from crm.campaigns.sending import BatchResult, send_due
 from crm.campaigns.triggers import queue_triggers
 from storefront.jobs import periodic
+from storefront.telegram.client import EXTENSION as TELEGRAM_BOT
+from storefront.telegram.client import BotClient
 
 
 def sender_settings(app: Flask) -> SenderSettings:
@@ -25,6 +27,12 @@ def queue_trigger_recipients(session: Session, now: datetime, *, settings: Sende
     return f"queued {queue_triggers(session, settings, now)}"
 
 
-@periodic("crm-send-campaigns", every=timedelta(minutes=1), needs={"settings": sender_settings})
-def send_campaigns(session: Session, now: datetime, *, settings: SenderSettings) -> BatchResult:
-    return send_due(session, settings, now)
+def telegram_bot(app: Flask) -> BotClient | None:
+    """The bot when Telegram is configured (``TELEGRAM_BOT_TOKEN``); Telegram campaigns wait without it."""
+    bot: BotClient | None = app.extensions.get(TELEGRAM_BOT)
+    return bot
+
+
+@periodic("crm-send-campaigns", every=timedelta(minutes=1), needs={"settings": sender_settings, "bot": telegram_bot})
+def send_campaigns(session: Session, now: datetime, *, settings: SenderSettings, bot: BotClient | None) -> BatchResult:
+    return send_due(session, settings, now, bot=bot)

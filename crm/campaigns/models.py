@@ -7,7 +7,18 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, Integer, SmallInteger, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    Integer,
+    SmallInteger,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from crm.segments.models import Segment
@@ -21,6 +32,12 @@ class CampaignStatus(enum.StrEnum):
     PAUSED = "paused"
     SENT = "sent"
     CANCELED = "canceled"
+
+
+class Channel(enum.StrEnum):
+    EMAIL = "email"
+    #: To the buyers' linked Telegram chats with the Telegram consent in force (``storefront.telegram``).
+    TELEGRAM = "telegram"
 
 
 class PromoMode(enum.StrEnum):
@@ -70,6 +87,7 @@ class Campaign(TimestampMixin, Base):
     trigger_enabled: Mapped[bool] = mapped_column(default=False)
     trigger_params: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id", ondelete="SET NULL"))
+    channel: Mapped[Channel] = mapped_column(String(16), default=Channel.EMAIL, server_default="email")
 
     segment: Mapped[Segment | None] = relationship()
 
@@ -78,6 +96,7 @@ class Campaign(TimestampMixin, Base):
             "status IN ('draft', 'scheduled', 'sending', 'paused', 'sent', 'canceled')", name="status_known"
         ),
         CheckConstraint("promo_mode IN ('none', 'shared', 'unique')", name="promo_mode_known"),
+        CheckConstraint("channel IN ('email', 'telegram')", name="channel_known"),
         CheckConstraint("control_percent BETWEEN 0 AND 50", name="control_range"),
         CheckConstraint("promo_percent_bp BETWEEN 0 AND 10000", name="promo_percent_range"),
     )
@@ -103,6 +122,8 @@ class CampaignRecipient(Base):
     buyer_id: Mapped[int] = mapped_column(ForeignKey("buyers.id", ondelete="CASCADE"))
     occasion: Mapped[str] = mapped_column(String(64), default="")
     email: Mapped[str] = mapped_column(String(254))
+    #: Telegram campaigns: the chat the message goes to (taken when the campaign starts).
+    chat_id: Mapped[int | None] = mapped_column(BigInteger)
     is_control: Mapped[bool] = mapped_column(default=False)
     status: Mapped[RecipientStatus] = mapped_column(String(16), default=RecipientStatus.PENDING)
     promo_code: Mapped[str | None] = mapped_column(String(40))

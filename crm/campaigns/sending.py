@@ -34,7 +34,7 @@ from sqlalchemy.orm import Session
 
 from crm.campaigns.audience import consenting_buyer_ids, start_due_campaigns
 from crm.campaigns.compose import CampaignContent, Person, compose, footer_texts, to_email
-from crm.campaigns.models import Campaign, CampaignRecipient, CampaignStatus, RecipientStatus
+from crm.campaigns.models import Campaign, CampaignRecipient, CampaignStatus, Channel, RecipientStatus
 from crm.campaigns.rendering import TemplateRefused
 from crm.campaigns.sender_settings import SenderSettings
 from crm.campaigns.services import transition
@@ -43,6 +43,7 @@ from storefront.db import utcnow
 from storefront.mail import MailConnection, MailServerUnavailable, reply_code
 from storefront.moscow import MOSCOW
 from storefront.ops.metrics import CAMPAIGN_MESSAGES
+from storefront.telegram.client import BotClient, TelegramUnavailable
 
 logger = logging.getLogger(__name__)
 #: How long after a row was queued a refusal «for now» (4xx) is still retried; then it is failed.
@@ -328,9 +329,16 @@ def active_campaigns(session: Session) -> list[Campaign]:
 
 
 def send_due(
-    session: Session, settings: SenderSettings, now: datetime | None = None, sleep: Callable[[float], None] = time.sleep
+    session: Session,
+    settings: SenderSettings,
+    now: datetime | None = None,
+    sleep: Callable[[float], None] = time.sleep,
+    bot: BotClient | None = None,
 ) -> BatchResult:
-    """One run of the sender: start due campaigns, then send up to ``batch_size`` messages over all of them."""
+    """One run of the sender: start due campaigns, then send up to ``batch_size`` messages over all of them
+    (Telegram campaigns through ``bot``; without one they wait)."""
+    from crm.campaigns.telegram_sending import send_telegram_batch  # it builds on this module's claims
+
     now = now or utcnow()
     start_due_campaigns(session, now)
     budget = settings.batch_size
@@ -342,7 +350,16 @@ def send_due(
                 break
             if campaign.trigger is not None and in_quiet_hours(now, settings):
                 continue  # deferred, not dropped: the rows wait for the morning
-            result = send_batch(session, campaign, settings, now, budget, connection, throttle)
+            if campaign.channel == Channel.TELEGRAM:
+                if bot is None:
+                    continue
+                try:
+                    result = send_telegram_batch(session, campaign, settings, now, budget, bot, throttle)
+                except TelegramUnavailable:
+                    logger.warning("campaign %s: the Bot API is not answering; the rest waits", campaign.id)
+                    continue
+            else:
+                result = send_batch(session, campaign, settings, now, budget, connection, throttle)
             budget -= result.handled
             total += result
             _maybe_finished(session, campaign, now)

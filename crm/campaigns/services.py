@@ -13,7 +13,7 @@ from datetime import datetime
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from crm.campaigns.models import Campaign, CampaignStatus, PromoMode
+from crm.campaigns.models import Campaign, CampaignStatus, Channel, PromoMode
 from crm.campaigns.rendering import validate_templates
 from crm.segments.models import Segment
 from storefront.db import rowcount, utcnow
@@ -65,6 +65,7 @@ class CampaignData:
     advertiser: str | None = None
     erid: str | None = None
     control_percent: int = 0
+    channel: Channel = Channel.EMAIL
 
 
 def transition(session: Session, campaign_id: int, target: CampaignStatus, **values: object) -> bool:
@@ -112,6 +113,8 @@ def save_campaign(session: Session, campaign: Campaign | None, data: CampaignDat
     campaign.subject = data.subject
     campaign.body_html = data.body_html
     campaign.body_text = data.body_text
+    if campaign.trigger is None:
+        campaign.channel = data.channel
     campaign.promo_mode = data.promo_mode
     campaign.promo_percent_bp = data.promo_percent_bp if data.promo_mode != PromoMode.NONE else 0
     campaign.promo_valid_days = data.promo_valid_days

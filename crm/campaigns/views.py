@@ -17,7 +17,7 @@ from crm.auth import require_staff
 from crm.campaigns import bp
 from crm.campaigns.compose import CampaignContent, Person, compose
 from crm.campaigns.forms import CampaignForm, ScheduleForm, StatusForm, TestSendForm, TriggerForm
-from crm.campaigns.models import Campaign, CampaignStatus, PromoMode
+from crm.campaigns.models import Campaign, CampaignStatus, Channel, PromoMode
 from crm.campaigns.queries import campaign_report, list_campaigns
 from crm.campaigns.rendering import TemplateRefused
 from crm.campaigns.sender_settings import SenderSettings
@@ -38,6 +38,7 @@ from storefront.account.models import Buyer
 from storefront.db import utcnow
 from storefront.extensions import db
 from storefront.moscow import MOSCOW, moscow_to_utc
+from storefront.telegram.client import EXTENSION as TELEGRAM_BOT
 
 
 def _error_message(error: CampaignError) -> str:
@@ -86,6 +87,8 @@ def campaign_edit(campaign_id: int | None) -> Response | tuple[str, int]:
         form = CampaignForm()
     segments = db.session.execute(select(Segment.id, Segment.name).order_by(Segment.name)).all()
     form.segment_id.choices = [SelectChoice(0, _("— choose —"))] + [SelectChoice(row.id, row.name) for row in segments]
+    if TELEGRAM_BOT not in current_app.extensions:
+        form.channel.choices = [choice for choice in form.channel.choices if choice.value == Channel.EMAIL]
     if form.validate_on_submit():
         data = CampaignData(
             name=form.name.data.strip(),
@@ -100,6 +103,7 @@ def campaign_edit(campaign_id: int | None) -> Response | tuple[str, int]:
             advertiser=form.advertiser.data,
             erid=form.erid.data,
             control_percent=form.control_percent.data or 0,
+            channel=Channel(form.channel.data),
         )
         staff = require_staff()
         try:

@@ -19,10 +19,9 @@ from storefront.db import utcnow
 from storefront.telegram.client import BotClient, TelegramBlocked, TelegramUnavailable
 from storefront.telegram.models import TelegramLink
 from storefront.telegram.services import start_link, telegram_consenting
+from tests.fixtures.telegram import SECRET
 from tests.support.factories import create_buyer
 from tests.support.web import csrf_token, login
-
-from .conftest import SECRET
 
 CHAT = 555_000_111
 DEEP_LINK = re.compile(r"https://t\.me/mostik_demo_bot\?start=([A-Za-z0-9_-]+)")
