@@ -62,7 +62,10 @@ def upgrade():
         sa.CheckConstraint("amount > 0", name=op.f("ck_bank_documents_amount_positive")),
         sa.CheckConstraint(f"state IN ({STATES})", name=op.f("ck_bank_documents_state_known")),
         sa.ForeignKeyConstraint(
-            ["import_id"], ["bank_imports.id"], name=op.f("fk_bank_documents_import_id_bank_imports"), ondelete="CASCADE"
+            ["import_id"],
+            ["bank_imports.id"],
+            name=op.f("fk_bank_documents_import_id_bank_imports"),
+            ondelete="CASCADE",
         ),
         sa.ForeignKeyConstraint(
             ["order_id"], ["orders.id"], name=op.f("fk_bank_documents_order_id_orders"), ondelete="SET NULL"

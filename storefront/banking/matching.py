@@ -97,7 +97,9 @@ def lock_order(session: Session, order_id: int) -> Order:
     return order
 
 
-def pay_by_transfer(session: Session, document: BankDocument, order: Order, *, staff_id: int | None = None) -> PaidOrder:
+def pay_by_transfer(
+    session: Session, document: BankDocument, order: Order, *, staff_id: int | None = None
+) -> PaidOrder:
     """Pay the order with the document (see the module's docstring). Raises ``OrderNotPayable`` and changes nothing
     when the order no longer awaits payment. Flushes; the caller commits, then calls ``announce_paid``."""
     order = lock_order(session, order.id)
@@ -120,7 +122,11 @@ def pay_by_transfer(session: Session, document: BankDocument, order: Order, *, s
         session.flush()
         payment_captured.send(None, session=session, order_id=order.id, payment_id=payment.id)
         change_payment_status(
-            session, order, PaymentStatus.PAID, reference=document.reference[:64], amount=document.amount,
+            session,
+            order,
+            PaymentStatus.PAID,
+            reference=document.reference[:64],
+            amount=document.amount,
             staff_id=staff_id,
         )
         document.order_id = order.id

@@ -34,10 +34,10 @@ Nothing here touches the database: ``parse_statement`` returns a ``ParsedStateme
 
 from __future__ import annotations
 
+import datetime as dt
 import enum
 import re
 from dataclasses import dataclass, field
-from datetime import date, datetime
 from decimal import Decimal
 
 from storefront.errors import ShopError
@@ -48,7 +48,7 @@ UTF8_BOM = b"\xef\xbb\xbf"
 MAX_DOCUMENTS = 20_000
 #: How many problems are reported at most (the rest are counted).
 MAX_PROBLEMS = 50
-DATE_FORMAT = "%d.%m.%Y"
+DATE_RE = re.compile(r"(\d{2})\.(\d{2})\.(\d{4})")
 AMOUNT_RE = re.compile(r"\d{1,13}([.,]\d{1,2})?")
 #: The longest value each kept field may have (what the database stores).
 FIELD_LIMITS = {
@@ -112,7 +112,7 @@ class StatementDocument:
     line: int
     kind: str
     number: str
-    date: date
+    date: dt.date
     amount: Decimal
     payer_name: str
     payer_inn: str
@@ -122,8 +122,8 @@ class StatementDocument:
     payee_inn: str
     payee_account: str
     purpose: str
-    received_on: date | None
-    written_off_on: date | None
+    received_on: dt.date | None
+    written_off_on: dt.date | None
 
 
 @dataclass
@@ -151,9 +151,14 @@ def decode(data: bytes) -> tuple[str, str]:
     return data.decode("cp1251"), "cp1251"
 
 
-def _date(value: str) -> date | None:
+def _date(value: str) -> dt.date | None:
+    """ДД.ММ.ГГГГ, a real calendar day (a bank's date has no time and no zone)."""
+    found = DATE_RE.fullmatch(value.strip())
+    if found is None:
+        return None
+    day, month, year = (int(part) for part in found.groups())
     try:
-        return datetime.strptime(value.strip(), DATE_FORMAT).date()
+        return dt.date(year, month, day)
     except ValueError:
         return None
 
@@ -186,7 +191,7 @@ class _Reader:
         def line_of(name: str) -> int:
             return fields.get(name, (start, ""))[0]
 
-        on: date | None = None
+        on: dt.date | None = None
         if fields.get("Дата", (0, ""))[1].strip():
             on = _date(fields["Дата"][1])
             if on is None:
@@ -200,7 +205,7 @@ class _Reader:
             else:
                 self.problem(line_of("Сумма"), Problem.BAD_AMOUNT, "Сумма", raw_amount)
                 ok = False
-        dates: dict[str, date | None] = {}
+        dates: dict[str, dt.date | None] = {}
         for name in ("ДатаПоступило", "ДатаСписано"):
             raw = value(name)
             dates[name] = _date(raw) if raw else None

@@ -102,11 +102,12 @@ def _match(session: Session, document: BankDocument, summary: ImportSummary) -> 
             return
         except OrderNotPayable:
             verdict = type(verdict)(ReviewReason.NOT_PAYABLE, verdict.order)
+    reason = verdict.reason or ReviewReason.NOT_PAYABLE
     document.state = DocumentState.REVIEW
-    document.reason = verdict.reason
+    document.reason = reason
     document.order_id = verdict.order.id if verdict.order is not None else None
     session.flush()
-    summary.review.append(ReviewItem(document.number, document.amount, ReviewReason(verdict.reason)))
+    summary.review.append(ReviewItem(document.number, document.amount, reason))
 
 
 def import_statement(

@@ -57,9 +57,7 @@ def problem_message(problem: LineProblem) -> str:
             "%(field)s «%(value)s» is not an amount like 12354.00", field=problem.field, value=problem.value
         ),
         Problem.TOO_LONG: _("%(field)s is too long", field=problem.field or "…"),
-        Problem.TOO_MANY_DOCUMENTS: _(
-            "more than %(max)s documents: split the statement by period", max=MAX_DOCUMENTS
-        ),
+        Problem.TOO_MANY_DOCUMENTS: _("more than %(max)s documents: split the statement by period", max=MAX_DOCUMENTS),
     }[problem.problem]
     return _("Line %(line)s: %(problem)s", line=problem.line, problem=text)
 

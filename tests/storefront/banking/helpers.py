@@ -43,6 +43,9 @@ def run_import(app: Flask, session: Session, data: bytes, **kwargs: object) -> I
 
 
 def succeeded_payments(session: Session, order_id: int) -> int:
-    return session.scalar(
-        select(func.count()).where(Payment.order_id == order_id, Payment.status == AttemptStatus.SUCCEEDED)
-    ) or 0
+    return (
+        session.scalar(
+            select(func.count()).where(Payment.order_id == order_id, Payment.status == AttemptStatus.SUCCEEDED)
+        )
+        or 0
+    )

@@ -61,14 +61,16 @@ def _docs(orders: dict[str, Order]) -> list[Doc]:
 
 
 @pytest.mark.parametrize("encoding", ["cp1251", "utf-8"])
-def test_a_statement_pays_exact_matches_and_queues_the_rest(
-    app: Flask, session: Session, encoding: str
-) -> None:
+def test_a_statement_pays_exact_matches_and_queues_the_rest(app: Flask, session: Session, encoding: str) -> None:
     orders = _world(session)
     summary = run_import(app, session, statement(_docs(orders), encoding), filename="выписка.txt")
 
     assert (summary.documents, summary.matched, len(summary.review), summary.already, summary.skipped) == (
-        8, 2, 5, 0, 1,
+        8,
+        2,
+        5,
+        0,
+        1,
     )
     reasons = {item.number: item.reason for item in summary.review}
     assert reasons == {
@@ -161,9 +163,7 @@ def test_a_real_sample_to_another_account_is_skipped_and_to_ours_reviewed(app: F
     ]
 
 
-def test_concurrent_imports_of_one_file_pay_each_order_once(
-    app: Flask, session: Session, engine_name: str
-) -> None:
+def test_concurrent_imports_of_one_file_pay_each_order_once(app: Flask, session: Session, engine_name: str) -> None:
     if engine_name != "postgresql":
         pytest.skip("SQLite has one writer at a time; the race is PostgreSQL's")
     orders = [company_order(session, f"race{n}@example.ru") for n in range(5)]

@@ -44,7 +44,9 @@ def test_matching_a_partial_payment_by_hand_needs_the_difference_accepted(app: F
     assert refused.value.code == ReviewError.AMOUNT_DIFFERS
     session.rollback()
     with app.app_context():
-        paid = match_by_hand(session, document.id, order.number.lower(), staff_id=7, accept_difference=True, note="Доплатят")
+        paid = match_by_hand(
+            session, document.id, order.number.lower(), staff_id=7, accept_difference=True, note="Доплатят"
+        )
         session.commit()
         announce_paid([paid])
     session.expire_all()
