@@ -16,7 +16,7 @@ class StatementUploadForm(FlaskForm):
 
 class MatchForm(FlaskForm):
     order_number = StringField(
-        _l("Order number"),
+        _l("Order number (several orders paid by one payment: separate them with commas)"),
         validators=[InputRequired(_l("Enter the order number, like MK-2026-000123.")), Length(max=40)],
     )
     accept_difference = BooleanField(_l("The amount differs from the order total: count the payment anyway"))

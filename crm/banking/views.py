@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.wrappers import Response
 
@@ -15,7 +16,7 @@ from crm.auth import require_staff
 from crm.banking import bp
 from crm.banking.forms import MatchForm, NotOursForm, StatementUploadForm
 from crm.permissions import requires
-from storefront.banking.matching import announce_paid
+from storefront.banking.matching import announce_paid, payments_of
 from storefront.banking.models import BankDocument, DocumentState
 from storefront.banking.parser import StatementRejected
 from storefront.banking.services import (
@@ -132,10 +133,13 @@ def _document_page(
     document: BankDocument, match_form: MatchForm, not_ours_form: NotOursForm, status: int = 200, error: str = ""
 ) -> tuple[str, int]:
     order = db.session.get(Order, document.order_id) if document.order_id else None
+    made = payments_of(db.session(), document)
+    paid_orders = [(db.session.get(Order, payment.order_id), payment.amount) for payment in made]
     return render_template(
         "crm/banking/document.html",
         document=document,
         order=order,
+        paid_orders=paid_orders,
         match_form=match_form,
         not_ours_form=not_ours_form,
         reason=reason_label(document.reason),
@@ -166,6 +170,13 @@ def _review_error(error: ReviewError) -> str:
         ReviewError.NOT_PAYABLE: _(
             "Order %(number)s is already paid or canceled: it cannot take this payment.",
             number=values.get("number", ""),
+        ),
+        ReviewError.SUM_DIFFERS: _(
+            "The payment (%(amount)s) is not the sum of the orders %(numbers)s (%(total)s): a payment is split over "
+            "several orders only when it pays each of them in full.",
+            amount=_rub(values.get("amount")),
+            numbers=values.get("numbers", ""),
+            total=_rub(values.get("total")),
         ),
         ReviewError.AMOUNT_DIFFERS: _(
             "The payment (%(amount)s) differs from the order total (%(total)s). Tick the box to count it anyway.",
@@ -203,6 +214,7 @@ def document_match(document_id: int) -> Response | tuple[str, int]:
         found = _document_or_404(document_id)
         status = 409 if error.code == ReviewError.ALREADY_RESOLVED else 400
         return _document_page(found, form, NotOursForm(formdata=None), status, _review_error(error))
+    numbers = ", ".join(item.number for item in paid)
     record(
         session,
         staff,
@@ -210,11 +222,19 @@ def document_match(document_id: int) -> Response | tuple[str, int]:
         "bank_payment",
         found.id,
         request.remote_addr,
-        f"{found.reference}, {found.amount} → {paid.number}",
+        f"{found.reference}, {found.amount} → {numbers}"[:500],
     )
     session.commit()
-    announce_paid([paid])
-    flash(_("The payment is matched: order %(number)s is paid.", number=paid.number), "success")
+    announce_paid(paid)
+    flash(
+        ngettext(
+            "The payment is matched: order %(number)s is paid.",
+            "The payment is matched: orders %(number)s are paid.",
+            len(paid),
+            number=numbers,
+        ),
+        "success",
+    )
     return redirect(url_for(".statements"))
 
 

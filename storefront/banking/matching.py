@@ -10,13 +10,15 @@ succeeded ``Payment`` row (the «bank transfer»: its key ``bank-<document id>``
 transaction, ``payment_captured`` (the settlement ledger posts the capture), the order's money status to paid
 with the document as the reference, the «paid» e-mail; and ``order_paid`` after the commit (``announce_paid``:
 tiers, reorder statistics, attribution). The order row is locked first, so one order is paid once however many
-documents and staff race for it.
+documents and staff race for it. Staff may split one payment over several orders whose totals it equals exactly
+(``services.match_by_hand``): each order gets its own payment row for its total.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from decimal import Decimal
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -84,7 +86,7 @@ class PaidOrder:
 
     order_id: int
     number: str
-    amount: object
+    amount: Decimal
     buyer_id: int | None
     payment_id: int
 
@@ -98,19 +100,29 @@ def lock_order(session: Session, order_id: int) -> Order:
 
 
 def pay_by_transfer(
-    session: Session, document: BankDocument, order: Order, *, staff_id: int | None = None
+    session: Session,
+    document: BankDocument,
+    order: Order,
+    *,
+    staff_id: int | None = None,
+    amount: Decimal | None = None,
+    share: bool = False,
 ) -> PaidOrder:
-    """Pay the order with the document (see the module's docstring). Raises ``OrderNotPayable`` and changes nothing
-    when the order no longer awaits payment. Flushes; the caller commits, then calls ``announce_paid``."""
+    """Pay the order with the document (see the module's docstring): all of it, or — ``share`` — ``amount`` of it
+    (staff splitting one payment over several orders: each share has its own key, ``bank-<document>-<order>``).
+    Raises ``OrderNotPayable`` and changes nothing when the order no longer awaits payment. Flushes; the caller
+    commits, then calls ``announce_paid``."""
     order = lock_order(session, order.id)
     if not order.awaiting_payment:
         raise OrderNotPayable(order.number)
+    paid = document.amount if amount is None else amount
+    key = f"{KEY_PREFIX}{document.id}-{order.id}" if share else f"{KEY_PREFIX}{document.id}"
     with session.begin_nested():
         payment = Payment(
             order_id=order.id,
-            idempotence_key=f"{KEY_PREFIX}{document.id}",
+            idempotence_key=key,
             status=AttemptStatus.SUCCEEDED,
-            amount=document.amount,
+            amount=paid,
             currency=RUB,
             capture=True,
             description=f"Банковский перевод: {document.reference}"[:128],
@@ -122,18 +134,26 @@ def pay_by_transfer(
         session.flush()
         payment_captured.send(None, session=session, order_id=order.id, payment_id=payment.id)
         change_payment_status(
-            session,
-            order,
-            PaymentStatus.PAID,
-            reference=document.reference[:64],
-            amount=document.amount,
-            staff_id=staff_id,
+            session, order, PaymentStatus.PAID, reference=document.reference[:64], amount=paid, staff_id=staff_id
         )
-        document.order_id = order.id
-        document.payment_id = payment.id
+        if document.payment_id is None:  # the first (or only) order it paid
+            document.order_id = order.id
+            document.payment_id = payment.id
         session.flush()
     expect_mail(session, "order_status", order_id=order.id, event="paid")
-    return PaidOrder(order.id, order.number or "", document.amount, order.buyer_id, payment.id)
+    return PaidOrder(order.id, order.number or "", paid, order.buyer_id, payment.id)
+
+
+def payments_of(session: Session, document: BankDocument) -> list[Payment]:
+    """The «bank transfer» payments the document made (one, or one per order it was split over)."""
+    whole = f"{KEY_PREFIX}{document.id}"
+    return list(
+        session.scalars(
+            select(Payment)
+            .where((Payment.idempotence_key == whole) | Payment.idempotence_key.like(f"{whole}-%"))
+            .order_by(Payment.id)
+        )
+    )
 
 
 def announce_paid(paid: list[PaidOrder]) -> None:

@@ -153,6 +153,7 @@ class ReviewError(ShopError):
     NO_SUCH_ORDER = "no_such_order"
     NOT_PAYABLE = "not_payable"
     AMOUNT_DIFFERS = "amount_differs"
+    SUM_DIFFERS = "sum_differs"
 
     def __init__(self, code: str, **values: object) -> None:
         super().__init__(code)
@@ -211,28 +212,46 @@ def match_by_hand(
     staff_id: int,
     accept_difference: bool = False,
     note: str = "",
-) -> PaidOrder:
-    """Staff say which order the payment is for: it pays that order (same path as an exact match). An amount other
-    than the order total needs ``accept_difference``. Flushes; the caller commits, then ``announce_paid``."""
+) -> list[PaidOrder]:
+    """Staff say which order (or orders) the payment is for: it pays them (same path as an exact match).
+
+    One order: an amount other than its total needs ``accept_difference``. Several orders (numbers separated by
+    commas or spaces): the payment must equal their totals' sum exactly, and each order is paid its total.
+    Flushes; the caller commits, then ``announce_paid``."""
     document = _lock_document(session, document_id)
     if document is None or document.state != DocumentState.REVIEW:
         raise ReviewError(ReviewError.ALREADY_RESOLVED)
-    numbers = order_numbers_in(order_number)
-    wanted = numbers[0] if numbers else order_number.strip().upper()
-    order = session.scalar(select(Order).where(Order.number == wanted))
-    if order is None:
-        raise ReviewError(ReviewError.NO_SUCH_ORDER, number=order_number.strip())
-    order = lock_order(session, order.id)
-    if not order.awaiting_payment:
-        raise ReviewError(ReviewError.NOT_PAYABLE, number=order.number)
-    if document.amount != order.total_amount and not accept_difference:
+    numbers = order_numbers_in(order_number) or [order_number.strip().upper()]
+    orders: list[Order] = []
+    for number in numbers:
+        found = session.scalar(select(Order).where(Order.number == number))
+        if found is None:
+            raise ReviewError(ReviewError.NO_SUCH_ORDER, number=number)
+        orders.append(lock_order(session, found.id))
+    for order in orders:
+        if not order.awaiting_payment:
+            raise ReviewError(ReviewError.NOT_PAYABLE, number=order.number)
+    total = sum((order.total_amount for order in orders), Decimal("0.00"))
+    if len(orders) > 1 and document.amount != total:
         raise ReviewError(
-            ReviewError.AMOUNT_DIFFERS, number=order.number, amount=document.amount, total=order.total_amount
+            ReviewError.SUM_DIFFERS,
+            numbers=", ".join(o.number or "" for o in orders),
+            amount=document.amount,
+            total=total,
         )
+    if document.amount != total and not accept_difference:
+        raise ReviewError(ReviewError.AMOUNT_DIFFERS, number=orders[0].number, amount=document.amount, total=total)
+    paid: list[PaidOrder] = []
     try:
-        paid = pay_by_transfer(session, document, order, staff_id=staff_id)
-    except OrderNotPayable:
-        raise ReviewError(ReviewError.NOT_PAYABLE, number=order.number) from None
+        for order in orders:
+            if len(orders) == 1:
+                paid.append(pay_by_transfer(session, document, order, staff_id=staff_id))
+            else:
+                paid.append(
+                    pay_by_transfer(session, document, order, staff_id=staff_id, amount=order.total_amount, share=True)
+                )
+    except OrderNotPayable as error:
+        raise ReviewError(ReviewError.NOT_PAYABLE, number=str(error)) from None
     _resolve(session, document, DocumentState.MATCHED_BY_HAND, staff_id, note)
     return paid
 

@@ -5,6 +5,7 @@ the size limit refused before it is read, the review queue's hand match and «н
 from __future__ import annotations
 
 import io
+import re
 from decimal import Decimal
 
 import pytest
@@ -188,3 +189,22 @@ def test_other_roles_cannot_open_or_upload(app: Flask, session: Session, role: R
     crm_login(client, f"{role}@mostik.local")
     assert client.get("/crm/bank/").status_code == 403
     assert "/crm/bank/" not in client.get("/crm/").get_data(as_text=True)
+
+
+def test_staff_split_one_payment_over_two_orders(finance: FlaskClient, session: Session) -> None:
+    first, second = company_order(session, "one@example.ru"), company_order(session, "two@example.ru")
+    session.commit()
+    both = first.total_amount + second.total_amount
+    _upload(finance, statement([Doc("31", both, f"Оплата счетов {first.number} и {second.number}")]))
+    document = session.scalars(select(BankDocument)).one()
+    url = f"/crm/bank/payments/{document.id}"
+    assert "в назначении несколько заказов" in _text(finance.get(url))
+    token = _csrf(finance, url)
+    done = finance.post(url + "/match", data={"csrf_token": token, "order_number": f"{first.number}, {second.number}"})
+    assert done.status_code == 302
+    assert f"заказы {first.number}, {second.number} оплачены" in _text(finance.get("/crm/bank/"))
+    page = re.sub(r"<[^>]+>", "", _text(finance.get(url)))
+    assert f"{first.number} — 4 449,80 ₽" in page and f"{second.number} — 4 449,80 ₽" in page
+    session.expire_all()
+    assert {session.get(Order, o.id).payment_status for o in (first, second)} == {PaymentStatus.PAID}
+    assert check_ledger(session).holds

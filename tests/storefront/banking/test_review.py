@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from storefront.banking.matching import announce_paid, order_numbers_in
+from storefront.banking.matching import announce_paid, order_numbers_in, payments_of
 from storefront.banking.models import BankDocument, DocumentState
 from storefront.banking.services import ReviewError, mark_not_ours, match_by_hand, review_queue
 from storefront.order.models import Order, OrderStatus, PaymentStatus
@@ -48,7 +48,7 @@ def test_matching_a_partial_payment_by_hand_needs_the_difference_accepted(app: F
             session, document.id, order.number.lower(), staff_id=7, accept_difference=True, note="Доплатят"
         )
         session.commit()
-        announce_paid([paid])
+        announce_paid(paid)
     session.expire_all()
     document = session.get(BankDocument, document.id)
     assert (document.state, document.staff_id, document.note) == (DocumentState.MATCHED_BY_HAND, 7, "Доплатят")
@@ -133,4 +133,41 @@ def test_random_statements_never_pay_an_order_twice_nor_use_a_payment_twice(
         assert document.state == DocumentState.MATCHED
         assert session.get(Payment, document.payment_id).amount == document.amount
         assert session.get(Order, document.order_id).total_amount == document.amount
+    assert check_ledger(session).holds
+
+
+def test_one_payment_for_two_orders_is_split_by_hand_only_when_it_pays_both_in_full(
+    app: Flask, session: Session
+) -> None:
+    first, second = company_order(session, "one@example.ru"), company_order(session, "two@example.ru")
+    session.commit()
+    both = first.total_amount + second.total_amount
+    run_import(app, session, statement([Doc("601", both, f"Оплата {first.number}, {second.number}")]))
+    [document] = review_queue(session)
+    assert document.reason == "several_orders"
+    with pytest.raises(ReviewError) as refused:
+        match_by_hand(session, document.id, first.number, staff_id=2)
+    assert refused.value.code == ReviewError.AMOUNT_DIFFERS
+    session.rollback()
+    third = company_order(session, "three@example.ru")
+    session.commit()
+    with pytest.raises(ReviewError) as wrong_sum:
+        match_by_hand(session, document.id, f"{first.number} {third.number} {second.number}", staff_id=2)
+    assert wrong_sum.value.code == ReviewError.SUM_DIFFERS
+    session.rollback()
+    with app.app_context():
+        paid = match_by_hand(session, document.id, f"{first.number}, {second.number}", staff_id=2)
+        session.commit()
+        announce_paid(paid)
+    session.expire_all()
+    assert [(item.number, item.amount) for item in paid] == [
+        (first.number, first.total_amount),
+        (second.number, second.total_amount),
+    ]
+    made = payments_of(session, session.get(BankDocument, document.id))
+    assert [payment.order_id for payment in made] == [first.id, second.id]
+    assert sum(payment.amount for payment in made) == both
+    for order in (first, second):
+        assert session.get(Order, order.id).payment_status == PaymentStatus.PAID
+    assert session.get(Order, third.id).payment_status == PaymentStatus.UNPAID
     assert check_ledger(session).holds
