@@ -43,12 +43,16 @@ def init_app(app: Flask) -> None:
     from crm.disputes import receivers  # noqa: F401  (registers the staff's dispute e-mails)
 
     app.extensions["photo_upload_endpoints"].add("crm.disputes.dispute_message")  # bounded like the storefront's
+    # The bank statement upload is bounded by its own setting, with its own words, before anything reads it.
+    app.before_request_funcs.setdefault(None, []).insert(0, _banking_views.bound_statement_upload)
 
 
 # The blueprint tree is built once, at import (Flask refuses setup calls after the first registration).
 from crm import auth  # noqa: E402
 from crm.audit import bp as audit_bp  # noqa: E402
 from crm.audit import views as _audit_views  # noqa: E402, F401
+from crm.banking import bp as banking_bp  # noqa: E402
+from crm.banking import views as _banking_views  # noqa: E402
 from crm.buyers import bp as buyers_bp  # noqa: E402
 from crm.buyers import views as _buyer_views  # noqa: E402, F401
 from crm.campaigns import bp as campaigns_bp  # noqa: E402
@@ -111,5 +115,6 @@ for _child in (
     search_bp,
     privacy_bp,
     settlement_bp,
+    banking_bp,
 ):
     bp.register_blueprint(_child)

@@ -84,6 +84,9 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "settlement.view": frozenset({ADMIN, FINANCE}),
     "settlement.export": frozenset({ADMIN, FINANCE}),
     "payouts.edit": frozenset({ADMIN, FINANCE}),
+    # Bank statements (issue 16): upload, the review queue; matching by hand and «не наш платёж» are audited.
+    "bank_statements.view": frozenset({ADMIN, FINANCE}),
+    "bank_statements.edit": frozenset({ADMIN, FINANCE}),
     # Buyer protection (issue 15): the dispute desk. A manager sees and answers only their own buyers' disputes
     # (checked in crm.disputes.views); operators and admins decide (refunds through the refund service).
     "disputes.view": frozenset({ADMIN, MANAGER, OPERATOR}),

@@ -73,6 +73,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     from storefront import (
         account,
+        banking,
         cart,
         catalog,
         checkout,
@@ -105,6 +106,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     order.init_app(app)
     fulfilment.init_app(app)
     payment.init_app(app)
+    banking.init_app(app)
     settlement.init_app(app)
     protection.init_app(app)
     checkout.init_app(app)

@@ -113,6 +113,14 @@ def ogrn_number(raw: str) -> str:
     return value
 
 
+def bank_account_number(raw: str) -> str:
+    """A Russian bank account number: 20 digits."""
+    value = raw.strip()
+    if not re.fullmatch(r"\d{20}", value):
+        raise ValueError("not a 20-digit account number")
+    return value
+
+
 READ_AS: dict[Callable[[str], Any], str] = {
     text: "text",
     optional_text: "text",
@@ -126,6 +134,7 @@ READ_AS: dict[Callable[[str], Any], str] = {
     inn_number: "INN, 10 digits",
     kpp_number: "KPP, 9 characters",
     ogrn_number: "OGRN, 13 digits",
+    bank_account_number: "account number, 20 digits",
 }
 
 
@@ -530,6 +539,19 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("SELLER_ADDRESS", text, "191186, Санкт-Петербург, Невский пр., д. 1", "our legal address"),
     Setting("SELLER_PHONE", text, "+7 812 000-00-00", "our phone for buyers, as printed"),
     Setting("SELLER_EMAIL", text, "privacy@mostik.example", "our address for buyers and personal-data requests"),
+    # Bank statements (issue 16): incoming payments to this account are matched to orders (``storefront.banking``).
+    Setting(
+        "SELLER_SETTLEMENT_ACCOUNT",
+        bank_account_number,
+        "40702810900000000001",
+        "our settlement account («расчётный счёт», 20 digits): a statement's payments to it are matched to orders",
+    ),
+    Setting(
+        "BANK_STATEMENT_MAX_BYTES",
+        whole_number,
+        5_000_000,
+        "the largest bank statement file (1C client-bank exchange) the CRM accepts for upload",
+    ),
     Setting(
         "CBR_DAILY_URL", text, "https://www.cbr.ru/scripts/XML_daily.asp", "where `flask fx update` downloads rates"
     ),

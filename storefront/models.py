@@ -1,6 +1,7 @@
 """Every model module, imported once so the metadata (and Alembic) sees all tables."""
 
 from storefront.account.models import Address, Buyer, Consent, Tier
+from storefront.banking.models import BankDocument, BankImport
 from storefront.cart.models import Cart, CartLine
 from storefront.catalog.models import Category, PriceBreak, Product, Supplier
 from storefront.fulfilment.models import (
@@ -30,6 +31,8 @@ from storefront.shipping.models import ShippingMethod, ShippingRate
 
 __all__ = [
     "Address",
+    "BankDocument",
+    "BankImport",
     "BatchEvent",
     "Buyer",
     "CargoBatch",

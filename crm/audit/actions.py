@@ -59,6 +59,9 @@ class AuditAction(enum.StrEnum):
     PAYOUT_BATCH_PAID = "payout_batch.paid"
     DISPUTE_DECIDE = "dispute.decide"
     DISPUTE_RETURN = "dispute.return_received"
+    BANK_STATEMENT_IMPORT = "bank_statement.import"
+    BANK_PAYMENT_MATCH = "bank_payment.match"
+    BANK_PAYMENT_NOT_OURS = "bank_payment.not_ours"
 
 
 LABELS = {
@@ -112,6 +115,9 @@ LABELS = {
     AuditAction.PAYOUT_BATCH_PAID: _l("Payout batch marked paid"),
     AuditAction.DISPUTE_DECIDE: _l("Dispute decided"),
     AuditAction.DISPUTE_RETURN: _l("Returned goods received for a dispute"),
+    AuditAction.BANK_STATEMENT_IMPORT: _l("Bank statement imported"),
+    AuditAction.BANK_PAYMENT_MATCH: _l("Bank payment matched to an order by hand"),
+    AuditAction.BANK_PAYMENT_NOT_OURS: _l("Bank payment marked not ours"),
 }
 
 #: The audit action a campaign status change is recorded as, by the status it moves to.
@@ -138,6 +144,8 @@ TARGET_LABELS = {
     "staff": _l("staff member"),
     "supplier": _l("supplier"),
     "payout_batch": _l("payout batch"),
+    "bank_statement": _l("bank statement"),
+    "bank_payment": _l("bank payment"),
 }
 
 

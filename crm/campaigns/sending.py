@@ -16,6 +16,10 @@ an attempt, for ``TEMPORARY_REFUSALS_FOR`` after the row was queued. When no con
 sent: the run releases its claim (no attempt counted) and the rows wait for the next run. A connection lost
 during a message aborts the batch: that message is treated as after a crash (it may have gone), the rest of the
 batch is released. So an hour without a mail server, or of «451», loses and doubles nothing.
+
+Telegram campaigns (``send_telegram_batch``) use the same claims, leases, cap and marks through the bot. A chat that
+blocked the bot (403) or is gone is unlinked (its consent withdrawn) and the row skipped; when the Bot API cannot
+be reached or asks us to wait (429, 5xx) the claim is released, as with no mail server.
 """
 
 from __future__ import annotations
@@ -33,7 +37,7 @@ from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from crm.campaigns.audience import consenting_buyer_ids, start_due_campaigns
-from crm.campaigns.compose import CampaignContent, Person, compose, footer_texts, to_email
+from crm.campaigns.compose import CampaignContent, Person, compose, compose_telegram, footer_texts, to_email
 from crm.campaigns.models import Campaign, CampaignRecipient, CampaignStatus, Channel, RecipientStatus
 from crm.campaigns.rendering import TemplateRefused
 from crm.campaigns.sender_settings import SenderSettings
@@ -43,7 +47,8 @@ from storefront.db import utcnow
 from storefront.mail import MailConnection, MailServerUnavailable, reply_code
 from storefront.moscow import MOSCOW
 from storefront.ops.metrics import CAMPAIGN_MESSAGES
-from storefront.telegram.client import BotClient, TelegramUnavailable
+from storefront.telegram.client import BotClient, TelegramBlocked, TelegramUnavailable
+from storefront.telegram.services import telegram_consenting, unlink_chat
 
 logger = logging.getLogger(__name__)
 #: How long after a row was queued a refusal «for now» (4xx) is still retried; then it is failed.
@@ -302,6 +307,75 @@ def send_batch(
     return result
 
 
+def send_telegram_batch(
+    session: Session,
+    campaign: Campaign,
+    settings: SenderSettings,
+    now: datetime,
+    limit: int,
+    bot: BotClient,
+    throttle: Throttle,
+) -> BatchResult:
+    """Claim and send up to ``limit`` messages of one Telegram campaign. ``TelegramUnavailable`` propagates after
+    the claim is released."""
+    result = BatchResult()
+    _give_up_stale(session, campaign.id, now, settings)
+    token = claim_batch(session, campaign.id, now, limit, settings)
+    rows = session.execute(
+        select(CR.id, CR.chat_id, CR.promo_code, Buyer.id.label("buyer_id"), Buyer.name, Buyer.company_name,
+               Tier.name.label("tier_name"))
+        .join(Buyer, Buyer.id == CR.buyer_id)
+        .outerjoin(Tier, Tier.id == Buyer.tier_id)
+        .where(CR.claim_token == token)
+        .order_by(CR.id)
+    ).all()  # fmt: skip
+    if not rows:
+        return result
+    content = CampaignContent.of(campaign)
+    buyer_ids = [row.buyer_id for row in rows]
+    # The chat as linked now: a buyer who unlinked or moved to another chat since the start is not written to.
+    chats = telegram_consenting(session, buyer_ids)
+    counts = recent_sends(session, buyer_ids, now - timedelta(days=settings.cap_days))
+    footer = footer_texts(content)
+    for recipient in rows:
+        chat_id = chats.get(recipient.buyer_id)
+        if chat_id is None or chat_id != recipient.chat_id:
+            _finish(session, token, recipient.id, status=R.SKIPPED.value)
+            result.skipped += 1
+            CAMPAIGN_MESSAGES.labels("skipped").inc()
+            continue
+        if counts.get(recipient.buyer_id, 0) >= settings.cap_messages:
+            _finish(session, token, recipient.id, status=R.CAPPED.value)
+            result.capped += 1
+            CAMPAIGN_MESSAGES.labels("capped").inc()
+            continue
+        person = Person(recipient.name, recipient.company_name or "", recipient.tier_name or "")
+        try:
+            text = compose_telegram(content, settings, recipient.id, person, recipient.promo_code, footer)
+        except TemplateRefused as refused:
+            _finish(session, token, recipient.id, status=R.FAILED.value, last_error=str(refused)[:300])
+            result.failed += 1
+            CAMPAIGN_MESSAGES.labels("failed").inc()
+            continue
+        throttle.wait()
+        try:
+            bot.send_text(chat_id, text)
+        except TelegramBlocked as blocked:
+            unlink_chat(session, chat_id, now, "blocked")
+            _finish(session, token, recipient.id, status=R.SKIPPED.value, last_error=f"telegram: {blocked}"[:300])
+            result.skipped += 1
+            CAMPAIGN_MESSAGES.labels("skipped").inc()
+            continue
+        except TelegramUnavailable:
+            _release(session, token)  # nothing went out: this row and the rest wait for the next run
+            raise
+        _finish(session, token, recipient.id, status=R.SENT.value, sent_at=utcnow())
+        counts[recipient.buyer_id] = counts.get(recipient.buyer_id, 0) + 1
+        result.sent += 1
+        CAMPAIGN_MESSAGES.labels("sent").inc()
+    return result
+
+
 def _maybe_finished(session: Session, campaign: Campaign, now: datetime) -> None:
     if campaign.trigger is not None:
         return
@@ -337,8 +411,6 @@ def send_due(
 ) -> BatchResult:
     """One run of the sender: start due campaigns, then send up to ``batch_size`` messages over all of them
     (Telegram campaigns through ``bot``; without one they wait)."""
-    from crm.campaigns.telegram_sending import send_telegram_batch  # it builds on this module's claims
-
     now = now or utcnow()
     start_due_campaigns(session, now)
     budget = settings.batch_size

@@ -27,6 +27,7 @@ from crm.workspace.services import add_note, open_task
 from storefront.account.models import Tier
 from storefront.account.opt_in import make_confirm_token, pending_marketing_consent
 from storefront.account.services import ConsentRecord, record_consents
+from storefront.banking.models import BankDocument, BankImport, DocumentState, ReviewReason
 from storefront.catalog.models import Supplier
 from storefront.db import utcnow
 from storefront.legal.services import publish_defaults
@@ -150,6 +151,7 @@ def _world(session: Session, app_config: dict[str, object]) -> World:
     dispute, _photo = dispute_with_photo(session, order, str(Path(tempfile.gettempdir()) / "walk-media"))
     for action in (AuditAction.ORDER_REFUND, AuditAction.BUYER_VIEW, AuditAction.TIER_CHANGE):
         record(session, admin, action, "buyer", buyer.id, "127.0.0.1")
+    bank_payment = _bank_payment_to_review(session)
     session.commit()
     values = {
         "buyer_id": buyer.id,
@@ -165,12 +167,36 @@ def _world(session: Session, app_config: dict[str, object]) -> World:
         "supplier_id": supplier.id,
         "batch_id": payout.id,
         "dispute_id": dispute.id,
+        "document_id": bank_payment.id,
     }
     category = product.category
     pending = pending_marketing_consent(session, buyer.email)
     assert pending is not None
     values["confirm_path"] = "/account/consents/marketing/confirm/" + make_confirm_token(pending, "test-secret-key")
     return World(f"/product/{product.id}-{product.slug}", f"/catalog/{category.slug}", order.number, values)
+
+
+def _bank_payment_to_review(session: Session) -> BankDocument:
+    """A bank payment waiting for review, with a long payer name and purpose (the queue and its page)."""
+    statement = BankImport(filename="kl_to_1c_01.12.2026-05.12.2026.txt", documents=1, to_review=1)
+    session.add(statement)
+    session.flush()
+    document = BankDocument(
+        import_id=statement.id,
+        doc_date=utcnow().date(),
+        number="100500",
+        payer_account="40702810500000000777",
+        amount=Decimal("123456.78"),
+        payer_name="Общество с ограниченной ответственностью «Производственно-торговая компания Северо-Запад»",
+        payer_inn="7707083893",
+        purpose="Оплата по счёту № 17 от 01.12.2026 за спортивные товары по договору поставки № 2026/11-СЗ, "
+        "в т.ч. НДС 22 % — 22 262,57 руб.",
+        state=DocumentState.REVIEW,
+        reason=ReviewReason.NO_ORDER,
+    )
+    session.add(document)
+    session.flush()
+    return document
 
 
 def _settled(session: Session, order: Order) -> tuple[Supplier, PayoutBatch]:

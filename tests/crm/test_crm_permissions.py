@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import pytest
 from flask import Flask
 from sqlalchemy.orm import Session
@@ -12,6 +14,7 @@ from crm.segments.models import Segment
 from crm.staff.models import Role
 from crm.tiers.services import seed_tiers, tiers_in_order
 from crm.workspace.services import open_task
+from storefront.banking.models import BankDocument, BankImport
 from storefront.db import utcnow
 from storefront.promo.models import PromoCode, PromoKind
 from storefront.search.models import SearchSynonym
@@ -64,6 +67,13 @@ def test_every_crm_rule_answers_as_declared_for_the_role(app: Flask, session: Se
     payout = PayoutBatch(total=100, lines=[PayoutLine(supplier_id=supplier.id, amount=100)])
     session.add(payout)
     dispute, photo_name = factories.dispute_with_photo(session, order, app.config["MEDIA_ROOT"])
+    statement_import = BankImport(filename="выписка.txt")
+    session.add(statement_import)
+    session.flush()
+    bank_payment = BankDocument(
+        import_id=statement_import.id, doc_date=utcnow().date(), number="1", amount=Decimal("10.00"), purpose="Оплата"
+    )
+    session.add(bank_payment)
     session.commit()
     values = {
         "staff_id": member.id,
@@ -84,6 +94,7 @@ def test_every_crm_rule_answers_as_declared_for_the_role(app: Flask, session: Se
         "batch_id": payout.id,
         "dispute_id": dispute.id,
         "name": photo_name,
+        "document_id": bank_payment.id,
     }
     client = app.test_client()
     if role is not None:
