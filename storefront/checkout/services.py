@@ -192,9 +192,10 @@ def place_order(
     pickup_point: PickupPoint | None = None,
 ) -> PlacementResult:
     """Place the order for the cart; the same token again returns the order already placed. The order holds its
-    stock for ``payment_hold(payment_method, holds)``; a client already holding ``holds.unpaid_per_client`` unpaid
-    orders is refused (``TooManyUnpaidOrders``); a method not offered to this buyer (``holds.offered_methods``,
-    ``bank_transfers``: our requisites are configured) is refused (``PaymentMethodNotOffered``). Flushes (rolls back on a refusal); the caller commits, then calls
+    stock for ``payment_hold(payment_method, holds, now)``; a client already holding ``holds.unpaid_per_client``
+    unpaid orders is refused (``TooManyUnpaidOrders``); a method not offered to this buyer
+    (``holds.offered_methods``; ``bank_transfers``: our requisites are configured) is refused
+    (``PaymentMethodNotOffered``). Flushes (rolls back on a refusal); the caller commits, then calls
     ``announce_placement`` when ``created``."""
     existing = find_order_by_token(session, placement_token)
     if existing is not None:

@@ -61,7 +61,6 @@ from storefront.fx.services import current_pricing
 from storefront.i18n import format_rub
 from storefront.order.attribution import click_from_session
 from storefront.order.holds import HoldPolicy, PaymentMethod, payment_hold
-from storefront.seller import seller_of
 from storefront.order.services import (
     LinkState,
     OutOfStock,
@@ -71,6 +70,7 @@ from storefront.order.services import (
 )
 from storefront.order.web import guest_link_state
 from storefront.promo.services import PromoInvalid, holder_key
+from storefront.seller import seller_of
 from storefront.shipping.points import (
     PICKUP_METHODS,
     PickupPoint,

@@ -7,7 +7,8 @@ fields we fill (PayeeINN, KPP, Purpose, Sum in kopecks). The standard's limits, 
 
 * the separator must not occur in any value, so ``|`` in a value becomes ``/``; line breaks and other control
   characters (and the non-breaking spaces our number formats use) become plain spaces;
-* Name ≤ 160 characters, BankName ≤ 45, Purpose ≤ 210, PayeeINN ≤ 12, KPP ≤ 9: longer text is cut;
+* Name ≤ 160 characters, BankName ≤ 45, Purpose ≤ 210, PayeeINN ≤ 12, KPP ≤ 9: longer text is cut (and the
+  name further while the mandatory block is over 300 bytes);
 * PersonalAcc and CorrespAcc are 20 characters, BIC 9 digits, Sum up to 18 digits: anything else is refused
   (``ValueError``) rather than encoded wrong.
 
@@ -69,8 +70,14 @@ def payment_payload(fields: PaymentFields) -> str:
     if not all(value for _key, value in mandatory):
         raise ValueError("a payment QR code needs the payee's name and bank")
     block = SEPARATOR.join(f"{key}={value}" for key, value in mandatory)
-    if len(block.encode("utf-8")) > MANDATORY_BLOCK_BYTES:
-        raise ValueError("the mandatory block of a payment QR code is longer than 300 bytes")
+    excess = len(block.encode("utf-8")) - MANDATORY_BLOCK_BYTES
+    if excess > 0:  # a long Cyrillic name (2 bytes a letter): the name gives way, the accounts never do
+        name = mandatory[0][1]
+        while excess > 0 and name:
+            excess -= len(name[-1].encode("utf-8"))
+            name = name[:-1]
+        mandatory[0] = ("Name", name.rstrip())
+        block = SEPARATOR.join(f"{key}={value}" for key, value in mandatory)
     if fields.sum_kopecks < 0:
         raise ValueError("a payment QR code's Sum is never negative")
     optional = [

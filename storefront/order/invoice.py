@@ -158,7 +158,14 @@ def invoice_pdf(invoice: Invoice) -> bytes:
     document.fields([(_("Supplier"), supplier), (_("Buyer"), ", ".join(buyer_parts))], label_share=0.18)
     document.space(2)
     rows = [
-        [str(index), line.title, str(line.quantity), _("pcs"), format_rub(line.unit_price), format_rub(line.line_amount)]
+        [
+            str(index),
+            line.title,
+            str(line.quantity),
+            _("pcs"),
+            format_rub(line.unit_price),
+            format_rub(line.line_amount),
+        ]
         for index, line in enumerate(order.lines, start=1)
     ]
     document.table(
@@ -178,9 +185,7 @@ def invoice_pdf(invoice: Invoice) -> bytes:
         totals.append((_("Level discount"), "−" + format_rub(order.tier_discount_amount)))
     if order.promo_discount_amount:
         totals.append((_("Promo code %(code)s", code=order.promo_code), "−" + format_rub(order.promo_discount_amount)))
-    totals.append(
-        (_("Shipping: %(method)s", method=order.shipping_method_name), format_rub(order.shipping_amount))
-    )
+    totals.append((_("Shipping: %(method)s", method=order.shipping_method_name), format_rub(order.shipping_amount)))
     totals.append((_("Total"), format_rub(order.total_amount)))
     totals.append((_("Including VAT %(rate)s", rate=vat_rate_text()), format_rub(order.vat_amount)))
     totals.append((_("Total to pay"), format_rub(order.total_amount)))
