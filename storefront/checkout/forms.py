@@ -26,7 +26,7 @@ class CheckoutForm(CompanyFieldsMixin, AddressFieldsMixin, FlaskForm):
     promo_code = StringField(_l("Promo code"), validators=[Optional(), Length(max=40)])
     #: «Оплата по счёту» is offered to a company or sole trader when our bank requisites are configured.
     payment_method = RadioField(
-        _l("Payment"),
+        _l("How to pay"),
         choices=[
             SelectChoice(PaymentMethod.CARD.value, _l("Online: by card or through SBP")),
             SelectChoice(PaymentMethod.BANK_TRANSFER.value, _l("By invoice (bank transfer)")),
