@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import replace
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from io import BytesIO
 
@@ -99,6 +99,23 @@ def test_a_company_pays_by_invoice_held_for_banking_days_and_lands_on_the_order_
     assert "Оплатить заказ" not in detail  # the card payment block is not offered for an invoice order
     mail = mailbox.messages[-1].get_body(("plain",)).get_content()
     assert order.number in mail and "Оплата по счёту: переведите оплату до конца дня" in mail
+
+
+@pytest.mark.parametrize(
+    ("placed", "last_day"),
+    [
+        # Thursday 3 December, 00:30 in Moscow (still Wednesday in UTC): Fri 4, Mon 7, Tue 8.
+        (datetime(2026, 12, 2, 21, 30, tzinfo=UTC), "2026-12-08"),
+        # Thursday 30 April: 1 May is a holiday, so Mon 4, Tue 5, Wed 6 May.
+        (datetime(2026, 4, 30, 9, 0, tzinfo=UTC), "2026-05-06"),
+        # Wednesday 30 December: the New Year holidays run to 11 January.
+        (datetime(2026, 12, 30, 9, 0, tzinfo=UTC), "2027-01-13"),
+    ],
+)
+def test_banking_days_are_moscow_days_of_the_production_calendar(placed: datetime, last_day: str) -> None:
+    due = bank_transfer_due(placed, 3)
+    assert to_moscow(due - timedelta(microseconds=1)).date().isoformat() == last_day
+    assert to_moscow(due).time().isoformat() == "00:00:00"  # held through the whole last day
 
 
 def test_the_checkout_offers_the_choice_and_refuses_it_to_a_person(client: FlaskClient, session: Session) -> None:
