@@ -19,6 +19,7 @@ from flask_babel import gettext as _
 
 from storefront.documents.payment_qr import PaymentFields, payment_payload, qr_png
 from storefront.documents.pdf import Column, DocumentPdf
+from storefront.documents.words import roubles_in_words
 from storefront.i18n import format_percent, format_rub
 from storefront.money import to_minor
 from storefront.moscow import to_moscow
@@ -61,6 +62,8 @@ class Invoice:
     purpose: str
     #: The ГОСТ Р 56042-2014 payload, only while the invoice asks for a bank transfer.
     qr_payload: str | None
+    #: «Тридцать семь тысяч … рублей 00 копеек»: the total in words, as Russian invoices write it.
+    total_in_words: str = ""
 
     @property
     def asks_for_payment(self) -> bool:
@@ -105,6 +108,7 @@ def build_invoice(order: Order, seller: Seller) -> Invoice:
         due_on=payment_due_date(order) if state == "due" else None,
         purpose=purpose,
         qr_payload=payload,
+        total_in_words=roubles_in_words(order.total_amount),
     )
 
 
@@ -197,6 +201,7 @@ def invoice_pdf(invoice: Invoice) -> bytes:
             amount=format_rub(order.total_amount),
         )
     )
+    document.text(invoice.total_in_words, bold=True)
     document.space(2)
     if invoice.state == "paid" and order.paid_at is not None:
         document.text(_paid_text(order.paid_at), bold=True)

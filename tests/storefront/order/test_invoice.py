@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from storefront.db import utcnow
 from storefront.documents.payment_qr import parse_payload
+from storefront.documents.words import roubles_in_words
 from storefront.moscow import to_moscow
 from storefront.order.holds import bank_transfer_due
 from storefront.order.models import Order, PaymentStatus
@@ -177,6 +178,7 @@ def test_the_invoice_page_carries_both_parties_the_lines_vat_purpose_due_date_an
     purpose = f"Оплата по счёту № {order.number} от {date} за товары, в т.ч. НДС 22 % {vat} ₽"
     assert purpose in html
     assert "Оплатить до конца дня" in html and f"{total} ₽" in html
+    assert roubles_in_words(order.total_amount) in html
     assert order.vat_amount == (order.total_amount * 22 / 122).quantize(Decimal("0.01"))
 
     qr = client.get(f"/orders/{order.number}/invoice-qr.png?t={token}")
@@ -216,7 +218,7 @@ def test_the_invoice_pdf_holds_the_requisites_totals_and_the_same_qr(
         "Реквизиты для оплаты", bank.bank_name, bank.bik, bank.settlement_account, bank.correspondent_account,
         "7801123455", "780101001", "ООО «Ромашка»", "7707083893", "770701001", f"Счёт № {order.number}",
         "В том числе НДС 22 %", vat, "Всего к оплате", total, "Назначение платежа", "Оплатить до конца дня",
-        order.lines[0].title,
+        order.lines[0].title, roubles_in_words(order.total_amount),
     ):  # fmt: skip
         assert value in text, value
     images = PdfReader(BytesIO(response.data)).pages[-1].images
