@@ -19,11 +19,14 @@ from pypdf import PdfReader
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from storefront.cart.models import Cart, CartLine
+from storefront.checkout.services import Contact, Destination, PaymentMethodNotOffered, build_quote, place_order
 from storefront.db import utcnow
 from storefront.documents.payment_qr import parse_payload
 from storefront.documents.words import roubles_in_words
+from storefront.fx.services import current_pricing
 from storefront.moscow import to_moscow
-from storefront.order.holds import bank_transfer_due
+from storefront.order.holds import HoldPolicy, PaymentMethod, bank_transfer_due
 from storefront.order.models import Order, PaymentStatus
 from storefront.order.services import change_payment_status
 from storefront.seller import EXTENSION, seller_of
@@ -270,3 +273,43 @@ def test_the_invoice_is_seen_only_by_whoever_may_see_the_order(app: Flask, sessi
         assert stranger.get(path).status_code == 404, path
         assert anonymous.get(path).status_code == 401, path
         assert anonymous.get(path + "?t=forged").status_code in (401, 404), path
+
+
+@pytest.mark.parametrize(
+    ("company", "bank_transfers"),
+    [({}, True), ({"company_name": "ООО «Ромашка»", "inn": "7707083893"}, False)],
+)
+def test_place_order_itself_refuses_an_invoice_to_a_person_or_without_requisites(
+    session: Session, company: dict[str, str], bank_transfers: bool
+) -> None:
+    """The rule holds below the form too (``holds.offered_methods``): nothing is written, no stock moves."""
+    product = create_shop(session, stock=10)
+    cart = Cart(token="cart-invoice", lines=[CartLine(product_id=product.id, quantity=2)])
+    session.add(cart)
+    session.commit()
+    pricing = current_pricing(session)
+    method_id = _method(session)
+    quote = build_quote(
+        session, cart, pricing, region_code="77", shipping_method_id=method_id, promo_code=None, tier=None, now=utcnow()
+    )
+    with pytest.raises(PaymentMethodNotOffered):
+        place_order(
+            session,
+            cart,
+            pricing,
+            placement_token="token-invoice-0123456789",
+            seen_fingerprint=quote.fingerprint,
+            buyer=None,
+            contact=Contact("guest@example.ru", "+79161234567", "Гость", company),
+            destination=Destination("77", "Москва", "101000", "ул. Тверская, 1", "Иван", "+79161234567"),
+            shipping_method_id=method_id,
+            promo_code=None,
+            consent=None,
+            now=utcnow(),
+            holds=HoldPolicy(),
+            payment_method=PaymentMethod.BANK_TRANSFER,
+            bank_transfers=bank_transfers,
+        )
+    session.rollback()
+    session.expire_all()
+    assert session.scalar(select(func.count(Order.id))) == 0 and session.get(type(product), product.id).stock == 10
