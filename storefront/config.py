@@ -113,11 +113,19 @@ def ogrn_number(raw: str) -> str:
     return value
 
 
-def bank_account_number(raw: str) -> str:
-    """A Russian bank account number: 20 digits."""
+def bik_number(raw: str) -> str:
+    """A Russian bank's BIK: 9 digits."""
     value = raw.strip()
+    if not re.fullmatch(r"\d{9}", value):
+        raise ValueError("not a BIK")
+    return value
+
+
+def bank_account_number(raw: str) -> str:
+    """A Russian bank account (settlement or correspondent): 20 digits; checked against the BIK by ``seller``."""
+    value = raw.strip().replace(" ", "")
     if not re.fullmatch(r"\d{20}", value):
-        raise ValueError("not a 20-digit account number")
+        raise ValueError("not a bank account")
     return value
 
 
@@ -134,7 +142,8 @@ READ_AS: dict[Callable[[str], Any], str] = {
     inn_number: "INN, 10 digits",
     kpp_number: "KPP, 9 characters",
     ogrn_number: "OGRN, 13 digits",
-    bank_account_number: "account number, 20 digits",
+    bik_number: "BIK, 9 digits",
+    bank_account_number: "bank account, 20 digits",
 }
 
 
@@ -416,10 +425,11 @@ SETTINGS: tuple[Setting, ...] = (
         "a payment started while the order still holds its goods keeps them at least this long (the buyer is paying)",
     ),
     Setting(
-        "ORDER_PAYMENT_HOURS",
+        "ORDER_BANK_TRANSFER_BANKING_DAYS",
         whole_number,
-        24,
-        "the hold of unpaid orders paid by a method that takes longer than a card (a bank transfer)",
+        3,
+        "an order to be paid by bank transfer against an invoice holds its goods until the end of this many banking "
+        "days after the day it is placed (Moscow time, the production calendar)",
     ),
     Setting(
         "UNPAID_ORDERS_PER_CLIENT",
@@ -539,12 +549,35 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("SELLER_ADDRESS", text, "191186, Санкт-Петербург, Невский пр., д. 1", "our legal address"),
     Setting("SELLER_PHONE", text, "+7 812 000-00-00", "our phone for buyers, as printed"),
     Setting("SELLER_EMAIL", text, "privacy@mostik.example", "our address for buyers and personal-data requests"),
-    # Bank statements (issue 16): incoming payments to this account are matched to orders (``storefront.banking``).
+    # Bank requisites for invoices: demo values outside production; unset, the checkout does not offer «Оплата по
+    # счёту» (an invoice is never printed with blanks). ``storefront.seller`` checks the accounts' keys at start-up.
+    Setting(
+        "SELLER_BANK_NAME",
+        optional_text,
+        lambda environment: None if environment == "production" else "АО «Демо-Банк», г. Санкт-Петербург",
+        "our bank's name as printed on invoices (set all four bank settings, or none)",
+        default_shown="a demo bank outside production",
+    ),
+    Setting(
+        "SELLER_BIK",
+        bik_number,
+        lambda environment: None if environment == "production" else "044030999",
+        "our bank's BIK",
+        default_shown="a demo value outside production",
+    ),
     Setting(
         "SELLER_SETTLEMENT_ACCOUNT",
         bank_account_number,
-        "40702810900000000001",
-        "our settlement account («расчётный счёт», 20 digits): a statement's payments to it are matched to orders",
+        lambda environment: None if environment == "production" else "40702810655000012345",
+        "our settlement account (расчётный счёт; its control key is checked against the BIK)",
+        default_shown="a demo value outside production",
+    ),
+    Setting(
+        "SELLER_CORRESPONDENT_ACCOUNT",
+        bank_account_number,
+        lambda environment: None if environment == "production" else "30101810400000000999",
+        "our bank's correspondent account (its control key is checked against the BIK)",
+        default_shown="a demo value outside production",
     ),
     Setting(
         "BANK_STATEMENT_MAX_BYTES",

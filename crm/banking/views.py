@@ -96,6 +96,8 @@ def statement_import() -> Response | tuple[str, int]:
     if len(data) > int(current_app.config["BANK_STATEMENT_MAX_BYTES"]):
         return _too_large()
     filename = (getattr(form.file.data, "filename", "") or "")[:255]
+    if not current_app.config["SELLER_SETTLEMENT_ACCOUNT"]:
+        return _page(form, 400, problems=[_("Our settlement account is not configured (SELLER_SETTLEMENT_ACCOUNT).")])
     try:
         summary: ImportSummary = import_statement(
             session,

@@ -51,12 +51,14 @@ def summary_lines(summary: ImportSummary) -> list[str]:
 @click.argument("path", type=click.Path(exists=True, dir_okay=False))
 def import_statement_command(path: str) -> None:
     """Import a bank statement (1C client-bank exchange): incoming payments are matched to orders."""
+    our_account = current_app.config["SELLER_SETTLEMENT_ACCOUNT"]
+    if not our_account:
+        click.echo(_("Set SELLER_SETTLEMENT_ACCOUNT (and the other bank settings) first."), err=True)
+        sys.exit(2)
     data = Path(path).read_bytes()
     session = db.session()
     try:
-        summary = import_statement(
-            session, data, our_account=current_app.config["SELLER_SETTLEMENT_ACCOUNT"], filename=Path(path).name
-        )
+        summary = import_statement(session, data, our_account=our_account, filename=Path(path).name)
     except StatementRejected as rejected:
         session.rollback()
         click.echo(_("Nothing was imported. Fix the file and import it again:"), err=True)

@@ -6,7 +6,7 @@ The file (format 1.03, https://v8.1c.ru/tekhnologii/obmen-dannymi-i-integratsiya
     1CClientBankExchange
     ВерсияФормата=1.03
     Кодировка=Windows
-    РасчСчет=40702810900000000001
+    РасчСчет=40702810655000012345
     СекцияРасчСчет
     …
     КонецРасчСчет

@@ -37,7 +37,7 @@ from storefront.errors import ShopError
 from storefront.events import order_placed
 from storefront.fx.services import Pricing
 from storefront.order.attribution import attributed_campaign
-from storefront.order.holds import HoldPolicy, PaymentMethod, payment_hold
+from storefront.order.holds import HoldPolicy, PaymentMethod, offered_methods, payment_hold
 from storefront.order.models import Order
 from storefront.order.services import LineDraft, OrderDraft, check_unpaid_cap, create_order, find_order_by_token
 from storefront.order.totals import Totals, compute_totals
@@ -56,6 +56,10 @@ class CartEmpty(ShopError):
 
 class CartNeedsAttention(ShopError):
     """Some lines cannot be ordered as they are (unavailable, below MOQ, above stock)."""
+
+
+class PaymentMethodNotOffered(ShopError):
+    """Paying by invoice was asked for by a person, or while our bank requisites are not configured."""
 
 
 class PricesChanged(ShopError):
@@ -182,17 +186,22 @@ def place_order(
     now: datetime,
     holds: HoldPolicy,
     payment_method: PaymentMethod = PaymentMethod.CARD,
+    bank_transfers: bool = False,
     client_ip: str | None = None,
     campaign_click: tuple[int, datetime] | None = None,
     pickup_point: PickupPoint | None = None,
 ) -> PlacementResult:
     """Place the order for the cart; the same token again returns the order already placed. The order holds its
-    stock for ``payment_hold(payment_method, holds)``; a client already holding ``holds.unpaid_per_client`` unpaid
-    orders is refused (``TooManyUnpaidOrders``). Flushes (rolls back on a refusal); the caller commits, then calls
+    stock for ``payment_hold(payment_method, holds, now)``; a client already holding ``holds.unpaid_per_client``
+    unpaid orders is refused (``TooManyUnpaidOrders``); a method not offered to this buyer
+    (``holds.offered_methods``; ``bank_transfers``: our requisites are configured) is refused
+    (``PaymentMethodNotOffered``). Flushes (rolls back on a refusal); the caller commits, then calls
     ``announce_placement`` when ``created``."""
     existing = find_order_by_token(session, placement_token)
     if existing is not None:
         return PlacementResult(existing, False)
+    if payment_method not in offered_methods(company=bool(contact.company), bank_transfers=bank_transfers):
+        raise PaymentMethodNotOffered()
     tier = buyer.tier if buyer is not None else None
     promo_holder = holder_key(buyer.id if buyer is not None else None, contact.email)
     quote = build_quote(
@@ -261,10 +270,11 @@ def place_order(
         campaign_id=attributed_campaign(quote.promo.campaign_id if quote.promo else None, campaign_click, buyer, now),
         fx_rates={currency: str(rate) for currency, rate in pricing.rates.items()},
         client_ip=client_ip,
+        payment_method=PaymentMethod(payment_method).value,
     )
     check_unpaid_cap(session, draft, now, holds.unpaid_per_client)
     try:
-        order = create_order(session, draft, now, payment_hold(payment_method, holds))
+        order = create_order(session, draft, now, payment_hold(payment_method, holds, now))
         if pickup_point is not None and shipping.code in PICKUP_METHODS:
             order.pickup_point = pickup_point.label()
         if quote.promo is not None:

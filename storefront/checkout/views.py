@@ -47,6 +47,7 @@ from storefront.checkout.services import (
     CheckoutQuote,
     Contact,
     Destination,
+    PaymentMethodNotOffered,
     PricesChanged,
     announce_placement,
     build_quote,
@@ -69,6 +70,7 @@ from storefront.order.services import (
 )
 from storefront.order.web import guest_link_state
 from storefront.promo.services import PromoInvalid, holder_key
+from storefront.seller import seller_of
 from storefront.shipping.points import (
     PICKUP_METHODS,
     PickupPoint,
@@ -194,6 +196,7 @@ def _render(form: CheckoutForm, quote: CheckoutQuote, status: int = 200) -> tupl
             errors=form.shipping_method.errors,
             point_errors=form.pickup_point.errors,
             hold_minutes=_card_hold_minutes(),
+            banking_days=current_app.config["ORDER_BANK_TRANSFER_BANKING_DAYS"],
             **_shipping_context(quote, groups, form.pickup_point.data),
         ),
         status,
@@ -202,7 +205,13 @@ def _render(form: CheckoutForm, quote: CheckoutQuote, status: int = 200) -> tupl
 
 def _card_hold_minutes() -> int:
     """How long a card order keeps its goods, in minutes, for the page to say."""
-    return int(payment_hold(PaymentMethod.CARD, HoldPolicy.from_config(current_app.config)).total_seconds() // 60)
+    hold = payment_hold(PaymentMethod.CARD, HoldPolicy.from_config(current_app.config), utcnow())
+    return int(hold.total_seconds() // 60)
+
+
+def _bank_transfers() -> bool:
+    """«Оплата по счёту» is offered only when our bank requisites are configured."""
+    return seller_of(current_app).takes_bank_transfers
 
 
 def _keep_draft(values: Mapping[str, str]) -> None:
@@ -220,7 +229,7 @@ def checkout() -> Response | tuple[str, int]:
         flash(_("Your cart is empty: add products before checking out."), "info")
         return redirect(url_for("cart.cart_page"))
     draft = draft_values(cart)
-    form = CheckoutForm(data={**_prefill(), **draft}, needs_consent=_needs_consent())
+    form = CheckoutForm(data={**_prefill(), **draft}, needs_consent=_needs_consent(), bank_transfers=_bank_transfers())
     if draft:
         flash(_("We kept what you typed last time: check it and place the order."), "info")
     return _render(form, _form_quote(form))
@@ -296,7 +305,7 @@ def _placing() -> bool:
 def _checkout_throttled(limit: RequestLimit) -> wrappers.Response:
     """Too many orders from this address: the checkout page again, with what was typed and a Russian message."""
     flash(_("Too many orders from your address in a short time. Wait a while and try again."), "error")
-    form = CheckoutForm(needs_consent=_needs_consent())
+    form = CheckoutForm(needs_consent=_needs_consent(), bank_transfers=_bank_transfers())
     page, _status = _render(form, _form_quote(form))
     return make_response(page, 429)
 
@@ -308,7 +317,7 @@ def _checkout_throttled(limit: RequestLimit) -> wrappers.Response:
     on_breach=_checkout_throttled,
 )
 def place() -> Response | tuple[str, int]:
-    form = CheckoutForm(needs_consent=_needs_consent())
+    form = CheckoutForm(needs_consent=_needs_consent(), bank_transfers=_bank_transfers())
     if not _placing():
         # "Recalculate": new region, method or promo code; nothing is checked or saved yet.
         form.placement_token.data = form.placement_token.data or new_placement_token()
@@ -334,7 +343,8 @@ def place() -> Response | tuple[str, int]:
             else None,
             now=utcnow(),
             holds=HoldPolicy.from_config(current_app.config),
-            payment_method=PaymentMethod.CARD,  # the only method the checkout offers yet
+            payment_method=form.chosen_payment_method() or PaymentMethod.CARD,
+            bank_transfers=_bank_transfers(),
             client_ip=request.remote_addr,
             campaign_click=click_from_session(session),
             pickup_point=find_point(_points(), form.pickup_point.data, form.region_code.data),
@@ -371,6 +381,10 @@ def place() -> Response | tuple[str, int]:
     except ShippingUnavailable:
         form.shipping_method.errors = [_("This shipping method does not deliver to the chosen region.")]
         return _render(form, _form_quote(form), 400)
+    except PaymentMethodNotOffered:  # the form checks it first; a race with the configuration ends here
+        form.payment_method.errors = [_("Choose how to pay: paying by invoice is not available for this order.")]
+        flash(_("Please correct the highlighted fields."), "error")
+        return _render(form, _form_quote(form), 400)
     except PickupPointRequired:
         form.pickup_point.errors = [_("Choose the pickup point where you will collect the order.")]
         flash(_("Please correct the highlighted fields."), "error")
@@ -386,6 +400,8 @@ def place() -> Response | tuple[str, int]:
             send_opt_in_mail(consent)  # the order page's own message is enough; the e-mail explains itself
     # The confirmation e-mail was written to the outbox with the order (``place_order``); it went out at the commit.
     token = make_access_token(order, current_app.config["SECRET_KEY"])
+    if order.by_invoice:  # the invoice to pay is on the order page, not the card payment page
+        return redirect(url_for("order.order_detail", number=order.number, t=None if buyer else token), 303)
     return redirect(url_for("payment.pay", number=order.number, t=None if buyer else token), 303)
 
 

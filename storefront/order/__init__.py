@@ -11,6 +11,7 @@ bp = Blueprint("order", __name__)
 
 def init_app(app: Flask) -> None:
     from storefront.order import views  # noqa: F401  (registers the routes on bp)
+    from storefront.order.invoice import payment_due_date
     from storefront.order.web import (  # the e-mail renderers register on import
         delivery_window,
         order_label,
@@ -29,6 +30,7 @@ def init_app(app: Flask) -> None:
         step_label,
         progress_label,
         delivery_window,
+        payment_due_date,
     ):
         app.add_template_global(helper)
 

@@ -127,6 +127,9 @@ class Order(TimestampMixin, Base):
     #: CBR rates used for the rouble prices, {"USD": "80.1234", ...}.
     fx_rates: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
 
+    #: How the buyer chose to pay (``holds.PaymentMethod``): online through YooKassa, or by bank transfer against
+    #: the invoice (companies and sole traders); it decides the hold and where the buyer goes after placing.
+    payment_method: Mapped[str] = mapped_column(String(16), default="card", server_default="card")
     #: Unpaid, the order is canceled and its stock released at this time (``holds.payment_hold``).
     expires_at: Mapped[datetime | None] = mapped_column()
     #: The address the order was placed from (``UNPAID_ORDERS_PER_CLIENT`` counts by it too).
@@ -154,6 +157,7 @@ class Order(TimestampMixin, Base):
         CheckConstraint(f"status IN ({_in_sql(OrderStatus)})", name="status_known"),
         CheckConstraint(f"payment_status IN ({_in_sql(PaymentStatus)})", name="payment_status_known"),
         CheckConstraint("total_amount >= 0", name="total_not_negative"),
+        CheckConstraint("payment_method IN ('card', 'bank_transfer')", name="payment_method_known"),
         Index("ix_orders_status_expires_at", "status", "expires_at"),
         Index("ix_orders_client_ip", "client_ip"),
         Index("ix_orders_status_created", "status", "created_at"),
@@ -168,6 +172,11 @@ class Order(TimestampMixin, Base):
     @property
     def is_company(self) -> bool:
         return self.buyer_kind == "company"
+
+    @property
+    def by_invoice(self) -> bool:
+        """To be paid by bank transfer against the invoice."""
+        return self.payment_method == "bank_transfer"
 
     @property
     def awaiting_payment(self) -> bool:

@@ -125,6 +125,8 @@ class OrderDraft:
     fx_rates: dict[str, Any] = field(default_factory=dict)
     campaign_id: int | None = None
     client_ip: str | None = None
+    #: ``holds.PaymentMethod``: card (online) or bank_transfer (against the invoice).
+    payment_method: str = "card"
 
 
 def format_number(order_id: int, year: int) -> str:
@@ -279,6 +281,7 @@ def create_order(session: Session, draft: OrderDraft, now: datetime, hold: timed
         total_amount=totals.total,
         vat_amount=totals.vat,
         fx_rates=draft.fx_rates,
+        payment_method=draft.payment_method,
         expires_at=now + hold,
         client_ip=(draft.client_ip or "")[:45] or None,
         created_at=now,

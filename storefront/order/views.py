@@ -3,7 +3,7 @@ guests reach theirs through the signed link from the confirmation email (``?t=â€
 
 from __future__ import annotations
 
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
@@ -17,6 +17,7 @@ from storefront.db import utcnow
 from storefront.extensions import db, limiter
 from storefront.moscow import to_moscow
 from storefront.order import bp
+from storefront.order.invoice import Invoice, build_invoice, invoice_pdf, invoice_qr_png, vat_rate_text
 from storefront.order.models import Order
 from storefront.order.progress import order_progress
 from storefront.order.services import (
@@ -28,6 +29,7 @@ from storefront.order.services import (
     list_buyer_orders,
 )
 from storefront.order.web import queue_link_email, viewable_order
+from storefront.seller import seller_of
 from storefront.shipping.regions import region_name
 
 
@@ -54,12 +56,43 @@ def order_detail(number: str) -> str:
     return render_template("order/detail.html", **_context(order, token))
 
 
-@bp.get("/orders/<number>/invoice")
-def invoice(number: str) -> str:
+def _invoice(number: str) -> tuple[Invoice, str | None]:
+    """A company's order invoice, for whoever may see the order (``viewable_order``); a person's order has none."""
     order, token = viewable_order(number)
     if not order.is_company:
         abort(404)
-    return render_template("order/invoice.html", **_context(order, token))
+    return build_invoice(order, seller_of(current_app)), token
+
+
+@bp.get("/orders/<number>/invoice")
+def invoice(number: str) -> str:
+    found, token = _invoice(number)
+    return render_template(
+        "order/invoice.html", invoice=found, vat_rate=vat_rate_text(), **_context(found.order, token)
+    )
+
+
+@bp.get("/orders/<number>/invoice.pdf")
+def invoice_pdf_file(number: str) -> Response:
+    found, _token = _invoice(number)
+    response = make_response(invoice_pdf(found))
+    response.headers["Content-Type"] = "application/pdf"
+    response.headers["Content-Disposition"] = f'inline; filename="invoice-{found.order.number}.pdf"'
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+@bp.get("/orders/<number>/invoice-qr.png")
+def invoice_qr(number: str) -> Response:
+    """The invoice's payment QR code; none (404) once the invoice no longer asks for a transfer."""
+    found, _token = _invoice(number)
+    png = invoice_qr_png(found)
+    if png is None:
+        abort(404)
+    response = make_response(png)
+    response.headers["Content-Type"] = "image/png"
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
 
 
 @bp.post("/orders/<number>/new-link")

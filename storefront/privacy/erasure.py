@@ -34,7 +34,7 @@ from storefront.promo.models import PromoUse
 from storefront.protection.models import Dispute
 
 #: Orders still in progress (placed, confirmed, packed or on their way): erasing now would lose whom to deliver
-#: them to. An unpaid order expires by itself (``ORDER_PAYMENT_HOURS``) or the buyer cancels it.
+#: them to. An unpaid order expires by itself (``holds.payment_hold``) or the buyer cancels it.
 OPEN_STATUSES = (OrderStatus.NEW, OrderStatus.CONFIRMED, OrderStatus.PACKED, OrderStatus.SHIPPED)
 
 

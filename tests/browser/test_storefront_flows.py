@@ -125,7 +125,7 @@ def test_company_buyer_checks_out_with_inn_and_repeats_the_order(page, shots, se
     page.get_by_role("link", name="Перейти к заказу").click()
     page.wait_for_selector(".timeline")
     shots(page, "order")
-    page.get_by_role("link", name="Счёт").click()
+    page.get_by_role("link", name="Счёт", exact=True).click()
     page.wait_for_selector(".invoice")
     assert "ИНН 7707083893" in page.content() and "КПП 770701001" in page.content()
     shots(page, "invoice")

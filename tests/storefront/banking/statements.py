@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-OURS = "40702810900000000001"
+OURS = "40702810655000012345"
 #: The buyer company of ``create_buyer(company=True)`` and its account.
 PAYER_INN = "7707083893"
 PAYER_ACCOUNT = "40702810500000000777"

@@ -56,7 +56,7 @@ def _docs(orders: dict[str, Order]) -> list[Doc]:
         Doc("106", total * 2, f"Оплата {orders['first'].number}, {orders['second'].number}"),
         Doc("107", "5000.00", "Возврат займа по договору 17"),
         # Our own payment out: not to our account, skipped.
-        Doc("108", "300.00", "Аренда", payer_account="40702810900000000001", payee_account="40702810000000000999"),
+        Doc("108", "300.00", "Аренда", payer_account="40702810655000012345", payee_account="40702810000000000999"),
     ]
 
 
@@ -157,7 +157,7 @@ def test_a_real_sample_to_another_account_is_skipped_and_to_ours_reviewed(app: F
     try:
         summary = run_import(app, session, data)
     finally:
-        app.config["SELLER_SETTLEMENT_ACCOUNT"] = "40702810900000000001"
+        app.config["SELLER_SETTLEMENT_ACCOUNT"] = "40702810655000012345"
     assert [(item.number, item.amount, item.reason) for item in summary.review] == [
         ("105", Decimal("12354.00"), ReviewReason.NO_ORDER)
     ]

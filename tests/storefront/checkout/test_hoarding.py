@@ -3,7 +3,7 @@ and the checkout limits how many orders an address places. Through the checkout 
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from flask import Flask
@@ -86,10 +86,14 @@ def test_a_hoarders_orders_are_capped_and_their_stock_comes_back_when_the_hold_e
 
 
 def test_the_hold_depends_on_the_payment_method_through_one_function() -> None:
-    policy = HoldPolicy(card=timedelta(minutes=20), long=timedelta(hours=72))
-    assert payment_hold(PaymentMethod.CARD, policy) == timedelta(minutes=20)
-    assert payment_hold(PaymentMethod.BANK_TRANSFER, policy) == timedelta(hours=72)
-    assert payment_hold("card", HoldPolicy()) == timedelta(minutes=30)
+    policy = HoldPolicy(card=timedelta(minutes=20), banking_days=3)
+    # Friday 4 December 2026, 15:00 in Moscow: three banking days are Mon 7, Tue 8, Wed 9; held to Wed's end.
+    friday = datetime(2026, 12, 4, 12, 0, tzinfo=UTC)
+    assert payment_hold(PaymentMethod.CARD, policy, friday) == timedelta(minutes=20)
+    assert friday + payment_hold(PaymentMethod.BANK_TRANSFER, policy, friday) == datetime(
+        2026, 12, 9, 21, 0, tzinfo=UTC
+    )
+    assert payment_hold("card", HoldPolicy(), friday) == timedelta(minutes=30)
 
 
 def test_the_checkout_limits_orders_per_address_with_the_form_and_a_russian_message(
