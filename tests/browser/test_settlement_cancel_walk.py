@@ -141,3 +141,36 @@ def test_an_operator_cannot_refund_beyond_the_disputed_line(browser, shots, sess
     session.expire_all()
     assert session.scalar(select(Refund)) is None and not standin.refunds
     assert session.get(type(dispute), dispute.id).status == DisputeStatus.OPEN
+
+
+def test_an_admin_refunds_one_ticked_line_from_the_order_page(browser, shots, session, pay_app, standin) -> None:
+    standin.auto_notify = False
+    order = _delivered(session, pay_app, standin)
+    backpack = order.lines[1]
+    make_staff(session, Role.ADMIN, email="anna@mostik.local")
+    session.commit()
+
+    for name, width in WIDTHS.items():
+        context, crm = _sign_in(browser, pay_app, width, "anna@mostik.local")
+        crm.goto(f"/crm/orders/{order.number}#refund")
+        assert "Только за эти позиции" in crm.inner_text("main")
+        assert_no_sideways_scroll(crm)
+        shots(crm, f"order-refund-lines-{name}")
+        if name == "laptop":
+            crm.check("input[name='mode'][value='partial']")
+            crm.fill("#amount", "500")
+            crm.check(f"input[name='lines'][value='{backpack.id}']")
+            crm.fill("#reason", "Один рюкзак с браком")
+            with crm.expect_navigation():
+                crm.get_by_role("button", name="Далее: проверить возврат").click()
+            text = crm.inner_text("main").replace("\u00a0", " ")
+            assert "Только за эти позиции" in text and "Рюкзак городской" in text and "500,00 ₽" in text
+            assert_no_sideways_scroll(crm)
+            shots(crm, "order-refund-confirm-laptop")
+            with crm.expect_navigation():
+                crm.get_by_role("button", name="Вернуть 500,00 ₽").click()
+        context.close()
+
+    session.expire_all()
+    refund = session.scalar(select(Refund))
+    assert refund is not None and refund.line_ids == (backpack.id,) and refund.amount == Decimal("500.00")

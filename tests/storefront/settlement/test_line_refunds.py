@@ -5,6 +5,7 @@ still covers every line, and ``flask settlement check`` reconciles."""
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 
 import pytest
@@ -37,6 +38,7 @@ from tests.support.factories import make_order, make_staff
 from tests.support.web import CSRF_RE, crm_login
 
 POLICY = ProtectionPolicy()
+REFUND_TOKEN_RE = re.compile(r'name="token"[^>]*value="([0-9a-f]{32})"')
 #: On the confirmed order without refunds (test_settlement_ledger): the first supplier's payable (lines 1 and 3,
 #: 8 %), the second's line (12 %) held 2 385,29 ₽ of which 286,23 ₽ commission.
 FIRST_PAYABLE = 731_255
@@ -223,3 +225,44 @@ def test_a_refund_for_another_orders_line_is_refused_and_nothing_is_stored(sessi
     assert refused.value.code == RefundFailure.BAD_LINES
     session.rollback()
     assert session.scalar(select(func.count(Refund.id))) == 0
+
+
+def test_staff_refund_ticked_lines_from_the_order_page_and_only_their_supplier_bears_it(
+    session, pay_app, gateway, paid
+) -> None:
+    order, first, second = paid
+    deliver(session, order)
+    confirm(session, order)
+    backpack = _line_of(order, second.id)
+    admin = make_staff(session, Role.ADMIN)
+    session.commit()
+    client = pay_app.test_client()
+    assert crm_login(client, admin.email).status_code == 302
+    page = client.get(f"/crm/orders/{order.number}").get_data(as_text=True)
+    assert 'id="refund-lines"' in page and "Только за эти позиции" in page
+    form = {
+        "csrf_token": CSRF_RE.search(page).group(1),
+        "token": REFUND_TOKEN_RE.search(page).group(1),
+        "mode": "partial",
+        "reason": "Рюкзаки с браком",
+        "lines": str(backpack.id),
+    }
+    too_much = client.post(f"/crm/orders/{order.number}/refund", data={**form, "amount": "2 385,30", "confirm": "1"})
+    assert too_much.status_code == 400
+    assert "По отмеченным позициям можно вернуть не больше 2 385,29" in too_much.get_data(as_text=True).replace(
+        "\u00a0", " "
+    )
+    foreign = client.post(f"/crm/orders/{order.number}/refund", data={**form, "lines": "999999", "amount": "1"})
+    assert foreign.status_code == 400 and "Отметьте позиции этого заказа." in foreign.get_data(as_text=True)
+    assert session.scalar(select(func.count(Refund.id))) == 0
+
+    check = client.post(f"/crm/orders/{order.number}/refund", data={**form, "mode": "full"})
+    assert check.status_code == 200 and "Рюкзак городской" in check.get_data(as_text=True)  # the confirmation
+    done = client.post(f"/crm/orders/{order.number}/refund", data={**form, "mode": "full", "confirm": "1"})
+    assert done.status_code == 302
+    session.expire_all()
+    refund = session.scalar(select(Refund))
+    assert refund.line_ids == (backpack.id,) and refund.amount == Decimal("2385.29")  # all that is left of it
+    assert balance(session, Account.PAYABLE, supplier_id=first.id) == FIRST_PAYABLE
+    assert balance(session, Account.PAYABLE, supplier_id=second.id) == 0  # its commission back too (the policy)
+    assert check_ledger(session).holds
