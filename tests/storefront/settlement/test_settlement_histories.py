@@ -1,6 +1,7 @@
 """Random histories of one order — random lines of two suppliers, discount and shipping; paid through the YooKassa
-stand-in, then partial refunds (of the whole order or of chosen lines, as a dispute's), delivery and confirmation,
-cancels, in any order, under either commission policy — keep every transaction balanced and the invariant
+stand-in, then partial refunds (of the whole order or of chosen lines), delivery and confirmation, disputes on
+chosen lines (decided with a partial refund of those lines or rejected), cancels, in any order, under either
+commission policy — keep every transaction balanced and the invariant
 (captured − refunded = payables + platform + held) to the kopeck; a refund for chosen lines leaves every other
 line and shipping as they were."""
 
@@ -15,6 +16,9 @@ from storefront.order.services import change_status
 from storefront.payment.cancel import refund_canceled_order
 from storefront.payment.ledger import order_ledger
 from storefront.payment.refunds import refund_order
+from storefront.protection.models import Decision
+from storefront.protection.policy import ProtectionPolicy
+from storefront.protection.services import DecisionDraft, DisputeDraft, decide, open_dispute, refundable, settle
 from storefront.settlement.checks import check_ledger
 from storefront.settlement.models import Account
 from storefront.settlement.postings import lines_refundable, order_parts, order_state
@@ -26,11 +30,14 @@ LINES = st.lists(
     min_size=1,
     max_size=4,
 )
+POLICY = ProtectionPolicy()
 STEPS = st.lists(
     st.one_of(
         st.tuples(st.just("refund"), st.integers(1, 10**7), st.just(0)),
         # A refund for the lines whose bits are set in the mask (a dispute's lines), of up to what they have.
         st.tuples(st.just("line_refund"), st.integers(1, 10**7), st.integers(1, 15)),
+        # A dispute on the masked lines: a partial refund of up to what they have, or (0) a rejection.
+        st.tuples(st.just("dispute"), st.integers(0, 10**7), st.integers(1, 15)),
         st.just(("confirm", 0, 0)),
         st.just(("cancel", 0, 0)),
     ),
@@ -87,8 +94,12 @@ def _available(session, order: Order) -> dict[int | None, int]:
     }
 
 
+def _chosen(order: Order, mask: int) -> list[int]:
+    return [line.id for index, line in enumerate(order.lines) if mask >> (index % 4) & 1] or [order.lines[0].id]
+
+
 def _line_refund(session, gateway, order: Order, kopecks: int, mask: int) -> None:
-    chosen = [line.id for index, line in enumerate(order.lines) if mask >> (index % 4) & 1] or [order.lines[0].id]
+    chosen = _chosen(order, mask)
     money = order_ledger(session, order.id)
     left = min(money.paid - money.refunded - money.refunding, from_minor(lines_refundable(session, order, chosen)))
     amount = min(from_minor(kopecks), left)
@@ -97,8 +108,33 @@ def _line_refund(session, gateway, order: Order, kopecks: int, mask: int) -> Non
     before = _available(session, order)
     refund_order(session, gateway, order, amount, lines=chosen)
     session.expire_all()
+    _only_chosen_bore_it(session, order, before, chosen, to_minor(amount))
+
+
+def _dispute(session, gateway, order: Order, kopecks: int, mask: int) -> None:
+    if order.status == OrderStatus.NEW:
+        deliver(session, order)
+    if order.status not in (OrderStatus.DELIVERED, OrderStatus.COMPLETED):
+        return
+    chosen = _chosen(order, mask)
+    dispute = open_dispute(session, order, DisputeDraft("defect", "Брак", dict.fromkeys(chosen, 1)), POLICY)
+    session.commit()
+    left = min(refundable(session, order), from_minor(lines_refundable(session, order, chosen)))
+    amount = min(from_minor(kopecks), left)
+    before = _available(session, order)
+    if amount > 0:
+        decide(session, dispute, DecisionDraft(Decision.PARTIAL_REFUND, amount), staff_id=1)
+    else:
+        decide(session, dispute, DecisionDraft(Decision.REJECTED, None, "Брака на фото не видно"), staff_id=1)
+    session.commit()
+    settle(session, gateway, dispute)  # the refund, and an inspection dispute's order completes
+    session.expire_all()
+    _only_chosen_bore_it(session, order, before, chosen, to_minor(amount) if amount > 0 else 0)
+
+
+def _only_chosen_bore_it(session, order: Order, before: dict[int | None, int], chosen: list[int], kopecks: int) -> None:
     after = _available(session, order)
-    assert sum(before[line_id] - after[line_id] for line_id in chosen) == to_minor(amount)
+    assert sum(before[line_id] - after[line_id] for line_id in chosen) == kopecks
     for part_id, had in before.items():
         if part_id not in chosen:
             assert after[part_id] == had, (part_id, chosen)  # another line's supplier (or shipping) bears nothing
@@ -108,6 +144,8 @@ def _step(session, gateway, order: Order, action: str, kopecks: int, mask: int) 
     paid = order.payment_status in (PaymentStatus.PAID, PaymentStatus.PARTIALLY_REFUNDED)
     if action == "line_refund" and paid:
         _line_refund(session, gateway, order, kopecks, mask)
+    elif action == "dispute" and paid:
+        _dispute(session, gateway, order, kopecks, mask)
     elif action == "refund" and paid:
         money = order_ledger(session, order.id)
         left = money.paid - money.refunded - money.refunding
