@@ -57,6 +57,7 @@ class AuditAction(enum.StrEnum):
     STATEMENT_EXPORT = "statement.export"
     PAYOUT_BATCH_CREATE = "payout_batch.create"
     PAYOUT_BATCH_PAID = "payout_batch.paid"
+    PAYOUT_BATCH_CANCEL = "payout_batch.cancel"
     DISPUTE_DECIDE = "dispute.decide"
     DISPUTE_RETURN = "dispute.return_received"
     BANK_STATEMENT_IMPORT = "bank_statement.import"
@@ -113,6 +114,7 @@ LABELS = {
     AuditAction.STATEMENT_EXPORT: _l("Supplier statement exported"),
     AuditAction.PAYOUT_BATCH_CREATE: _l("Payout batch created"),
     AuditAction.PAYOUT_BATCH_PAID: _l("Payout batch marked paid"),
+    AuditAction.PAYOUT_BATCH_CANCEL: _l("Payout batch cancelled"),
     AuditAction.DISPUTE_DECIDE: _l("Dispute decided"),
     AuditAction.DISPUTE_RETURN: _l("Returned goods received for a dispute"),
     AuditAction.BANK_STATEMENT_IMPORT: _l("Bank statement imported"),

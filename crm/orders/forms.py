@@ -5,7 +5,7 @@ from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, RadioField, SelectField, StringField, ValidationError
+from wtforms import HiddenField, RadioField, SelectField, SelectMultipleField, StringField, ValidationError
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import AnyOf, DataRequired, Length, Regexp
 
@@ -98,6 +98,16 @@ class RefundForm(FlaskForm):
     token = HiddenField(validators=[DataRequired(), Regexp(r"^[0-9a-f]{32}$")])
     #: "1" once staff have seen the confirmation (the amount and what will remain refundable).
     confirm = HiddenField()
+    #: The order lines the refund is for (none: the whole order); the view sets the choices from the order. The
+    #: ledger then takes it from those lines' suppliers only.
+    lines = SelectMultipleField(
+        _l("Only for these lines (none ticked: the whole order)"),
+        coerce=int,
+        choices=[],
+        validate_choice=True,
+        invalid_value_message=_l("Tick lines of this order."),
+        invalid_choice_message=_l("Tick lines of this order."),
+    )
 
     #: The parsed amount (None: everything left), set by validation.
     value: Decimal | None = None

@@ -4,6 +4,8 @@ order's refund ``storefront.payment.cancel.refund_canceled_order``."""
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy import select
@@ -20,6 +22,7 @@ from crm.staff.models import StaffUser
 from storefront.errors import NotFound
 from storefront.extensions import db
 from storefront.i18n import format_rub
+from storefront.money import from_minor
 from storefront.order.models import CANCEL_REASONS, MONEY_IN, NEEDS_PAYMENT, TRANSITIONS, Order, OrderStatus
 from storefront.order.services import (
     NotPaidYet,
@@ -33,6 +36,7 @@ from storefront.payment.cancel import cancel_refund, refund_canceled_order, refu
 from storefront.payment.errors import RefundError, RefundFailure
 from storefront.payment.models import Refund
 from storefront.payment.refunds import refund_order
+from storefront.settlement.postings import lines_refundable
 
 #: The audit action of each staff step.
 STEP_AUDIT = {
@@ -63,7 +67,7 @@ def _render(
     staff = require_staff()
     scoped = may_act_on(db.session(), staff, page.order)
     if form is None and scoped and has_permission(staff.role, "orders.refund") and page.refundable > 0:
-        form = RefundForm()
+        form = _refund_form(page)
     order = page.order
     process = has_permission(staff.role, "orders.process")
     can_cancel = process and OrderStatus.CANCELED in TRANSITIONS[OrderStatus(order.status)]
@@ -276,6 +280,22 @@ def _flash_refund(refund: Refund) -> None:
     )
 
 
+def _refund_form(page: OrderPage) -> RefundForm:
+    """The refund form with the order's lines to choose from."""
+    form = RefundForm()
+    form.lines.choices = [
+        (line.id, f"{line.title} × {line.quantity} — {format_rub(line.line_amount)}") for line in page.order.lines
+    ]
+    return form
+
+
+def _refund_cap(page: OrderPage, lines: list[int]) -> Decimal:
+    """What can be refunded now: for chosen lines, what is left of them (the ledger's own rule), else the order."""
+    if not lines:
+        return page.refundable
+    return min(page.refundable, from_minor(lines_refundable(db.session(), page.order, lines)))
+
+
 @bp.post("/<number>/refund")
 @requires("orders.refund")
 def order_refund(number: str) -> Response | tuple[str, int]:
@@ -283,35 +303,54 @@ def order_refund(number: str) -> Response | tuple[str, int]:
     staff = require_staff()
     if not may_act_on(db.session(), staff, page.order):
         abort(403)  # an account manager refunds only their own buyers' orders
-    form = RefundForm()
+    form = _refund_form(page)
     if not form.validate_on_submit():
         return _render(page, form, 400)
     key = _refund_key(form.token.data)
     # A repeat of a submitted form returns its refund, even if what is left is now less than its amount.
     repeat = db.session.scalar(select(Refund.id).where(Refund.idempotence_key == key)) is not None
-    if not repeat and form.value is not None and form.value > page.refundable:
-        form.amount.errors = [_("At most %(amount)s can be refunded.", amount=format_rub(page.refundable))]
+    lines = sorted(set(form.lines.data or []))
+    cap = _refund_cap(page, lines)
+    if not repeat and lines and cap <= 0:
+        form.lines.errors = [_("Nothing is left to refund for the ticked lines.")]
+        return _render(page, form, 400)
+    if not repeat and form.value is not None and form.value > cap:
+        if lines:
+            message = _("At most %(amount)s can be refunded for the ticked lines.", amount=format_rub(cap))
+        else:
+            message = _("At most %(amount)s can be refunded.", amount=format_rub(cap))
+        form.amount.errors = [message]
         return _render(page, form, 400)
     gateway = current_app.extensions.get("payment_gateway")
     if gateway is None:
         form.mode.errors = [_("Online payments are not configured (YOOKASSA_SHOP_ID and YOOKASSA_SECRET_KEY).")]
         return _render(page, form, 503)
     if not repeat and form.confirm.data != "1":
-        amount = page.refundable if form.value is None else form.value
+        amount = cap if form.value is None else form.value
+        chosen = [line for line in page.order.lines if line.id in lines]
         return (
             render_template(
-                "crm/order_refund_confirm.html", page=page, form=form, amount=amount, remaining=page.refundable - amount
+                "crm/order_refund_confirm.html",
+                page=page,
+                form=form,
+                amount=amount,
+                remaining=page.refundable - amount,
+                chosen=chosen,
             ),
             200,
         )
+    # «Everything left» of chosen lines is what is left of them, not of the whole order.
+    value = cap if lines and form.value is None else form.value
     try:
-        refund = refund_order(db.session(), gateway, page.order, form.value, idempotence_key=key)
+        refund = refund_order(db.session(), gateway, page.order, value, idempotence_key=key, lines=lines)
     except RefundError as error:
         db.session.rollback()
         form.amount.errors = [_refund_message(error, page)]
         return _render(_page(number), form, _REFUND_STATUS.get(error.code, 400))
     if not repeat:
         detail = f"{refund.amount} ₽, {refund.status}: {form.reason.data.strip()}"
+        if lines:
+            detail += f" (lines {', '.join(map(str, lines))})"
         record(db.session(), staff, AuditAction.ORDER_REFUND, "order", number, request.remote_addr, detail)
         db.session.commit()
     _flash_refund(refund)
@@ -341,6 +380,7 @@ def _refund_message(error: RefundError, page: OrderPage) -> str:
         ),
         RefundFailure.BAD_AMOUNT: _("The amount must be greater than zero and in whole kopecks, like 1 234,50."),
         RefundFailure.BAD_KEY: _("The form is out of date. Open the order again."),
+        RefundFailure.BAD_LINES: _("Tick lines of this order."),
         RefundFailure.UNKNOWN: _(
             "The payment service did not answer. Submit again: the money will not be refunded twice."
         ),

@@ -21,3 +21,10 @@ class MarkPaidForm(FlaskForm):
         _l("Bank reference of the payment order"),
         validators=[DataRequired(_l("Enter the bank's reference.")), Length(max=64)],
     )
+
+
+class CancelBatchForm(FlaskForm):
+    reason = StringField(
+        _l("Why the batch is cancelled"),
+        validators=[DataRequired(_l("Say why the batch is cancelled.")), Length(max=200)],
+    )

@@ -1,5 +1,6 @@
 """Finance pages: the ledger's balances and what each supplier is owed, a supplier's statement for a period (page
-and audited CSV), payout batches (create, mark paid with the bank's reference; both audited)."""
+and audited CSV), payout batches (create, mark paid with the bank's reference, cancel an open one with a reason; all
+audited)."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from crm.auth import require_staff
 from crm.csv_export import csv_download
 from crm.permissions import requires
 from crm.settlement import bp
-from crm.settlement.forms import CreatePayoutForm, MarkPaidForm, StatementPeriodForm
+from crm.settlement.forms import CancelBatchForm, CreatePayoutForm, MarkPaidForm, StatementPeriodForm
 from crm.staff.models import StaffUser
 from storefront.catalog.models import Supplier
 from storefront.db import utcnow
@@ -24,7 +25,16 @@ from storefront.extensions import db
 from storefront.money import from_minor
 from storefront.moscow import to_moscow
 from storefront.settlement.models import TransactionKind
-from storefront.settlement.payouts import PayoutRefused, batches, create_batch, dues, get_batch, mark_paid, open_batch
+from storefront.settlement.payouts import (
+    PayoutRefused,
+    batches,
+    cancel_batch,
+    create_batch,
+    dues,
+    get_batch,
+    mark_paid,
+    open_batch,
+)
 from storefront.settlement.statements import Statement, account_totals, supplier_statement
 
 KIND_LABELS = {
@@ -166,6 +176,8 @@ _REFUSALS = {
     "nothing_due": _l("No supplier is owed anything now: there is nothing to pay out."),
     "open_batch": _l("The open payout batch must be marked paid first."),
     "already_paid": _l("This batch is already marked paid; nothing was changed."),
+    "already_canceled": _l("This batch is cancelled; nothing was changed."),
+    "no_reason": _l("Say why the batch is cancelled (at most 200 characters)."),
     "no_reference": _l("Enter the bank's reference (at most 64 characters)."),
 }
 
@@ -192,7 +204,9 @@ def payout_create() -> Response | tuple[str, int]:
     return redirect(url_for("crm.settlement.payout_batch", batch_id=batch.id))
 
 
-def _batch_page(batch_id: int, form: MarkPaidForm, status: int = 200) -> tuple[str, int]:
+def _batch_page(
+    batch_id: int, form: MarkPaidForm, status: int = 200, cancel_form: CancelBatchForm | None = None
+) -> tuple[str, int]:
     batch = get_batch(db.session(), batch_id)
     if batch is None:
         return render_template("crm/message.html", message=_("There is no such payout batch.")), 404
@@ -202,8 +216,9 @@ def _batch_page(batch_id: int, form: MarkPaidForm, status: int = 200) -> tuple[s
         "crm/settlement/payout_batch.html",
         batch=batch,
         names=names,
-        staff=_staff_names(batch.created_by, batch.paid_by),
+        staff=_staff_names(batch.created_by, batch.paid_by, batch.canceled_by),
         form=form,
+        cancel_form=cancel_form or CancelBatchForm(),
     ), status
 
 
@@ -233,4 +248,28 @@ def payout_paid(batch_id: int) -> Response | tuple[str, int]:
     record(db.session(), staff, AuditAction.PAYOUT_BATCH_PAID, "payout_batch", batch.id, request.remote_addr, detail)
     db.session.commit()
     flash(_("Payout batch №%(id)s is marked paid.", id=batch.id), "success")
+    return redirect(url_for("crm.settlement.payout_batch", batch_id=batch.id))
+
+
+@bp.post("/payouts/<int:batch_id>/cancel")
+@requires("payouts.edit")
+def payout_cancel(batch_id: int) -> Response | tuple[str, int]:
+    """Cancel an open batch with a reason: its payables are due again. A paid (or cancelled) one changes nothing."""
+    batch = get_batch(db.session(), batch_id)
+    if batch is None:
+        return render_template("crm/message.html", message=_("There is no such payout batch.")), 404
+    form = CancelBatchForm()
+    if not form.validate_on_submit():
+        return _batch_page(batch_id, MarkPaidForm(formdata=None), 400, cancel_form=form)
+    staff = require_staff()
+    try:
+        cancel_batch(db.session(), batch, form.reason.data or "", staff.id)
+    except PayoutRefused as refused:
+        db.session.rollback()
+        flash(str(_REFUSALS[refused.reason]), "error")
+        return _batch_page(batch_id, MarkPaidForm(formdata=None), 409 if refused.reason != "no_reason" else 400)
+    detail = f"№{batch.id}: {from_minor(batch.total)} ₽; {batch.cancel_reason}"
+    record(db.session(), staff, AuditAction.PAYOUT_BATCH_CANCEL, "payout_batch", batch.id, request.remote_addr, detail)
+    db.session.commit()
+    flash(_("Payout batch №%(id)s is cancelled: its amounts are due again.", id=batch.id), "success")
     return redirect(url_for("crm.settlement.payout_batch", batch_id=batch.id))

@@ -136,6 +136,8 @@ class RefundFailure(StrEnum):
     UNKNOWN = "unknown"
     #: The gateway refused the refund (the message says why).
     REFUSED = "refused"
+    #: A chosen order line is not the order's.
+    BAD_LINES = "bad_lines"
     #: Another request's refund has no answer yet (``values``: amount, remaining); this one made nothing.
     IN_PROGRESS = "in_progress"
 

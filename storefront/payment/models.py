@@ -110,6 +110,26 @@ class Refund(TimestampMixin, Base):
     last_error: Mapped[str | None] = mapped_column(String(300))
 
     payment: Mapped[Payment] = relationship(back_populates="refunds")
+    #: The order lines the refund is for (a dispute's or staff's chosen lines); none: the whole order. The ledger
+    #: allocates the refund over these lines only (``storefront.settlement.postings.refund_shares``).
+    lines: Mapped[list[RefundLine]] = relationship(
+        back_populates="refund", order_by="RefundLine.order_line_id", cascade="all, delete-orphan"
+    )
+
+    @property
+    def line_ids(self) -> tuple[int, ...]:
+        return tuple(line.order_line_id for line in self.lines)
+
+
+class RefundLine(Base):
+    """One order line a refund is for (written with the refund, before the payment service is called)."""
+
+    __tablename__ = "refund_lines"
+
+    refund_id: Mapped[int] = mapped_column(ForeignKey("refunds.id", ondelete="CASCADE"), primary_key=True)
+    order_line_id: Mapped[int] = mapped_column(ForeignKey("order_lines.id", ondelete="CASCADE"), primary_key=True)
+
+    refund: Mapped[Refund] = relationship(back_populates="lines")
 
 
 class PaymentNotification(Base):

@@ -9,6 +9,7 @@ exception to "use cases flush, the caller commits" (``storefront.db``).
 from __future__ import annotations
 
 import logging
+from collections.abc import Collection
 from decimal import Decimal
 from typing import Any
 
@@ -20,12 +21,12 @@ from storefront.db import rowcount, utcnow
 from storefront.events import order_refunded, refund_succeeded
 from storefront.money import quantize_kopecks
 from storefront.ops.metrics import REFUNDS
-from storefront.order.models import Order, PaymentStatus
+from storefront.order.models import Order, OrderLine, PaymentStatus
 from storefront.order.services import TransitionNotAllowed, change_payment_status
 from storefront.outbox import expect_mail
 from storefront.payment.errors import GatewayError, OutcomeUnknown, RefundError, RefundFailure, short_error
 from storefront.payment.gateway import PaymentGateway, RefundRequest, RefundResult, new_idempotence_key
-from storefront.payment.models import REFUND_RANK, AttemptStatus, Payment, Refund, RefundState
+from storefront.payment.models import REFUND_RANK, AttemptStatus, Payment, Refund, RefundLine, RefundState
 from storefront.payment.outcomes import RefundOutcome
 from storefront.payment.receipt import (
     SUBJECT_SERVICE,
@@ -47,8 +48,15 @@ def refunded_amount(session: Session, payment: Payment) -> Decimal:
     return _refunded_total(session, payment, (RefundState.SUCCEEDED,))
 
 
-def _refund_receipt(payment: Payment, amount: Decimal) -> dict[str, Any]:
-    """A 54-FZ refund receipt for ``amount``: goods first (discount spread over them), then shipping."""
+def _refund_receipt(payment: Payment, amount: Decimal, chosen: list[OrderLine] | None = None) -> dict[str, Any]:
+    """A 54-FZ refund receipt for ``amount``: goods first (discount spread over them), then shipping. A refund for
+    ``chosen`` order lines (at most their amount) lists those lines' goods only."""
+    if chosen:
+        chosen_total = sum((line.line_amount for line in chosen), Decimal("0.00"))
+        if amount <= chosen_total:
+            chosen_goods = [ReceiptLine(line.title, line.quantity, line.unit_price) for line in chosen]
+            refund_items = build_receipt_items(chosen_goods, discount=chosen_total - amount)
+            return build_receipt(payment.receipt.get("customer", {}), refund_items)
     items = items_from_receipt(payment.receipt)
     goods = [item for item in items if item.payment_subject != SUBJECT_SERVICE]
     services = [item for item in items if item.payment_subject == SUBJECT_SERVICE]
@@ -86,8 +94,12 @@ def refund_order(
     order: Order,
     amount: Decimal | None = None,
     idempotence_key: str | None = None,
+    lines: Collection[int] = (),
 ) -> Refund:
     """Refund ``amount`` (all that is left when None) of the order's payment, with a refund receipt.
+
+    ``lines``: the ids of the order lines the refund is for (a dispute's lines, staff's choice); stored with the
+    refund so the ledger allocates it to those lines' suppliers only. None given: the whole order.
 
     Never beyond what was paid minus what is refunded or being refunded. A refund whose outcome is
     unknown is repeated with its own key first (so a repeated command never refunds twice).
@@ -102,6 +114,7 @@ def refund_order(
         if done is not None:
             return _repeat(session, gateway, done, order)
     payment = _paid_payment(session, order)
+    chosen = _chosen_lines(order, lines)
     unfinished = session.scalar(
         select(Refund).where(Refund.payment_id == payment.id, Refund.status == RefundState.UNKNOWN).limit(1)
     )
@@ -142,7 +155,8 @@ def refund_order(
         amount=amount,
         currency=payment.currency,
         description=f"Возврат по заказу {order.number}",
-        receipt=_refund_receipt(payment, amount),
+        receipt=_refund_receipt(payment, amount, chosen),
+        lines=[RefundLine(order_line_id=line.id) for line in chosen],
     )
     session.add(refund)
     try:
@@ -156,6 +170,15 @@ def refund_order(
             raise
         return _repeat(session, gateway, done, order)  # a concurrent repeat of the same request won
     return _send_refund(session, gateway, refund, order)
+
+
+def _chosen_lines(order: Order, line_ids: Collection[int]) -> list[OrderLine]:
+    """The order's lines among ``line_ids``, in the order's own order; ``BAD_LINES`` for an id not of the order."""
+    wanted = set(line_ids)
+    chosen = [line for line in order.lines if line.id in wanted]
+    if len(chosen) != len(wanted):
+        raise RefundError(RefundFailure.BAD_LINES, "a chosen line is not the order's", number=order.number)
+    return chosen
 
 
 def _repeat(session: Session, gateway: PaymentGateway, done: Refund, order: Order) -> Refund:

@@ -26,7 +26,7 @@ from storefront.account.models import Buyer, Tier
 from storefront.db import rowcount, utcnow
 from storefront.errors import ShopError
 from storefront.jobs import extension, periodic
-from storefront.money import quantize_kopecks
+from storefront.money import from_minor, quantize_kopecks
 from storefront.order.models import MONEY_IN, Order, OrderStatus
 from storefront.order.services import (
     AUTO_CONFIRMED,
@@ -52,6 +52,7 @@ from storefront.protection.models import (
 )
 from storefront.protection.photos import MAX_PHOTOS, CheckedPhoto
 from storefront.protection.policy import ProtectionPolicy, inspection_ends_at, order_protection
+from storefront.settlement.postings import lines_refundable
 
 logger = logging.getLogger(__name__)
 
@@ -75,6 +76,8 @@ class Refusal(enum.StrEnum):
     BAD_AMOUNT = "bad_amount"
     NO_REASON = "no_reason"
     NOT_AWAITING_RETURN = "not_awaiting_return"
+    #: A partial refund (or a return's stated amount) beyond what is left of the disputed lines.
+    LINES_AMOUNT = "lines_amount"
 
 
 class DisputeRefused(ShopError):
@@ -275,6 +278,10 @@ def decide(
             amount = left
         if amount is None or amount != quantize_kopecks(amount) or amount <= 0 or amount > left:
             raise DisputeRefused(Refusal.BAD_AMOUNT, most=left)
+        if draft.amount is not None:  # a stated amount is for the disputed lines: it may not touch another line
+            of_lines = min(from_minor(lines_refundable(session, order, disputed_lines(dispute))), left)
+            if amount > of_lines:
+                raise DisputeRefused(Refusal.LINES_AMOUNT, most=of_lines)
     if decision == Decision.FULL_REFUND:
         amount = refundable(session, order)
         if amount <= 0:
@@ -337,6 +344,19 @@ def _free_order(session: Session, order: Order, now: datetime) -> None:
     session.refresh(order)
 
 
+def disputed_lines(dispute: Dispute) -> tuple[int, ...]:
+    """The ids of the order lines the dispute is about."""
+    return tuple(sorted(line.order_line_id for line in dispute.lines))
+
+
+def refund_lines(dispute: Dispute) -> tuple[int, ...]:
+    """The lines a decision's refund is for, so the ledger takes it from their suppliers only: the disputed lines
+    for a partial refund or a return; none (the whole order) for a full refund."""
+    if dispute.decision in (Decision.PARTIAL_REFUND, Decision.RETURN_REFUND):
+        return disputed_lines(dispute)
+    return ()
+
+
 def refund_key(dispute: Dispute) -> str:
     return f"dispute-{dispute.id}"
 
@@ -367,7 +387,12 @@ def settle(session: Session, gateway: PaymentGateway | None, dispute: Dispute, n
         if gateway is None:
             raise DisputeRefused(Refusal.BAD_AMOUNT, most=Decimal("0"))
         refund = refund_order(
-            session, gateway, dispute.order, dispute.refund_amount, idempotence_key=refund_key(dispute)
+            session,
+            gateway,
+            dispute.order,
+            dispute.refund_amount,
+            idempotence_key=refund_key(dispute),
+            lines=refund_lines(dispute),
         )
         session.execute(update(Dispute).where(Dispute.id == dispute.id).values(refund_id=refund.id))
         session.commit()

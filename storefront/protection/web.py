@@ -126,6 +126,11 @@ def refusal_message(error: DisputeRefused) -> str:
             "The refund must be greater than zero, in whole kopecks and at most %(amount)s.",
             amount=format_rub(most if isinstance(most, Decimal) else Decimal("0")),
         ),
+        Refusal.LINES_AMOUNT: _(
+            "A partial refund is for the disputed lines: at most %(amount)s is left of them. To return more, choose "
+            "a full refund.",
+            amount=format_rub(most if isinstance(most, Decimal) else Decimal("0")),
+        ),
         Refusal.NO_REASON: _("Give the reason for the rejection: the buyer will read it."),
         Refusal.NOT_AWAITING_RETURN: _("The dispute is not awaiting a return."),
     }

@@ -45,6 +45,8 @@ class TransactionKind(enum.StrEnum):
 class PayoutStatus(enum.StrEnum):
     OPEN = "open"
     PAID = "paid"
+    #: Cancelled before it was paid (with a reason): its payables are due again and go in a new batch.
+    CANCELED = "canceled"
 
 
 def _in_sql(values: type[enum.StrEnum]) -> str:
@@ -95,7 +97,8 @@ class LedgerEntry(Base):
 
 
 class PayoutBatch(Base):
-    """Supplier payables due, gathered for one bank run; finance marks it paid with the bank's reference."""
+    """Supplier payables due, gathered for one bank run; finance marks it paid with the bank's reference, or
+    cancels it while it is open."""
 
     __tablename__ = "payout_batches"
 
@@ -108,6 +111,10 @@ class PayoutBatch(Base):
     paid_at: Mapped[datetime | None] = mapped_column()
     paid_by: Mapped[int | None] = mapped_column(Integer)
     bank_reference: Mapped[str | None] = mapped_column(String(64))
+    canceled_at: Mapped[datetime | None] = mapped_column()
+    canceled_by: Mapped[int | None] = mapped_column(Integer)
+    #: Why finance cancelled the batch (shown on the batch page and the list).
+    cancel_reason: Mapped[str | None] = mapped_column(String(200))
 
     lines: Mapped[list[PayoutLine]] = relationship(back_populates="batch", order_by="PayoutLine.id")
 

@@ -3,7 +3,9 @@
 
 One batch is open at a time (a partial unique index): two people creating a batch at the same moment make one,
 and an open batch's amounts cannot be gathered twice. Marking paid is one conditional UPDATE (open → paid), so a
-double click or two people pay it once; the posting's key (``payout:<batch id>``) is the second guard.
+double click or two people pay it once; the posting's key (``payout:<batch id>``) is the second guard. Cancelling
+is the same conditional UPDATE (open → canceled; it posts nothing, as an open batch has posted nothing), so of a
+cancel and a mark-paid at the same moment exactly one wins; the cancelled batch's payables are due again.
 """
 
 from __future__ import annotations
@@ -23,8 +25,8 @@ from storefront.settlement.models import Account, LedgerEntry, PayoutBatch, Payo
 
 
 class PayoutRefused(ShopError):
-    """Why a batch cannot be made or paid: ``reason`` is one of ``nothing_due``, ``open_batch``, ``already_paid``,
-    ``no_reference``."""
+    """Why a batch cannot be made, paid or cancelled: ``reason`` is one of ``nothing_due``, ``open_batch``,
+    ``already_paid``, ``already_canceled``, ``no_reference``, ``no_reason``."""
 
     def __init__(self, reason: str, batch_id: int | None = None) -> None:
         super().__init__(reason)
@@ -126,7 +128,7 @@ def mark_paid(
     )
     session.refresh(batch)
     if moved != 1:
-        raise PayoutRefused("already_paid", batch.id)
+        raise PayoutRefused(_closed(batch), batch.id)
     legs: list[Leg] = []
     for line in batch.lines:
         legs += [
@@ -134,6 +136,39 @@ def mark_paid(
             Leg(Account.PAID_OUT, -line.amount, line.supplier_id),
         ]
     post(session, TransactionKind.PAYOUT, f"payout:{batch.id}", legs, reference=reference, staff_id=staff_id, at=now)
+    return batch
+
+
+#: The longest reason for cancelling a batch.
+MAX_CANCEL_REASON = 200
+
+
+def _closed(batch: PayoutBatch) -> str:
+    return "already_canceled" if batch.status == PayoutStatus.CANCELED else "already_paid"
+
+
+def cancel_batch(
+    session: Session, batch: PayoutBatch, reason: str, staff_id: int | None, now: datetime | None = None
+) -> PayoutBatch:
+    """Cancel the open batch with a reason: its payables are due again (a new batch gathers them). Posts nothing.
+    Raises ``PayoutRefused`` (``no_reason``, ``already_paid``, ``already_canceled``) and changes nothing. Flushes;
+    the caller commits (with the audit entry)."""
+    reason = " ".join(reason.split())
+    if not reason or len(reason) > MAX_CANCEL_REASON:
+        raise PayoutRefused("no_reason", batch.id)
+    moved = rowcount(
+        session.execute(
+            update(PayoutBatch)
+            .where(PayoutBatch.id == batch.id, PayoutBatch.status == PayoutStatus.OPEN)
+            .values(
+                status=PayoutStatus.CANCELED, canceled_at=now or utcnow(), canceled_by=staff_id, cancel_reason=reason
+            )
+            .execution_options(synchronize_session=False)
+        )
+    )
+    session.refresh(batch)
+    if moved != 1:
+        raise PayoutRefused(_closed(batch), batch.id)
     return batch
 
 

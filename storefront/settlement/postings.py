@@ -10,16 +10,21 @@ shipping is its own part (the platform's once confirmed). Then:
 - **confirm** (the order completed: the buyer confirmed, or the inspection window ended): each line's held money
   h goes to the supplier's payable h − c and the platform's commission c = h × ``commission_bp`` / 10 000
   (half up); shipping's held money to the platform's shipping revenue.
-- **refund** of R: R is spread over the parts in proportion to what each still has (held + confirmed, net of
-  earlier refunds), largest remainder. A part's share comes out of its held money first; what is left reverses
-  the confirmed money: the supplier's payable, and — when ``SETTLEMENT_REFUND_RETURNS_COMMISSION`` is on — the
-  commission in the same proportion as it was taken (cumulatively, so refunding a whole line returns its
-  commission exactly); when off, the platform keeps its commission and the supplier's payable bears it all.
+- **refund** of R (``refund_shares``, the one allocation rule): R is spread over the parts in proportion to what
+  each still has (held + confirmed, net of earlier refunds), largest remainder. A refund for chosen lines (a
+  dispute's, ``refunds.lines``) is spread over those lines only, the same way: pro rata by line amount until a line
+  has had refunds, never more than a line has, so another supplier never bears any of it (only what exceeds the
+  chosen lines, which ``lines_refundable`` lets callers refuse beforehand, goes over the other parts). A part's
+  share comes out of its held money first; what is left reverses the confirmed money: the supplier's payable,
+  and — when ``SETTLEMENT_REFUND_RETURNS_COMMISSION`` is on — the commission in the same proportion as it was
+  taken (cumulatively, so refunding a whole line returns its commission exactly, at the line's frozen
+  ``commission_bp``); when off, the platform keeps its commission and the supplier's payable bears it all.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -30,7 +35,7 @@ from storefront.db import utcnow
 from storefront.errors import ShopError
 from storefront.money import allocate_minor, share_minor, to_minor
 from storefront.order.models import Order, OrderStatus
-from storefront.payment.models import AttemptStatus, Payment, Refund, RefundState
+from storefront.payment.models import AttemptStatus, Payment, Refund, RefundLine, RefundState
 from storefront.settlement.journal import Leg, post
 from storefront.settlement.models import Account, LedgerEntry, LedgerTransaction, TransactionKind
 
@@ -144,12 +149,44 @@ def _commission_back(state: PartState, gross: int, returns_commission: bool) -> 
     return max(0, min(due, state.commission - state.commission_reversed, gross))
 
 
-def refund_legs(parts: list[Part], state: OrderState, amount: int, returns_commission: bool) -> list[Leg]:
-    available = [max(state.parts[p.line_id].held, 0) + max(state.parts[p.line_id].released, 0) for p in parts]
+def _available(state: OrderState, part: Part) -> int:
+    """What a part still has in the ledger: held plus confirmed, net of earlier refunds (kopecks)."""
+    return max(state.parts[part.line_id].held, 0) + max(state.parts[part.line_id].released, 0)
+
+
+def refund_shares(parts: list[Part], state: OrderState, amount: int, lines: Collection[int] = ()) -> list[int]:
+    """The refund's share of each part (kopecks, in the order of ``parts``): the one rule for allocating a refund.
+
+    No ``lines``: over every part in proportion to what each still has, largest remainder (ties to the earlier
+    part). With ``lines``: over those lines only, the same way, up to what they have; only an excess beyond them
+    (a refund made bigger than the chosen lines) goes over the other parts by the same rule."""
+    available = [_available(state, part) for part in parts]
     if amount > sum(available):
         raise RefundExceedsLedger(f"refund of {amount} kopecks, the ledger has {sum(available)}")
+    chosen = set(lines)
+    if not chosen:
+        return allocate_minor(amount, available)
+    targeted = [have if part.line_id in chosen else 0 for part, have in zip(parts, available, strict=True)]
+    first = min(amount, sum(targeted))
+    shares = allocate_minor(first, targeted) if any(targeted) else [0] * len(parts)
+    if amount > first:
+        rest = [have - taken for have, taken in zip(available, shares, strict=True)]
+        shares = [taken + more for taken, more in zip(shares, allocate_minor(amount - first, rest), strict=True)]
+    return shares
+
+
+def lines_refundable(session: Session, order: Order, lines: Collection[int]) -> int:
+    """What the ledger still has for the chosen lines of the order (kopecks): the most a refund for them takes
+    without touching another line or shipping."""
+    state = order_state(session, order.id)
+    return sum(_available(state, part) for part in order_parts(order) if part.line_id in set(lines))
+
+
+def refund_legs(
+    parts: list[Part], state: OrderState, amount: int, returns_commission: bool, lines: Collection[int] = ()
+) -> list[Leg]:
     legs = [Leg(Account.PROVIDER, -amount)]
-    for part, share in zip(parts, allocate_minor(amount, available), strict=True):
+    for part, share in zip(parts, refund_shares(parts, state, amount, lines), strict=True):
         if share == 0:
             continue
         part_state = state.parts[part.line_id]
@@ -176,6 +213,8 @@ class _Fact:
     kind: TransactionKind
     reference: str
     amount: int = 0
+    #: A refund's chosen order lines (none: the whole order).
+    lines: tuple[int, ...] = ()
 
 
 def _facts(session: Session, order: Order) -> list[_Fact]:
@@ -189,14 +228,24 @@ def _facts(session: Session, order: Order) -> list[_Fact]:
         facts.append(
             _Fact(at, 0, f"capture:{payment.id}", TransactionKind.CAPTURE, reference, to_minor(payment.amount))
         )
-    refunds = session.scalars(select(Refund).where(Refund.order_id == order.id, Refund.status == RefundState.SUCCEEDED))
-    for refund in refunds:
-        reference = refund.yookassa_refund_id or ""
-        facts.append(
-            _Fact(
-                refund.updated_at, 2, f"refund:{refund.id}", TransactionKind.REFUND, reference, to_minor(refund.amount)
+    refunds = list(
+        session.scalars(select(Refund).where(Refund.order_id == order.id, Refund.status == RefundState.SUCCEEDED))
+    )
+    chosen: dict[int, list[int]] = defaultdict(list)
+    if refunds:
+        rows = session.execute(
+            select(RefundLine.refund_id, RefundLine.order_line_id).where(
+                RefundLine.refund_id.in_([refund.id for refund in refunds])
             )
         )
+        for refund_id, line_id in rows:
+            chosen[refund_id].append(line_id)
+    for refund in refunds:
+        reference = refund.yookassa_refund_id or ""
+        key = f"refund:{refund.id}"
+        amount = to_minor(refund.amount)
+        lines = tuple(sorted(chosen[refund.id]))
+        facts.append(_Fact(refund.updated_at, 2, key, TransactionKind.REFUND, reference, amount, lines))
     if order.status == OrderStatus.COMPLETED:
         facts.append(
             _Fact(order.completed_at or utcnow(), 1, f"confirm:{order.id}", TransactionKind.CONFIRM, order.number or "")
@@ -226,7 +275,7 @@ def settle_order(session: Session, order_id: int, *, returns_commission: bool) -
         elif fact.kind == TransactionKind.CONFIRM:
             legs = confirm_legs(parts, order_state(session, order_id))
         else:
-            legs = refund_legs(parts, order_state(session, order_id), fact.amount, returns_commission)
+            legs = refund_legs(parts, order_state(session, order_id), fact.amount, returns_commission, fact.lines)
         transaction = post(session, fact.kind, fact.key, legs, order_id=order_id, reference=fact.reference, at=fact.at)
         if transaction is not None:
             made.append(transaction)

@@ -5,45 +5,18 @@ submitted; the ledger still reconciles."""
 from __future__ import annotations
 
 import re
-from decimal import Decimal
 
-import pytest
-from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from crm.audit.models import AuditEntry
 from crm.staff.models import Role
-from storefront.payment.refunds import refund_order
 from storefront.settlement.checks import check_ledger
 from storefront.settlement.models import Account, PayoutBatch, PayoutStatus, TransactionKind
-from tests.storefront.settlement.helpers import balance, confirm, count, deliver, pay, supplied_order, suppliers
+from tests.storefront.settlement.helpers import balance, count
 from tests.support.factories import make_staff
 from tests.support.web import CSRF_RE, crm_login
-
-
-@pytest.fixture
-def finance(session: Session, pay_app: Flask) -> FlaskClient:
-    make_staff(session, Role.FINANCE)
-    session.commit()
-    client = pay_app.test_client()
-    assert crm_login(client, "finance@mostik.local").status_code == 302
-    return client
-
-
-@pytest.fixture
-def confirmed(session: Session, pay_app: Flask, standin, control):
-    """Two suppliers; an order paid, delivered, confirmed by the buyer, then 100 ₽ of it refunded."""
-    standin.auto_notify = False
-    gateway = pay_app.extensions["payment_gateway"]
-    first, second = suppliers(session)
-    order = pay(session, gateway, control, pay_app.config["PUBLIC_BASE_URL"], supplied_order(session, first, second))
-    deliver(session, order)
-    confirm(session, order)
-    refund_order(session, gateway, order, Decimal("100.00"))
-    session.expire_all()
-    return order, first, second
 
 
 def _text(client: FlaskClient, url: str) -> str:
