@@ -3,6 +3,7 @@
 from storefront.account.models import Address, Buyer, Consent, Tier
 from storefront.cart.models import Cart, CartLine
 from storefront.catalog.models import Category, PriceBreak, Product, Supplier
+from storefront.documents.models import DocumentCounter, Upd
 from storefront.fulfilment.models import (
     BatchEvent,
     CargoBatch,
@@ -38,6 +39,7 @@ __all__ = [
     "Cart",
     "CartLine",
     "Category",
+    "DocumentCounter",
     "Consent",
     "DataRequest",
     "Dispute",
@@ -74,4 +76,5 @@ __all__ = [
     "Supplier",
     "Tier",
     "TrackingEvent",
+    "Upd",
 ]
