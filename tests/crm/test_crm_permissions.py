@@ -65,6 +65,7 @@ def test_every_crm_rule_answers_as_declared_for_the_role(app: Flask, session: Se
     session.add(payout)
     dispute, photo_name = factories.dispute_with_photo(session, order, app.config["MEDIA_ROOT"])
     session.commit()
+    upd = factories.company_upd(session)
     values = {
         "staff_id": member.id,
         "buyer_id": buyer.id,
@@ -84,6 +85,7 @@ def test_every_crm_rule_answers_as_declared_for_the_role(app: Flask, session: Se
         "batch_id": payout.id,
         "dispute_id": dispute.id,
         "name": photo_name,
+        "upd_id": upd.id,
     }
     client = app.test_client()
     if role is not None:
