@@ -18,7 +18,6 @@ from storefront.documents import current_seller
 from storefront.documents.models import Upd
 from storefront.documents.printing import (
     balance_words,
-    entry_label,
     reconciliation_pdf,
     reconciliation_sheet,
     upd_pdf,
@@ -105,7 +104,6 @@ def reconciliation(buyer_id: int) -> tuple[str, int]:
         statement=statement,
         sheet=reconciliation_sheet(statement, ours, theirs),
         words=balance_words(statement.closing, ours["name"], theirs["name"]),
-        entry_label=entry_label,
     ), 200
 
 

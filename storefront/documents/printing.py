@@ -184,11 +184,12 @@ def upd_pdf(upd: Upd) -> bytes:
 
 
 def entry_label(kind: str) -> str:
-    return {
+    labels: dict[str, str] = {
         EntryKind.UPD: _("Sale (UPD)"),
         EntryKind.PAYMENT: _("Payment received"),
         EntryKind.REFUND: _("Refund to the buyer"),
-    }.get(kind, kind)
+    }
+    return labels.get(kind, kind)
 
 
 def balance_words(balance: Decimal, seller_name: str, buyer_name: str) -> str:
