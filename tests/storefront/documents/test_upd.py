@@ -248,3 +248,28 @@ def test_the_buyers_order_page_links_the_upd_only_for_a_company(app: Flask, sess
     other = app.test_client()  # someone else, signed out: the order's own access rule
     assert other.get(f"/orders/{order.number}/upd").status_code == 401
     assert other.get(f"/orders/{order.number}/upd.pdf").status_code == 401
+
+
+def test_the_last_shipments_delivered_event_issues_the_upd_not_the_first(session: Session) -> None:
+    """Shipped in two parts: the first part's delivery hands over nothing yet; the second's delivers the order."""
+    from storefront.fulfilment.models import EventKind
+    from storefront.fulfilment.services import add_event, ship_order
+    from tests.storefront.documents.closing import pay
+    from tests.storefront.fulfilment.shipping_world import carrier
+
+    order = company_order(session)
+    pay(session, order, DEC_6)
+    change_status(session, order, OrderStatus.CONFIRMED, now=DEC_6)
+    cdek = carrier(session, "cdek")
+    first_line, *rest = order.lines
+    first = ship_order(session, order, {first_line.id: first_line.quantity}, cdek.id, "1000000001", DEC_6).shipment
+    second = ship_order(session, order, {line.id: line.quantity for line in rest}, cdek.id, "1000000002", DEC_6)
+    session.commit()
+    add_event(session, first, EventKind.DELIVERED, datetime(2026, 12, 9, 9, 0, tzinfo=UTC))
+    session.commit()
+    assert upd_for_order(session, order.id) is None
+    _added, moved = add_event(session, second.shipment, EventKind.DELIVERED, datetime(2026, 12, 11, 9, 0, tzinfo=UTC))
+    session.commit()
+    assert [moved_order.id for moved_order, _previous in moved] == [order.id]
+    upd = upd_for_order(session, order.id)
+    assert upd is not None and upd.total_amount == order.total_amount
