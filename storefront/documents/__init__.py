@@ -1,7 +1,7 @@
 """Printable documents for buyers and their accountants: the PDF drawing shared by every document (``pdf.py``),
 the УПД issued when a company's order is handed over (``upd.py``, numbered by ``numbering.py``), the акт сверки
-(``reconciliation.py``), how both read (``printing.py``), the buyer's pages (``views.py``) and the e-mail
-(``web.py``).
+(``reconciliation.py``), how both read (``printing.py``), the buyer's pages (``views.py``), the e-mail
+(``web.py``) and ``flask documents issue-missing`` (``cli.py``).
 
 ``init_app`` connects ``issue_on_delivery`` to ``storefront.events.order_delivered`` (sent inside the transaction
 that delivers the order): the УПД is issued, and its e-mail owed, in that same commit, whichever path delivered
@@ -39,8 +39,10 @@ def issue_on_delivery(sender: object, **fact: Any) -> None:
 
 def init_app(app: Flask) -> None:
     from storefront.documents import views, web  # noqa: F401  (routes on bp; the e-mail renderer)
+    from storefront.documents.cli import documents_group
     from storefront.events import order_delivered
 
     order_delivered.connect(issue_on_delivery, weak=False)  # process-wide and idempotent
     app.add_template_global(web.closing_document)
     app.register_blueprint(bp)
+    app.cli.add_command(documents_group)

@@ -171,3 +171,23 @@ def issue_upd(session: Session, order: Order, seller: Seller, now: datetime) -> 
     session.flush()
     expect_mail(session, "closing_documents", upd_id=upd.id)
     return upd, True
+
+
+def issue_missing(session: Session, seller: Seller) -> list[Upd]:
+    """The УПД of company orders handed over before УПД existed (or whose issue failed), each dated by its
+    delivery, oldest first; each flushed, the caller commits once. Already issued ones are left alone."""
+    issued: list[Upd] = []
+    due = session.scalars(
+        select(Order)
+        .where(
+            Order.buyer_kind == "company",
+            Order.status.in_(HANDED_OVER),
+            ~select(Upd.id).where(Upd.order_id == Order.id).exists(),
+        )
+        .order_by(Order.delivered_at, Order.id)
+    )
+    for order in list(due):
+        upd, new = issue_upd(session, order, seller, order.delivered_at or order.updated_at)
+        if upd is not None and new:
+            issued.append(upd)
+    return issued

@@ -273,3 +273,25 @@ def test_the_last_shipments_delivered_event_issues_the_upd_not_the_first(session
     assert [moved_order.id for moved_order, _previous in moved] == [order.id]
     upd = upd_for_order(session, order.id)
     assert upd is not None and upd.total_amount == order.total_amount
+
+
+def test_issue_missing_backfills_orders_delivered_before_and_only_once(app: Flask, session: Session) -> None:
+    from storefront.documents.models import Upd as UpdRow
+
+    older, newer = company_order(session), company_order(session)
+    deliver(session, older, DEC_6)
+    deliver(session, newer, datetime(2026, 12, 8, 9, 0, tzinfo=UTC))
+    session.commit()
+    session.execute(UpdRow.__table__.delete())  # as if delivered before the УПД existed
+    session.execute(DocumentCounter.__table__.delete())
+    session.commit()
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["documents", "issue-missing"])
+    assert result.exit_code == 0, result.output
+    assert "Выписано УПД: 2" in result.output
+    session.expire_all()
+    dates = [(upd.number, upd.issued_on.isoformat()) for upd in (upd_for_order(session, o.id) for o in (older, newer))]  # type: ignore[union-attr]
+    assert dates == [(1, "2026-12-06"), (2, "2026-12-08")]
+    again = runner.invoke(args=["documents", "issue-missing"])
+    assert "Выписано УПД: 0" in again.output
+    assert _count(session) == 2
