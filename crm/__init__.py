@@ -65,6 +65,8 @@ from crm.dashboard import views as _dashboard_views  # noqa: E402
 from crm.disputes import bp as disputes_bp  # noqa: E402
 from crm.disputes import services as _dispute_jobs  # noqa: E402, F401
 from crm.disputes import views as _dispute_views  # noqa: E402, F401
+from crm.documents import bp as documents_bp  # noqa: E402
+from crm.documents import views as _document_views  # noqa: E402, F401
 from crm.fulfilment import bp as fulfilment_bp  # noqa: E402
 from crm.fulfilment import views as _fulfilment_views  # noqa: E402, F401
 from crm.orders import bp as orders_bp  # noqa: E402
@@ -116,5 +118,6 @@ for _child in (
     privacy_bp,
     settlement_bp,
     banking_bp,
+    documents_bp,
 ):
     bp.register_blueprint(_child)

@@ -92,6 +92,10 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "disputes.view": frozenset({ADMIN, MANAGER, OPERATOR}),
     "disputes.reply": frozenset({ADMIN, MANAGER, OPERATOR}),
     "disputes.decide": frozenset({ADMIN, OPERATOR}),
+    # Closing documents (issue 16): a company's УПД for whoever sees its order; the акт сверки (money both ways)
+    # for admins, finance and a manager on their own buyers (checked in crm.documents.views.may_reconcile).
+    "documents.view": frozenset({ADMIN, MANAGER, OPERATOR, FINANCE}),
+    "reconciliation.view": frozenset({ADMIN, MANAGER, FINANCE}),
 }
 
 #: Endpoints open without a staff session (the sign-in page, its second step, and signing out).

@@ -78,6 +78,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         catalog,
         checkout,
         cli,
+        documents,
         emails,
         feeds,
         fulfilment,
@@ -104,6 +105,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     account.init_app(app)
     cart.init_app(app)
     order.init_app(app)
+    documents.init_app(app)
     fulfilment.init_app(app)
     payment.init_app(app)
     banking.init_app(app)

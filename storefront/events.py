@@ -12,7 +12,7 @@ values only, so a receiver can load what it needs in its own session.
 - ``order_refunded``: ``order_id``, ``number``, ``amount`` (Decimal, the refund), ``buyer_id`` (or None),
   ``refund_id``: sent once per succeeded refund, after the commit that recorded it (reorder statistics).
 
-Three more are sent INSIDE the transaction that makes the fact true, before its commit, with that ``session``
+Four more are sent INSIDE the transaction that makes the fact true, before its commit, with that ``session``
 and ids: a receiver writes in the same transaction (the settlement ledger, ``storefront.settlement``), never
 commits, and an exception it raises undoes the fact. Each is sent only by the call that moved the state (a
 conditional UPDATE), so once per fact:
@@ -21,6 +21,8 @@ conditional UPDATE), so once per fact:
   on an order canceled meanwhile).
 - ``refund_succeeded``: ``session``, ``order_id``, ``refund_id``.
 - ``order_completed``: ``session``, ``order_id`` (the buyer confirmed receipt, or the order completed itself).
+- ``order_delivered``: ``session``, ``order_id``, ``now`` (the goods are handed over: the closing documents,
+  ``storefront.documents``).
 """
 
 from __future__ import annotations
@@ -39,3 +41,4 @@ order_refunded = signals.signal("order-refunded")
 payment_captured = signals.signal("payment-captured")
 refund_succeeded = signals.signal("refund-succeeded")
 order_completed = signals.signal("order-completed")
+order_delivered = signals.signal("order-delivered")

@@ -4,6 +4,7 @@ from storefront.account.models import Address, Buyer, Consent, Tier
 from storefront.banking.models import BankDocument, BankImport
 from storefront.cart.models import Cart, CartLine
 from storefront.catalog.models import Category, PriceBreak, Product, Supplier
+from storefront.documents.models import DocumentCounter, Upd
 from storefront.fulfilment.models import (
     BatchEvent,
     CargoBatch,
@@ -41,6 +42,7 @@ __all__ = [
     "Cart",
     "CartLine",
     "Category",
+    "DocumentCounter",
     "Consent",
     "DataRequest",
     "Dispute",
@@ -77,4 +79,5 @@ __all__ = [
     "Supplier",
     "Tier",
     "TrackingEvent",
+    "Upd",
 ]

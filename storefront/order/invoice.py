@@ -3,7 +3,7 @@
 One ``Invoice`` value feeds the page (``order/invoice.html``) and the PDF (``invoice_pdf``), so both say the same:
 the seller's full requisites (``storefront.seller``), the buyer's, the lines and the order's totals with VAT as
 ``storefront.order.totals`` computed them, the payment purpose, the due date, and the QR code
-(``storefront.documents.payment_qr``). An invoice asks for payment (purpose, due date, QR) only while the order
+(``storefront.paperwork.payment_qr``). An invoice asks for payment (purpose, due date, QR) only while the order
 awaits a bank transfer and our bank requisites are configured; a paid order's invoice says «Оплачен …», a canceled
 one that it is not to be paid. Called from views (it translates and formats with the request's locale).
 """
@@ -17,14 +17,14 @@ from decimal import Decimal
 from flask_babel import format_date, format_datetime
 from flask_babel import gettext as _
 
-from storefront.documents.payment_qr import PaymentFields, payment_payload, qr_png
-from storefront.documents.pdf import Column, DocumentPdf
-from storefront.documents.words import roubles_in_words
 from storefront.i18n import format_percent, format_rub
 from storefront.money import to_minor
 from storefront.moscow import to_moscow
 from storefront.order.models import MONEY_IN, Order, OrderStatus, PaymentStatus
 from storefront.order.totals import VAT_RATE_BP
+from storefront.paperwork.payment_qr import PaymentFields, payment_payload, qr_png
+from storefront.paperwork.pdf import Column, DocumentPdf
+from storefront.paperwork.words import roubles_in_words
 from storefront.seller import Seller
 
 

@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 from storefront.catalog.models import Product, ProductStatus
 from storefront.db import rowcount, utcnow
 from storefront.errors import NotFound, ShopError
-from storefront.events import order_completed, order_status_changed
+from storefront.events import order_completed, order_delivered, order_status_changed
 from storefront.jobs import periodic
 from storefront.order.models import (
     MONEY_IN,
@@ -381,6 +381,8 @@ def change_status(
         expect_mail(session, "order_status", order_id=order.id, event=str(to))
     if to == OrderStatus.COMPLETED:  # the held money becomes the suppliers' and the platform's (the ledger)
         order_completed.send(None, session=session, order_id=order.id)
+    if to == OrderStatus.DELIVERED:  # handed over: a company's УПД (``storefront.documents``)
+        order_delivered.send(None, session=session, order_id=order.id, now=now)
     return order
 
 

@@ -39,6 +39,7 @@ from storefront.settlement.models import PayoutBatch
 from storefront.settlement.payouts import create_batch
 from tests.support.factories import (
     PASSWORD,
+    company_upd,
     create_buyer,
     create_campaign,
     create_shop,
@@ -62,6 +63,8 @@ NOT_PAGES = {
     "crm.privacy.buyer_data_export",
     "crm.security.login_code",
     "crm.disputes.dispute_photo",
+    "crm.documents.upd_download",
+    "crm.documents.reconciliation_download",
 }
 #: The order pages are being rewritten with the order statuses (issue 20): their words are checked there.
 ORDER_PAGES = re.compile(r"^/(crm/)?orders/")
@@ -168,6 +171,7 @@ def _world(session: Session, app_config: dict[str, object]) -> World:
         "batch_id": payout.id,
         "dispute_id": dispute.id,
         "document_id": bank_payment.id,
+        "upd_id": company_upd(session).id,
     }
     category = product.category
     pending = pending_marketing_consent(session, buyer.email)

@@ -14,8 +14,8 @@ from pypdf import PdfReader
 from sqlalchemy import select
 
 from storefront.account.models import Address
-from storefront.documents.payment_qr import parse_payload
 from storefront.order.models import Order
+from storefront.paperwork.payment_qr import parse_payload
 from tests.browser.conftest import assert_no_sideways_scroll, open_tab, wait_until
 from tests.support.factories import create_buyer, create_shop
 

@@ -75,6 +75,7 @@ def test_every_crm_rule_answers_as_declared_for_the_role(app: Flask, session: Se
     )
     session.add(bank_payment)
     session.commit()
+    upd = factories.company_upd(session)
     values = {
         "staff_id": member.id,
         "buyer_id": buyer.id,
@@ -95,6 +96,7 @@ def test_every_crm_rule_answers_as_declared_for_the_role(app: Flask, session: Se
         "dispute_id": dispute.id,
         "name": photo_name,
         "document_id": bank_payment.id,
+        "upd_id": upd.id,
     }
     client = app.test_client()
     if role is not None:

@@ -424,3 +424,18 @@ def pay_through_standin(session: Session, pay_app: Flask, pay: Callable[[str], o
     paid = session.get(Order, order.id)
     assert paid is not None
     return paid
+
+
+def company_upd(session: Session) -> Any:
+    """A company's order walked to «delivered» with its УПД (for the document routes). Commits."""
+    from storefront.documents.upd import upd_for_order
+    from storefront.order.services import change_payment_status, change_status
+
+    order = make_order(session, email="buh@romashka.ru")
+    order.buyer_kind, order.company_name, order.inn, order.kpp = "company", "ООО «Ромашка»", "7707083893", "770701001"
+    session.flush()
+    change_payment_status(session, order, PaymentStatus.PAID, reference="PP-1", amount=order.total_amount)
+    for step in (OrderStatus.CONFIRMED, OrderStatus.SHIPPED, OrderStatus.DELIVERED):
+        change_status(session, order, step)
+    session.commit()
+    return upd_for_order(session, order.id)

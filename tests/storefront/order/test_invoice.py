@@ -22,13 +22,13 @@ from sqlalchemy.orm import Session
 from storefront.cart.models import Cart, CartLine
 from storefront.checkout.services import Contact, Destination, PaymentMethodNotOffered, build_quote, place_order
 from storefront.db import utcnow
-from storefront.documents.payment_qr import parse_payload
-from storefront.documents.words import roubles_in_words
 from storefront.fx.services import current_pricing
 from storefront.moscow import to_moscow
 from storefront.order.holds import HoldPolicy, PaymentMethod, bank_transfer_due
 from storefront.order.models import Order, PaymentStatus
 from storefront.order.services import change_payment_status
+from storefront.paperwork.payment_qr import parse_payload
+from storefront.paperwork.words import roubles_in_words
 from storefront.seller import EXTENSION, seller_of
 from storefront.shipping.models import ShippingMethod
 from storefront.workdays import is_working_day

@@ -281,16 +281,19 @@ def test_every_status_e_mail_is_russian_with_its_amounts(app: Flask, session: Se
         change_status(session, order, OrderStatus.SHIPPED)
         change_status(session, order, OrderStatus.DELIVERED)
         session.commit()
-    assert len(mailbox.messages) == 5  # «shipped», then «delivered»
+    assert len(mailbox.messages) == 6  # «shipped», «delivered», then the company's closing documents (УПД)
     subject, text, html = _mail(mailbox)
     _russian(subject, text, html)
-    assert "Заказ доставлен" in text and "подтвердите получение" in text
+    assert subject == f"Закрывающие документы по заказу {order.number}" and "/upd.pdf?t=" in text
+    delivered = mailbox.messages[-2]
+    assert "Заказ доставлен" in _text(delivered.get_body(("plain",)).get_content())
+    assert "подтвердите получение" in _text(delivered.get_body(("plain",)).get_content())
 
     with app.app_context():
         change_status(session, order, OrderStatus.COMPLETED)
         session.commit()
     _russian(*_mail(mailbox))
-    assert len(mailbox.messages) == 6
+    assert len(mailbox.messages) == 7
 
 
 def test_the_cancel_e_mail_gives_the_reason_and_what_is_being_returned(app: Flask, session: Session, mailbox) -> None:

@@ -9,7 +9,7 @@ import zxingcpp
 from PIL import Image
 from pypdf import PdfReader
 
-from storefront.documents.pdf import Column, DocumentPdf
+from storefront.paperwork.pdf import Column, DocumentPdf
 
 
 def extracted_text(pdf: bytes) -> str:

@@ -9,7 +9,7 @@ import pytest
 import zxingcpp
 from PIL import Image
 
-from storefront.documents.payment_qr import PaymentFields, clean_value, parse_payload, payment_payload, qr_png
+from storefront.paperwork.payment_qr import PaymentFields, clean_value, parse_payload, payment_payload, qr_png
 
 FIELDS = PaymentFields(
     name="ООО «Мостик»",

@@ -30,13 +30,18 @@ class Column:
     align: Align = "LEFT"
 
 
-class DocumentPdf:
-    """One A4 portrait document; ``output()`` gives its bytes."""
+Orientation = Literal["portrait", "landscape"]
 
-    def __init__(self, title: str, *, author: str = "") -> None:
-        self._pdf = FPDF(orientation="portrait", unit="mm", format="A4")
-        self._pdf.set_margins(15, 15, 15)
-        self._pdf.set_auto_page_break(auto=True, margin=15)
+
+class DocumentPdf:
+    """One A4 document, portrait unless told (the УПД's fifteen columns want landscape); ``output()`` gives its
+    bytes. Every page has the same orientation."""
+
+    def __init__(self, title: str, *, author: str = "", orientation: Orientation = "portrait") -> None:
+        self._pdf = FPDF(orientation=orientation, unit="mm", format="A4")
+        margin = 15 if orientation == "portrait" else 10  # landscape: room for wide tables
+        self._pdf.set_margins(margin, margin, margin)
+        self._pdf.set_auto_page_break(auto=True, margin=margin)
         self._pdf.add_font(FAMILY, "", str(FONTS / "DejaVuSans.ttf"))
         self._pdf.add_font(FAMILY, "B", str(FONTS / "DejaVuSans-Bold.ttf"))
         self._pdf.set_title(title)
@@ -72,13 +77,14 @@ class DocumentPdf:
                 row.cell(label, style=FontFace(emphasis="BOLD"))
                 row.cell(value)
 
-    def table(self, columns: Sequence[Column], rows: Sequence[Sequence[str]]) -> None:
-        """A ruled table with a bold heading row; long cells wrap."""
+    def table(self, columns: Sequence[Column], rows: Sequence[Sequence[str]], *, size: float = 9) -> None:
+        """A ruled table with a bold heading row; long cells wrap. A smaller ``size`` fits many columns."""
+        self._pdf.set_font(FAMILY, size=size)
         with self._pdf.table(
             col_widths=tuple(column.width for column in columns),
             text_align=tuple(column.align for column in columns),
             headings_style=FontFace(emphasis="BOLD", fill_color=(235, 235, 235)),
-            line_height=4.5,
+            line_height=size * 0.5,
             padding=1,
         ) as table:
             heading = table.row()
@@ -88,6 +94,7 @@ class DocumentPdf:
                 row = table.row()
                 for value in values:
                     row.cell(value)
+        self._pdf.set_font(FAMILY, size=9)
 
     def image(self, png: bytes, *, width: float) -> None:
         self._pdf.image(BytesIO(png), w=width)

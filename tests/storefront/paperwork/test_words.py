@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 
-from storefront.documents.words import plural_form, roubles_in_words
+from storefront.paperwork.words import plural_form, roubles_in_words
 
 
 @pytest.mark.parametrize(
