@@ -47,8 +47,9 @@ def refunded_amount(session: Session, payment: Payment) -> Decimal:
     return _refunded_total(session, payment, (RefundState.SUCCEEDED,))
 
 
-def _refund_receipt(payment: Payment, amount: Decimal) -> dict[str, Any]:
-    """A 54-FZ refund receipt for ``amount``: goods first (discount spread over them), then shipping."""
+def receipt_for_amount(payment: Payment, amount: Decimal) -> dict[str, Any]:
+    """A 54-FZ receipt for ``amount`` of the payment (a refund's, or the closing receipt of what was not refunded):
+    goods first (the difference spread over them as a discount), then shipping."""
     items = items_from_receipt(payment.receipt)
     goods = [item for item in items if item.payment_subject != SUBJECT_SERVICE]
     services = [item for item in items if item.payment_subject == SUBJECT_SERVICE]
@@ -142,7 +143,7 @@ def refund_order(
         amount=amount,
         currency=payment.currency,
         description=f"Возврат по заказу {order.number}",
-        receipt=_refund_receipt(payment, amount),
+        receipt=receipt_for_amount(payment, amount),
     )
     session.add(refund)
     try:
@@ -166,6 +167,11 @@ def _repeat(session: Session, gateway: PaymentGateway, done: Refund, order: Orde
     if done.status == RefundState.UNKNOWN:
         return _send_refund(session, gateway, done, order)
     return done
+
+
+def resend_refund(session: Session, gateway: PaymentGateway, refund: Refund, order: Order) -> Refund:
+    """Send an unanswered refund again, with its own key and data (the re-check job)."""
+    return _send_refund(session, gateway, refund, order)
 
 
 def _send_refund(session: Session, gateway: PaymentGateway, refund: Refund, order: Order) -> Refund:
