@@ -154,6 +154,8 @@ class StandIn:
             raise ValueError(f"ffd_version is one of {FFD_VERSIONS}, refund_outcome one of {REFUND_OUTCOMES}")
         self.ffd_version = ffd_version
         self.refund_outcome = refund_outcome
+        #: What ``reset()`` returns them to (tests change them through ``/_fake/config``).
+        self._configured = (ffd_version, refund_outcome)
         self.webhooks = WebhookSender(webhook_retry_delays, source_address=notify_source_address)
         self._lock = threading.RLock()
         self._release_hangs = threading.Event()
@@ -215,8 +217,10 @@ class StandIn:
         return f"{self.url}/v3"
 
     def reset(self) -> None:
-        """Forget every payment, refund, key, fault, logged request and notification."""
+        """Forget every payment, refund, receipt, key, fault, logged request and notification; the FFD version and
+        the refund outcome go back to the constructor's."""
         with self._lock:
+            self.ffd_version, self.refund_outcome = self._configured
             self._release_hangs.set()
             self._release_hangs = threading.Event()
             self._reset_state()
