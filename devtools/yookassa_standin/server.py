@@ -1,9 +1,11 @@
 """A YooKassa API v3 stand-in: a real HTTP server on 127.0.0.1 for tests and the offline demo.
 
-Speaks the subset of API v3 the storefront uses (payments, capture, cancel, refunds, ``/me``)
-with Basic auth and Idempotence-Key semantics, serves a Russian test confirmation page at
-``/checkout/<id>``, sends notifications to the shop, and takes test-control requests under
-``/_fake/...`` (buyer pays or declines, fault injection, request log, reset). All state is in memory.
+Speaks the subset of API v3 the storefront uses (payments by card or SBP, capture, cancel, refunds that end
+asynchronously, receipts, ``/me``) with Basic auth and Idempotence-Key semantics, and follows the API reference
+where it is strict (each rule cites it: ``measure`` on an FFD 1.2 till, cancel only from ``waiting_for_capture``,
+405 and 415). It serves a Russian test confirmation page at ``/checkout/<id>`` (a QR and a bank-app link for
+SBP), sends notifications to the shop, and takes test-control requests under ``/_fake/...`` (buyer pays or
+declines, refunds settle, fault injection, request log, reset). All state is in memory.
 It is a test/dev tool: the storefront never starts it when real YooKassa credentials are set.
 """
 

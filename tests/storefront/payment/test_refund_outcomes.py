@@ -12,8 +12,10 @@ import pytest
 from crm.staff.models import Role
 from storefront.db import utcnow
 from storefront.events import refund_succeeded
-from storefront.order.models import Order, PaymentStatus
+from storefront.order.models import Order, OrderStatus, PaymentStatus
+from storefront.order.services import change_status
 from storefront.payment.attempts import PaymentPolicy, apply_payment_status, start_payment
+from storefront.payment.cancel import cancel_refund, refund_canceled_order
 from storefront.payment.errors import RefundError, RefundFailure
 from storefront.payment.models import Refund, RefundState
 from storefront.payment.recheck import RECHECK_AFTER, recheck_open_refunds
@@ -186,3 +188,32 @@ def test_staff_see_a_pending_and_a_declined_refund_in_russian(
 
     assert _state(session, pending) == RefundState.PENDING
     assert "Возврат в обработке" in page and "Возврат отклонён" in page
+
+
+def test_a_canceled_orders_refund_declined_later_is_made_again_with_a_new_key(
+    session, pay_app, gateway, standin, control, postings
+):
+    standin.auto_notify = False
+    order = _paid_order(session, gateway, control, pay_app)
+    with pay_app.test_request_context():
+        change_status(session, order, OrderStatus.CANCELED)
+        session.commit()
+    control.configure(refund_outcome="pending_canceled")
+
+    first = refund_canceled_order(session, gateway, order)
+    repeat = refund_canceled_order(session, gateway, order)  # «Повторить возврат» while it is pending
+    assert first.status == RefundState.PENDING and repeat.id == first.id
+    _recheck_later(session, gateway)
+    assert _state(session, first) == RefundState.CANCELED
+
+    control.configure(refund_outcome="succeeded")
+    session.expire_all()
+    second = refund_canceled_order(session, gateway, session.get(Order, order.id))
+
+    assert second.id != first.id and second.status == RefundState.SUCCEEDED
+    assert second.idempotence_key == f"{first.idempotence_key}-2"
+    assert cancel_refund(session, order.id).id == second.id
+    assert postings == [second.id]
+    session.expire_all()
+    assert session.get(Order, order.id).payment_status == PaymentStatus.REFUNDED
+    assert refund_canceled_order(session, gateway, session.get(Order, order.id)).id == second.id  # nothing more
