@@ -78,6 +78,8 @@ def _render(
             full=scoped,
             form=form,
             payment_status=_payment_status,
+            refund_status=_refund_status,
+            closing_receipt_status=_closing_receipt_status,
             steps=_step_actions(order) if process else [],
             waits_for_payment=process and order.awaiting_payment,
             step_form=StatusForm(),
@@ -100,6 +102,28 @@ def _payment_status(status: str) -> str:
         "succeeded": _("done"),
         "canceled": _("canceled"),
     }.get(status, status)
+
+
+def _refund_status(status: str) -> str:
+    """A refund's status in words: YooKassa may keep a refund pending for days, then succeed or cancel it."""
+    return {
+        "unknown": _("no answer yet"),
+        "pending": _("Refund in progress"),
+        "succeeded": _("done"),
+        "canceled": _("Refund declined"),
+    }.get(status, status)
+
+
+def _closing_receipt_status(status: str | None) -> str:
+    """The closing receipt (чек зачёта предоплаты) of a prepaid payment, sent when the goods are handed over."""
+    return {
+        None: _("due when the goods are handed over"),
+        "unknown": _("sending, no answer yet"),
+        "pending": _("being registered"),
+        "succeeded": _("registered"),
+        "canceled": _("refused by the payment service"),
+        "not_needed": _("not needed: everything was refunded"),
+    }.get(status, status or "")
 
 
 def _refund_key(token: str) -> str:

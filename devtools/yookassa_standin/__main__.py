@@ -53,6 +53,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--keyfile", help="the certificate's private key (PEM)")
     parser.add_argument("--require-receipt", action="store_true", help="refuse payments without a 54-FZ receipt")
     parser.add_argument(
+        "--ffd-version",
+        choices=("1.05", "1.2"),
+        default="1.2",
+        help="the shop's till format: on 1.2 (as with «Чеки от ЮKassa») receipt items need measure (tag 2108)",
+    )
+    parser.add_argument(
+        "--refund-outcome",
+        choices=("succeeded", "pending", "pending_succeeded", "pending_canceled"),
+        default="pending_succeeded",
+        help="how refunds end: at once, pending until settled by /_fake, or pending then succeeded/canceled",
+    )
+    parser.add_argument(
         "--unless-real-credentials",
         action="store_true",
         help="exit without starting when real YOOKASSA_SHOP_ID/YOOKASSA_SECRET_KEY are set",
@@ -76,6 +88,8 @@ def main(argv: list[str] | None = None) -> int:
         secret_key=args.secret_key,
         notify_url=args.notify_url,
         require_receipt=args.require_receipt,
+        ffd_version=args.ffd_version,
+        refund_outcome=args.refund_outcome,
         certfile=args.certfile,
         keyfile=args.keyfile,
     ).start()

@@ -62,3 +62,14 @@ class StandInClient:
 
     def configure(self, **settings: Any) -> None:
         self._call("POST", "/config", settings)
+
+    def settle_refund(self, refund_id: str, status: str, reason: str | None = None) -> dict[str, Any]:
+        """A pending refund ends ``succeeded`` or ``canceled`` (with ``reason``) now."""
+        body: dict[str, Any] = {"status": status}
+        if reason is not None:
+            body["reason"] = reason
+        return self._call("POST", f"/refunds/{refund_id}/settle", body)
+
+    def receipts(self) -> list[dict[str, Any]]:
+        """Every receipt made through ``POST /v3/receipts`` (closing receipts)."""
+        return self._call("GET", "/receipts")["items"]

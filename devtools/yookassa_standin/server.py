@@ -1,9 +1,11 @@
 """A YooKassa API v3 stand-in: a real HTTP server on 127.0.0.1 for tests and the offline demo.
 
-Speaks the subset of API v3 the storefront uses (payments, capture, cancel, refunds, ``/me``)
-with Basic auth and Idempotence-Key semantics, serves a Russian test confirmation page at
-``/checkout/<id>``, sends notifications to the shop, and takes test-control requests under
-``/_fake/...`` (buyer pays or declines, fault injection, request log, reset). All state is in memory.
+Speaks the subset of API v3 the storefront uses (payments by card or SBP, capture, cancel, refunds that end
+asynchronously, receipts, ``/me``) with Basic auth and Idempotence-Key semantics, and follows the API reference
+where it is strict (each rule cites it: ``measure`` on an FFD 1.2 till, cancel only from ``waiting_for_capture``,
+405 and 415). It serves a Russian test confirmation page at ``/checkout/<id>`` (a QR and a bank-app link for
+SBP), sends notifications to the shop, and takes test-control requests under ``/_fake/...`` (buyer pays or
+declines, refunds settle, fault injection, request log, reset). All state is in memory.
 It is a test/dev tool: the storefront never starts it when real YooKassa credentials are set.
 """
 
@@ -28,12 +30,23 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+import segno
+
 from devtools.yookassa_standin import validation as v
 from devtools.yookassa_standin.webhooks import DEFAULT_RETRY_DELAYS, Delivery, WebhookSender
 
 DEFAULT_SHOP_ID = "100500"
 DEFAULT_SECRET_KEY = "test_standin_secret_key"
 FAULT_KINDS = ("500", "429", "202", "404", "400", "html_502", "hang", "slow", "drop")
+#: How a new refund ends (``refund_outcome``). The API answers a refund ``pending`` and finishes it later as
+#: ``succeeded`` or ``canceled`` (API reference «Объект возврата → status»: «pending — возврат создан, но пока
+#: еще обрабатывается»): ``succeeded`` = at once; ``pending`` = until a test settles it (``settle_refund``);
+#: ``pending_succeeded`` / ``pending_canceled`` = pending in the create's answer, final on the next read.
+REFUND_OUTCOMES = ("succeeded", "pending", "pending_succeeded", "pending_canceled")
+#: FFD versions of the shop's till: on 1.2 (and with «Чеки от ЮKassa») ``measure`` (tag 2108) is required.
+FFD_VERSIONS = ("1.05", "1.2")
+#: A refund the bank turned down (API reference «Неуспешные возвраты → cancellation_details»).
+REFUND_DECLINE_REASON = "rejected_by_payee"
 HOLD_DAYS = 7
 #: «Отказаться» on the test page: the bank declines (a real buyer who leaves expires after an hour).
 DECLINE_REASON = "general_decline"
@@ -124,6 +137,8 @@ class StandIn:
         certfile: str | None = None,
         keyfile: str | None = None,
         idempotence_ttl_seconds: float = 24 * 3600,
+        ffd_version: str = "1.05",
+        refund_outcome: str = "succeeded",
     ) -> None:
         self.host = host
         self.port = port
@@ -137,6 +152,12 @@ class StandIn:
         self.certfile = certfile
         self.keyfile = keyfile
         self.idempotence_ttl_seconds = idempotence_ttl_seconds
+        if ffd_version not in FFD_VERSIONS or refund_outcome not in REFUND_OUTCOMES:
+            raise ValueError(f"ffd_version is one of {FFD_VERSIONS}, refund_outcome one of {REFUND_OUTCOMES}")
+        self.ffd_version = ffd_version
+        self.refund_outcome = refund_outcome
+        #: What ``reset()`` returns them to (tests change them through ``/_fake/config``).
+        self._configured = (ffd_version, refund_outcome)
         self.webhooks = WebhookSender(webhook_retry_delays, source_address=notify_source_address)
         self._lock = threading.RLock()
         self._release_hangs = threading.Event()
@@ -149,6 +170,9 @@ class StandIn:
     def _reset_state(self) -> None:
         self.payments: dict[str, dict[str, Any]] = {}
         self.refunds: dict[str, dict[str, Any]] = {}
+        self.receipts: dict[str, dict[str, Any]] = {}
+        #: Refund id → the status it reaches when next read (``pending_succeeded``/``pending_canceled``).
+        self._due_refunds: dict[str, str] = {}
         self.idempotence: dict[str, StoredReply] = {}
         self.request_log: list[dict[str, Any]] = []
         self.faults: list[Fault] = []
@@ -182,6 +206,10 @@ class StandIn:
         self.stop()
 
     @property
+    def ffd12(self) -> bool:
+        return self.ffd_version == "1.2"
+
+    @property
     def url(self) -> str:
         scheme = "https" if self.certfile else "http"
         return f"{scheme}://{self.host}:{self.port}"
@@ -191,8 +219,10 @@ class StandIn:
         return f"{self.url}/v3"
 
     def reset(self) -> None:
-        """Forget every payment, refund, key, fault, logged request and notification."""
+        """Forget every payment, refund, receipt, key, fault, logged request and notification; the FFD version and
+        the refund outcome go back to the constructor's."""
         with self._lock:
+            self.ffd_version, self.refund_outcome = self._configured
             self._release_hangs.set()
             self._release_hangs = threading.Event()
             self._reset_state()
@@ -224,6 +254,8 @@ class StandIn:
             if payment["status"] != "pending":
                 raise v.ApiRefusal(f"payment is {payment['status']}, not pending", "status")
             payment["paid"] = True
+            if payment.get("_method"):
+                payment_method = payment["_method"]  # chosen by the shop in payment_method_data
             payment["payment_method"] = (
                 {
                     "type": payment_method,
@@ -241,6 +273,11 @@ class StandIn:
                 if payment_method == "bank_card"
                 else {"type": payment_method, "id": payment_id, "saved": False}
             )
+            if payment_method == "sbp":
+                # API reference, PaymentMethodSbp: the operation id in the NSPK and the payer's bank.
+                payment["payment_method"]["title"] = "СБП"
+                payment["payment_method"]["sbp_operation_id"] = secrets.token_hex(16).upper()
+                payment["payment_method"]["payer_bank_details"] = {"bank_id": "100000000111", "bic": "044525225"}
             payment["authorization_details"] = {"rrn": secrets.token_hex(6), "auth_code": secrets.token_hex(3)}
             if payment["_capture"]:
                 self._succeed(payment, Decimal(payment["amount"]["value"]))
@@ -348,17 +385,18 @@ class StandIn:
 
     def create_payment(self, body: dict[str, Any], key: str) -> Reply:
         amount = v.parse_amount(body.get("amount"))
-        confirmation = v.check_confirmation(body.get("confirmation"))
+        capture = body.get("capture", False)
+        if not isinstance(capture, bool):
+            raise v.ApiRefusal("capture must be true or false", "capture")
+        method = v.check_payment_method_data(body.get("payment_method_data"), capture)
+        confirmation = v.check_confirmation(body.get("confirmation"), method)
         v.check_description(body.get("description"))
         v.check_metadata(body.get("metadata"))
         receipt = body.get("receipt")
         if receipt is not None:
-            v.check_receipt(receipt, amount)
+            v.check_receipt(receipt, amount, ffd12=self.ffd12)
         elif self.require_receipt:
             raise v.ApiRefusal("Receipt is missing or illegal", "receipt")
-        capture = body.get("capture", False)
-        if not isinstance(capture, bool):
-            raise v.ApiRefusal("capture must be true or false", "capture")
         payment_id = _new_id()
         payment: dict[str, Any] = {
             "id": payment_id,
@@ -367,18 +405,15 @@ class StandIn:
             "amount": _money(amount),
             "recipient": {"account_id": self.shop_id, "gateway_id": "100700"},
             "created_at": _timestamp(_now()),
-            "confirmation": {
-                "type": "redirect",
-                "return_url": confirmation["return_url"],
-                "confirmation_url": f"{self.url}/checkout/{payment_id}",
-            },
+            "confirmation": self._confirmation(payment_id, confirmation),
             "test": True,
             "refundable": False,
             "metadata": dict(body.get("metadata") or {}),
             "_capture": capture,
             "_receipt": copy.deepcopy(receipt),
             "_idempotence_key": key,
-            "_return_url": confirmation["return_url"],
+            "_return_url": confirmation.get("return_url", ""),
+            "_method": method,
         }
         if body.get("description") is not None:
             payment["description"] = body["description"]
@@ -389,6 +424,20 @@ class StandIn:
             self._cancel(payment, "payment_network", self.decline_on_create.pop(0))
         return Reply(200, self.public_payment(payment))
 
+    def _confirmation(self, payment_id: str, requested: dict[str, Any]) -> dict[str, Any]:
+        """A redirect to the (test) payment page; for ``qr`` the payload a banking app reads (an NSPK link)."""
+        if requested["type"] == "qr":
+            return {"type": "qr", "confirmation_data": self.sbp_link(payment_id)}
+        return {
+            "type": "redirect",
+            "return_url": requested["return_url"],
+            "confirmation_url": f"{self.url}/checkout/{payment_id}",
+        }
+
+    def sbp_link(self, payment_id: str) -> str:
+        """What the SBP QR holds: a link that a phone opens in the buyer's banking app (here: the test page)."""
+        return f"{self.url}/checkout/{payment_id}?sbp=app"
+
     def capture_payment(self, payment_id: str, body: dict[str, Any]) -> Reply:
         payment = self._payment(payment_id)
         if payment["status"] != "waiting_for_capture":
@@ -398,7 +447,7 @@ class StandIn:
         if amount > held:
             raise v.ApiRefusal("the captured amount exceeds the held amount", "amount.value")
         if body.get("receipt") is not None:
-            v.check_receipt(body["receipt"], amount)
+            v.check_receipt(body["receipt"], amount, ffd12=self.ffd12)
             payment["_receipt"] = copy.deepcopy(body["receipt"])
         elif amount != held and self.require_receipt:
             raise v.ApiRefusal("a partial capture needs a receipt for the captured amount", "receipt")
@@ -408,8 +457,10 @@ class StandIn:
 
     def cancel_payment(self, payment_id: str) -> Reply:
         payment = self._payment(payment_id)
-        if payment["status"] not in {"pending", "waiting_for_capture"}:
-            raise v.ApiRefusal(f"payment is {payment['status']}; it cannot be canceled", "status")
+        # API reference «Отмена платежа»: «Отменяет платеж, находящийся в статусе waiting_for_capture»; a pending
+        # payment is not the shop's to cancel (it expires), a succeeded one is refunded instead.
+        if payment["status"] != "waiting_for_capture":
+            raise v.ApiRefusal(f"payment is {payment['status']}; only waiting_for_capture can be canceled", "status")
         self._cancel(payment, "merchant", "canceled_by_merchant")
         return Reply(200, self.public_payment(payment))
 
@@ -447,31 +498,127 @@ class StandIn:
             raise v.ApiRefusal(f"payment is {payment['status']}; only succeeded payments are refunded", "payment_id")
         paid = Decimal(payment["amount"]["value"])
         refunded = Decimal(payment["refunded_amount"]["value"])
-        if amount > paid - refunded:
+        # A pending refund holds its amount: the API refuses refunds beyond «сумма платежа − возвращено» and a
+        # refund still in progress cannot be refunded twice (the reservation itself is the stand-in's reading).
+        reserved = sum(
+            (
+                Decimal(r["amount"]["value"])
+                for r in self.refunds.values()
+                if r["payment_id"] == payment_id and r["status"] == "pending"
+            ),
+            Decimal(0),
+        )
+        if amount > paid - refunded - reserved:
             raise v.ApiRefusal(
-                f"the refund {amount:.2f} exceeds what is left to refund ({paid - refunded:.2f})", "amount.value"
+                f"the refund {amount:.2f} exceeds what is left to refund ({paid - refunded - reserved:.2f})",
+                "amount.value",
             )
         if body.get("receipt") is not None:
-            v.check_receipt(body["receipt"], amount)
+            v.check_receipt(body["receipt"], amount, ffd12=self.ffd12)
         elif self.require_receipt:
             raise v.ApiRefusal("Receipt is missing or illegal", "receipt")
         refund: dict[str, Any] = {
             "id": _new_id(),
             "payment_id": payment_id,
-            "status": "succeeded",
+            "status": "pending",
             "amount": _money(amount),
             "created_at": _timestamp(_now()),
         }
         if description is not None:
             refund["description"] = description
         if body.get("receipt") is not None:
-            refund["receipt_registration"] = "succeeded"
+            refund["receipt_registration"] = "pending"
         self.refunds[refund["id"]] = refund
-        payment["refunded_amount"] = _money(refunded + amount)
-        if refunded + amount == paid:
-            payment["refundable"] = False
-        self._notify("refund.succeeded", refund)
-        return Reply(200, copy.deepcopy(refund))
+        outcome = self.refund_outcome
+        if outcome == "succeeded":
+            self._finish_refund(refund, "succeeded")
+        elif outcome != "pending":
+            self._due_refunds[refund["id"]] = outcome.removeprefix("pending_")
+        return Reply(200, self._public_refund(refund))
+
+    def _public_refund(self, refund: dict[str, Any]) -> dict[str, Any]:
+        return copy.deepcopy(refund)
+
+    def _finish_refund(self, refund: dict[str, Any], status: str, reason: str = REFUND_DECLINE_REASON) -> None:
+        """pending → ``succeeded`` (the payment's ``refunded_amount`` grows; ``refund.succeeded`` is sent) or
+        ``canceled`` (nothing is refunded). The API has no ``refund.canceled`` event (its event list and the SDK's
+        ``WebhookNotificationEventType`` hold only ``refund.succeeded``): a canceled refund is found by asking."""
+        if refund["status"] != "pending":
+            raise v.ApiRefusal(f"refund is {refund['status']}, not pending", "status")
+        self._due_refunds.pop(refund["id"], None)
+        payment = self.payments[refund["payment_id"]]
+        refund["status"] = status
+        if status == "succeeded":
+            refunded = Decimal(payment["refunded_amount"]["value"]) + Decimal(refund["amount"]["value"])
+            payment["refunded_amount"] = _money(refunded)
+            if refunded == Decimal(payment["amount"]["value"]):
+                payment["refundable"] = False
+            if "receipt_registration" in refund:
+                refund["receipt_registration"] = "succeeded"
+            self._notify("refund.succeeded", refund)
+        else:
+            refund["cancellation_details"] = {"party": "refund_network", "reason": reason}
+            if "receipt_registration" in refund:
+                refund["receipt_registration"] = "canceled"
+
+    def settle_refund(self, refund_id: str, status: str, reason: str = REFUND_DECLINE_REASON) -> dict[str, Any]:
+        """Test control: a pending refund ends ``succeeded`` or ``canceled`` now."""
+        if status not in {"succeeded", "canceled"}:
+            raise v.ApiRefusal("status must be succeeded or canceled", "status")
+        with self._lock:
+            refund = self._refund(refund_id)
+            self._finish_refund(refund, status, reason)
+            return self._public_refund(refund)
+
+    def _refund(self, refund_id: str) -> dict[str, Any]:
+        if refund_id not in self.refunds:
+            raise v.ApiRefusal(f"refund {refund_id} not found", "refund_id", status=404, code="not_found")
+        return self.refunds[refund_id]
+
+    def _settle_due_refunds(self) -> None:
+        """Refunds created under ``pending_succeeded``/``pending_canceled`` reach their outcome when next read."""
+        for refund_id, status in list(self._due_refunds.items()):
+            self._finish_refund(self.refunds[refund_id], status)
+
+    # ----- receipts ----------------------------------------------------------------------------
+
+    def create_receipt(self, body: dict[str, Any]) -> Reply:
+        """``POST /v3/receipts`` (API reference «Создание чека»): e.g. the closing receipt (чек зачёта
+        предоплаты) when prepaid goods are handed over. Validation: ``validation.check_receipt_request``."""
+        kind, total = v.check_receipt_request(body, ffd12=self.ffd12)
+        payment_id = body.get("payment_id")
+        if payment_id is not None:
+            payment = self.payments.get(payment_id)
+            if payment is None:
+                raise v.ApiRefusal("payment_id is unknown", "payment_id")
+            if payment["status"] != "succeeded":
+                raise v.ApiRefusal(f"payment is {payment['status']}; receipts are for succeeded payments", "payment_id")
+            if total > Decimal(payment["amount"]["value"]):
+                raise v.ApiRefusal("the receipt exceeds the payment's amount", "items")
+            made = sum(1 for r in self.receipts.values() if r.get("payment_id") == payment_id)
+            if made >= v.MAX_RECEIPTS_PER_OBJECT:
+                raise v.ApiRefusal(f"at most {v.MAX_RECEIPTS_PER_OBJECT} receipts per payment", "payment_id")
+        receipt: dict[str, Any] = {
+            "id": _new_id(),
+            "type": kind,
+            "status": "succeeded",
+            "items": copy.deepcopy(body["items"]),
+            "settlements": copy.deepcopy(body["settlements"]),
+            "registered_at": _timestamp(_now()),
+            "fiscal_document_number": str(len(self.receipts) + 3986),
+            "fiscal_storage_number": "9288000100115785",
+            "fiscal_attribute": str(2617603921 + len(self.receipts)),
+            "fiscal_provider_id": "fd9e9404-eaca-4000-8ec9-dc228ead2345",
+            "_customer": copy.deepcopy(body.get("customer")),
+        }
+        for name in ("payment_id", "refund_id"):
+            if body.get(name) is not None:
+                receipt[name] = body[name]
+        self.receipts[receipt["id"]] = receipt
+        return Reply(200, self._public_receipt(receipt))
+
+    def _public_receipt(self, receipt: dict[str, Any]) -> dict[str, Any]:
+        return {key: copy.deepcopy(value) for key, value in receipt.items() if not key.startswith("_")}
 
     # ----- request handling --------------------------------------------------------------------
 
@@ -519,6 +666,11 @@ class StandIn:
             if early is not None:
                 entry["status"] = "dropped" if early.drop else early.status
                 return early
+        content_type = (headers.get("Content-Type") or "").split(";")[0].strip().lower()
+        if method == "POST" and content_type != "application/json":
+            # API reference «HTTP-коды ответа»: 415 «Неправильный тип контента для POST-запроса» (bare, no code).
+            entry["status"] = 415
+            return Reply(415, None)
         if not isinstance(body, dict):
             entry["status"] = 400
             return _error(400, "invalid_request", "the request body must be a JSON object")
@@ -561,10 +713,10 @@ class StandIn:
     def _dispatch(self, method: str, path: str, query: dict[str, str], headers: Any, body: dict[str, Any]) -> Reply:
         parts = _parts(path)
         try:
-            if method == "GET":
-                return self._call_api(method, parts, _Call(query=query, body=body))
             if method != "POST":
-                return _error(405, "invalid_request", "method not allowed")
+                return self._call_api(method, parts, _Call(query=query, body=body))
+            if not any(route.match(method, parts) is not None for route in API_ROUTES):
+                return self._call_api(method, parts, _Call())  # 405 or 404 before any key is checked or stored
             key = v.check_idempotence_key(headers.get("Idempotence-Key"))
             stored = self.idempotence.get(key)
             if stored is not None and time.monotonic() - stored.stored_at > self.idempotence_ttl_seconds:
@@ -597,25 +749,47 @@ class StandIn:
     def _call_api(self, method: str, parts: list[str], call: _Call) -> Reply:
         reply = self._call(API_ROUTES, method, parts, call)
         if reply is None:
+            allowed = sorted({r.method for r in API_ROUTES if r.match(r.method, parts) is not None})
+            if allowed:
+                return _method_not_allowed(allowed)
             raise v.ApiRefusal("no such API path", "path", status=404, code="not_found")
         return reply
 
     # ----- API v3 route handlers (``API_ROUTES``) -------------------------------------------------
 
     def _list_payments(self, call: _Call) -> Reply:
+        self._settle_due_refunds()
         return self.list_objects([self.public_payment(p) for p in self.payments.values()], call.query)
 
     def _get_payment(self, call: _Call) -> Reply:
+        self._settle_due_refunds()
         return Reply(200, self.public_payment(self._payment(call.params[0])))
 
     def _list_refunds(self, call: _Call) -> Reply:
-        return self.list_objects([copy.deepcopy(r) for r in self.refunds.values()], call.query)
+        self._settle_due_refunds()
+        return self.list_objects([self._public_refund(r) for r in self.refunds.values()], call.query)
 
     def _get_refund(self, call: _Call) -> Reply:
-        refund_id = call.params[0]
-        if refund_id not in self.refunds:
-            raise v.ApiRefusal(f"refund {refund_id} not found", "refund_id", status=404, code="not_found")
-        return Reply(200, copy.deepcopy(self.refunds[refund_id]))
+        self._settle_due_refunds()
+        return Reply(200, self._public_refund(self._refund(call.params[0])))
+
+    def _create_receipt(self, call: _Call) -> Reply:
+        return self.create_receipt(call.body)
+
+    def _get_receipt(self, call: _Call) -> Reply:
+        receipt = self.receipts.get(call.params[0])
+        if receipt is None:
+            raise v.ApiRefusal("receipt not found", "receipt_id", status=404, code="not_found")
+        return Reply(200, self._public_receipt(receipt))
+
+    def _list_receipts(self, call: _Call) -> Reply:
+        # API reference «Список чеков»: filtered by payment_id or refund_id.
+        items = [self._public_receipt(r) for r in self.receipts.values()]
+        if "refund_id" in call.query:
+            items = [r for r in items if r.get("refund_id") == call.query["refund_id"]]
+        for receipt in items:
+            receipt["created_at"] = receipt["registered_at"]
+        return self.list_objects(items, call.query)
 
     def _me(self, call: _Call) -> Reply:
         return Reply(
@@ -643,7 +817,7 @@ class StandIn:
 
     # ----- browser page and control endpoints ---------------------------------------------------
 
-    def checkout_page(self, payment_id: str, message: str | None = None) -> Reply:
+    def checkout_page(self, payment_id: str, message: str | None = None, *, from_phone: bool = False) -> Reply:
         with self._lock:
             payment = self.payments.get(payment_id)
             if payment is None:
@@ -656,7 +830,29 @@ class StandIn:
             f"<p>{html.escape(payment.get('description', ''))}</p>"
             f"<p class='muted'>Платёж {html.escape(payment_id)}</p>"
         )
-        if payment["status"] == "pending":
+        sbp = payment.get("_method") == "sbp"
+        if payment["status"] == "pending" and sbp:
+            # YooKassa's SBP page: a QR for a computer, a button to the banking app on a phone (the SBP page of the
+            # API docs: «в полной версии сайта — сканирует QR-код…; в мобильной версии — переходит по кнопке»).
+            link = self.sbp_link(payment_id)
+            qr = segno.make(link, error="m").svg_data_uri(scale=4, border=2)
+            intro = (
+                "<p class='app'>Приложение банка (тест): подтвердите оплату через СБП.</p>"
+                if from_phone
+                else "<p>Отсканируйте QR-код камерой телефона или откройте приложение банка.</p>"
+                f"<p><img class='qr' src='{qr}' alt='QR-код для оплаты через СБП' width='180' height='180'></p>"
+                f"<p><a class='phone' href='{html.escape(link)}'>Открыть приложение банка</a></p>"
+            )
+            body = (
+                "<h2>Оплата через СБП</h2>"
+                + rows
+                + intro
+                + f"<form method='post' action='/checkout/{html.escape(payment_id)}'>"
+                "<button name='action' value='pay' type='submit'>Подтвердить в банке</button> "
+                "<button name='action' value='decline' type='submit' class='secondary'>Отказаться</button>"
+                "</form>"
+            )
+        elif payment["status"] == "pending":
             body = (
                 rows + f"<form method='post' action='/checkout/{html.escape(payment_id)}'>"
                 "<button name='action' value='pay' type='submit'>Оплатить</button> "
@@ -746,6 +942,14 @@ class StandIn:
                 self.require_receipt = bool(body["require_receipt"])
             if "auto_notify" in body:
                 self.auto_notify = bool(body["auto_notify"])
+            if "refund_outcome" in body:
+                if body["refund_outcome"] not in REFUND_OUTCOMES:
+                    raise v.ApiRefusal(f"refund_outcome is one of {', '.join(REFUND_OUTCOMES)}", "refund_outcome")
+                self.refund_outcome = body["refund_outcome"]
+            if "ffd_version" in body:
+                if body["ffd_version"] not in FFD_VERSIONS:
+                    raise v.ApiRefusal(f"ffd_version is one of {', '.join(FFD_VERSIONS)}", "ffd_version")
+                self.ffd_version = body["ffd_version"]
         return Reply(200, {"ok": True})
 
     def _control_payment_record(self, call: _Call) -> Reply:
@@ -759,6 +963,26 @@ class StandIn:
 
     def _control_expire(self, call: _Call) -> Reply:
         return Reply(200, self.expire(call.params[0]))
+
+    def _control_settle_refund(self, call: _Call) -> Reply:
+        body = call.body
+        return Reply(
+            200,
+            self.settle_refund(
+                call.params[0], str(body.get("status", "")), str(body.get("reason", REFUND_DECLINE_REASON))
+            ),
+        )
+
+    def _control_receipts(self, call: _Call) -> Reply:
+        """Every receipt made through ``POST /v3/receipts``, with the customer it was sent to."""
+        with self._lock:
+            return Reply(200, {"items": copy.deepcopy(list(self.receipts.values()))})
+
+
+def _method_not_allowed(allowed: list[str]) -> Reply:
+    """API reference «HTTP-коды ответа»: 405 «Неправильный HTTP-метод запроса» (e.g. GET to cancel a payment);
+    no error code is given for it, so the body is empty."""
+    return Reply(405, None, headers={"Allow": ", ".join(allowed)})
 
 
 def _parts(path: str) -> list[str]:
@@ -803,10 +1027,13 @@ API_ROUTES: tuple[Route, ...] = (
     Route("GET", "refunds", StandIn._list_refunds),
     Route("GET", "refunds/{id}", StandIn._get_refund),
     Route("GET", "me", StandIn._me),
+    Route("GET", "receipts", StandIn._list_receipts),
+    Route("GET", "receipts/{id}", StandIn._get_receipt),
     Route("POST", "payments", StandIn._create_payment),
     Route("POST", "payments/{id}/capture", StandIn._capture_payment),
     Route("POST", "payments/{id}/cancel", StandIn._cancel_payment),
     Route("POST", "refunds", StandIn._create_refund),
+    Route("POST", "receipts", StandIn._create_receipt),
 )
 
 #: Test control under ``/_fake`` (the path without it).
@@ -823,6 +1050,8 @@ CONTROL_ROUTES: tuple[Route, ...] = (
     Route("POST", "payments/{id}/pay", StandIn._control_pay),
     Route("POST", "payments/{id}/fail", StandIn._control_fail),
     Route("POST", "payments/{id}/expire", StandIn._control_expire),
+    Route("POST", "refunds/{id}/settle", StandIn._control_settle_refund),
+    Route("GET", "receipts", StandIn._control_receipts),
 )
 
 
@@ -834,6 +1063,7 @@ def _page(title: str, body: str) -> str:
 body {{ font-family: system-ui, sans-serif; max-width: 32rem; margin: 3rem auto; padding: 0 1rem; color: #222; }}
 .banner {{ background: #fff3cd; border: 1px solid #e0b400; padding: .75rem 1rem; border-radius: .5rem; }}
 .amount {{ font-size: 1.5rem; }} .muted {{ color: #777; font-size: .85rem; }} .error {{ color: #b00020; }}
+.qr {{ max-width: 100%; height: auto; }}
 button {{ font-size: 1rem; padding: .6rem 1.4rem; border-radius: .4rem; border: 0; background: #1a73e8; color: #fff; }}
 button.secondary {{ background: #eee; color: #222; }}
 </style></head>
@@ -895,7 +1125,7 @@ class _Handler(BaseHTTPRequestHandler):
     def _serve_checkout(self, method: str, path: str, query: dict[str, str], raw: bytes) -> Reply:
         payment_id = path.removeprefix("/checkout/")
         if method == "GET":
-            return self.standin.checkout_page(payment_id)
+            return self.standin.checkout_page(payment_id, from_phone=query.get("sbp") == "app")
         form = {name: values[-1] for name, values in parse_qs(raw.decode("utf-8", "replace")).items()}
         return self.standin.checkout_action(payment_id, form.get("action", ""))
 
@@ -923,3 +1153,9 @@ class _Handler(BaseHTTPRequestHandler):
 
     def do_DELETE(self) -> None:  # noqa: N802
         self._route("DELETE")
+
+    def do_PUT(self) -> None:  # noqa: N802
+        self._route("PUT")
+
+    def do_PATCH(self) -> None:  # noqa: N802
+        self._route("PATCH")

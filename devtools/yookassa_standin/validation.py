@@ -45,6 +45,43 @@ PAYMENT_SUBJECTS = {
     "sales_tax",
     "resort_fee",
 }
+#: Tag 2108 values (API reference «Объект receipt → items → measure», yookassa.ru/developers/api#create_receipt):
+#: the unit of the item, FFD 1.2 only.
+MEASURES = {
+    "piece",
+    "gram",
+    "kilogram",
+    "ton",
+    "centimeter",
+    "decimeter",
+    "meter",
+    "square_centimeter",
+    "square_decimeter",
+    "square_meter",
+    "milliliter",
+    "liter",
+    "cubic_meter",
+    "kilowatt_hour",
+    "gigacalorie",
+    "day",
+    "hour",
+    "minute",
+    "second",
+    "kilobyte",
+    "megabyte",
+    "gigabyte",
+    "terabyte",
+    "another",
+}
+#: ``settlements[].type`` of a receipt (API reference «Создание чека», and the SDK's ``SettlementType``).
+SETTLEMENT_TYPES = {"cashless", "prepayment", "postpayment", "consideration"}
+#: ``receipt.type`` of ``POST /v3/receipts``: a payment receipt or a refund receipt (SDK ``ReceiptType``).
+RECEIPT_TYPES = {"payment", "refund"}
+#: «Для одного платежа или возврата можно создать не более 30 чеков»
+#: (yookassa.ru/developers/solutions-for-platforms/marketplaces/receipts).
+MAX_RECEIPTS_PER_OBJECT = 30
+#: ``payment_method_data.type`` values the stand-in can play (the API knows more; see its «Способы оплаты»).
+PAYMENT_METHOD_TYPES = {"bank_card", "sbp"}
 _AMOUNT = re.compile(r"^\d{1,10}(\.\d{1,2})?$")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _PHONE = re.compile(r"^\d{11,15}$")
@@ -103,19 +140,51 @@ def check_metadata(value: Any) -> None:
             raise ApiRefusal(f"metadata values may have at most {MAX_METADATA_VALUE} characters", "metadata")
 
 
-def check_confirmation(value: Any) -> dict[str, Any]:
+def check_confirmation(value: Any, method: str | None = None) -> dict[str, Any]:
+    """``redirect`` (a ``return_url`` is required), or ``qr`` for SBP only.
+
+    API reference «Сценарии подтверждения»: ``qr`` is offered for SBP (and SberPay), not for cards;
+    the SBP page (yookassa.ru/developers/payment-acceptance/integration-scenarios/manual-integration/other/sbp)
+    names Redirect as SBP's scenario, with the QR shown on YooKassa's page.
+    """
     confirmation = require_object(value, "confirmation")
-    if confirmation.get("type") != "redirect":
-        raise ApiRefusal("only confirmation.type=redirect is supported by the stand-in", "confirmation.type")
+    kind = confirmation.get("type")
+    if kind == "qr":
+        if method != "sbp":
+            raise ApiRefusal("confirmation.type=qr is only for payment_method_data.type=sbp", "confirmation.type")
+        return confirmation
+    if kind != "redirect":
+        raise ApiRefusal("confirmation.type must be redirect (or qr for SBP)", "confirmation.type")
     return_url = confirmation.get("return_url")
     if not isinstance(return_url, str) or not return_url.startswith(("http://", "https://")):
         raise ApiRefusal("confirmation.return_url must be an http(s) URL", "confirmation.return_url")
     return confirmation
 
 
-def check_receipt(value: Any, total: Decimal) -> None:
-    """54-FZ receipt: customer contact, 1..80 items, Σ(unit price × quantity) == ``total``."""
-    receipt = require_object(value, "receipt")
+def check_payment_method_data(value: Any, capture: bool) -> str | None:
+    """``payment_method_data`` of a payment: its ``type``; None when the buyer picks on YooKassa's page.
+
+    SBP «Холдирование: нельзя платить в две стадии» (the SBP page of the API docs): ``capture`` must be true.
+    """
+    if value is None:
+        return None
+    data = require_object(value, "payment_method_data")
+    kind = data.get("type")
+    if kind not in PAYMENT_METHOD_TYPES:
+        raise ApiRefusal("payment_method_data.type is missing or not supported", "payment_method_data.type")
+    if kind == "sbp" and not capture:
+        raise ApiRefusal("SBP payments cannot be two-stage: capture must be true", "capture")
+    return str(kind)
+
+
+def check_receipt(value: Any, total: Decimal | None, *, ffd12: bool = False, where_: str = "receipt") -> Decimal:
+    """54-FZ receipt: customer contact, 1..80 items, Σ(unit price × quantity) == ``total`` (when given).
+
+    ``ffd12``: the shop's till works to FFD 1.2 («Чеки от ЮKassa» always do), so every item needs
+    ``measure`` (tag 2108): API reference, ``receipt.items[].measure`` — «Обязательный параметр, если
+    используете Чеки от ЮKassa или онлайн-кассу, обновленную до ФФД 1.2». Returns Σ of the items.
+    """
+    receipt = require_object(value, where_)
     customer = require_object(receipt.get("customer") or {}, "receipt.customer")
     email, phone = customer.get("email"), customer.get("phone")
     if not email and not phone:
@@ -148,11 +217,63 @@ def check_receipt(value: Any, total: Decimal) -> None:
             raise ApiRefusal(f"{where}.payment_mode is missing or unknown", f"{where}.payment_mode")
         if item.get("payment_subject") not in PAYMENT_SUBJECTS:
             raise ApiRefusal(f"{where}.payment_subject is missing or unknown", f"{where}.payment_subject")
+        measure = item.get("measure")
+        if measure is None and ffd12:
+            raise ApiRefusal(f"{where}.measure is required by an FFD 1.2 till (tag 2108)", f"{where}.measure")
+        if measure is not None and measure not in MEASURES:
+            raise ApiRefusal(f"{where}.measure is unknown", f"{where}.measure")
         sum_of_items += unit_price * quantity
-    if sum_of_items.quantize(Decimal("0.01")) != total or sum_of_items != sum_of_items.quantize(Decimal("0.01")):
+    if sum_of_items != sum_of_items.quantize(Decimal("0.01")) or (total is not None and sum_of_items != total):
         raise ApiRefusal(
-            f"the receipt items add up to {sum_of_items}, the amount is {total}: they must be equal", "receipt"
+            f"the receipt items add up to {sum_of_items}, the amount is {total}: they must be equal", where_
         )
+    return sum_of_items
+
+
+def check_receipt_request(body: dict[str, Any], *, ffd12: bool) -> tuple[str, Decimal]:
+    """``POST /v3/receipts`` (API reference «Создание чека», and the SDK's ``ReceiptRequest.validate``):
+
+    - ``type`` is ``payment`` or ``refund``; a payment receipt names its ``payment_id``, a refund receipt its
+      ``refund_id`` or ``payment_id``;
+    - ``send`` is required and can only be ``true`` («Сейчас можно передать только значение true»);
+    - ``customer`` with an email or phone, ``items`` as in a payment's receipt (``measure`` on FFD 1.2);
+    - ``settlements`` (at least one, ``type`` of cashless/prepayment/postpayment/consideration) add up to the items;
+    - a settlement of a prepayment closes it: the items' ``payment_mode`` is ``full_payment`` (чек зачёта
+      предоплаты, «Чеки при платежах» in the 54-FZ docs).
+
+    Returns the receipt type and the total.
+    """
+    kind = body.get("type")
+    if kind not in RECEIPT_TYPES:
+        raise ApiRefusal("type must be payment or refund", "type")
+    if body.get("send") is not True:
+        raise ApiRefusal("send is required and must be true", "send")
+    if kind == "payment" and not isinstance(body.get("payment_id"), str):
+        raise ApiRefusal("a payment receipt needs payment_id", "payment_id")
+    if kind == "refund" and not isinstance(body.get("refund_id") or body.get("payment_id"), str):
+        raise ApiRefusal("a refund receipt needs refund_id or payment_id", "refund_id")
+    total = check_receipt(
+        {"customer": body.get("customer"), "items": body.get("items")}, None, ffd12=ffd12, where_="receipt"
+    )
+    settlements = body.get("settlements")
+    if not isinstance(settlements, list) or not settlements:
+        raise ApiRefusal("settlements are required", "settlements")
+    settled = Decimal(0)
+    for index, raw in enumerate(settlements):
+        settlement = require_object(raw, f"settlements[{index}]")
+        if settlement.get("type") not in SETTLEMENT_TYPES:
+            raise ApiRefusal(f"settlements[{index}].type is missing or unknown", f"settlements[{index}].type")
+        settled += parse_amount(settlement.get("amount"), f"settlements[{index}].amount")
+    if settled != total:
+        raise ApiRefusal(f"the settlements add up to {settled}, the items to {total}: not equal", "settlements")
+    if any(s.get("type") == "prepayment" for s in settlements):
+        for index, item in enumerate(body["items"]):
+            if item.get("payment_mode") != "full_payment":
+                raise ApiRefusal(
+                    "a receipt settling a prepayment carries payment_mode full_payment",
+                    f"items[{index}].payment_mode",
+                )
+    return str(kind), total
 
 
 def check_idempotence_key(value: str | None) -> str:

@@ -28,7 +28,8 @@ logger = logging.getLogger(__name__)
 
 
 def init_app(app: Flask, starter: PaymentStarter | None = None) -> None:
-    from storefront.payment import cli, emails, recheck, views  # noqa: F401  (routes; the job; the refund e-mail)
+    from storefront.events import order_status_changed
+    from storefront.payment import cli, closing, emails, recheck, views  # noqa: F401  (routes; jobs; refund e-mail)
     from storefront.payment.attempts import PaymentPolicy, latest_attempt
 
     gateway = build_gateway(app.config)
@@ -72,5 +73,7 @@ def init_app(app: Flask, starter: PaymentStarter | None = None) -> None:
     app.jinja_env.globals["money_ledger"] = money_ledger
     app.jinja_env.globals["payment_refresh"] = payment_refresh
 
+    # The goods handed over: the closing receipt goes out at once (``closing.send_closing_receipts`` retries).
+    order_status_changed.connect(closing.send_on_handover)
     app.cli.add_command(cli.payment_group)
     app.register_blueprint(bp)

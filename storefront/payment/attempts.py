@@ -46,7 +46,7 @@ from storefront.payment.errors import (
     short_error,
 )
 from storefront.payment.gateway import PaymentGateway, PaymentRequest, PaymentResult, new_idempotence_key
-from storefront.payment.models import STATUS_RANK, AttemptStatus, Payment
+from storefront.payment.models import STATUS_RANK, AttemptStatus, Payment, YooKassaMethod
 from storefront.payment.outcomes import PaymentOutcome, PaymentOutcomeKind
 from storefront.payment.receipt import (
     ReceiptLine,
@@ -101,17 +101,22 @@ def _payment_request(payment: Payment, order: Order) -> PaymentRequest:
         customer=payment.receipt.get("customer", {}),
         capture=payment.capture,
         currency=payment.currency,
+        payment_method=payment.method,
     )
 
 
-def _new_attempt(session: Session, order: Order, return_url: str, policy: PaymentPolicy) -> Payment:
+def _new_attempt(
+    session: Session, order: Order, return_url: str, policy: PaymentPolicy, method: YooKassaMethod
+) -> Payment:
     payment = Payment(
         order_id=order.id,
         idempotence_key=new_idempotence_key(),
         status=AttemptStatus.UNKNOWN,
         amount=order.total_amount,
         currency=order.currency,
-        capture=not policy.two_stage,
+        method=method,
+        # SBP has no two-stage payments (the API docs' SBP page: «Холдирование: нельзя платить в две стадии»).
+        capture=method == YooKassaMethod.SBP or not policy.two_stage,
         description=f"Заказ {order.number} в магазине «{policy.shop_name}»"[:128],
         return_url=return_url,
         receipt=_receipt_for(order),
@@ -196,12 +201,18 @@ REUSE_WITHOUT_CHECK = timedelta(minutes=10)
 
 
 def start_payment(
-    session: Session, gateway: PaymentGateway, order: Order, return_url: str, policy: PaymentPolicy
+    session: Session,
+    gateway: PaymentGateway,
+    order: Order,
+    return_url: str,
+    policy: PaymentPolicy,
+    method: YooKassaMethod = YooKassaMethod.BANK_CARD,
 ) -> Payment:
-    """The attempt the buyer should pay now.
+    """The attempt the buyer should pay now, by ``method`` (card or SBP).
 
-    An open attempt with a confirmation URL is reused; an ``unknown`` one is repeated with its
-    own key and data; after a failed (canceled) attempt a new one with a new key is made.
+    An open attempt of the same method with a confirmation URL is reused (a pending one of the other method is
+    left to expire: YooKassa cancels only held payments); an ``unknown`` one is repeated with its own key and
+    data; after a failed (canceled) attempt a new one with a new key is made.
     Raises ``OrderNotPayable``, ``PaymentUnavailable`` (no answer: try again), ``PaymentRefused``.
     """
     if not order.awaiting_payment:
@@ -223,15 +234,19 @@ def start_payment(
         if not order.awaiting_payment:
             session.commit()
             raise OrderNotPayable(order.number, order.status)
-    if payment is not None and payment.status in (AttemptStatus.PENDING, AttemptStatus.WAITING_FOR_CAPTURE):
-        if payment.confirmation_url or payment.status == AttemptStatus.WAITING_FOR_CAPTURE:
+    if payment is not None and payment.status == AttemptStatus.WAITING_FOR_CAPTURE:
+        session.commit()
+        return payment
+    if payment is not None and payment.status == AttemptStatus.PENDING and payment.confirmation_url:
+        if payment.method == method:
             session.commit()
             return payment
+        payment = None  # the buyer switched between card and SBP: a new attempt
     if payment is not None and payment.status == AttemptStatus.SUCCEEDED:
         session.commit()
         return payment
     if payment is None or payment.status == AttemptStatus.CANCELED or payment.amount != order.total_amount:
-        payment = _new_attempt(session, order, return_url, policy)
+        payment = _new_attempt(session, order, return_url, policy, method)
     else:
         session.commit()
     return _send_create(session, gateway, payment, order)

@@ -9,12 +9,12 @@ Like ``refund_order`` this commits itself (the key is committed before the gatew
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from storefront.order.models import MONEY_IN, Order, OrderStatus
 from storefront.payment.gateway import PaymentGateway
-from storefront.payment.models import Refund
+from storefront.payment.models import Refund, RefundState
 from storefront.payment.refunds import refund_order
 
 
@@ -23,9 +23,26 @@ def cancel_refund_key(order_id: int) -> str:
     return f"order-{order_id}-cancel"
 
 
+def _cancel_refunds(session: Session, order_id: int) -> list[Refund]:
+    """The refunds made for the order's cancel, oldest first: the first has the cancel's key; one the payment
+    service declined (pending, then ``canceled``) is followed by one with the key ``…-2``, ``…-3``."""
+    base = cancel_refund_key(order_id)
+    return list(
+        session.scalars(
+            select(Refund)
+            .where(
+                Refund.order_id == order_id,
+                or_(Refund.idempotence_key == base, Refund.idempotence_key.like(f"{base}-%")),
+            )
+            .order_by(Refund.id)
+        )
+    )
+
+
 def cancel_refund(session: Session, order_id: int) -> Refund | None:
-    """The refund made for the order's cancel, if one was started."""
-    return session.scalar(select(Refund).where(Refund.idempotence_key == cancel_refund_key(order_id)))
+    """The latest refund made for the order's cancel, if one was started."""
+    made = _cancel_refunds(session, order_id)
+    return made[-1] if made else None
 
 
 def refund_is_due(order: Order) -> bool:
@@ -42,7 +59,11 @@ def refund_canceled_order(session: Session, gateway: PaymentGateway, order: Orde
     """
     if order.status != OrderStatus.CANCELED:
         return None
-    done = cancel_refund(session, order.id)
-    if done is None and order.payment_status not in MONEY_IN:
+    made = _cancel_refunds(session, order.id)
+    if not made and order.payment_status not in MONEY_IN:
         return None
-    return refund_order(session, gateway, order, None, idempotence_key=cancel_refund_key(order.id))
+    key = made[-1].idempotence_key if made else cancel_refund_key(order.id)  # the latest, repeated with its key
+    if made and made[-1].status == RefundState.CANCELED and order.payment_status in MONEY_IN:
+        # Declined by the payment service after it was accepted: the money is still due, with a new key.
+        key = f"{cancel_refund_key(order.id)}-{len(made) + 1}"
+    return refund_order(session, gateway, order, None, idempotence_key=key)

@@ -51,6 +51,8 @@ class PaymentRequest:
     #: True: one-stage (money taken at once); False: two-stage (held, then captured or canceled).
     capture: bool = True
     currency: str = RUB
+    #: ``payment_method_data.type`` (``bank_card``, ``sbp``); None lets the buyer pick on YooKassa's page.
+    payment_method: str | None = None
 
 
 @dataclass(frozen=True)
@@ -99,6 +101,24 @@ class RefundResult:
     cancellation_reason: str | None = None
 
 
+@dataclass(frozen=True)
+class ClosingReceiptRequest:
+    """``POST /v3/receipts``: the closing receipt (чек зачёта предоплаты) of a prepaid payment, made when the goods
+    are handed over. Its items carry ``payment_mode`` ``full_payment``; one settlement of type ``prepayment``."""
+
+    payment_id: str
+    idempotence_key: str
+    receipt_items: Sequence[ReceiptItem]
+    customer: Mapping[str, str]
+
+
+@dataclass(frozen=True)
+class ReceiptResult:
+    receipt_id: str
+    #: ``pending`` (being registered), ``succeeded`` or ``canceled``.
+    status: str
+
+
 class PaymentGateway(Protocol):
     """What the shop needs from a payment provider. Every method may raise ``payment.errors``:
     ``OutcomeUnknown`` (retry with the same key / re-query), ``RequestRefused`` (definite no), and
@@ -118,3 +138,5 @@ class PaymentGateway(Protocol):
     def create_refund(self, request: RefundRequest) -> RefundResult: ...
 
     def get_refund(self, refund_id: str) -> RefundResult: ...
+
+    def create_closing_receipt(self, request: ClosingReceiptRequest) -> ReceiptResult: ...

@@ -47,6 +47,21 @@ class RefundState(enum.StrEnum):
     CANCELED = "canceled"
 
 
+class YooKassaMethod(enum.StrEnum):
+    """How the buyer pays through YooKassa (``payment_method_data.type``)."""
+
+    BANK_CARD = "bank_card"
+    SBP = "sbp"
+
+
+class ClosingReceiptState(enum.StrEnum):
+    UNKNOWN = "unknown"
+    PENDING = "pending"
+    SUCCEEDED = "succeeded"
+    CANCELED = "canceled"
+    NOT_NEEDED = "not_needed"
+
+
 REFUND_RANK = {RefundState.UNKNOWN: 0, RefundState.PENDING: 1, RefundState.SUCCEEDED: 2, RefundState.CANCELED: 2}
 
 
@@ -77,6 +92,18 @@ class Payment(TimestampMixin, Base):
     succeeded_at: Mapped[datetime | None] = mapped_column()
     canceled_at: Mapped[datetime | None] = mapped_column()
     checked_at: Mapped[datetime | None] = mapped_column()
+    #: ``bank_card`` or ``sbp`` (``YooKassaMethod``): the buyer's choice, sent as ``payment_method_data``.
+    method: Mapped[str] = mapped_column(String(16), default="bank_card", server_default="bank_card")
+    #: The closing receipt (чек зачёта предоплаты) sent when the goods are handed over: ``closing.py``.
+    closing_receipt_key: Mapped[str | None] = mapped_column(String(64), unique=True)
+    closing_receipt_id: Mapped[str | None] = mapped_column(String(64))
+    #: The closing receipt's ``{"customer": …, "items": […]}`` fixed with its key, so a retry sends the same data.
+    closing_receipt: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    #: None (not due yet), ``ClosingReceiptState``: unknown (key stored, no answer), pending, succeeded, canceled,
+    #: not_needed (everything was refunded before the handover).
+    closing_receipt_status: Mapped[str | None] = mapped_column(String(16))
+    closing_receipt_error: Mapped[str | None] = mapped_column(String(300))
+    closing_receipt_at: Mapped[datetime | None] = mapped_column()
 
     order: Mapped[Order] = relationship()
     refunds: Mapped[list[Refund]] = relationship(back_populates="payment", order_by="Refund.id")

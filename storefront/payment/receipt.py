@@ -31,9 +31,15 @@ MAX_RECEIPT_ITEMS = 80
 MAX_DESCRIPTION = 128
 #: 22 % VAT, the standard rate from 2026-01-01 (yookassa.md §3).
 VAT_CODE_22 = 11
+#: Tag 1214: the buyer pays before the goods are handed over (100 % prepayment).
 PAYMENT_MODE = "full_prepayment"
+#: Tag 1214 of the closing receipt (чек зачёта предоплаты) when the prepaid goods are handed over.
+PAYMENT_MODE_CLOSING = "full_payment"
+#: Tag 1212: goods are ``commodity``, shipping is a ``service``.
 SUBJECT_GOODS = "commodity"
 SUBJECT_SERVICE = "service"
+#: Tag 2108 (FFD 1.2, required by «Чеки от ЮKassa»): everything is sold by the piece, shipping included.
+MEASURE_PIECE = "piece"
 #: Fiscal documents are in Russian whatever the buyer's interface language (tag 1030).
 SHIPPING_DESCRIPTION = "Доставка"
 
@@ -68,6 +74,7 @@ class ReceiptItem:
     vat_code: int = VAT_CODE_22
     payment_subject: str = SUBJECT_GOODS
     payment_mode: str = PAYMENT_MODE
+    measure: str = MEASURE_PIECE
 
     @property
     def total(self) -> Decimal:
@@ -82,6 +89,7 @@ class ReceiptItem:
             "vat_code": self.vat_code,
             "payment_subject": self.payment_subject,
             "payment_mode": self.payment_mode,
+            "measure": self.measure,
         }
 
 
@@ -204,6 +212,8 @@ def items_from_receipt(receipt: dict[str, Any]) -> list[ReceiptItem]:
             vat_code=int(item["vat_code"]),
             payment_subject=item["payment_subject"],
             payment_mode=item["payment_mode"],
+            # Receipts stored before tag 2108 was sent carry no measure: everything was sold by the piece.
+            measure=item.get("measure", MEASURE_PIECE),
         )
         for item in receipt.get("items", [])
     ]

@@ -48,9 +48,10 @@ def refunded_amount(session: Session, payment: Payment) -> Decimal:
     return _refunded_total(session, payment, (RefundState.SUCCEEDED,))
 
 
-def _refund_receipt(payment: Payment, amount: Decimal, chosen: list[OrderLine] | None = None) -> dict[str, Any]:
-    """A 54-FZ refund receipt for ``amount``: goods first (discount spread over them), then shipping. A refund for
-    ``chosen`` order lines (at most their amount) lists those lines' goods only."""
+def receipt_for_amount(payment: Payment, amount: Decimal, chosen: list[OrderLine] | None = None) -> dict[str, Any]:
+    """A 54-FZ receipt for ``amount`` of the payment (a refund's, or the closing receipt of what was not refunded):
+    goods first (the difference spread over them as a discount), then shipping. A refund for ``chosen`` order lines
+    (at most their amount) lists those lines' goods only."""
     if chosen:
         chosen_total = sum((line.line_amount for line in chosen), Decimal("0.00"))
         if amount <= chosen_total:
@@ -155,7 +156,7 @@ def refund_order(
         amount=amount,
         currency=payment.currency,
         description=f"Возврат по заказу {order.number}",
-        receipt=_refund_receipt(payment, amount, chosen),
+        receipt=receipt_for_amount(payment, amount, chosen),
         lines=[RefundLine(order_line_id=line.id) for line in chosen],
     )
     session.add(refund)
@@ -189,6 +190,11 @@ def _repeat(session: Session, gateway: PaymentGateway, done: Refund, order: Orde
     if done.status == RefundState.UNKNOWN:
         return _send_refund(session, gateway, done, order)
     return done
+
+
+def resend_refund(session: Session, gateway: PaymentGateway, refund: Refund, order: Order) -> Refund:
+    """Send an unanswered refund again, with its own key and data (the re-check job)."""
+    return _send_refund(session, gateway, refund, order)
 
 
 def _send_refund(session: Session, gateway: PaymentGateway, refund: Refund, order: Order) -> Refund:

@@ -20,15 +20,20 @@ class PaymentStart:
 
 
 class PaymentStarter(Protocol):
-    def start_payment(self, session: Session, order: Order, return_url: str) -> PaymentStart:
-        """Create (or reuse) a payment attempt for the order."""
+    #: Whether the buyer can pay online (and so chooses between card and SBP on the pay page).
+    online: bool
+
+    def start_payment(self, session: Session, order: Order, return_url: str, method: str = "bank_card") -> PaymentStart:
+        """Create (or reuse) a payment attempt for the order, by ``method`` (``bank_card`` or ``sbp``)."""
         ...
 
 
 class NoOnlinePayment:
     """Until online payment exists: the order waits for payment and the page says so."""
 
-    def start_payment(self, session: Session, order: Order, return_url: str) -> PaymentStart:
+    online = False
+
+    def start_payment(self, session: Session, order: Order, return_url: str, method: str = "bank_card") -> PaymentStart:
         return PaymentStart(redirect_url=None)
 
 
@@ -36,15 +41,24 @@ class YooKassaStarter:
     """The pay step through a ``PaymentGateway`` (YooKassa): reuse or create an attempt, send the
     buyer to its confirmation page. Raises ``errors.PaymentError`` subclasses for the view."""
 
+    online = True
+
     def __init__(self, gateway: object, policy: object) -> None:
         self.gateway = gateway
         self.policy = policy
 
-    def start_payment(self, session: Session, order: Order, return_url: str) -> PaymentStart:
+    def start_payment(self, session: Session, order: Order, return_url: str, method: str = "bank_card") -> PaymentStart:
         from storefront.payment.attempts import start_payment
-        from storefront.payment.models import AttemptStatus
+        from storefront.payment.models import AttemptStatus, YooKassaMethod
 
-        payment = start_payment(session, self.gateway, order, return_url, self.policy)  # type: ignore[arg-type]
+        payment = start_payment(
+            session,
+            self.gateway,  # type: ignore[arg-type]
+            order,
+            return_url,
+            self.policy,  # type: ignore[arg-type]
+            YooKassaMethod(method),
+        )
         if payment.status == AttemptStatus.PENDING and payment.confirmation_url:
             return PaymentStart(payment.confirmation_url)
         # Held, paid or declined at once: the order page tells the buyer which.

@@ -14,6 +14,7 @@ from storefront.order.web import status_label, viewable_order
 from storefront.payment import bp
 from storefront.payment.attempts import latest_attempt, refresh_payment
 from storefront.payment.errors import GatewayError, PaymentRefused, PaymentUnavailable
+from storefront.payment.models import YooKassaMethod
 from storefront.payment.notification_handling import handle_notification
 from storefront.payment.notifications import MAX_BODY_BYTES, MalformedNotification, parse_notification
 from storefront.payment.starter import PaymentStarter
@@ -21,18 +22,38 @@ from storefront.payment.starter import PaymentStarter
 logger = logging.getLogger(__name__)
 
 
+#: The pay page's choices (``?method=``): card or SBP (Система быстрых платежей), both through YooKassa.
+PAY_METHODS = tuple(method.value for method in YooKassaMethod)
+
+
 @bp.get("/orders/<number>/pay")
 def pay(number: str) -> str | Response | tuple[str, int]:
+    """Without ``method``: the buyer chooses «Банковской картой» or «СБП»; with it: start (or reuse) that attempt
+    and send the buyer to YooKassa's page. An unknown method is refused with a 400 and changes nothing."""
     order, token = viewable_order(number)
     if not order.awaiting_payment:
         return redirect(url_for("order.order_detail", number=number, t=token))
     starter: PaymentStarter = current_app.extensions["payment_starter"]
+    context = {
+        "order": order,
+        "token": token,
+        "status_label": status_label,
+        "error": None,
+        "online": starter.online,
+        "method": None,
+    }
+    method = request.args.get("method")
+    if method is None and starter.online:
+        return render_template("payment/pay.html", **context)
+    if method is not None and method not in PAY_METHODS:
+        context["error"] = _("Choose how to pay: by bank card or through SBP.")
+        return render_template("payment/pay.html", **context), 400
     return_url = current_app.config["PUBLIC_BASE_URL"].rstrip("/") + url_for(
         "order.order_detail", number=number, t=token
     )
     error = None
     try:
-        start = starter.start_payment(db.session(), order, return_url)
+        start = starter.start_payment(db.session(), order, return_url, method or YooKassaMethod.BANK_CARD.value)
     except PaymentUnavailable:
         db.session.rollback()
         error = _("The payment service is not answering right now. Your order is saved; please try again in a minute.")
@@ -42,7 +63,8 @@ def pay(number: str) -> str | Response | tuple[str, int]:
     else:
         if start.redirect_url:
             return redirect(start.redirect_url)
-    context = {"order": order, "token": token, "status_label": status_label, "error": error}
+    context["error"] = error
+    context["method"] = method
     return render_template("payment/pay.html", **context), (503 if error else 200)
 
 

@@ -1,5 +1,5 @@
-"""Paying through the browser: order page → YooKassa stand-in's test page → «Оплатить» / «Отказаться»
-→ back on the order page, which shows the state from our database: pending (refreshing itself)
+"""Paying through the browser: order page → «Банковской картой» or «СБП» → YooKassa stand-in's test page →
+«Оплатить» / «Отказаться» → back on the order page, which shows the state from our database: pending (refreshing itself)
 until the notification arrives, then paid, or failed with «Повторить оплату»."""
 
 import pytest
@@ -29,6 +29,9 @@ def test_a_buyer_pays_on_the_test_page_and_the_order_page_shows_paid(pay_page, s
     shots(pay_page, "order-awaiting-payment")
 
     pay_page.get_by_role("link", name="Оплатить заказ").click()
+    pay_page.wait_for_url("**/pay?**")
+    shots(pay_page, "choose-card-or-sbp")
+    pay_page.get_by_role("link", name="Банковской картой").click()
     pay_page.wait_for_url("**/checkout/**")
     payment_id = pay_page.url.rsplit("/", 1)[1]
     assert "Тестовая оплата" in pay_page.content()
@@ -48,6 +51,7 @@ def test_a_buyer_declines_sees_the_failure_and_can_retry(pay_page, shots, sessio
     order = make_order(session)
     session.commit()
     pay_page.goto(f"/orders/{order.number}/pay?t={guest_token(pay_app, order)}")
+    pay_page.get_by_role("link", name="Банковской картой").click()
     pay_page.wait_for_url("**/checkout/**")
     first_url = pay_page.url
     pay_page.get_by_role("button", name="Отказаться").click()
@@ -58,6 +62,7 @@ def test_a_buyer_declines_sees_the_failure_and_can_retry(pay_page, shots, sessio
     shots(pay_page, "order-payment-failed")
 
     pay_page.get_by_role("link", name="Повторить оплату").click()
+    pay_page.get_by_role("link", name="Банковской картой").click()
     pay_page.wait_for_url("**/checkout/**")
     assert pay_page.url != first_url  # a new attempt (new payment, new key)
     assert len(standin.payments) == 2

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-#: Latin words a Russian e-mail may carry: the order number's prefix, brands (the payment service, messengers), the file format.
+#: Latin words a Russian e-mail may carry: the order number's prefix, brands (payments, messengers), a file format.
 ALLOWED = frozenset({"MK", "ЮKassa", "YooKassa", "e-mail", "email", "E-mail", "PDF", "Telegram", "WhatsApp"})
 
 _SKIP = re.compile(r"https?://\S+|[\w.+-]+@[\w-]+\.[\w.-]+|\bMK-\d{4}-\d{6}\b|ЮKassa|e-mail", re.IGNORECASE)

@@ -156,7 +156,7 @@ def test_what_the_yookassa_sdk_logs_is_masked(tmp_path: Path) -> None:
     SDK_LOGGER.setLevel(logging.INFO)
     token = REQUEST_ID.set("req-sdk")
     try:
-        with StandIn(require_receipt=True) as standin:
+        with StandIn(require_receipt=True, ffd_version="1.2") as standin:
             gateway = YooKassaGateway(YooKassaSettings(standin.shop_id, standin.secret_key, standin.api_url, 5.0))
             try:
                 payment = gateway.create_payment(_payment_request())

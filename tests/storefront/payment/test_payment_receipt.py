@@ -158,6 +158,7 @@ def test_the_receipt_object_uses_unit_prices_as_two_decimal_strings():
                 "vat_code": 11,
                 "payment_subject": "commodity",
                 "payment_mode": "full_prepayment",
+                "measure": "piece",
             }
         ],
     }

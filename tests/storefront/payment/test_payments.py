@@ -48,7 +48,7 @@ def paid_events():
 
 
 def _pay_url(pay_app, order: Order) -> str:
-    return f"/orders/{order.number}/pay?t={guest_token(pay_app, order)}"
+    return f"/orders/{order.number}/pay?t={guest_token(pay_app, order)}&method=bank_card"
 
 
 def _started(session: Session, gateway, order: Order, pay_app) -> Payment:

@@ -35,7 +35,7 @@ RETURN_URL = "http://127.0.0.1:5000/orders/M-1001"
 
 @pytest.fixture(scope="module")
 def standin() -> Iterator[StandIn]:
-    with StandIn(require_receipt=True) as server:
+    with StandIn(require_receipt=True, ffd_version="1.2") as server:
         yield server
 
 
