@@ -85,7 +85,7 @@ MAX_OWN_METADATA_KEYS = 15
 MAX_METADATA_KEY = 32
 MAX_METADATA_VALUE = 512
 MAX_IDEMPOTENCE_KEY = 64
-#: ``payment_method_data.type`` values the shop offers (``models.PaymentMethod``).
+#: ``payment_method_data.type`` values the shop offers (``models.YooKassaMethod``).
 PAYMENT_METHODS = ("bank_card", "sbp")
 #: ``Configuration.timeout`` is not a timeout but the urllib3 backoff factor in ms for the SDK's own
 #: retries of a 202 over HTTPS (default 1800: sleeps of 0, 3.6 and 7.2 s). 200 ms gives 0, 0.4 and
