@@ -185,7 +185,7 @@ def value_at_risk(stats: BuyerStats) -> Decimal:
     return quantize_kopecks(stats.average_order * YEAR_DAYS / Decimal(str(interval)))
 
 
-def value_at_risk_order() -> ColumnElement[float]:
+def value_at_risk_order() -> ColumnElement[Any]:
     interval = func.coalesce(func.nullif(BuyerStats.median_interval_days, 0), float(YEAR_DAYS))
     return type_coerce(BuyerStats.average_order, Float) * float(YEAR_DAYS) / interval
 
