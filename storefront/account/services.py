@@ -159,10 +159,19 @@ def _apply_company(buyer: Buyer, company: CompanyDetails | None) -> None:
 
 
 def update_profile(
-    session: Session, buyer: Buyer, *, name: str, phone: str | None, company: CompanyDetails | None
+    session: Session,
+    buyer: Buyer,
+    *,
+    name: str,
+    phone: str | None,
+    company: CompanyDetails | None,
+    telegram: str | None = None,
+    whatsapp: str | None = None,
 ) -> Buyer:
+    """Save what the buyer typed (normalised by the form); the messengers are optional, empty clears them."""
     buyer.name = name.strip()
     buyer.phone = phone
+    buyer.telegram, buyer.whatsapp = telegram or None, whatsapp or None
     _apply_company(buyer, company)
     session.flush()
     return buyer

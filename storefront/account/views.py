@@ -130,6 +130,8 @@ def profile() -> tuple[str, int]:
         data={
             "name": current_user.name,
             "phone": format_phone(current_user.phone),
+            "telegram": f"@{current_user.telegram}" if current_user.telegram else "",
+            "whatsapp": format_phone(current_user.whatsapp),
             "kind": current_user.kind,
             "company_name": current_user.company_name,
             "inn": current_user.inn,
@@ -171,7 +173,13 @@ def update_profile_view() -> Response | tuple[str, int]:
     if not form.validate_on_submit():
         return _render_profile(form, AddressForm(), 400)
     update_profile(
-        db.session(), current_user, name=form.name.data, phone=form.phone.data, company=form.company_details()
+        db.session(),
+        current_user,
+        name=form.name.data,
+        phone=form.phone.data,
+        company=form.company_details(),
+        telegram=form.telegram.data or None,
+        whatsapp=form.whatsapp.data or None,
     )
     db.session.commit()
     flash(_("Profile saved."), "success")

@@ -155,3 +155,34 @@ def test_without_a_tier_policy_the_page_says_nothing_about_tiers(client, session
     login(client)
     html = client.get("/account/").get_data(as_text=True)
     assert "tier-card" not in html
+
+
+def _profile(client, **fields: str):
+    from tests.support.web import csrf_token
+
+    data = {"csrf_token": csrf_token(client, "/account/"), "name": "Иван Петров", "phone": "+7 916 123-45-67"}
+    return client.post("/account/profile", data={**data, "kind": "person", **fields})
+
+
+def test_the_buyer_gives_a_telegram_and_a_whatsapp_on_the_account_page(client, session: Session) -> None:
+    from storefront.account.models import Buyer
+
+    buyer = create_buyer(session)
+    session.commit()
+    login(client)
+    assert "Имя пользователя в Телеграме" in client.get("/account/").get_data(as_text=True)
+    assert _profile(client, telegram="t.me/ivan_petrov", whatsapp="8 921 555-12-34").status_code == 302
+    session.expire_all()
+    assert (session.get(Buyer, buyer.id).telegram, session.get(Buyer, buyer.id).whatsapp) == (
+        "ivan_petrov",
+        "+79215551234",
+    )
+    page = client.get("/account/").get_data(as_text=True)
+    assert 'value="@ivan_petrov"' in page and 'value="+7 921 555-12-34"' in page
+    refused = _profile(client, telegram="иван", whatsapp="")
+    assert refused.status_code == 400 and "Укажите имя пользователя Telegram" in refused.get_data(as_text=True)
+    session.expire_all()
+    assert session.get(Buyer, buyer.id).telegram == "ivan_petrov"
+    assert _profile(client, telegram="", whatsapp="").status_code == 302
+    session.expire_all()
+    assert session.get(Buyer, buyer.id).telegram is None and session.get(Buyer, buyer.id).whatsapp is None
