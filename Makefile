@@ -17,6 +17,7 @@ DEMO_STAFF_PASSWORD ?= mostik-demo-admin
 # The demo buyers (two years of orders) and the password of the demo account managers (README lists them).
 DEMO_BUYERS ?= 300
 DEMO_MANAGER_PASSWORD ?= mostik-demo-manager
+DEMO_BUYER_PASSWORD ?= mostik-demo-buyer
 STANDIN_PORT ?= 8765
 
 .DEFAULT_GOAL := help
@@ -67,11 +68,16 @@ demo-data: db-upgrade  ## Seed demo data (catalogue, buyers, orders, managers) i
 		--if-empty --buyers $(DEMO_BUYERS)
 	MOSTIK_ENV=development MOSTIK_STAFF_PASSWORD=$(DEMO_MANAGER_PASSWORD) $(FLASK) staff create --if-missing \
 		--email finance@mostik.local --role finance --name "Демо-финансист"
+	MOSTIK_ENV=development MOSTIK_STAFF_PASSWORD=$(DEMO_MANAGER_PASSWORD) $(FLASK) staff create --if-missing \
+		--email marketer@mostik.local --role marketer --name "Демо-маркетолог"
+	MOSTIK_ENV=development MOSTIK_DEMO_BUYER_PASSWORD=$(DEMO_BUYER_PASSWORD) $(FLASK) crm demo-buyer-login \
+		--email buyer@mostik.local
 	MOSTIK_ENV=development $(FLASK) settlement backfill
 
 run: demo-data  ## Run the storefront and CRM with demo data at http://127.0.0.1:5000 (test payments offline)
 	@echo "Mostik: http://$(HOST):$(PORT)/  (CRM: http://$(HOST):$(PORT)/crm/ as $(DEMO_STAFF_EMAIL) / $(DEMO_STAFF_PASSWORD))"
-	@echo "Account managers: anna@mostik.local, dmitry@mostik.local, olga@mostik.local; operator@mostik.local, finance@mostik.local / $(DEMO_MANAGER_PASSWORD)"
+	@echo "Account managers: anna@mostik.local, dmitry@mostik.local, olga@mostik.local; operator@mostik.local, finance@mostik.local, marketer@mostik.local / $(DEMO_MANAGER_PASSWORD)"
+	@echo "Demo buyer: http://$(HOST):$(PORT)/account/login as buyer@mostik.local / $(DEMO_BUYER_PASSWORD)"
 	MOSTIK_ENV=development JOBS_IN_PROCESS=1 PUBLIC_BASE_URL=$${PUBLIC_BASE_URL:-http://$(HOST):$(PORT)} \
 		$(BIN)/python -m devtools.mailsink --port $(MAIL_SINK_PORT) -- \
 		$(BIN)/python -m devtools.yookassa_standin --unless-real-credentials --port $(STANDIN_PORT) \

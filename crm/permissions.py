@@ -32,6 +32,9 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "buyers.view": frozenset({ADMIN, MANAGER, OPERATOR, FINANCE}),
     "buyers.export": frozenset({ADMIN, MANAGER}),
     "buyers.assign": frozenset({ADMIN}),
+    # The buyer's Telegram and WhatsApp typed on the card: a manager only on their assigned buyers
+    # (``sees_buyer_in_full``), audited.
+    "buyers.contacts": frozenset({ADMIN, MANAGER}),
     # A buyer's personal data: the full export and erasure (152-FZ requests), audited with a reason.
     "buyers.privacy": frozenset({ADMIN}),
     # The privacy policy and the offer: each publish is a new version buyers agree to.

@@ -663,3 +663,44 @@ def _notes_and_tasks(session: Session, rng: random.Random, now: datetime, manage
             tasks += 1
     session.flush()
     return notes, tasks
+
+
+# --- the demo buyer's sign-in ----------------------------------------------------------------------------------
+
+
+def demo_buyer_login(session: Session, email: str, password: str) -> Buyer:
+    """Give one demo buyer with paid orders the sign-in ``email`` / ``password`` (and a Telegram and WhatsApp, so the
+    card shows every contact link). Picks a managed buyer below the top tier with the most paid orders, so their
+    account page has a next tier to show. Idempotent: a buyer who already signs in with ``email`` is returned as is.
+    Flushes; the caller commits. ``DemoSeedError`` when there is no demo buyer with orders yet."""
+    from flask_babel import gettext as _
+
+    from crm.buyers.models import BuyerProfile
+    from storefront.account.services import hash_password
+
+    existing = session.scalar(select(Buyer).where(Buyer.email == email))
+    if existing is not None:
+        return existing
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise DemoSeedError(_("The password is too short: use at least %(num)s characters.", num=MIN_PASSWORD_LENGTH))
+    top = session.scalar(select(func.max(Tier.threshold_amount)))
+    paid = func.count(Order.id)
+    chosen = session.scalar(
+        select(Buyer)
+        .join(Order, Order.buyer_id == Buyer.id)
+        .join(Tier, Tier.id == Buyer.tier_id)
+        .outerjoin(BuyerProfile, BuyerProfile.buyer_id == Buyer.id)
+        .where(Order.paid_at.is_not(None), Tier.threshold_amount < top, Buyer.erased_at.is_(None))
+        .group_by(Buyer.id, BuyerProfile.manager_id)
+        .order_by(BuyerProfile.manager_id.is_(None), paid.desc(), Buyer.id)
+        .limit(1)
+    )
+    if chosen is None:
+        raise DemoSeedError(_("There are no demo buyers with orders: run flask --app wsgi crm seed-demo-buyers first."))
+    session.execute(update(Consent).where(Consent.buyer_id == chosen.id).values(email=email))
+    chosen.email = email
+    chosen.password_hash = hash_password(password)
+    chosen.telegram = "mostik_demo_buyer"
+    chosen.whatsapp = chosen.phone
+    session.flush()
+    return chosen

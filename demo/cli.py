@@ -18,7 +18,7 @@ from flask_babel import gettext as _
 
 from crm.cli import crm_group
 from crm.reorder.services import POLICY_EXTENSION
-from demo.buyers import DEFAULT_BUYERS, DemoSeedError, has_buyers, seed_demo_buyers
+from demo.buyers import DEFAULT_BUYERS, DemoSeedError, demo_buyer_login, has_buyers, seed_demo_buyers
 from storefront.extensions import db
 from storefront.legal.services import publish_defaults
 from storefront.seller import seller_of
@@ -26,6 +26,8 @@ from storefront.shipping.services import seed_shipping_methods
 
 #: The demo managers' shared password (never on the command line; ``make run`` sets it).
 PASSWORD_ENV = "MOSTIK_DEMO_MANAGER_PASSWORD"
+#: The demo buyer's password (``make run`` sets it from the Makefile's ``DEMO_BUYER_PASSWORD``).
+BUYER_PASSWORD_ENV = "MOSTIK_DEMO_BUYER_PASSWORD"
 MAX_BUYERS = 20_000
 
 
@@ -137,7 +139,26 @@ def seed_demo_buyers_command(buyers: str, if_empty: bool) -> None:
     click.echo(_("Buyers by tier: %(tiers)s.", tiers=tiers))
 
 
+@click.command("demo-buyer-login")
+@with_appcontext
+@click.option("--email", default="buyer@mostik.local", show_default=True, help="The demo buyer's sign-in.")
+def demo_buyer_login_command(email: str) -> None:
+    """Let one demo buyer with paid orders sign in at /account/login (password from MOSTIK_DEMO_BUYER_PASSWORD)."""
+    password = os.environ.get(BUYER_PASSWORD_ENV)
+    if not password:
+        password = click.prompt(_("Password for the demo buyer"), hide_input=True, confirmation_prompt=True)
+    try:
+        buyer = demo_buyer_login(db.session(), email.strip().lower(), password)
+    except DemoSeedError as exc:
+        db.session.rollback()
+        click.echo(str(exc), err=True)
+        sys.exit(1)
+    db.session.commit()
+    click.echo(_("The demo buyer %(name)s signs in as %(email)s.", name=buyer.name, email=buyer.email))
+
+
 def init_app(app: Flask) -> None:
-    """Add ``seed-demo`` at the top level and ``seed-demo-buyers`` to the CRM's ``crm`` group."""
+    """Add ``seed-demo`` at the top level, ``seed-demo-buyers`` and ``demo-buyer-login`` to the ``crm`` group."""
     app.cli.add_command(seed_demo_command)
     crm_group.add_command(seed_demo_buyers_command)
+    crm_group.add_command(demo_buyer_login_command)

@@ -8,6 +8,7 @@ from flask import Flask, g, request
 from flask_babel import format_date, format_datetime, get_locale
 from sqlalchemy.exc import SQLAlchemyError
 
+from storefront.account.identifiers import format_phone, phone_href, telegram_href, whatsapp_href
 from storefront.catalog.models import Category
 from storefront.catalog.queries import cached_category_tree
 from storefront.catalog.text import category_name, product_title
@@ -31,6 +32,9 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals.update(format_date=format_date, format_datetime=format_datetime)
     # One way to write an address everywhere (shop pages, e-mails, CRM).
     app.jinja_env.globals.update(format_address=format_address)
+    # One way to write a phone for people (+7 921 555-12-34) and to link it (tel:, WhatsApp, Telegram).
+    app.jinja_env.filters["phone"] = format_phone
+    app.jinja_env.globals.update(phone_href=phone_href, whatsapp_href=whatsapp_href, telegram_href=telegram_href)
     # A global, not a context variable: macros imported without context (product cards) use it too.
     app.jinja_env.globals.update(product_title=product_title)
 

@@ -12,6 +12,7 @@ class AuditAction(enum.StrEnum):
     BUYER_VIEW = "buyer.view"
     BUYERS_EXPORT = "buyers.export"
     BUYERS_ASSIGN = "buyers.assign"
+    BUYER_MESSENGERS = "buyer.messengers"
     TIER_CHANGE = "tier.change"
     TIER_POLICY_EDIT = "tier_policy.edit"
     ORDER_REFUND = "order.refund"
@@ -69,6 +70,7 @@ LABELS = {
     AuditAction.BUYER_VIEW: _l("Buyer card viewed"),
     AuditAction.BUYERS_EXPORT: _l("Buyer list exported"),
     AuditAction.BUYERS_ASSIGN: _l("Account manager assigned"),
+    AuditAction.BUYER_MESSENGERS: _l("Buyer's Telegram and WhatsApp changed"),
     AuditAction.TIER_CHANGE: _l("Buyer's tier set by hand"),
     AuditAction.TIER_POLICY_EDIT: _l("Tier policy edited"),
     AuditAction.ORDER_REFUND: _l("Order refunded"),

@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, IntegerField, SelectField, SelectMultipleField, StringField
@@ -7,6 +10,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
 from crm.reorder.models import STATUS_LABELS
+from storefront.account.identifiers import InvalidIdentifier, normalize_telegram, normalize_whatsapp
 from storefront.form_fields import AmountField
 
 #: ?sort= values → what the list orders by.
@@ -108,3 +112,33 @@ class AssignForm(FlaskForm):
 
     buyer_ids = SelectMultipleField(coerce=int, validate_choice=False, validators=[DataRequired()])
     manager = SelectField(_l("Assign to"), coerce=str, validate_choice=False)
+
+
+class MessengersForm(FlaskForm):
+    """The buyer's Telegram and WhatsApp, typed on the card by their manager (empty: the buyer gave none)."""
+
+    telegram = StringField(_l("Telegram"), validators=[Optional(), Length(max=80)])
+    whatsapp = StringField(_l("WhatsApp"), validators=[Optional(), Length(max=40)])
+
+    def validate(self, extra_validators: Any = None) -> bool:
+        valid = super().validate(extra_validators)
+        for field in (self.telegram, self.whatsapp):
+            if not field.raw_data:  # not sent at all (an empty box is sent as ""): not the card's form
+                field.errors = [*field.errors, _l("Send the form from the buyer card.")]
+                valid = False
+        return valid
+
+    def validate_telegram(self, field: StringField) -> None:
+        field.data = _normalised(normalize_telegram, field.data)
+
+    def validate_whatsapp(self, field: StringField) -> None:
+        field.data = _normalised(normalize_whatsapp, field.data)
+
+
+def _normalised(normalize: Callable[[str], str], value: str | None) -> str | None:
+    if not (value or "").strip():
+        return None
+    try:
+        return normalize(value or "")
+    except InvalidIdentifier as error:
+        raise ValidationError(str(error)) from error

@@ -31,5 +31,16 @@ def assign_managers(session: Session, buyer_ids: list[int], manager_id: int | No
     return len(existing)
 
 
+def set_messengers(session: Session, buyer: Buyer, telegram: str | None, whatsapp: str | None) -> bool:
+    """Store the buyer's Telegram username and WhatsApp number (already normalised; empty clears); True when
+    anything changed."""
+    telegram, whatsapp = telegram or None, whatsapp or None
+    if (buyer.telegram, buyer.whatsapp) == (telegram, whatsapp):
+        return False
+    buyer.telegram, buyer.whatsapp = telegram, whatsapp
+    session.flush()
+    return True
+
+
 class AssignmentError(ShopError):
     pass

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from werkzeug.wrappers import Response
@@ -11,15 +11,16 @@ from crm.audit.actions import AuditAction
 from crm.audit.services import record
 from crm.auth import require_staff
 from crm.buyers import bp
-from crm.buyers.card import manual_tier_form, render_card
-from crm.buyers.forms import AssignForm, BuyerFilterForm
-from crm.buyers.queries import BuyerFilters, buyer_card, buyer_page, export_rows
-from crm.buyers.services import AssignmentError, assign_managers
+from crm.buyers.card import back_to, manual_tier_form, render_card
+from crm.buyers.forms import AssignForm, BuyerFilterForm, MessengersForm
+from crm.buyers.queries import BuyerFilters, buyer_card, buyer_page, export_rows, manager_of
+from crm.buyers.services import AssignmentError, assign_managers, set_messengers
 from crm.csv_export import csv_download
-from crm.permissions import requires
+from crm.permissions import requires, sees_buyer_in_full
 from crm.staff.models import Role
 from crm.staff.queries import account_managers
 from crm.tiers.services import ManualTierError, set_manual_tier, tiers_in_order
+from storefront.account.models import Buyer
 from storefront.errors import NotFound
 from storefront.extensions import db
 from storefront.moscow import moscow_day_end
@@ -162,6 +163,29 @@ def buyer_assign() -> Response | tuple[str, int]:
             flash(ngettext("%(num)s buyer assigned.", "%(num)s buyers assigned.", count), "success")
             if request.form.get("back") == "card" and len(form.buyer_ids.data) == 1:
                 return redirect(url_for("crm.buyers.buyer_detail", buyer_id=form.buyer_ids.data[0]))
-            return redirect(url_for("crm.buyers.buyer_list"))
+            return redirect(back_to(url_for("crm.buyers.buyer_list"), form.buyer_ids.data[0]))
     message = _("Tick the buyers and choose an account manager.")
     return render_template("crm/message.html", message=message), 400
+
+
+@bp.post("/<int:buyer_id>/messengers")
+@requires("buyers.contacts")
+def buyer_messengers(buyer_id: int) -> Response | tuple[str, int]:
+    """The buyer's Telegram and WhatsApp, typed by their manager (or an admin); audited when they change."""
+    buyer = db.session.get(Buyer, buyer_id)
+    if buyer is None:
+        raise NotFound()
+    staff = require_staff()
+    if not sees_buyer_in_full(staff.role, staff.id, manager_of(db.session(), buyer_id)):
+        abort(403)
+    form = MessengersForm()
+    if not form.validate_on_submit():
+        return render_card(buyer_id, status=400, messengers_form=form)
+    if set_messengers(db.session(), buyer, form.telegram.data, form.whatsapp.data):
+        detail = f"telegram {buyer.telegram or '-'}, whatsapp {buyer.whatsapp or '-'}"
+        record(db.session(), staff, AuditAction.BUYER_MESSENGERS, "buyer", buyer_id, request.remote_addr, detail)
+        db.session.commit()
+        flash(_("Messengers saved."), "success")
+    else:
+        db.session.rollback()
+    return redirect(url_for("crm.buyers.buyer_detail", buyer_id=buyer_id) + "#contact")

@@ -12,13 +12,14 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ColumnElement, exists, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, Float, exists, func, select, type_coerce
+from sqlalchemy.orm import Session, selectinload
 
 from crm.buyers.models import BuyerProfile
 from crm.reorder.models import BuyerStats, ReorderStatus
 from storefront.account.models import Buyer
 from storefront.catalog.models import Category
+from storefront.money import quantize_kopecks
 from storefront.order.models import Order, OrderLine, PaymentStatus
 from storefront.payment.models import AttemptStatus, Payment
 
@@ -165,3 +166,80 @@ def due_buyers(session: Session, manager_id: int | None, limit: int = 200) -> li
 def at_risk_buyers(session: Session, manager_id: int | None, limit: int = 200) -> list[ReorderRow]:
     """«Под угрозой ухода»: overdue and lapsed buyers, by 12-month spend (``manager_id`` as in ``due_buyers``)."""
     return _buyers_in(session, AT_RISK, manager_id, limit)
+
+
+# --- the paginated tabs of «Повторные заказы» ------------------------------------------------------------------
+
+#: The tabs: «Пора повторить» (due), «Под угрозой ухода» (past the expected date, still buying this year) and
+#: «Ушедшие» (past it with nothing paid in the last 12 months).
+TABS = ("due", "risk", "lapsed")
+PAGE_SIZE = 50
+#: Value at risk when the buyer has no interval of their own (fewer than two paid orders): one order a year.
+YEAR_DAYS = 365
+
+
+def value_at_risk(stats: BuyerStats) -> Decimal:
+    """What a year of this buyer is worth at their own rhythm: average order × orders a year (365 days over their
+    median interval; one a year without one). ``value_at_risk_order`` sorts by the same formula in SQL."""
+    interval = stats.median_interval_days or YEAR_DAYS
+    return quantize_kopecks(stats.average_order * YEAR_DAYS / Decimal(str(interval)))
+
+
+def value_at_risk_order() -> ColumnElement[Any]:
+    interval = func.coalesce(func.nullif(BuyerStats.median_interval_days, 0), float(YEAR_DAYS))
+    return type_coerce(BuyerStats.average_order, Float) * float(YEAR_DAYS) / interval
+
+
+def _tab_conditions(tab: str) -> list[ColumnElement[bool]]:
+    if tab == "due":
+        return [status_condition(ReorderStatus.DUE)]
+    spent = BuyerStats.spend_12m > Decimal("0") if tab == "risk" else BuyerStats.spend_12m <= Decimal("0")
+    return [status_condition(list(AT_RISK)), spent]
+
+
+@dataclass(frozen=True)
+class ReorderTabPage:
+    tab: str
+    rows: list[ReorderRow]
+    #: Rows in every tab (same manager scope), for the tab labels.
+    counts: dict[str, int]
+    page: int
+    pages: int
+
+    @property
+    def total(self) -> int:
+        return self.counts[self.tab]
+
+
+def reorder_tab(session: Session, tab: str, manager_id: int | None, page: int = 1) -> ReorderTabPage:
+    """One page of a tab (``TABS``; ``ValueError`` otherwise): «due» by 12-month spend, the other two by value at
+    risk, biggest first; ``manager_id`` as in ``due_buyers``. A page past the end shows the last one."""
+    if tab not in TABS:
+        raise ValueError(f"unknown reorder tab {tab!r}")
+    scope = [BuyerProfile.manager_id == manager_id] if manager_id is not None else []
+    counts = {}
+    for name in TABS:
+        counts[name] = (
+            session.scalar(
+                select(func.count())
+                .select_from(BuyerStats)
+                .outerjoin(BuyerProfile, BuyerProfile.buyer_id == BuyerStats.buyer_id)
+                .where(*_tab_conditions(name), *scope)
+            )
+            or 0
+        )
+    pages = max(1, -(-counts[tab] // PAGE_SIZE))
+    page = min(max(page, 1), pages)
+    order = BuyerStats.spend_12m.desc() if tab == "due" else value_at_risk_order().desc()
+    query = (
+        select(Buyer, BuyerStats, BuyerProfile.manager_id)
+        .join(BuyerStats, BuyerStats.buyer_id == Buyer.id)
+        .outerjoin(BuyerProfile, BuyerProfile.buyer_id == Buyer.id)
+        .where(*_tab_conditions(tab), *scope)
+        .options(selectinload(Buyer.tier))
+        .order_by(order, Buyer.id)
+        .limit(PAGE_SIZE)
+        .offset((page - 1) * PAGE_SIZE)
+    )
+    rows = [ReorderRow(buyer, stats, manager) for buyer, stats, manager in session.execute(query)]
+    return ReorderTabPage(tab, rows, counts, page, pages)

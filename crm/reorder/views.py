@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import format_decimal
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from werkzeug.wrappers import Response
 
 from crm.audit.actions import AuditAction
@@ -15,13 +18,17 @@ from crm.permissions import requires
 from crm.reorder import bp
 from crm.reorder.forms import ReorderListForm, RetentionExportForm
 from crm.reorder.models import STATUS_LABELS
-from crm.reorder.queries import at_risk_buyers, due_buyers
+from crm.reorder.queries import reorder_tab, value_at_risk
 from crm.reorder.snapshot import RetentionFigures, latest_figures, take_snapshot
 from crm.staff.forms import ConfirmForm
 from crm.staff.models import Role
 from crm.staff.queries import account_managers
 from storefront.db import utcnow
 from storefront.extensions import db
+from storefront.moscow import to_moscow
+
+#: The tabs' names (``crm.reorder.queries.TABS``).
+TAB_LABELS = {"due": _l("Time to reorder"), "risk": _l("At risk of leaving"), "lapsed": _l("Nothing in 12 months")}
 
 
 def reorder_status_label(status: str) -> str:
@@ -38,17 +45,27 @@ def reorder_template_globals() -> dict[str, object]:
 @bp.get("/reorders")
 @requires("reorders.view")
 def reorder_lists() -> tuple[str, int]:
-    """An account manager sees their own buyers; an admin everyone, or one manager's with ?manager=."""
+    """Three tabs (due, at risk, lapsed), a page each, with actions on every row (task, note, assign).
+
+    An account manager sees their own buyers; an admin everyone, or one manager's with ?manager=.
+    """
     staff = require_staff()
     form = ReorderListForm(request.args)
     managers = account_managers(db.session(), active_only=False)
-    context = {"form": form, "managers": managers, "is_admin": staff.role == Role.ADMIN}
+    context = {
+        "form": form,
+        "managers": managers,
+        "active_managers": [manager for manager in managers if manager.is_active],
+        "is_admin": staff.role == Role.ADMIN,
+        "tab_labels": TAB_LABELS,
+        "value_at_risk": value_at_risk,
+        "tomorrow": to_moscow(utcnow()).date() + timedelta(days=1),
+    }
     if request.args and not form.validate():
-        return render_template("crm/reorders.html", due=None, at_risk=None, **context), 400
+        return render_template("crm/reorders.html", listing=None, **context), 400
     manager_id = staff.id if staff.role == Role.ACCOUNT_MANAGER else form.manager.data
-    due = due_buyers(db.session(), manager_id)
-    at_risk = at_risk_buyers(db.session(), manager_id)
-    return render_template("crm/reorders.html", due=due, at_risk=at_risk, **context), 200
+    listing = reorder_tab(db.session(), form.tab.data or "due", manager_id, form.page.data or 1)
+    return render_template("crm/reorders.html", listing=listing, **context), 200
 
 
 def _figures() -> RetentionFigures:

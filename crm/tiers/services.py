@@ -64,7 +64,7 @@ DEFAULT_TIERS = (
         discount_bp=400,
         free_shipping=True,
         dedicated_manager=True,
-        perks="Персональный менеджер, бесплатная доставка",
+        perks="",
     ),
     dict(
         code="platinum",
@@ -73,7 +73,8 @@ DEFAULT_TIERS = (
         discount_bp=700,
         free_shipping=True,
         dedicated_manager=True,
-        perks="Персональный менеджер, бесплатная доставка, приоритетная сборка",
+        # Only what the columns do not say already (the benefits list words those: storefront.account.tier_benefits).
+        perks="Приоритетная сборка",
     ),
 )
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
 from crm.buyers.queries import BuyerFilters, BuyerRow, list_row, list_select
@@ -47,6 +47,28 @@ def my_buyers(session: Session, manager_id: int, now: datetime | None = None) ->
     """The manager's buyers, biggest 12-month spend first (one query)."""
     filters = BuyerFilters(manager_id=manager_id, sort="spend", descending=True)
     return [list_row(values) for values in session.execute(list_select(filters, now or utcnow(), MY_BUYERS_LIMIT))]
+
+
+def next_tasks(session: Session, buyer_ids: list[int]) -> dict[int, Task]:
+    """Each buyer's soonest open task (whoever it is assigned to), by buyer id; buyers without one are absent."""
+    if not buyer_ids:
+        return {}
+    soonest = (
+        select(Task.buyer_id, func.min(Task.due_at).label("due_at"))
+        .where(Task.buyer_id.in_(buyer_ids), Task.status == TaskStatus.OPEN)
+        .group_by(Task.buyer_id)
+        .subquery()
+    )
+    tasks = session.scalars(
+        select(Task)
+        .join(soonest, (soonest.c.buyer_id == Task.buyer_id) & (soonest.c.due_at == Task.due_at))
+        .where(Task.status == TaskStatus.OPEN)
+        .order_by(Task.id)
+    )
+    found: dict[int, Task] = {}
+    for task in tasks:
+        found.setdefault(task.buyer_id, task)
+    return found
 
 
 @dataclass(frozen=True)

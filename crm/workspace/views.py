@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
 from crm.auth import require_staff
-from crm.buyers.card import render_card
+from crm.buyers.card import back_to, render_card
 from crm.buyers.queries import manager_of
 from crm.permissions import requires, sees_buyer_in_full
 from crm.staff.models import Role, StaffUser
@@ -18,7 +18,7 @@ from crm.staff.queries import account_managers
 from crm.workspace import bp
 from crm.workspace.forms import NoteForm, TaskCloseForm, task_form_for
 from crm.workspace.models import Task, TaskStatus
-from crm.workspace.queries import due_tasks, my_buyers, near_next_tier, past_expected_reorder
+from crm.workspace.queries import due_tasks, my_buyers, near_next_tier, next_tasks, past_expected_reorder
 from crm.workspace.services import add_note, close_task, open_task
 from storefront.account.models import Buyer
 from storefront.errors import NotFound
@@ -45,7 +45,7 @@ def note_add(buyer_id: int) -> Response | tuple[str, int]:
     add_note(db.session(), buyer_id=buyer_id, author_id=require_staff().id, body=form.body.data)
     db.session.commit()
     flash(_("Note added."), "success")
-    return redirect(url_for("crm.buyers.buyer_detail", buyer_id=buyer_id) + "#notes")
+    return redirect(back_to(url_for("crm.buyers.buyer_detail", buyer_id=buyer_id) + "#notes", buyer_id))
 
 
 @bp.post("/buyers/<int:buyer_id>/tasks")
@@ -67,7 +67,7 @@ def task_add(buyer_id: int) -> Response | tuple[str, int]:
     )
     db.session.commit()
     flash(_("Task created."), "success")
-    return redirect(url_for("crm.buyers.buyer_detail", buyer_id=buyer_id) + "#tasks")
+    return redirect(back_to(url_for("crm.buyers.buyer_detail", buyer_id=buyer_id) + "#tasks", buyer_id))
 
 
 @bp.post("/tasks/<int:task_id>/close")
@@ -122,6 +122,7 @@ def my_clients() -> tuple[str, int]:
         subject=subject,
         managers=managers if staff.role == Role.ADMIN else [],
         buyers=buyers,
+        next_task=next_tasks(db.session(), [row.id for row in buyers]),
         tasks=due_tasks(db.session(), subject.id),
         near_tier=near_next_tier(db.session(), buyers, percent),
         percent=percent,

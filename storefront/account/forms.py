@@ -20,6 +20,8 @@ from storefront.account.identifiers import (
     normalize_ogrn,
     normalize_phone,
     normalize_postcode,
+    normalize_telegram,
+    normalize_whatsapp,
 )
 from storefront.account.services import MIN_PASSWORD_LENGTH, AddressData, CompanyDetails
 from storefront.shipping.regions import REGIONS, region_choices
@@ -128,6 +130,13 @@ class LoginForm(FlaskForm):
 class ProfileForm(CompanyFieldsMixin, FlaskForm):
     name = StringField(_l("Your name"), validators=[DataRequired(), Length(max=200)])
     phone = StringField(_l("Phone"), validators=[DataRequired(), Normalized(normalize_phone)])
+    #: Optional: where the account manager may write to the buyer (links on the CRM card).
+    telegram = StringField(
+        _l("Telegram username"), validators=[Optional(), Length(max=80), Normalized(normalize_telegram)]
+    )
+    whatsapp = StringField(
+        _l("WhatsApp number"), validators=[Optional(), Length(max=40), Normalized(normalize_whatsapp)]
+    )
 
     def validate(self, extra_validators: Any = None) -> bool:
         ok = super().validate(extra_validators)

@@ -52,6 +52,52 @@ def format_phone(e164: str | None) -> str:
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
 
 
+#: A Telegram username (without «@»): 5–32 Latin letters, digits and underscores, starting with a letter.
+TELEGRAM_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_]{4,31}$")
+_TELEGRAM_PREFIXES = ("https://t.me/", "http://t.me/", "t.me/", "https://telegram.me/", "telegram.me/", "@")
+
+
+def normalize_telegram(value: str) -> str:
+    """«@ivan_petrov», «t.me/ivan_petrov» or «ivan_petrov» → «ivan_petrov» (stored without the «@»)."""
+    name = (value or "").strip()
+    for prefix in _TELEGRAM_PREFIXES:
+        if name.lower().startswith(prefix):
+            name = name[len(prefix) :]
+            break
+    name = name.strip("/")
+    if not TELEGRAM_RE.match(name) or "__" in name or name.endswith("_"):
+        raise InvalidIdentifier(
+            _l("Enter a Telegram username like @ivan_petrov: 5 to 32 Latin letters, digits and underscores.")
+        )
+    return name
+
+
+def normalize_whatsapp(value: str) -> str:
+    """The number WhatsApp is on, in E.164: Russian numbers as typed («8 921…»), others with their «+code»."""
+    try:
+        number = phonenumbers.parse((value or "").strip(), "RU")
+    except phonenumbers.NumberParseException as exc:
+        raise InvalidIdentifier(_l("Enter the WhatsApp number, for example +7 921 555-12-34.")) from exc
+    if not phonenumbers.is_valid_number(number):
+        raise InvalidIdentifier(_l("Enter the WhatsApp number, for example +7 921 555-12-34."))
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def phone_href(e164: str | None) -> str:
+    """``tel:+79215551234`` for a stored number (empty for none)."""
+    return f"tel:{e164}" if e164 else ""
+
+
+def whatsapp_href(e164: str | None) -> str:
+    """The chat link WhatsApp documents: ``https://wa.me/<digits>``."""
+    digits = "".join(ch for ch in e164 or "" if ch.isdigit())
+    return f"https://wa.me/{digits}" if digits else ""
+
+
+def telegram_href(username: str | None) -> str:
+    return f"https://t.me/{username}" if username else ""
+
+
 def normalize_inn(value: str, company: bool | None = None) -> str:
     """10 digits for an organisation, 12 for a sole proprietor; checksums verified."""
     compact = stdnum_inn.compact(value or "")

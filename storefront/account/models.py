@@ -62,6 +62,10 @@ class Buyer(TimestampMixin, Base):
     name: Mapped[str] = mapped_column(String(200))
     #: E.164, Russian numbers only (+7…).
     phone: Mapped[str | None] = mapped_column(String(16))
+    #: Messengers the buyer gave (optional; ``storefront.account.identifiers``): a Telegram username without the
+    #: «@» (5–32 letters, digits, underscores) and a WhatsApp number in E.164 (+7…).
+    telegram: Mapped[str | None] = mapped_column(String(32))
+    whatsapp: Mapped[str | None] = mapped_column(String(16))
     kind: Mapped[BuyerKind] = mapped_column(String(16), default=BuyerKind.PERSON)
     company_name: Mapped[str | None] = mapped_column(String(300))
     inn: Mapped[str | None] = mapped_column(String(12), index=True)

@@ -16,7 +16,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from storefront.account.consents import VERSIONS
-from storefront.account.models import Address, Buyer, BuyerKind, Consent, ConsentKind
+from storefront.account.models import Address, Buyer, BuyerKind, Consent, ConsentKind, Tier
+from storefront.account.tier_benefits import base_tier
 from storefront.account.utm import FirstTouch
 from storefront.db import utcnow
 from storefront.errors import NotFound, ShopError
@@ -117,6 +118,9 @@ def register_buyer(
     if find_buyer_by_email(session, email) is not None:
         raise EmailTaken(email)
     buyer = Buyer(email=email, password_hash=hash_password(password), name=name.strip(), phone=phone)
+    # Every buyer starts in the first tier (the one that needs no spend), not «no tier».
+    first = base_tier(list(session.scalars(select(Tier).where(Tier.threshold_amount <= 0))))
+    buyer.tier_id = first.id if first is not None else None
     if first_touch is not None:
         buyer.first_utm_source = first_touch.source
         buyer.first_utm_medium = first_touch.medium
@@ -155,10 +159,19 @@ def _apply_company(buyer: Buyer, company: CompanyDetails | None) -> None:
 
 
 def update_profile(
-    session: Session, buyer: Buyer, *, name: str, phone: str | None, company: CompanyDetails | None
+    session: Session,
+    buyer: Buyer,
+    *,
+    name: str,
+    phone: str | None,
+    company: CompanyDetails | None,
+    telegram: str | None = None,
+    whatsapp: str | None = None,
 ) -> Buyer:
+    """Save what the buyer typed (normalised by the form); the messengers are optional, empty clears them."""
     buyer.name = name.strip()
     buyer.phone = phone
+    buyer.telegram, buyer.whatsapp = telegram or None, whatsapp or None
     _apply_company(buyer, company)
     session.flush()
     return buyer

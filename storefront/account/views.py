@@ -44,6 +44,7 @@ from storefront.account.services import (
     withdraw_marketing_consent,
 )
 from storefront.account.standing import buyer_standing
+from storefront.account.tier_benefits import TierTerms
 from storefront.account.utm import session_first_touch
 from storefront.account.web import send_opt_in_mail, session_token, sign_in_buyer, sign_out_buyer
 from storefront.db import utcnow
@@ -53,6 +54,7 @@ from storefront.logins.models import LoginKind
 from storefront.logins.services import end_one, end_sessions, sessions_of, token_id
 from storefront.security import safe_next_url
 from storefront.shipping.regions import region_name
+from storefront.shipping.services import free_shipping_from
 
 
 def _login_account_key() -> str:
@@ -128,6 +130,8 @@ def profile() -> tuple[str, int]:
         data={
             "name": current_user.name,
             "phone": format_phone(current_user.phone),
+            "telegram": f"@{current_user.telegram}" if current_user.telegram else "",
+            "whatsapp": format_phone(current_user.whatsapp),
             "kind": current_user.kind,
             "company_name": current_user.company_name,
             "inn": current_user.inn,
@@ -137,6 +141,12 @@ def profile() -> tuple[str, int]:
         }
     )
     return _render_profile(form, AddressForm())
+
+
+def tier_terms() -> TierTerms:
+    """The shop's settings the tier benefits read: the protection's answer times (set up by
+    ``storefront.protection.init_app`` under ``protection_policy``) and the shop-wide free shipping threshold."""
+    return TierTerms(current_app.extensions["protection_policy"], free_shipping_from(db.session()))
 
 
 def _render_profile(form: ProfileForm, address_form: AddressForm, status: int = 200) -> tuple[str, int]:
@@ -150,8 +160,7 @@ def _render_profile(form: ProfileForm, address_form: AddressForm, status: int = 
             marketing_pending=pending_marketing_consent(db.session(), current_user.email) is not None,
             consents=current_user.consents,
             region_name=region_name,
-            format_phone=format_phone,
-            standing=buyer_standing(db.session(), current_user),
+            standing=buyer_standing(db.session(), current_user, tier_terms()),
         ),
         status,
     )
@@ -164,7 +173,13 @@ def update_profile_view() -> Response | tuple[str, int]:
     if not form.validate_on_submit():
         return _render_profile(form, AddressForm(), 400)
     update_profile(
-        db.session(), current_user, name=form.name.data, phone=form.phone.data, company=form.company_details()
+        db.session(),
+        current_user,
+        name=form.name.data,
+        phone=form.phone.data,
+        company=form.company_details(),
+        telegram=form.telegram.data or None,
+        whatsapp=form.whatsapp.data or None,
     )
     db.session.commit()
     flash(_("Profile saved."), "success")

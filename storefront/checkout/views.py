@@ -192,7 +192,6 @@ def _render(form: CheckoutForm, quote: CheckoutQuote, status: int = 200) -> tupl
             form=form,
             promo_error=promo_message(quote.promo_error) if quote.promo_error else None,
             saved_addresses=_buyer().addresses if _buyer() is not None else [],
-            format_phone=format_phone,
             errors=form.shipping_method.errors,
             point_errors=form.pickup_point.errors,
             hold_minutes=_card_hold_minutes(),

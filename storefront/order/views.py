@@ -39,7 +39,6 @@ def _context(order: Order, token: str | None) -> dict[str, object]:
         "progress": order_progress(order, to_moscow(utcnow()).date()),
         "token": token,
         "region_name": region_name,
-        "format_phone": format_phone,
         "action_form": EmptyForm(),
     }
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
 from storefront.errors import ShopError
@@ -181,3 +181,12 @@ def seed_shipping_methods(session: Session) -> int:
         added += 1
     session.flush()
     return added
+
+
+def free_shipping_from(session: Session) -> Decimal | None:
+    """The lowest goods total from which some active method ships free for everyone (None: no such method)."""
+    return session.scalar(
+        select(func.min(ShippingMethod.free_threshold_amount)).where(
+            ShippingMethod.is_active.is_(True), ShippingMethod.free_threshold_amount.is_not(None)
+        )
+    )

@@ -182,3 +182,48 @@ def test_the_demo_orders_get_a_ledger_history_that_reconciles(runner: FlaskCliRu
     assert owed < 0  # suppliers are owed money
     check = runner.invoke(args=["settlement", "check"])
     assert check.exit_code == 0, check.output
+
+
+def test_the_demo_buyer_signs_in_with_orders_and_sees_their_tier(
+    app: Flask, runner: FlaskCliRunner, session: Session
+) -> None:
+    """``make demo-data`` runs ``crm demo-buyer-login`` after the buyers: one managed demo buyer below the top tier
+    with paid orders signs in as buyer@mostik.local; running it again changes nothing."""
+    from tests.support.web import login
+
+    _catalogue(session)
+    assert runner.invoke(args=["crm", "seed-demo-buyers", "--buyers", "40"], env=ENV).exit_code == 0
+    env = {"MOSTIK_DEMO_BUYER_PASSWORD": "demo buyer password"}
+    short = runner.invoke(args=["crm", "demo-buyer-login"], env={"MOSTIK_DEMO_BUYER_PASSWORD": "short"})
+    assert short.exit_code == 1 and "слишком короткий" in short.output
+    assert session.scalar(sa.select(sa.func.count()).where(Buyer.email == "buyer@mostik.local")) == 0
+
+    result = runner.invoke(args=["crm", "demo-buyer-login"], env=env)
+
+    assert result.exit_code == 0, result.output
+    assert "buyer@mostik.local" in result.output
+    session.expire_all()
+    buyer = session.scalars(sa.select(Buyer).where(Buyer.email == "buyer@mostik.local")).one()
+    assert buyer.telegram == "mostik_demo_buyer" and buyer.whatsapp == buyer.phone
+    assert session.scalar(sa.select(sa.func.count()).where(Order.buyer_id == buyer.id, Order.paid_at.is_not(None))) >= 2
+    assert session.scalar(sa.select(BuyerProfile.manager_id).where(BuyerProfile.buyer_id == buyer.id)) is not None
+    assert {consent.email for consent in buyer.consents} == {"buyer@mostik.local"}
+    again = runner.invoke(args=["crm", "demo-buyer-login"], env={"MOSTIK_DEMO_BUYER_PASSWORD": "another password"})
+    assert again.exit_code == 0
+    assert session.scalar(sa.select(sa.func.count()).where(Buyer.email == "buyer@mostik.local")) == 1
+
+    client = app.test_client()
+    login(client, "buyer@mostik.local", "demo buyer password")
+    page = client.get("/account/").get_data(as_text=True).replace("\u00a0", " ")
+    assert "Ваш уровень:" in page and "осталось" in page
+    assert client.get("/account/orders").status_code == 200
+
+
+def test_the_makefile_and_readme_give_the_marketer_and_buyer_logins() -> None:
+    from pathlib import Path
+
+    makefile, readme = Path("Makefile").read_text(), Path("README.md").read_text()
+    assert "--email marketer@mostik.local --role marketer" in makefile
+    assert "DEMO_BUYER_PASSWORD ?= mostik-demo-buyer" in makefile and "crm demo-buyer-login" in makefile
+    assert "| `marketer@mostik.local` (Демо-маркетолог) | `mostik-demo-manager` | marketer |" in readme
+    assert "| `buyer@mostik.local` at `/account/login` (a demo buyer) | `mostik-demo-buyer` |" in readme

@@ -100,14 +100,16 @@ def test_the_manager_sees_own_buyers_and_the_admin_chooses(app: Flask, session: 
     client = app.test_client()
     crm_login(client, "account_manager@mostik.local")
     html = client.get("/crm/reorders").get_data(as_text=True)
-    assert "Покупатель 1" in html and "Покупатель 2" in html and "Покупатель 3" not in html
-    assert "Пора повторить заказ" in html and "Под угрозой ухода" in html
+    assert "Покупатель 1" in html and "Покупатель 2" not in html and "Покупатель 3" not in html
+    assert "Пора повторить заказ (1)" in html and "Под угрозой ухода (1)" in html
+    risk = client.get("/crm/reorders?tab=risk").get_data(as_text=True)
+    assert "Покупатель 2" in risk and "Покупатель 1" not in risk and "Покупатель 3" not in risk
     admin = app.test_client()
     make_staff(session, "admin")
     session.commit()
     crm_login(admin, "admin@mostik.local")
-    assert "Покупатель 3" in admin.get("/crm/reorders").get_data(as_text=True)
-    only = admin.get(f"/crm/reorders?manager={manager.id}").get_data(as_text=True)
+    assert "Покупатель 3" in admin.get("/crm/reorders?tab=risk").get_data(as_text=True)
+    only = admin.get(f"/crm/reorders?manager={manager.id}&tab=risk").get_data(as_text=True)
     assert "Покупатель 3" not in only and "Покупатель 2" in only
     assert admin.get("/crm/reorders?manager=abc").status_code == 400
 
