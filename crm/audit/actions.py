@@ -41,6 +41,7 @@ class AuditAction(enum.StrEnum):
     CAMPAIGN_BACK_TO_DRAFT = "campaign.draft"
     CAMPAIGN_TRIGGER = "campaign.trigger"
     CAMPAIGN_PREVIEW = "campaign.preview"
+    CAMPAIGN_TEMPLATE = "campaign.template"
     SYNONYM_CREATE = "synonym.create"
     SYNONYM_UPDATE = "synonym.update"
     SYNONYM_DELETE = "synonym.delete"
@@ -94,6 +95,7 @@ LABELS = {
     AuditAction.CAMPAIGN_CANCEL: _l("Campaign canceled"),
     AuditAction.CAMPAIGN_BACK_TO_DRAFT: _l("Campaign back to draft"),
     AuditAction.CAMPAIGN_TRIGGER: _l("Automatic campaign switched"),
+    AuditAction.CAMPAIGN_TEMPLATE: _l("E-mail template saved"),
     AuditAction.SYNONYM_CREATE: _l("Search synonyms added"),
     AuditAction.SYNONYM_UPDATE: _l("Search synonyms changed"),
     AuditAction.SYNONYM_DELETE: _l("Search synonyms deleted"),

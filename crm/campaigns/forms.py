@@ -15,12 +15,21 @@ PROMO_MODES = [
 ]
 
 
+BODY_MODES = [
+    SelectChoice("blocks", _l("Blocks (the editor)")),
+    SelectChoice("html", _l("HTML template (for experts)")),
+]
+
+
 class CampaignForm(FlaskForm):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
     segment_id = SelectField(_l("Segment"), coerce=int, validators=[InputRequired()])
     subject = StringField(_l("Subject"), validators=[DataRequired(), Length(max=300)])
-    body_html = TextAreaField(_l("HTML body"), validators=[DataRequired(), Length(max=100_000)])
-    body_text = TextAreaField(_l("Text"), validators=[DataRequired(), Length(max=50_000)])
+    body_mode = RadioField(_l("Message body"), choices=BODY_MODES, default="blocks", validators=[Optional()])
+    #: A saved block set to start from (new campaigns in block mode); 0: an empty body.
+    template_id = SelectField(_l("Start from a saved template"), coerce=int, default=0, validators=[Optional()])
+    body_html = TextAreaField(_l("HTML body (HTML mode only)"), validators=[Optional(), Length(max=100_000)])
+    body_text = TextAreaField(_l("Text (HTML mode only)"), validators=[Optional(), Length(max=50_000)])
     promo_mode = SelectField(_l("Promo code"), choices=PROMO_MODES, default="none")
     promo_percent = IntegerField(_l("Discount, percent"), default=0, validators=[Optional(), NumberRange(0, 90)])
     promo_valid_days = IntegerField(_l("Code valid, days"), default=14, validators=[Optional(), NumberRange(1, 365)])
@@ -38,6 +47,10 @@ class CampaignForm(FlaskForm):
         validators=[Optional(), Length(max=64), Regexp(r"^[A-Za-z0-9]+$", message=_l("Use Latin letters and digits."))],
     )
     control_percent = IntegerField(_l("Control group, percent"), default=0, validators=[Optional(), NumberRange(0, 50)])
+
+
+class BlocksForm(FlaskForm):
+    """The block editor: only the CSRF token here; the blocks are read by ``block_form.blocks_from_form``."""
 
 
 class ScheduleForm(FlaskForm):

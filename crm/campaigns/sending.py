@@ -33,7 +33,7 @@ from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from crm.campaigns.audience import consenting_buyer_ids, start_due_campaigns
-from crm.campaigns.compose import CampaignContent, Person, compose, footer_texts, to_email
+from crm.campaigns.compose import Person, compose, footer_texts, live_content, to_email
 from crm.campaigns.models import Campaign, CampaignRecipient, CampaignStatus, RecipientStatus
 from crm.campaigns.rendering import TemplateRefused
 from crm.campaigns.sender_settings import SenderSettings
@@ -64,9 +64,10 @@ def recent_sends(session: Session, buyer_ids: Iterable[int], since: datetime) ->
     return {buyer_id: count for buyer_id, count in rows}
 
 
-def send_test(campaign: Campaign, settings: SenderSettings, to: str, buyer: Buyer | None) -> None:
+def send_test(session: Session, campaign: Campaign, settings: SenderSettings, to: str, buyer: Buyer | None) -> None:
     """Send the campaign as ``buyer`` would see it to a staff address (links record nothing). Raises on failure."""
-    message = compose(CampaignContent.of(campaign), settings, 0, Person.of(buyer) if buyer else None, None)
+    content = live_content(session, campaign, settings.base_url)
+    message = compose(content, settings, 0, Person.of(buyer) if buyer else None, None)
     message.subject = f"[TEST] {message.subject}"
     with MailConnection(settings.mail) as connection:
         connection.send(to_email(settings, to, message))
@@ -232,7 +233,7 @@ def send_batch(
     ).all()  # fmt: skip
     if not rows:
         return result
-    content = CampaignContent.of(campaign)
+    content = live_content(session, campaign, settings.base_url)  # product prices as of this batch
     buyer_ids = [row.buyer_id for row in rows]
     consenting = consenting_buyer_ids(session, buyer_ids)
     counts = recent_sends(session, buyer_ids, now - timedelta(days=settings.cap_days))

@@ -9,11 +9,14 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
+from flask_babel import gettext as _
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from crm.campaigns.models import Campaign, CampaignStatus, PromoMode
+from crm.campaigns.blocks import BlocksRefused, check_personal_fields, check_products, uses_promo, validate_blocks
+from crm.campaigns.models import Campaign, CampaignStatus, CampaignTemplate, PromoMode
 from crm.campaigns.rendering import validate_templates
 from crm.segments.models import Segment
 from storefront.db import rowcount, utcnow
@@ -65,6 +68,10 @@ class CampaignData:
     advertiser: str | None = None
     erid: str | None = None
     control_percent: int = 0
+    #: The body is made of blocks (the editor's) rather than the expert's templates.
+    use_blocks: bool = False
+    #: A new block body starts from these (a saved template's); an existing block body is kept.
+    start_blocks: list[dict[str, Any]] | None = None
 
 
 def transition(session: Session, campaign_id: int, target: CampaignStatus, **values: object) -> bool:
@@ -122,8 +129,51 @@ def save_campaign(session: Session, campaign: Campaign | None, data: CampaignDat
     campaign.advertiser = (data.advertiser or "").strip() or None
     campaign.erid = (data.erid or "").strip() or None
     campaign.control_percent = data.control_percent
+    if not data.use_blocks:
+        campaign.body_blocks = None
+    elif campaign.body_blocks is None:
+        campaign.body_blocks = list(data.start_blocks or [])
+    if uses_promo(campaign.body_blocks) and campaign.promo_mode == PromoMode.NONE:
+        raise CampaignError("promo_block")
     session.flush()
     return campaign
+
+
+def save_blocks(session: Session, campaign: Campaign, raw: Any) -> list[dict[str, Any]]:
+    """Replace the campaign's block body after the full check (types, links, sizes, products, names in the
+    texts; a promo code block only with a campaign promo code). Raises ``BlocksRefused``; flushes."""
+    if campaign.status not in EDITABLE or campaign.trigger is not None:
+        raise CampaignError("not_editable")
+    blocks = checked_blocks(session, raw)
+    if uses_promo(blocks) and campaign.promo_mode == PromoMode.NONE:
+        raise CampaignError("promo_block")
+    campaign.body_blocks = blocks
+    campaign.updated_at = utcnow()
+    session.flush()
+    return blocks
+
+
+def checked_blocks(session: Session, raw: Any) -> list[dict[str, Any]]:
+    blocks = validate_blocks(raw)
+    check_products(session, blocks)
+    check_personal_fields(blocks)
+    return blocks
+
+
+def save_template(session: Session, name: str, raw: Any, staff_id: int | None) -> CampaignTemplate:
+    """Save a named block set (a template of the same name is replaced). Raises ``BlocksRefused``; flushes."""
+    name = " ".join(name.split())[:200]
+    if not name:
+        raise BlocksRefused(_("Enter a name for the template."))
+    blocks = checked_blocks(session, raw)
+    template = session.scalar(select(CampaignTemplate).where(CampaignTemplate.name == name))
+    if template is None:
+        template = CampaignTemplate(name=name, created_by_id=staff_id, blocks=blocks)
+        session.add(template)
+    else:
+        template.blocks = blocks
+    session.flush()
+    return template
 
 
 def schedule_campaign(session: Session, campaign: Campaign, send_at: datetime, now: datetime) -> None:
