@@ -12,6 +12,7 @@ PROMO_MODES = [
     SelectChoice("none", _l("No promo code")),
     SelectChoice("shared", _l("One shared code")),
     SelectChoice("unique", _l("A unique code for each recipient")),
+    SelectChoice("existing", _l("An existing code from «Promo codes»")),
 ]
 
 
@@ -41,6 +42,7 @@ class CampaignForm(FlaskForm):
             Regexp(r"^[A-Za-z0-9-]+$", message=_l("Use Latin letters, digits and -.")),
         ],
     )
+    existing_promo = SelectField(_l("Existing promo code"), default="", validators=[Optional()], validate_choice=False)
     advertiser = StringField(_l("Advertiser (name, INN)"), validators=[Optional(), Length(max=300)])
     erid = StringField(
         _l("ERID token"),

@@ -18,9 +18,11 @@ from sqlalchemy.orm import Session
 from crm.campaigns.blocks import BlocksRefused, check_personal_fields, check_products, uses_promo, validate_blocks
 from crm.campaigns.models import Campaign, CampaignStatus, CampaignTemplate, PromoMode
 from crm.campaigns.rendering import validate_templates
+from crm.promo.services import usable_promo
 from crm.segments.models import Segment
 from storefront.db import rowcount, utcnow
 from storefront.errors import ShopError
+from storefront.promo.models import PromoCode
 from storefront.slugs import make_slug
 
 S = CampaignStatus
@@ -70,6 +72,8 @@ class CampaignData:
     control_percent: int = 0
     #: The body is made of blocks (the editor's) rather than the expert's templates.
     use_blocks: bool = False
+    #: A code made under «Промокоды» to hand out instead of a generated one (the promo mode becomes shared).
+    existing_promo: str | None = None
     #: A new block body starts from these (a saved template's); an existing block body is kept.
     start_blocks: list[dict[str, Any]] | None = None
 
@@ -124,8 +128,16 @@ def save_campaign(session: Session, campaign: Campaign | None, data: CampaignDat
     campaign.promo_valid_days = data.promo_valid_days
     shared = (data.shared_code or "").strip().upper() or None
     campaign.promo_code = shared if data.promo_mode == PromoMode.SHARED else None
+    if data.existing_promo:
+        campaign.promo_mode = PromoMode.SHARED
+        campaign.promo_code = data.existing_promo.strip().upper()
     if campaign.promo_mode == PromoMode.SHARED and campaign.promo_code is None:
         campaign.promo_code = f"MK{secrets.token_hex(3).upper()}"
+    promo = promo_area_code(session, campaign)
+    if promo is not None:  # an existing code: it must still be usable; its own discount is the campaign's
+        if usable_promo(session, promo.code, utcnow()) is None:
+            raise CampaignError("promo_unusable", code=promo.code)
+        campaign.promo_percent_bp = promo.percent_bp
     campaign.advertiser = (data.advertiser or "").strip() or None
     campaign.erid = (data.erid or "").strip() or None
     campaign.control_percent = data.control_percent
@@ -137,6 +149,15 @@ def save_campaign(session: Session, campaign: Campaign | None, data: CampaignDat
         raise CampaignError("promo_block")
     session.flush()
     return campaign
+
+
+def promo_area_code(session: Session, campaign: Campaign) -> PromoCode | None:
+    """The code made under «Промокоды» that this campaign hands out, if its shared code is one."""
+    if campaign.promo_mode != PromoMode.SHARED or not campaign.promo_code:
+        return None
+    return session.scalar(
+        select(PromoCode).where(PromoCode.code == campaign.promo_code, PromoCode.campaign_id.is_(None))
+    )
 
 
 def save_blocks(session: Session, campaign: Campaign, raw: Any) -> list[dict[str, Any]]:
@@ -185,6 +206,9 @@ def schedule_campaign(session: Session, campaign: Campaign, send_at: datetime, n
         raise CampaignError("no_segment")
     if send_at < now.replace(second=0, microsecond=0):
         raise CampaignError("past")
+    promo = promo_area_code(session, campaign)
+    if promo is not None and usable_promo(session, promo.code, now) is None:
+        raise CampaignError("promo_unusable", code=promo.code)
     if campaign.status == CampaignStatus.SCHEDULED:
         session.execute(update(Campaign).where(Campaign.id == campaign.id).values(scheduled_at=send_at))
     elif not transition(session, campaign.id, CampaignStatus.SCHEDULED, scheduled_at=send_at):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import smtplib
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
@@ -39,6 +40,7 @@ from crm.campaigns.services import (
     CampaignError,
     InvalidTemplate,
     change_campaign_status,
+    promo_area_code,
     save_blocks,
     save_campaign,
     save_template,
@@ -46,12 +48,15 @@ from crm.campaigns.services import (
 )
 from crm.campaigns.triggers import TRIGGERS, ensure_trigger_campaigns, update_trigger
 from crm.permissions import requires
+from crm.promo.services import usable_promo_codes
 from crm.segments.models import Segment
 from crm.staff.models import StaffUser
 from storefront.account.models import Buyer
 from storefront.db import utcnow
 from storefront.extensions import db
+from storefront.i18n import format_percent, format_rub
 from storefront.moscow import MOSCOW, moscow_to_utc
+from storefront.promo.models import PromoCode, PromoKind
 
 #: What each block type is called on the editor's buttons and headings.
 BLOCK_TYPE_LABELS = {
@@ -73,6 +78,10 @@ def _error_message(error: CampaignError) -> str:
         "past": _("The sending time is in the past. Choose a later time (Moscow)."),
         "state": _("This cannot be done with the campaign in its current state."),
         "trigger": _("Automatic campaigns are switched on and off, not scheduled."),
+        "promo_unusable": _(
+            "The promo code %(code)s is switched off, has ended or has no uses left: choose another.",
+            code=error.details.get("code", ""),
+        ),
         "promo_block": _("The message has a promo code block: choose a promo code for the campaign first."),
     }.get(error.reason, _("The campaign could not be saved."))
 
@@ -109,6 +118,8 @@ def campaign_edit(campaign_id: int | None) -> Response | tuple[str, int]:
                 "body_mode": "blocks" if campaign.body_blocks is not None else "html",
             },
         )
+        if promo_area_code(db.session(), campaign) is not None:  # a code made under «Промокоды»
+            form.promo_mode.data, form.existing_promo.data, form.shared_code.data = "existing", campaign.promo_code, ""
     else:
         form = CampaignForm()
     segments = db.session.execute(select(Segment.id, Segment.name).order_by(Segment.name)).all()
@@ -117,7 +128,11 @@ def campaign_edit(campaign_id: int | None) -> Response | tuple[str, int]:
     form.template_id.choices = [SelectChoice(0, _("— empty message —"))] + [
         SelectChoice(row.id, row.name) for row in templates
     ]
-    if form.validate_on_submit() and _html_mode_filled(form):
+    form.existing_promo.choices = [SelectChoice("", _("— choose —"))] + [
+        SelectChoice(promo.code, f"{promo.code} — {_promo_discount(promo)}")
+        for promo in usable_promo_codes(db.session(), utcnow())
+    ]
+    if form.validate_on_submit() and _html_mode_filled(form) and _existing_promo_chosen(form):
         use_blocks = form.body_mode.data == "blocks"
         start = db.session.get(CampaignTemplate, form.template_id.data) if form.template_id.data else None
         data = CampaignData(
@@ -128,7 +143,8 @@ def campaign_edit(campaign_id: int | None) -> Response | tuple[str, int]:
             body_text=form.body_text.data or "",
             use_blocks=use_blocks,
             start_blocks=start.blocks if start is not None else None,
-            promo_mode=PromoMode(form.promo_mode.data),
+            promo_mode=PromoMode.SHARED if form.promo_mode.data == "existing" else PromoMode(form.promo_mode.data),
+            existing_promo=form.existing_promo.data if form.promo_mode.data == "existing" else None,
             promo_percent_bp=(form.promo_percent.data or 0) * 100,
             promo_valid_days=form.promo_valid_days.data or 14,
             shared_code=form.shared_code.data,
@@ -157,6 +173,19 @@ def campaign_edit(campaign_id: int | None) -> Response | tuple[str, int]:
             return redirect(url_for("crm.campaigns.campaign_detail", campaign_id=saved.id))
     status = 400 if form.is_submitted() else 200
     return render_template("crm/campaigns/form.html", form=form, campaign=campaign), status
+
+
+def _promo_discount(promo: PromoCode) -> str:
+    if promo.kind == PromoKind.FIXED:
+        return format_rub(promo.fixed_amount)
+    return format_percent(Decimal(promo.percent_bp) / 100)
+
+
+def _existing_promo_chosen(form: CampaignForm) -> bool:
+    if form.promo_mode.data == "existing" and not form.existing_promo.data:
+        form.existing_promo.errors = [_("Choose a promo code.")]
+        return False
+    return True
 
 
 def _html_mode_filled(form: CampaignForm) -> bool:
