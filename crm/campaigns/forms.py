@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import IntegerField, RadioField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, IntegerField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp
 
@@ -62,6 +62,8 @@ class ScheduleForm(FlaskForm):
         validators=[InputRequired()],
     )
     send_at = MoscowDateTimeField(_l("Send at (Moscow time)"), validators=[Optional()])
+    #: Shown with a warning (quiet hours, a public holiday); without it such a time is not scheduled.
+    confirm = BooleanField(_l("Schedule anyway"))
 
 
 class StatusForm(FlaskForm):

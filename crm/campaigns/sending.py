@@ -43,6 +43,7 @@ from storefront.db import utcnow
 from storefront.mail import MailConnection, MailServerUnavailable, reply_code
 from storefront.moscow import MOSCOW
 from storefront.ops.metrics import CAMPAIGN_MESSAGES
+from storefront.workdays import is_public_holiday
 
 logger = logging.getLogger(__name__)
 #: How long after a row was queued a refusal «for now» (4xx) is still retried; then it is failed.
@@ -91,6 +92,22 @@ def quiet_hours_end(now: datetime, settings: SenderSettings) -> datetime | None:
     if end <= local:
         end += timedelta(days=1)
     return end.astimezone(now.tzinfo)
+
+
+@dataclass(frozen=True)
+class ScheduleConcerns:
+    """What a marketer is warned of before a manual send: quiet hours, a public holiday (Moscow time)."""
+
+    quiet: bool
+    holiday: str | None
+
+    def __bool__(self) -> bool:
+        return self.quiet or self.holiday is not None
+
+
+def schedule_concerns(send_at: datetime, settings: SenderSettings) -> ScheduleConcerns:
+    """Whether ``send_at`` (UTC) falls in quiet hours or on a day off of the production calendar, in Moscow."""
+    return ScheduleConcerns(in_quiet_hours(send_at, settings), is_public_holiday(send_at.astimezone(MOSCOW).date()))
 
 
 # --- the batch sender ----------------------------------------------------------------------------------------

@@ -197,9 +197,13 @@ def save_template(session: Session, name: str, raw: Any, staff_id: int | None) -
     return template
 
 
-def schedule_campaign(session: Session, campaign: Campaign, send_at: datetime, now: datetime) -> None:
-    """Schedule for ``send_at`` (UTC; now or later). The periodic sender starts it when due. Flushes; the
-    caller commits (and rolls back on ``CampaignError``)."""
+def schedule_campaign(
+    session: Session, campaign: Campaign, send_at: datetime, now: datetime, unconfirmed: object = None
+) -> None:
+    """Schedule for ``send_at`` (UTC; now or later). The periodic sender starts it when due. ``unconfirmed``: a
+    warning (quiet hours, a holiday — ``sending.schedule_concerns``) the marketer has not confirmed: refused with
+    ``CampaignError("confirm")`` after the other checks. Flushes; the caller commits (and rolls back on
+    ``CampaignError``)."""
     if campaign.trigger is not None:
         raise CampaignError("trigger")
     if campaign.segment_id is None:
@@ -209,6 +213,8 @@ def schedule_campaign(session: Session, campaign: Campaign, send_at: datetime, n
     promo = promo_area_code(session, campaign)
     if promo is not None and usable_promo(session, promo.code, now) is None:
         raise CampaignError("promo_unusable", code=promo.code)
+    if unconfirmed:
+        raise CampaignError("confirm")
     if campaign.status == CampaignStatus.SCHEDULED:
         session.execute(update(Campaign).where(Campaign.id == campaign.id).values(scheduled_at=send_at))
     elif not transition(session, campaign.id, CampaignStatus.SCHEDULED, scheduled_at=send_at):

@@ -34,7 +34,7 @@ from crm.campaigns.models import Campaign, CampaignStatus, CampaignTemplate, Pro
 from crm.campaigns.queries import campaign_report, list_campaigns
 from crm.campaigns.rendering import TemplateRefused
 from crm.campaigns.sender_settings import SenderSettings
-from crm.campaigns.sending import send_test
+from crm.campaigns.sending import ScheduleConcerns, schedule_concerns, send_test
 from crm.campaigns.services import (
     CampaignData,
     CampaignError,
@@ -280,14 +280,44 @@ def campaign_detail(campaign_id: int) -> str:
         schedule_form = ScheduleForm(data={"when": "later", "send_at": local})
     else:
         schedule_form = ScheduleForm(data={"when": "now"})
+    return _detail_page(campaign, schedule_form)
+
+
+def _detail_page(campaign: Campaign, schedule_form: ScheduleForm, warnings: list[str] | None = None) -> str:
+    staff = require_staff()
     return render_template(
         "crm/campaigns/detail.html",
         campaign=campaign,
         report=campaign_report(db.session(), campaign),
         schedule_form=schedule_form,
+        schedule_warnings=warnings or [],
         status_form=StatusForm(),
-        test_form=TestSendForm(data={"email": require_staff().email if require_staff() else ""}),
+        test_form=TestSendForm(data={"email": staff.email if staff else ""}),
     )
+
+
+def _concern_texts(concerns: ScheduleConcerns, send_at: datetime, settings: SenderSettings) -> list[str]:
+    local = send_at.astimezone(MOSCOW)
+    texts = []
+    if concerns.quiet:
+        texts.append(
+            _(
+                "%(time)s Moscow time is within the quiet hours (%(start)s:00 to %(end)s:00): the message would "
+                "arrive at night.",
+                time=local.strftime("%d.%m.%Y %H:%M"),
+                start=f"{settings.quiet_start_hour:02d}",
+                end=f"{settings.quiet_end_hour:02d}",
+            )
+        )
+    if concerns.holiday:
+        texts.append(
+            _(
+                "%(date)s is a public holiday in the production calendar (%(name)s).",
+                date=local.strftime("%d.%m.%Y"),
+                name=concerns.holiday,
+            )
+        )
+    return texts
 
 
 @bp.get("/<int:campaign_id>/preview")
@@ -352,10 +382,14 @@ def campaign_schedule(campaign_id: int) -> Response | tuple[str, int]:
         send_at = moscow_to_utc(form.send_at.data)
     else:
         send_at = now
+    # A time chosen ahead is checked (a «send now» is sent while someone watches it go).
+    concerns = schedule_concerns(send_at, _settings()) if form.when.data == "later" else None
     try:
-        schedule_campaign(db.session(), campaign, send_at, now)
+        schedule_campaign(db.session(), campaign, send_at, now, unconfirmed=None if form.confirm.data else concerns)
     except CampaignError as error:
         db.session.rollback()
+        if error.reason == "confirm" and concerns:  # warned first; nothing is scheduled until confirmed
+            return _detail_page(campaign, form, _concern_texts(concerns, send_at, _settings())), 400
         return render_template("crm/message.html", message=_error_message(error)), 400
     record(
         db.session(),
