@@ -206,12 +206,11 @@ def _html_mode_filled(form: CampaignForm) -> bool:
 def campaign_blocks(campaign_id: int) -> Response | tuple[str, int]:
     """The block editor: one server-rendered form; each button posts every block and says what to do."""
     campaign = _campaign_or_404(campaign_id)
-    if campaign.body_blocks is None:
-        abort(404)
     query = request.args.get("q", "")[:100]
     found = search_products(db.session(), query) if query.strip() else []
     form = BlocksForm()
-    blocks: list[dict[str, Any]] = list(campaign.body_blocks)
+    # An HTML-mode campaign opens with no blocks: saving any switches it to blocks (its HTML stays for going back).
+    blocks: list[dict[str, Any]] = list(campaign.body_blocks or [])
     error = None
     if request.method == "POST":
         if not form.validate_on_submit():

@@ -363,7 +363,12 @@ def test_html_mode_stays_for_experts_and_needs_both_bodies(session: Session, cli
     assert created.status_code == 302
     campaign = session.scalars(select(Campaign)).one()
     assert campaign.body_blocks is None and campaign.promo_mode == PromoMode.NONE
-    assert client.get(f"/crm/campaigns/{campaign.id}/blocks").status_code == 404
+    page = client.get(f"/crm/campaigns/{campaign.id}/blocks")
+    assert page.status_code == 200 and "Письмо этой рассылки — HTML-шаблон." in page.get_data(as_text=True)
+    assert _post_blocks(client, campaign, [{"type": "heading", "text": "Теперь блоки"}], "save").status_code == 303
+    session.expire_all()
+    assert campaign.body_blocks == [{"type": "heading", "text": "Теперь блоки"}]
+    assert campaign.body_html == "<p>Привет</p>"  # kept for switching back
 
 
 def test_a_hidden_product_is_left_out_when_sending(app: Flask, session: Session) -> None:
