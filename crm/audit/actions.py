@@ -31,6 +31,7 @@ class AuditAction(enum.StrEnum):
     SEGMENT_CREATE = "segments.create"
     SEGMENT_UPDATE = "segments.update"
     SEGMENT_DELETE = "segments.delete"
+    SEGMENT_EXPORT = "segments.export"
     PROMO_CREATE = "promo.create"
     PROMO_DEACTIVATE = "promo.deactivate"
     CAMPAIGN_EDIT = "campaign.edit"
@@ -85,6 +86,7 @@ LABELS = {
     AuditAction.SEGMENT_CREATE: _l("Segment created"),
     AuditAction.SEGMENT_UPDATE: _l("Segment changed"),
     AuditAction.SEGMENT_DELETE: _l("Segment deleted"),
+    AuditAction.SEGMENT_EXPORT: _l("Segment exported to CSV"),
     AuditAction.PROMO_CREATE: _l("Promo code created"),
     AuditAction.PROMO_DEACTIVATE: _l("Promo code switched off"),
     AuditAction.CAMPAIGN_EDIT: _l("Campaign saved"),
