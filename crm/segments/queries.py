@@ -17,7 +17,7 @@ from crm.staff.models import Role, StaffUser
 from storefront.account.models import Address, Buyer, Tier
 from storefront.account.queries import main_address
 from storefront.catalog.models import Category
-from storefront.shipping.regions import region_choices, region_name
+from storefront.shipping.regions import region_name, regions_by_district
 
 PREVIEW_SIZE = 20
 
@@ -69,7 +69,12 @@ def builder_schema(session: Session) -> dict[str, Any]:
             {"value": code, "label": name}
             for code, name in session.execute(select(Tier.code, Tier.name).order_by(Tier.threshold_amount))
         ],
-        "region": [{"value": code, "label": f"{name} ({code})"} for code, name in region_choices()],
+        # Grouped by federal district: the builder shows a box of checkboxes per district with a filter.
+        "region": [
+            {"value": code, "label": f"{name} ({code})", "group": district}
+            for district, regions in regions_by_district()
+            for code, name in regions
+        ],
         "manager": [
             {"value": staff_id, "label": name or email}
             for staff_id, name, email in session.execute(
@@ -92,6 +97,8 @@ def builder_schema(session: Session) -> dict[str, Any]:
             entry["options"] = [{"value": value, "label": str(label)} for value, label in field.choices]
         elif field.type in options:
             entry["options"] = options[field.type]
+        if key == "city":
+            entry["suggestions"] = city_suggestions(session)
         fields.append(entry)
     return {"fields": fields}
 
@@ -142,3 +149,11 @@ def segment_export_rows(
     for row in result:
         buyer_id, name, kind, region_code, city, tier, *contacts = row
         yield (buyer_id, name, kind, region_name(region_code) if region_code else "", city or "", tier or "", *contacts)
+
+
+def city_suggestions(session: Session, limit: int = 500) -> list[str]:
+    """The cities of saved addresses, most frequent first (the city field's search suggestions)."""
+    rows = session.execute(
+        select(Address.city).group_by(Address.city).order_by(func.count().desc(), Address.city).limit(limit)
+    )
+    return [city for (city,) in rows if city]
