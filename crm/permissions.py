@@ -68,6 +68,8 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     # Segments show marketers names, cities and tiers only (no contacts); promo codes are theirs to issue.
     "segments.view": frozenset({ADMIN, MARKETER}),
     "segments.edit": frozenset({ADMIN, MARKETER}),
+    # A segment's buyers as CSV (audited): contacts only for those who hold «buyers.export».
+    "segments.export": frozenset({ADMIN, MARKETER}),
     "promo.view": frozenset({ADMIN, MARKETER}),
     "promo.edit": frozenset({ADMIN, MARKETER}),
     # Campaigns (issue 8): marketers and admins build, send and read them.

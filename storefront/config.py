@@ -659,7 +659,7 @@ SETTINGS: tuple[Setting, ...] = (
         "CAMPAIGN_QUIET_START_HOUR",
         hour_of_day,
         21,
-        "quiet hours (Moscow) for automatic campaigns start: mail waits for the morning",
+        "quiet hours (Moscow) start: automatic mail waits for the morning; a manual schedule asks to confirm",
     ),
     Setting("CAMPAIGN_QUIET_END_HOUR", hour_of_day, 9, "quiet hours end (Moscow)"),
     Setting(

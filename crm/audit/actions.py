@@ -32,6 +32,7 @@ class AuditAction(enum.StrEnum):
     SEGMENT_CREATE = "segments.create"
     SEGMENT_UPDATE = "segments.update"
     SEGMENT_DELETE = "segments.delete"
+    SEGMENT_EXPORT = "segments.export"
     PROMO_CREATE = "promo.create"
     PROMO_DEACTIVATE = "promo.deactivate"
     CAMPAIGN_EDIT = "campaign.edit"
@@ -42,6 +43,7 @@ class AuditAction(enum.StrEnum):
     CAMPAIGN_BACK_TO_DRAFT = "campaign.draft"
     CAMPAIGN_TRIGGER = "campaign.trigger"
     CAMPAIGN_PREVIEW = "campaign.preview"
+    CAMPAIGN_TEMPLATE = "campaign.template"
     SYNONYM_CREATE = "synonym.create"
     SYNONYM_UPDATE = "synonym.update"
     SYNONYM_DELETE = "synonym.delete"
@@ -90,6 +92,7 @@ LABELS = {
     AuditAction.SEGMENT_CREATE: _l("Segment created"),
     AuditAction.SEGMENT_UPDATE: _l("Segment changed"),
     AuditAction.SEGMENT_DELETE: _l("Segment deleted"),
+    AuditAction.SEGMENT_EXPORT: _l("Segment exported to CSV"),
     AuditAction.PROMO_CREATE: _l("Promo code created"),
     AuditAction.PROMO_DEACTIVATE: _l("Promo code switched off"),
     AuditAction.CAMPAIGN_EDIT: _l("Campaign saved"),
@@ -100,6 +103,7 @@ LABELS = {
     AuditAction.CAMPAIGN_CANCEL: _l("Campaign canceled"),
     AuditAction.CAMPAIGN_BACK_TO_DRAFT: _l("Campaign back to draft"),
     AuditAction.CAMPAIGN_TRIGGER: _l("Automatic campaign switched"),
+    AuditAction.CAMPAIGN_TEMPLATE: _l("E-mail template saved"),
     AuditAction.SYNONYM_CREATE: _l("Search synonyms added"),
     AuditAction.SYNONYM_UPDATE: _l("Search synonyms changed"),
     AuditAction.SYNONYM_DELETE: _l("Search synonyms deleted"),

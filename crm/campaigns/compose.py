@@ -4,14 +4,17 @@ they get it, unsubscribe), the open pixel and the ``List-Unsubscribe`` headers."
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from email.message import EmailMessage
+from typing import Any
 
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from markupsafe import escape
+from sqlalchemy.orm import Session
 
+from crm.campaigns.blocks import ProductCard, load_cards, product_ids, render_blocks
 from crm.campaigns.links import add_utm, rewrite_html, rewrite_text
 from crm.campaigns.models import Campaign
 from crm.campaigns.rendering import SAMPLE_CONTEXT, MessageContext, first_name, render
@@ -46,9 +49,12 @@ class CampaignContent:
     promo_code: str | None
     advertiser: str | None
     erid: str | None
+    #: The block editor's body (None: the templates above); ``cards`` are its products at today's prices.
+    blocks: list[dict[str, Any]] | None = None
+    cards: Mapping[int, ProductCard] = field(default_factory=dict)
 
     @classmethod
-    def of(cls, campaign: Campaign) -> CampaignContent:
+    def of(cls, campaign: Campaign, cards: Mapping[int, ProductCard] | None = None) -> CampaignContent:
         return cls(
             campaign.id,
             campaign.slug,
@@ -58,7 +64,15 @@ class CampaignContent:
             campaign.promo_code,
             campaign.advertiser,
             campaign.erid,
+            campaign.body_blocks,
+            cards or {},
         )
+
+
+def live_content(session: Session, campaign: Campaign, base_url: str) -> CampaignContent:
+    """The campaign's content with its product cards at the prices of this moment (block bodies only)."""
+    ids = product_ids(campaign.body_blocks) if campaign.body_blocks is not None else []
+    return CampaignContent.of(campaign, load_cards(session, ids, base_url))
 
 
 def context_for(person: Person | None, promo_code: str, unsubscribe_url: str) -> MessageContext:
@@ -135,7 +149,11 @@ def compose_telegram(
     code = promo_code or (campaign.promo_code or "")
     context = context_for(person, code, "")
     subject = " ".join(render(campaign.subject, context, html=False).split())
-    body = rewrite_text(render(campaign.body_text, context, html=False), link_tracker(campaign, settings, recipient_id))
+    if campaign.blocks is not None:
+        _html, text = render_blocks(campaign.blocks, campaign.cards, context, settings.base_url, subject)
+    else:
+        text = render(campaign.body_text, context, html=False)
+    body = rewrite_text(text, link_tracker(campaign, settings, recipient_id))
     marking = (footer or footer_texts(campaign)).marking
     with force_locale("ru"):
         stop = _("To stop these messages, send /stop.")
@@ -162,8 +180,11 @@ def compose(
     code = promo_code or (campaign.promo_code or "")
     context = context_for(person, code, unsubscribe_url)
     subject = " ".join(render(campaign.subject, context, html=False).split())
-    body_html = render(campaign.body_html, context, html=True)
-    body_text = render(campaign.body_text, context, html=False)
+    if campaign.blocks is not None:
+        body_html, body_text = render_blocks(campaign.blocks, campaign.cards, context, base, subject)
+    else:
+        body_html = render(campaign.body_html, context, html=True)
+        body_text = render(campaign.body_text, context, html=False)
 
     track = link_tracker(campaign, settings, recipient_id)
     body_html = rewrite_html(body_html, track)

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import IntegerField, RadioField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, IntegerField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp
 
@@ -12,6 +12,13 @@ PROMO_MODES = [
     SelectChoice("none", _l("No promo code")),
     SelectChoice("shared", _l("One shared code")),
     SelectChoice("unique", _l("A unique code for each recipient")),
+    SelectChoice("existing", _l("An existing code from «Promo codes»")),
+]
+
+
+BODY_MODES = [
+    SelectChoice("blocks", _l("Blocks (the editor)")),
+    SelectChoice("html", _l("HTML template (for experts)")),
 ]
 
 
@@ -19,8 +26,11 @@ class CampaignForm(FlaskForm):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
     segment_id = SelectField(_l("Segment"), coerce=int, validators=[InputRequired()])
     subject = StringField(_l("Subject"), validators=[DataRequired(), Length(max=300)])
-    body_html = TextAreaField(_l("HTML body"), validators=[DataRequired(), Length(max=100_000)])
-    body_text = TextAreaField(_l("Text"), validators=[DataRequired(), Length(max=50_000)])
+    body_mode = RadioField(_l("Message body"), choices=BODY_MODES, default="blocks", validators=[Optional()])
+    #: A saved block set to start from (new campaigns in block mode); 0: an empty body.
+    template_id = SelectField(_l("Start from a saved template"), coerce=int, default=0, validators=[Optional()])
+    body_html = TextAreaField(_l("HTML body (HTML mode only)"), validators=[Optional(), Length(max=100_000)])
+    body_text = TextAreaField(_l("Text (HTML mode only)"), validators=[Optional(), Length(max=50_000)])
     promo_mode = SelectField(_l("Promo code"), choices=PROMO_MODES, default="none")
     promo_percent = IntegerField(_l("Discount, percent"), default=0, validators=[Optional(), NumberRange(0, 90)])
     promo_valid_days = IntegerField(_l("Code valid, days"), default=14, validators=[Optional(), NumberRange(1, 365)])
@@ -32,6 +42,7 @@ class CampaignForm(FlaskForm):
             Regexp(r"^[A-Za-z0-9-]+$", message=_l("Use Latin letters, digits and -.")),
         ],
     )
+    existing_promo = SelectField(_l("Existing promo code"), default="", validators=[Optional()], validate_choice=False)
     advertiser = StringField(_l("Advertiser (name, INN)"), validators=[Optional(), Length(max=300)])
     erid = StringField(
         _l("ERID token"),
@@ -40,9 +51,13 @@ class CampaignForm(FlaskForm):
     control_percent = IntegerField(_l("Control group, percent"), default=0, validators=[Optional(), NumberRange(0, 50)])
     channel = SelectField(
         _l("Channel"),
-        choices=[SelectChoice("email", _l("E-mail")), SelectChoice("telegram", _l("Telegram (the text part)"))],
+        choices=[SelectChoice("email", _l("By e-mail")), SelectChoice("telegram", _l("In Telegram (the text part)"))],
         default="email",
     )
+
+
+class BlocksForm(FlaskForm):
+    """The block editor: only the CSRF token here; the blocks are read by ``block_form.blocks_from_form``."""
 
 
 class ScheduleForm(FlaskForm):
@@ -52,6 +67,8 @@ class ScheduleForm(FlaskForm):
         validators=[InputRequired()],
     )
     send_at = MoscowDateTimeField(_l("Send at (Moscow time)"), validators=[Optional()])
+    #: Shown with a warning (quiet hours, a public holiday); without it such a time is not scheduled.
+    confirm = BooleanField(_l("Schedule anyway"))
 
 
 class StatusForm(FlaskForm):

@@ -67,6 +67,9 @@ class Campaign(TimestampMixin, Base):
     subject: Mapped[str] = mapped_column(String(300))
     body_html: Mapped[str] = mapped_column(Text)
     body_text: Mapped[str] = mapped_column(Text)
+    #: The block editor's body (``crm/campaigns/blocks.py`` validates it). When set, the message is rendered from
+    #: the blocks at send time (live prices) and ``body_html`` / ``body_text`` are only the expert mode's copy.
+    body_blocks: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)
     status: Mapped[CampaignStatus] = mapped_column(String(16), default=CampaignStatus.DRAFT)
     promo_mode: Mapped[PromoMode] = mapped_column(String(16), default=PromoMode.NONE)
     #: Discount for the campaign's codes, basis points (1000 = 10 %).
@@ -104,6 +107,17 @@ class Campaign(TimestampMixin, Base):
     @property
     def promo_percent(self) -> Decimal:
         return Decimal(self.promo_percent_bp) / 100
+
+
+class CampaignTemplate(TimestampMixin, Base):
+    """A named, saved set of blocks a marketer starts a campaign from."""
+
+    __tablename__ = "crm_campaign_templates"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    blocks: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id", ondelete="SET NULL"))
 
 
 class CampaignRecipient(Base):

@@ -37,7 +37,14 @@ from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from crm.campaigns.audience import consenting_buyer_ids, start_due_campaigns
-from crm.campaigns.compose import CampaignContent, Person, compose, compose_telegram, footer_texts, to_email
+from crm.campaigns.compose import (
+    Person,
+    compose,
+    compose_telegram,
+    footer_texts,
+    live_content,
+    to_email,
+)
 from crm.campaigns.models import Campaign, CampaignRecipient, CampaignStatus, Channel, RecipientStatus
 from crm.campaigns.rendering import TemplateRefused
 from crm.campaigns.sender_settings import SenderSettings
@@ -49,6 +56,7 @@ from storefront.moscow import MOSCOW
 from storefront.ops.metrics import CAMPAIGN_MESSAGES
 from storefront.telegram.client import BotClient, TelegramBlocked, TelegramUnavailable
 from storefront.telegram.services import telegram_consenting, unlink_chat
+from storefront.workdays import is_public_holiday
 
 logger = logging.getLogger(__name__)
 #: How long after a row was queued a refusal «for now» (4xx) is still retried; then it is failed.
@@ -70,9 +78,10 @@ def recent_sends(session: Session, buyer_ids: Iterable[int], since: datetime) ->
     return {buyer_id: count for buyer_id, count in rows}
 
 
-def send_test(campaign: Campaign, settings: SenderSettings, to: str, buyer: Buyer | None) -> None:
+def send_test(session: Session, campaign: Campaign, settings: SenderSettings, to: str, buyer: Buyer | None) -> None:
     """Send the campaign as ``buyer`` would see it to a staff address (links record nothing). Raises on failure."""
-    message = compose(CampaignContent.of(campaign), settings, 0, Person.of(buyer) if buyer else None, None)
+    content = live_content(session, campaign, settings.base_url)
+    message = compose(content, settings, 0, Person.of(buyer) if buyer else None, None)
     message.subject = f"[TEST] {message.subject}"
     with MailConnection(settings.mail) as connection:
         connection.send(to_email(settings, to, message))
@@ -96,6 +105,22 @@ def quiet_hours_end(now: datetime, settings: SenderSettings) -> datetime | None:
     if end <= local:
         end += timedelta(days=1)
     return end.astimezone(now.tzinfo)
+
+
+@dataclass(frozen=True)
+class ScheduleConcerns:
+    """What a marketer is warned of before a manual send: quiet hours, a public holiday (Moscow time)."""
+
+    quiet: bool
+    holiday: str | None
+
+    def __bool__(self) -> bool:
+        return self.quiet or self.holiday is not None
+
+
+def schedule_concerns(send_at: datetime, settings: SenderSettings) -> ScheduleConcerns:
+    """Whether ``send_at`` (UTC) falls in quiet hours or on a day off of the production calendar, in Moscow."""
+    return ScheduleConcerns(in_quiet_hours(send_at, settings), is_public_holiday(send_at.astimezone(MOSCOW).date()))
 
 
 # --- the batch sender ----------------------------------------------------------------------------------------
@@ -238,7 +263,7 @@ def send_batch(
     ).all()  # fmt: skip
     if not rows:
         return result
-    content = CampaignContent.of(campaign)
+    content = live_content(session, campaign, settings.base_url)  # product prices as of this batch
     buyer_ids = [row.buyer_id for row in rows]
     consenting = consenting_buyer_ids(session, buyer_ids)
     counts = recent_sends(session, buyer_ids, now - timedelta(days=settings.cap_days))
@@ -331,7 +356,7 @@ def send_telegram_batch(
     ).all()  # fmt: skip
     if not rows:
         return result
-    content = CampaignContent.of(campaign)
+    content = live_content(session, campaign, settings.base_url)  # product prices as of this batch
     buyer_ids = [row.buyer_id for row in rows]
     # The chat as linked now: a buyer who unlinked or moved to another chat since the start is not written to.
     chats = telegram_consenting(session, buyer_ids)

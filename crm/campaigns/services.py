@@ -9,15 +9,20 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
+from flask_babel import gettext as _
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from crm.campaigns.models import Campaign, CampaignStatus, Channel, PromoMode
+from crm.campaigns.blocks import BlocksRefused, check_personal_fields, check_products, uses_promo, validate_blocks
+from crm.campaigns.models import Campaign, CampaignStatus, CampaignTemplate, Channel, PromoMode
 from crm.campaigns.rendering import validate_templates
+from crm.promo.services import usable_promo
 from crm.segments.models import Segment
 from storefront.db import rowcount, utcnow
 from storefront.errors import ShopError
+from storefront.promo.models import PromoCode
 from storefront.slugs import make_slug
 
 S = CampaignStatus
@@ -66,6 +71,12 @@ class CampaignData:
     erid: str | None = None
     control_percent: int = 0
     channel: Channel = Channel.EMAIL
+    #: The body is made of blocks (the editor's) rather than the expert's templates.
+    use_blocks: bool = False
+    #: A code made under «Промокоды» to hand out instead of a generated one (the promo mode becomes shared).
+    existing_promo: str | None = None
+    #: A new block body starts from these (a saved template's); an existing block body is kept.
+    start_blocks: list[dict[str, Any]] | None = None
 
 
 def transition(session: Session, campaign_id: int, target: CampaignStatus, **values: object) -> bool:
@@ -120,24 +131,93 @@ def save_campaign(session: Session, campaign: Campaign | None, data: CampaignDat
     campaign.promo_valid_days = data.promo_valid_days
     shared = (data.shared_code or "").strip().upper() or None
     campaign.promo_code = shared if data.promo_mode == PromoMode.SHARED else None
+    if data.existing_promo:
+        campaign.promo_mode = PromoMode.SHARED
+        campaign.promo_code = data.existing_promo.strip().upper()
     if campaign.promo_mode == PromoMode.SHARED and campaign.promo_code is None:
         campaign.promo_code = f"MK{secrets.token_hex(3).upper()}"
+    promo = promo_area_code(session, campaign)
+    if promo is not None:  # an existing code: it must still be usable; its own discount is the campaign's
+        if usable_promo(session, promo.code, utcnow()) is None:
+            raise CampaignError("promo_unusable", code=promo.code)
+        campaign.promo_percent_bp = promo.percent_bp
     campaign.advertiser = (data.advertiser or "").strip() or None
     campaign.erid = (data.erid or "").strip() or None
     campaign.control_percent = data.control_percent
+    if not data.use_blocks:
+        campaign.body_blocks = None
+    elif campaign.body_blocks is None:
+        campaign.body_blocks = list(data.start_blocks or [])
+    if uses_promo(campaign.body_blocks) and campaign.promo_mode == PromoMode.NONE:
+        raise CampaignError("promo_block")
     session.flush()
     return campaign
 
 
-def schedule_campaign(session: Session, campaign: Campaign, send_at: datetime, now: datetime) -> None:
-    """Schedule for ``send_at`` (UTC; now or later). The periodic sender starts it when due. Flushes; the
-    caller commits (and rolls back on ``CampaignError``)."""
+def promo_area_code(session: Session, campaign: Campaign) -> PromoCode | None:
+    """The code made under «Промокоды» that this campaign hands out, if its shared code is one."""
+    if campaign.promo_mode != PromoMode.SHARED or not campaign.promo_code:
+        return None
+    return session.scalar(
+        select(PromoCode).where(PromoCode.code == campaign.promo_code, PromoCode.campaign_id.is_(None))
+    )
+
+
+def save_blocks(session: Session, campaign: Campaign, raw: Any) -> list[dict[str, Any]]:
+    """Replace the campaign's block body after the full check (types, links, sizes, products, names in the
+    texts; a promo code block only with a campaign promo code). Raises ``BlocksRefused``; flushes."""
+    if campaign.status not in EDITABLE or campaign.trigger is not None:
+        raise CampaignError("not_editable")
+    blocks = checked_blocks(session, raw)
+    if uses_promo(blocks) and campaign.promo_mode == PromoMode.NONE:
+        raise CampaignError("promo_block")
+    campaign.body_blocks = blocks
+    campaign.updated_at = utcnow()
+    session.flush()
+    return blocks
+
+
+def checked_blocks(session: Session, raw: Any) -> list[dict[str, Any]]:
+    blocks = validate_blocks(raw)
+    check_products(session, blocks)
+    check_personal_fields(blocks)
+    return blocks
+
+
+def save_template(session: Session, name: str, raw: Any, staff_id: int | None) -> CampaignTemplate:
+    """Save a named block set (a template of the same name is replaced). Raises ``BlocksRefused``; flushes."""
+    name = " ".join(name.split())[:200]
+    if not name:
+        raise BlocksRefused(_("Enter a name for the template."))
+    blocks = checked_blocks(session, raw)
+    template = session.scalar(select(CampaignTemplate).where(CampaignTemplate.name == name))
+    if template is None:
+        template = CampaignTemplate(name=name, created_by_id=staff_id, blocks=blocks)
+        session.add(template)
+    else:
+        template.blocks = blocks
+    session.flush()
+    return template
+
+
+def schedule_campaign(
+    session: Session, campaign: Campaign, send_at: datetime, now: datetime, unconfirmed: object = None
+) -> None:
+    """Schedule for ``send_at`` (UTC; now or later). The periodic sender starts it when due. ``unconfirmed``: a
+    warning (quiet hours, a holiday — ``sending.schedule_concerns``) the marketer has not confirmed: refused with
+    ``CampaignError("confirm")`` after the other checks. Flushes; the caller commits (and rolls back on
+    ``CampaignError``)."""
     if campaign.trigger is not None:
         raise CampaignError("trigger")
     if campaign.segment_id is None:
         raise CampaignError("no_segment")
     if send_at < now.replace(second=0, microsecond=0):
         raise CampaignError("past")
+    promo = promo_area_code(session, campaign)
+    if promo is not None and usable_promo(session, promo.code, now) is None:
+        raise CampaignError("promo_unusable", code=promo.code)
+    if unconfirmed:
+        raise CampaignError("confirm")
     if campaign.status == CampaignStatus.SCHEDULED:
         session.execute(update(Campaign).where(Campaign.id == campaign.id).values(scheduled_at=send_at))
     elif not transition(session, campaign.id, CampaignStatus.SCHEDULED, scheduled_at=send_at):

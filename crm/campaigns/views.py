@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import json
 import smtplib
 from datetime import datetime
+from decimal import Decimal
+from typing import Any
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 from wtforms.fields.choices import SelectChoice
@@ -15,30 +19,56 @@ from crm.audit.actions import CAMPAIGN_STATUS_ACTIONS, AuditAction
 from crm.audit.services import record
 from crm.auth import require_staff
 from crm.campaigns import bp
-from crm.campaigns.compose import CampaignContent, Person, compose
-from crm.campaigns.forms import CampaignForm, ScheduleForm, StatusForm, TestSendForm, TriggerForm
-from crm.campaigns.models import Campaign, CampaignStatus, Channel, PromoMode
+from crm.campaigns.block_form import apply_action, blocks_from_form
+from crm.campaigns.blocks import (
+    MAX_BLOCKS,
+    BlocksRefused,
+    blocks_from_json,
+    load_cards,
+    product_ids,
+    search_products,
+)
+from crm.campaigns.compose import Person, compose, live_content
+from crm.campaigns.forms import BlocksForm, CampaignForm, ScheduleForm, StatusForm, TestSendForm, TriggerForm
+from crm.campaigns.models import Campaign, CampaignStatus, CampaignTemplate, Channel, PromoMode
 from crm.campaigns.queries import campaign_report, list_campaigns
 from crm.campaigns.rendering import TemplateRefused
 from crm.campaigns.sender_settings import SenderSettings
-from crm.campaigns.sending import send_test
+from crm.campaigns.sending import ScheduleConcerns, schedule_concerns, send_test
 from crm.campaigns.services import (
     CampaignData,
     CampaignError,
     InvalidTemplate,
     change_campaign_status,
+    promo_area_code,
+    save_blocks,
     save_campaign,
+    save_template,
     schedule_campaign,
 )
 from crm.campaigns.triggers import TRIGGERS, ensure_trigger_campaigns, update_trigger
 from crm.permissions import requires
+from crm.promo.services import usable_promo_codes
 from crm.segments.models import Segment
 from crm.staff.models import StaffUser
 from storefront.account.models import Buyer
 from storefront.db import utcnow
 from storefront.extensions import db
+from storefront.i18n import format_percent, format_rub
 from storefront.moscow import MOSCOW, moscow_to_utc
+from storefront.promo.models import PromoCode, PromoKind
 from storefront.telegram.client import EXTENSION as TELEGRAM_BOT
+
+#: What each block type is called on the editor's buttons and headings.
+BLOCK_TYPE_LABELS = {
+    "heading": _l("Heading"),
+    "text": _l("Text"),
+    "button": _l("Button"),
+    "products": _l("Products"),
+    "image": _l("Picture"),
+    "promo": _l("Promo code"),
+    "divider": _l("Divider"),
+}
 
 
 def _error_message(error: CampaignError) -> str:
@@ -49,6 +79,11 @@ def _error_message(error: CampaignError) -> str:
         "past": _("The sending time is in the past. Choose a later time (Moscow)."),
         "state": _("This cannot be done with the campaign in its current state."),
         "trigger": _("Automatic campaigns are switched on and off, not scheduled."),
+        "promo_unusable": _(
+            "The promo code %(code)s is switched off, has ended or has no uses left: choose another.",
+            code=error.details.get("code", ""),
+        ),
+        "promo_block": _("The message has a promo code block: choose a promo code for the campaign first."),
     }.get(error.reason, _("The campaign could not be saved."))
 
 
@@ -81,22 +116,38 @@ def campaign_edit(campaign_id: int | None) -> Response | tuple[str, int]:
                 "promo_percent": campaign.promo_percent_bp // 100,
                 "shared_code": campaign.promo_code,
                 "segment_id": campaign.segment_id or 0,
+                "body_mode": "blocks" if campaign.body_blocks is not None else "html",
             },
         )
+        if promo_area_code(db.session(), campaign) is not None:  # a code made under «Промокоды»
+            form.promo_mode.data, form.existing_promo.data, form.shared_code.data = "existing", campaign.promo_code, ""
     else:
         form = CampaignForm()
     segments = db.session.execute(select(Segment.id, Segment.name).order_by(Segment.name)).all()
     form.segment_id.choices = [SelectChoice(0, _("— choose —"))] + [SelectChoice(row.id, row.name) for row in segments]
     if TELEGRAM_BOT not in current_app.extensions:
         form.channel.choices = [choice for choice in form.channel.choices if choice.value == Channel.EMAIL]
-    if form.validate_on_submit():
+    templates = db.session.execute(select(CampaignTemplate.id, CampaignTemplate.name).order_by(CampaignTemplate.name))
+    form.template_id.choices = [SelectChoice(0, _("— empty message —"))] + [
+        SelectChoice(row.id, row.name) for row in templates
+    ]
+    form.existing_promo.choices = [SelectChoice("", _("— choose —"))] + [
+        SelectChoice(promo.code, f"{promo.code} — {_promo_discount(promo)}")
+        for promo in usable_promo_codes(db.session(), utcnow())
+    ]
+    if form.validate_on_submit() and _html_mode_filled(form) and _existing_promo_chosen(form):
+        use_blocks = form.body_mode.data == "blocks"
+        start = db.session.get(CampaignTemplate, form.template_id.data) if form.template_id.data else None
         data = CampaignData(
             name=form.name.data.strip(),
             segment_id=form.segment_id.data or None,
             subject=form.subject.data,
-            body_html=form.body_html.data,
-            body_text=form.body_text.data,
-            promo_mode=PromoMode(form.promo_mode.data),
+            body_html=form.body_html.data or "",
+            body_text=form.body_text.data or "",
+            use_blocks=use_blocks,
+            start_blocks=start.blocks if start is not None else None,
+            promo_mode=PromoMode.SHARED if form.promo_mode.data == "existing" else PromoMode(form.promo_mode.data),
+            existing_promo=form.existing_promo.data if form.promo_mode.data == "existing" else None,
             promo_percent_bp=(form.promo_percent.data or 0) * 100,
             promo_valid_days=form.promo_valid_days.data or 14,
             shared_code=form.shared_code.data,
@@ -121,9 +172,105 @@ def campaign_edit(campaign_id: int | None) -> Response | tuple[str, int]:
             )
             db.session.commit()
             flash(_("Campaign saved."), "success")
+            if saved.body_blocks is not None:
+                return redirect(url_for("crm.campaigns.campaign_blocks", campaign_id=saved.id))
             return redirect(url_for("crm.campaigns.campaign_detail", campaign_id=saved.id))
     status = 400 if form.is_submitted() else 200
     return render_template("crm/campaigns/form.html", form=form, campaign=campaign), status
+
+
+def _promo_discount(promo: PromoCode) -> str:
+    if promo.kind == PromoKind.FIXED:
+        return format_rub(promo.fixed_amount)
+    return format_percent(Decimal(promo.percent_bp) / 100)
+
+
+def _existing_promo_chosen(form: CampaignForm) -> bool:
+    if form.promo_mode.data == "existing" and not form.existing_promo.data:
+        form.existing_promo.errors = [_("Choose a promo code.")]
+        return False
+    return True
+
+
+def _html_mode_filled(form: CampaignForm) -> bool:
+    """In HTML mode both bodies are required (in block mode they are the blocks' business). A post without the
+    mode (an older form, a script) is in HTML mode when it carries an HTML body."""
+    if form.body_mode.data not in ("blocks", "html"):
+        form.body_mode.data = "html" if (form.body_html.data or "").strip() else "blocks"
+    if form.body_mode.data != "html":
+        return True
+    for field in (form.body_html, form.body_text):
+        if not (field.data or "").strip():
+            field.errors = [_("Fill in this field in HTML mode.")]
+    return bool((form.body_html.data or "").strip() and (form.body_text.data or "").strip())
+
+
+@bp.route("/<int:campaign_id>/blocks", methods=["GET", "POST"])
+@requires("campaigns.edit")
+def campaign_blocks(campaign_id: int) -> Response | tuple[str, int]:
+    """The block editor: one server-rendered form; each button posts every block and says what to do."""
+    campaign = _campaign_or_404(campaign_id)
+    query = request.args.get("q", "")[:100]
+    found = search_products(db.session(), query) if query.strip() else []
+    form = BlocksForm()
+    # An HTML-mode campaign opens with no blocks: saving any switches it to blocks (its HTML stays for going back).
+    blocks: list[dict[str, Any]] = list(campaign.body_blocks or [])
+    error = None
+    if request.method == "POST":
+        if not form.validate_on_submit():
+            return render_template("crm/message.html", message=_("The form has expired. Reload the page.")), 400
+        action = request.form.get("action", "save")
+        staff = require_staff()
+        try:
+            if action == "json":
+                posted = blocks_from_json(request.form.get("json", ""))
+            else:
+                posted = blocks_from_form(request.form)
+            blocks, focus = apply_action(posted, action)
+            blocks = save_blocks(db.session(), campaign, blocks)
+            if action == "template":
+                template = save_template(
+                    db.session(), request.form.get("template_name", ""), blocks, staff.id if staff else None
+                )
+                record(db.session(), staff, AuditAction.CAMPAIGN_TEMPLATE, "template", template.id,
+                       request.remote_addr, template.name)  # fmt: skip
+        except BlocksRefused as refused:
+            db.session.rollback()
+            error = str(refused)
+        except CampaignError as refused_action:
+            db.session.rollback()
+            error = _error_message(refused_action)
+        else:
+            record(db.session(), staff, AuditAction.CAMPAIGN_EDIT, "campaign", campaign.id, request.remote_addr,
+                   campaign.name)  # fmt: skip
+            db.session.commit()
+            flash(_("Template saved.") if action == "template" else _("Message saved."), "success")
+            target = url_for("crm.campaigns.campaign_blocks", campaign_id=campaign.id, q=query or None)
+            return redirect(target + (f"#block-{focus}" if focus is not None else ""), 303)
+        blocks = _posted_for_redisplay(request.form)
+    page = render_template(
+        "crm/campaigns/blocks.html",
+        campaign=campaign,
+        form=form,
+        blocks=blocks,
+        block_types=BLOCK_TYPE_LABELS,
+        query=query,
+        found=found,
+        error=error,
+        blocks_json=json.dumps(blocks, ensure_ascii=False, indent=1),
+        product_blocks=[index for index, block in enumerate(blocks) if block.get("type") == "products"],
+        cards=load_cards(db.session(), product_ids(blocks), _settings().base_url),
+        max_blocks=MAX_BLOCKS,
+    )
+    return page, 400 if error else 200
+
+
+def _posted_for_redisplay(posted: Any) -> list[dict[str, Any]]:
+    """What the marketer typed, shown again with the error (unreadable parts left out)."""
+    try:
+        return [block for block in blocks_from_form(posted) if block.get("type") in BLOCK_TYPE_LABELS]
+    except BlocksRefused:
+        return []
 
 
 @bp.get("/<int:campaign_id>")
@@ -136,14 +283,44 @@ def campaign_detail(campaign_id: int) -> str:
         schedule_form = ScheduleForm(data={"when": "later", "send_at": local})
     else:
         schedule_form = ScheduleForm(data={"when": "now"})
+    return _detail_page(campaign, schedule_form)
+
+
+def _detail_page(campaign: Campaign, schedule_form: ScheduleForm, warnings: list[str] | None = None) -> str:
+    staff = require_staff()
     return render_template(
         "crm/campaigns/detail.html",
         campaign=campaign,
         report=campaign_report(db.session(), campaign),
         schedule_form=schedule_form,
+        schedule_warnings=warnings or [],
         status_form=StatusForm(),
-        test_form=TestSendForm(data={"email": require_staff().email if require_staff() else ""}),
+        test_form=TestSendForm(data={"email": staff.email if staff else ""}),
     )
+
+
+def _concern_texts(concerns: ScheduleConcerns, send_at: datetime, settings: SenderSettings) -> list[str]:
+    local = send_at.astimezone(MOSCOW)
+    texts = []
+    if concerns.quiet:
+        texts.append(
+            _(
+                "%(time)s Moscow time is within the quiet hours (%(start)s:00 to %(end)s:00): the message would "
+                "arrive at night.",
+                time=local.strftime("%d.%m.%Y %H:%M"),
+                start=f"{settings.quiet_start_hour:02d}",
+                end=f"{settings.quiet_end_hour:02d}",
+            )
+        )
+    if concerns.holiday:
+        texts.append(
+            _(
+                "%(date)s is a public holiday in the production calendar (%(name)s).",
+                date=local.strftime("%d.%m.%Y"),
+                name=concerns.holiday,
+            )
+        )
+    return texts
 
 
 @bp.get("/<int:campaign_id>/preview")
@@ -158,8 +335,10 @@ def campaign_preview(campaign_id: int) -> str | tuple[str, int]:
         buyer = db.session.get(Buyer, int(buyer_id)) if buyer_id.isdigit() and len(buyer_id) <= 12 else None
         if buyer is None:
             error = _("There is no buyer with this id; the sample buyer is shown.")
+    settings = _settings()
     try:
-        message = compose(CampaignContent.of(campaign), _settings(), 0, Person.of(buyer) if buyer else None, None)
+        content = live_content(db.session(), campaign, settings.base_url)
+        message = compose(content, settings, 0, Person.of(buyer) if buyer else None, None)
     except TemplateRefused as refused:
         return render_template("crm/message.html", message=str(refused)), 400
     if buyer is not None:  # a real buyer's data on a marketer's screen: who looked is on record
@@ -182,7 +361,7 @@ def campaign_test_send(campaign_id: int) -> Response | tuple[str, int]:
         return render_template("crm/message.html", message=_("Test emails go only to staff addresses.")), 400
     buyer = db.session.get(Buyer, form.buyer_id.data) if form.buyer_id.data else None
     try:
-        send_test(campaign, _settings(), staff.email, buyer)
+        send_test(db.session(), campaign, _settings(), staff.email, buyer)
     except TemplateRefused as refused:
         return render_template("crm/message.html", message=str(refused)), 400
     except (OSError, smtplib.SMTPException):
@@ -206,10 +385,14 @@ def campaign_schedule(campaign_id: int) -> Response | tuple[str, int]:
         send_at = moscow_to_utc(form.send_at.data)
     else:
         send_at = now
+    # A time chosen ahead is checked (a «send now» is sent while someone watches it go).
+    concerns = schedule_concerns(send_at, _settings()) if form.when.data == "later" else None
     try:
-        schedule_campaign(db.session(), campaign, send_at, now)
+        schedule_campaign(db.session(), campaign, send_at, now, unconfirmed=None if form.confirm.data else concerns)
     except CampaignError as error:
         db.session.rollback()
+        if error.reason == "confirm" and concerns:  # warned first; nothing is scheduled until confirmed
+            return _detail_page(campaign, form, _concern_texts(concerns, send_at, _settings())), 400
         return render_template("crm/message.html", message=_error_message(error)), 400
     record(
         db.session(),

@@ -4,11 +4,11 @@ the audit entry and commits once."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select, update
+from sqlalchemy import ColumnElement, and_, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -78,3 +78,27 @@ def deactivate_promo(session: Session, promo_id: int) -> bool:
         )
     )
     return bool(changed)
+
+
+def _usable(now: datetime) -> ColumnElement[bool]:
+    return and_(
+        PromoCode.is_active.is_(True),
+        PromoCode.campaign_id.is_(None),
+        or_(PromoCode.starts_at.is_(None), PromoCode.starts_at <= now + timedelta(days=MAX_START_AHEAD_DAYS)),
+        or_(PromoCode.ends_at.is_(None), PromoCode.ends_at > now),
+        or_(PromoCode.usage_limit.is_(None), PromoCode.used_count < PromoCode.usage_limit),
+    )
+
+
+#: A campaign may announce a code that starts within this many days (a send scheduled ahead of the sale).
+MAX_START_AHEAD_DAYS = 30
+
+
+def usable_promo_codes(session: Session, now: datetime) -> list[PromoCode]:
+    """The codes made under «Промокоды» that a campaign may hand out: switched on, not ended, uses left."""
+    return list(session.scalars(select(PromoCode).where(_usable(now)).order_by(PromoCode.code).limit(500)))
+
+
+def usable_promo(session: Session, code: str, now: datetime) -> PromoCode | None:
+    """The code ``code`` if a campaign may hand it out now (see ``usable_promo_codes``), else None."""
+    return session.scalar(select(PromoCode).where(PromoCode.code == normalize_code(code), _usable(now)))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -16,7 +17,7 @@ from crm.staff.models import Role, StaffUser
 from storefront.account.models import Address, Buyer, Tier
 from storefront.account.queries import main_address
 from storefront.catalog.models import Category
-from storefront.shipping.regions import region_choices
+from storefront.shipping.regions import region_name, regions_by_district
 
 PREVIEW_SIZE = 20
 
@@ -68,7 +69,12 @@ def builder_schema(session: Session) -> dict[str, Any]:
             {"value": code, "label": name}
             for code, name in session.execute(select(Tier.code, Tier.name).order_by(Tier.threshold_amount))
         ],
-        "region": [{"value": code, "label": f"{name} ({code})"} for code, name in region_choices()],
+        # Grouped by federal district: the builder shows a box of checkboxes per district with a filter.
+        "region": [
+            {"value": code, "label": f"{name} ({code})", "group": district}
+            for district, regions in regions_by_district()
+            for code, name in regions
+        ],
         "manager": [
             {"value": staff_id, "label": name or email}
             for staff_id, name, email in session.execute(
@@ -91,6 +97,8 @@ def builder_schema(session: Session) -> dict[str, Any]:
             entry["options"] = [{"value": value, "label": str(label)} for value, label in field.choices]
         elif field.type in options:
             entry["options"] = options[field.type]
+        if key == "city":
+            entry["suggestions"] = city_suggestions(session)
         fields.append(entry)
     return {"fields": fields}
 
@@ -113,3 +121,39 @@ def _category_options(session: Session) -> list[dict[str, Any]]:
 
     walk(None, 0)
     return flat
+
+
+def segment_export_rows(
+    session: Session, definition: dict[str, Any], with_contacts: bool
+) -> Iterator[tuple[object, ...]]:
+    """The segment's buyers for the CSV export, by id: number, name (the company's when set), kind, region, city,
+    tier — and e-mail and phone only ``with_contacts`` (never for marketers). Read in batches."""
+    ids = compile_segment(definition).subquery()
+    columns: list[Any] = [
+        Buyer.id,
+        func.coalesce(Buyer.company_name, Buyer.name),
+        Buyer.kind,
+        main_address(Address.region_code),
+        main_address(Address.city),
+        Tier.name,
+    ]
+    if with_contacts:
+        columns += [Buyer.email, Buyer.phone]
+    result = session.execute(
+        select(*columns)
+        .outerjoin(Tier, Tier.id == Buyer.tier_id)
+        .where(Buyer.id.in_(select(ids.c.id)))
+        .order_by(Buyer.id)
+        .execution_options(yield_per=1000)
+    )
+    for row in result:
+        buyer_id, name, kind, region_code, city, tier, *contacts = row
+        yield (buyer_id, name, kind, region_name(region_code) if region_code else "", city or "", tier or "", *contacts)
+
+
+def city_suggestions(session: Session, limit: int = 500) -> list[str]:
+    """The cities of saved addresses, most frequent first (the city field's search suggestions)."""
+    rows = session.execute(
+        select(Address.city).group_by(Address.city).order_by(func.count().desc(), Address.city).limit(limit)
+    )
+    return [city for (city,) in rows if city]

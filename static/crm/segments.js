@@ -52,23 +52,97 @@
     }
     if (opts) {
       var select = el("select", { "aria-label": label, onchange: function () { onChange(typed(field, select.value)); } });
+      var optgroups = {};
       opts.forEach(function (o) {
         var option = el("option", { value: String(o.value), text: o.label });
         if (String(o.value) === String(value)) option.selected = true;
-        select.appendChild(option);
+        if (o.group) {  // regions under their federal district
+          if (!optgroups[o.group]) select.appendChild(optgroups[o.group] = el("optgroup", { label: o.group }));
+          optgroups[o.group].appendChild(option);
+        } else {
+          select.appendChild(option);
+        }
       });
       if (value === null || value === undefined) onChange(typed(field, select.value), true);
       return select;
     }
     var type = field.type === "date" ? "date" : "text";
     var input = el("input", { type: type, "aria-label": label, size: 14, value: value === null || value === undefined ? "" : String(value) });
+    if (field.suggestions) input.setAttribute("list", suggestionList(field).id);  // cities: the browser searches them
     input.addEventListener("input", function () { onChange(typed(field, input.value)); });
     return input;
+  }
+
+  // Regions: a box of checkboxes per federal district and a filter box (instead of a Ctrl-click list).
+  function groupedChecklist(field, opts, list, onChange) {
+    var chosen = list.map(String);
+    var box = el("div", { "class": "seg-picker" });
+    var filter = el("input", { type: "search", "class": "seg-picker-filter", "aria-label": T.find, placeholder: T.find });
+    box.appendChild(filter);
+    var groups = [];
+    var byName = {};
+    opts.forEach(function (o) {
+      var g = byName[o.group];
+      if (!g) {
+        g = byName[o.group] = { name: o.group, details: el("details", { "class": "seg-district" }), summary: el("summary"), items: [] };
+        g.details.appendChild(g.summary);
+        groups.push(g);
+        box.appendChild(g.details);
+      }
+      var check = el("input", { type: "checkbox", value: String(o.value) });
+      check.checked = chosen.indexOf(String(o.value)) >= 0;
+      var label = el("label", { "class": "seg-check" }, [check, document.createTextNode(" " + o.label)]);
+      check.addEventListener("change", emit);
+      g.details.appendChild(label);
+      g.items.push({ label: label, check: check, text: o.label.toLowerCase() });
+    });
+    function summaries() {
+      groups.forEach(function (g) {
+        var n = g.items.filter(function (i) { return i.check.checked; }).length;
+        g.summary.textContent = g.name + (n ? " (" + T.chosen + ": " + n + ")" : "");
+        if (n && !filter.value) g.details.open = true;
+      });
+    }
+    function emit() {
+      var values = [];
+      groups.forEach(function (g) {
+        g.items.forEach(function (i) { if (i.check.checked) values.push(typed(field, i.check.value)); });
+      });
+      summaries();
+      onChange(values);
+    }
+    filter.addEventListener("input", function () {
+      var q = filter.value.trim().toLowerCase();
+      groups.forEach(function (g) {
+        var shown = 0;
+        g.items.forEach(function (i) {
+          var match = !q || i.text.indexOf(q) >= 0 || g.name.toLowerCase().indexOf(q) >= 0;
+          i.label.hidden = !match;
+          if (match) shown += 1;
+        });
+        g.details.hidden = shown === 0;
+        g.details.open = q ? shown > 0 : g.items.some(function (i) { return i.check.checked; });
+      });
+    });
+    summaries();
+    return box;
+  }
+
+  function suggestionList(field) {
+    var id = "seg-suggest-" + field.key;
+    var list = document.getElementById(id);
+    if (!list) {
+      list = el("datalist", { id: id });
+      field.suggestions.forEach(function (s) { list.appendChild(el("option", { value: s })); });
+      document.body.appendChild(list);
+    }
+    return list;
   }
 
   function listInput(field, value, onChange) {
     var list = Array.isArray(value) ? value : [];
     var opts = options(field);
+    if (opts && opts.length && opts[0].group) return groupedChecklist(field, opts, list, onChange);
     if (opts) {
       var select = el("select", { multiple: "multiple", size: Math.min(6, opts.length), "aria-label": field.label });
       opts.forEach(function (o) {

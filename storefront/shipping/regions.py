@@ -164,3 +164,27 @@ def format_address(address: PostalAddress) -> str:
     parts = [(address.postcode or "").strip(), "" if city and _same_place(region, city) else region, city]
     parts.append((address.street or "").strip())
     return ", ".join(part for part in parts if part)
+
+
+#: The federal districts (федеральные округа) and their regions' codes, west to east.
+FEDERAL_DISTRICTS: dict[str, tuple[str, ...]] = {
+    "Центральный": ("77", "50", "31", "32", "33", "36", "37", "40", "44", "46", "48", "57", "62", "67", "68", "69",
+                    "71", "76"),
+    "Северо-Западный": ("78", "47", "10", "11", "29", "35", "39", "51", "53", "60", "83"),
+    "Южный": ("01", "08", "23", "30", "34", "61", "91", "92", "90", "93", "94", "95"),
+    "Северо-Кавказский": ("05", "06", "07", "09", "15", "20", "26"),
+    "Приволжский": ("02", "12", "13", "16", "18", "21", "43", "52", "56", "58", "59", "63", "64", "73"),
+    "Уральский": ("45", "66", "72", "74", "86", "89"),
+    "Сибирский": ("04", "17", "19", "22", "24", "38", "42", "54", "55", "70"),
+    "Дальневосточный": ("03", "14", "25", "27", "28", "41", "49", "65", "75", "79", "87"),
+}  # fmt: skip
+
+
+def regions_by_district() -> list[tuple[str, list[tuple[str, str]]]]:
+    """(district, [(code, name) …]) with the capitals first, then the regions by name: the grouped picker's list."""
+    grouped = []
+    for district, codes in FEDERAL_DISTRICTS.items():
+        capitals = [code for code in codes if code in ("77", "78")]
+        rest = sorted((code for code in codes if code not in capitals), key=lambda code: REGIONS[code].name)
+        grouped.append((district, [(code, REGIONS[code].name) for code in capitals + rest]))
+    return grouped

@@ -4,7 +4,7 @@ report; attribution of orders by promo code and by click."""
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 from urllib.parse import urlsplit
 
 from flask import Flask
@@ -18,7 +18,9 @@ from crm.campaigns.sending import send_due
 from crm.campaigns.services import schedule_campaign
 from crm.campaigns.tokens import make_click_token
 from storefront.db import utcnow
+from storefront.moscow import to_moscow
 from storefront.order.attribution import attributed_campaign
+from storefront.workdays import add_working_days
 from tests.support import factories
 from tests.support.factories import make_staff, paid_order
 from tests.support.web import crm_csrf, crm_login
@@ -126,8 +128,9 @@ def test_scheduling_in_moscow_time_and_the_job_sends_when_due(
     campaign = factories.create_campaign(session)
     session.commit()
     csrf = crm_csrf(client, f"/crm/campaigns/{campaign.id}")
-    tomorrow = datetime.now(UTC) + timedelta(days=1)
-    local = tomorrow.astimezone(UTC) + timedelta(hours=3)  # Moscow is UTC+3
+    # Noon Moscow time on the next working day (quiet hours and holidays would ask for a confirmation first).
+    local = datetime.combine(add_working_days(to_moscow(utcnow()).date() + timedelta(days=1), 0), time(12, 0))
+    tomorrow = local.replace(tzinfo=UTC) - timedelta(hours=3)
     bad = client.post(f"/crm/campaigns/{campaign.id}/schedule", data={"csrf_token": csrf, "when": "later"})
     assert bad.status_code == 400 and "по Москве" in bad.get_data(as_text=True)
     past = client.post(

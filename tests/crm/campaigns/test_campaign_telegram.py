@@ -119,4 +119,4 @@ def test_the_channel_is_offered_only_when_a_bot_is_configured(app: Flask, tg_app
         crm_login(client, "marketer@mostik.local")
     assert 'value="telegram"' in with_bot.get("/crm/campaigns/new").get_data(as_text=True)
     page = without.get("/crm/campaigns/new").get_data(as_text=True)
-    assert 'value="telegram"' not in page and "Электронная почта" in page
+    assert 'value="telegram"' not in page and "По электронной почте" in page
