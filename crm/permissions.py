@@ -89,6 +89,11 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "disputes.view": frozenset({ADMIN, MANAGER, OPERATOR}),
     "disputes.reply": frozenset({ADMIN, MANAGER, OPERATOR}),
     "disputes.decide": frozenset({ADMIN, OPERATOR}),
+    # Quotes (issue 18): a manager builds, sends and withdraws them for their own buyers (``sees_buyer_in_full``,
+    # checked in crm.quotes.views), an admin for anyone; only an admin approves a price below the floor.
+    "quotes.view": frozenset({ADMIN, MANAGER}),
+    "quotes.edit": frozenset({ADMIN, MANAGER}),
+    "quotes.approve": frozenset({ADMIN}),
 }
 
 #: Endpoints open without a staff session (the sign-in page, its second step, and signing out).

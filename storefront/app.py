@@ -86,6 +86,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         pictures,
         privacy,
         protection,
+        quotes,
         search,
         seller,
         settlement,
@@ -107,6 +108,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     settlement.init_app(app)
     protection.init_app(app)
     checkout.init_app(app)
+    quotes.init_app(app)
     legal.init_app(app)
     privacy.init_app(app)
     cli.init_app(app)

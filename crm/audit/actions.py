@@ -59,6 +59,10 @@ class AuditAction(enum.StrEnum):
     PAYOUT_BATCH_PAID = "payout_batch.paid"
     DISPUTE_DECIDE = "dispute.decide"
     DISPUTE_RETURN = "dispute.return_received"
+    QUOTE_SEND = "quote.send"
+    QUOTE_APPROVE = "quote.approve"
+    QUOTE_REJECT = "quote.reject"
+    QUOTE_WITHDRAW = "quote.withdraw"
 
 
 LABELS = {
@@ -112,6 +116,10 @@ LABELS = {
     AuditAction.PAYOUT_BATCH_PAID: _l("Payout batch marked paid"),
     AuditAction.DISPUTE_DECIDE: _l("Dispute decided"),
     AuditAction.DISPUTE_RETURN: _l("Returned goods received for a dispute"),
+    AuditAction.QUOTE_SEND: _l("Quote sent"),
+    AuditAction.QUOTE_APPROVE: _l("Quote below the price floor approved"),
+    AuditAction.QUOTE_REJECT: _l("Quote below the price floor sent back"),
+    AuditAction.QUOTE_WITHDRAW: _l("Quote withdrawn"),
 }
 
 #: The audit action a campaign status change is recorded as, by the status it moves to.
@@ -138,6 +146,7 @@ TARGET_LABELS = {
     "staff": _l("staff member"),
     "supplier": _l("supplier"),
     "payout_batch": _l("payout batch"),
+    "quote": _l("quote"),
 }
 
 
