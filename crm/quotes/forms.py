@@ -12,7 +12,7 @@ from flask_wtf import FlaskForm
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from werkzeug.datastructures import MultiDict
-from wtforms import HiddenField, IntegerField, RadioField, TextAreaField
+from wtforms import HiddenField, IntegerField, TextAreaField
 from wtforms.validators import AnyOf, InputRequired, Length
 
 from storefront.catalog.models import Product
@@ -25,10 +25,8 @@ MAX_LINES = 100
 
 
 class NewQuoteForm(FlaskForm):
-    source = RadioField(
-        choices=[("empty", _l("Empty")), ("usual", _l("The usual basket"))],
-        validators=[InputRequired(message=_l("Choose how to start the quote."))],
-    )
+    #: ``empty``, or ``usual``: the prepared reorder (the usual basket).
+    source = HiddenField(validators=[AnyOf(["empty", "usual"], message=_l("Choose how to start the quote."))])
 
 
 class VersionForm(FlaskForm):

@@ -14,6 +14,7 @@ from crm.tiers.services import seed_tiers, tiers_in_order
 from crm.workspace.services import open_task
 from storefront.db import utcnow
 from storefront.promo.models import PromoCode, PromoKind
+from storefront.quotes.models import Quote
 from storefront.search.models import SearchSynonym
 from storefront.settlement.models import PayoutBatch, PayoutLine
 from tests.support import factories
@@ -64,6 +65,8 @@ def test_every_crm_rule_answers_as_declared_for_the_role(app: Flask, session: Se
     payout = PayoutBatch(total=100, lines=[PayoutLine(supplier_id=supplier.id, amount=100)])
     session.add(payout)
     dispute, photo_name = factories.dispute_with_photo(session, order, app.config["MEDIA_ROOT"])
+    quote = Quote(buyer_id=buyer.id, valid_until=factories.days_ago(-7), note="")
+    session.add(quote)
     session.commit()
     values = {
         "staff_id": member.id,
@@ -84,6 +87,7 @@ def test_every_crm_rule_answers_as_declared_for_the_role(app: Flask, session: Se
         "batch_id": payout.id,
         "dispute_id": dispute.id,
         "name": photo_name,
+        "quote_id": quote.id,
     }
     client = app.test_client()
     if role is not None:
@@ -119,7 +123,12 @@ def test_every_crm_rule_answers_as_declared_for_the_role(app: Flask, session: Se
 
 
 #: The routes that act on one buyer: an account manager may use them only on the buyers assigned to them.
-BUYER_SCOPED_WRITES = ("/crm/buyers/{buyer}/notes", "/crm/buyers/{buyer}/tasks", "/crm/tasks/{task}/close")
+BUYER_SCOPED_WRITES = (
+    "/crm/buyers/{buyer}/notes",
+    "/crm/buyers/{buyer}/tasks",
+    "/crm/tasks/{task}/close",
+    "/crm/buyers/{buyer}/quotes",
+)
 
 
 def test_an_account_manager_cannot_write_on_buyers_assigned_to_someone_else(app: Flask, session: Session) -> None:
@@ -189,6 +198,14 @@ def test_marketers_hold_segments_and_promo_codes_but_not_buyer_cards() -> None:
         assert has_permission(Role.MARKETER, permission) and has_permission(Role.ADMIN, permission)
         assert not has_permission(Role.ACCOUNT_MANAGER, permission)
     assert not has_permission(Role.MARKETER, "buyers.view")
+
+
+def test_quotes_are_for_managers_and_admins_and_only_admins_approve_prices_below_the_floor() -> None:
+    for role in (Role.ADMIN, Role.ACCOUNT_MANAGER):
+        assert has_permission(role, "quotes.view") and has_permission(role, "quotes.edit")
+    for role in (Role.MARKETER, Role.OPERATOR, Role.FINANCE):
+        assert not has_permission(role, "quotes.view") and not has_permission(role, "quotes.edit")
+    assert [role for role in Role if has_permission(role, "quotes.approve")] == [Role.ADMIN]
 
 
 def test_revoking_guest_links_is_for_whoever_processes_orders(app: Flask) -> None:

@@ -96,7 +96,11 @@ def test_each_line_shows_the_break_price_and_the_tier_price_and_defaults_to_the_
     quote = drafted(session, buyer, [LineInput(product.id, 10), LineInput(case.id, 60)])
     shoe, cover = quote.lines
     # 9 USD × 80 × 1.15 = 828 ₽ at 10 pcs; 8 USD at 50+ pcs = 736 ₽; gold takes 5 % off.
-    assert (shoe.list_price, shoe.tier_price, shoe.unit_price) == (Decimal("828.00"), Decimal("786.60"), Decimal("786.60"))
+    assert (shoe.list_price, shoe.tier_price, shoe.unit_price) == (
+        Decimal("828.00"),
+        Decimal("786.60"),
+        Decimal("786.60"),
+    )
     assert (cover.list_price, cover.tier_price) == (Decimal("736.00"), Decimal("699.20"))
     assert quote.tier_code == "gold" and quote.tier_discount_bp == 500
     assert quote.total == Decimal("786.60") * 10 + Decimal("699.20") * 60
