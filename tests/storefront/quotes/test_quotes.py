@@ -262,3 +262,30 @@ def test_the_pdf_holds_the_quote_for_an_accountant(app, session: Session) -> Non
     assert "7 500,00" in text  # 10 × 750,00 ₽
     assert "ООО «Ромашка»" in text and "7707083893" in text
     assert "Цены по договорённости" in text
+
+
+def test_the_buyer_is_told_in_russian_when_a_quote_has_expired_or_been_withdrawn(app, session: Session) -> None:
+    from tests.support.web import csrf_token, login
+
+    buyer, product, _case = world(session)
+    quote = offered(session, buyer, [LineInput(product.id, 10)])
+    client = app.test_client()
+    login(client)
+    token = csrf_token(client, f"/account/quotes/{quote.id}")
+    quote.valid_until = utcnow() - timedelta(minutes=1)  # past its validity; the job has not run yet
+    session.commit()
+    refused = client.post(f"/account/quotes/{quote.id}/accept", data={"csrf_token": token})
+    assert refused.status_code == 409
+    page = refused.get_data(as_text=True)
+    assert "Срок действия предложения истёк" in page and "Оформить заказ по предложению" not in page
+    quote.status = QuoteStatus.WITHDRAWN
+    session.commit()
+    refused = client.post(f"/account/quotes/{quote.id}/accept", data={"csrf_token": token})
+    assert refused.status_code == 409 and "Это предложение отозвано" in refused.get_data(as_text=True)
+    assert session.scalar(select(func.count(Order.id))) == 0
+    other = app.test_client()
+    create_buyer(session, email="stranger@example.ru")
+    session.commit()
+    login(other, email="stranger@example.ru")
+    assert other.get(f"/account/quotes/{quote.id}").status_code == 404
+    assert other.get(f"/account/quotes/{quote.id}.pdf").status_code == 404
