@@ -9,13 +9,13 @@ from decimal import Decimal
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 from werkzeug.datastructures import MultiDict
 from wtforms import HiddenField, IntegerField, TextAreaField
 from wtforms.validators import AnyOf, InputRequired, Length
 
-from storefront.catalog.models import Product
+from storefront.catalog.models import Product, ProductStatus
 from storefront.form_fields import CalendarDayField
 from storefront.money import MoneyError, parse_amount
 from storefront.quotes.services import LineInput
@@ -54,6 +54,10 @@ class ReadLines:
     errors: list[str] = field(default_factory=list)
 
 
+#: Products named in the message when a typed title matches several.
+CANDIDATES = 5
+
+
 def find_product(session: Session, typed: str) -> Product | None:
     """A product by its id or its SKU (case-insensitive), as the manager typed it."""
     typed = typed.strip()
@@ -63,6 +67,30 @@ def find_product(session: Session, typed: str) -> Product | None:
     if by_sku is not None:
         return by_sku
     return session.get(Product, int(typed)) if typed.isdigit() and len(typed) < 10 else None
+
+
+def products_titled(session: Session, typed: str) -> list[Product]:
+    """Active products whose title holds the typed words, in that order (case-insensitive), a few at most."""
+    words = typed.split()
+    if not words:
+        return []
+    # SQLite's lower() folds only ASCII: match the words lower-cased, as typed and with a capital first letter too.
+    variants = {" ".join(words).lower(), " ".join(words), " ".join(words).capitalize()}
+    patterns = ["%" + "%".join(_escape_like(word) for word in variant.split()) + "%" for variant in variants]
+    matches = [func.lower(Product.title).like(pattern, escape="\\") for pattern in patterns]
+    matches += [Product.title.like(pattern, escape="\\") for pattern in patterns]
+    return list(
+        session.scalars(
+            select(Product)
+            .where(or_(*matches), Product.status == ProductStatus.ACTIVE)
+            .order_by(Product.popularity.desc(), Product.id)
+            .limit(CANDIDATES + 1)
+        )
+    )
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 def _quantity(raw: str) -> int | None:
@@ -102,8 +130,16 @@ def read_lines(session: Session, form: MultiDict[str, str]) -> ReadLines:
     if typed:
         product = find_product(session, typed)
         quantity = _quantity(form.get("new_quantity", "")) if form.get("new_quantity", "").strip() else None
-        if product is None:
-            result.errors.append(_("No product with the id or SKU «%(typed)s».", typed=typed[:64]))
+        titled = products_titled(session, typed[:200]) if product is None else []
+        if product is None and len(titled) == 1:
+            product = titled[0]
+        if product is None and titled:
+            found = "; ".join(f"{item.title} ({item.sku})" for item in titled[:CANDIDATES])
+            result.errors.append(
+                _("Several products match «%(typed)s»: %(found)s. Type the SKU.", typed=typed[:64], found=found)
+            )
+        elif product is None:
+            result.errors.append(_("No product with the id, SKU or title «%(typed)s».", typed=typed[:64]))
         elif quantity is None and form.get("new_quantity", "").strip():
             result.errors.append(_("Type each quantity as a whole number above zero."))
         else:

@@ -160,6 +160,30 @@ def test_below_the_floor_an_admin_approves_before_the_buyer_sees_it(app: Flask, 
     assert shopper.get(f"/account/quotes/{quote_id}").status_code == 200
 
 
+def test_a_product_is_found_by_id_sku_or_title_and_an_ambiguous_title_is_explained(
+    app: Flask, session: Session
+) -> None:
+    buyer, product, case = world(session)
+    session.commit()
+    _manager(session, buyer.id)
+    staff = app.test_client()
+    crm_login(staff, "account_manager@mostik.local")
+    quote_id = _new_draft(staff, buyer.id)
+    assert _save(staff, quote_id, 1, new_product="чехол СИЛИКОНОВЫЙ").status_code == 303  # one match: taken at MOQ
+    assert [(line.product_id, line.quantity) for line in session.get(Quote, quote_id).lines] == [(case.id, 20)]
+    create_product(session, product.category, product.supplier, title="Кроссовки детские")
+    session.commit()
+    kept = {"product-1": str(case.id), "quantity-1": "20", "price-1": ""}
+    ambiguous = _save(staff, quote_id, 2, new_product="кроссовки", **kept)
+    assert ambiguous.status_code == 400
+    page = ambiguous.get_data(as_text=True)
+    assert "Подходят несколько товаров" in page and product.sku in page
+    missing = _save(staff, quote_id, 2, new_product="нет такого", **kept)
+    assert missing.status_code == 400 and "Нет товара с ID, артикулом или названием" in missing.get_data(as_text=True)
+    session.expire_all()
+    assert len(session.get(Quote, quote_id).lines) == 1
+
+
 def test_a_manager_cannot_open_or_quote_for_another_managers_buyer(app: Flask, session: Session) -> None:
     buyer, _product, _case = world(session)
     session.commit()
