@@ -76,6 +76,8 @@ from crm.privacy import bp as privacy_bp  # noqa: E402
 from crm.privacy import views as _privacy_views  # noqa: E402, F401
 from crm.promo import bp as promo_bp  # noqa: E402
 from crm.promo import views as _promo_views  # noqa: E402, F401
+from crm.quotes import bp as quotes_bp  # noqa: E402
+from crm.quotes import views as _quote_views  # noqa: E402, F401
 from crm.reorder import bp as reorder_bp  # noqa: E402
 from crm.reorder import cli as _reorder_cli  # noqa: E402, F401
 from crm.reorder import views as _reorder_views  # noqa: E402, F401
@@ -111,6 +113,7 @@ for _child in (
     fulfilment_bp,
     workspace_bp,
     reorder_bp,
+    quotes_bp,
     segments_bp,
     promo_bp,
     campaigns_bp,

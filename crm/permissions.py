@@ -101,6 +101,11 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     # for admins, finance and a manager on their own buyers (checked in crm.documents.views.may_reconcile).
     "documents.view": frozenset({ADMIN, MANAGER, OPERATOR, FINANCE}),
     "reconciliation.view": frozenset({ADMIN, MANAGER, FINANCE}),
+    # Quotes (issue 18): a manager builds, sends and withdraws them for their own buyers (``sees_buyer_in_full``,
+    # checked in crm.quotes.views), an admin for anyone; only an admin approves a price below the floor.
+    "quotes.view": frozenset({ADMIN, MANAGER}),
+    "quotes.edit": frozenset({ADMIN, MANAGER}),
+    "quotes.approve": frozenset({ADMIN}),
 }
 
 #: Endpoints open without a staff session (the sign-in page, its second step, and signing out).

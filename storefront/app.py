@@ -88,6 +88,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         pictures,
         privacy,
         protection,
+        quotes,
         search,
         seller,
         settlement,
@@ -112,6 +113,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     settlement.init_app(app)
     protection.init_app(app)
     checkout.init_app(app)
+    quotes.init_app(app)
     legal.init_app(app)
     privacy.init_app(app)
     telegram.init_app(app)

@@ -438,6 +438,14 @@ SETTINGS: tuple[Setting, ...] = (
         "open unpaid orders one e-mail, one account or one client address may hold at once (`0`: no limit)",
     ),
     Setting(
+        "QUOTE_PRICE_FLOOR_PERCENT",
+        percentage,
+        Decimal("85"),
+        "the lowest unit price an account manager may offer in a quote, as a percentage of the normal (price break) "
+        "price; a quote with a line below it waits for an admin's approval before the buyer sees it",
+    ),
+    Setting("QUOTE_VALID_DAYS", whole_number, 14, "days a new quote stays valid unless the manager sets another date"),
+    Setting(
         "CHECKOUT_LIMIT_PER_IP",
         text,
         "10 per hour",

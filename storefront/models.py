@@ -26,6 +26,7 @@ from storefront.pictures.models import ProductPicture
 from storefront.privacy.models import DataRequest
 from storefront.promo.models import PromoCode, PromoUse
 from storefront.protection.models import Dispute, DisputeLine, DisputeMessage, DisputePhoto
+from storefront.quotes.models import Quote, QuoteLine
 from storefront.search.models import ProductSearch
 from storefront.settlement.models import LedgerEntry, LedgerTransaction, PayoutBatch, PayoutLine
 from storefront.shipping.models import ShippingMethod, ShippingRate
@@ -70,6 +71,8 @@ __all__ = [
     "ProductSearch",
     "PromoCode",
     "PromoUse",
+    "Quote",
+    "QuoteLine",
     "Refund",
     "SentEmail",
     "Shipment",

@@ -66,6 +66,10 @@ class AuditAction(enum.StrEnum):
     BANK_STATEMENT_IMPORT = "bank_statement.import"
     BANK_PAYMENT_MATCH = "bank_payment.match"
     BANK_PAYMENT_NOT_OURS = "bank_payment.not_ours"
+    QUOTE_SEND = "quote.send"
+    QUOTE_APPROVE = "quote.approve"
+    QUOTE_REJECT = "quote.reject"
+    QUOTE_WITHDRAW = "quote.withdraw"
 
 
 LABELS = {
@@ -126,6 +130,10 @@ LABELS = {
     AuditAction.BANK_STATEMENT_IMPORT: _l("Bank statement imported"),
     AuditAction.BANK_PAYMENT_MATCH: _l("Bank payment matched to an order by hand"),
     AuditAction.BANK_PAYMENT_NOT_OURS: _l("Bank payment marked not ours"),
+    AuditAction.QUOTE_SEND: _l("Quote sent"),
+    AuditAction.QUOTE_APPROVE: _l("Quote below the price floor approved"),
+    AuditAction.QUOTE_REJECT: _l("Quote below the price floor sent back"),
+    AuditAction.QUOTE_WITHDRAW: _l("Quote withdrawn"),
 }
 
 #: The audit action a campaign status change is recorded as, by the status it moves to.
@@ -154,6 +162,7 @@ TARGET_LABELS = {
     "payout_batch": _l("payout batch"),
     "bank_statement": _l("bank statement"),
     "bank_payment": _l("bank payment"),
+    "quote": _l("quote"),
 }
 
 

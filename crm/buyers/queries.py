@@ -28,6 +28,7 @@ from storefront.order.models import Order, OrderStatus
 from storefront.payment.models import AttemptStatus, Payment, Refund, RefundState
 from storefront.payment.spend import buyer_spend
 from storefront.protection.models import Dispute
+from storefront.quotes.models import Quote
 from storefront.shipping.regions import region_name
 
 PAGE_SIZE = 50
@@ -317,13 +318,15 @@ def expected_next_order(session: Session, buyer_id: int) -> date | None:
 class TimelineEvent:
     at: datetime
     #: ``order_placed``, ``payment``, ``refund``, ``tier_change``, ``note``, ``task_created``, ``task_closed``,
-    #: ``email``, ``dispute_opened``, ``dispute_decided`` (``extra``: the decision); the template words each one.
+    #: ``email``, ``dispute_opened``, ``dispute_decided`` (``extra``: the decision), ``quote``; the template words each.
     kind: str
     #: What it is about: the order number, note text, task title, e-mail subject, «old → new» tier.
     text: str = ""
     amount: Decimal | None = None
-    #: Who did it (staff name), or the task's final status.
+    #: Who did it (staff name), or the task's final status; a quote's id.
     extra: str = ""
+    #: A quote's step: ``draft``, ``sent``, ``accepted``, ``expired``, ``withdrawn``.
+    status: str = ""
 
 
 TIMELINE_LIMIT = 100
@@ -402,6 +405,13 @@ def buyer_timeline(session: Session, buyer_id: int, limit: int = TIMELINE_LIMIT)
         .limit(newest)
     ):
         events.append(TimelineEvent(at, "email", subject))
+    for quote in session.scalars(
+        select(Quote).where(Quote.buyer_id == buyer_id).order_by(Quote.created_at.desc()).limit(newest)
+    ):
+        steps = ((quote.created_at, "draft"), (quote.sent_at, "sent"), (quote.accepted_at, "accepted"))
+        for moment, step in (*steps, (quote.closed_at, str(quote.status))):
+            if moment is not None:
+                events.append(TimelineEvent(moment, "quote", quote.number, extra=str(quote.id), status=step))
     events.sort(key=lambda event: event.at, reverse=True)
     return events[:limit]
 

@@ -77,6 +77,11 @@ def _paid_lines(buyer_id: int) -> Any:
     )
 
 
+def paid_order_lines(buyer_id: int) -> Any:
+    """``select(OrderLine)`` of the buyer's paid orders not refunded in full (the quotes' usual basket reads it)."""
+    return _paid_lines(buyer_id)
+
+
 def top_products(session: Session, buyer_id: int, limit: int = 5) -> list[ProductCount]:
     """The buyer's most reordered products: by number of paid orders containing them, then quantity."""
     lines = _paid_lines(buyer_id).subquery()

@@ -24,14 +24,17 @@ from crm.promo.services import PromoData, create_promo
 from crm.staff.models import Role
 from crm.tiers.services import recalc_tiers, seed_tiers
 from crm.workspace.services import add_note, open_task
-from storefront.account.models import Tier
+from storefront.account.models import Buyer, Tier
 from storefront.account.opt_in import make_confirm_token, pending_marketing_consent
 from storefront.account.services import ConsentRecord, record_consents
 from storefront.banking.models import BankDocument, BankImport, DocumentState, ReviewReason
-from storefront.catalog.models import Supplier
+from storefront.catalog.models import Product, Supplier
 from storefront.db import utcnow
+from storefront.fx.services import current_pricing
 from storefront.legal.services import publish_defaults
 from storefront.order.models import Order, OrderLine, OrderStatus
+from storefront.quotes.models import Quote
+from storefront.quotes.services import LineInput, QuotePolicy, new_quote, save_draft, send_quote
 from storefront.search.models import SearchSynonym
 from storefront.seller import Seller
 from storefront.settlement.checks import backfill
@@ -65,6 +68,7 @@ NOT_PAGES = {
     "crm.disputes.dispute_photo",
     "crm.documents.upd_download",
     "crm.documents.reconciliation_download",
+    "crm.quotes.quote_pdf_view",
 }
 #: The order pages are being rewritten with the order statuses (issue 20): their words are checked there.
 ORDER_PAGES = re.compile(r"^/(crm/)?orders/")
@@ -152,6 +156,7 @@ def _world(session: Session, app_config: dict[str, object]) -> World:
     publish_defaults(session, Seller.from_config(app_config))
     supplier, payout = _settled(session, order)
     dispute, _photo = dispute_with_photo(session, order, str(Path(tempfile.gettempdir()) / "walk-media"))
+    quote = _sent_quote(session, buyer, product)
     for action in (AuditAction.ORDER_REFUND, AuditAction.BUYER_VIEW, AuditAction.TIER_CHANGE):
         record(session, admin, action, "buyer", buyer.id, "127.0.0.1")
     bank_payment = _bank_payment_to_review(session)
@@ -172,6 +177,7 @@ def _world(session: Session, app_config: dict[str, object]) -> World:
         "dispute_id": dispute.id,
         "document_id": bank_payment.id,
         "upd_id": company_upd(session).id,
+        "quote_id": quote.id,
     }
     category = product.category
     pending = pending_marketing_consent(session, buyer.email)
@@ -201,6 +207,25 @@ def _bank_payment_to_review(session: Session) -> BankDocument:
     session.add(document)
     session.flush()
     return document
+
+
+def _sent_quote(session: Session, buyer: Buyer, product: Product) -> Quote:
+    """A quote sent to the buyer (their account lists it; the CRM's quote pages have one to show)."""
+    now = utcnow()
+    quote = new_quote(session, buyer, None, now + timedelta(days=14), "Цены действуют на партию от 10 штук")
+    lines = [LineInput(product.id, 10)]
+    save_draft(
+        session,
+        quote,
+        lines,
+        current_pricing(session),
+        valid_until=quote.valid_until,
+        note=quote.note,
+        now=now,
+        version=quote.version,
+    )
+    send_quote(session, quote, QuotePolicy(), now, version=quote.version)
+    return quote
 
 
 def _settled(session: Session, order: Order) -> tuple[Supplier, PayoutBatch]:
@@ -295,6 +320,7 @@ def test_every_crm_and_account_page_fits_a_laptop_and_a_phone_and_passes_axe(bro
     buyer_paths += ["/account/privacy/"]
     buyer_paths.append(str(world.values["confirm_path"]))
     buyer_paths += ["/account/sessions"]
+    buyer_paths += ["/account/quotes", f"/account/quotes/{world.values['quote_id']}"]
     problems: list[str] = []
     for width_name, width in WIDTHS.items():
         for role in ("buyer", "staff"):

@@ -17,6 +17,7 @@ from crm.workspace.services import open_task
 from storefront.banking.models import BankDocument, BankImport
 from storefront.db import utcnow
 from storefront.promo.models import PromoCode, PromoKind
+from storefront.quotes.models import Quote
 from storefront.search.models import SearchSynonym
 from storefront.settlement.models import PayoutBatch, PayoutLine
 from tests.support import factories
@@ -74,6 +75,8 @@ def test_every_crm_rule_answers_as_declared_for_the_role(app: Flask, session: Se
         import_id=statement_import.id, doc_date=utcnow().date(), number="1", amount=Decimal("10.00"), purpose="Оплата"
     )
     session.add(bank_payment)
+    quote = Quote(buyer_id=buyer.id, valid_until=factories.days_ago(-7), note="")
+    session.add(quote)
     session.commit()
     upd = factories.company_upd(session)
     values = {
@@ -97,6 +100,7 @@ def test_every_crm_rule_answers_as_declared_for_the_role(app: Flask, session: Se
         "name": photo_name,
         "document_id": bank_payment.id,
         "upd_id": upd.id,
+        "quote_id": quote.id,
     }
     client = app.test_client()
     if role is not None:
@@ -132,7 +136,12 @@ def test_every_crm_rule_answers_as_declared_for_the_role(app: Flask, session: Se
 
 
 #: The routes that act on one buyer: an account manager may use them only on the buyers assigned to them.
-BUYER_SCOPED_WRITES = ("/crm/buyers/{buyer}/notes", "/crm/buyers/{buyer}/tasks", "/crm/tasks/{task}/close")
+BUYER_SCOPED_WRITES = (
+    "/crm/buyers/{buyer}/notes",
+    "/crm/buyers/{buyer}/tasks",
+    "/crm/tasks/{task}/close",
+    "/crm/buyers/{buyer}/quotes",
+)
 
 
 def test_an_account_manager_cannot_write_on_buyers_assigned_to_someone_else(app: Flask, session: Session) -> None:
@@ -202,6 +211,14 @@ def test_marketers_hold_segments_and_promo_codes_but_not_buyer_cards() -> None:
         assert has_permission(Role.MARKETER, permission) and has_permission(Role.ADMIN, permission)
         assert not has_permission(Role.ACCOUNT_MANAGER, permission)
     assert not has_permission(Role.MARKETER, "buyers.view")
+
+
+def test_quotes_are_for_managers_and_admins_and_only_admins_approve_prices_below_the_floor() -> None:
+    for role in (Role.ADMIN, Role.ACCOUNT_MANAGER):
+        assert has_permission(role, "quotes.view") and has_permission(role, "quotes.edit")
+    for role in (Role.MARKETER, Role.OPERATOR, Role.FINANCE):
+        assert not has_permission(role, "quotes.view") and not has_permission(role, "quotes.edit")
+    assert [role for role in Role if has_permission(role, "quotes.approve")] == [Role.ADMIN]
 
 
 def test_revoking_guest_links_is_for_whoever_processes_orders(app: Flask) -> None:
