@@ -92,7 +92,7 @@ def test_an_account_manager_works_the_lists_and_the_card(browser, live_server, s
         actions = tab.locator(".crm-row-actions").first
         actions.locator("summary").click()
         assert actions.get_by_role("link", name="Подготовить повторный заказ").get_attribute("href") == (
-            f"/crm/buyers/{ids['risk']}#prepare-reorder"
+            f"/crm/buyers/{ids['risk']}/quotes/prepare"
         )
         with tab.expect_navigation():
             actions.get_by_role("button", name="Создать задачу").click()

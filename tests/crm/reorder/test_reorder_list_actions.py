@@ -103,9 +103,8 @@ def test_a_row_shows_the_phone_value_at_risk_and_the_prepare_reorder_hook(app: F
     assert f'id="buyer-{ids["big_lapsed"]}"' in html
     assert '<a href="tel:+79215551203">+7 921 555-12-03</a>' in html
     assert "547 500 ₽" in html
-    card = f"/crm/buyers/{ids['big_lapsed']}#prepare-reorder"
-    hook = f'data-hook="prepare-reorder" href="{card}">Подготовить повторный заказ'
-    assert hook in html
+    prepare = f"/crm/buyers/{ids['big_lapsed']}/quotes/prepare"
+    assert f'href="{prepare}">Подготовить повторный заказ' in html
     assert 'action="/crm/buyers/assign"' not in html  # managers do not assign
 
 
