@@ -238,6 +238,36 @@ class BatchResult:
         return f"sent {self.sent}, failed {self.failed}, skipped {self.skipped}, capped {self.capped}"
 
 
+def _claim_rows(
+    session: Session, campaign: Campaign, settings: SenderSettings, now: datetime, limit: int
+) -> tuple[str, list[Any]]:
+    """Give up the rows of dead senders, claim up to ``limit`` due rows and read them as plain values (not ORM
+    objects: each message's commit would expire and reload them). The claim token and the rows."""
+    _give_up_stale(session, campaign.id, now, settings)
+    token = claim_batch(session, campaign.id, now, limit, settings)
+    rows = session.execute(
+        select(CR.id, CR.email, CR.chat_id, CR.promo_code, CR.attempts, CR.created_at, Buyer.id.label("buyer_id"),
+               Buyer.name, Buyer.company_name, Tier.name.label("tier_name"))
+        .join(Buyer, Buyer.id == CR.buyer_id)
+        .outerjoin(Tier, Tier.id == Buyer.tier_id)
+        .where(CR.claim_token == token)
+        .order_by(CR.id)
+    ).all()  # fmt: skip
+    return token, list(rows)
+
+
+def _settle(session: Session, token: str, recipient_id: int, result: BatchResult, outcome: RecipientStatus,
+            **values: object) -> None:  # fmt: skip
+    """Mark the row done as ``outcome`` (sent, skipped, capped or failed for good) and count it."""
+    _finish(session, token, recipient_id, status=outcome.value, **values)
+    setattr(result, outcome.value, getattr(result, outcome.value) + 1)
+    CAMPAIGN_MESSAGES.labels(outcome.value).inc()
+
+
+def _person(recipient: Any) -> Person:
+    return Person(recipient.name, recipient.company_name or "", recipient.tier_name or "")
+
+
 def send_batch(
     session: Session,
     campaign: Campaign,
@@ -250,17 +280,7 @@ def send_batch(
     """Claim and send up to ``limit`` messages of one campaign. A lost SMTP connection propagates (the claimed
     rows wait for their lease, as after a crash)."""
     result = BatchResult()
-    _give_up_stale(session, campaign.id, now, settings)
-    token = claim_batch(session, campaign.id, now, limit, settings)
-    # Plain values, not ORM objects: each message's commit would expire and reload them.
-    rows = session.execute(
-        select(CR.id, CR.email, CR.promo_code, CR.attempts, CR.created_at, Buyer.id.label("buyer_id"), Buyer.name,
-               Buyer.company_name, Tier.name.label("tier_name"))
-        .join(Buyer, Buyer.id == CR.buyer_id)
-        .outerjoin(Tier, Tier.id == Buyer.tier_id)
-        .where(CR.claim_token == token)
-        .order_by(CR.id)
-    ).all()  # fmt: skip
+    token, rows = _claim_rows(session, campaign, settings, now, limit)
     if not rows:
         return result
     content = live_content(session, campaign, settings.base_url)  # product prices as of this batch
@@ -271,24 +291,17 @@ def send_batch(
     for recipient in rows:
         buyer_id = recipient.buyer_id
         if buyer_id not in consenting:
-            _finish(session, token, recipient.id, status=R.SKIPPED.value)
-            result.skipped += 1
-            CAMPAIGN_MESSAGES.labels("skipped").inc()
+            _settle(session, token, recipient.id, result, R.SKIPPED)
             continue
         if counts.get(buyer_id, 0) >= settings.cap_messages:
-            _finish(session, token, recipient.id, status=R.CAPPED.value)
-            result.capped += 1
-            CAMPAIGN_MESSAGES.labels("capped").inc()
+            _settle(session, token, recipient.id, result, R.CAPPED)
             continue
-        person = Person(recipient.name, recipient.company_name or "", recipient.tier_name or "")
         try:
-            message = compose(content, settings, recipient.id, person, recipient.promo_code, footer)
+            message = compose(content, settings, recipient.id, _person(recipient), recipient.promo_code, footer)
         except TemplateRefused as refused:
             # This recipient's data breaks the template (a one-word name split in two): their message fails for
             # good — retrying cannot help — and the rest of the run goes on.
-            _finish(session, token, recipient.id, status=R.FAILED.value, last_error=str(refused)[:300])
-            result.failed += 1
-            CAMPAIGN_MESSAGES.labels("failed").inc()
+            _settle(session, token, recipient.id, result, R.FAILED, last_error=str(refused)[:300])
             logger.warning("campaign %s recipient %s: the template failed on their data", content.id, recipient.id)
             continue
         throttle.wait()
@@ -325,10 +338,8 @@ def send_batch(
         except (OSError, smtplib.SMTPException):
             _release(session, token, keep=recipient.id)  # lost mid-message: this one waits for its lease
             raise
-        _finish(session, token, recipient.id, status=R.SENT.value, sent_at=utcnow())
+        _settle(session, token, recipient.id, result, R.SENT, sent_at=utcnow())
         counts[buyer_id] = counts.get(buyer_id, 0) + 1
-        result.sent += 1
-        CAMPAIGN_MESSAGES.labels("sent").inc()
     return result
 
 
@@ -344,16 +355,7 @@ def send_telegram_batch(
     """Claim and send up to ``limit`` messages of one Telegram campaign. ``TelegramUnavailable`` propagates after
     the claim is released."""
     result = BatchResult()
-    _give_up_stale(session, campaign.id, now, settings)
-    token = claim_batch(session, campaign.id, now, limit, settings)
-    rows = session.execute(
-        select(CR.id, CR.chat_id, CR.promo_code, Buyer.id.label("buyer_id"), Buyer.name, Buyer.company_name,
-               Tier.name.label("tier_name"))
-        .join(Buyer, Buyer.id == CR.buyer_id)
-        .outerjoin(Tier, Tier.id == Buyer.tier_id)
-        .where(CR.claim_token == token)
-        .order_by(CR.id)
-    ).all()  # fmt: skip
+    token, rows = _claim_rows(session, campaign, settings, now, limit)
     if not rows:
         return result
     content = live_content(session, campaign, settings.base_url)  # product prices as of this batch
@@ -365,39 +367,28 @@ def send_telegram_batch(
     for recipient in rows:
         chat_id = chats.get(recipient.buyer_id)
         if chat_id is None or chat_id != recipient.chat_id:
-            _finish(session, token, recipient.id, status=R.SKIPPED.value)
-            result.skipped += 1
-            CAMPAIGN_MESSAGES.labels("skipped").inc()
+            _settle(session, token, recipient.id, result, R.SKIPPED)
             continue
         if counts.get(recipient.buyer_id, 0) >= settings.cap_messages:
-            _finish(session, token, recipient.id, status=R.CAPPED.value)
-            result.capped += 1
-            CAMPAIGN_MESSAGES.labels("capped").inc()
+            _settle(session, token, recipient.id, result, R.CAPPED)
             continue
-        person = Person(recipient.name, recipient.company_name or "", recipient.tier_name or "")
         try:
-            text = compose_telegram(content, settings, recipient.id, person, recipient.promo_code, footer)
+            text = compose_telegram(content, settings, recipient.id, _person(recipient), recipient.promo_code, footer)
         except TemplateRefused as refused:
-            _finish(session, token, recipient.id, status=R.FAILED.value, last_error=str(refused)[:300])
-            result.failed += 1
-            CAMPAIGN_MESSAGES.labels("failed").inc()
+            _settle(session, token, recipient.id, result, R.FAILED, last_error=str(refused)[:300])
             continue
         throttle.wait()
         try:
             bot.send_text(chat_id, text)
         except TelegramBlocked as blocked:
             unlink_chat(session, chat_id, now, "blocked")
-            _finish(session, token, recipient.id, status=R.SKIPPED.value, last_error=f"telegram: {blocked}"[:300])
-            result.skipped += 1
-            CAMPAIGN_MESSAGES.labels("skipped").inc()
+            _settle(session, token, recipient.id, result, R.SKIPPED, last_error=f"telegram: {blocked}"[:300])
             continue
         except TelegramUnavailable:
             _release(session, token)  # nothing went out: this row and the rest wait for the next run
             raise
-        _finish(session, token, recipient.id, status=R.SENT.value, sent_at=utcnow())
+        _settle(session, token, recipient.id, result, R.SENT, sent_at=utcnow())
         counts[recipient.buyer_id] = counts.get(recipient.buyer_id, 0) + 1
-        result.sent += 1
-        CAMPAIGN_MESSAGES.labels("sent").inc()
     return result
 
 
