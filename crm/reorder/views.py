@@ -68,12 +68,14 @@ def reorder_lists() -> tuple[str, int]:
     return render_template("crm/reorders.html", listing=listing, **context), 200
 
 
-def _figures() -> RetentionFigures:
-    """The newest snapshot; the first visit to a database without one takes it (and commits it)."""
+def _figures(commit: bool = True) -> RetentionFigures:
+    """The newest snapshot; the first visit to a database without one takes it (committed here, or with the
+    caller's audit entry when ``commit`` is False)."""
     figures = latest_figures(db.session())
     if figures is None:
         figures = take_snapshot(db.session(), utcnow())
-        db.session.commit()
+        if commit:
+            db.session.commit()
     return figures
 
 
@@ -141,7 +143,7 @@ def retention_export() -> Response:
         message = _("Unknown table: choose repeat, years, second or cohorts.")
         return Response(message, status=400, mimetype="text/plain")
     table = form.table.data or "cohorts"
-    rows = _rows(table, _figures())
+    rows = _rows(table, _figures(commit=False))
     titles = {
         "repeat": _("Repeat purchase rate"),
         "years": _("Orders per buyer per year"),
