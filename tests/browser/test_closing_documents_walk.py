@@ -54,7 +54,7 @@ def test_a_company_buyer_finds_the_upd_and_finance_the_reconciliation(browser, l
         assert_no_sideways_scroll(tab)
         shots(tab, f"upd-{name}")
         with tab.expect_download() as download:
-            tab.get_by_role("link", name="Скачать для печати").click()
+            tab.get_by_role("link", name="Скачать PDF").click()
         pdf = download.value.path().read_bytes()
         assert "Универсальный передаточный документ" in pdf_text(pdf)
         context.close()

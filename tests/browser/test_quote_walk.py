@@ -86,6 +86,8 @@ def test_a_manager_sends_a_quote_the_buyer_accepts_and_pays(browser, shots, sess
         _russian_only(shopper, "account-quote")
         shots(shopper, f"account-quote-{width}")
         shopper.get_by_role("button", name="Оформить заказ по предложению").click()
+        shopper.wait_for_url("**/pay")  # the standard payment page: card or SBP
+        shopper.get_by_role("link", name="Банковской картой").click()
         shopper.wait_for_url("**/checkout/**")  # the stand-in's payment page
         shots(shopper, f"standin-checkout-{width}")
         shopper.get_by_role("button", name="Оплатить").click()
