@@ -120,3 +120,25 @@ def test_the_channel_is_offered_only_when_a_bot_is_configured(app: Flask, tg_app
     assert 'value="telegram"' in with_bot.get("/crm/campaigns/new").get_data(as_text=True)
     page = without.get("/crm/campaigns/new").get_data(as_text=True)
     assert 'value="telegram"' not in page and "По электронной почте" in page
+
+
+def test_a_block_campaign_goes_to_telegram_as_its_text_part(
+    tg_app: Flask, session: Session, bot_api: BotApiStandIn
+) -> None:
+    _linked(session, bot_api, "anna@example.ru", "Анна Смирнова", 9301)
+    blocks = [
+        {"type": "heading", "text": "{{ buyer.first_name }}, зима близко"},
+        {"type": "text", "text": "Тёплые куртки оптом."},
+        {"type": "button", "label": "В каталог", "url": "https://mostik.example/catalog/kurtki"},
+    ]
+    campaign = factories.create_campaign(session, channel=Channel.TELEGRAM, use_blocks=True, start_blocks=blocks)
+    session.commit()
+    schedule_campaign(session, campaign, utcnow(), utcnow())
+    session.commit()
+    with tg_app.app_context():
+        settings = factories.sender_settings(tg_app, cap_messages=100)
+        assert send_due(session, settings, bot=tg_app.extensions["telegram_bot"]).sent == 1
+    (text,) = bot_api.messages_to(9301)[-1:]
+    assert "Анна, зима близко" in text and "Тёплые куртки оптом." in text and "В каталог" in text
+    assert "<" not in text, "the text part, not HTML"
+    assert re.search(r"/c/c/[\w.-]+", text), "the button's link goes through the click redirect"
