@@ -12,7 +12,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ColumnElement, Float, exists, func, select, type_coerce
+from sqlalchemy import ColumnElement, Float, and_, case, exists, func, select, type_coerce
 from sqlalchemy.orm import Session, selectinload
 
 from crm.buyers.models import BuyerProfile
@@ -222,17 +222,14 @@ def reorder_tab(session: Session, tab: str, manager_id: int | None, page: int = 
     if tab not in TABS:
         raise ValueError(f"unknown reorder tab {tab!r}")
     scope = [BuyerProfile.manager_id == manager_id] if manager_id is not None else []
-    counts = {}
-    for name in TABS:
-        counts[name] = (
-            session.scalar(
-                select(func.count())
-                .select_from(BuyerStats)
-                .outerjoin(BuyerProfile, BuyerProfile.buyer_id == BuyerStats.buyer_id)
-                .where(*_tab_conditions(name), *scope)
-            )
-            or 0
-        )
+    # Every tab's count in one pass over the statistics (the tab labels show them all).
+    tallies = session.execute(
+        select(*(func.sum(case((and_(*_tab_conditions(name)), 1), else_=0)) for name in TABS))
+        .select_from(BuyerStats)
+        .outerjoin(BuyerProfile, BuyerProfile.buyer_id == BuyerStats.buyer_id)
+        .where(*scope)
+    ).one()
+    counts = {name: int(tally or 0) for name, tally in zip(TABS, tallies, strict=True)}
     pages = max(1, -(-counts[tab] // PAGE_SIZE))
     page = min(max(page, 1), pages)
     order = BuyerStats.spend_12m.desc() if tab == "due" else value_at_risk_order().desc()
