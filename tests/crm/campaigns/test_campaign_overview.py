@@ -12,7 +12,7 @@ from decimal import Decimal
 
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import select
+from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
 from crm.audit.models import AuditEntry
@@ -325,3 +325,27 @@ def test_who_may_see_and_export_the_report(session: Session, client: FlaskClient
         for path in ("/crm/campaigns/report", "/crm/campaigns/report/months.csv"):
             assert other.get(path).status_code == (200 if allowed else 403), (role, path)
     assert client.get("/crm/campaigns/report").status_code == 302  # anonymous: to the sign-in page
+
+
+def test_the_report_reads_in_a_fixed_number_of_statements_whatever_the_number_of_campaigns(session: Session) -> None:
+    def statements(scope: Scope) -> int:
+        seen: list[str] = []
+
+        def count(conn, cursor, statement, parameters, context, executemany) -> None:  # noqa: ANN001
+            seen.append(statement)
+
+        engine = session.get_bind()
+        event.listen(engine, "before_cursor_execute", count)
+        try:
+            campaign_overview(session, START, END, scope)
+        finally:
+            event.remove(engine, "before_cursor_execute", count)
+        return len(seen)
+
+    _data_set(session)
+    few = {scope: statements(scope) for scope in Scope}
+    for n in range(6):
+        _campaign(session, f"Ещё одна рассылка {n}", datetime(2026, 9, 1 + n, 7, tzinfo=UTC))
+    session.commit()
+    assert {scope: statements(scope) for scope in Scope} == few
+    assert 6 <= few[Scope.ALL] <= 9 and few[Scope.MANUAL] <= 6
