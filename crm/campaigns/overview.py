@@ -28,7 +28,7 @@ from sqlalchemy import BigInteger, ColumnElement, and_, case, func, select, type
 from sqlalchemy.orm import Session
 
 from crm.campaigns.models import Campaign, CampaignRecipient, RecipientStatus
-from crm.campaigns.queries import _share
+from crm.campaigns.queries import Rates
 from storefront.money import from_minor
 from storefront.moscow import moscow_day_end, moscow_midnight
 from storefront.order.models import MONEY_IN, Order
@@ -49,29 +49,7 @@ class Scope(enum.StrEnum):
 
 
 @dataclass
-class Figures:
-    delivered: int = 0
-    opened: int = 0
-    clicked: int = 0
-    unsubscribed: int = 0
-    orders: int = 0
-    revenue: Decimal = Decimal("0.00")
-
-    @property
-    def open_rate(self) -> Decimal | None:
-        return _share(self.opened, self.delivered)
-
-    @property
-    def click_rate(self) -> Decimal | None:
-        return _share(self.clicked, self.delivered)
-
-    @property
-    def revenue_per_message(self) -> Decimal | None:
-        """Rounded as the campaign report rounds it."""
-        if not self.delivered:
-            return None
-        return (self.revenue / self.delivered).quantize(Decimal("0.01"))
-
+class Figures(Rates):
     def add(self, other: Figures) -> None:
         self.delivered += other.delivered
         self.opened += other.opened
