@@ -10,7 +10,7 @@ from __future__ import annotations
 import enum
 import math
 from collections import Counter
-from collections.abc import Hashable, Iterable, Sequence
+from collections.abc import Collection, Hashable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import Any, NamedTuple
@@ -346,14 +346,15 @@ def _match_query(
     tree = cached_category_tree(session)
     named, preferred_roots = named_categories(tree.by_id.values(), match)
     preferred = frozenset(cid for root in preferred_roots for cid in tree.descendant_ids(root))
-    if named:
+    if named and len(rows) < CANDIDATES:
         # The query names a category: its products belong to the results even when their own text
         # lacks the words («обувь» names «Обувь», whose titles say «кроссовки»), as good as all-word matches.
+        # (When the matches already fill the candidates, they would be cut off anyway: not read.)
         whole = 1000 * len(match.groups) if relaxed else 0
         named_ids = {cid for category_id in named for cid in tree.descendant_ids(category_id)}
         found_ids = {row.product_id for row in rows}
-        extra = [row for row in _category_rows(session, named_ids, filters, whole) if row.product_id not in found_ids]
-        rows = [*rows, *extra][:CANDIDATES] if len(rows) < CANDIDATES else rows
+        extra = _category_rows(session, named_ids, filters, whole, skip=found_ids, limit=CANDIDATES - len(rows))
+        rows = [*rows, *extra]
     elif not rows and preferred:
         rows = _category_rows(session, preferred, filters)
     return _Matched(match, searched, correction, suggestion, tuple(rows), relaxed, named, preferred)
@@ -396,8 +397,16 @@ def named_categories(categories: Iterable[Category], match: Match) -> tuple[tupl
     return tuple(named), tuple(preferred)
 
 
-def _category_rows(session: Session, category_ids: Iterable[int], filters: ListingFilters, score: int = 0) -> list:
-    """The most popular products of categories the query names (scored ``score``, like matches)."""
+def _category_rows(
+    session: Session,
+    category_ids: Iterable[int],
+    filters: ListingFilters,
+    score: int = 0,
+    skip: Collection[int] = (),
+    limit: int = CANDIDATES,
+) -> list:
+    """The ``limit`` most popular products of categories the query names (scored ``score``, like matches), but
+    those in ``skip`` (already found)."""
     found = (
         select(
             Product.id.label("product_id"),
@@ -409,8 +418,9 @@ def _category_rows(session: Session, category_ids: Iterable[int], filters: Listi
             *FACET_COLUMNS,
         )
         .where(*listing_conditions(sorted(category_ids), filters))
+        .where(*([Product.id.not_in(sorted(skip))] if skip else []))
         .order_by(Product.popularity.desc(), Product.id.desc())
-        .limit(CANDIDATES)
+        .limit(limit)
     )
     return list(session.execute(found).all())
 

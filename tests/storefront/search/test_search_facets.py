@@ -112,3 +112,23 @@ def test_a_chip_link_removes_only_its_filter(client, polos):
     after = client.get(href).get_data(as_text=True)
     assert after.count('class="chip"') == 1
     assert "q=" in href
+
+
+def test_a_query_naming_a_category_fills_up_with_its_most_popular_other_products(session, monkeypatch):
+    from storefront.search import queries
+
+    monkeypatch.setattr(queries, "CANDIDATES", 5)
+    load_rates(session)
+    category = create_category(session, "Кроссовки", slug="krossovki")
+    supplier = create_supplier(session)
+    found = [
+        create_product(session, category, supplier, title=f"Кроссовки беговые {n}", popularity=n) for n in range(3)
+    ]
+    others = [create_product(session, category, supplier, title=f"Кеды {n}", popularity=10 + n) for n in range(6)]
+    session.commit()
+
+    result = search_products(session, "кроссовки", ListingFilters(sort=Sort.POPULAR), per_page=20)
+
+    ids = [card.id for card in result.listing.products]
+    assert len(ids) == len(set(ids)) == 5  # the matches, then only as many as fill the candidates
+    assert set(ids) == {p.id for p in found} | {others[5].id, others[4].id}  # the two most popular others
