@@ -14,6 +14,7 @@ from storefront.catalog.queries import cached_category_tree
 from storefront.catalog.text import category_name, product_title
 from storefront.extensions import db
 from storefront.shipping.regions import format_address
+from storefront.vocabulary import attribute_name, attribute_value, shipping_text, tier_text
 
 
 def nav_categories() -> list[Category]:
@@ -37,6 +38,10 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals.update(phone_href=phone_href, whatsapp_href=whatsapp_href, telegram_href=telegram_href)
     # A global, not a context variable: macros imported without context (product cards) use it too.
     app.jinja_env.globals.update(product_title=product_title)
+    # Our own fixed names stored in Russian (seeded tiers, carriers, common attributes) in the buyer's language.
+    app.jinja_env.globals.update(
+        tier_text=tier_text, shipping_text=shipping_text, attribute_name=attribute_name, attribute_value=attribute_value
+    )
 
     @app.context_processor
     def inject_globals() -> dict[str, Any]:

@@ -20,6 +20,7 @@ from flask_babel import ngettext
 from storefront.account.models import Tier
 from storefront.account.tier_progress import progress_to_next
 from storefront.i18n import format_percent, format_rub_whole
+from storefront.vocabulary import tier_text
 
 
 class AnswerTimes(Protocol):
@@ -57,7 +58,7 @@ def benefits(tier: Tier, terms: TierTerms) -> list[str]:
     if tier.deferred_payment:
         items.append(_("Deferred payment"))
     if tier.perks:
-        items.append(tier.perks)
+        items.append(tier_text(tier.perks))
     return items
 
 

@@ -6,20 +6,24 @@ click on a filter does not scan the category again. The cube is kept like the li
 (``CATEGORY_CACHE_SECONDS``), and so is each fold.
 
 The price range has no counts of its own: it is part of the cube's key and so applies to every facet.
+
+The search page folds the same way a cube of its matches (``matched_facets``: the products the query finds at
+the price range, at most ``search.queries.CANDIDATES``), so both pages offer the same facets.
 """
 
 from __future__ import annotations
 
 import json
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, replace
 from decimal import Decimal
-from typing import Any, NamedTuple
+from functools import lru_cache
+from typing import Any, NamedTuple, Protocol
 
 from sqlalchemy import Text, case, cast, func, select
 from sqlalchemy.orm import Session
-from sqlalchemy.sql.elements import UnaryExpression
+from sqlalchemy.sql.elements import ColumnElement, UnaryExpression
 from sqlalchemy.sql.operators import custom_op
 
 from storefront.catalog.models import Product, Supplier
@@ -31,6 +35,7 @@ from storefront.catalog.queries import (
     Sort,
     SupplierKind,
     listing_conditions,
+    moq_bucket,
 )
 from storefront.memo import TimedCache
 
@@ -44,6 +49,9 @@ MAX_VALUE_LENGTH = 100
 #: Cubes are larger than counts (up to one row per distinct combination): fewer of them are kept.
 _cube_cache = TimedCache(max_entries=200)
 _facet_cache = TimedCache(max_entries=10_000)
+#: Cubes of search matches (``matched_cube``), kept apart so a stream of new queries leaves category cubes alone.
+_matched_cube_cache = TimedCache(max_entries=500)
+_supplier_cache = TimedCache(max_entries=1)
 
 
 class CubeRow(NamedTuple):
@@ -101,12 +109,6 @@ def read_cube(
     """One GROUP BY over the categories' listable products in the price range."""
     if not category_ids:
         return Cube((), ())
-    in_stock = case((Product.stock > 0, 1), else_=0)
-    bucket = case(
-        *((Product.moq <= high, bucket.value) for bucket, (_low, high) in MOQ_RANGES.items() if high is not None),
-        else_=MoqBucket.MORE.value,
-    )
-    attributes = cast(Product.attributes, Text)
     # The price as «+price» (SQLite's way to say "no index for this term"): a price range would otherwise lead
     # SQLite to the listing's price index, and from there to every row, instead of ix_products_facets alone.
     price = UnaryExpression(
@@ -117,17 +119,74 @@ def read_cube(
         conditions.append(price >= price_min)
     if price_max is not None:
         conditions.append(price <= price_max)
+    return cube_of(session, conditions)
+
+
+def matched_facets(session: Session, key: Hashable, rows: Sequence[Any], filters: ListingFilters) -> ListingFacets:
+    """Facet counts over a set of products found otherwise (a search's matches, at most a few hundred) with
+    ``filters``; ``key`` names the set for the cache (the search's query, price range and category)."""
+    cube = matched_cube(session, key, rows)
+    return _facet_cache.get(("matched", key, replace(filters, page=1, sort=Sort.POPULAR)), lambda: fold(cube, filters))
+
+
+class FacetRow(Protocol):
+    """What a cube needs of a product row a search has already read (``search.queries.candidates``)."""
+
+    @property
+    def supplier_id(self) -> int: ...
+    @property
+    def moq(self) -> int: ...
+    @property
+    def stock(self) -> int | None: ...
+    #: The attributes as stored JSON text (``cast(Product.attributes, Text)``).
+    @property
+    def attributes_text(self) -> str | None: ...
+
+
+def matched_cube(session: Session, key: Hashable, rows: Sequence[FacetRow]) -> Cube:
+    """The cube of listable product rows already read (a search's matches): grouped here, without a query."""
+    return _matched_cube_cache.get(key, lambda: _cube_of_rows(session, rows))
+
+
+def _cube_of_rows(session: Session, rows: Sequence[FacetRow]) -> Cube:
+    grouped: Counter[tuple[Any, ...]] = Counter(
+        (row.supplier_id, moq_bucket(row.moq).value, int(row.stock is not None and row.stock > 0), row.attributes_text)
+        for row in rows
+    )
+    return _fold_groups(supplier_facts(session), [(*group, count) for group, count in grouped.items()])
+
+
+def supplier_facts(session: Session) -> dict[int, tuple[str, int | None, SupplierKind | None]]:
+    """Every supplier's city, rating and kind (a small table), kept like the counts."""
+    return _supplier_cache.get("suppliers", lambda: _read_suppliers(session))
+
+
+def _read_suppliers(session: Session) -> dict[int, tuple[str, int | None, Any]]:
+    query = select(Supplier.id, Supplier.city, Supplier.rating_tenths, Supplier.is_factory)
+    return {
+        supplier_id: (city, rating, None if is_factory is None else _kind(is_factory))
+        for supplier_id, city, rating, is_factory in session.execute(query)
+    }
+
+
+def cube_of(session: Session, conditions: Sequence[ColumnElement[bool]]) -> Cube:
+    """One GROUP BY over the listable products passing ``conditions``, folded by supplier into facet rows."""
+    in_stock = case((Product.stock > 0, 1), else_=0)
+    bucket = case(
+        *((Product.moq <= high, bucket.value) for bucket, (_low, high) in MOQ_RANGES.items() if high is not None),
+        else_=MoqBucket.MORE.value,
+    )
+    attributes = cast(Product.attributes, Text)
     grouped = session.execute(
         select(Product.supplier_id, bucket, in_stock, attributes, func.count())
         .where(*conditions)
         .group_by(Product.supplier_id, bucket, in_stock, attributes)
     ).all()
-    suppliers = {
-        supplier_id: (city, rating, None if is_factory is None else _kind(is_factory))
-        for supplier_id, city, rating, is_factory in session.execute(
-            select(Supplier.id, Supplier.city, Supplier.rating_tenths, Supplier.is_factory)
-        )
-    }
+    return _fold_groups(_read_suppliers(session), grouped)
+
+
+def _fold_groups(suppliers: dict[int, tuple[str, int | None, Any]], grouped: Sequence[Sequence[Any]]) -> Cube:
+    """(supplier id, MOQ bucket value, in stock 0/1, attributes JSON text, products) groups as a cube."""
     per_set: Counter[Any] = Counter()
     for *_rest, raw, count in grouped:
         per_set[raw] += count
@@ -148,10 +207,20 @@ def _kind(is_factory: bool) -> SupplierKind:
 def _facet_values(raw: Any) -> dict[str, str]:
     """The attributes of one stored JSON object that may be facet values (short strings)."""
     if isinstance(raw, str):
-        try:
-            raw = json.loads(raw)
-        except ValueError:
-            return {}
+        return _facet_values_of_text(raw)
+    return _usable_values(raw)
+
+
+@lru_cache(maxsize=65_536)
+def _facet_values_of_text(raw: str) -> dict[str, str]:
+    """``_facet_values`` of JSON text: catalogues repeat the same few thousand attribute sets (read only)."""
+    try:
+        return _usable_values(json.loads(raw))
+    except ValueError:
+        return {}
+
+
+def _usable_values(raw: Any) -> dict[str, str]:
     if not isinstance(raw, dict):
         return {}
     return {

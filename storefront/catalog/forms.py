@@ -22,6 +22,7 @@ from storefront.catalog.queries import (
 )
 from storefront.i18n import format_rub_whole
 from storefront.money import MoneyError, parse_amount
+from storefront.vocabulary import attribute_name, attribute_value
 
 SORT_LABELS = {
     Sort.POPULAR: _l("Popular first"),
@@ -212,7 +213,9 @@ def active_chips(filters: ListingFilters) -> list[Chip]:
     for city in filters.cities:
         chips.append(Chip(city, _without(args, "city", city)))
     for name, value in filters.attributes:
-        chips.append(Chip(f"{name}: {value}", _without(args, "attr", f"{name}:{value}")))
+        chips.append(
+            Chip(f"{attribute_name(name)}: {attribute_value(value)}", _without(args, "attr", f"{name}:{value}"))
+        )
     if filters.in_stock:
         chips.append(Chip(_("In stock only"), _without(args, "in_stock")))
     return chips

@@ -8,6 +8,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any, NamedTuple
 
 from sqlalchemy import ColumnElement, Select, func, or_, select, text, union_all
@@ -52,6 +53,7 @@ MOQ_RANGES: dict[MoqBucket, tuple[int, int | None]] = {
 }
 
 
+@lru_cache(maxsize=4096)
 def moq_bucket(moq: int) -> MoqBucket:
     return next(bucket for bucket, (low, high) in MOQ_RANGES.items() if moq >= low and (high is None or moq <= high))
 

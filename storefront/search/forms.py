@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 from flask_babel import lazy_gettext as _l
 from werkzeug.datastructures import MultiDict
 from wtforms import StringField
@@ -18,8 +20,10 @@ class SearchArgsForm(ListingArgsForm):
     default_sort = Sort.RELEVANCE
     allowed_sorts = frozenset(SEARCH_SORT_LABELS)
 
-    def __init__(self, args: MultiDict[str, str], known_cities: list[str]) -> None:
-        super().__init__(args, known_cities)
+    def __init__(
+        self, args: MultiDict[str, str], known_cities: list[str], attribute_names: Collection[str] = ()
+    ) -> None:
+        super().__init__(args, known_cities, attribute_names)
 
     def query(self) -> str:
         return self.q.data or ""

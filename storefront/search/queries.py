@@ -10,7 +10,7 @@ from __future__ import annotations
 import enum
 import math
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Hashable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import Any, NamedTuple
@@ -20,6 +20,8 @@ from sqlalchemy import (
     ColumnElement,
     Integer,
     String,
+    Text,
+    cast,
     column,
     func,
     literal,
@@ -188,6 +190,15 @@ def _relaxed_matches(session: Session, match: Match, cap: int):
     return select(merged.c.product_id, score).group_by(merged.c.product_id)
 
 
+#: What the search page's facets count a match by (``catalog.facets.matched_cube``), read with the match itself.
+FACET_COLUMNS = (
+    Product.supplier_id,
+    Product.moq,
+    Product.stock,
+    cast(Product.attributes, Text).label("attributes_text"),
+)
+
+
 def candidates(
     session: Session,
     match: Match,
@@ -218,6 +229,7 @@ def candidates(
             # converting hundreds of rows to Decimal and aware datetimes per search costs milliseconds.
             type_coerce(Product.price_rub_from, Integer).label("price_rub_from"),
             type_coerce(Product.published_at, String).label("published_at"),
+            *FACET_COLUMNS,
         )
         .join(matched, matched.c.product_id == Product.id)
         .where(*conditions)
@@ -334,14 +346,15 @@ def _match_query(
     tree = cached_category_tree(session)
     named, preferred_roots = named_categories(tree.by_id.values(), match)
     preferred = frozenset(cid for root in preferred_roots for cid in tree.descendant_ids(root))
-    if named:
+    if named and len(rows) < CANDIDATES:
         # The query names a category: its products belong to the results even when their own text
         # lacks the words («обувь» names «Обувь», whose titles say «кроссовки»), as good as all-word matches.
+        # (When the matches already fill the candidates, they would be cut off anyway: not read.)
         whole = 1000 * len(match.groups) if relaxed else 0
         named_ids = {cid for category_id in named for cid in tree.descendant_ids(category_id)}
         found_ids = {row.product_id for row in rows}
-        extra = [row for row in _category_rows(session, named_ids, filters, whole) if row.product_id not in found_ids]
-        rows = [*rows, *extra][:CANDIDATES] if len(rows) < CANDIDATES else rows
+        extra = _category_rows(session, named_ids, filters, whole, skip=found_ids, limit=CANDIDATES - len(rows))
+        rows = [*rows, *extra]
     elif not rows and preferred:
         rows = _category_rows(session, preferred, filters)
     return _Matched(match, searched, correction, suggestion, tuple(rows), relaxed, named, preferred)
@@ -384,8 +397,16 @@ def named_categories(categories: Iterable[Category], match: Match) -> tuple[tupl
     return tuple(named), tuple(preferred)
 
 
-def _category_rows(session: Session, category_ids: Iterable[int], filters: ListingFilters, score: int = 0) -> list:
-    """The most popular products of categories the query names (scored ``score``, like matches)."""
+def _category_rows(
+    session: Session,
+    category_ids: Iterable[int],
+    filters: ListingFilters,
+    score: int = 0,
+    skip: Collection[int] = (),
+    limit: int = CANDIDATES,
+) -> list:
+    """The ``limit`` most popular products of categories the query names (scored ``score``, like matches), but
+    those in ``skip`` (already found)."""
     found = (
         select(
             Product.id.label("product_id"),
@@ -394,10 +415,12 @@ def _category_rows(session: Session, category_ids: Iterable[int], filters: Listi
             Product.popularity,
             type_coerce(Product.price_rub_from, Integer).label("price_rub_from"),
             type_coerce(Product.published_at, String).label("published_at"),
+            *FACET_COLUMNS,
         )
         .where(*listing_conditions(sorted(category_ids), filters))
+        .where(*([Product.id.not_in(sorted(skip))] if skip else []))
         .order_by(Product.popularity.desc(), Product.id.desc())
-        .limit(CANDIDATES)
+        .limit(limit)
     )
     return list(session.execute(found).all())
 
@@ -451,6 +474,28 @@ def search_products(
         found.relaxed,
         found.named,
     )
+
+
+def matched_products(
+    session: Session, query: str, filters: ListingFilters, category_ids: Sequence[int] | None = None
+) -> tuple[Hashable, list[Any]]:
+    """The rows of the products ``query`` finds at the filters' price range (in the categories), with a key naming
+    that set.
+
+    What the search page's facets count (``catalog.facets.matched_facets``): every other filter applies to them
+    there. Shares ``search_products``' cache: a search without other filters reads its matches once.
+    """
+    query = " ".join(query.split())
+    synonyms = current_synonyms(session)
+    match = parse_query(query, synonyms)
+    priced = ListingFilters(sort=Sort.RELEVANCE, price_min=filters.price_min, price_max=filters.price_max)
+    key = (query, priced, synonyms.version)
+    if not match.groups:
+        return key, []
+    found: _Matched = _matched_cache.get(key, lambda: _match_query(session, query, match, priced, synonyms))
+    chosen = set(category_ids) if category_ids is not None else None
+    rows = [row for row in found.rows if chosen is None or row.category_id in chosen]
+    return (key, None if category_ids is None else tuple(category_ids)), rows
 
 
 def _candidate_rows(session: Session, match: Match, filters: ListingFilters, relaxed: bool = False) -> list:

@@ -8,14 +8,16 @@ from flask import Flask, current_app, jsonify, make_response, render_template, r
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.wrappers import Response
 
+from storefront.catalog.facets import matched_cube, matched_facets
 from storefront.catalog.queries import ListingFilters, cached_category_tree, list_supplier_cities
+from storefront.catalog.views import facet_context
 from storefront.db import utcnow
 from storefront.extensions import db
 from storefront.search import bp
 from storefront.search.demand import count_search, demand_key, should_count
 from storefront.search.fallback import zero_result_help
 from storefront.search.forms import SEARCH_SORT_LABELS, SearchArgsForm
-from storefront.search.queries import matching_categories, search_products, suggest_products
+from storefront.search.queries import matched_products, matching_categories, search_products, suggest_products
 from storefront.search.synonyms import current_synonyms
 
 logger = logging.getLogger(__name__)
@@ -35,18 +37,18 @@ def _count_after_response(app: Flask, key: str, results: int) -> None:
 @bp.get("/search")
 def results() -> Response:
     tree = cached_category_tree(db.session())
-    form = SearchArgsForm(request.args, list_supplier_cities(db.session()))
-    filters = form.filters()
-    category_id = form.category_id()
+    cities = list_supplier_cities(db.session())
+    # As on category pages: the price first (it decides the matches the facets count), then every filter.
+    priced = SearchArgsForm(request.args, cities)
+    category_id = priced.category_id()
     chosen = tree.by_id.get(category_id) if category_id is not None else None
-    result = search_products(
-        db.session(),
-        form.query(),
-        filters,
-        current_app.config["PRODUCTS_PER_PAGE"],
-        tree.descendant_ids(chosen.id) if chosen else None,
-    )
-    facets = [(tree.by_id[cid], count) for cid, count in result.facets if cid in tree.by_id]
+    category_ids = tree.descendant_ids(chosen.id) if chosen else None
+    key, matches = matched_products(db.session(), priced.query(), priced.filters(), category_ids)
+    form = SearchArgsForm(request.args, cities, matched_cube(db.session(), key, matches).attribute_names)
+    filters = form.filters()
+    result = search_products(db.session(), form.query(), filters, current_app.config["PRODUCTS_PER_PAGE"], category_ids)
+    listing_facets = matched_facets(db.session(), key, matches, filters)
+    category_facets = [(tree.by_id[cid], count) for cid, count in result.facets if cid in tree.by_id]
     named = [tree.by_id[cid] for cid in result.categories if cid in tree.by_id]
     total = result.listing.total
     help_ = None
@@ -65,9 +67,9 @@ def results() -> Response:
         form=form,
         filters=filters,
         chosen=chosen,
-        facets=facets,
+        category_facets=category_facets,
         named=named,
-        cities=[(city, None) for city in form.known_cities],  # no per-city counts on search pages
+        **facet_context(listing_facets, filters),
         sort_labels=SEARCH_SORT_LABELS,
     )
     response = make_response(page)
