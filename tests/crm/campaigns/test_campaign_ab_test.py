@@ -352,3 +352,39 @@ def test_the_audit_page_shows_the_jobs_decision_as_the_systems(
     assert crm_login(client, "admin@mostik.local").status_code == 302
     page = client.get("/crm/audit/").get_data(as_text=True)
     assert "система (плановая задача)" in page and "Выбран победитель A/B-теста" in page
+
+
+def test_a_bad_ab_test_on_an_existing_campaign_changes_nothing(session: Session, client: FlaskClient) -> None:
+    _marketer(session, client)
+    campaign = _ab_campaign(session, ab_percent=30, ab_wait_hours=8)
+    before = (campaign.name, campaign.subject, campaign.subject_b, campaign.ab_percent, campaign.ab_wait_hours)
+    csrf = crm_csrf(client, f"/crm/campaigns/{campaign.id}/edit")
+    form = _form(csrf, campaign.segment_id or 0, name="Другое имя", subject_b="", ab_percent="70", channel="telegram")
+    refused = client.post(f"/crm/campaigns/{campaign.id}/edit", data=form)
+    page = refused.get_data(as_text=True)
+    assert refused.status_code == 400
+    # Every mistake at once (a Telegram choice is not offered without a bot: refused as not a valid choice).
+    assert "Укажите тему B для A/B-теста." in page and "Доля A/B-теста должна быть от 10 до 50 процентов." in page
+    session.expire_all()
+    kept = session.get(Campaign, campaign.id)
+    assert (kept.name, kept.subject, kept.subject_b, kept.ab_percent, kept.ab_wait_hours) == before
+
+
+def test_with_a_bot_configured_a_telegram_campaign_with_a_test_is_refused_on_the_form_in_russian(
+    tg_app: Flask, session: Session
+) -> None:
+    client = tg_app.test_client()
+    _marketer(session, client)
+    segment = factories.create_segment(session)
+    session.commit()
+    csrf = crm_csrf(client, "/crm/campaigns/new")
+    refused = client.post("/crm/campaigns/new", data=_form(csrf, segment.id, channel="telegram"))
+    assert refused.status_code == 400
+    assert "A/B-тест темы доступен только для рассылок по e-mail: у сообщения в Telegram нет темы." in (
+        refused.get_data(as_text=True)
+    )
+    assert session.scalars(select(Campaign)).all() == []
+    form = _form(csrf, segment.id, channel="telegram")
+    del form["ab_test"]  # without the test the same Telegram campaign is saved
+    assert client.post("/crm/campaigns/new", data=form).status_code == 302
+    assert session.scalars(select(Campaign.channel)).all() == ["telegram"]
