@@ -83,10 +83,19 @@ def recent_sends(session: Session, buyer_ids: Iterable[int], since: datetime) ->
 def send_test(session: Session, campaign: Campaign, settings: SenderSettings, to: str, buyer: Buyer | None) -> None:
     """Send the campaign as ``buyer`` would see it to a staff address (links record nothing). Raises on failure."""
     content = live_content(session, campaign, settings.base_url)
-    message = compose(content, settings, 0, Person.of(buyer) if buyer else None, None)
-    message.subject = f"[TEST] {message.subject}"
+    # An A/B test: one test e-mail per subject, marked [TEST A] and [TEST B].
+    variants = [("", campaign.subject)]
+    if campaign.ab_test:
+        variants = [("A", campaign.subject), ("B", campaign.subject_b or "")]
+    person = Person.of(buyer) if buyer else None
+    messages = []
+    for variant, subject in variants:
+        message = compose(dataclasses.replace(content, subject=subject), settings, 0, person, None)
+        message.subject = f"[TEST{' ' + variant if variant else ''}] {message.subject}"
+        messages.append(message)
     with MailConnection(settings.mail) as connection:
-        connection.send(to_email(settings, to, message))
+        for message in messages:
+            connection.send(to_email(settings, to, message))
 
 
 # --- quiet hours (Moscow) for trigger mail -----------------------------------------------------------------

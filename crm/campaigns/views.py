@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import smtplib
 from datetime import datetime, timedelta
@@ -399,13 +400,19 @@ def campaign_preview(campaign_id: int) -> str | tuple[str, int]:
     try:
         content = live_content(db.session(), campaign, settings.base_url)
         message = compose(content, settings, 0, Person.of(buyer) if buyer else None, None)
+        subject_b = None
+        if campaign.ab_test:  # the A/B test's other subject, for the same buyer
+            content_b = dataclasses.replace(content, subject=campaign.subject_b or "")
+            subject_b = compose(content_b, settings, 0, Person.of(buyer) if buyer else None, None).subject
     except TemplateRefused as refused:
         return render_template("crm/message.html", message=str(refused)), 400
     if buyer is not None:  # a real buyer's data on a marketer's screen: who looked is on record
         staff = require_staff()
         record(db.session(), staff, AuditAction.CAMPAIGN_PREVIEW, "buyer", buyer.id, request.remote_addr, campaign.name)
         db.session.commit()
-    return render_template("crm/campaigns/preview.html", campaign=campaign, message=message, buyer=buyer, error=error)
+    return render_template(
+        "crm/campaigns/preview.html", campaign=campaign, message=message, subject_b=subject_b, buyer=buyer, error=error
+    )
 
 
 @bp.post("/<int:campaign_id>/test")

@@ -388,3 +388,25 @@ def test_with_a_bot_configured_a_telegram_campaign_with_a_test_is_refused_on_the
     del form["ab_test"]  # without the test the same Telegram campaign is saved
     assert client.post("/crm/campaigns/new", data=form).status_code == 302
     assert session.scalars(select(Campaign.channel)).all() == ["telegram"]
+
+
+def test_the_preview_shows_both_subjects_and_a_test_send_sends_one_of_each(
+    session: Session, client: FlaskClient, mailbox
+) -> None:
+    _marketer(session, client)
+    buyer = factories.create_recipient(session, "anna@example.ru", "Анна Смирнова")
+    campaign = _ab_campaign(session)
+    preview = client.get(f"/crm/campaigns/{campaign.id}/preview?buyer_id={buyer.id}").get_data(as_text=True)
+    assert "Тема A:</strong> Анна, скидки на обувь" in preview
+    assert "Тема B:</strong> Анна, только сегодня: −20 %" in preview
+    csrf = crm_csrf(client, f"/crm/campaigns/{campaign.id}")
+    sent = client.post(
+        f"/crm/campaigns/{campaign.id}/test",
+        data={"csrf_token": csrf, "email": "marketer@mostik.local", "buyer_id": str(buyer.id)},
+    )
+    assert sent.status_code == 303
+    assert [m["Subject"] for m in mailbox.messages] == [
+        "[TEST A] Анна, скидки на обувь",
+        "[TEST B] Анна, только сегодня: −20 %",
+    ]
+    assert session.scalars(select(CampaignRecipient)).all() == []
