@@ -178,8 +178,8 @@ def save_campaign(session: Session, campaign: Campaign | None, data: CampaignDat
     testing = bool(data.ab_percent)
     campaign.subject_b = data.subject_b.strip() if testing and data.subject_b else None
     campaign.ab_percent = data.ab_percent if testing else 0
-    campaign.ab_metric = data.ab_metric
-    campaign.ab_wait_hours = data.ab_wait_hours
+    campaign.ab_metric = data.ab_metric if testing else AbMetric.OPENS
+    campaign.ab_wait_hours = data.ab_wait_hours if testing else 4
     if not data.use_blocks:
         campaign.body_blocks = None
     elif campaign.body_blocks is None:

@@ -187,7 +187,7 @@ def campaign_edit(campaign_id: int | None) -> Response | tuple[str, int]:
             subject_b=form.subject_b.data if form.ab_test.data else None,
             ab_percent=(form.ab_percent.data or 0) if form.ab_test.data else 0,
             ab_metric=AbMetric(form.ab_metric.data),
-            ab_wait_hours=form.ab_wait_hours.data or 4,
+            ab_wait_hours=(form.ab_wait_hours.data or 4) if form.ab_test.data else 4,
         )
         staff = require_staff()
         try:

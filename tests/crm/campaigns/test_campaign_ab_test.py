@@ -333,11 +333,11 @@ def test_the_form_saves_the_test_and_without_the_tick_none_and_the_report_shows_
     assert "Победитель: тема A" in page and "остальным отправлена тема победителя" in page
     # Without the tick nothing of the test is kept.
     csrf = crm_csrf(client, "/crm/campaigns/new")
-    form = _form(csrf, segment.id, name="Без теста")
-    del form["ab_test"]
+    form = _form(csrf, segment.id, name="Без теста", ab_percent="70000", ab_wait_hours="99999")
+    del form["ab_test"]  # the test's fields are ignored, whatever they hold
     assert client.post("/crm/campaigns/new", data=form).status_code == 302
     plain = session.scalars(select(Campaign).where(Campaign.name == "Без теста")).one()
-    assert (plain.subject_b, plain.ab_percent, plain.ab_test) == (None, 0, False)
+    assert (plain.subject_b, plain.ab_percent, plain.ab_wait_hours, plain.ab_test) == (None, 0, 4, False)
 
 
 def test_the_audit_page_shows_the_jobs_decision_as_the_systems(
