@@ -109,7 +109,7 @@ LABELS = {
     AuditAction.CAMPAIGN_BACK_TO_DRAFT: _l("Campaign back to draft"),
     AuditAction.CAMPAIGN_TRIGGER: _l("Automatic campaign switched"),
     AuditAction.CAMPAIGN_TEMPLATE: _l("E-mail template saved"),
-    AuditAction.CAMPAIGN_AB_WINNER: _l("A/B test winner chosen and the rest released"),
+    AuditAction.CAMPAIGN_AB_WINNER: _l("A/B test winner chosen"),
     AuditAction.SYNONYM_CREATE: _l("Search synonyms added"),
     AuditAction.SYNONYM_UPDATE: _l("Search synonyms changed"),
     AuditAction.SYNONYM_DELETE: _l("Search synonyms deleted"),
