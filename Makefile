@@ -66,6 +66,7 @@ demo-data: db-upgrade  ## Seed demo data (catalogue, buyers, orders, managers) i
 		--email operator@mostik.local --role operator --name "Демо-оператор"
 	MOSTIK_ENV=development MOSTIK_DEMO_MANAGER_PASSWORD=$(DEMO_MANAGER_PASSWORD) $(FLASK) crm seed-demo-buyers \
 		--if-empty --buyers $(DEMO_BUYERS)
+	MOSTIK_ENV=development $(FLASK) crm seed-demo-campaigns --if-empty
 	MOSTIK_ENV=development MOSTIK_STAFF_PASSWORD=$(DEMO_MANAGER_PASSWORD) $(FLASK) staff create --if-missing \
 		--email finance@mostik.local --role finance --name "Демо-финансист"
 	MOSTIK_ENV=development MOSTIK_STAFF_PASSWORD=$(DEMO_MANAGER_PASSWORD) $(FLASK) staff create --if-missing \

@@ -9,8 +9,8 @@ unthrottled until every recipient is sent. The sink is ``python -m aiosmtpd`` wi
 its own process on 127.0.0.1.
 
 The baseline, in the same run and to the same sink: a bare ``smtplib`` loop sending the same number of comparable
-messages (the same bodies and headers, rendered beforehand) over one connection. Absolute rates differ between
-machines; ``ratio`` (Mostik's rate over the baseline's) is the figure to compare.
+messages (the same bodies and headers, built beforehand) over one connection, interleaved with the sender's runs.
+Absolute rates differ between machines; ``ratio`` (Mostik's rate over the baseline's) is the figure to compare.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
+import os
 import smtplib
 import socket
 import subprocess
@@ -73,28 +74,38 @@ def start_sink(port: int) -> subprocess.Popen[bytes]:
     raise RuntimeError("the SMTP sink did not start")
 
 
-def bare_smtplib_rate(port: int, recipients: int) -> float:
-    """Messages per second of a plain loop over one SMTP connection, every message built before the clock starts."""
-    settings = MailSettings(server="127.0.0.1", port=port, sender="news@mostik.local", timeout=10)
-    messages = [
-        build_message(
-            settings,
-            f"b{i}@bench.local",
-            f"Покупатель {i}, скидки недели",
-            BODY_TEXT.replace("{{ buyer.first_name }}", "Покупатель"),
-            BODY_HTML.replace("{{ buyer.first_name }}", "Покупатель"),
-            {
-                "List-Unsubscribe": f"<https://shop.example.ru/u/{i}>",
-                "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
-            },
-        )
-        for i in range(1, recipients + 1)
-    ]
-    started = time.perf_counter()
-    with smtplib.SMTP("127.0.0.1", port) as smtp:
-        for message in messages:
-            smtp.send_message(message)
-    return recipients / (time.perf_counter() - started)
+class BareLoop:
+    """The baseline: a plain smtplib loop over one connection, every message built before the clock starts."""
+
+    def __init__(self, port: int, recipients: int) -> None:
+        settings = MailSettings(server="127.0.0.1", port=port, sender="news@mostik.local", timeout=10)
+        self.messages = [
+            build_message(
+                settings,
+                f"b{i}@bench.local",
+                f"Покупатель {i}, скидки недели",
+                BODY_TEXT.replace("{{ buyer.first_name }}", "Покупатель"),
+                BODY_HTML.replace("{{ buyer.first_name }}", "Покупатель"),
+                {
+                    "List-Unsubscribe": f"<https://shop.example.ru/u/{i}>",
+                    "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+                },
+            )
+            for i in range(1, recipients + 1)
+        ]
+        self.smtp = smtplib.SMTP("127.0.0.1", port)
+        self.sent = 0
+        self.seconds = 0.0
+
+    def send(self, count: int) -> None:
+        started = time.perf_counter()
+        for message in self.messages[self.sent : self.sent + count]:
+            self.smtp.send_message(message)
+        self.seconds += time.perf_counter() - started
+        self.sent += count
+
+    def close(self) -> None:
+        self.smtp.quit()
 
 
 def _fill(session: Session, recipients: int) -> None:
@@ -140,14 +151,20 @@ def measure(url: str, recipients: int, smtp_port: int, batch_size: int) -> dict:
                 None,
             )
             schedule_campaign(session, campaign, utcnow(), utcnow())
-            started = time.perf_counter()
+            # Interleaved: each sender run is followed by the bare loop sending as many, so a machine that gets
+            # busier or quieter during the run slows or speeds both alike.
+            bare = BareLoop(smtp_port, recipients)
+            seconds = 0.0
             runs = 0
             while True:
+                started = time.perf_counter()
                 result = send_due(session, settings)
+                seconds += time.perf_counter() - started
                 runs += 1
                 if result.sent == 0:
                     break
-            seconds = time.perf_counter() - started
+                bare.send(result.sent)
+            bare.close()
             sent = session.execute(
                 select(func.count()).where(
                     CampaignRecipient.campaign_id == campaign.id, CampaignRecipient.status == RecipientStatus.SENT.value
@@ -160,6 +177,7 @@ def measure(url: str, recipients: int, smtp_port: int, batch_size: int) -> dict:
         "sent": sent,
         "sender_runs": runs,
         "messages_per_second": round(sent / seconds, 1) if seconds else None,
+        "bare_smtplib_messages_per_second": round(bare.sent / bare.seconds, 1) if bare.seconds else None,
     }
 
 
@@ -182,14 +200,14 @@ def main(argv: list[str] | None = None) -> list[dict]:
                     print(f"{engine}: skipped (set BENCH_DATABASE_URL)")
                     continue
                 figures = measure(url, args.recipients, port, args.batch_size)
-            baseline = round(bare_smtplib_rate(port, args.recipients), 1)
+            baseline = figures["bare_smtplib_messages_per_second"]
             ratio = round(figures["messages_per_second"] / baseline, 2) if figures["messages_per_second"] else None
             record = {
                 "engine": engine,
                 "recipients": args.recipients,
                 **figures,
-                "bare_smtplib_messages_per_second": baseline,
                 "ratio": ratio,
+                "load_average": [round(x, 2) for x in os.getloadavg()],
             }
             print(
                 f"{engine}: {figures['sent']} of {args.recipients} messages in {figures['send_seconds']} s = "

@@ -58,6 +58,7 @@ from crm.buyers import views as _buyer_views  # noqa: E402, F401
 from crm.campaigns import bp as campaigns_bp  # noqa: E402
 from crm.campaigns import cli as _campaign_cli  # noqa: E402, F401
 from crm.campaigns import jobs as _campaign_jobs  # noqa: E402, F401
+from crm.campaigns import overview_views as _campaign_overview_views  # noqa: E402, F401
 from crm.campaigns import public_bp as campaign_links_bp  # noqa: E402
 from crm.campaigns import public_views as _campaign_public_views  # noqa: E402, F401
 from crm.campaigns import views as _campaign_views  # noqa: E402, F401

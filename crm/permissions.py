@@ -76,6 +76,8 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "campaigns.view": frozenset({ADMIN, MARKETER}),
     "campaigns.edit": frozenset({ADMIN, MARKETER}),
     "campaigns.send": frozenset({ADMIN, MARKETER}),
+    # The cross-campaign report's tables as CSV (aggregates only, no buyer data), audited.
+    "campaigns.export": frozenset({ADMIN, MARKETER}),
     # Search (issue 19): the synonyms search uses and the demand signals (queries only, no buyer data).
     "synonyms.view": frozenset({ADMIN, MARKETER}),
     "synonyms.edit": frozenset({ADMIN, MARKETER}),

@@ -1,7 +1,8 @@
 """The demo's commands, registered by the composition root (``wsgi.py``), never by the installed packages:
 
 * ``flask --app wsgi seed-demo [--products N] [--if-empty]``: the demo catalogue (``demo.catalogue``);
-* ``flask --app wsgi crm seed-demo-buyers [--buyers N] [--if-empty]``: the demo CRM (``demo.buyers``).
+* ``flask --app wsgi crm seed-demo-buyers [--buyers N] [--if-empty]``: the demo CRM (``demo.buyers``);
+* ``flask --app wsgi crm seed-demo-campaigns [--if-empty]``: a year of sent campaigns (``demo.campaigns``).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from flask_babel import gettext as _
 from crm.cli import crm_group
 from crm.reorder.services import POLICY_EXTENSION
 from demo.buyers import DEFAULT_BUYERS, DemoSeedError, demo_buyer_login, has_buyers, seed_demo_buyers
+from demo.campaigns import has_campaign_history, seed_campaign_history
 from storefront.extensions import db
 from storefront.legal.services import publish_defaults
 from storefront.seller import seller_of
@@ -157,8 +159,37 @@ def demo_buyer_login_command(email: str) -> None:
     click.echo(_("The demo buyer %(name)s signs in as %(email)s.", name=buyer.name, email=buyer.email))
 
 
+@click.command("seed-demo-campaigns")
+@with_appcontext
+@click.option("--if-empty", is_flag=True, help="Do nothing when a campaign has been sent already (make run).")
+def seed_demo_campaigns_command(if_empty: bool) -> None:
+    """Add a year of sent demo campaigns with opens, clicks and credited orders (no message is sent)."""
+    session = db.session()
+    if has_campaign_history(session):
+        if if_empty:
+            click.echo(_("Campaigns have been sent already; demo campaigns not added."))
+            return
+        click.echo(_("Campaigns have been sent already. Demo campaigns are only added where none was sent."), err=True)
+        sys.exit(1)
+    if not has_buyers(session):
+        click.echo(_("There are no buyers: run flask --app wsgi crm seed-demo-buyers first."), err=True)
+        sys.exit(1)
+    history = seed_campaign_history(session)
+    session.commit()
+    click.echo(
+        _(
+            "Demo campaigns added: %(campaigns)s sent campaigns, %(messages)s messages, %(orders)s credited orders.",
+            campaigns=history.campaigns,
+            messages=history.messages,
+            orders=history.orders,
+        )
+    )
+
+
 def init_app(app: Flask) -> None:
-    """Add ``seed-demo`` at the top level, ``seed-demo-buyers`` and ``demo-buyer-login`` to the ``crm`` group."""
+    """Add ``seed-demo`` at the top level, ``seed-demo-buyers``, ``seed-demo-campaigns`` and ``demo-buyer-login``
+    to the ``crm`` group."""
     app.cli.add_command(seed_demo_command)
     crm_group.add_command(seed_demo_buyers_command)
+    crm_group.add_command(seed_demo_campaigns_command)
     crm_group.add_command(demo_buyer_login_command)

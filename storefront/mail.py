@@ -8,8 +8,11 @@ from __future__ import annotations
 
 import smtplib
 from dataclasses import dataclass
-from email.message import EmailMessage
-from email.utils import make_msgid
+from email.header import Header
+from email.message import EmailMessage, Message
+from email.mime.multipart import MIMEMultipart
+from email.mime.text import MIMEText
+from email.utils import formataddr, make_msgid, parseaddr
 
 
 @dataclass(frozen=True)
@@ -37,6 +40,47 @@ def build_message(
     html: str | None = None,
     headers: dict[str, str] | None = None,
     message_id: str | None = None,
+) -> Message:
+    """A text (and HTML) message, built with the standard library's ``email.mime`` classes, as Django does.
+
+    Why not ``EmailMessage``: it parses every header it is given and folds it again when sent, which made building
+    and flattening most of a campaign message's cost (a campaign sends tens of thousands). ``email.mime`` writes
+    headers as given, RFC 2047-encoding only non-ASCII text, 5–10× cheaper. An address that needs SMTPUTF8 (a
+    non-ASCII mailbox or domain) still takes ``EmailMessage``: smtplib sends that one with SMTPUTF8.
+    """
+    if not (parseaddr(to)[1].isascii() and parseaddr(settings.sender)[1].isascii()):
+        return _international_message(settings, to, subject, text, html, headers, message_id)
+    message: Message = MIMEText(text, "plain", "utf-8")
+    if html:
+        message = MIMEMultipart("alternative", _subparts=[message, MIMEText(html, "html", "utf-8")])
+    message["From"] = _address(settings.sender)
+    message["To"] = _address(to)
+    message["Subject"] = _encoded("Subject", subject)
+    message["Message-ID"] = message_id or make_msgid(domain="mostik.local")
+    for name, value in (headers or {}).items():
+        message[name] = _encoded(name, value)
+    return message
+
+
+def _encoded(name: str, value: str) -> str:
+    """Non-ASCII header text as RFC 2047 encoded words of at most 75 characters, folded after the header's name."""
+    return value if value.isascii() else Header(value, "utf-8", maxlinelen=76, header_name=name).encode()
+
+
+def _address(value: str) -> str:
+    """«Мостик <news@mostik.local>» with the display name RFC 2047-encoded; a bare address as it is."""
+    name, address = parseaddr(value)
+    return formataddr((name, address), charset="utf-8") if name else address
+
+
+def _international_message(
+    settings: MailSettings,
+    to: str,
+    subject: str,
+    text: str,
+    html: str | None,
+    headers: dict[str, str] | None,
+    message_id: str | None,
 ) -> EmailMessage:
     message = EmailMessage()
     message["From"] = settings.sender
@@ -78,7 +122,7 @@ class MailConnection:
         self.settings = settings
         self._smtp: smtplib.SMTP | None = None
 
-    def send(self, message: EmailMessage) -> None:
+    def send(self, message: Message) -> None:
         if self._smtp is None:
             try:
                 self._smtp = smtplib.SMTP(self.settings.server, self.settings.port, timeout=self.settings.timeout)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from email.message import EmailMessage
+from email.message import Message
 from typing import Any
 
 from flask_babel import force_locale
@@ -218,5 +218,5 @@ def compose(
     return ComposedMessage(subject, body_text, body_html, headers)
 
 
-def to_email(settings: SenderSettings, to: str, message: ComposedMessage) -> EmailMessage:
+def to_email(settings: SenderSettings, to: str, message: ComposedMessage) -> Message:
     return build_message(settings.mail, to, message.subject, message.text, message.html, message.headers)

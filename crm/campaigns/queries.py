@@ -40,25 +40,15 @@ class DayRow:
 
 
 @dataclass
-class CampaignReport:
-    recipients: int = 0
-    control: int = 0
+class Rates:
+    """Messages delivered and what came of them, with the rates every campaign page shows the same way."""
+
     delivered: int = 0
-    failed: int = 0
-    pending: int = 0
-    skipped: int = 0
     opened: int = 0
     clicked: int = 0
     unsubscribed: int = 0
     orders: int = 0
     revenue: Decimal = Decimal("0.00")
-    mailed_buyers_converted: int = 0
-    control_buyers_converted: int = 0
-    days: list[DayRow] = field(default_factory=list)
-    #: A/B test: figures of variants A and B (their test share only), in that order; empty without a test.
-    variants: list[VariantFigures] = field(default_factory=list)
-    #: Recipients waiting for the winner.
-    held: int = 0
 
     @property
     def open_rate(self) -> Decimal | None:
@@ -69,14 +59,30 @@ class CampaignReport:
         return _share(self.clicked, self.delivered)
 
     @property
-    def conversion(self) -> Decimal | None:
-        return _share(self.orders, self.delivered)
-
-    @property
     def revenue_per_message(self) -> Decimal | None:
         if not self.delivered:
             return None
         return (self.revenue / self.delivered).quantize(Decimal("0.01"))
+
+
+@dataclass
+class CampaignReport(Rates):
+    recipients: int = 0
+    control: int = 0
+    failed: int = 0
+    pending: int = 0
+    skipped: int = 0
+    mailed_buyers_converted: int = 0
+    control_buyers_converted: int = 0
+    days: list[DayRow] = field(default_factory=list)
+    #: A/B test: figures of variants A and B (their test share only), in that order; empty without a test.
+    variants: list[VariantFigures] = field(default_factory=list)
+    #: Recipients waiting for the winner.
+    held: int = 0
+
+    @property
+    def conversion(self) -> Decimal | None:
+        return _share(self.orders, self.delivered)
 
     @property
     def mailed_conversion(self) -> Decimal | None:

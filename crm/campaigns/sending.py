@@ -34,7 +34,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import and_, func, or_, select, text, update
 from sqlalchemy.orm import Session
 
 from crm.campaigns.ab_test import subject_for
@@ -193,12 +193,22 @@ def _release(session: Session, token: str, keep: int | None = None) -> None:
     session.commit()
 
 
+_NO_FLUSH_WAIT = text("SET LOCAL synchronous_commit TO OFF")
+
+
 def _finish(session: Session, token: str, recipient_id: int, **values: object) -> None:
-    session.execute(
-        update(CR)
-        .where(CR.id == recipient_id, CR.claim_token == token)
-        .values(claim_token=None, **values)
-        .execution_options(synchronize_session=False)
+    """Settle one claimed row in a commit of its own, right after its message went out.
+
+    On PostgreSQL this commit does not wait for its WAL record to reach the disk (``synchronous_commit`` off for
+    this transaction only): that wait was a third of a message's cost. A crash of the sender loses nothing by it;
+    a crash of the database server itself can lose the last fraction of a second of marks, and those rows are
+    tried again after their lease, as they would be after a sender crash between the SMTP reply and the commit.
+    """
+    connection = session.connection()  # Core, not the ORM's bulk-update path: this runs once per message
+    if connection.dialect.name == "postgresql":
+        connection.execute(_NO_FLUSH_WAIT)
+    connection.execute(
+        update(CR).where(CR.id == recipient_id, CR.claim_token == token).values(claim_token=None, **values)
     )
     session.commit()
 

@@ -6,6 +6,8 @@ no click links (they point straight at their targets), and a click token for it 
 
 from __future__ import annotations
 
+import functools
+
 from itsdangerous import BadSignature, URLSafeSerializer
 
 
@@ -13,6 +15,7 @@ class BadToken(ValueError):
     """A token that was tampered with, truncated or made for another purpose."""
 
 
+@functools.lru_cache(maxsize=16)  # made once, not per link: a campaign signs three tokens a message
 def _serializer(secret_key: str, purpose: str) -> URLSafeSerializer:
     return URLSafeSerializer(secret_key, salt=f"mostik-campaign-{purpose}")
 

@@ -16,15 +16,10 @@ from storefront.account.identifiers import normalize_email, normalize_phone
 from storefront.order.holds import PaymentMethod, offered_methods
 
 
-class CheckoutForm(CompanyFieldsMixin, AddressFieldsMixin, FlaskForm):
-    email = EmailField(_l("Email"), validators=[DataRequired(), Normalized(normalize_email)])
-    name = StringField(_l("Contact person"), validators=[DataRequired(), Length(max=200)])
-    phone = StringField(_l("Phone"), validators=[DataRequired(), Normalized(normalize_phone)])
-    shipping_method = IntegerField(_l("Shipping"), validators=[Optional()])
-    #: Required (by ``place_order``) only for a method that delivers to a pickup point.
-    pickup_point = StringField(_l("Pickup point"), validators=[Optional(), Length(max=20)])
-    promo_code = StringField(_l("Promo code"), validators=[Optional(), Length(max=40)])
-    #: «Оплата по счёту» is offered to a company or sole trader when our bank requisites are configured.
+class PaymentMethodMixin:
+    """«Как оплатить»: online, or by invoice for a company or sole trader when our bank requisites are configured
+    (``bank_transfers``). Used by the checkout and by a quote's «Оформить заказ»."""
+
     payment_method = RadioField(
         _l("How to pay"),
         choices=[
@@ -32,18 +27,13 @@ class CheckoutForm(CompanyFieldsMixin, AddressFieldsMixin, FlaskForm):
             SelectChoice(PaymentMethod.BANK_TRANSFER.value, _l("By invoice (bank transfer)")),
         ],
         default=PaymentMethod.CARD.value,
-        validate_choice=False,  # checked in ``validate`` against what this buyer is offered, in Russian
+        # Checked by ``payment_method_offered`` against what this buyer is offered (a ``validate_payment_method``
+        # would be run by WTForms as the field's validator, without the buyer's kind).
+        validate_choice=False,
     )
-    consent_personal_data = BooleanField(PERSONAL_DATA_TEXT)
-    consent_marketing = BooleanField(MARKETING_TEXT, default=False)
-    save_address = BooleanField(_l("Save this address in my account"), default=False)
-    placement_token = HiddenField(validators=[InputRequired(), Length(min=16, max=64)])
-    cart_fingerprint = HiddenField()
 
-    def __init__(self, *args: Any, needs_consent: bool = True, bank_transfers: bool = False, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, bank_transfers: bool = False, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fill_region_choices()
-        self.needs_consent = needs_consent
         self.bank_transfers = bank_transfers
         if not bank_transfers:
             self.payment_method.choices = [SelectChoice(PaymentMethod.CARD.value, _l("Online: by card or through SBP"))]
@@ -55,6 +45,34 @@ class CheckoutForm(CompanyFieldsMixin, AddressFieldsMixin, FlaskForm):
         except ValueError:
             return None
 
+    def payment_method_offered(self, *, company: bool) -> bool:
+        if self.chosen_payment_method() in offered_methods(company=company, bank_transfers=self.bank_transfers):
+            return True
+        self.payment_method.errors = [
+            _l("Payment by invoice is for companies and sole proprietors: choose online payment or buy as one.")
+        ]
+        return False
+
+
+class CheckoutForm(PaymentMethodMixin, CompanyFieldsMixin, AddressFieldsMixin, FlaskForm):
+    email = EmailField(_l("Email"), validators=[DataRequired(), Normalized(normalize_email)])
+    name = StringField(_l("Contact person"), validators=[DataRequired(), Length(max=200)])
+    phone = StringField(_l("Phone"), validators=[DataRequired(), Normalized(normalize_phone)])
+    shipping_method = IntegerField(_l("Shipping"), validators=[Optional()])
+    #: Required (by ``place_order``) only for a method that delivers to a pickup point.
+    pickup_point = StringField(_l("Pickup point"), validators=[Optional(), Length(max=20)])
+    promo_code = StringField(_l("Promo code"), validators=[Optional(), Length(max=40)])
+    consent_personal_data = BooleanField(PERSONAL_DATA_TEXT)
+    consent_marketing = BooleanField(MARKETING_TEXT, default=False)
+    save_address = BooleanField(_l("Save this address in my account"), default=False)
+    placement_token = HiddenField(validators=[InputRequired(), Length(min=16, max=64)])
+    cart_fingerprint = HiddenField()
+
+    def __init__(self, *args: Any, needs_consent: bool = True, bank_transfers: bool = False, **kwargs: Any) -> None:
+        super().__init__(*args, bank_transfers=bank_transfers, **kwargs)
+        self.fill_region_choices()
+        self.needs_consent = needs_consent
+
     def validate(self, extra_validators: Any = None) -> bool:
         ok = super().validate(extra_validators)
         ok = self.validate_company() and ok
@@ -64,13 +82,7 @@ class CheckoutForm(CompanyFieldsMixin, AddressFieldsMixin, FlaskForm):
                 _l("Without this consent we cannot create an account or take an order."),
             ]
             ok = False
-        if self.chosen_payment_method() not in offered_methods(
-            company=self.kind.data == "company", bank_transfers=self.bank_transfers
-        ):
-            self.payment_method.errors = [
-                _l("Payment by invoice is for companies and sole proprietors: choose online payment or buy as one.")
-            ]
-            ok = False
+        ok = self.payment_method_offered(company=self.kind.data == "company") and ok
         if not self.shipping_method.data and not self.shipping_method.errors:
             self.shipping_method.errors = [_l("Choose a shipping method.")]
             ok = False

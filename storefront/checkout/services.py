@@ -37,7 +37,7 @@ from storefront.errors import ShopError
 from storefront.events import order_placed
 from storefront.fx.services import Pricing
 from storefront.order.attribution import attributed_campaign
-from storefront.order.holds import HoldPolicy, PaymentMethod, offered_methods, payment_hold
+from storefront.order.holds import HoldPolicy, PaymentMethod, PaymentMethodNotOffered, offered_methods, payment_hold
 from storefront.order.models import Order
 from storefront.order.services import LineDraft, OrderDraft, check_unpaid_cap, create_order, find_order_by_token
 from storefront.order.totals import Totals, compute_totals
@@ -56,10 +56,6 @@ class CartEmpty(ShopError):
 
 class CartNeedsAttention(ShopError):
     """Some lines cannot be ordered as they are (unavailable, below MOQ, above stock)."""
-
-
-class PaymentMethodNotOffered(ShopError):
-    """Paying by invoice was asked for by a person, or while our bank requisites are not configured."""
 
 
 class PricesChanged(ShopError):

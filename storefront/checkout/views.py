@@ -47,7 +47,6 @@ from storefront.checkout.services import (
     CheckoutQuote,
     Contact,
     Destination,
-    PaymentMethodNotOffered,
     PricesChanged,
     announce_placement,
     build_quote,
@@ -60,7 +59,7 @@ from storefront.extensions import db, limiter
 from storefront.fx.services import current_pricing
 from storefront.i18n import format_rub
 from storefront.order.attribution import click_from_session
-from storefront.order.holds import HoldPolicy, PaymentMethod, payment_hold
+from storefront.order.holds import HoldPolicy, PaymentMethod, PaymentMethodNotOffered, payment_hold
 from storefront.order.services import (
     LinkState,
     OutOfStock,
@@ -68,7 +67,7 @@ from storefront.order.services import (
     get_order_by_number,
     make_access_token,
 )
-from storefront.order.web import guest_link_state
+from storefront.order.web import guest_link_state, unpaid_cap_message
 from storefront.promo.services import PromoInvalid, holder_key
 from storefront.seller import seller_of
 from storefront.shipping.points import (
@@ -286,16 +285,6 @@ def save_checkout_draft() -> Response | tuple[str, int]:
     return "", 204
 
 
-def _unpaid_cap_message(cap: int) -> str:
-    return ngettext(
-        "You already have %(num)d unpaid order. Pay it or wait until it is canceled (unpaid orders are canceled "
-        "after a short time), then place a new one.",
-        "You already have %(num)d unpaid orders. Pay them or wait until they are canceled (unpaid orders are "
-        "canceled after a short time), then place a new one.",
-        cap,
-    )
-
-
 def _placing() -> bool:
     """The «Place the order» button (not «Recalculate»): what the checkout limit counts."""
     return request.form.get("action") == "place"
@@ -372,7 +361,7 @@ def place() -> Response | tuple[str, int]:
         )
         return _render(form, _form_quote(form), 409)
     except TooManyUnpaidOrders as too_many:
-        flash(_unpaid_cap_message(too_many.cap), "error")
+        flash(unpaid_cap_message(too_many.cap), "error")
         return _render(form, _form_quote(form), 429)
     except PromoInvalid as invalid:
         form.promo_code.errors = [promo_message(invalid.reason)]

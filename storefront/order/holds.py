@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from storefront.errors import ShopError
 from storefront.moscow import moscow_day_end, to_moscow
 from storefront.workdays import add_working_days
 
@@ -57,6 +58,10 @@ def payment_hold(method: PaymentMethod | str, policy: HoldPolicy, now: datetime)
     if PaymentMethod(method) == PaymentMethod.BANK_TRANSFER:
         return bank_transfer_due(now, policy.banking_days) - now
     return policy.card
+
+
+class PaymentMethodNotOffered(ShopError):
+    """Paying by invoice was asked for by a person, or while our bank requisites are not configured."""
 
 
 def offered_methods(*, company: bool, bank_transfers: bool) -> tuple[PaymentMethod, ...]:

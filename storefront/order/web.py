@@ -7,7 +7,7 @@ from datetime import date
 from decimal import Decimal
 
 from flask import abort, current_app, make_response, render_template, request
-from flask_babel import format_date
+from flask_babel import format_date, ngettext
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm import Session
@@ -23,6 +23,17 @@ from storefront.shipping.regions import region_name
 
 #: A campaign click made before signing in still credits the order placed after it.
 survives_sign_in(CLICK_KEY)
+
+
+def unpaid_cap_message(cap: int) -> str:
+    """Why a new order was refused (``TooManyUnpaidOrders``): at the checkout and on a quote."""
+    return ngettext(
+        "You already have %(num)d unpaid order. Pay it or wait until it is canceled (unpaid orders are canceled "
+        "after a short time), then place a new one.",
+        "You already have %(num)d unpaid orders. Pay them or wait until they are canceled (unpaid orders are "
+        "canceled after a short time), then place a new one.",
+        cap,
+    )
 
 
 def status_label(status: str) -> str:

@@ -30,9 +30,9 @@ from storefront.errors import NotFound, ShopError
 from storefront.fx.services import Pricing
 from storefront.jobs import periodic
 from storefront.money import quantize_kopecks
-from storefront.order.holds import HoldPolicy, PaymentMethod, payment_hold
+from storefront.order.holds import HoldPolicy, PaymentMethod, PaymentMethodNotOffered, offered_methods, payment_hold
 from storefront.order.models import Order
-from storefront.order.services import LineDraft, OrderDraft, create_order, find_order_by_token
+from storefront.order.services import LineDraft, OrderDraft, check_unpaid_cap, create_order, find_order_by_token
 from storefront.order.totals import compute_totals, percent_of
 from storefront.outbox import expect_mail
 from storefront.quotes.models import Approval, Quote, QuoteLine, QuoteStatus
@@ -332,16 +332,27 @@ def placement_token(quote: Quote) -> str:
 
 
 def accept_quote(
-    session: Session, quote: Quote, buyer: Buyer, now: datetime, holds: HoldPolicy, *, client_ip: str | None = None
+    session: Session,
+    quote: Quote,
+    buyer: Buyer,
+    now: datetime,
+    holds: HoldPolicy,
+    *,
+    payment_method: PaymentMethod = PaymentMethod.CARD,
+    bank_transfers: bool = False,
+    client_ip: str | None = None,
 ) -> Order:
     """The buyer's one click: the quote becomes an order at the quoted prices, delivered to the buyer's main
-    address by the cheapest carrier (free when their tier says so), holding its stock for a card payment. Checked
-    again here: the quote is sent, approved when it needed it, within its validity (one conditional UPDATE, so a
-    second click or a concurrent one is refused with ``QuoteRefused``), and every product in stock
-    (``OutOfStock`` from ``reserve_stock``). A refusal rolls the session back. Flushes; the caller commits, then
-    announces the placement."""
+    address by the cheapest carrier (free when their tier says so), holding its stock for ``payment_method`` as
+    the checkout does. Checked again here: the quote is sent, approved when it needed it, within its validity (one
+    conditional UPDATE, so a second click or a concurrent one is refused with ``QuoteRefused``); the method is
+    offered to this buyer (``PaymentMethodNotOffered``); the buyer holds fewer unpaid orders than the cap
+    (``TooManyUnpaidOrders``); every product is in stock (``OutOfStock`` from ``reserve_stock``). A refusal rolls
+    the session back and leaves the quote sent. Flushes; the caller commits, then announces the placement."""
     if quote.buyer_id != buyer.id:
         raise NotFound(quote.id)
+    if payment_method not in offered_methods(company=buyer.is_company, bank_transfers=bank_transfers):
+        raise PaymentMethodNotOffered()
     problem = acceptance_problem(quote, now)
     if problem is not None:
         raise QuoteRefused(problem)
@@ -366,12 +377,9 @@ def accept_quote(
         session.refresh(quote)
         raise QuoteRefused(acceptance_problem(quote, now) or "stale")
     try:
-        order = create_order(
-            session,
-            _order_draft(session, quote, buyer, address, client_ip),
-            now,
-            payment_hold(PaymentMethod.CARD, holds, now),
-        )
+        draft = _order_draft(session, quote, buyer, address, client_ip, payment_method)
+        check_unpaid_cap(session, draft, now, holds.unpaid_per_client)
+        order = create_order(session, draft, now, payment_hold(payment_method, holds, now))
         session.execute(
             update(Quote)
             .where(Quote.id == quote.id)
@@ -422,7 +430,9 @@ def delivery_preview(session: Session, quote: Quote, buyer: Buyer) -> Delivery:
     return Delivery(address, cheapest_delivery(session, buyer, address.region_code, weight, quote.total))
 
 
-def _order_draft(session: Session, quote: Quote, buyer: Buyer, address: Address, client_ip: str | None) -> OrderDraft:
+def _order_draft(
+    session: Session, quote: Quote, buyer: Buyer, address: Address, client_ip: str | None, payment_method: PaymentMethod
+) -> OrderDraft:
     products = _products(session, [line.product_id for line in quote.lines if line.product_id is not None])
     lines: list[LineDraft] = []
     for line in quote.lines:
@@ -478,6 +488,7 @@ def _order_draft(session: Session, quote: Quote, buyer: Buyer, address: Address,
         tier_code=quote.tier_code,
         tier_discount_bp=0,
         client_ip=client_ip,
+        payment_method=payment_method.value,
     )
 
 

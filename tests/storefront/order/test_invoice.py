@@ -20,11 +20,11 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from storefront.cart.models import Cart, CartLine
-from storefront.checkout.services import Contact, Destination, PaymentMethodNotOffered, build_quote, place_order
+from storefront.checkout.services import Contact, Destination, build_quote, place_order
 from storefront.db import utcnow
 from storefront.fx.services import current_pricing
 from storefront.moscow import to_moscow
-from storefront.order.holds import HoldPolicy, PaymentMethod, bank_transfer_due
+from storefront.order.holds import HoldPolicy, PaymentMethod, PaymentMethodNotOffered, bank_transfer_due
 from storefront.order.models import Order, PaymentStatus
 from storefront.order.services import change_payment_status
 from storefront.paperwork.payment_qr import parse_payload

@@ -13,13 +13,13 @@ from pypdf import PdfReader
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from storefront.account.models import Address, Buyer, Tier
+from storefront.account.models import Address, Buyer, BuyerKind, Tier
 from storefront.catalog.models import Product
 from storefront.db import utcnow
 from storefront.fx.services import current_pricing
-from storefront.order.holds import HoldPolicy
+from storefront.order.holds import HoldPolicy, PaymentMethod, PaymentMethodNotOffered, bank_transfer_due
 from storefront.order.models import Order
-from storefront.order.services import OutOfStock
+from storefront.order.services import OutOfStock, TooManyUnpaidOrders
 from storefront.quotes.models import Approval, Quote, QuoteStatus
 from storefront.quotes.services import (
     LineInput,
@@ -289,3 +289,88 @@ def test_the_buyer_is_told_in_russian_when_a_quote_has_expired_or_been_withdrawn
     login(other, email="stranger@example.ru")
     assert other.get(f"/account/quotes/{quote.id}").status_code == 404
     assert other.get(f"/account/quotes/{quote.id}.pdf").status_code == 404
+
+
+def test_a_company_may_pay_an_accepted_quote_by_invoice(session: Session) -> None:
+    buyer, product, _case = world(session)
+    quote = offered(session, buyer, [LineInput(product.id, 10)])
+    order = accept_quote(
+        session, quote, buyer, utcnow(), HOLDS, payment_method=PaymentMethod.BANK_TRANSFER, bank_transfers=True
+    )
+    session.commit()
+    assert order.payment_method == "bank_transfer" and order.by_invoice
+    assert order.expires_at == bank_transfer_due(order.created_at, HOLDS.banking_days)
+
+
+@pytest.mark.parametrize("company, requisites", [(False, True), (True, False)])
+def test_invoice_payment_is_refused_where_the_checkout_refuses_it(
+    session: Session, company: bool, requisites: bool
+) -> None:
+    buyer, product, _case = world(session)
+    quote = offered(session, buyer, [LineInput(product.id, 10)])
+    if not company:
+        buyer.kind = BuyerKind.PERSON
+        session.commit()
+    with pytest.raises(PaymentMethodNotOffered):
+        accept_quote(
+            session,
+            quote,
+            buyer,
+            utcnow(),
+            HOLDS,
+            payment_method=PaymentMethod.BANK_TRANSFER,
+            bank_transfers=requisites,
+        )
+    session.refresh(quote)
+    assert quote.status == QuoteStatus.SENT and session.scalar(select(func.count(Order.id))) == 0
+
+
+def test_the_unpaid_order_cap_applies_to_quotes_too(session: Session) -> None:
+    buyer, product, case = world(session)
+    first = offered(session, buyer, [LineInput(product.id, 10)])
+    second = offered(session, buyer, [LineInput(case.id, 20)])
+    capped = HoldPolicy(unpaid_per_client=1)
+    accept_quote(session, first, buyer, utcnow(), capped)
+    session.commit()
+    with pytest.raises(TooManyUnpaidOrders):
+        accept_quote(session, second, buyer, utcnow(), capped)
+    session.refresh(second)
+    assert second.status == QuoteStatus.SENT and session.scalar(select(func.count(Order.id))) == 1
+
+
+def test_the_buyer_chooses_the_invoice_on_the_quote_page_and_lands_on_the_order_page(app, session: Session) -> None:
+    from tests.support.web import csrf_token, login
+
+    buyer, product, _case = world(session)
+    quote = offered(session, buyer, [LineInput(product.id, 10)])
+    client = app.test_client()
+    login(client)
+    page = client.get(f"/account/quotes/{quote.id}").get_data(as_text=True)
+    assert "Оплата по счёту (банковский перевод)" in page
+    token = csrf_token(client, f"/account/quotes/{quote.id}")
+    accepted = client.post(
+        f"/account/quotes/{quote.id}/accept", data={"csrf_token": token, "payment_method": "bank_transfer"}
+    )
+    assert accepted.status_code == 303
+    order = session.scalars(select(Order)).one()
+    assert accepted.headers["Location"].endswith(f"/orders/{order.number}") and order.by_invoice
+
+
+def test_a_person_cannot_post_the_invoice_choice(app, session: Session) -> None:
+    from tests.support.web import csrf_token, login
+
+    buyer, product, _case = world(session)
+    buyer.kind = BuyerKind.PERSON
+    quote = offered(session, buyer, [LineInput(product.id, 10)])
+    client = app.test_client()
+    login(client)
+    page = client.get(f"/account/quotes/{quote.id}").get_data(as_text=True)
+    assert "Оплата по счёту (банковский перевод)" not in page
+    token = csrf_token(client, f"/account/quotes/{quote.id}")
+    refused = client.post(
+        f"/account/quotes/{quote.id}/accept", data={"csrf_token": token, "payment_method": "bank_transfer"}
+    )
+    assert refused.status_code == 400
+    assert "Оплата по счёту — только для компаний и ИП" in refused.get_data(as_text=True)
+    session.refresh(quote)
+    assert quote.status == QuoteStatus.SENT and session.scalar(select(func.count(Order.id))) == 0
