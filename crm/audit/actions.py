@@ -44,6 +44,7 @@ class AuditAction(enum.StrEnum):
     CAMPAIGN_TRIGGER = "campaign.trigger"
     CAMPAIGN_PREVIEW = "campaign.preview"
     CAMPAIGN_TEMPLATE = "campaign.template"
+    CAMPAIGN_AB_WINNER = "campaign.ab_winner"
     CAMPAIGN_REPORT_EXPORT = "campaign_report.export"
     SYNONYM_CREATE = "synonym.create"
     SYNONYM_UPDATE = "synonym.update"
@@ -109,6 +110,7 @@ LABELS = {
     AuditAction.CAMPAIGN_BACK_TO_DRAFT: _l("Campaign back to draft"),
     AuditAction.CAMPAIGN_TRIGGER: _l("Automatic campaign switched"),
     AuditAction.CAMPAIGN_TEMPLATE: _l("E-mail template saved"),
+    AuditAction.CAMPAIGN_AB_WINNER: _l("A/B test winner chosen"),
     AuditAction.CAMPAIGN_REPORT_EXPORT: _l("Campaign report exported"),
     AuditAction.SYNONYM_CREATE: _l("Search synonyms added"),
     AuditAction.SYNONYM_UPDATE: _l("Search synonyms changed"),

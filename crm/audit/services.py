@@ -33,3 +33,21 @@ def record(
     )
     session.add(entry)
     return entry
+
+
+def record_job(
+    session: Session, action: AuditAction, target_type: str = "", target_id: object = "", detail: str = ""
+) -> AuditEntry:
+    """Add one audit row for what a periodic job decided on its own (no staff member: the page shows «system»).
+
+    Never commits, like ``record``."""
+    entry = AuditEntry(
+        staff_id=None,
+        staff_email="",
+        action=action.value,
+        target_type=target_type,
+        target_id=str(target_id),
+        detail=detail[:500],
+    )
+    session.add(entry)
+    return entry

@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import case, exists, false, insert, literal, select, true, update
 from sqlalchemy.orm import Session
 
+from crm.campaigns.ab_test import assign_variants
 from crm.campaigns.models import Campaign, CampaignRecipient, CampaignStatus, Channel, PromoMode, RecipientStatus
 from crm.campaigns.services import transition
 from crm.segments.compiler import compile_segment
@@ -147,6 +148,8 @@ def start_due_campaigns(session: Session, now: datetime) -> list[int]:
         ensure_shared_code(session, campaign, now)
         if campaign.promo_mode == PromoMode.UNIQUE:
             assign_unique_codes(session, campaign, now)
+        if campaign.ab_test and campaign.channel == Channel.EMAIL:
+            assign_variants(session, campaign)  # after the codes: the held rest has its codes too
         session.commit()
         logger.info("campaign %s started: %s recipients", campaign_id, count)
         started.append(campaign_id)

@@ -22,6 +22,13 @@ BODY_MODES = [
 ]
 
 
+AB_METRICS = [
+    SelectChoice("opens", _l("opens (per delivered message)")),
+    SelectChoice("clicks", _l("clicks (per delivered message)")),
+    SelectChoice("revenue", _l("revenue (paid orders per delivered message)")),
+]
+
+
 class CampaignForm(FlaskForm):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
     segment_id = SelectField(_l("Segment"), coerce=int, validators=[InputRequired()])
@@ -54,6 +61,14 @@ class CampaignForm(FlaskForm):
         choices=[SelectChoice("email", _l("By e-mail")), SelectChoice("telegram", _l("In Telegram (the text part)"))],
         default="email",
     )
+    #: A/B test of subjects; the bounds are checked only with the test on (the view's ``_ab_test_filled``).
+    ab_test = BooleanField(_l("Test two subjects (A/B)"))
+    subject_b = StringField(_l("Subject B"), validators=[Optional(), Length(max=300)])
+    ab_percent = IntegerField(
+        _l("Test share of the recipients, percent (half get A, half B)"), default=20, validators=[Optional()]
+    )
+    ab_metric = SelectField(_l("The winner is the subject with more"), choices=AB_METRICS, default="opens")
+    ab_wait_hours = IntegerField(_l("Choose the winner after, hours"), default=4, validators=[Optional()])
 
 
 class BlocksForm(FlaskForm):

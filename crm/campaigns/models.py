@@ -54,6 +54,15 @@ class RecipientStatus(enum.StrEnum):
     CONTROL = "control"  # held out: never mailed, compared in the report
     SKIPPED = "skipped"  # consent withdrawn between selection and sending
     CAPPED = "capped"  # the per-buyer frequency cap was reached
+    HELD = "held"  # an A/B test's rest: waits for the winner (then pending), never claimed before
+
+
+class AbMetric(enum.StrEnum):
+    """What an A/B test of subjects is decided by (``crm/campaigns/ab_test.py``)."""
+
+    OPENS = "opens"
+    CLICKS = "clicks"
+    REVENUE = "revenue"
 
 
 class Campaign(TimestampMixin, Base):
@@ -91,6 +100,16 @@ class Campaign(TimestampMixin, Base):
     trigger_params: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id", ondelete="SET NULL"))
     channel: Mapped[Channel] = mapped_column(String(16), default=Channel.EMAIL, server_default="email")
+    #: A/B test of subjects (``crm/campaigns/ab_test.py``): variant B's subject; None: no test.
+    subject_b: Mapped[str | None] = mapped_column(String(300))
+    #: Percent of the mailed recipients in the test (half A, half B); the rest wait for the winner.
+    ab_percent: Mapped[int] = mapped_column(SmallInteger, default=0, server_default="0")
+    ab_metric: Mapped[AbMetric] = mapped_column(String(16), default=AbMetric.OPENS, server_default="opens")
+    #: Hours after the start at which the winner is chosen.
+    ab_wait_hours: Mapped[int] = mapped_column(SmallInteger, default=4, server_default="4")
+    #: 'A' or 'B' once chosen, and when.
+    ab_winner: Mapped[str | None] = mapped_column(String(1))
+    ab_decided_at: Mapped[datetime | None] = mapped_column()
 
     segment: Mapped[Segment | None] = relationship()
 
@@ -102,7 +121,15 @@ class Campaign(TimestampMixin, Base):
         CheckConstraint("channel IN ('email', 'telegram')", name="channel_known"),
         CheckConstraint("control_percent BETWEEN 0 AND 50", name="control_range"),
         CheckConstraint("promo_percent_bp BETWEEN 0 AND 10000", name="promo_percent_range"),
+        CheckConstraint("ab_percent = 0 OR ab_percent BETWEEN 10 AND 50", name="ab_percent_range"),
+        CheckConstraint("ab_metric IN ('opens', 'clicks', 'revenue')", name="ab_metric_known"),
+        CheckConstraint("ab_winner IN ('A', 'B')", name="ab_winner_known"),
     )
+
+    @property
+    def ab_test(self) -> bool:
+        """Whether the campaign tests two subjects."""
+        return bool(self.ab_percent and self.subject_b)
 
     @property
     def promo_percent(self) -> Decimal:
@@ -139,6 +166,8 @@ class CampaignRecipient(Base):
     #: Telegram campaigns: the chat the message goes to (taken when the campaign starts).
     chat_id: Mapped[int | None] = mapped_column(BigInteger)
     is_control: Mapped[bool] = mapped_column(default=False)
+    #: A/B test: 'A' or 'B' for the test share; '' for everyone else (the rest get the winner's subject).
+    variant: Mapped[str] = mapped_column(String(1), default="", server_default="")
     status: Mapped[RecipientStatus] = mapped_column(String(16), default=RecipientStatus.PENDING)
     promo_code: Mapped[str | None] = mapped_column(String(40))
     #: Not before this moment (quiet hours defer trigger mail instead of dropping it).
@@ -160,7 +189,8 @@ class CampaignRecipient(Base):
     __table_args__ = (
         UniqueConstraint("campaign_id", "buyer_id", "occasion", name="one_per_buyer"),
         CheckConstraint(
-            "status IN ('pending', 'sending', 'sent', 'failed', 'control', 'skipped', 'capped')", name="status_known"
+            "status IN ('pending', 'sending', 'sent', 'failed', 'control', 'skipped', 'capped', 'held')",
+            name="status_known",
         ),
         Index("ix_crm_campaign_recipients_queue", "campaign_id", "status"),
         Index("ix_crm_campaign_recipients_sent", "buyer_id", "sent_at"),

@@ -10,6 +10,7 @@ from decimal import Decimal
 from sqlalchemy import and_, distinct, func, select
 from sqlalchemy.orm import Session
 
+from crm.campaigns.ab_test import VariantFigures, variant_figures
 from crm.campaigns.models import Campaign, CampaignRecipient, RecipientStatus
 from storefront.moscow import MOSCOW
 from storefront.order.models import MONEY_IN, Order
@@ -74,6 +75,10 @@ class CampaignReport(Rates):
     mailed_buyers_converted: int = 0
     control_buyers_converted: int = 0
     days: list[DayRow] = field(default_factory=list)
+    #: A/B test: figures of variants A and B (their test share only), in that order; empty without a test.
+    variants: list[VariantFigures] = field(default_factory=list)
+    #: Recipients waiting for the winner.
+    held: int = 0
 
     @property
     def conversion(self) -> Decimal | None:
@@ -128,7 +133,8 @@ def campaign_report(session: Session, campaign: Campaign) -> CampaignReport:
     report.control = counts.get(R.CONTROL.value, 0)
     report.delivered = counts.get(R.SENT.value, 0)
     report.failed = counts.get(R.FAILED.value, 0)
-    report.pending = counts.get(R.PENDING.value, 0) + counts.get(R.SENDING.value, 0)
+    report.held = counts.get(R.HELD.value, 0)
+    report.pending = counts.get(R.PENDING.value, 0) + counts.get(R.SENDING.value, 0) + report.held
     report.skipped = counts.get(R.SKIPPED.value, 0) + counts.get(R.CAPPED.value, 0)
     report.recipients = sum(counts.values()) - report.control
     engaged = session.execute(
@@ -147,6 +153,8 @@ def campaign_report(session: Session, campaign: Campaign) -> CampaignReport:
     report.mailed_buyers_converted = _converted(session, campaign, control=False)
     report.control_buyers_converted = _converted(session, campaign, control=True)
     report.days = _days(session, campaign)
+    if campaign.ab_test:
+        report.variants = list(variant_figures(session, campaign.id).values())
     return report
 
 

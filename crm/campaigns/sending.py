@@ -24,6 +24,7 @@ be reached or asks us to wait (429, 5xx) the claim is released, as with no mail 
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import secrets
 import smtplib
@@ -36,6 +37,7 @@ from typing import Any
 from sqlalchemy import and_, func, or_, select, text, update
 from sqlalchemy.orm import Session
 
+from crm.campaigns.ab_test import subject_for
 from crm.campaigns.audience import consenting_buyer_ids, start_due_campaigns
 from crm.campaigns.compose import (
     Person,
@@ -81,10 +83,19 @@ def recent_sends(session: Session, buyer_ids: Iterable[int], since: datetime) ->
 def send_test(session: Session, campaign: Campaign, settings: SenderSettings, to: str, buyer: Buyer | None) -> None:
     """Send the campaign as ``buyer`` would see it to a staff address (links record nothing). Raises on failure."""
     content = live_content(session, campaign, settings.base_url)
-    message = compose(content, settings, 0, Person.of(buyer) if buyer else None, None)
-    message.subject = f"[TEST] {message.subject}"
+    # An A/B test: one test e-mail per subject, marked [TEST A] and [TEST B].
+    variants = [("", campaign.subject)]
+    if campaign.ab_test:
+        variants = [("A", campaign.subject), ("B", campaign.subject_b or "")]
+    person = Person.of(buyer) if buyer else None
+    messages = []
+    for variant, subject in variants:
+        message = compose(dataclasses.replace(content, subject=subject), settings, 0, person, None)
+        message.subject = f"[TEST{' ' + variant if variant else ''}] {message.subject}"
+        messages.append(message)
     with MailConnection(settings.mail) as connection:
-        connection.send(to_email(settings, to, message))
+        for message in messages:
+            connection.send(to_email(settings, to, message))
 
 
 # --- quiet hours (Moscow) for trigger mail -----------------------------------------------------------------
@@ -256,8 +267,8 @@ def _claim_rows(
     _give_up_stale(session, campaign.id, now, settings)
     token = claim_batch(session, campaign.id, now, limit, settings)
     rows = session.execute(
-        select(CR.id, CR.email, CR.chat_id, CR.promo_code, CR.attempts, CR.created_at, Buyer.id.label("buyer_id"),
-               Buyer.name, Buyer.company_name, Tier.name.label("tier_name"))
+        select(CR.id, CR.email, CR.chat_id, CR.promo_code, CR.attempts, CR.created_at, CR.variant,
+               Buyer.id.label("buyer_id"), Buyer.name, Buyer.company_name, Tier.name.label("tier_name"))
         .join(Buyer, Buyer.id == CR.buyer_id)
         .outerjoin(Tier, Tier.id == Buyer.tier_id)
         .where(CR.claim_token == token)
@@ -294,6 +305,12 @@ def send_batch(
     if not rows:
         return result
     content = live_content(session, campaign, settings.base_url)  # product prices as of this batch
+    # An A/B test: each variant's subject; the rest (released after the claim above) get the winner's.
+    winner = session.scalar(select(Campaign.ab_winner).where(Campaign.id == campaign.id))
+    contents = {
+        variant: dataclasses.replace(content, subject=subject_for(content.subject, campaign.subject_b, variant, winner))
+        for variant in ("", "A", "B")
+    }
     buyer_ids = [row.buyer_id for row in rows]
     consenting = consenting_buyer_ids(session, buyer_ids)
     counts = recent_sends(session, buyer_ids, now - timedelta(days=settings.cap_days))
@@ -307,7 +324,9 @@ def send_batch(
             _settle(session, token, recipient.id, result, R.CAPPED)
             continue
         try:
-            message = compose(content, settings, recipient.id, _person(recipient), recipient.promo_code, footer)
+            message = compose(
+                contents[recipient.variant], settings, recipient.id, _person(recipient), recipient.promo_code, footer
+            )
         except TemplateRefused as refused:
             # This recipient's data breaks the template (a one-word name split in two): their message fails for
             # good — retrying cannot help — and the rest of the run goes on.
@@ -405,8 +424,12 @@ def send_telegram_batch(
 def _maybe_finished(session: Session, campaign: Campaign, now: datetime) -> None:
     if campaign.trigger is not None:
         return
+    if campaign.ab_test and campaign.ab_winner is None:
+        return  # the rest waits for the winner (``ab_test.decide_due_tests``)
     open_rows = session.scalar(
-        select(func.count()).where(CR.campaign_id == campaign.id, CR.status.in_([R.PENDING.value, R.SENDING.value]))
+        select(func.count()).where(
+            CR.campaign_id == campaign.id, CR.status.in_([R.PENDING.value, R.SENDING.value, R.HELD.value])
+        )
     )
     if not open_rows and transition(session, campaign.id, CampaignStatus.SENT, finished_at=now):
         logger.info("campaign %s sent", campaign.id)

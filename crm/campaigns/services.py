@@ -16,7 +16,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from crm.campaigns.blocks import BlocksRefused, check_personal_fields, check_products, uses_promo, validate_blocks
-from crm.campaigns.models import Campaign, CampaignStatus, CampaignTemplate, Channel, PromoMode
+from crm.campaigns.models import AbMetric, Campaign, CampaignStatus, CampaignTemplate, Channel, PromoMode
 from crm.campaigns.rendering import validate_templates
 from crm.promo.services import usable_promo
 from crm.segments.models import Segment
@@ -77,6 +77,32 @@ class CampaignData:
     existing_promo: str | None = None
     #: A new block body starts from these (a saved template's); an existing block body is kept.
     start_blocks: list[dict[str, Any]] | None = None
+    #: A/B test of subjects (``ab_test.py``): variant B's subject, the test share (0: no test, else 10–50 %),
+    #: what decides and after how many hours.
+    subject_b: str | None = None
+    ab_percent: int = 0
+    ab_metric: AbMetric = AbMetric.OPENS
+    ab_wait_hours: int = 4
+
+
+#: The bounds of an A/B test (the form and ``save_campaign`` both hold to them).
+AB_PERCENT_MIN, AB_PERCENT_MAX = 10, 50
+AB_WAIT_MIN, AB_WAIT_MAX = 1, 168
+
+
+def check_ab_test(data: CampaignData) -> None:
+    """A test needs a B subject, a share of 10–50 %, a wait of 1–168 hours and e-mail (a Telegram message has no
+    subject). Raises ``CampaignError``."""
+    if not data.ab_percent:
+        return
+    if data.channel != Channel.EMAIL:
+        raise CampaignError("ab_telegram")
+    if not (data.subject_b or "").strip():
+        raise CampaignError("ab_subject")
+    if not AB_PERCENT_MIN <= data.ab_percent <= AB_PERCENT_MAX:
+        raise CampaignError("ab_percent")
+    if not AB_WAIT_MIN <= data.ab_wait_hours <= AB_WAIT_MAX:
+        raise CampaignError("ab_wait")
 
 
 def transition(session: Session, campaign_id: int, target: CampaignStatus, **values: object) -> bool:
@@ -108,7 +134,12 @@ def save_campaign(session: Session, campaign: Campaign | None, data: CampaignDat
     """Create or edit a campaign after rendering its templates in the sandbox. Flushes; the caller commits."""
     if campaign is not None and campaign.status not in EDITABLE and campaign.trigger is None:
         raise CampaignError("not_editable")
+    check_ab_test(data)
     errors = validate_templates(data.subject, data.body_html, data.body_text)
+    if data.ab_percent and data.subject_b:
+        subject_b_error = validate_templates(data.subject_b, "", "").get("subject")
+        if subject_b_error:
+            errors["subject_b"] = subject_b_error
     if errors:
         raise InvalidTemplate(errors)
     if data.segment_id is not None and session.get(Segment, data.segment_id) is None:
@@ -144,6 +175,11 @@ def save_campaign(session: Session, campaign: Campaign | None, data: CampaignDat
     campaign.advertiser = (data.advertiser or "").strip() or None
     campaign.erid = (data.erid or "").strip() or None
     campaign.control_percent = data.control_percent
+    testing = bool(data.ab_percent)
+    campaign.subject_b = data.subject_b.strip() if testing and data.subject_b else None
+    campaign.ab_percent = data.ab_percent if testing else 0
+    campaign.ab_metric = data.ab_metric if testing else AbMetric.OPENS
+    campaign.ab_wait_hours = data.ab_wait_hours if testing else 4
     if not data.use_blocks:
         campaign.body_blocks = None
     elif campaign.body_blocks is None:

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import smtplib
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -30,12 +31,16 @@ from crm.campaigns.blocks import (
 )
 from crm.campaigns.compose import Person, compose, live_content
 from crm.campaigns.forms import BlocksForm, CampaignForm, ScheduleForm, StatusForm, TestSendForm, TriggerForm
-from crm.campaigns.models import Campaign, CampaignStatus, CampaignTemplate, Channel, PromoMode
+from crm.campaigns.models import AbMetric, Campaign, CampaignStatus, CampaignTemplate, Channel, PromoMode
 from crm.campaigns.queries import campaign_report, list_campaigns
 from crm.campaigns.rendering import TemplateRefused
 from crm.campaigns.sender_settings import SenderSettings
 from crm.campaigns.sending import ScheduleConcerns, schedule_concerns, send_test
 from crm.campaigns.services import (
+    AB_PERCENT_MAX,
+    AB_PERCENT_MIN,
+    AB_WAIT_MAX,
+    AB_WAIT_MIN,
     CampaignData,
     CampaignError,
     InvalidTemplate,
@@ -71,6 +76,14 @@ BLOCK_TYPE_LABELS = {
 }
 
 
+#: What the winner of an A/B test is chosen by, as the report says it («по открытиям»).
+AB_METRIC_LABELS = {
+    "opens": _l("by opens"),
+    "clicks": _l("by clicks"),
+    "revenue": _l("by revenue per message"),
+}
+
+
 def _error_message(error: CampaignError) -> str:
     return {
         "not_editable": _("A campaign that has started can no longer be edited."),
@@ -84,7 +97,17 @@ def _error_message(error: CampaignError) -> str:
             code=error.details.get("code", ""),
         ),
         "promo_block": _("The message has a promo code block: choose a promo code for the campaign first."),
+        "ab_telegram": _ab_telegram_message(),
+        "ab_subject": _("Enter subject B for the A/B test."),
+        "ab_percent": _(
+            "The A/B test share must be from %(min)d to %(max)d percent.", min=AB_PERCENT_MIN, max=AB_PERCENT_MAX
+        ),
+        "ab_wait": _("Choose the winner after %(min)d to %(max)d hours.", min=AB_WAIT_MIN, max=AB_WAIT_MAX),
     }.get(error.reason, _("The campaign could not be saved."))
+
+
+def _ab_telegram_message() -> str:
+    return _("An A/B test of subjects is for e-mail campaigns only: a Telegram message has no subject.")
 
 
 def _campaign_or_404(campaign_id: int) -> Campaign:
@@ -117,8 +140,10 @@ def campaign_edit(campaign_id: int | None) -> Response | tuple[str, int]:
                 "shared_code": campaign.promo_code,
                 "segment_id": campaign.segment_id or 0,
                 "body_mode": "blocks" if campaign.body_blocks is not None else "html",
+                "ab_test": campaign.ab_percent > 0,
             },
         )
+        form.ab_percent.data = campaign.ab_percent or 20
         if promo_area_code(db.session(), campaign) is not None:  # a code made under «Промокоды»
             form.promo_mode.data, form.existing_promo.data, form.shared_code.data = "existing", campaign.promo_code, ""
     else:
@@ -135,7 +160,11 @@ def campaign_edit(campaign_id: int | None) -> Response | tuple[str, int]:
         SelectChoice(promo.code, f"{promo.code} — {_promo_discount(promo)}")
         for promo in usable_promo_codes(db.session(), utcnow())
     ]
-    if form.validate_on_submit() and _html_mode_filled(form) and _existing_promo_chosen(form):
+    valid = form.validate_on_submit()
+    # Every check runs, so the marketer sees every mistake at once.
+    submitted = form.is_submitted()
+    checks = [_html_mode_filled(form), _existing_promo_chosen(form), _ab_test_filled(form)] if submitted else []
+    if valid and all(checks):
         use_blocks = form.body_mode.data == "blocks"
         start = db.session.get(CampaignTemplate, form.template_id.data) if form.template_id.data else None
         data = CampaignData(
@@ -155,6 +184,10 @@ def campaign_edit(campaign_id: int | None) -> Response | tuple[str, int]:
             erid=form.erid.data,
             control_percent=form.control_percent.data or 0,
             channel=Channel(form.channel.data),
+            subject_b=form.subject_b.data if form.ab_test.data else None,
+            ab_percent=(form.ab_percent.data or 0) if form.ab_test.data else 0,
+            ab_metric=AbMetric(form.ab_metric.data),
+            ab_wait_hours=(form.ab_wait_hours.data or 4) if form.ab_test.data else 4,
         )
         staff = require_staff()
         try:
@@ -183,6 +216,32 @@ def _promo_discount(promo: PromoCode) -> str:
     if promo.kind == PromoKind.FIXED:
         return format_rub(promo.fixed_amount)
     return format_percent(Decimal(promo.percent_bp) / 100)
+
+
+def _ab_test_filled(form: CampaignForm) -> bool:
+    """With the A/B test on: e-mail only, subject B given, share and wait within bounds (Russian messages)."""
+    if not form.ab_test.data:
+        return True
+    ok = True
+    if form.channel.data != Channel.EMAIL:
+        form.ab_test.errors = [_ab_telegram_message()]
+        ok = False
+    if not (form.subject_b.data or "").strip():
+        form.subject_b.errors = [_("Enter subject B for the A/B test.")]
+        ok = False
+    percent = form.ab_percent.data
+    if not form.ab_percent.errors and (percent is None or not AB_PERCENT_MIN <= percent <= AB_PERCENT_MAX):
+        form.ab_percent.errors = [
+            _("The A/B test share must be from %(min)d to %(max)d percent.", min=AB_PERCENT_MIN, max=AB_PERCENT_MAX)
+        ]
+        ok = False
+    hours = form.ab_wait_hours.data
+    if not form.ab_wait_hours.errors and (hours is None or not AB_WAIT_MIN <= hours <= AB_WAIT_MAX):
+        form.ab_wait_hours.errors = [
+            _("Choose the winner after %(min)d to %(max)d hours.", min=AB_WAIT_MIN, max=AB_WAIT_MAX)
+        ]
+        ok = False
+    return ok and not form.ab_percent.errors and not form.ab_wait_hours.errors
 
 
 def _existing_promo_chosen(form: CampaignForm) -> bool:
@@ -292,6 +351,8 @@ def _detail_page(campaign: Campaign, schedule_form: ScheduleForm, warnings: list
         "crm/campaigns/detail.html",
         campaign=campaign,
         report=campaign_report(db.session(), campaign),
+        ab_metric_labels=AB_METRIC_LABELS,
+        ab_decides_at=campaign.started_at + timedelta(hours=campaign.ab_wait_hours) if campaign.started_at else None,
         schedule_form=schedule_form,
         schedule_warnings=warnings or [],
         status_form=StatusForm(),
@@ -339,13 +400,19 @@ def campaign_preview(campaign_id: int) -> str | tuple[str, int]:
     try:
         content = live_content(db.session(), campaign, settings.base_url)
         message = compose(content, settings, 0, Person.of(buyer) if buyer else None, None)
+        subject_b = None
+        if campaign.ab_test:  # the A/B test's other subject, for the same buyer
+            content_b = dataclasses.replace(content, subject=campaign.subject_b or "")
+            subject_b = compose(content_b, settings, 0, Person.of(buyer) if buyer else None, None).subject
     except TemplateRefused as refused:
         return render_template("crm/message.html", message=str(refused)), 400
     if buyer is not None:  # a real buyer's data on a marketer's screen: who looked is on record
         staff = require_staff()
         record(db.session(), staff, AuditAction.CAMPAIGN_PREVIEW, "buyer", buyer.id, request.remote_addr, campaign.name)
         db.session.commit()
-    return render_template("crm/campaigns/preview.html", campaign=campaign, message=message, buyer=buyer, error=error)
+    return render_template(
+        "crm/campaigns/preview.html", campaign=campaign, message=message, subject_b=subject_b, buyer=buyer, error=error
+    )
 
 
 @bp.post("/<int:campaign_id>/test")
