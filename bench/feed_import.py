@@ -178,7 +178,7 @@ def phase_import(url: str, path: Path, profile: Path | None) -> dict[str, Any]:
         with path.open("rb") as stream:
             report = import_feed(db.session(), stream)
         seconds = time.perf_counter() - started
-        if profiler:
+        if profiler and profile:
             profiler.disable()
             profiler.dump_stats(profile)
         db.session.remove()
