@@ -198,6 +198,10 @@ def clean_offer(offer: RawOffer, head: FeedHead, default_supplier: str | None) -
     )
 
 
+#: Rouble prices by (source price, currency).
+_Prices = dict[tuple[Decimal, str], Decimal | None]
+
+
 class _Catalogue:
     """Finds or creates the suppliers and categories offers point at (cached for the run).
 
@@ -211,6 +215,8 @@ class _Catalogue:
         self.categories: dict[str, Category] = {}
         self.supplier_ids: dict[str, int] = {}
         self.category_ids: dict[str, int] = {}
+        #: Rouble prices by (source price, currency) at the run's rates, for comparing offers with stored rows.
+        self.rouble_prices: _Prices = {}
 
     def supplier(self, name: str, city: str) -> Supplier:
         if name not in self.suppliers:
@@ -353,14 +359,18 @@ _COMPARED = (
 )
 
 
-def _rouble_price(offer: CleanOffer, pricing: Pricing) -> Decimal | None:
-    try:
-        return pricing.to_rub(min(price for _, price in offer.breaks), offer.currency)
-    except MissingRate:
-        return None
+def _rouble_price(offer: CleanOffer, pricing: Pricing, known: _Prices) -> Decimal | None:
+    """What ``assign_price_breaks`` stores as ``price_rub_from`` (``known``: the prices converted so far)."""
+    key = (min(price for _, price in offer.breaks), offer.currency)
+    if key not in known:
+        try:
+            known[key] = pricing.to_rub(*key)
+        except MissingRate:
+            known[key] = None
+    return known[key]
 
 
-def _written_columns(offer: CleanOffer, category_id: int, pricing: Pricing) -> dict[str, Any]:
+def _written_columns(offer: CleanOffer, category_id: int, pricing: Pricing, prices: _Prices) -> dict[str, Any]:
     """The product columns ``_apply_offer`` and ``assign_price_breaks`` set from an offer (its offer id apart)."""
     return {
         "category_id": category_id,
@@ -375,7 +385,7 @@ def _written_columns(offer: CleanOffer, category_id: int, pricing: Pricing) -> d
         "picture_urls": offer.picture_urls or None,
         "currency": offer.currency,
         "source_price_from": min(price for _, price in offer.breaks),
-        "price_rub_from": _rouble_price(offer, pricing),
+        "price_rub_from": _rouble_price(offer, pricing, prices),
         "status": ProductStatus.ACTIVE.value,
     }
 
@@ -417,7 +427,7 @@ def _save_known_offers(
         if row is None or codes[row.sku] > (1 if offer.vendor_code == row.sku else 0):
             continue
         category_id = catalogue.category_id(offer.feed_category_id)
-        known[row.id] = (position, offer, row, _written_columns(offer, category_id, pricing))
+        known[row.id] = (position, offer, row, _written_columns(offer, category_id, pricing, catalogue.rouble_prices))
     if not known:
         return set()
     breaks: dict[int, list[tuple[int, Decimal]]] = {product_id: [] for product_id in known}
