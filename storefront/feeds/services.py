@@ -452,7 +452,7 @@ def _save_known_offers(
         new_breaks += [{"product_id": product_id, "min_quantity": q, "unit_price": p} for q, p in offer.breaks]
         if any(name in INDEXED_FIELDS for name in changed):
             reindex.append(product_id)
-        if "picture_urls" in changed:
+        if (row.picture_urls or []) != offer.picture_urls:  # as ``save_offers`` decides
             pictures[product_id] = offer.picture_urls
     if rows:
         session.execute(update(Product.__table__).where(_STORED.id == bindparam("product_id")), rows)
