@@ -370,12 +370,17 @@ def _rouble_price(offer: CleanOffer, pricing: Pricing, known: _Prices) -> Decima
     return known[key]
 
 
-def _written_columns(offer: CleanOffer, category_id: int, pricing: Pricing, prices: _Prices) -> dict[str, Any]:
-    """The product columns ``_apply_offer`` and ``assign_price_breaks`` set from an offer (its offer id apart)."""
+def _written_columns(offer: CleanOffer, row: Any, category_id: int, pricing: Pricing, prices: _Prices) -> dict:
+    """The product columns ``_apply_offer`` and ``assign_price_breaks`` set from an offer (its offer id apart).
+
+    The slug is only made again when the title differs from the stored ``row``'s: a product matched by feed offer id
+    got its slug from the importer, as ``make_slug`` of that title (nothing else writes product slugs), and making
+    a slug was a good part of comparing an offer.
+    """
     return {
         "category_id": category_id,
         "title": offer.name,
-        "slug": make_slug(offer.name),
+        "slug": row.slug if row.title == offer.name else make_slug(offer.name),
         "description": offer.description,
         "attributes": offer.attributes,
         "moq": offer.moq,
@@ -420,14 +425,15 @@ def _save_known_offers(
         )
     }
     known: dict[int, tuple[int, CleanOffer, Any, dict[str, Any]]] = {}
+    prices = catalogue.rouble_prices
     for position, (_, offer) in enumerate(placed):
         if offer_ids[offer.offer_id] != 1:
             continue
         row = stored.get((catalogue.supplier_ids[offer.supplier_name], offer.offer_id))
         if row is None or codes[row.sku] > (1 if offer.vendor_code == row.sku else 0):
             continue
-        category_id = catalogue.category_id(offer.feed_category_id)
-        known[row.id] = (position, offer, row, _written_columns(offer, category_id, pricing, catalogue.rouble_prices))
+        columns = _written_columns(offer, row, catalogue.category_id(offer.feed_category_id), pricing, prices)
+        known[row.id] = (position, offer, row, columns)
     if not known:
         return set()
     breaks: dict[int, list[tuple[int, Decimal]]] = {product_id: [] for product_id in known}

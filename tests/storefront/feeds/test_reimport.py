@@ -140,6 +140,8 @@ def test_a_re_import_writes_exactly_the_changed_offers(session):
         else:  # not written at all: the same row, the same break rows, the same time
             assert after_state[offer_id] == before_state[offer_id], offer_id
             assert after[offer_id] == before[offer_id], offer_id
+    p3 = session.scalars(select(Product).where(Product.feed_offer_id == "P3")).one()
+    assert (p3.title, p3.slug) == ("Рюкзак туристический", "riukzak-turisticheskii")
     p2 = session.scalars(select(Product).where(Product.feed_offer_id == "P2")).one()
     assert p2.stock is None
     p7 = session.scalars(select(Product).where(Product.feed_offer_id == "P7")).one()
