@@ -10,21 +10,24 @@ that is not a feed raises ``NotAFeed`` before anything is written.
 from __future__ import annotations
 
 import enum
+from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
-from sqlalchemy import select, text
+from sqlalchemy import bindparam, delete, insert, select, text, update
 from sqlalchemy.orm import Session, selectinload
 
-from storefront.catalog.models import Category, Product, ProductStatus, Supplier
+from storefront.catalog.models import Category, PriceBreak, Product, ProductStatus, Supplier
 from storefront.catalog.services import InvalidPriceBreaks, assign_price_breaks, validate_price_breaks
 from storefront.catalog.text import sanitise_description
+from storefront.db import utcnow
 from storefront.feeds.reader import MAX_OFFER_CHARS, OFFER_TOO_LARGE, FeedHead, RawOffer, read_csv, read_yml
-from storefront.fx.services import Pricing, current_pricing
+from storefront.fx.services import MissingRate, Pricing, current_pricing
 from storefront.money import CURRENCIES, MoneyError, parse_amount
 from storefront.pictures.services import sync_feed_pictures
+from storefront.search.index import INDEXED_FIELDS, index_products
 from storefront.slugs import make_slug
 
 BATCH = 500
@@ -195,13 +198,25 @@ def clean_offer(offer: RawOffer, head: FeedHead, default_supplier: str | None) -
     )
 
 
+#: Rouble prices by (source price, currency).
+_Prices = dict[tuple[Decimal, str], Decimal | None]
+
+
 class _Catalogue:
-    """Finds or creates the suppliers and categories offers point at (cached for the run)."""
+    """Finds or creates the suppliers and categories offers point at (cached for the run).
+
+    Their ids are kept apart too: the objects expire at every batch's commit, and reading ``id`` from an expired
+    one is a query.
+    """
 
     def __init__(self, session: Session, head: FeedHead) -> None:
         self.session, self.head = session, head
         self.suppliers: dict[str, Supplier] = {}
         self.categories: dict[str, Category] = {}
+        self.supplier_ids: dict[str, int] = {}
+        self.category_ids: dict[str, int] = {}
+        #: Rouble prices by (source price, currency) at the run's rates, for comparing offers with stored rows.
+        self.rouble_prices: _Prices = {}
 
     def supplier(self, name: str, city: str) -> Supplier:
         if name not in self.suppliers:
@@ -211,7 +226,7 @@ class _Catalogue:
                 found = Supplier(name=name, slug=self._free_slug(Supplier, make_slug(name, 200)), city=city)
                 self.session.add(found)
                 self.session.flush()
-            self.suppliers[name] = found
+            self.suppliers[name], self.supplier_ids[name] = found, found.id
         return self.suppliers[name]
 
     def category(self, feed_id: str, seen: frozenset[str] = frozenset()) -> Category:
@@ -233,8 +248,13 @@ class _Catalogue:
             found = Category(name=name, parent_id=parent_id, slug=self._free_slug(Category, make_slug(name)))
             self.session.add(found)
             self.session.flush()
-        self.categories[feed_id] = found
+        self.categories[feed_id], self.category_ids[feed_id] = found, found.id
         return found
+
+    def category_id(self, feed_id: str) -> int:
+        if feed_id not in self.category_ids:
+            self.category(feed_id)
+        return self.category_ids[feed_id]
 
     def _free_slug(self, model: type[Supplier] | type[Category], base: str) -> str:
         slug, number = base, 1
@@ -315,26 +335,170 @@ def _apply_offer(product: Product, offer: CleanOffer, category: Category) -> Non
     product.status = ProductStatus.ACTIVE
 
 
+#: The product columns an offer writes, read in bulk to tell an unchanged offer from a changed one.
+_STORED = Product.__table__.c
+_COMPARED = (
+    _STORED.id,
+    _STORED.supplier_id,
+    _STORED.feed_offer_id,
+    _STORED.sku,
+    _STORED.category_id,
+    _STORED.title,
+    _STORED.slug,
+    _STORED.description,
+    _STORED.attributes,
+    _STORED.moq,
+    _STORED.stock,
+    _STORED.lead_time_days,
+    _STORED.image_count,
+    _STORED.picture_urls,
+    _STORED.currency,
+    _STORED.source_price_from,
+    _STORED.price_rub_from,
+    _STORED.status,
+)
+
+
+def _rouble_price(offer: CleanOffer, pricing: Pricing, known: _Prices) -> Decimal | None:
+    """What ``assign_price_breaks`` stores as ``price_rub_from`` (``known``: the prices converted so far)."""
+    key = (min(price for _, price in offer.breaks), offer.currency)
+    if key not in known:
+        try:
+            known[key] = pricing.to_rub(*key)
+        except MissingRate:
+            known[key] = None
+    return known[key]
+
+
+def _written_columns(offer: CleanOffer, row: Any, category_id: int, pricing: Pricing, prices: _Prices) -> dict:
+    """The product columns ``_apply_offer`` and ``assign_price_breaks`` set from an offer (its offer id apart).
+
+    The slug is only made again when the title differs from the stored ``row``'s: a product matched by feed offer id
+    got its slug from the importer, as ``make_slug`` of that title (nothing else writes product slugs), and making
+    a slug was a good part of comparing an offer.
+    """
+    return {
+        "category_id": category_id,
+        "title": offer.name,
+        "slug": row.slug if row.title == offer.name else make_slug(offer.name),
+        "description": offer.description,
+        "attributes": offer.attributes,
+        "moq": offer.moq,
+        "stock": offer.stock,
+        "lead_time_days": offer.lead_time_days,
+        "image_count": len(offer.picture_urls),
+        "picture_urls": offer.picture_urls or None,
+        "currency": offer.currency,
+        "source_price_from": min(price for _, price in offer.breaks),
+        "price_rub_from": _rouble_price(offer, pricing, prices),
+        "status": ProductStatus.ACTIVE.value,
+    }
+
+
+def _save_known_offers(
+    session: Session, catalogue: _Catalogue, placed: Sequence[tuple[Supplier, CleanOffer]], pricing: Pricing
+) -> set[int]:
+    """Save the offers whose product is known by supplier + offer id, set-based; return their positions in ``placed``.
+
+    The stored values are read in two queries for the batch (the products matched by supplier + offer id, then
+    their breaks) and compared with what ``_apply_offer`` and ``assign_price_breaks`` would set, the rouble price at
+    today's rates included. An offer that would change nothing is skipped: no UPDATE, no new ``updated_at``, no
+    re-index, its break rows kept. The others are written as the ORM would write them, in a few statements for the
+    batch: their columns (and ``updated_at``) when any differs, their breaks replaced, the search index for changed
+    titles, descriptions or attributes, the pictures for changed URLs.
+
+    An offer is only taken here when nothing else in the batch can reach its product: its offer id appears once
+    in the batch, and no other offer's vendorCode is its product's SKU (such offers would move the product's
+    offer id, or update it, first). The rest — new offers, repeats, vendorCode matches — go the ORM way
+    (``save_offers``), with the same semantics.
+    """
+    offer_ids = Counter(offer.offer_id for _, offer in placed)
+    codes = Counter(offer.vendor_code for _, offer in placed if offer.vendor_code)
+    candidates = [offer.offer_id for _, offer in placed if offer_ids[offer.offer_id] == 1]
+    if not candidates:
+        return set()
+    supplier_ids = {catalogue.supplier_ids[offer.supplier_name] for _, offer in placed}
+    stored = {
+        (row.supplier_id, row.feed_offer_id): row
+        for row in session.execute(
+            select(*_COMPARED).where(_STORED.supplier_id.in_(supplier_ids), _STORED.feed_offer_id.in_(candidates))
+        )
+    }
+    known: dict[int, tuple[int, CleanOffer, Any, dict[str, Any]]] = {}
+    prices = catalogue.rouble_prices
+    for position, (_, offer) in enumerate(placed):
+        if offer_ids[offer.offer_id] != 1:
+            continue
+        row = stored.get((catalogue.supplier_ids[offer.supplier_name], offer.offer_id))
+        if row is None or codes[row.sku] > (1 if offer.vendor_code == row.sku else 0):
+            continue
+        columns = _written_columns(offer, row, catalogue.category_id(offer.feed_category_id), pricing, prices)
+        known[row.id] = (position, offer, row, columns)
+    if not known:
+        return set()
+    breaks: dict[int, list[tuple[int, Decimal]]] = {product_id: [] for product_id in known}
+    table = PriceBreak.__table__.c
+    for product_id, quantity, price in session.execute(
+        select(table.product_id, table.min_quantity, table.unit_price)
+        .where(table.product_id.in_(list(known)))
+        .order_by(table.product_id, table.min_quantity)
+    ):
+        breaks[product_id].append((quantity, price))
+    now = utcnow()
+    rows: list[dict[str, Any]] = []
+    new_breaks: list[dict[str, Any]] = []
+    reindex: list[int] = []
+    pictures: dict[int, list[str]] = {}
+    for product_id, (_, offer, row, columns) in known.items():
+        changed = [name for name, value in columns.items() if getattr(row, name) != value]
+        if not changed and breaks[product_id] == offer.breaks:
+            continue
+        if changed:
+            rows.append({"product_id": product_id, **columns, "updated_at": now})
+        new_breaks += [{"product_id": product_id, "min_quantity": q, "unit_price": p} for q, p in offer.breaks]
+        if any(name in INDEXED_FIELDS for name in changed):
+            reindex.append(product_id)
+        if (row.picture_urls or []) != offer.picture_urls:  # as ``save_offers`` decides
+            pictures[product_id] = offer.picture_urls
+    if rows:
+        session.execute(update(Product.__table__).where(_STORED.id == bindparam("product_id")), rows)
+    if new_breaks:
+        written = list({entry["product_id"] for entry in new_breaks})
+        session.execute(delete(PriceBreak.__table__).where(table.product_id.in_(written)))
+        session.execute(insert(PriceBreak.__table__), new_breaks)
+    if reindex:
+        index_products(session, reindex)
+    sync_feed_pictures(session, pictures)
+    return {position for position, _offer, _row, _columns in known.values()}
+
+
 def save_offers(
     session: Session, catalogue: _Catalogue, offers: Sequence[CleanOffer], pricing: Pricing, report: ImportReport
 ) -> None:
     """Create or update the products of checked offers, counted in ``report``; the caller commits.
 
-    New products are inserted with their breaks in one flush; updated ones lose their old breaks
-    in that flush and get the new ones in a second (the new rows may reuse the old thresholds).
-    The search index follows in the same flushes (``search.index``), a chunk of rows at a time. Products
-    whose picture URLs are new or changed get their pictures queued for download in one set of statements
-    (``pictures.services.sync_feed_pictures``).
+    Offers whose product is known by offer id are saved set-based (``_save_known_offers``). New products are
+    inserted with their breaks in one flush; updated ones lose their old breaks in that flush and get the new ones
+    in a second (the new rows may reuse the old thresholds). The search index follows in the same flushes
+    (``search.index``), a chunk of rows at a time. Products whose picture URLs are new or changed get their
+    pictures queued for download in one set of statements (``pictures.services.sync_feed_pictures``).
     """
     if not offers:
         return
     placed = [(catalogue.supplier(offer.supplier_name, offer.supplier_city), offer) for offer in offers]
+    for offer in offers:  # found or created before any product changes (a lookup autoflushes)
+        catalogue.category_id(offer.feed_category_id)
+    saved = _save_known_offers(session, catalogue, placed, pricing)
+    report.updated += len(saved)
+    placed = [entry for position, entry in enumerate(placed) if position not in saved]
+    if not placed:
+        return
     known = _KnownProducts(session, placed)
     updated: list[tuple[Product, CleanOffer]] = []
     pictures_changed: dict[int, Product] = {}
     created: list[Product] = []
     for supplier, offer in placed:
-        category = catalogue.category(offer.feed_category_id)  # may query (and autoflush): before any change
+        category = catalogue.category(offer.feed_category_id)  # known by now: no query
         product = known.find(supplier, offer)
         if product is None:
             product = Product(supplier=supplier, sku=known.new_sku(supplier, offer))
