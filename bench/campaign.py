@@ -9,7 +9,8 @@ unthrottled until every recipient is sent. The sink is ``python -m aiosmtpd`` wi
 its own process on 127.0.0.1.
 
 The baseline, in the same run and to the same sink: a bare ``smtplib`` loop sending the same number of comparable
-messages (the same bodies and headers, built beforehand) over one connection, interleaved with the sender's runs.
+messages (the same as the sender's, rendered and built beforehand by Mostik's own code) over one connection,
+interleaved with the sender's runs.
 Absolute rates differ between machines; ``ratio`` (Mostik's rate over the baseline's) is the figure to compare.
 """
 
@@ -24,6 +25,7 @@ import socket
 import subprocess
 import sys
 import time
+from email.message import Message
 from pathlib import Path
 
 from flask_migrate import upgrade
@@ -32,7 +34,8 @@ from sqlalchemy.orm import Session
 
 from bench.databases import throwaway_database
 from bench.run import BENCH_DIR
-from crm.campaigns.models import CampaignRecipient, RecipientStatus
+from crm.campaigns.compose import Person, compose, footer_texts, live_content, to_email
+from crm.campaigns.models import Campaign, CampaignRecipient, RecipientStatus
 from crm.campaigns.sender_settings import SenderSettings
 from crm.campaigns.sending import send_due
 from crm.campaigns.services import CampaignData, save_campaign, schedule_campaign
@@ -40,7 +43,6 @@ from crm.segments.models import Segment
 from storefront.account.models import Buyer, Consent
 from storefront.db import utcnow
 from storefront.extensions import db
-from storefront.mail import MailSettings, build_message
 
 BATCH = 5_000
 BODY_HTML = (
@@ -75,24 +77,10 @@ def start_sink(port: int) -> subprocess.Popen[bytes]:
 
 
 class BareLoop:
-    """The baseline: a plain smtplib loop over one connection, every message built before the clock starts."""
+    """The baseline: a plain smtplib loop over one connection sending messages built before the clock starts."""
 
-    def __init__(self, port: int, recipients: int) -> None:
-        settings = MailSettings(server="127.0.0.1", port=port, sender="news@mostik.local", timeout=10)
-        self.messages = [
-            build_message(
-                settings,
-                f"b{i}@bench.local",
-                f"Покупатель {i}, скидки недели",
-                BODY_TEXT.replace("{{ buyer.first_name }}", "Покупатель"),
-                BODY_HTML.replace("{{ buyer.first_name }}", "Покупатель"),
-                {
-                    "List-Unsubscribe": f"<https://shop.example.ru/u/{i}>",
-                    "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
-                },
-            )
-            for i in range(1, recipients + 1)
-        ]
+    def __init__(self, port: int, messages: list[Message]) -> None:
+        self.messages = messages
         self.smtp = smtplib.SMTP("127.0.0.1", port)
         self.sent = 0
         self.seconds = 0.0
@@ -106,6 +94,21 @@ class BareLoop:
 
     def close(self) -> None:
         self.smtp.quit()
+
+
+def _prerendered(session: Session, campaign: Campaign, settings: SenderSettings, recipients: int) -> list[Message]:
+    """The messages the sender will send (the same templates, tracked links, footer and headers; recipient ids
+    1..N), rendered and built by Mostik's own code before the clock starts: what the bare loop sends."""
+    content = live_content(session, campaign, settings.base_url)
+    footer = footer_texts(content)
+    return [
+        to_email(
+            settings,
+            f"b{i}@bench.local",
+            compose(content, settings, i, Person(f"Покупатель {i}", "", ""), None, footer),
+        )
+        for i in range(1, recipients + 1)
+    ]
 
 
 def _fill(session: Session, recipients: int) -> None:
@@ -153,7 +156,7 @@ def measure(url: str, recipients: int, smtp_port: int, batch_size: int) -> dict:
             schedule_campaign(session, campaign, utcnow(), utcnow())
             # Interleaved: each sender run is followed by the bare loop sending as many, so a machine that gets
             # busier or quieter during the run slows or speeds both alike.
-            bare = BareLoop(smtp_port, recipients)
+            bare = BareLoop(smtp_port, _prerendered(session, campaign, settings, recipients))
             seconds = 0.0
             runs = 0
             while True:

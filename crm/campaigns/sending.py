@@ -25,6 +25,7 @@ be reached or asks us to wait (429, 5xx) the claim is released, as with no mail 
 from __future__ import annotations
 
 import dataclasses
+import functools
 import logging
 import secrets
 import smtplib
@@ -34,7 +35,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select, text, update
+from sqlalchemy import ColumnElement, Update, and_, bindparam, func, or_, select, text, update
 from sqlalchemy.orm import Session
 
 from crm.campaigns.ab_test import subject_for
@@ -207,10 +208,25 @@ def _finish(session: Session, token: str, recipient_id: int, **values: object) -
     connection = session.connection()  # Core, not the ORM's bulk-update path: this runs once per message
     if connection.dialect.name == "postgresql":
         connection.execute(_NO_FLUSH_WAIT)
-    connection.execute(
-        update(CR).where(CR.id == recipient_id, CR.claim_token == token).values(claim_token=None, **values)
-    )
+    if any(isinstance(value, ColumnElement) for value in values.values()):  # attempts - 1: a rare path
+        statement = update(CR).where(CR.id == recipient_id, CR.claim_token == token).values(claim_token=None, **values)
+        connection.execute(statement)
+    else:
+        parameters = {f"new_{name}": value for name, value in values.items()}
+        connection.execute(
+            _finish_statement(tuple(sorted(values))), {"recipient": recipient_id, "claim": token, **parameters}
+        )
     session.commit()
+
+
+@functools.cache
+def _finish_statement(names: tuple[str, ...]) -> Update:
+    """One UPDATE per set of columns, built once: building it anew was a sixth of a message's cost."""
+    return (
+        update(CR)
+        .where(CR.id == bindparam("recipient"), CR.claim_token == bindparam("claim"))
+        .values(claim_token=None, **{name: bindparam(f"new_{name}") for name in names})
+    )
 
 
 class Throttle:
