@@ -182,41 +182,53 @@ def _give_up_stale(session: Session, campaign_id: int, now: datetime, settings: 
     session.commit()
 
 
-def _release(session: Session, token: str, keep: int | None = None) -> None:
-    """Give back this claim's rows not tried (all but ``keep``, the message in flight): pending again, the
-    attempt their claim counted taken back."""
-    session.execute(
-        update(CR)
-        .where(CR.claim_token == token, CR.id != (keep or 0))
-        .values(status=R.PENDING.value, claim_token=None, attempts=CR.attempts - 1)
-        .execution_options(synchronize_session=False)
-    )
-    session.commit()
+class RowMarks:
+    """Settles the claimed rows of one batch, over one connection held for the batch in autocommit: each row in a
+    commit of its own, right after its message went out (or instead of it), in one round trip instead of a
+    session transaction's five (checkout, BEGIN, UPDATE, COMMIT, return).
 
-
-_NO_FLUSH_WAIT = text("SET LOCAL synchronous_commit TO OFF")
-
-
-def _finish(session: Session, token: str, recipient_id: int, **values: object) -> None:
-    """Settle one claimed row in a commit of its own, right after its message went out.
-
-    On PostgreSQL this commit does not wait for its WAL record to reach the disk (``synchronous_commit`` off for
-    this transaction only): that wait was a third of a message's cost. A crash of the sender loses nothing by it;
-    a crash of the database server itself can lose the last fraction of a second of marks, and those rows are
-    tried again after their lease, as they would be after a sender crash between the SMTP reply and the commit.
+    On PostgreSQL the connection does not wait for the WAL flush (``synchronous_commit`` off until the batch ends).
+    A crash of the sender loses no mark by it; a crash of the database server itself can lose the last fraction of a
+    second of marks, and those rows are tried again after their lease, as they would be after a sender crash between
+    the SMTP reply and the commit.
     """
-    connection = session.connection()  # Core, not the ORM's bulk-update path: this runs once per message
-    if connection.dialect.name == "postgresql":
-        connection.execute(_NO_FLUSH_WAIT)
-    if any(isinstance(value, ColumnElement) for value in values.values()):  # attempts - 1: a rare path
-        statement = update(CR).where(CR.id == recipient_id, CR.claim_token == token).values(claim_token=None, **values)
-        connection.execute(statement)
-    else:
+
+    def __init__(self, session: Session) -> None:
+        session.commit()  # no snapshot left open in the session while this connection writes (SQLite would refuse
+        # the session's next write on a stale snapshot)
+        self.connection = session.get_bind().engine.connect().execution_options(isolation_level="AUTOCOMMIT")
+        self.postgres = self.connection.dialect.name == "postgresql"
+
+    def __enter__(self) -> RowMarks:
+        if self.postgres:
+            self.connection.execute(text("SET synchronous_commit TO OFF"))
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        try:
+            if self.postgres:
+                self.connection.execute(text("RESET synchronous_commit"))  # the pool gets it back as it was
+        finally:
+            self.connection.close()
+
+    def finish(self, token: str, recipient_id: int, **values: object) -> None:
+        if any(isinstance(value, ColumnElement) for value in values.values()):  # attempts - 1: a rare path
+            where = (CR.id == recipient_id) & (CR.claim_token == token)
+            self.connection.execute(update(CR).where(where).values(claim_token=None, **values))
+            return
         parameters = {f"new_{name}": value for name, value in values.items()}
-        connection.execute(
+        self.connection.execute(
             _finish_statement(tuple(sorted(values))), {"recipient": recipient_id, "claim": token, **parameters}
         )
-    session.commit()
+
+    def release(self, token: str, keep: int | None = None) -> None:
+        """Give back this claim's rows not tried (all but ``keep``, the message in flight): pending again, the
+        attempt their claim counted taken back."""
+        self.connection.execute(
+            update(CR)
+            .where(CR.claim_token == token, CR.id != (keep or 0))
+            .values(status=R.PENDING.value, claim_token=None, attempts=CR.attempts - 1)
+        )
 
 
 @functools.cache
@@ -293,10 +305,10 @@ def _claim_rows(
     return token, list(rows)
 
 
-def _settle(session: Session, token: str, recipient_id: int, result: BatchResult, outcome: RecipientStatus,
+def _settle(marks: RowMarks, token: str, recipient_id: int, result: BatchResult, outcome: RecipientStatus,
             **values: object) -> None:  # fmt: skip
     """Mark the row done as ``outcome`` (sent, skipped, capped or failed for good) and count it."""
-    _finish(session, token, recipient_id, status=outcome.value, **values)
+    marks.finish(token, recipient_id, status=outcome.value, **values)
     setattr(result, outcome.value, getattr(result, outcome.value) + 1)
     CAMPAIGN_MESSAGES.labels(outcome.value).inc()
 
@@ -331,60 +343,65 @@ def send_batch(
     consenting = consenting_buyer_ids(session, buyer_ids)
     counts = recent_sends(session, buyer_ids, now - timedelta(days=settings.cap_days))
     footer = footer_texts(content)
-    for recipient in rows:
-        buyer_id = recipient.buyer_id
-        if buyer_id not in consenting:
-            _settle(session, token, recipient.id, result, R.SKIPPED)
-            continue
-        if counts.get(buyer_id, 0) >= settings.cap_messages:
-            _settle(session, token, recipient.id, result, R.CAPPED)
-            continue
-        try:
-            message = compose(
-                contents[recipient.variant], settings, recipient.id, _person(recipient), recipient.promo_code, footer
-            )
-        except TemplateRefused as refused:
-            # This recipient's data breaks the template (a one-word name split in two): their message fails for
-            # good — retrying cannot help — and the rest of the run goes on.
-            _settle(session, token, recipient.id, result, R.FAILED, last_error=str(refused)[:300])
-            logger.warning("campaign %s recipient %s: the template failed on their data", content.id, recipient.id)
-            continue
-        throttle.wait()
-        try:
-            connection.send(to_email(settings, recipient.email, message))
-        except MailServerUnavailable:
-            _release(session, token)  # nothing went out: this row and the rest wait for the next run
-            raise
-        except (smtplib.SMTPRecipientsRefused, smtplib.SMTPSenderRefused, smtplib.SMTPDataError) as error:
-            error_text = str(getattr(error, "recipients", None) or error)[:300]
-            code = reply_code(error) or 0
-            if 400 <= code < 500 and now - recipient.created_at < TEMPORARY_REFUSALS_FOR:
-                _finish(
-                    session,
-                    token,
+    with RowMarks(session) as marks:
+        for recipient in rows:
+            buyer_id = recipient.buyer_id
+            if buyer_id not in consenting:
+                _settle(marks, token, recipient.id, result, R.SKIPPED)
+                continue
+            if counts.get(buyer_id, 0) >= settings.cap_messages:
+                _settle(marks, token, recipient.id, result, R.CAPPED)
+                continue
+            try:
+                message = compose(
+                    contents[recipient.variant],
+                    settings,
                     recipient.id,
-                    status=R.PENDING.value,
-                    last_error=error_text,
-                    not_before=now + timedelta(minutes=settings.retry_minutes),
-                    attempts=CR.attempts - 1,  # refused for now: not an attempt at the message
+                    _person(recipient),
+                    recipient.promo_code,
+                    footer,
                 )
-            elif recipient.attempts >= settings.max_attempts:
-                _finish(session, token, recipient.id, status=R.FAILED.value, last_error=error_text)
-                CAMPAIGN_MESSAGES.labels("failed").inc()
-            else:
-                CAMPAIGN_MESSAGES.labels("retry").inc()
-                retry_at = now + timedelta(minutes=settings.retry_minutes * recipient.attempts)
-                _finish(
-                    session, token, recipient.id, status=R.PENDING.value, last_error=error_text, not_before=retry_at
-                )
-            result.failed += 1
-            logger.warning("campaign %s recipient %s refused by the mail server", content.id, recipient.id)
-            continue
-        except (OSError, smtplib.SMTPException):
-            _release(session, token, keep=recipient.id)  # lost mid-message: this one waits for its lease
-            raise
-        _settle(session, token, recipient.id, result, R.SENT, sent_at=utcnow())
-        counts[buyer_id] = counts.get(buyer_id, 0) + 1
+            except TemplateRefused as refused:
+                # This recipient's data breaks the template (a one-word name split in two): their message fails for
+                # good — retrying cannot help — and the rest of the run goes on.
+                _settle(marks, token, recipient.id, result, R.FAILED, last_error=str(refused)[:300])
+                logger.warning("campaign %s recipient %s: the template failed on their data", content.id, recipient.id)
+                continue
+            throttle.wait()
+            try:
+                connection.send(to_email(settings, recipient.email, message))
+            except MailServerUnavailable:
+                marks.release(token)  # nothing went out: this row and the rest wait for the next run
+                raise
+            except (smtplib.SMTPRecipientsRefused, smtplib.SMTPSenderRefused, smtplib.SMTPDataError) as error:
+                error_text = str(getattr(error, "recipients", None) or error)[:300]
+                code = reply_code(error) or 0
+                if 400 <= code < 500 and now - recipient.created_at < TEMPORARY_REFUSALS_FOR:
+                    marks.finish(
+                        token,
+                        recipient.id,
+                        status=R.PENDING.value,
+                        last_error=error_text,
+                        not_before=now + timedelta(minutes=settings.retry_minutes),
+                        attempts=CR.attempts - 1,  # refused for now: not an attempt at the message
+                    )
+                elif recipient.attempts >= settings.max_attempts:
+                    marks.finish(token, recipient.id, status=R.FAILED.value, last_error=error_text)
+                    CAMPAIGN_MESSAGES.labels("failed").inc()
+                else:
+                    CAMPAIGN_MESSAGES.labels("retry").inc()
+                    retry_at = now + timedelta(minutes=settings.retry_minutes * recipient.attempts)
+                    marks.finish(
+                        token, recipient.id, status=R.PENDING.value, last_error=error_text, not_before=retry_at
+                    )
+                result.failed += 1
+                logger.warning("campaign %s recipient %s refused by the mail server", content.id, recipient.id)
+                continue
+            except (OSError, smtplib.SMTPException):
+                marks.release(token, keep=recipient.id)  # lost mid-message: this one waits for its lease
+                raise
+            _settle(marks, token, recipient.id, result, R.SENT, sent_at=utcnow())
+            counts[buyer_id] = counts.get(buyer_id, 0) + 1
     return result
 
 
@@ -409,31 +426,35 @@ def send_telegram_batch(
     chats = telegram_consenting(session, buyer_ids)
     counts = recent_sends(session, buyer_ids, now - timedelta(days=settings.cap_days))
     footer = footer_texts(content)
-    for recipient in rows:
-        chat_id = chats.get(recipient.buyer_id)
-        if chat_id is None or chat_id != recipient.chat_id:
-            _settle(session, token, recipient.id, result, R.SKIPPED)
-            continue
-        if counts.get(recipient.buyer_id, 0) >= settings.cap_messages:
-            _settle(session, token, recipient.id, result, R.CAPPED)
-            continue
-        try:
-            text = compose_telegram(content, settings, recipient.id, _person(recipient), recipient.promo_code, footer)
-        except TemplateRefused as refused:
-            _settle(session, token, recipient.id, result, R.FAILED, last_error=str(refused)[:300])
-            continue
-        throttle.wait()
-        try:
-            bot.send_text(chat_id, text)
-        except TelegramBlocked as blocked:
-            unlink_chat(session, chat_id, now, "blocked")
-            _settle(session, token, recipient.id, result, R.SKIPPED, last_error=f"telegram: {blocked}"[:300])
-            continue
-        except TelegramUnavailable:
-            _release(session, token)  # nothing went out: this row and the rest wait for the next run
-            raise
-        _settle(session, token, recipient.id, result, R.SENT, sent_at=utcnow())
-        counts[recipient.buyer_id] = counts.get(recipient.buyer_id, 0) + 1
+    with RowMarks(session) as marks:
+        for recipient in rows:
+            chat_id = chats.get(recipient.buyer_id)
+            if chat_id is None or chat_id != recipient.chat_id:
+                _settle(marks, token, recipient.id, result, R.SKIPPED)
+                continue
+            if counts.get(recipient.buyer_id, 0) >= settings.cap_messages:
+                _settle(marks, token, recipient.id, result, R.CAPPED)
+                continue
+            try:
+                text = compose_telegram(
+                    content, settings, recipient.id, _person(recipient), recipient.promo_code, footer
+                )
+            except TemplateRefused as refused:
+                _settle(marks, token, recipient.id, result, R.FAILED, last_error=str(refused)[:300])
+                continue
+            throttle.wait()
+            try:
+                bot.send_text(chat_id, text)
+            except TelegramBlocked as blocked:
+                unlink_chat(session, chat_id, now, "blocked")
+                session.commit()  # before the mark: the marks' connection writes next
+                _settle(marks, token, recipient.id, result, R.SKIPPED, last_error=f"telegram: {blocked}"[:300])
+                continue
+            except TelegramUnavailable:
+                marks.release(token)  # nothing went out: this row and the rest wait for the next run
+                raise
+            _settle(marks, token, recipient.id, result, R.SENT, sent_at=utcnow())
+            counts[recipient.buyer_id] = counts.get(recipient.buyer_id, 0) + 1
     return result
 
 
