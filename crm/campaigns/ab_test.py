@@ -29,6 +29,7 @@ from sqlalchemy.orm import Session
 from crm.audit.actions import AuditAction
 from crm.audit.services import record_job
 from crm.campaigns.models import AbMetric, Campaign, CampaignRecipient, CampaignStatus, RecipientStatus
+from crm.campaigns.rates import Rates
 from storefront.db import rowcount
 from storefront.order.models import MONEY_IN, Order
 
@@ -83,27 +84,10 @@ def subject_for(subject_a: str, subject_b: str | None, variant: str, winner: str
     return subject_b if chosen == "B" and subject_b else subject_a
 
 
-def _percent(part: int, whole: int) -> Decimal | None:
-    return (Decimal(part) * 100 / whole).quantize(Decimal("0.1")) if whole else None
-
-
 @dataclass
-class VariantFigures:
-    variant: str
+class VariantFigures(Rates):
+    variant: str = ""
     recipients: int = 0
-    delivered: int = 0
-    opened: int = 0
-    clicked: int = 0
-    orders: int = 0
-    revenue: Decimal = Decimal("0.00")
-
-    @property
-    def open_rate(self) -> Decimal | None:
-        return _percent(self.opened, self.delivered)
-
-    @property
-    def click_rate(self) -> Decimal | None:
-        return _percent(self.clicked, self.delivered)
 
     def score(self, metric: AbMetric) -> tuple[Decimal, int]:
         """The metric as (numerator, denominator): opens, clicks or revenue per delivered message."""
@@ -114,7 +98,7 @@ class VariantFigures:
 def variant_figures(session: Session, campaign_id: int) -> dict[str, VariantFigures]:
     """Recipients, delivered, distinct openers and clickers, and attributed paid orders and revenue by the
     variant's buyers, for A and B (two GROUP BY reads)."""
-    figures = {variant: VariantFigures(variant) for variant in VARIANTS}
+    figures = {variant: VariantFigures(variant=variant) for variant in VARIANTS}
     for variant, recipients, delivered, opened, clicked in session.execute(
         select(
             CR.variant,

@@ -28,7 +28,7 @@ from sqlalchemy import BigInteger, ColumnElement, and_, case, func, select, type
 from sqlalchemy.orm import Session
 
 from crm.campaigns.models import Campaign, CampaignRecipient, RecipientStatus
-from crm.campaigns.queries import Rates
+from crm.campaigns.rates import Rates
 from storefront.money import from_minor
 from storefront.moscow import moscow_day_end, moscow_midnight
 from storefront.order.models import MONEY_IN, Order

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from crm.campaigns.ab_test import VariantFigures, variant_figures
 from crm.campaigns.models import Campaign, CampaignRecipient, RecipientStatus
+from crm.campaigns.rates import Rates, share
 from storefront.moscow import MOSCOW
 from storefront.order.models import MONEY_IN, Order
 
@@ -24,12 +25,6 @@ def list_campaigns(session: Session) -> list[Campaign]:
     return list(session.scalars(select(Campaign).where(Campaign.trigger.is_(None)).order_by(Campaign.id.desc())))
 
 
-def _share(part: int | Decimal, whole: int) -> Decimal | None:
-    if not whole:
-        return None
-    return (Decimal(part) * 100 / whole).quantize(Decimal("0.1"))
-
-
 @dataclass
 class DayRow:
     day: date
@@ -37,32 +32,6 @@ class DayRow:
     opened: int = 0
     clicked: int = 0
     orders: int = 0
-
-
-@dataclass
-class Rates:
-    """Messages delivered and what came of them, with the rates every campaign page shows the same way."""
-
-    delivered: int = 0
-    opened: int = 0
-    clicked: int = 0
-    unsubscribed: int = 0
-    orders: int = 0
-    revenue: Decimal = Decimal("0.00")
-
-    @property
-    def open_rate(self) -> Decimal | None:
-        return _share(self.opened, self.delivered)
-
-    @property
-    def click_rate(self) -> Decimal | None:
-        return _share(self.clicked, self.delivered)
-
-    @property
-    def revenue_per_message(self) -> Decimal | None:
-        if not self.delivered:
-            return None
-        return (self.revenue / self.delivered).quantize(Decimal("0.01"))
 
 
 @dataclass
@@ -82,15 +51,15 @@ class CampaignReport(Rates):
 
     @property
     def conversion(self) -> Decimal | None:
-        return _share(self.orders, self.delivered)
+        return share(self.orders, self.delivered)
 
     @property
     def mailed_conversion(self) -> Decimal | None:
-        return _share(self.mailed_buyers_converted, self.delivered)
+        return share(self.mailed_buyers_converted, self.delivered)
 
     @property
     def control_conversion(self) -> Decimal | None:
-        return _share(self.control_buyers_converted, self.control)
+        return share(self.control_buyers_converted, self.control)
 
     @property
     def uplift_points(self) -> Decimal | None:

@@ -108,7 +108,14 @@ def test_at_the_start_the_test_share_gets_a_and_b_after_the_control_group_and_th
 
 
 def _figures(variant: str, delivered: int, opened: int = 0, clicked: int = 0, revenue: str = "0") -> VariantFigures:
-    return VariantFigures(variant, delivered, delivered, opened, clicked, 0, Decimal(revenue))
+    return VariantFigures(
+        variant=variant,
+        recipients=delivered,
+        delivered=delivered,
+        opened=opened,
+        clicked=clicked,
+        revenue=Decimal(revenue),
+    )
 
 
 @pytest.mark.parametrize(

@@ -146,7 +146,11 @@ def test_the_frequency_cap_holds_across_campaigns(app: Flask, session: Session, 
     _cart(session, anna.id, product.id, now - timedelta(hours=3))
     with app.app_context():
         queue_triggers(session, settings, now)
-        send_due(session, settings, (quiet_hours_end(now, settings) or now) + timedelta(minutes=1))
+        # A moment outside the quiet hours whatever the time of the run (a minute before they start included).
+        moment = now + timedelta(minutes=1)
+        if in_quiet_hours(moment, settings):
+            moment = (quiet_hours_end(moment, settings) or moment) + timedelta(minutes=1)
+        send_due(session, settings, moment)
     assert len(mailbox.messages) == 2
     assert _rows(session)[-1].status == RecipientStatus.CAPPED
 
