@@ -112,3 +112,20 @@ def assert_no_sideways_scroll(tab: object) -> None:
         " document.documentElement.clientWidth + 0.5).slice(0, 5).map(e => e.tagName + '.' + e.className)"
     )
     assert overflow <= 0, f"{tab.url} scrolls sideways by {overflow}px: {culprits}"  # type: ignore[attr-defined]
+
+
+def crm_sign_in(tab: object, email: str) -> None:
+    """Sign a staff member made with ``factories.PASSWORD`` in to the CRM (a member without TOTP)."""
+    from tests.support.factories import PASSWORD
+
+    tab.goto("/crm/login")  # type: ignore[attr-defined]
+    tab.fill("input[name=email]", email)  # type: ignore[attr-defined]
+    tab.fill("input[name=password]", PASSWORD)  # type: ignore[attr-defined]
+    with tab.expect_navigation():  # type: ignore[attr-defined]
+        tab.locator("form button[type=submit]").last.click()  # type: ignore[attr-defined]
+
+
+def press(tab: object, name: str) -> None:
+    """Click the button called exactly ``name`` and wait for the page it leads to."""
+    with tab.expect_navigation():  # type: ignore[attr-defined]
+        tab.get_by_role("button", name=name, exact=True).click()  # type: ignore[attr-defined]

@@ -15,25 +15,12 @@ from crm.campaigns.ab_test import decide_due_tests
 from crm.campaigns.models import Campaign, CampaignRecipient, CampaignStatus
 from crm.campaigns.sending import send_due
 from storefront.db import utcnow
-from tests.browser.conftest import assert_no_sideways_scroll, open_tab
+from tests.browser.conftest import assert_no_sideways_scroll, crm_sign_in, open_tab, press
 from tests.support import factories
-from tests.support.factories import PASSWORD, make_staff
+from tests.support.factories import make_staff
 
 pytestmark = pytest.mark.browser
 ENGLISH = ("Subject", "Variant", "Winner", "Save", "Schedule", "opens", "recipients", "A/B test")
-
-
-def _sign_in(tab) -> None:
-    tab.goto("/crm/login")
-    tab.fill("input[name=email]", "marina@mostik.local")
-    tab.fill("input[name=password]", PASSWORD)
-    with tab.expect_navigation():
-        tab.locator("form button[type=submit]").last.click()
-
-
-def _press(tab, name: str) -> None:
-    with tab.expect_navigation():
-        tab.get_by_role("button", name=name, exact=True).click()
 
 
 def _russian_only(tab) -> None:
@@ -53,7 +40,7 @@ def test_marketer_builds_a_block_email_with_an_ab_subject_schedules_it_and_reads
 
     context, tab = open_tab(browser, live_server, 1366)
     try:
-        _sign_in(tab)
+        crm_sign_in(tab, "marina@mostik.local")
         tab.goto("/crm/campaigns/new")
         tab.fill("input[name=name]", "Зимняя обувь: тест темы")
         tab.select_option("select[name=segment_id]", label="Подписчики на рассылку")
@@ -64,22 +51,22 @@ def test_marketer_builds_a_block_email_with_an_ab_subject_schedules_it_and_reads
         tab.select_option("select[name=ab_metric]", value="opens")
         tab.fill("input[name=ab_wait_hours]", "2")
         assert tab.is_checked("input[name=body_mode][value=blocks]")
-        _press(tab, "Сохранить")
+        press(tab, "Сохранить")
         assert "Доля A/B-теста должна быть от 10 до 50 процентов." in tab.inner_text("#ab-test")
         shots(tab, "laptop-share-refused")
         tab.fill("input[name=ab_percent]", "30")
         shots(tab, "laptop-ab-form")
-        _press(tab, "Сохранить")
+        press(tab, "Сохранить")
         assert "Блоки письма: Зимняя обувь: тест темы" in tab.inner_text("main h1")
 
-        _press(tab, "Заголовок")
+        press(tab, "Заголовок")
         tab.fill("input[name=b0-text]", "{{ buyer.first_name }}, тёплая обувь уже на складе")
-        _press(tab, "Текст")
+        press(tab, "Текст")
         tab.fill("textarea[name=b1-text]", "Новая зимняя коллекция с фабрик Гуанчжоу.")
-        _press(tab, "Кнопка")
+        press(tab, "Кнопка")
         tab.fill("input[name=b2-label]", "Смотреть каталог")
         tab.fill("input[name=b2-url]", "https://mostik.example/catalog?sort=new")
-        _press(tab, "Сохранить")
+        press(tab, "Сохранить")
         assert "Письмо сохранено." in tab.content()
         shots(tab, "laptop-blocks")
 
@@ -89,7 +76,7 @@ def test_marketer_builds_a_block_email_with_an_ab_subject_schedules_it_and_reads
         assert "В тесте 30\xa0% получателей; победитель выбирается по открытиям через 2 часа после старта." in plan
         tab.check("input[name=when][value=later]")
         tab.fill("input[name=send_at]", "2030-03-12T11:00")
-        _press(tab, "Запланировать")
+        press(tab, "Запланировать")
         assert "Рассылка запланирована." in tab.content()
         _russian_only(tab)
         shots(tab, "laptop-scheduled")
@@ -124,7 +111,7 @@ def test_marketer_builds_a_block_email_with_an_ab_subject_schedules_it_and_reads
     for width in (1366, 390):
         context, tab = open_tab(browser, live_server, width)
         try:
-            _sign_in(tab)
+            crm_sign_in(tab, "marina@mostik.local")
             tab.goto(f"/crm/campaigns/{campaign_id}")
             tab.wait_for_selector("#ab-variants")
             assert "Победитель: тема B" in tab.inner_text("#ab-winner")

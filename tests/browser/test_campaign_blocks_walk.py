@@ -11,24 +11,11 @@ import pytest
 from sqlalchemy import select
 
 from crm.campaigns.models import Campaign, CampaignStatus, CampaignTemplate
-from tests.browser.conftest import assert_no_sideways_scroll, open_tab
+from tests.browser.conftest import assert_no_sideways_scroll, crm_sign_in, open_tab, press
 from tests.support import factories
-from tests.support.factories import PASSWORD, make_staff
+from tests.support.factories import make_staff
 
 pytestmark = pytest.mark.browser
-
-
-def _sign_in(tab) -> None:
-    tab.goto("/crm/login")
-    tab.fill("input[name=email]", "marina@mostik.local")
-    tab.fill("input[name=password]", PASSWORD)
-    with tab.expect_navigation():
-        tab.locator("form button[type=submit]").last.click()
-
-
-def _press(tab, name: str) -> None:
-    with tab.expect_navigation():
-        tab.get_by_role("button", name=name, exact=True).click()
 
 
 def test_marketer_builds_a_block_email_and_previews_it_on_a_computer_and_a_phone(
@@ -44,7 +31,7 @@ def test_marketer_builds_a_block_email_and_previews_it_on_a_computer_and_a_phone
 
     context, tab = open_tab(browser, live_server, 1366)
     try:
-        _sign_in(tab)
+        crm_sign_in(tab, "marina@mostik.local")
         tab.goto("/crm/campaigns/new")
         tab.fill("input[name=name]", "Зимняя обувь")
         tab.select_option("select[name=segment_id]", label="Подписчики на рассылку")
@@ -54,18 +41,18 @@ def test_marketer_builds_a_block_email_and_previews_it_on_a_computer_and_a_phone
         tab.fill("input[name=promo_percent]", "10")
         tab.fill("input[name=shared_code]", "ZIMA10")
         shots(tab, "laptop-new-campaign")
-        _press(tab, "Сохранить")
+        press(tab, "Сохранить")
         assert "Блоки письма: Зимняя обувь" in tab.inner_text("main h1")
         assert "Письмо пустое" in tab.inner_text("main")
 
-        _press(tab, "Заголовок")
+        press(tab, "Заголовок")
         tab.fill("input[name=b0-text]", "{{ buyer.first_name }}, тёплая обувь уже на складе")
-        _press(tab, "Текст")
+        press(tab, "Текст")
         tab.fill("textarea[name=b1-text]", "Новая зимняя коллекция с фабрик Гуанчжоу.\n\nДоставка по всей России.")
-        _press(tab, "Кнопка")
+        press(tab, "Кнопка")
         tab.fill("input[name=b2-label]", "Смотреть каталог")
         tab.fill("input[name=b2-url]", "https://mostik.example/catalog?sort=new")
-        _press(tab, "Товары")
+        press(tab, "Товары")
         tab.fill("input[name=q]", "Ботинки")
         with tab.expect_navigation():
             tab.get_by_role("button", name="Найти").click()
@@ -75,23 +62,23 @@ def test_marketer_builds_a_block_email_and_previews_it_on_a_computer_and_a_phone
         with tab.expect_navigation():
             row.get_by_role("button", name="Добавить в блок 4").click()
         assert tab.input_value("input[name=b3-ids]") == str(product.id)
-        _press(tab, "Промокод")
+        press(tab, "Промокод")
         tab.fill("input[name=b4-text]", "Ваш промокод на скидку 10 %")
-        _press(tab, "Разделитель")
+        press(tab, "Разделитель")
         with tab.expect_navigation():  # the divider above the promo code
             tab.locator("#block-5").get_by_role("button", name="Выше").click()
         assert tab.locator("#block-4 legend").inner_text().endswith("Разделитель")
-        _press(tab, "Сохранить")
+        press(tab, "Сохранить")
         assert "Письмо сохранено." in tab.content()
         shots(tab, "laptop-editor")
 
         tab.fill("input[name=b2-url]", "javascript:alert(1)")
-        _press(tab, "Сохранить")
+        press(tab, "Сохранить")
         assert "Блок 3: ссылка должна начинаться с https://." in tab.inner_text("#blocks-error")
         shots(tab, "laptop-refused-link")
         tab.fill("input[name=b2-url]", "https://mostik.example/catalog?sort=new")
         tab.fill("input[name=template_name]", "Зимняя подборка")
-        _press(tab, "Сохранить как шаблон")
+        press(tab, "Сохранить как шаблон")
         assert "Шаблон сохранён." in tab.content()
 
         with tab.expect_navigation():
@@ -110,12 +97,12 @@ def test_marketer_builds_a_block_email_and_previews_it_on_a_computer_and_a_phone
         tab.goto(tab.url.replace("/preview", ""))
         tab.check("input[name=when][value=later]")
         tab.fill("input[name=send_at]", "2030-03-12T04:53")
-        _press(tab, "Запланировать")
+        press(tab, "Запланировать")
         warning = tab.inner_text("#schedule-warning")
         assert "12.03.2030 04:53 по Москве — в тихие часы" in warning and "Ничего не запланировано." in warning
         shots(tab, "laptop-quiet-hours-warning")
         tab.check("input[name=confirm]")
-        _press(tab, "Запланировать")
+        press(tab, "Запланировать")
         assert "Рассылка запланирована." in tab.content()
         shots(tab, "laptop-scheduled")
     finally:
@@ -131,7 +118,7 @@ def test_marketer_builds_a_block_email_and_previews_it_on_a_computer_and_a_phone
 
     context, tab = open_tab(browser, live_server, 390)
     try:
-        _sign_in(tab)
+        crm_sign_in(tab, "marina@mostik.local")
         for path, name in (
             (f"/crm/campaigns/{campaign.id}/blocks", "phone-editor"),
             (f"/crm/campaigns/{campaign.id}/preview", "phone-preview"),

@@ -6,10 +6,11 @@ import re
 
 from flask import Flask
 from flask.testing import FlaskClient
+from sqlalchemy.orm import Session
 
 from storefront.order.models import Order
 from storefront.order.services import make_access_token
-from tests.support.factories import PASSWORD
+from tests.support.factories import PASSWORD, make_staff
 
 CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 TOKEN_RE = re.compile(r'name="placement_token"[^>]*value="([^"]+)"')
@@ -100,3 +101,10 @@ def crm_login(client: FlaskClient, email: str, password: str = PASSWORD):
 def guest_token(pay_app: Flask, order: Order) -> str:
     """The signed guest link's token for ``order``."""
     return make_access_token(order, pay_app.config["SECRET_KEY"])
+
+
+def crm_sign_in_as(session: Session, client: FlaskClient, role: str = "marketer") -> None:
+    """Make a staff member with ``role`` (e-mail ``<role>@mostik.local``) and sign ``client`` in to the CRM."""
+    make_staff(session, role)
+    session.commit()
+    assert crm_login(client, f"{role}@mostik.local").status_code == 302

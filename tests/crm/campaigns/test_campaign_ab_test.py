@@ -26,7 +26,7 @@ from crm.campaigns.services import CampaignError, schedule_campaign
 from storefront.db import utcnow
 from tests.support import factories
 from tests.support.factories import make_staff, paid_order
-from tests.support.web import crm_csrf, crm_login
+from tests.support.web import crm_csrf, crm_login, crm_sign_in_as
 
 CR = CampaignRecipient
 R = RecipientStatus
@@ -257,12 +257,6 @@ def test_a_telegram_campaign_refuses_an_ab_test(session: Session) -> None:
             factories.create_campaign(session, **{"subject_b": SUBJECT_B, "ab_percent": 20, **bad})
 
 
-def _marketer(session: Session, client: FlaskClient) -> None:
-    make_staff(session, "marketer")
-    session.commit()
-    assert crm_login(client, "marketer@mostik.local").status_code == 302
-
-
 def _form(csrf: str, segment_id: int, **overrides: str) -> dict[str, str]:
     return {
         "csrf_token": csrf,
@@ -299,7 +293,7 @@ def _form(csrf: str, segment_id: int, **overrides: str) -> dict[str, str]:
 def test_the_form_refuses_a_bad_ab_test_in_russian_with_a_400_and_saves_nothing(
     session: Session, client: FlaskClient, overrides: dict[str, str], message: str
 ) -> None:
-    _marketer(session, client)
+    crm_sign_in_as(session, client)
     segment = factories.create_segment(session)
     session.commit()
     csrf = crm_csrf(client, "/crm/campaigns/new")
@@ -312,7 +306,7 @@ def test_the_form_refuses_a_bad_ab_test_in_russian_with_a_400_and_saves_nothing(
 def test_the_form_saves_the_test_and_without_the_tick_none_and_the_report_shows_both_variants(
     app: Flask, session: Session, client: FlaskClient, mailbox
 ) -> None:
-    _marketer(session, client)
+    crm_sign_in_as(session, client)
     segment = factories.create_segment(session)
     _buyers(session, 10)
     session.commit()
@@ -362,7 +356,7 @@ def test_the_audit_page_shows_the_jobs_decision_as_the_systems(
 
 
 def test_a_bad_ab_test_on_an_existing_campaign_changes_nothing(session: Session, client: FlaskClient) -> None:
-    _marketer(session, client)
+    crm_sign_in_as(session, client)
     campaign = _ab_campaign(session, ab_percent=30, ab_wait_hours=8)
     before = (campaign.name, campaign.subject, campaign.subject_b, campaign.ab_percent, campaign.ab_wait_hours)
     csrf = crm_csrf(client, f"/crm/campaigns/{campaign.id}/edit")
@@ -381,7 +375,7 @@ def test_with_a_bot_configured_a_telegram_campaign_with_a_test_is_refused_on_the
     tg_app: Flask, session: Session
 ) -> None:
     client = tg_app.test_client()
-    _marketer(session, client)
+    crm_sign_in_as(session, client)
     segment = factories.create_segment(session)
     session.commit()
     csrf = crm_csrf(client, "/crm/campaigns/new")
@@ -400,7 +394,7 @@ def test_with_a_bot_configured_a_telegram_campaign_with_a_test_is_refused_on_the
 def test_the_preview_shows_both_subjects_and_a_test_send_sends_one_of_each(
     session: Session, client: FlaskClient, mailbox
 ) -> None:
-    _marketer(session, client)
+    crm_sign_in_as(session, client)
     buyer = factories.create_recipient(session, "anna@example.ru", "Анна Смирнова")
     campaign = _ab_campaign(session)
     preview = client.get(f"/crm/campaigns/{campaign.id}/preview?buyer_id={buyer.id}").get_data(as_text=True)

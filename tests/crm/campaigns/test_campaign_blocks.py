@@ -35,8 +35,7 @@ from crm.campaigns.services import schedule_campaign
 from storefront.catalog.models import Product, ProductStatus
 from storefront.db import utcnow
 from tests.support import factories
-from tests.support.factories import make_staff
-from tests.support.web import crm_csrf, crm_login
+from tests.support.web import crm_csrf, crm_sign_in_as
 
 VOID = {"meta", "br", "img", "hr", "input", "link", "area", "base", "col", "embed", "source", "track", "wbr"}
 
@@ -208,12 +207,6 @@ def test_form_actions_add_move_delete_and_add_a_product(app: Flask) -> None:
 # --- the pages --------------------------------------------------------------------------------------------------
 
 
-def _marketer(session: Session, client: FlaskClient) -> None:
-    make_staff(session, "marketer")
-    session.commit()
-    assert crm_login(client, "marketer@mostik.local").status_code == 302
-
-
 def _block_campaign(client: FlaskClient, session: Session, **fields: str) -> Campaign:
     segment = factories.create_segment(session)
     session.commit()
@@ -243,7 +236,7 @@ def _post_blocks(client: FlaskClient, campaign: Campaign, blocks: list[dict[str,
 def test_a_marketer_builds_a_block_message_that_is_sent_with_the_prices_of_the_moment(
     app: Flask, session: Session, client: FlaskClient, mailbox
 ) -> None:
-    _marketer(session, client)
+    crm_sign_in_as(session, client)
     boots = _product(session, "Ботинки зимние", "4990.00")
     factories.create_recipient(session, "anna@example.ru", "Анна Смирнова")
     session.commit()
@@ -296,7 +289,7 @@ def test_a_marketer_builds_a_block_message_that_is_sent_with_the_prices_of_the_m
 def test_invalid_blocks_on_the_page_are_a_400_in_russian_and_save_nothing(
     session: Session, client: FlaskClient, blocks: list[dict[str, Any]], message: str
 ) -> None:
-    _marketer(session, client)
+    crm_sign_in_as(session, client)
     campaign = _block_campaign(client, session)
     assert _post_blocks(client, campaign, [{"type": "heading", "text": "Было"}], "save").status_code == 303
     refused = _post_blocks(client, campaign, [{"type": "heading", "text": "Стало"}, *blocks], "save")
@@ -307,7 +300,7 @@ def test_invalid_blocks_on_the_page_are_a_400_in_russian_and_save_nothing(
 
 
 def test_too_many_blocks_and_oversized_json_are_refused(session: Session, client: FlaskClient) -> None:
-    _marketer(session, client)
+    crm_sign_in_as(session, client)
     campaign = _block_campaign(client, session)
     refused = _post_blocks(client, campaign, [{"type": "divider"}] * MAX_BLOCKS, "add:divider")
     assert refused.status_code == 400 and "не больше 40 блоков" in refused.get_data(as_text=True)
@@ -319,14 +312,14 @@ def test_too_many_blocks_and_oversized_json_are_refused(session: Session, client
 
 
 def test_a_promo_block_needs_a_campaign_promo_code(session: Session, client: FlaskClient) -> None:
-    _marketer(session, client)
+    crm_sign_in_as(session, client)
     campaign = _block_campaign(client, session, promo_mode="none", shared_code="")
     refused = _post_blocks(client, campaign, [{"type": "promo", "text": "Скидка"}], "save")
     assert refused.status_code == 400 and "блок промокода" in refused.get_data(as_text=True)
 
 
 def test_a_saved_template_starts_a_new_campaign(session: Session, client: FlaskClient) -> None:
-    _marketer(session, client)
+    crm_sign_in_as(session, client)
     campaign = _block_campaign(client, session)
     blocks = [{"type": "heading", "text": "Новинки недели"}, {"type": "divider"}]
     assert _post_blocks(client, campaign, blocks, "template", template_name="  ").status_code == 400
@@ -350,7 +343,7 @@ def test_a_saved_template_starts_a_new_campaign(session: Session, client: FlaskC
 
 
 def test_html_mode_stays_for_experts_and_needs_both_bodies(session: Session, client: FlaskClient) -> None:
-    _marketer(session, client)
+    crm_sign_in_as(session, client)
     segment = factories.create_segment(session)
     session.commit()
     csrf = crm_csrf(client, "/crm/campaigns/new")

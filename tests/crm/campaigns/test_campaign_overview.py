@@ -24,7 +24,7 @@ from storefront.moscow import moscow_to_utc, to_moscow
 from storefront.order.models import MONEY_IN, Order, OrderStatus, PaymentStatus
 from tests.support import factories
 from tests.support.factories import make_staff, paid_order
-from tests.support.web import crm_login
+from tests.support.web import crm_login, crm_sign_in_as
 
 START, END = date(2026, 8, 1), date(2026, 11, 30)
 #: 23:30 Moscow on 31 October is 20:30 UTC the same day: October. 00:30 Moscow on 1 November is 21:30 UTC on
@@ -249,17 +249,11 @@ def test_the_default_period_is_this_month_and_the_eleven_before() -> None:
     assert default_period(date(2026, 3, 31)) == (date(2025, 4, 1), date(2026, 3, 31))
 
 
-def _marketer(session: Session, client: FlaskClient, role: Role = Role.MARKETER) -> None:
-    make_staff(session, role)
-    session.commit()
-    assert crm_login(client, f"{role}@mostik.local").status_code == 302
-
-
 def test_the_page_shows_both_tables_the_chart_data_and_says_how_revenue_is_dated(
     session: Session, client: FlaskClient
 ) -> None:
     campaigns = _data_set(session)
-    _marketer(session, client)
+    crm_sign_in_as(session, client)
     listing = client.get("/crm/campaigns/").get_data(as_text=True)
     assert "/crm/campaigns/report" in listing
     response = client.get("/crm/campaigns/report?date_from=2026-08-01&date_to=2026-11-30&scope=manual")
@@ -279,7 +273,7 @@ def test_the_page_shows_both_tables_the_chart_data_and_says_how_revenue_is_dated
 
 
 def test_bad_periods_are_refused_in_russian_with_400(session: Session, client: FlaskClient) -> None:
-    _marketer(session, client)
+    crm_sign_in_as(session, client)
     for query, words in (
         ("date_from=2026-13-01", "06.12.2026"),
         ("date_from=вчера", "06.12.2026"),
@@ -299,7 +293,7 @@ def test_bad_periods_are_refused_in_russian_with_400(session: Session, client: F
 
 def test_csv_exports_are_audited_and_match_the_tables(session: Session, client: FlaskClient) -> None:
     campaigns = _data_set(session)
-    _marketer(session, client)
+    crm_sign_in_as(session, client)
     query = "date_from=2026-08-01&date_to=2026-11-30&scope=manual"
     response = client.get(f"/crm/campaigns/report/campaigns.csv?{query}")
     assert response.status_code == 200 and response.mimetype == "text/csv"

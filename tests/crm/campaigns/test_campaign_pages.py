@@ -22,14 +22,8 @@ from storefront.moscow import to_moscow
 from storefront.order.attribution import attributed_campaign
 from storefront.workdays import add_working_days
 from tests.support import factories
-from tests.support.factories import make_staff, paid_order
-from tests.support.web import crm_csrf, crm_login
-
-
-def _marketer(session: Session, client: FlaskClient) -> None:
-    make_staff(session, "marketer")
-    session.commit()
-    assert crm_login(client, "marketer@mostik.local").status_code == 302
+from tests.support.factories import paid_order
+from tests.support.web import crm_csrf, crm_sign_in_as
 
 
 def _form(csrf: str, segment_id: int, **overrides: str) -> dict[str, str]:
@@ -51,7 +45,7 @@ def _form(csrf: str, segment_id: int, **overrides: str) -> dict[str, str]:
 def test_a_marketer_creates_a_campaign_and_an_unsafe_template_is_refused_in_russian(
     session: Session, client: FlaskClient
 ) -> None:
-    _marketer(session, client)
+    crm_sign_in_as(session, client)
     segment = factories.create_segment(session)
     session.commit()
     csrf = crm_csrf(client, "/crm/campaigns/new")
@@ -72,7 +66,7 @@ def test_a_marketer_creates_a_campaign_and_an_unsafe_template_is_refused_in_russ
 def test_preview_for_a_chosen_buyer_and_a_test_send_only_to_staff(
     app: Flask, session: Session, client: FlaskClient, mailbox
 ) -> None:
-    _marketer(session, client)
+    crm_sign_in_as(session, client)
     buyer = factories.create_recipient(session, "anna@example.ru", "Анна Смирнова", company_name="ООО «Берёза»")
     campaign = factories.create_campaign(session, body_html="<p>{{ buyer.first_name }} из {{ buyer.company }}</p>")
     session.commit()
@@ -103,7 +97,7 @@ def test_preview_and_test_send_links_do_not_go_through_our_redirect(
 ) -> None:
     """A preview's click token (recipient 0) redirected to whatever URL the body held, for ever: an open redirect
     on our domain for anyone who could write a draft. Previews and test sends now link straight to the target."""
-    _marketer(session, client)
+    crm_sign_in_as(session, client)
     campaign = factories.create_campaign(session, body_html='<p><a href="https://evil.example/login">Войти</a></p>')
     session.commit()
     page = client.get(f"/crm/campaigns/{campaign.id}/preview").get_data(as_text=True)
@@ -123,7 +117,7 @@ def test_preview_and_test_send_links_do_not_go_through_our_redirect(
 def test_scheduling_in_moscow_time_and_the_job_sends_when_due(
     app: Flask, session: Session, client: FlaskClient, mailbox
 ) -> None:
-    _marketer(session, client)
+    crm_sign_in_as(session, client)
     factories.create_recipient(session, "anna@example.ru")
     campaign = factories.create_campaign(session)
     session.commit()
@@ -161,7 +155,7 @@ def test_scheduling_in_moscow_time_and_the_job_sends_when_due(
 def test_report_counts_orders_attributed_by_code_or_click_and_the_control_uplift(
     app: Flask, session: Session, client: FlaskClient, mailbox
 ) -> None:
-    _marketer(session, client)
+    crm_sign_in_as(session, client)
     buyers = [factories.create_recipient(session, f"b{n}@example.ru") for n in range(20)]
     campaign = factories.create_campaign(session, control_percent=30)
     session.commit()
