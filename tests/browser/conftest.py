@@ -114,15 +114,16 @@ def assert_no_sideways_scroll(tab: object) -> None:
     assert overflow <= 0, f"{tab.url} scrolls sideways by {overflow}px: {culprits}"  # type: ignore[attr-defined]
 
 
-def crm_sign_in(tab: object, email: str) -> None:
-    """Sign a staff member made with ``factories.PASSWORD`` in to the CRM (a member without TOTP)."""
+def sign_in(tab: object, email: str, password: str | None = None, path: str = "/crm/login") -> None:
+    """Sign in on the login page at ``path`` (the CRM's by default; the password defaults to ``factories.PASSWORD``,
+    the staff's and the test buyers' own)."""
     from tests.support.factories import PASSWORD
 
-    tab.goto("/crm/login")  # type: ignore[attr-defined]
-    tab.fill("input[name=email]", email)  # type: ignore[attr-defined]
-    tab.fill("input[name=password]", PASSWORD)  # type: ignore[attr-defined]
+    tab.goto(path)  # type: ignore[attr-defined]
+    tab.fill("#email", email)  # type: ignore[attr-defined]
+    tab.fill("#password", password or PASSWORD)  # type: ignore[attr-defined]
     with tab.expect_navigation():  # type: ignore[attr-defined]
-        tab.locator("form button[type=submit]").last.click()  # type: ignore[attr-defined]
+        tab.locator("main form button[type=submit]").last.click()  # type: ignore[attr-defined]
 
 
 def press(tab: object, name: str) -> None:

@@ -14,23 +14,15 @@ from sqlalchemy import select
 from crm.staff.models import Role
 from storefront.banking.models import BankDocument, DocumentState
 from storefront.order.models import Order, PaymentStatus
-from tests.browser.conftest import assert_no_sideways_scroll, open_tab
+from tests.browser.conftest import assert_no_sideways_scroll, open_tab, sign_in
 from tests.storefront.banking.helpers import company_order
 from tests.storefront.banking.statements import Doc, statement
-from tests.support.factories import PASSWORD, make_staff
+from tests.support.factories import make_staff
 
 pytestmark = pytest.mark.browser
 
 WIDTHS = {"laptop": 1366, "phone": 390}
 ENGLISH = re.compile(r"\b(the|and|payment|order|review|statement|import|matched)\b", re.I)
-
-
-def _sign_in(tab, email: str) -> None:
-    tab.goto("/crm/login")
-    tab.fill("#email", email)
-    tab.fill("#password", PASSWORD)
-    with tab.expect_navigation():
-        tab.get_by_role("button", name="Войти").click()
 
 
 def _main(tab) -> str:
@@ -55,7 +47,7 @@ def test_finance_imports_a_statement_and_resolves_a_review_item(
         )
     )
     context, tab = open_tab(browser, live_server, width)
-    _sign_in(tab, "vera@mostik.local")
+    sign_in(tab, "vera@mostik.local")
     tab.get_by_role("link", name="Банковские выписки").first.click() if name == "laptop" else tab.goto("/crm/bank/")
     tab.wait_for_url("**/crm/bank/")
     assert "Разбирать нечего." in _main(tab)

@@ -15,7 +15,7 @@ from crm.campaigns.ab_test import decide_due_tests
 from crm.campaigns.models import Campaign, CampaignRecipient, CampaignStatus
 from crm.campaigns.sending import send_due
 from storefront.db import utcnow
-from tests.browser.conftest import assert_no_sideways_scroll, crm_sign_in, open_tab, press
+from tests.browser.conftest import assert_no_sideways_scroll, open_tab, press, sign_in
 from tests.support import factories
 from tests.support.factories import make_staff
 
@@ -40,7 +40,7 @@ def test_marketer_builds_a_block_email_with_an_ab_subject_schedules_it_and_reads
 
     context, tab = open_tab(browser, live_server, 1366)
     try:
-        crm_sign_in(tab, "marina@mostik.local")
+        sign_in(tab, "marina@mostik.local")
         tab.goto("/crm/campaigns/new")
         tab.fill("input[name=name]", "Зимняя обувь: тест темы")
         tab.select_option("select[name=segment_id]", label="Подписчики на рассылку")
@@ -111,7 +111,7 @@ def test_marketer_builds_a_block_email_with_an_ab_subject_schedules_it_and_reads
     for width in (1366, 390):
         context, tab = open_tab(browser, live_server, width)
         try:
-            crm_sign_in(tab, "marina@mostik.local")
+            sign_in(tab, "marina@mostik.local")
             tab.goto(f"/crm/campaigns/{campaign_id}")
             tab.wait_for_selector("#ab-variants")
             assert "Победитель: тема B" in tab.inner_text("#ab-winner")

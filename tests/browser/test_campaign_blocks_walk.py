@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import select
 
 from crm.campaigns.models import Campaign, CampaignStatus, CampaignTemplate
-from tests.browser.conftest import assert_no_sideways_scroll, crm_sign_in, open_tab, press
+from tests.browser.conftest import assert_no_sideways_scroll, open_tab, press, sign_in
 from tests.support import factories
 from tests.support.factories import make_staff
 
@@ -31,7 +31,7 @@ def test_marketer_builds_a_block_email_and_previews_it_on_a_computer_and_a_phone
 
     context, tab = open_tab(browser, live_server, 1366)
     try:
-        crm_sign_in(tab, "marina@mostik.local")
+        sign_in(tab, "marina@mostik.local")
         tab.goto("/crm/campaigns/new")
         tab.fill("input[name=name]", "Зимняя обувь")
         tab.select_option("select[name=segment_id]", label="Подписчики на рассылку")
@@ -118,7 +118,7 @@ def test_marketer_builds_a_block_email_and_previews_it_on_a_computer_and_a_phone
 
     context, tab = open_tab(browser, live_server, 390)
     try:
-        crm_sign_in(tab, "marina@mostik.local")
+        sign_in(tab, "marina@mostik.local")
         for path, name in (
             (f"/crm/campaigns/{campaign.id}/blocks", "phone-editor"),
             (f"/crm/campaigns/{campaign.id}/preview", "phone-preview"),

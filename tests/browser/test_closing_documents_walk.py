@@ -10,7 +10,7 @@ import pytest
 
 from crm.staff.models import Role
 from storefront.documents.upd import upd_for_order
-from tests.browser.conftest import assert_no_sideways_scroll, open_tab
+from tests.browser.conftest import assert_no_sideways_scroll, open_tab, sign_in
 from tests.storefront.documents.closing import company_order, deliver, pdf_text
 from tests.support.factories import PASSWORD, create_buyer, make_staff
 
@@ -18,14 +18,6 @@ pytestmark = pytest.mark.browser
 
 WIDTHS = {"laptop": 1366, "phone": 390}
 BUYER_PASSWORD = "correct horse battery"
-
-
-def _sign_in(tab, path: str, email: str, password: str) -> None:
-    tab.goto(path)
-    tab.fill("#email", email)
-    tab.fill("#password", password)
-    with tab.expect_navigation():
-        tab.locator("main form button[type=submit]").last.click()
 
 
 def test_a_company_buyer_finds_the_upd_and_finance_the_reconciliation(browser, live_server, session, shots) -> None:
@@ -39,7 +31,7 @@ def test_a_company_buyer_finds_the_upd_and_finance_the_reconciliation(browser, l
 
     for name, width in WIDTHS.items():
         context, tab = open_tab(browser, live_server, width)
-        _sign_in(tab, "/account/login", buyer.email, BUYER_PASSWORD)
+        sign_in(tab, buyer.email, BUYER_PASSWORD, "/account/login")
         tab.goto(f"/orders/{order.number}")
         link = tab.locator("a[data-upd]")
         assert link.inner_text().strip() == f"УПД № {upd.number}"
@@ -61,7 +53,7 @@ def test_a_company_buyer_finds_the_upd_and_finance_the_reconciliation(browser, l
 
     for name, width in WIDTHS.items():
         context, tab = open_tab(browser, live_server, width)
-        _sign_in(tab, "/crm/login", "fin@mostik.local", PASSWORD)
+        sign_in(tab, "fin@mostik.local", PASSWORD, "/crm/login")
         tab.goto(f"/crm/buyers/{buyer.id}")
         with tab.expect_navigation():
             tab.get_by_role("link", name="Акт сверки взаимных расчётов").click()

@@ -11,7 +11,7 @@ from crm.staff.models import Role
 from storefront.account.models import Address
 from storefront.db import utcnow
 from storefront.order.models import Order, PaymentStatus
-from tests.browser.conftest import assert_no_sideways_scroll, open_tab
+from tests.browser.conftest import assert_no_sideways_scroll, open_tab, sign_in
 from tests.storefront.banking.statements import Doc, statement
 from tests.storefront.documents.closing import deliver
 from tests.support.factories import PASSWORD, create_buyer, create_shop, make_staff
@@ -21,14 +21,6 @@ pytestmark = pytest.mark.browser
 
 def _main(tab) -> str:
     return tab.inner_text("main").replace("\u00a0", " ").replace("\u202f", " ")
-
-
-def _sign_in(tab, path: str, email: str, password: str) -> None:
-    tab.goto(path)
-    tab.fill("#email", email)
-    tab.fill("#password", password)
-    with tab.expect_navigation():
-        tab.locator("main form button[type=submit]").last.click()
 
 
 @pytest.mark.parametrize("width", [1366, 390])
@@ -46,7 +38,7 @@ def test_a_company_pays_by_invoice_finance_imports_the_statement_and_the_upd_app
 
     # The buyer orders by invoice.
     context, tab = open_tab(browser, live_server, width)
-    _sign_in(tab, "/account/login", "buyer@example.ru", "correct horse battery")
+    sign_in(tab, "buyer@example.ru", "correct horse battery", "/account/login")
     tab.goto(f"/product/{product.id}-{product.slug}")
     tab.fill("#add-qty", "40")
     with tab.expect_navigation():
@@ -69,7 +61,7 @@ def test_a_company_pays_by_invoice_finance_imports_the_statement_and_the_upd_app
     path = tmp_path / "kl_to_1c.txt"
     path.write_bytes(statement([Doc("777", order.total_amount, f"Оплата по счёту № {order.number}. В т.ч. НДС 22 %")]))
     staff_context, desk = open_tab(browser, live_server, width)
-    _sign_in(desk, "/crm/login", "fin@mostik.local", PASSWORD)
+    sign_in(desk, "fin@mostik.local", PASSWORD, "/crm/login")
     desk.goto("/crm/bank/")
     desk.set_input_files("#file", str(path))
     with desk.expect_navigation():

@@ -40,6 +40,7 @@ from storefront.seller import Seller
 from storefront.settlement.checks import backfill
 from storefront.settlement.models import PayoutBatch
 from storefront.settlement.payouts import create_batch
+from tests.browser.conftest import sign_in
 from tests.support.factories import (
     PASSWORD,
     company_upd,
@@ -299,14 +300,6 @@ def _check(page, shots, path: str, width_name: str, problems: list[str]) -> None
             problems.append(f"{width_name} {path}: shows the internal code {found!r}")
 
 
-def _sign_in(page, path: str, email: str, password: str) -> None:
-    page.goto(path)
-    page.fill("#email", email)
-    page.fill("#password", password)
-    with page.expect_navigation():
-        page.locator("main form button[type=submit]").last.click()
-
-
 def test_every_crm_and_account_page_fits_a_laptop_and_a_phone_and_passes_axe(browser, live_server, app, session, shots):
     if not AXE.exists():
         pytest.skip("axe-core is missing: run `make browsers` (npm ci)")
@@ -333,14 +326,14 @@ def test_every_crm_and_account_page_fits_a_laptop_and_a_phone_and_passes_axe(bro
             if role == "buyer":
                 for path in guest_paths:
                     _check(page, shots, path, width_name, problems)
-                _sign_in(page, "/account/login", "buyer@example.ru", BUYER_PASSWORD)
+                sign_in(page, "buyer@example.ru", BUYER_PASSWORD, "/account/login")
                 page.goto(world.product_path)
                 with page.expect_navigation():
                     page.locator("form.add-to-cart button[type=submit]").click()
                 for path in buyer_paths:
                     _check(page, shots, path, width_name, problems)
             else:
-                _sign_in(page, "/crm/login", "olga@mostik.local", PASSWORD)
+                sign_in(page, "olga@mostik.local", PASSWORD, "/crm/login")
                 for path in crm_paths:
                     _check(page, shots, path, width_name, problems)
             context.close()

@@ -6,19 +6,11 @@ import pytest
 from sqlalchemy import select
 
 from crm.segments.models import Segment
-from tests.browser.conftest import assert_no_sideways_scroll, open_tab, wait_until
+from tests.browser.conftest import assert_no_sideways_scroll, open_tab, sign_in, wait_until
 from tests.crm.segments.test_segments_web import _world
-from tests.support.factories import PASSWORD, make_staff
+from tests.support.factories import make_staff
 
 pytestmark = pytest.mark.browser
-
-
-def _sign_in(tab) -> None:
-    tab.goto("/crm/login")
-    tab.fill("input[name=email]", "marina@mostik.local")
-    tab.fill("input[name=password]", PASSWORD)
-    with tab.expect_navigation():
-        tab.locator("form button[type=submit]").last.click()
 
 
 @pytest.mark.parametrize(("width", "name"), [(1366, "laptop"), (390, "phone")])
@@ -28,7 +20,7 @@ def test_regions_are_picked_by_federal_district_with_a_filter(browser, live_serv
     session.commit()
     context, tab = open_tab(browser, live_server, width)
     try:
-        _sign_in(tab)
+        sign_in(tab, "marina@mostik.local")
         tab.goto("/crm/segments/new")
         tab.wait_for_selector("#segment-builder .seg-group")
         tab.fill("#name", f"Урал и Петербург ({name})")

@@ -23,8 +23,8 @@ from storefront.protection.policy import ProtectionPolicy
 from storefront.protection.services import DisputeDraft, open_dispute
 from storefront.settlement.models import PayoutBatch, PayoutStatus
 from storefront.settlement.payouts import create_batch
-from tests.browser.conftest import assert_no_sideways_scroll, open_tab
-from tests.support.factories import PASSWORD, create_supplier, make_order, make_staff, pay_through_standin
+from tests.browser.conftest import assert_no_sideways_scroll, open_tab, sign_in
+from tests.support.factories import create_supplier, make_order, make_staff, pay_through_standin
 
 pytestmark = pytest.mark.browser
 
@@ -55,11 +55,7 @@ def _delivered(session, pay_app, standin) -> Order:
 
 def _sign_in(browser, pay_app, width: int, email: str):
     context, crm = open_tab(browser, pay_app.config["LIVE_URL"], width)
-    crm.goto("/crm/login")
-    crm.fill("#email", email)
-    crm.fill("#password", PASSWORD)
-    with crm.expect_navigation():
-        crm.get_by_role("button", name="Войти").click()
+    sign_in(crm, email)
     return context, crm
 
 
