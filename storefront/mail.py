@@ -48,13 +48,14 @@ def build_message(
     headers as given, RFC 2047-encoding only non-ASCII text, 5–10× cheaper. An address that needs SMTPUTF8 (a
     non-ASCII mailbox or domain) still takes ``EmailMessage``: smtplib sends that one with SMTPUTF8.
     """
-    if not (parseaddr(to)[1].isascii() and parseaddr(settings.sender)[1].isascii()):
+    sender, recipient = _address(settings.sender), _address(to)
+    if sender is None or recipient is None:
         return _international_message(settings, to, subject, text, html, headers, message_id)
     message: Message = MIMEText(text, "plain", "utf-8")
     if html:
         message = MIMEMultipart("alternative", _subparts=[message, MIMEText(html, "html", "utf-8")])
-    message["From"] = _address(settings.sender)
-    message["To"] = _address(to)
+    message["From"] = sender
+    message["To"] = recipient
     message["Subject"] = _encoded("Subject", subject)
     message["Message-ID"] = message_id or make_msgid(domain="mostik.local")
     for name, value in (headers or {}).items():
@@ -67,9 +68,12 @@ def _encoded(name: str, value: str) -> str:
     return value if value.isascii() else Header(value, "utf-8", maxlinelen=76, header_name=name).encode()
 
 
-def _address(value: str) -> str:
-    """«Мостик <news@mostik.local>» with the display name RFC 2047-encoded; a bare address as it is."""
+def _address(value: str) -> str | None:
+    """«Мостик <news@mostik.local>» with the display name RFC 2047-encoded; a bare address as it is; None for an
+    address that needs SMTPUTF8 (a non-ASCII mailbox or domain)."""
     name, address = parseaddr(value)
+    if not address.isascii():
+        return None
     return formataddr((name, address), charset="utf-8") if name else address
 
 

@@ -134,6 +134,11 @@ def _figure_cells(figures: Figures) -> list[object]:
     return [figures.delivered, figures.orders, figures.revenue, figures.revenue_per_message]
 
 
+def _campaign_cells(figures: Figures) -> list[object]:
+    """A campaign row's figures (and the total row's): the month table's and unsubscribes, open and click rates."""
+    return [*_figure_cells(figures), figures.unsubscribed, _rate(figures.open_rate), _rate(figures.click_rate)]
+
+
 def _campaign_rows(overview: Overview) -> list[list[object]]:
     header = [
         _("Campaign"),
@@ -154,29 +159,8 @@ def _campaign_rows(overview: Overview) -> list[list[object]]:
             if line.started_at is not None
             else _("automatic, within the period")
         )
-        rows.append(
-            [
-                line.name,
-                channel_label(line.channel),
-                started,
-                *_figure_cells(line.figures),
-                line.figures.unsubscribed,
-                _rate(line.figures.open_rate),
-                _rate(line.figures.click_rate),
-            ]
-        )
-    total = overview.campaign_total
-    rows.append(
-        [
-            _("Total"),
-            "",
-            "",
-            *_figure_cells(total),
-            total.unsubscribed,
-            _rate(total.open_rate),
-            _rate(total.click_rate),
-        ]
-    )
+        rows.append([line.name, channel_label(line.channel), started, *_campaign_cells(line.figures)])
+    rows.append([_("Total"), "", "", *_campaign_cells(overview.campaign_total)])
     return rows
 
 
