@@ -29,8 +29,10 @@ _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 _PHONE = re.compile(
     r"(?<![\w+])(?:\+7|7|8)[\s(-]*\d{3}[\s)-]*\d{3}[\s-]*\d{2}[\s-]*\d{2}(?!\d)|(?<![\w+])\+\d(?:[\s()-]*\d){7,14}(?!\d)"
 )
-#: 13 to 19 digits, possibly in groups: what a card number looks like (longer runs are ids, not cards).
-_CARD = re.compile(r"(?<![\d.])\d(?:[ -]?\d){12,18}(?![\d.])")
+#: 13 to 19 digits, possibly in groups: what a card number looks like (longer runs are ids, not cards). Not inside
+#: a word or a hyphenated run: a YooKassa payment id such as ``…-000f-5000-9000-077270f8d13c`` holds 14 digits in
+#: groups and stays readable.
+_CARD = re.compile(r"(?<![\w.-])\d(?:[ -]?\d){12,18}(?![\w.-])")
 #: ``Authorization: Basic …``, ``password=…``, ``"secret_key": "…"`` in text: the name stays, the value goes.
 _SECRET_NAMES = (
     r"authorization|proxy-authorization|cookie|set-cookie|password|passwd|secret[_-]?key|secret|api[_-]?key|token"

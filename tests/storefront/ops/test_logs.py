@@ -48,6 +48,8 @@ def test_personal_data_and_secrets_are_masked(text: str) -> None:
     [
         "order M-20261206-0042 paid 1234567.89 RUB",
         "payment 2c0a2e68-000f-5000-8000-1b6e3e8c3b1e succeeded",
+        "payment 45f8a052-000f-5000-9000-077270f8d13c succeeded",  # 14 digits in groups, not a card
+        "uuid 12345678-1234-5678-1234-567812345678",
         "INN 7801123455 KPP 780101001",
         "at 2026-12-06T09:13:16+03:00 from 203.0.113.9",
         "periodic job expire-orders failed",
