@@ -6,12 +6,14 @@ The shop's own e-mail goes through the outbox (``storefront.outbox``), campaigns
 
 from __future__ import annotations
 
+import base64
+import functools
 import smtplib
 from dataclasses import dataclass
 from email.header import Header
 from email.message import EmailMessage, Message
 from email.mime.multipart import MIMEMultipart
-from email.mime.text import MIMEText
+from email.mime.nonmultipart import MIMENonMultipart
 from email.utils import formataddr, make_msgid, parseaddr
 
 
@@ -48,12 +50,12 @@ def build_message(
     headers as given, RFC 2047-encoding only non-ASCII text, 5–10× cheaper. An address that needs SMTPUTF8 (a
     non-ASCII mailbox or domain) still takes ``EmailMessage``: smtplib sends that one with SMTPUTF8.
     """
-    sender, recipient = _address(settings.sender), _address(to)
+    sender, recipient = _sender_address(settings.sender), _address(to)
     if sender is None or recipient is None:
         return _international_message(settings, to, subject, text, html, headers, message_id)
-    message: Message = MIMEText(text, "plain", "utf-8")
+    message: Message = _text_part(text, "plain")
     if html:
-        message = MIMEMultipart("alternative", _subparts=[message, MIMEText(html, "html", "utf-8")])
+        message = MIMEMultipart("alternative", _subparts=[message, _text_part(html, "html")])
     message["From"] = sender
     message["To"] = recipient
     message["Subject"] = _encoded("Subject", subject)
@@ -63,6 +65,16 @@ def build_message(
     return message
 
 
+def _text_part(body: str, subtype: str) -> Message:
+    """What ``MIMEText(body, subtype, "utf-8")`` makes (UTF-8 in base64, lines of 76), without its charset
+    machinery re-parsing the Content-Type it has just written: that was half the cost of building a message."""
+    part = MIMENonMultipart("text", subtype, charset="utf-8")
+    part["Content-Transfer-Encoding"] = "base64"
+    part.set_payload(base64.encodebytes(body.encode("utf-8")).decode("ascii"))
+    return part
+
+
+@functools.lru_cache(maxsize=1024)  # a campaign's subject and headers repeat from one recipient to the next
 def _encoded(name: str, value: str) -> str:
     """Non-ASCII header text as RFC 2047 encoded words of at most 75 characters, folded after the header's name."""
     return value if value.isascii() else Header(value, "utf-8", maxlinelen=76, header_name=name).encode()
@@ -75,6 +87,10 @@ def _address(value: str) -> str | None:
     if not address.isascii():
         return None
     return formataddr((name, address), charset="utf-8") if name else address
+
+
+#: The sender's address is the same in every message: parsed and encoded once.
+_sender_address = functools.lru_cache(maxsize=8)(_address)
 
 
 def _international_message(

@@ -124,6 +124,7 @@ def footer_texts(campaign: CampaignContent) -> FooterTexts:
 def link_tracker(campaign: CampaignContent, settings: SenderSettings, recipient_id: int) -> Callable[[str], str | None]:
     """How a link in a message is rewritten: UTM tags, then through our click redirect (recipient 0: not)."""
     base = settings.base_url
+    tracked: dict[str, str] = {}  # a link in both the HTML and the text part is signed once
 
     def track(url: str) -> str | None:
         if url.startswith(f"{base}/c/"):
@@ -131,7 +132,9 @@ def link_tracker(campaign: CampaignContent, settings: SenderSettings, recipient_
         tagged = add_utm(url, campaign.slug)
         if not recipient_id:
             return tagged
-        return f"{base}/c/c/{make_click_token(settings.secret_key, recipient_id, tagged)}"
+        if tagged not in tracked:
+            tracked[tagged] = f"{base}/c/c/{make_click_token(settings.secret_key, recipient_id, tagged)}"
+        return tracked[tagged]
 
     return track
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import html
 import re
 from collections.abc import Callable
@@ -11,6 +12,7 @@ _HREF = re.compile(r"""(href\s*=\s*)(["'])(https?://[^"']+)\2""", re.IGNORECASE)
 _TEXT_URL = re.compile(r"https?://[^\s<>\"'«»]+[^\s<>\"'«».,;:!?)]")
 
 
+@functools.lru_cache(maxsize=1024)  # the same few links in every message of a campaign
 def add_utm(url: str, campaign_slug: str) -> str:
     """utm_source=mostik, utm_medium=email, utm_campaign=<slug>; tags already in the link are kept."""
     parts = urlsplit(url)

@@ -172,11 +172,16 @@ def _check_names(env: _CampaignSandbox, source: str, label: str) -> None:
             )
 
 
+def _label(html: bool) -> str:
+    """The part a refusal names (translated only when there is a refusal: ``render`` runs thrice a message)."""
+    return _("HTML body") if html else _("Text")
+
+
 @lru_cache(maxsize=256)
 def _compiled(source: str, html: bool) -> Template:
     """Parse, check and compile once per distinct source (a campaign renders the same one per recipient)."""
     env = _HTML_ENV if html else _TEXT_ENV
-    label = _("HTML body") if html else _("Text")
+    label = _label(html)
     _check_names(env, source, label)
     try:
         return env.from_string(source)
@@ -188,26 +193,25 @@ def _compiled(source: str, html: bool) -> Template:
 
 def render(source: str, context: MessageContext, html: bool) -> str:
     """Render one template; raises TemplateRefused (never leaks a Jinja or sandbox error)."""
-    label = _("HTML body") if html else _("Text")
     template = _compiled(source, html)  # raises TemplateRefused (refusals are not cached)
     try:
         size, parts = 0, []
         for part in template.generate(context.as_template_context()):
             size += len(part)
             if size > MAX_OUTPUT:
-                raise TemplateRefused(_("%(part)s: the message comes out too long.", part=label))
+                raise TemplateRefused(_("%(part)s: the message comes out too long.", part=_label(html)))
             parts.append(part)
         return "".join(parts)
     except SecurityError:
         raise TemplateRefused(
-            _("%(part)s: this expression is not allowed in a campaign template.", part=label)
+            _("%(part)s: this expression is not allowed in a campaign template.", part=_label(html))
         ) from None
     except TemplateError:
         raise TemplateRefused(
-            _("%(part)s: a field used in the template does not exist. Check the spelling.", part=label)
+            _("%(part)s: a field used in the template does not exist. Check the spelling.", part=_label(html))
         ) from None
     except (TypeError, ValueError, ArithmeticError, AttributeError, LookupError):
-        raise TemplateRefused(_("%(part)s: the template cannot be rendered.", part=label)) from None
+        raise TemplateRefused(_("%(part)s: the template cannot be rendered.", part=_label(html))) from None
 
 
 def validate_templates(subject: str, body_html: str, body_text: str) -> dict[str, str]:
