@@ -5,7 +5,8 @@ Exactly one message per recipient:
 - ``crm_campaign_recipients`` has one row per (campaign, buyer, occasion) — the unique key refuses a second;
 - a sender claims a batch with one conditional UPDATE (status pending → sending, a claim token and a lease);
   another sender cannot claim the same rows until the lease has run out;
-- each row is marked sent, by its claim token, in its own commit right after the SMTP server accepted it.
+- each row is marked sent, by its claim token, in its own commit right after the SMTP server accepted it, committed
+  before the next message goes out.
 A sender that dies mid-batch leaves its unsent rows claimed; after the lease the next run claims them again
 and sends only those. (The one window left is a crash between the server's «250» and our commit: that
 message may go twice. The lease default of 10 minutes is far longer than one send.)
@@ -33,8 +34,11 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from select import select as wait_for_sockets
 from typing import Any
 
+import psycopg
+from psycopg import pq
 from sqlalchemy import ColumnElement, Update, and_, bindparam, func, or_, select, text, update
 from sqlalchemy.orm import Session
 
@@ -187,10 +191,13 @@ class RowMarks:
     commit of its own, right after its message went out (or instead of it), in one round trip instead of a
     session transaction's five (checkout, BEGIN, UPDATE, COMMIT, return).
 
-    On PostgreSQL the connection does not wait for the WAL flush (``synchronous_commit`` off until the batch ends).
-    A crash of the sender loses no mark by it; a crash of the database server itself can lose the last fraction of a
-    second of marks, and those rows are tried again after their lease, as they would be after a sender crash between
-    the SMTP reply and the commit.
+    On PostgreSQL the connection does not wait for the WAL flush (``synchronous_commit`` off until the batch ends),
+    and a mark is sent without waiting for its reply (libpq's asynchronous command processing): the server commits
+    it while the next message is composed, and ``settled`` reads the reply before that message is handed to the
+    mail server. So a row is still committed as sent before the next message goes out. A crash of the sender loses
+    no mark by it; a crash of the database server itself can lose the last fraction of a second of marks, and those
+    rows are tried again after their lease, as they would be after a sender crash between the SMTP reply and the
+    commit.
     """
 
     def __init__(self, session: Session) -> None:
@@ -198,6 +205,7 @@ class RowMarks:
         # the session's next write on a stale snapshot)
         self.connection = session.get_bind().engine.connect().execution_options(isolation_level="AUTOCOMMIT")
         self.postgres = self.connection.dialect.name == "postgresql"
+        self._in_flight = False
 
     def __enter__(self) -> RowMarks:
         if self.postgres:
@@ -206,24 +214,57 @@ class RowMarks:
 
     def __exit__(self, *exc: object) -> None:
         try:
+            self.settled()
             if self.postgres:
                 self.connection.execute(text("RESET synchronous_commit"))  # the pool gets it back as it was
         finally:
             self.connection.close()
 
     def finish(self, token: str, recipient_id: int, **values: object) -> None:
+        self.settled()
         if any(isinstance(value, ColumnElement) for value in values.values()):  # attempts - 1: a rare path
             where = (CR.id == recipient_id) & (CR.claim_token == token)
             self.connection.execute(update(CR).where(where).values(claim_token=None, **values))
             return
+        names = tuple(sorted(values))
+        if self.postgres:
+            self._send_mark(names, [recipient_id, token, *(values[name] for name in names)])
+            return
         parameters = {f"new_{name}": value for name, value in values.items()}
-        self.connection.execute(
-            _finish_statement(tuple(sorted(values))), {"recipient": recipient_id, "claim": token, **parameters}
-        )
+        self.connection.execute(_finish_statement(names), {"recipient": recipient_id, "claim": token, **parameters})
+
+    def _send_mark(self, names: tuple[str, ...], values: list[object]) -> None:
+        """Send the mark's UPDATE without waiting for the reply (PostgreSQL; ``settled`` reads it)."""
+        pgconn = self._pgconn()
+        pgconn.send_query_params(_finish_sql(names), [_text_parameter(value) for value in values])
+        self._in_flight = True
+        while pgconn.flush():  # a non-blocking connection: what did not fit in the socket's buffer yet
+            wait_for_sockets([], [pgconn.socket], [])
+
+    def settled(self) -> None:
+        """Wait until the mark in flight, if any, is committed; raises if the server refused it."""
+        if not self._in_flight:
+            return
+        self._in_flight = False
+        pgconn = self._pgconn()
+        pgconn.consume_input()
+        while pgconn.is_busy():
+            wait_for_sockets([pgconn.socket], [], [])
+            pgconn.consume_input()
+        failure = None
+        while (result := pgconn.get_result()) is not None:
+            if result.status != pq.ExecStatus.COMMAND_OK:
+                failure = (result.error_message or b"").decode(errors="replace")
+        if failure is not None:
+            raise psycopg.DatabaseError(f"marking a campaign recipient failed: {failure}")
+
+    def _pgconn(self) -> pq.abc.PGconn:
+        return self.connection.connection.dbapi_connection.pgconn  # type: ignore[union-attr]
 
     def release(self, token: str, keep: int | None = None) -> None:
         """Give back this claim's rows not tried (all but ``keep``, the message in flight): pending again, the
         attempt their claim counted taken back."""
+        self.settled()
         self.connection.execute(
             update(CR)
             .where(CR.claim_token == token, CR.id != (keep or 0))
@@ -239,6 +280,22 @@ def _finish_statement(names: tuple[str, ...]) -> Update:
         .where(CR.id == bindparam("recipient"), CR.claim_token == bindparam("claim"))
         .values(claim_token=None, **{name: bindparam(f"new_{name}") for name in names})
     )
+
+
+@functools.cache
+def _finish_sql(names: tuple[str, ...]) -> bytes:
+    """The same UPDATE for libpq: $1 the row, $2 the claim token, then the columns ``names`` in order."""
+    assignments = ", ".join(f"{CR.__table__.c[name].name} = ${number}" for number, name in enumerate(names, 3))
+    return (
+        f"UPDATE {CR.__tablename__} SET claim_token = NULL, {assignments} WHERE id = $1 AND claim_token = $2".encode()
+    )
+
+
+def _text_parameter(value: object) -> bytes | None:
+    """A parameter in libpq's text format (the server casts it to the column's type)."""
+    if value is None:
+        return None
+    return (value.isoformat() if isinstance(value, datetime) else str(value)).encode()
 
 
 class Throttle:
@@ -367,9 +424,11 @@ def send_batch(
                 _settle(marks, token, recipient.id, result, R.FAILED, last_error=str(refused)[:300])
                 logger.warning("campaign %s recipient %s: the template failed on their data", content.id, recipient.id)
                 continue
+            email = to_email(settings, recipient.email, message)
             throttle.wait()
+            marks.settled()  # the last message's mark is committed before this one goes out
             try:
-                connection.send(to_email(settings, recipient.email, message))
+                connection.send(email)
             except MailServerUnavailable:
                 marks.release(token)  # nothing went out: this row and the rest wait for the next run
                 raise
@@ -443,6 +502,7 @@ def send_telegram_batch(
                 _settle(marks, token, recipient.id, result, R.FAILED, last_error=str(refused)[:300])
                 continue
             throttle.wait()
+            marks.settled()  # the last message's mark is committed before this one goes out
             try:
                 bot.send_text(chat_id, text)
             except TelegramBlocked as blocked:

@@ -4,16 +4,20 @@ one-click unsubscribe, tracking, exactly-once after a crash, bounded retries, co
 from __future__ import annotations
 
 import dataclasses
+import threading
+import time
 from datetime import timedelta
 from urllib.parse import parse_qs, urlsplit
 
+import psycopg
 import pytest
 from flask import Flask
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from crm.campaigns.audience import start_due_campaigns
 from crm.campaigns.models import Campaign, CampaignRecipient, CampaignStatus, PromoMode, RecipientStatus, Unsubscribe
-from crm.campaigns.sending import BatchResult, send_due
+from crm.campaigns.sending import BatchResult, RowMarks, claim_batch, send_due
 from crm.campaigns.services import CampaignError, change_campaign_status, schedule_campaign
 from crm.campaigns.tokens import read_click
 from storefront.account.models import Consent, ConsentKind
@@ -180,6 +184,52 @@ def test_a_sender_crash_mid_batch_and_a_restart_send_each_recipient_exactly_once
     assert all(r.status == RecipientStatus.SENT for r in _recipients(session, campaign))
 
 
+def test_each_message_goes_out_only_after_the_one_before_is_committed_as_sent(
+    app: Flask, session: Session, mailbox
+) -> None:
+    """The mark of a message (sent without waiting for its reply on PostgreSQL) is committed before the next message
+    reaches the mail server: a crash can double at most the one message in flight."""
+    emails = [f"buyer{n}@example.ru" for n in range(6)]
+    for email in emails:
+        factories.create_recipient(session, email)
+    campaign = factories.create_campaign(session)
+    _start(session, campaign)
+    engine = session.get_bind().engine
+    committed_at_arrival: list[tuple[str, set[str]]] = []
+
+    def hold_row(email: str, locked: threading.Event) -> None:
+        """Lock the row for half a second (PostgreSQL): its mark waits, so a sender that did not wait for the mark
+        before the next message would be caught."""
+        with engine.connect() as other:
+            row = CampaignRecipient.__table__.c
+            other.execute(select(row.id).where(row.email == email).with_for_update())
+            locked.set()
+            time.sleep(0.5)
+            other.commit()
+
+    def look(recipients: list[str]) -> None:
+        if not committed_at_arrival:
+            locked = threading.Event()
+            threading.Thread(target=hold_row, args=(recipients[0], locked)).start()
+            locked.wait(5)
+        with engine.connect() as other:  # another connection: sees only what is committed
+            sent = other.scalars(
+                select(CampaignRecipient.email).where(
+                    CampaignRecipient.campaign_id == campaign.id, CampaignRecipient.status == RecipientStatus.SENT
+                )
+            )
+            committed_at_arrival.append((recipients[0], set(sent)))
+
+    mailbox.on_data = look
+    with app.app_context():
+        assert send_due(session, _settings(app)).sent == 6
+    arrived = [to for to, _ in committed_at_arrival]
+    assert sorted(arrived) == sorted(emails)
+    for number, (_, committed) in enumerate(committed_at_arrival):
+        assert committed == set(arrived[:number])
+    assert {r.email for r in _recipients(session, campaign) if r.status == RecipientStatus.SENT} == set(emails)
+
+
 @pytest.mark.parametrize("refusal", ["451", "no server"])
 def test_an_hour_of_smtp_refusals_loses_no_campaign_message_and_then_sends_each_once(
     app: Flask, session: Session, mailbox, refusal: str
@@ -324,3 +374,22 @@ def test_a_recipient_whose_data_breaks_the_template_fails_alone_and_the_others_g
     assert sorted(m["To"] for m in mailbox.messages) == ["ivan@example.ru", "oleg@example.ru"]
     session.expire_all()
     assert session.get(Campaign, campaign.id).status == CampaignStatus.SENT
+
+
+@pytest.mark.postgres_only
+def test_a_mark_the_database_refuses_is_raised_when_it_is_settled(app: Flask, session: Session) -> None:
+    """PostgreSQL marks go out without waiting: a refusal surfaces at ``settled`` (before the next message), and the
+    connection is usable again afterwards."""
+    factories.create_recipient(session, "buyer@example.ru")
+    campaign = factories.create_campaign(session)
+    _start(session, campaign)
+    with app.app_context():
+        start_due_campaigns(session, utcnow())
+        token = claim_batch(session, campaign.id, utcnow(), 10, _settings(app))
+    (row,) = _recipients(session, campaign)
+    with RowMarks(session) as marks:
+        marks.finish(token, row.id, status="lost")  # not a status: the CHECK constraint refuses it
+        with pytest.raises(psycopg.DatabaseError, match="status_known"):
+            marks.settled()
+        marks.finish(token, row.id, status=RecipientStatus.SENT.value, sent_at=utcnow())
+    assert _recipients(session, campaign)[0].status == RecipientStatus.SENT
