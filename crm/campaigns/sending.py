@@ -155,12 +155,26 @@ def _claimable(campaign_id: int, now: datetime, settings: SenderSettings) -> Any
 
 
 def claim_batch(session: Session, campaign_id: int, now: datetime, limit: int, settings: SenderSettings) -> str:
-    """Claim up to ``limit`` due rows with one conditional UPDATE; returns the claim token. Commits."""
+    """Claim up to ``limit`` due rows (their ids, then one conditional UPDATE by id); returns the claim token.
+    Commits."""
     token = secrets.token_hex(8)
-    ids = select(CR.id).where(_claimable(campaign_id, now, settings)).order_by(CR.id).limit(limit)
+    # The ids first, then the rows by id. One UPDATE with the LIMIT in a subquery was planned on PostgreSQL as a
+    # nested loop over the whole queue for every row (2 s for a batch of 1,000 of 10,000) while the table's
+    # statistics still predated the campaign's new rows, which is when sending starts. Rows another sender holds
+    # are skipped (PostgreSQL), not waited for.
+    ids = session.scalars(
+        select(CR.id)
+        .where(_claimable(campaign_id, now, settings))
+        .order_by(CR.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    ).all()
+    if not ids:
+        session.commit()
+        return token
     session.execute(
         update(CR)
-        # The conditions again in the outer WHERE: a concurrent claimer re-checks them after waiting on the lock.
+        # The conditions again: a concurrent claimer (SQLite has no row locks) re-checks them on the rows it writes.
         .where(CR.id.in_(ids), _claimable(campaign_id, now, settings))
         .values(status=R.SENDING.value, claim_token=token, claimed_at=now, attempts=CR.attempts + 1)
         .execution_options(synchronize_session=False)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import dataclasses
 import threading
 import time
+from collections import Counter
 from datetime import timedelta
 from urllib.parse import parse_qs, urlsplit
 
@@ -393,3 +394,32 @@ def test_a_mark_the_database_refuses_is_raised_when_it_is_settled(app: Flask, se
             marks.settled()
         marks.finish(token, row.id, status=RecipientStatus.SENT.value, sent_at=utcnow())
     assert _recipients(session, campaign)[0].status == RecipientStatus.SENT
+
+
+@pytest.mark.postgres_only
+def test_two_senders_claiming_at_once_get_disjoint_batches(app: Flask, session: Session) -> None:
+    """Two claims released together: one takes five rows, the other the three left (skipping rows the first holds),
+    and no row is in both."""
+    for number in range(8):
+        factories.create_recipient(session, f"buyer{number}@example.ru")
+    campaign = factories.create_campaign(session)
+    _start(session, campaign)
+    settings, now = _settings(app), utcnow()
+    with app.app_context():
+        start_due_campaigns(session, now)
+    engine, campaign_id = session.get_bind().engine, campaign.id
+    barrier = threading.Barrier(2)
+    tokens: list[str] = []
+
+    def claim() -> None:
+        with Session(engine) as own:
+            barrier.wait(5)
+            tokens.append(claim_batch(own, campaign_id, now, 5, settings))
+
+    threads = [threading.Thread(target=claim) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(10)
+    claimed = Counter(row.claim_token for row in _recipients(session, campaign))
+    assert sorted(claimed[token] for token in tokens) == [3, 5]
