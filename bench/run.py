@@ -6,7 +6,8 @@
 Per engine: build (or reuse) the catalogue, start ``gunicorn -w 2 -k sync`` (2 sync workers on
 this 2-core machine: a CPU-bound page gains nothing from threads), warm each URL up for 2 s,
 then run ``wrk -t2 -c8 -d<duration>s`` against home, a category page (page 1 and page 200), a
-product, search (50 queries in rotation), suggest (their prefixes) and ``/__ceiling`` (the
+product, search (50 queries in rotation), search_uncached (a stream of new queries made from the
+catalogue's words, none repeated: ``bench.query_stream``), suggest (their prefixes) and ``/__ceiling`` (the
 category template from memory). Prints req/s, p50/p95/p99, the ratio to the ceiling, the query
 plans of the hot queries, and writes everything to ``bench/results/<date>-<engine>-<N>.json``.
 PostgreSQL data goes to a schema named ``bench`` in BENCH_DATABASE_URL (dropped and rebuilt).
@@ -41,8 +42,10 @@ PAGES = (
     "home", "category_page_1", "category_page_200", "category_filtered", "category_filtered_uncached", "product",
     "search", "search_uncached", "suggest", "ceiling",
 )  # fmt: skip
-#: Price floors combined with each query for ``search_uncached``: every URL is a new cache key.
-UNCACHED_VARIANTS = 100
+#: New queries for ``search_uncached`` (``bench.query_stream``): more than a run's requests, so none repeats.
+UNCACHED_QUERIES = 12_000
+#: Product titles the new queries' words are taken from (spread over the catalogue).
+QUERY_TITLES = 20_000
 #: Price floors (in kopecks: 0,01–50,00 ₽) for ``category_filtered_uncached``: every URL is a new cache key.
 CATEGORY_UNCACHED_VARIANTS = 5000
 #: An uncached page warms up on its cached twin, so its own URLs stay cold.
@@ -146,16 +149,10 @@ def _paths(work_dir: Path, targets: dict) -> dict[str, tuple[str, Path | None]]:
     queries = [line.strip() for line in (BENCH_DIR / "queries.txt").read_text().splitlines() if line.strip()]
     search_file, suggest_file = work_dir / "search-paths.txt", work_dir / "suggest-paths.txt"
     search_file.write_text("".join(f"/search?q={urllib.parse.quote(q)}\n" for q in queries))
-    # The same queries, each with a different price floor (1–100 ₽: hardly changes the result), so
-    # no request finds its answer in the search cache: what a long-tail query costs.
+    # A stream of new queries made from the catalogue's words, none repeated and none of the repeated set:
+    # what the long tail of buyers' queries costs.
     uncached_file = work_dir / "search-uncached-paths.txt"
-    uncached_file.write_text(
-        "".join(
-            f"/search?q={urllib.parse.quote(q)}&price_min={floor}\n"
-            for floor in range(1, UNCACHED_VARIANTS + 1)
-            for q in queries
-        )
-    )
+    uncached_file.write_text("".join(f"/search?q={urllib.parse.quote(q)}\n" for q in targets["new_queries"]))
     # A category with two filters (the category's commonest supplier city, in stock), and the same page
     # with a new price floor each time: what a listing costs when no count or facet is cached.
     category = f"/catalog/{targets['category_slug']}"
@@ -212,6 +209,12 @@ def measure(engine: str, url: str, targets: dict, args, log) -> dict:
                     warm_path, warmup_file = pages[WARMUP_FROM[page]] if page in WARMUP_FROM else (path, paths_file)
                     _wrk(base + warm_path, args.concurrency, args.warmup, warmup_file)
                 results[page] = _wrk(base + path, args.concurrency, args.duration, paths_file)
+                if page == "search_uncached" and paths_file is not None:
+                    # Each wrk thread walks its own half of the list: more requests than that would repeat queries.
+                    distinct = len(paths_file.read_text().splitlines())
+                    results[page]["distinct_queries"] = distinct
+                    if results[page]["requests"] > distinct:
+                        log(f"[{engine}] search_uncached: {results[page]['requests']} requests repeated queries")
                 log(f"[{engine}] {page}: {results[page]['rps']:.0f} req/s, p95 {results[page]['p95_ms']:.1f} ms")
         finally:
             process.terminate()
@@ -299,6 +302,7 @@ def main(argv: list[str] | None = None) -> list[Path]:
 
 
 def _slugs(url: str, targets: dict) -> dict:
+    from bench.query_stream import new_queries
     from storefront.catalog.models import Category, Product, Supplier
     from storefront.extensions import db
 
@@ -312,11 +316,16 @@ def _slugs(url: str, targets: dict) -> dict:
             .order_by(sa.func.count().desc(), Supplier.city)
             .limit(1)
         ).scalar_one()
-        found = {
+        found: dict[str, Any] = {
             "category_slug": session.get_one(Category, targets["category_id"]).slug,
             "product_slug": session.get_one(Product, targets["product_id"]).slug,
             "category_city": city,
         }
+        step = max(1, (session.scalar(sa.select(sa.func.max(Product.id))) or 0) // QUERY_TITLES)
+        titles = session.scalars(sa.select(Product.title).where(Product.id % step == 0).limit(QUERY_TITLES)).all()
+        names = session.scalars(sa.select(Category.name)).all()
+        repeated = [line.strip() for line in (BENCH_DIR / "queries.txt").read_text().splitlines() if line.strip()]
+        found["new_queries"] = new_queries(titles, names, UNCACHED_QUERIES, exclude=repeated)
         db.engine.dispose()
     return found
 
