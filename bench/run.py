@@ -201,6 +201,8 @@ def measure(engine: str, url: str, targets: dict, args, log) -> dict:
             results = {}
             pages = _paths(args.work_dir, targets)
             for page, (path, paths_file) in pages.items():
+                if page not in args.pages:
+                    continue
                 first = path if paths_file is None else paths_file.read_text().splitlines()[0]
                 with urllib.request.urlopen(base + first, timeout=30) as response:
                     if response.status != 200:
@@ -219,9 +221,9 @@ def measure(engine: str, url: str, targets: dict, args, log) -> dict:
         finally:
             process.terminate()
             process.wait(timeout=30)
-    ceiling = results["ceiling"]["rps"] or 1
+    ceiling = (results["ceiling"]["rps"] or 1) if "ceiling" in results else 0
     for figures in results.values():
-        figures["ratio_to_ceiling"] = round(figures["rps"] / ceiling, 2)
+        figures["ratio_to_ceiling"] = round(figures["rps"] / ceiling, 2) if ceiling else None
     return results
 
 
@@ -230,11 +232,15 @@ def table(engine: str, products: int, results: dict) -> str:
         f"{engine}, {products:,} products".replace(",", " "),
         f"{'page':<28}{'req/s':>9}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}{'× ceiling':>11}",
     ]
-    for page in PAGES:
+    for page in [page for page in PAGES if page in results]:
         r = results[page]
+        ratio = "" if r["ratio_to_ceiling"] is None else f"{r['ratio_to_ceiling']:.2f}"
+        lines.append(f"{page:<28}{r['rps']:>9.0f}{r['p50_ms']:>9.1f}{r['p95_ms']:>9.1f}{r['p99_ms']:>9.1f}{ratio:>11}")
+    if "search" in results and "search_uncached" in results:  # the long-tail target: ≥ 0.7 and p95 ≤ 2×
+        cached, uncached = results["search"], results["search_uncached"]
         lines.append(
-            f"{page:<28}{r['rps']:>9.0f}{r['p50_ms']:>9.1f}{r['p95_ms']:>9.1f}{r['p99_ms']:>9.1f}"
-            f"{r['ratio_to_ceiling']:>11.2f}"
+            f"search_uncached / search: {uncached['rps'] / (cached['rps'] or 1):.2f} of the throughput, "
+            f"p95 {uncached['p95_ms'] / (cached['p95_ms'] or 1):.1f}×"
         )
     return "\n".join(lines)
 
@@ -248,6 +254,9 @@ def main(argv: list[str] | None = None) -> list[Path]:
     parser.add_argument("--concurrency", type=int, default=8)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--port", type=int, default=8765)
+    parser.add_argument(
+        "--pages", default=",".join(PAGES), help=f"which pages to load, comma-separated (default: all of {PAGES})"
+    )
     parser.add_argument("--rebuild", action="store_true", help="rebuild the catalogue even if one of size N exists")
     parser.add_argument(
         "--build-only", action="store_true", help="build (or check) the catalogue and its plans, serve and load nothing"
@@ -255,6 +264,9 @@ def main(argv: list[str] | None = None) -> list[Path]:
     parser.add_argument("--work-dir", type=Path, default=ROOT / "instance" / "bench")
     parser.add_argument("--results-dir", type=Path, default=BENCH_DIR / "results")
     args = parser.parse_args(argv)
+    args.pages = [page.strip() for page in args.pages.split(",") if page.strip()]
+    if unknown := set(args.pages) - set(PAGES):
+        parser.error(f"unknown pages: {sorted(unknown)}")
     if shutil.which("wrk") is None and not args.build_only:
         sys.exit("wrk is not installed: sudo apt-get install -y wrk (or: make bench, which installs it)")
     args.work_dir.mkdir(parents=True, exist_ok=True)
