@@ -267,10 +267,15 @@ def _candidate_rows(
 ) -> list[Candidate]:
     """The first matches (``candidates``) that pass the filters; ``relaxed``: those of any query word."""
     conditions = listing_conditions(category_ids, filters)
-    scope = (replace(filters, page=1, sort=Sort.RELEVANCE), None if category_ids is None else tuple(category_ids))
+    scope = _scope(filters, category_ids)
     if relaxed:
         return _relaxed_rows(session, match, conditions, scope)
     return list(_match_rows(session, match, conditions, scope))
+
+
+def _scope(filters: ListingFilters, category_ids: Sequence[int] | None) -> Hashable:
+    """What a word's candidates depend on besides the word: the filters (not the page or order) and categories."""
+    return replace(filters, page=1, sort=Sort.RELEVANCE), None if category_ids is None else tuple(category_ids)
 
 
 def _match_rows(session: Session, match: Match, conditions: Sequence[Any], scope: Hashable) -> tuple[Candidate, ...]:
@@ -332,9 +337,23 @@ class SearchResult:
         return not self.searched
 
 
+#: Counts of one query word's candidates by filters (typo corrections try up to eight dictionary words a word).
+_word_count_cache = TimedCache(max_entries=20_000)
+
+
 def count_matches(session: Session, match: Match, filters: ListingFilters, category_ids: Sequence[int] | None) -> int:
     """Matching products that pass the filters, counted up to ``CANDIDATES``."""
-    return len(_candidate_rows(session, match, filters, category_ids=category_ids))
+    conditions = listing_conditions(category_ids, filters)
+    if len(match.groups) == 1 and not match.prefix and not match.title_only:
+        scope = _scope(filters, category_ids)
+        return _word_count_cache.get((match.groups[0], scope), lambda: _count(session, match, conditions))
+    return _count(session, match, conditions)
+
+
+def _count(session: Session, match: Match, conditions: Sequence[Any]) -> int:
+    postgres = session.get_bind().dialect.name == "postgresql"
+    found = candidates(session, match, conditions).subquery()
+    return session.scalar(select(func.count()).select_from(found), _index_parameters(match, CANDIDATES, postgres)) or 0
 
 
 def _alternatives(query: str) -> list[tuple[Correction, str]]:

@@ -55,7 +55,7 @@ def test_per_word_candidates_give_what_a_fresh_read_gives(session, shop, caching
     )
 
 
-def test_per_word_candidates_are_kept_per_filter(session, shop, caching):  # noqa: F811
+def test_per_word_counts_are_kept_per_filter(session, shop, caching):  # noqa: F811
     everything = count_matches(session, parse_query("чехол"), ListingFilters(), None)
     below_every_price = count_matches(session, parse_query("чехол"), ListingFilters(price_max=1), None)
     assert everything > 0 and below_every_price == 0
