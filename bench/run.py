@@ -6,7 +6,8 @@
 Per engine: build (or reuse) the catalogue, start ``gunicorn -w 2 -k sync`` (2 sync workers on
 this 2-core machine: a CPU-bound page gains nothing from threads), warm each URL up for 2 s,
 then run ``wrk -t2 -c8 -d<duration>s`` against home, a category page (page 1 and page 200), a
-product, search (50 queries in rotation), suggest (their prefixes) and ``/__ceiling`` (the
+product, search (50 queries in rotation), search_uncached (a stream of new queries made from the
+catalogue's words, none repeated: ``bench.query_stream``), suggest (their prefixes) and ``/__ceiling`` (the
 category template from memory). Prints req/s, p50/p95/p99, the ratio to the ceiling, the query
 plans of the hot queries, and writes everything to ``bench/results/<date>-<engine>-<N>.json``.
 PostgreSQL data goes to a schema named ``bench`` in BENCH_DATABASE_URL (dropped and rebuilt).
@@ -41,8 +42,10 @@ PAGES = (
     "home", "category_page_1", "category_page_200", "category_filtered", "category_filtered_uncached", "product",
     "search", "search_uncached", "suggest", "ceiling",
 )  # fmt: skip
-#: Price floors combined with each query for ``search_uncached``: every URL is a new cache key.
-UNCACHED_VARIANTS = 100
+#: New queries for ``search_uncached`` (``bench.query_stream``): more than a run's requests, so none repeats.
+UNCACHED_QUERIES = 12_000
+#: Product titles the new queries' words are taken from (spread over the catalogue).
+QUERY_TITLES = 20_000
 #: Price floors (in kopecks: 0,01–50,00 ₽) for ``category_filtered_uncached``: every URL is a new cache key.
 CATEGORY_UNCACHED_VARIANTS = 5000
 #: An uncached page warms up on its cached twin, so its own URLs stay cold.
@@ -146,16 +149,10 @@ def _paths(work_dir: Path, targets: dict) -> dict[str, tuple[str, Path | None]]:
     queries = [line.strip() for line in (BENCH_DIR / "queries.txt").read_text().splitlines() if line.strip()]
     search_file, suggest_file = work_dir / "search-paths.txt", work_dir / "suggest-paths.txt"
     search_file.write_text("".join(f"/search?q={urllib.parse.quote(q)}\n" for q in queries))
-    # The same queries, each with a different price floor (1–100 ₽: hardly changes the result), so
-    # no request finds its answer in the search cache: what a long-tail query costs.
+    # A stream of new queries made from the catalogue's words, none repeated and none of the repeated set:
+    # what the long tail of buyers' queries costs.
     uncached_file = work_dir / "search-uncached-paths.txt"
-    uncached_file.write_text(
-        "".join(
-            f"/search?q={urllib.parse.quote(q)}&price_min={floor}\n"
-            for floor in range(1, UNCACHED_VARIANTS + 1)
-            for q in queries
-        )
-    )
+    uncached_file.write_text("".join(f"/search?q={urllib.parse.quote(q)}\n" for q in targets["new_queries"]))
     # A category with two filters (the category's commonest supplier city, in stock), and the same page
     # with a new price floor each time: what a listing costs when no count or facet is cached.
     category = f"/catalog/{targets['category_slug']}"
@@ -204,6 +201,8 @@ def measure(engine: str, url: str, targets: dict, args, log) -> dict:
             results = {}
             pages = _paths(args.work_dir, targets)
             for page, (path, paths_file) in pages.items():
+                if page not in args.pages:
+                    continue
                 first = path if paths_file is None else paths_file.read_text().splitlines()[0]
                 with urllib.request.urlopen(base + first, timeout=30) as response:
                     if response.status != 200:
@@ -212,13 +211,19 @@ def measure(engine: str, url: str, targets: dict, args, log) -> dict:
                     warm_path, warmup_file = pages[WARMUP_FROM[page]] if page in WARMUP_FROM else (path, paths_file)
                     _wrk(base + warm_path, args.concurrency, args.warmup, warmup_file)
                 results[page] = _wrk(base + path, args.concurrency, args.duration, paths_file)
+                if page == "search_uncached" and paths_file is not None:
+                    # Each wrk thread walks its own half of the list: more requests than that would repeat queries.
+                    distinct = len(paths_file.read_text().splitlines())
+                    results[page]["distinct_queries"] = distinct
+                    if results[page]["requests"] > distinct:
+                        log(f"[{engine}] search_uncached: {results[page]['requests']} requests repeated queries")
                 log(f"[{engine}] {page}: {results[page]['rps']:.0f} req/s, p95 {results[page]['p95_ms']:.1f} ms")
         finally:
             process.terminate()
             process.wait(timeout=30)
-    ceiling = results["ceiling"]["rps"] or 1
+    ceiling = (results["ceiling"]["rps"] or 1) if "ceiling" in results else 0
     for figures in results.values():
-        figures["ratio_to_ceiling"] = round(figures["rps"] / ceiling, 2)
+        figures["ratio_to_ceiling"] = round(figures["rps"] / ceiling, 2) if ceiling else None
     return results
 
 
@@ -227,11 +232,15 @@ def table(engine: str, products: int, results: dict) -> str:
         f"{engine}, {products:,} products".replace(",", " "),
         f"{'page':<28}{'req/s':>9}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}{'× ceiling':>11}",
     ]
-    for page in PAGES:
+    for page in [page for page in PAGES if page in results]:
         r = results[page]
+        ratio = "" if r["ratio_to_ceiling"] is None else f"{r['ratio_to_ceiling']:.2f}"
+        lines.append(f"{page:<28}{r['rps']:>9.0f}{r['p50_ms']:>9.1f}{r['p95_ms']:>9.1f}{r['p99_ms']:>9.1f}{ratio:>11}")
+    if "search" in results and "search_uncached" in results:  # the long-tail target: ≥ 0.7 and p95 ≤ 2×
+        cached, uncached = results["search"], results["search_uncached"]
         lines.append(
-            f"{page:<28}{r['rps']:>9.0f}{r['p50_ms']:>9.1f}{r['p95_ms']:>9.1f}{r['p99_ms']:>9.1f}"
-            f"{r['ratio_to_ceiling']:>11.2f}"
+            f"search_uncached / search: {uncached['rps'] / (cached['rps'] or 1):.2f} of the throughput, "
+            f"p95 {uncached['p95_ms'] / (cached['p95_ms'] or 1):.1f}×"
         )
     return "\n".join(lines)
 
@@ -245,6 +254,9 @@ def main(argv: list[str] | None = None) -> list[Path]:
     parser.add_argument("--concurrency", type=int, default=8)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--port", type=int, default=8765)
+    parser.add_argument(
+        "--pages", default=",".join(PAGES), help=f"which pages to load, comma-separated (default: all of {PAGES})"
+    )
     parser.add_argument("--rebuild", action="store_true", help="rebuild the catalogue even if one of size N exists")
     parser.add_argument(
         "--build-only", action="store_true", help="build (or check) the catalogue and its plans, serve and load nothing"
@@ -252,6 +264,9 @@ def main(argv: list[str] | None = None) -> list[Path]:
     parser.add_argument("--work-dir", type=Path, default=ROOT / "instance" / "bench")
     parser.add_argument("--results-dir", type=Path, default=BENCH_DIR / "results")
     args = parser.parse_args(argv)
+    args.pages = [page.strip() for page in args.pages.split(",") if page.strip()]
+    if unknown := set(args.pages) - set(PAGES):
+        parser.error(f"unknown pages: {sorted(unknown)}")
     if shutil.which("wrk") is None and not args.build_only:
         sys.exit("wrk is not installed: sudo apt-get install -y wrk (or: make bench, which installs it)")
     args.work_dir.mkdir(parents=True, exist_ok=True)
@@ -299,6 +314,7 @@ def main(argv: list[str] | None = None) -> list[Path]:
 
 
 def _slugs(url: str, targets: dict) -> dict:
+    from bench.query_stream import new_queries
     from storefront.catalog.models import Category, Product, Supplier
     from storefront.extensions import db
 
@@ -312,11 +328,16 @@ def _slugs(url: str, targets: dict) -> dict:
             .order_by(sa.func.count().desc(), Supplier.city)
             .limit(1)
         ).scalar_one()
-        found = {
+        found: dict[str, Any] = {
             "category_slug": session.get_one(Category, targets["category_id"]).slug,
             "product_slug": session.get_one(Product, targets["product_id"]).slug,
             "category_city": city,
         }
+        step = max(1, (session.scalar(sa.select(sa.func.max(Product.id))) or 0) // QUERY_TITLES)
+        titles = session.scalars(sa.select(Product.title).where(Product.id % step == 0).limit(QUERY_TITLES)).all()
+        names = session.scalars(sa.select(Category.name)).all()
+        repeated = [line.strip() for line in (BENCH_DIR / "queries.txt").read_text().splitlines() if line.strip()]
+        found["new_queries"] = new_queries(titles, names, UNCACHED_QUERIES, exclude=repeated)
         db.engine.dispose()
     return found
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import enum
 import math
+import sys
 from collections import Counter
 from collections.abc import Collection, Hashable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
@@ -16,11 +17,11 @@ from functools import lru_cache
 from typing import Any, NamedTuple
 
 from sqlalchemy import (
-    ColumnClause,
-    ColumnElement,
     Integer,
+    Select,
     String,
     Text,
+    bindparam,
     cast,
     column,
     func,
@@ -35,6 +36,7 @@ from sqlalchemy.orm import Session
 
 from storefront.catalog.models import Category, Product, ProductStatus
 from storefront.catalog.queries import (
+    LISTABLE_CONDITION,
     ListingFilters,
     ListingPage,
     Sort,
@@ -134,33 +136,39 @@ def _tsquery_expression(match: Match) -> str:
     return " & ".join(parts)
 
 
-def _postgres_matches(match: Match, cap: int):
-    """The first ``cap`` GIN matches, ranked by ts_rank with title > attributes > description."""
-    query = func.to_tsquery("simple", _tsquery_expression(match))
-    weights: ColumnClause[Any] = literal_column(
-        "'{0.1, 0.2, 0.4, 1.0}'::float4[]"
-    )  # D, C, B, A: description < attributes < title
-    score = func.ts_rank(weights, ProductSearch.document, query)
-    found = ProductSearch.document.op("@@")(query)
-    return select(ProductSearch.product_id, score.label("score")).where(found).limit(cap)
+#: Index relevance weights of D, C, B, A: description < attributes < title.
+_WEIGHTS = "'{0.1, 0.2, 0.4, 1.0}'::float4[]"
 
 
-def _fts5_matches(match: Match, cap: int):
-    """The first ``cap`` FTS5 matches of each relevance tier, each product scored by its best tier.
+def _fts5_tiers(title_only: bool) -> tuple[tuple[str | None, int], ...]:
+    return tuple((columns, score) for columns, score in _FTS5_TIERS if not title_only or columns == "title_terms")
 
-    Each tier is a plain MATCH that FTS5 streams and stops at the LIMIT; bm25() would instead
-    count every document holding each term (tens of thousands for a common word) on every query.
-    Within a tier pages order by popularity.
+
+@lru_cache(maxsize=8)
+def _index_statement(postgres: bool, title_only: bool) -> Select:
+    """The index match of every query of one shape, the expressions and the cap bound when run
+    (``_index_parameters``): built once, as building a statement costs more than the engine takes to run it.
+
+    PostgreSQL: the first ``cap`` GIN matches, ranked by ts_rank with title > attributes > description.
+
+    SQLite: the first ``cap`` FTS5 matches of each relevance tier, each product scored by its best tier. Each tier
+    is a plain MATCH that FTS5 streams and stops at the LIMIT; bm25() would instead count every document holding
+    each term (tens of thousands for a common word) on every query. Within a tier pages order by popularity.
     """
+    cap = bindparam("cap", type_=Integer)
+    if postgres:
+        query = func.to_tsquery("simple", bindparam("expression", type_=String))
+        score = func.ts_rank(literal_column(_WEIGHTS), ProductSearch.document, query)
+        found = ProductSearch.document.op("@@")(query)
+        return select(ProductSearch.product_id, score.label("score")).where(found).limit(cap)
     fts = table(FTS_TABLE, column("rowid"))
-    tiers = [(columns, score) for columns, score in _FTS5_TIERS if not match.title_only or columns == "title_terms"]
     runs = [
         select(fts.c.rowid.label("product_id"), literal(score).label("score"))
         .select_from(fts)
-        .where(literal_column(FTS_TABLE).op("MATCH")(_fts5_expression(match, columns)))
+        .where(literal_column(FTS_TABLE).op("MATCH")(bindparam(f"expression_{index}", type_=String)))
         .limit(cap)
         .subquery()
-        for columns, score in tiers
+        for index, (_columns, score) in enumerate(_fts5_tiers(title_only))
     ]
     if len(runs) == 1:
         return select(runs[0].c.product_id, runs[0].c.score)
@@ -170,28 +178,20 @@ def _fts5_matches(match: Match, cap: int):
     return ranked.order_by(best.desc()).limit(cap)
 
 
-def _relaxed_matches(session: Session, match: Match, cap: int):
-    """Products matching at least one query word, scored first by how many words they hold.
-
-    Each word is matched on its own (the first ``cap`` matches of each, as ``candidates`` does);
-    the score is ``1000 × words matched + 100 × (how early the first matched word stands) + relevance``,
-    so products holding more words come first and, among equals, those holding the head word («чехол»
-    in «чехол для телефона»).
-    """
-    matches = _postgres_matches if session.get_bind().dialect.name == "postgresql" else _fts5_matches
-    runs = []
-    for index, (word, group) in enumerate(zip(match.words, match.groups, strict=True)):
-        one = matches(Match((word,), (group,)), cap).subquery(f"word_{index}")
-        runs.append(select(one.c.product_id, one.c.score, literal(index).label("word")))
-    merged = union_all(*runs).subquery("words_matched")
-    score = (func.count() * 1000 + (MAX_QUERY_WORDS - func.min(merged.c.word)) * 100 + func.sum(merged.c.score)).label(
-        "score"
-    )
-    return select(merged.c.product_id, score).group_by(merged.c.product_id)
+def _index_parameters(match: Match, cap: int, postgres: bool) -> dict[str, Any]:
+    if postgres:
+        return {"expression": _tsquery_expression(match), "cap": cap}
+    tiers = _fts5_tiers(match.title_only)
+    return {"cap": cap, **{f"expression_{i}": _fts5_expression(match, columns) for i, (columns, _) in enumerate(tiers)}}
 
 
-#: What the search page's facets count a match by (``catalog.facets.matched_cube``), read with the match itself.
-FACET_COLUMNS = (
+#: What pages sort matches on and the search page's facets count them by (``catalog.facets.matched_cube``), in
+#: the order of ``Candidate``.
+_FACT_COLUMNS = (
+    Product.category_id,
+    Product.popularity,
+    type_coerce(Product.price_rub_from, Integer).label("price_rub_from"),
+    type_coerce(Product.published_at, String).label("published_at"),
     Product.supplier_id,
     Product.moq,
     Product.stock,
@@ -199,42 +199,119 @@ FACET_COLUMNS = (
 )
 
 
-def candidates(
-    session: Session,
-    match: Match,
-    conditions: Sequence[ColumnElement],
-    cap: int = CANDIDATES,
-    relaxed: bool = False,
-):
-    """Products among the first ``cap`` matches that pass ``conditions``, with what pages sort on.
+def candidates(session: Session, match: Match, conditions: Sequence[Any]) -> Select:
+    """Products among the first matches that pass ``conditions``, with what pages sort on; run it with
+    ``_index_parameters`` (the query's expressions and the cap).
 
     Bounded on purpose: a broad word («кроссовки») matches tens of thousands of products on a
     million-product catalogue, and ranking or counting all of them costs more than a page may.
     The cap sits on the bare index match (so PostgreSQL reads the GIN bitmap and stops early);
     ranking, filters, counts and facets work on that set. Past the cap the page says "more than".
     """
-    if relaxed:
-        matched = _relaxed_matches(session, match, cap).subquery("matched")
-    elif session.get_bind().dialect.name == "postgresql":
-        matched = _postgres_matches(match, cap).subquery("matched")
-    else:
-        matched = _fts5_matches(match, cap).subquery("matched")
+    postgres = session.get_bind().dialect.name == "postgresql"
+    if len(conditions) == 1 and conditions[0] is LISTABLE_CONDITION:
+        return _listable_candidates(postgres, match.title_only)
+    return _candidates(postgres, match.title_only, conditions)
+
+
+def _candidates(postgres: bool, title_only: bool, conditions: Sequence[Any]) -> Select:
+    matched = _index_statement(postgres, title_only).subquery("matched")
     return (
-        select(
-            Product.id.label("product_id"),
-            matched.c.score,
-            Product.category_id,
-            Product.popularity,
-            # Raw stored values (kopecks, the engine's timestamp): only compared when sorting, and
-            # converting hundreds of rows to Decimal and aware datetimes per search costs milliseconds.
-            type_coerce(Product.price_rub_from, Integer).label("price_rub_from"),
-            type_coerce(Product.published_at, String).label("published_at"),
-            *FACET_COLUMNS,
-        )
+        select(Product.id.label("product_id"), matched.c.score, *_FACT_COLUMNS)
         .join(matched, matched.c.product_id == Product.id)
         .where(*conditions)
-        .subquery("candidates")
     )
+
+
+@lru_cache(maxsize=4)
+def _listable_candidates(postgres: bool, title_only: bool) -> Select:
+    """``candidates`` without filters, the usual search: built once (building costs more than running it)."""
+    return _candidates(postgres, title_only, [LISTABLE_CONDITION])
+
+
+class Candidate(NamedTuple):
+    """A matched product with what pages sort on and facets count (``catalog.facets.FacetRow``)."""
+
+    product_id: int
+    score: float
+    category_id: int
+    popularity: int
+    #: Raw stored values (kopecks, the engine's timestamp): only compared when sorting, and
+    #: converting hundreds of rows to Decimal and aware datetimes per search costs milliseconds.
+    price_rub_from: int
+    published_at: Any
+    supplier_id: int
+    moq: int
+    stock: int | None
+    attributes_text: str | None
+
+
+def _candidate(row: Sequence[Any]) -> Candidate:
+    # Products share a few thousand attribute sets: one string per set, not one per cached row.
+    text = row[-1]
+    return Candidate._make((*row[:-1], sys.intern(text) if text is not None else None))
+
+
+#: Candidates of one query word (its term group) by filters: a stream of new queries keeps repeating words, so
+#: relaxed matches, typo corrections and one-word queries are put together from these; up to
+#: CATEGORY_CACHE_SECONDS stale. At most 500 rows an entry.
+_word_cache = TimedCache(max_entries=1_000)
+
+
+def _candidate_rows(
+    session: Session,
+    match: Match,
+    filters: ListingFilters,
+    relaxed: bool = False,
+    category_ids: Sequence[int] | None = None,
+) -> list[Candidate]:
+    """The first matches (``candidates``) that pass the filters; ``relaxed``: those of any query word."""
+    conditions = listing_conditions(category_ids, filters)
+    scope = _scope(filters, category_ids)
+    if relaxed:
+        return _relaxed_rows(session, match, conditions, scope)
+    return list(_match_rows(session, match, conditions, scope))
+
+
+def _scope(filters: ListingFilters, category_ids: Sequence[int] | None) -> Hashable:
+    """What a word's candidates depend on besides the word: the filters (not the page or order) and categories."""
+    return replace(filters, page=1, sort=Sort.RELEVANCE), None if category_ids is None else tuple(category_ids)
+
+
+def _match_rows(session: Session, match: Match, conditions: Sequence[Any], scope: Hashable) -> tuple[Candidate, ...]:
+    if len(match.groups) == 1 and not match.prefix and not match.title_only:
+        return _word_cache.get((match.groups[0], scope), lambda: _read_candidates(session, match, conditions))
+    return _read_candidates(session, match, conditions)
+
+
+def _read_candidates(session: Session, match: Match, conditions: Sequence[Any]) -> tuple[Candidate, ...]:
+    postgres = session.get_bind().dialect.name == "postgresql"
+    rows = session.connection().execute(
+        candidates(session, match, conditions), _index_parameters(match, CANDIDATES, postgres)
+    )
+    return tuple(_candidate(row) for row in rows)
+
+
+def _relaxed_rows(session: Session, match: Match, conditions: Sequence[Any], scope: Hashable) -> list[Candidate]:
+    """Products matching at least one query word, scored first by how many words they hold.
+
+    Each word is matched on its own (the first matches of each, as ``candidates`` does, cached per word); the
+    score is ``1000 × words matched + 100 × (how early the first matched word stands) + relevance``, so
+    products holding more words come first and, among equals, those holding the head word («чехол» in «чехол
+    для телефона»).
+    """
+    found: dict[int, list[Any]] = {}  # product id → [words matched, first word, relevance, row]
+    for index, (word, group) in enumerate(zip(match.words, match.groups, strict=True)):
+        for row in _match_rows(session, Match((word,), (group,)), conditions, scope):
+            if (entry := found.get(row.product_id)) is None:
+                found[row.product_id] = [1, index, row.score, row]
+            else:
+                entry[0] += 1
+                entry[2] += row.score
+    return [
+        row._replace(score=count * 1000 + (MAX_QUERY_WORDS - first) * 100 + relevance)
+        for count, first, relevance, row in found.values()
+    ]
 
 
 @dataclass(frozen=True)
@@ -260,10 +337,23 @@ class SearchResult:
         return not self.searched
 
 
+#: Counts of one query word's candidates by filters (typo corrections try up to eight dictionary words a word).
+_word_count_cache = TimedCache(max_entries=20_000)
+
+
 def count_matches(session: Session, match: Match, filters: ListingFilters, category_ids: Sequence[int] | None) -> int:
     """Matching products that pass the filters, counted up to ``CANDIDATES``."""
-    found = candidates(session, match, listing_conditions(category_ids, filters))
-    return session.scalar(select(func.count()).select_from(found)) or 0
+    conditions = listing_conditions(category_ids, filters)
+    if len(match.groups) == 1 and not match.prefix and not match.title_only:
+        scope = _scope(filters, category_ids)
+        return _word_count_cache.get((match.groups[0], scope), lambda: _count(session, match, conditions))
+    return _count(session, match, conditions)
+
+
+def _count(session: Session, match: Match, conditions: Sequence[Any]) -> int:
+    postgres = session.get_bind().dialect.name == "postgresql"
+    found = candidates(session, match, conditions).subquery()
+    return session.scalar(select(func.count()).select_from(found), _index_parameters(match, CANDIDATES, postgres)) or 0
 
 
 def _alternatives(query: str) -> list[tuple[Correction, str]]:
@@ -404,25 +494,17 @@ def _category_rows(
     score: int = 0,
     skip: Collection[int] = (),
     limit: int = CANDIDATES,
-) -> list:
+) -> list[Candidate]:
     """The ``limit`` most popular products of categories the query names (scored ``score``, like matches), but
     those in ``skip`` (already found)."""
     found = (
-        select(
-            Product.id.label("product_id"),
-            literal(score).label("score"),
-            Product.category_id,
-            Product.popularity,
-            type_coerce(Product.price_rub_from, Integer).label("price_rub_from"),
-            type_coerce(Product.published_at, String).label("published_at"),
-            *FACET_COLUMNS,
-        )
+        select(Product.id, literal(score), *_FACT_COLUMNS)
         .where(*listing_conditions(sorted(category_ids), filters))
         .where(*([Product.id.not_in(sorted(skip))] if skip else []))
         .order_by(Product.popularity.desc(), Product.id.desc())
         .limit(limit)
     )
-    return list(session.execute(found).all())
+    return [Candidate._make(row) for row in session.execute(found)]
 
 
 def search_products(
@@ -498,11 +580,6 @@ def matched_products(
     return (key, None if category_ids is None else tuple(category_ids)), rows
 
 
-def _candidate_rows(session: Session, match: Match, filters: ListingFilters, relaxed: bool = False) -> list:
-    found = candidates(session, match, listing_conditions(None, filters), relaxed=relaxed)
-    return list(session.execute(select(found)).all())
-
-
 #: Sort keys over candidate rows; every order but "cheapest first" is applied reversed.
 SORT_KEYS = {
     Sort.RELEVANCE: lambda row: (row.score, row.popularity, row.product_id),
@@ -552,9 +629,10 @@ def _suggest(session: Session, found: list[str], limit: int) -> list[SuggestedPr
             return []
         last = None
     match = Match(tuple(complete), tuple(query_terms(word) for word in complete), prefix=last, title_only=True)
-    pool = candidates(session, match, listing_conditions(None, ListingFilters()), cap=SUGGEST_CANDIDATES)
+    pool = candidates(session, match, listing_conditions(None, ListingFilters())).subquery("pool")
     best = select(pool.c.product_id).order_by(pool.c.popularity.desc(), pool.c.product_id.desc()).limit(limit)
-    ids = list(session.scalars(best))
+    postgres = session.get_bind().dialect.name == "postgresql"
+    ids = list(session.scalars(best, _index_parameters(match, SUGGEST_CANDIDATES, postgres)))
     rows = session.execute(select(Product.id, Product.title, Product.slug).where(Product.id.in_(ids)))
     products = {row.id: SuggestedProduct(*row) for row in rows}
     return [products[product_id] for product_id in ids if product_id in products]
