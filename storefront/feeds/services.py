@@ -708,20 +708,30 @@ def _unchanged_offers(
     codes = Counter((offer.vendor_code or "")[:64] or None for offer in chunk)
     codes.update(offer.vendor_code for offer in pending)
     candidates: dict[tuple[int, str], int] = {}
-    missing: set[str] = set()  # suppliers and feed categories not in the database: looked for once per chunk
+    # Suppliers and feed categories not in the database are looked for once per chunk.
+    no_supplier: set[str] = set()
+    no_category: set[str] = set()
+    supplier_ids, category_ids = catalogue.supplier_ids, catalogue.category_ids
     for position, offer in enumerate(chunk):
-        if offer.broken or not offer.offer_id or offer_ids[offer.offer_id] != 1 or offer.category_id is None:
+        category = offer.category_id
+        if offer.broken or not offer.offer_id or offer_ids[offer.offer_id] != 1 or category is None:
             continue
         supplier = (offer.supplier or head.company or default_supplier or "")[:255]
-        if not supplier or supplier in missing or offer.category_id in missing:
-            continue
-        supplier_id = catalogue.existing_supplier_id(supplier)
+        supplier_id = supplier_ids.get(supplier)
         if supplier_id is None:
-            missing.add(supplier)
-        elif catalogue.existing_category_id(offer.category_id) is None:
-            missing.add(offer.category_id)
-        else:
-            candidates[(supplier_id, offer.offer_id)] = position
+            if not supplier or supplier in no_supplier:
+                continue
+            supplier_id = catalogue.existing_supplier_id(supplier)
+            if supplier_id is None:
+                no_supplier.add(supplier)
+                continue
+        if category not in category_ids:
+            if category in no_category:
+                continue
+            if catalogue.existing_category_id(category) is None:
+                no_category.add(category)
+                continue
+        candidates[(supplier_id, offer.offer_id)] = position
     if not candidates:
         return set()
     unchanged: set[int] = set()
