@@ -777,9 +777,42 @@ def import_offers(
     #: Unchanged offers skipped in this batch: they count towards its size, so that batches end where they would
     #: without the skip (offers repeated within one batch behave as they always have).
     skipped = 0
+    #: Checked offers of ended batches, not saved yet. A re-import's batches hold few offers to write, so
+    #: consecutive batches are saved together, up to ``BATCH`` offers, while no offer of one can reach another's
+    #: product (no offer id or vendorCode in common): the same writes as one batch after the other, in fewer
+    #: statements and commits.
+    unsaved: list[CleanOffer] = []
+    unsaved_keys: set[tuple[str, str]] = set()
     analyze_at = BATCH
+
+    def save(last: bool = False) -> None:
+        nonlocal analyze_at
+        save_offers(session, catalogue, unsaved, pricing, report)
+        session.commit()
+        unsaved.clear()
+        unsaved_keys.clear()
+        if last:
+            return
+        if report.created >= analyze_at:  # each time the import has doubled what it added
+            _refresh_statistics(session)
+            analyze_at = 2 * report.created
+        if progress:
+            progress(report)
+
+    def end_batch() -> None:
+        nonlocal skipped
+        keys = {("id", offer.offer_id) for offer in batch} | {("code", o.vendor_code) for o in batch if o.vendor_code}
+        if unsaved and not keys.isdisjoint(unsaved_keys):
+            save()
+        unsaved.extend(batch)
+        unsaved_keys.update(keys)
+        batch.clear()
+        skipped = 0
+        if len(unsaved) >= BATCH:
+            save(last=False)
+
     while chunk := list(itertools.islice(offers, CHUNK)):
-        unchanged = _unchanged_offers(session, catalogue, chunk, batch, default_supplier, pricing)
+        unchanged = _unchanged_offers(session, catalogue, chunk, unsaved + batch, default_supplier, pricing)
         for position, offer in enumerate(chunk):
             if position in unchanged:
                 report.updated += 1
@@ -791,17 +824,9 @@ def import_offers(
                     report.problems.append(OfferProblem(offer.line, offer.offer_id, exc.problem, exc.detail))
                     continue
             if len(batch) + skipped == BATCH:
-                save_offers(session, catalogue, batch, pricing, report)
-                session.commit()
-                batch.clear()
-                skipped = 0
-                if report.created >= analyze_at:  # each time the import has doubled what it added
-                    _refresh_statistics(session)
-                    analyze_at = 2 * report.created
-                if progress:
-                    progress(report)
-    save_offers(session, catalogue, batch, pricing, report)
-    session.commit()
+                end_batch()
+    end_batch()
+    save(last=True)
     if report.created >= BATCH:
         _refresh_statistics(session)
     return report
