@@ -35,6 +35,7 @@ from sqlalchemy import (
     insert,
     select,
     text,
+    true,
     type_coerce,
     update,
 )
@@ -674,12 +675,19 @@ def _stored_offers(session: Session, keys: Sequence[tuple[int, str]]) -> Select:
             .table_valued("supplier_id", "offer_id", name="offer_keys")
             .render_derived()
         )
-        match = (_STORED.supplier_id == pairs.c.supplier_id) & (_STORED.feed_offer_id == pairs.c.offer_id)
-    else:
-        pairs = func.json_each(bindparam("offer_keys", json.dumps(keys), type_=Text)).table_valued("value")
-        match = (_STORED.supplier_id == func.json_extract(pairs.c.value, "$[0]")) & (
-            _STORED.feed_offer_id == func.json_extract(pairs.c.value, "$[1]")
+        # LIMIT 1 (the pair is unique) keeps the subquery an index probe per key: joined plainly, the planner
+        # would rather hash the whole products table for each chunk.
+        stored = (
+            select(*_CHECKED)
+            .where(_STORED.supplier_id == pairs.c.supplier_id, _STORED.feed_offer_id == pairs.c.offer_id)
+            .limit(1)
+            .lateral("stored")
         )
+        return select(*stored.c).select_from(pairs).join(stored, true())
+    pairs = func.json_each(bindparam("offer_keys", json.dumps(keys), type_=Text)).table_valued("value")
+    match = (_STORED.supplier_id == func.json_extract(pairs.c.value, "$[0]")) & (
+        _STORED.feed_offer_id == func.json_extract(pairs.c.value, "$[1]")
+    )
     return select(*_CHECKED).select_from(pairs.join(Product.__table__, match))
 
 
