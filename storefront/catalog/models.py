@@ -13,6 +13,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     SmallInteger,
     String,
     Text,
@@ -111,6 +112,9 @@ class Product(TimestampMixin, Base):
     published_at: Mapped[datetime] = mapped_column(default=utcnow)
     #: The offer id in the supplier's feed (YML ``offer/@id``); re-imports match on it.
     feed_offer_id: Mapped[str | None] = mapped_column(String(64))
+    #: Set by the feed import: the digest of the offer it last wrote here, bound to the ``updated_at`` it left
+    #: (``feeds.services.stamp``). A re-import skips an offer whose stamp still matches; NULL = compare in full.
+    feed_hash: Mapped[bytes | None] = mapped_column(LargeBinary(16))
 
     supplier: Mapped[Supplier] = relationship()
     category: Mapped[Category] = relationship()

@@ -98,6 +98,8 @@ class RawOffer:
     breaks: list[tuple[str, str]] = field(default_factory=list)
     #: Set when the offer could not even be read (broken XML); the offer is reported and skipped.
     broken: str | None = None
+    #: The offer's XML as written (YML; None for CSV): what a re-import fingerprints to skip an unchanged offer.
+    source: str | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass
@@ -307,9 +309,11 @@ def _parsed(chunk: str, line: int) -> RawOffer:
     if len(chunk) > MAX_OFFER_CHARS:
         return _broken(chunk[:1000], line, OFFER_TOO_LARGE)
     try:
-        return _offer_from_element(ET.fromstring(chunk), line)
+        offer = _offer_from_element(ET.fromstring(chunk), line)
     except ET.ParseError as exc:
         return _broken(chunk, line, str(exc))
+    offer.source = chunk
+    return offer
 
 
 def _skip_offer(buffer: str, position: int, look: int, line: int, chunks: Iterator[str]) -> tuple[str, int, int] | None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import random
+from collections import Counter
 from datetime import date
 from decimal import Decimal
 
@@ -71,13 +72,13 @@ def feed(*offers: str) -> io.BytesIO:
 
 
 def _state(session) -> dict[str, tuple]:
-    """Each product's row (timestamps apart) and its breaks, by offer id."""
+    """Each product's row (timestamps and the stamp made from them apart) and its breaks, by offer id."""
     session.expire_all()
     breaks: dict[int, list[tuple]] = {}
     for row in session.execute(select(PriceBreak.product_id, PriceBreak.min_quantity, PriceBreak.unit_price)):
         breaks.setdefault(row[0], []).append(tuple(row[1:]))
     table = Product.__table__
-    columns = [c for c in table.c if c.name not in ("id", "created_at", "updated_at", "published_at")]
+    columns = [c for c in table.c if c.name not in ("id", "created_at", "updated_at", "published_at", "feed_hash")]
     return {
         (row.supplier_id, row.feed_offer_id): (tuple(row), tuple(sorted(breaks.get(row.id, []))))
         for row in session.execute(select(table.c.id, *columns))
@@ -232,16 +233,29 @@ def _random_feed(rng: random.Random, offers: dict[int, dict]) -> io.BytesIO:
 NUMBERS = 16
 
 
-def _run(session, monkeypatch, seed: int, batch: int, fast: bool) -> tuple[list, int]:
+def _run(session, monkeypatch, seed: int, batch: int, fast: bool, chunk: int = 2000) -> tuple[list, Counter]:
     from storefront.feeds import services
 
     monkeypatch.setattr(services, "BATCH", batch)
-    skipped = []
+    monkeypatch.setattr(services, "CHUNK", chunk)
+    skipped: Counter = Counter()
+
+    def counted(name: str):  # noqa: ANN202
+        real = getattr(services, name)
+
+        def run(*args):  # noqa: ANN002, ANN202
+            found = real(*args)
+            skipped[name] += len(found)
+            return found
+
+        return run
+
     if fast:
-        real = services._save_known_offers
-        monkeypatch.setattr(services, "_save_known_offers", lambda *args: skipped.append(real(*args)) or skipped[-1])
+        for name in ("_save_known_offers", "_unchanged_offers"):
+            monkeypatch.setattr(services, name, counted(name))
     else:
         monkeypatch.setattr(services, "_save_known_offers", lambda *args: set())
+        monkeypatch.setattr(services, "_unchanged_offers", lambda *args: set())
     load_rates(session)
     rng = random.Random(seed)
     offers = _random_offers(rng)
@@ -274,22 +288,24 @@ def _run(session, monkeypatch, seed: int, batch: int, fast: bool) -> tuple[list,
             (report.created, report.updated, report.problems, sorted(state.items()), pictures, index)
             + (touched, null_pictures)
         )
-    return results, sum(len(found) for found in skipped)
+    return results, skipped
 
 
+@pytest.mark.parametrize("chunk", [4, 2000])
 @pytest.mark.parametrize("batch", [1, 3, 500])
 @pytest.mark.parametrize("seed", range(6))
-def test_the_skip_gives_what_the_full_import_gives(session, monkeypatch, seed, batch):
-    """Random feeds (ids repeated, vendorCodes shared and moved between offers) imported four times in a row:
-    the products, breaks, pictures, search rows and reports are the same with the skip as without it."""
+def test_the_skip_gives_what_the_full_import_gives(session, monkeypatch, seed, batch, chunk):
+    """Random feeds (ids repeated, vendorCodes shared and moved between offers) imported five times in a row:
+    the products, breaks, pictures, search rows and reports are the same with both skips (the unchanged text, the
+    unchanged values) as without them, whatever the batches and the chunks looked up together."""
     with monkeypatch.context() as patched:
-        fast, skipped = _run(session, patched, seed, batch, fast=True)
+        fast, skipped = _run(session, patched, seed, batch, fast=True, chunk=chunk)
     for model in (ProductPicture, ProductSearch, PriceBreak, Product):
         session.execute(model.__table__.delete())
     session.commit()
     with monkeypatch.context() as patched:
         full, _ = _run(session, patched, seed, batch, fast=False)
-    assert skipped > 10  # the skip was taken …
+    assert skipped["_unchanged_offers"] > 5 and skipped["_save_known_offers"] > 5, skipped  # both skips taken …
     assert fast == full  # … and changed nothing
 
 
@@ -302,3 +318,125 @@ def test_an_offer_taking_over_a_product_by_vendor_code_is_not_overtaken_by_the_s
     assert (report.created, report.updated) == (1, 1)
     rows = sorted(session.execute(select(Product.feed_offer_id, Product.sku, Product.title)).all())
     assert rows == [("X", "iu-sinkhua-X", "Рюкзак X"), ("Y", "VC-P", "Рюкзак новый")]
+
+
+def _skipped_by_stamp(monkeypatch) -> list[str]:
+    """The offer ids ``_unchanged_offers`` skips from now on, in order."""
+    from storefront.feeds import services
+
+    found: list[str] = []
+    real = services._unchanged_offers
+
+    def spy(session, catalogue, chunk, *args):  # noqa: ANN001, ANN002, ANN202
+        unchanged = real(session, catalogue, chunk, *args)
+        found.extend(chunk[position].offer_id for position in sorted(unchanged))
+        return unchanged
+
+    monkeypatch.setattr(services, "_unchanged_offers", spy)
+    return found
+
+
+STAMPED = {
+    "S1": {"price": "100"},
+    "S2": {"stock": "5"},
+    "S3": {"pictures": ("https://s.cn/s3.jpg",)},
+    "S4": {"description": "Прочный"},
+    "S5": {"usd_breaks": ((1, "2.50"), (100, "2.20"), (500, "2.00"))},
+    "S6": {},
+    "S7": {"code": "VC-7"},
+}
+STAMP_CHANGES = {
+    "S1": {"price": "110"},
+    "S2": {"stock": "4"},
+    "S3": {"pictures": ("https://s.cn/s3b.jpg",)},
+    "S4": {"description": "Очень прочный"},
+    "S5": {"usd_breaks": ((1, "2.50"), (100, "2.10"), (500, "2.00"))},  # not the lowest: no product column moves
+}
+
+
+def test_only_the_changed_offers_are_checked_and_written_on_a_re_import(session, monkeypatch):
+    """An offer changed in its price, stock, pictures, description or breaks is written; the others are recognised
+    by their stamp alone — not checked, not compared, not written (same row, break rows, updated_at)."""
+    load_rates(session)
+    import_feed(session, feed(*(offer(i, **values) for i, values in STAMPED.items())))
+    before_state, before = _by_offer(_state(session)), _times_and_break_ids(session)
+    stamps = dict(session.execute(select(Product.feed_offer_id, Product.feed_hash)).all())
+    assert all(stamps.values())
+    skipped = _skipped_by_stamp(monkeypatch)
+
+    changed = [offer(i, **{**values, **STAMP_CHANGES.get(i, {})}) for i, values in STAMPED.items()]
+    report = import_feed(session, feed(*changed))
+    assert (report.created, report.updated, report.problems) == (0, len(STAMPED), [])
+    assert skipped == ["S6", "S7"]
+    after_state, after = _by_offer(_state(session)), _times_and_break_ids(session)
+    after_stamps = dict(session.execute(select(Product.feed_offer_id, Product.feed_hash)).all())
+    for offer_id in ("S6", "S7"):
+        assert (after_state[offer_id], after[offer_id]) == (before_state[offer_id], before[offer_id])
+        assert after_stamps[offer_id] == stamps[offer_id]
+    for offer_id in STAMP_CHANGES:
+        assert after_state[offer_id] != before_state[offer_id], offer_id
+        assert after_stamps[offer_id] != stamps[offer_id], offer_id
+    rows = {p.feed_offer_id: p for p in session.scalars(select(Product))}
+    assert rows["S1"].source_price_from == Decimal("110")
+    assert rows["S2"].stock == 4
+    assert rows["S3"].picture_urls == ["https://s.cn/s3b.jpg"]
+    assert rows["S4"].description == "<p>Очень прочный</p>"
+    assert [(b.min_quantity, b.unit_price) for b in rows["S5"].price_breaks] == [
+        (1, Decimal("2.50")),
+        (100, Decimal("2.10")),
+        (500, Decimal("2.00")),
+    ]
+    assert after["S5"][0] == before["S5"][0]  # only its breaks changed: no new updated_at, as before the skip
+
+    skipped.clear()  # the same feed again: every offer is recognised by its new stamp
+    again = import_feed(session, feed(*changed))
+    assert (again.created, again.updated, again.problems) == (0, len(STAMPED), [])
+    assert skipped == sorted(STAMPED)
+    assert _times_and_break_ids(session) == after
+
+
+def test_a_re_import_reports_each_bad_offer_beside_changed_and_skipped_ones(session, monkeypatch):
+    """A changed offer, an unchanged one and one that has gone bad since: the bad one is reported by its line and
+    id, as the full import does, and its product is left as it was."""
+    load_rates(session)
+    import_feed(session, feed(offer("C1"), offer("C2"), offer("C3")))
+    before_state = _by_offer(_state(session))
+    skipped = _skipped_by_stamp(monkeypatch)
+    bad = offer("C3").replace("<price>100</price>", "<price>сто</price>")
+    report = import_feed(session, feed(offer("C1", price="120"), offer("C2"), bad))
+    assert [(p.offer_id, p.problem, p.line) for p in report.problems] == [
+        ("C3", Problem.BAD_PRICE, HEAD.count("\n") + 3)
+    ]
+    assert (report.created, report.updated) == (0, 2)
+    assert skipped == ["C2"]
+    after_state = _by_offer(_state(session))
+    assert after_state["C1"] != before_state["C1"]
+    assert after_state["C3"] == before_state["C3"]
+
+
+def test_a_product_changed_since_its_import_is_not_skipped(session, monkeypatch):
+    """An order took stock (``updated_at`` moved): the same offer again is compared in full and its stock restored,
+    as before the skip; the next import skips it again."""
+    load_rates(session)
+    import_feed(session, feed(offer("T1", stock="10"), offer("T2", stock="10")))
+    session.execute(update(Product).where(Product.feed_offer_id == "T1").values(stock=Product.stock - 3))
+    session.commit()
+    skipped = _skipped_by_stamp(monkeypatch)
+    report = import_feed(session, feed(offer("T1", stock="10"), offer("T2", stock="10")))
+    assert (report.updated, skipped) == (2, ["T2"])
+    assert session.scalar(select(Product.stock).where(Product.feed_offer_id == "T1")) == 10
+    skipped.clear()
+    import_feed(session, feed(offer("T1", stock="10"), offer("T2", stock="10")))
+    assert skipped == ["T1", "T2"]
+
+
+def test_a_csv_re_import_skips_its_unchanged_rows(session, monkeypatch):
+    load_rates(session)
+    text = "id;name;price;category\nk1;Сумка;150;Сумки\nk2;Рюкзак;200;Сумки / Рюкзаки\n"
+    import_feed(session, io.BytesIO(text.encode()), "csv", default_supplier="Гуанчжоу Кожа")
+    skipped = _skipped_by_stamp(monkeypatch)
+    report = import_feed(
+        session, io.BytesIO(text.replace("200", "210").encode()), "csv", default_supplier="Гуанчжоу Кожа"
+    )
+    assert (report.created, report.updated, skipped) == (0, 2, ["k1"])
+    assert session.scalar(select(Product.source_price_from).where(Product.feed_offer_id == "k2")) == Decimal("210")
