@@ -364,13 +364,14 @@ def _concern_texts(concerns: ScheduleConcerns, send_at: datetime, settings: Send
     local = send_at.astimezone(MOSCOW)
     texts = []
     if concerns.quiet:
+        start, end = (str(hour).zfill(2) for hour in (settings.quiet_start_hour, settings.quiet_end_hour))
         texts.append(
             _(
                 "%(time)s Moscow time is within the quiet hours (%(start)s:00 to %(end)s:00): the message would "
                 "arrive at night.",
                 time=local.strftime("%d.%m.%Y %H:%M"),
-                start=f"{settings.quiet_start_hour:02d}",
-                end=f"{settings.quiet_end_hour:02d}",
+                start=start,
+                end=end,
             )
         )
     if concerns.holiday:
