@@ -363,10 +363,9 @@ class _KnownProducts:
     repeated in a feed updates what its first occurrence created.
     """
 
-    def __init__(self, session: Session, offers: Sequence[tuple[Supplier, CleanOffer]]) -> None:
-        supplier_ids = {supplier.id for supplier, _ in offers}
-        offer_ids = {offer.offer_id for _, offer in offers}
-        codes = {offer.vendor_code for _, offer in offers if offer.vendor_code}
+    def __init__(self, session: Session, supplier_ids: set[int], offers: Sequence[CleanOffer]) -> None:
+        offer_ids = {offer.offer_id for offer in offers}
+        codes = {offer.vendor_code for offer in offers if offer.vendor_code}
         matches = (
             Product.feed_offer_id.in_(offer_ids) | Product.sku.in_(codes)
             if codes
@@ -397,10 +396,10 @@ class _KnownProducts:
         if product.feed_offer_id is not None and self.by_offer.get((supplier_id, product.feed_offer_id)) is product:
             del self.by_offer[(supplier_id, product.feed_offer_id)]
 
-    def find(self, supplier: Supplier, offer: CleanOffer) -> Product | None:
-        product = self.by_offer.get((supplier.id, offer.offer_id))
+    def find(self, supplier_id: int, offer: CleanOffer) -> Product | None:
+        product = self.by_offer.get((supplier_id, offer.offer_id))
         if product is None and offer.vendor_code:
-            product = self.by_sku.get((supplier.id, offer.vendor_code))
+            product = self.by_sku.get((supplier_id, offer.vendor_code))
         return product
 
     def new_sku(self, supplier: Supplier, offer: CleanOffer) -> str:
@@ -601,7 +600,9 @@ def save_offers(
     placed = [entry for position, entry in enumerate(placed) if position not in saved]
     if not placed:
         return
-    known = _KnownProducts(session, placed)
+    # Supplier ids from the catalogue: the objects expired at the last commit, and reading one's id is a query.
+    supplier_ids = [catalogue.supplier_ids[offer.supplier_name] for _, offer in placed]
+    known = _KnownProducts(session, set(supplier_ids), [offer for _, offer in placed])
     offer_ids = Counter(offer.offer_id for _, offer in placed)
     codes = Counter(offer.vendor_code for _, offer in placed if offer.vendor_code)
     updated: list[tuple[Product, CleanOffer]] = []
@@ -610,16 +611,16 @@ def save_offers(
     inserted: list[tuple[dict[str, Any], CleanOffer]] = []
     prices = catalogue.rouble_prices
     now = utcnow()
-    for supplier, offer in placed:
+    for (supplier, offer), supplier_id in zip(placed, supplier_ids, strict=True):
         columns = _written_columns(offer, None, catalogue.category_id(offer.feed_category_id), pricing, prices)
-        product = known.find(supplier, offer)
+        product = known.find(supplier_id, offer)
         if product is None:
             sku = known.new_sku(supplier, offer)
             report.created += 1
             if _alone_in_batch(offer, sku, offer_ids, codes):
                 known.taken_skus.add(sku)
-                row = {"supplier_id": catalogue.supplier_ids[offer.supplier_name], "sku": sku}
-                inserted.append(({**row, "feed_offer_id": offer.offer_id, **columns}, offer))
+                row = {"supplier_id": supplier_id, "sku": sku, "feed_offer_id": offer.offer_id, **columns}
+                inserted.append((row, offer))
                 continue
             product = Product(supplier=supplier, sku=sku, updated_at=now)
             product.feed_hash = stamp(offer.digest, now)
@@ -630,14 +631,14 @@ def save_offers(
             if offer.picture_urls:
                 pictures_changed[id(product)] = product
         else:
-            known.forget_offer_id(product, supplier.id)  # matched by vendorCode: its offer id may change
+            known.forget_offer_id(product, supplier_id)  # matched by vendorCode: its offer id may change
             product.price_breaks.clear()
             if (product.picture_urls or []) != offer.picture_urls:
                 pictures_changed[id(product)] = product
             _apply_offer(product, columns, offer.offer_id)
             updated.append((product, offer))
             report.updated += 1
-        known.register(product, supplier.id)
+        known.register(product, supplier_id)
     session.flush()
     new_pictures = _insert_new_products(session, inserted, now)  # after the flush: it may free offer ids
     for product, offer in updated:  # a product repeated in the batch ends with its last offer's breaks
@@ -671,7 +672,16 @@ def _insert_new_products(
     rows = [{**row, "created_at": now, "updated_at": now, "published_at": now} for row, _ in inserted]
     for row, (_, offer) in zip(rows, inserted, strict=True):
         row["feed_hash"] = stamp(offer.digest, now)
-    ids = session.execute(insert(table).returning(table.c.id, sort_by_parameter_order=True), rows).scalars().all()
+    if session.get_bind().dialect.name == "postgresql":
+        # Ids drawn first, then a plain executemany: psycopg parses the text of a long multi-row INSERT … RETURNING
+        # anew each time, which cost more than the insert.
+        sequence = func.nextval(func.pg_get_serial_sequence("products", "id"))
+        ids = session.scalars(select(sequence).select_from(func.generate_series(1, len(rows)))).all()
+        for row, product_id in zip(rows, ids, strict=True):
+            row["id"] = product_id
+        session.execute(insert(table), rows)
+    else:
+        ids = session.execute(insert(table).returning(table.c.id, sort_by_parameter_order=True), rows).scalars().all()
     session.execute(
         insert(PriceBreak.__table__),
         [

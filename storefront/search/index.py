@@ -23,12 +23,13 @@ CHUNK = 2000
 #: Product fields the index reads; a change to any of them re-indexes the product.
 INDEXED_FIELDS = ("title", "title_en", "sku", "description", "attributes")
 
-_POSTGRES_DOCUMENT = text(
-    "UPDATE product_search SET document ="
-    " setweight(to_tsvector('simple', title_terms), 'A')"
-    " || setweight(to_tsvector('simple', attribute_terms), 'B')"
-    " || setweight(to_tsvector('simple', description_terms), 'C')"
-    " WHERE product_id = ANY(:ids)"
+#: PostgreSQL: the weighted tsvector (title A, attributes B, description C) is computed as the row goes in.
+_POSTGRES_INSERT = text(
+    "INSERT INTO product_search (product_id, title_terms, attribute_terms, description_terms, document)"
+    " VALUES (:product_id, :title_terms, :attribute_terms, :description_terms,"
+    " setweight(to_tsvector('simple', CAST(:title_terms AS text)), 'A')"
+    " || setweight(to_tsvector('simple', CAST(:attribute_terms AS text)), 'B')"
+    " || setweight(to_tsvector('simple', CAST(:description_terms AS text)), 'C'))"
 )
 
 
@@ -86,9 +87,8 @@ def insert_search_rows(session: Session, rows: Sequence[dict]) -> int:
     if not rows:
         return 0
     connection = session.connection()
-    connection.execute(insert(ProductSearch.__table__), list(rows))
-    if connection.dialect.name == "postgresql":
-        connection.execute(_POSTGRES_DOCUMENT, {"ids": [row["product_id"] for row in rows]})
+    postgres = connection.dialect.name == "postgresql"
+    connection.execute(_POSTGRES_INSERT if postgres else insert(ProductSearch.__table__), list(rows))
     return len(rows)
 
 
