@@ -356,34 +356,37 @@ class _Catalogue:
 
 
 class _KnownProducts:
-    """The products a batch of offers may update, looked up in two queries instead of two per offer.
+    """The products a batch of offers may update, looked up in a few queries instead of two per offer.
 
     An offer matches its supplier's product with the same feed offer id, else the one whose SKU is
     its vendorCode. Products created earlier in the same batch are registered too, so an offer
     repeated in a feed updates what its first occurrence created.
     """
 
-    def __init__(self, session: Session, supplier_ids: set[int], offers: Sequence[CleanOffer]) -> None:
-        offer_ids = {offer.offer_id for offer in offers}
-        codes = {offer.vendor_code for offer in offers if offer.vendor_code}
-        matches = (
-            Product.feed_offer_id.in_(offer_ids) | Product.sku.in_(codes)
-            if codes
-            else Product.feed_offer_id.in_(offer_ids)
-        )
-        found = session.scalars(
-            select(Product)
-            .options(selectinload(Product.price_breaks))
-            # No ORDER BY: (supplier, offer id) and SKU are unique, and an ordered read tempts the
-            # planner into walking the primary key of a table it has no statistics for yet.
-            .where(Product.supplier_id.in_(supplier_ids), matches)
-        )
+    def __init__(self, session: Session, offers: Sequence[tuple[int, CleanOffer]]) -> None:
+        """``offers``: (supplier id, offer) pairs."""
+        codes = {offer.vendor_code for _, offer in offers if offer.vendor_code}
+        by_code = session.execute(select(_STORED.id, _STORED.supplier_id, _STORED.sku).where(_STORED.sku.in_(codes)))
+        #: SKUs in use anywhere (a vendorCode becomes the SKU of a new product only when free).
+        self.taken_skus: set[str] = set()
+        # Ids first, each by its own unique index (``supplier_id IN … AND (feed_offer_id IN … OR sku IN …)`` made
+        # both engines scan), then the products themselves, when there are any (never on a first import).
+        ids: set[int] = set()
+        supplier_ids = {supplier_id for supplier_id, _ in offers}
+        for product_id, supplier_id, sku in by_code:
+            self.taken_skus.add(sku)
+            if supplier_id in supplier_ids:
+                ids.add(product_id)
+        keys = [(supplier_id, offer.offer_id) for supplier_id, offer in offers]
+        ids.update(row.id for row in session.execute(_stored_offers(session, keys, (_STORED.id,))))
         self.by_offer: dict[tuple[int, str], Product] = {}
         self.by_sku: dict[tuple[int, str], Product] = {}
-        #: SKUs in use anywhere (a vendorCode becomes the SKU of a new product only when free).
-        self.taken_skus: set[str] = set(session.scalars(select(Product.sku).where(Product.sku.in_(codes))))
-        for product in found:
-            self.register(product, product.supplier_id)
+        if ids:
+            found = session.scalars(
+                select(Product).options(selectinload(Product.price_breaks)).where(Product.id.in_(ids))
+            )
+            for product in found:
+                self.register(product, product.supplier_id)
 
     def register(self, product: Product, supplier_id: int) -> None:
         """``supplier_id`` is passed: a product created in this batch has none until it is flushed."""
@@ -601,8 +604,8 @@ def save_offers(
     if not placed:
         return
     # Supplier ids from the catalogue: the objects expired at the last commit, and reading one's id is a query.
-    supplier_ids = [catalogue.supplier_ids[offer.supplier_name] for _, offer in placed]
-    known = _KnownProducts(session, set(supplier_ids), [offer for _, offer in placed])
+    keyed = [(catalogue.supplier_ids[offer.supplier_name], offer) for _, offer in placed]
+    known = _KnownProducts(session, keyed)
     offer_ids = Counter(offer.offer_id for _, offer in placed)
     codes = Counter(offer.vendor_code for _, offer in placed if offer.vendor_code)
     updated: list[tuple[Product, CleanOffer]] = []
@@ -611,7 +614,7 @@ def save_offers(
     inserted: list[tuple[dict[str, Any], CleanOffer]] = []
     prices = catalogue.rouble_prices
     now = utcnow()
-    for (supplier, offer), supplier_id in zip(placed, supplier_ids, strict=True):
+    for (supplier, offer), (supplier_id, _) in zip(placed, keyed, strict=True):
         columns = _written_columns(offer, None, catalogue.category_id(offer.feed_category_id), pricing, prices)
         product = known.find(supplier_id, offer)
         if product is None:
@@ -672,16 +675,13 @@ def _insert_new_products(
     rows = [{**row, "created_at": now, "updated_at": now, "published_at": now} for row, _ in inserted]
     for row, (_, offer) in zip(rows, inserted, strict=True):
         row["feed_hash"] = stamp(offer.digest, now)
-    if session.get_bind().dialect.name == "postgresql":
-        # Ids drawn first, then a plain executemany: psycopg parses the text of a long multi-row INSERT … RETURNING
-        # anew each time, which cost more than the insert.
-        sequence = func.nextval(func.pg_get_serial_sequence("products", "id"))
-        ids = session.scalars(select(sequence).select_from(func.generate_series(1, len(rows)))).all()
-        for row, product_id in zip(rows, ids, strict=True):
-            row["id"] = product_id
-        session.execute(insert(table), rows)
-    else:
-        ids = session.execute(insert(table).returning(table.c.id, sort_by_parameter_order=True), rows).scalars().all()
+    # A plain executemany, then the ids by the unique (supplier, offer id): INSERT … RETURNING in parameter order
+    # cost more than the insert (SQLite runs it a row at a time, psycopg parses its long text anew each time).
+    session.execute(insert(table), rows)
+    keys = [(row["supplier_id"], row["feed_offer_id"]) for row in rows]
+    found = session.execute(_stored_offers(session, keys, _KEY))
+    id_by_key = {(row.supplier_id, row.feed_offer_id): row.id for row in found}
+    ids = [id_by_key[key] for key in keys]
     session.execute(
         insert(PriceBreak.__table__),
         [
@@ -704,6 +704,8 @@ def _insert_new_products(
     }
 
 
+#: A product's id and the unique key feed offers reach it by.
+_KEY = (_STORED.id, _STORED.supplier_id, _STORED.feed_offer_id)
 #: The stored values ``_unchanged_offers`` reads to tell whether an offer can be skipped (prices in minor units).
 _CHECKED = (
     _STORED.supplier_id,
