@@ -7,7 +7,9 @@ categories are mapped to ours by name under the same parent, and created when mi
 that is not a feed raises ``NotAFeed`` before anything is written.
 
 A re-import first looks for offers unchanged since the import that last wrote their product (``products.feed_hash``,
-``_unchanged_offers``): those are counted as updated without being checked, compared or written.
+``_unchanged_offers``): those are counted as updated without being checked, compared or written. Known products
+are compared and written set-based (``_save_known_offers``), and so are new ones (``_insert_new_products``); the
+ORM is left for what another offer of the same batch reaches (repeats, vendorCode matches).
 """
 
 from __future__ import annotations
@@ -495,8 +497,8 @@ def _save_known_offers(
 
     An offer is only taken here when nothing else in the batch can reach its product: its offer id appears once
     in the batch, and no other offer's vendorCode is its product's SKU (such offers would move the product's
-    offer id, or update it, first). The rest — new offers, repeats, vendorCode matches — go the ORM way
-    (``save_offers``), with the same semantics.
+    offer id, or update it, first). The rest — new offers, repeats, vendorCode matches — are walked in feed order
+    by ``save_offers``, with the same semantics.
     """
     offer_ids = Counter(offer.offer_id for _, offer in placed)
     codes = Counter(offer.vendor_code for _, offer in placed if offer.vendor_code)
