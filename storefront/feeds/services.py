@@ -7,7 +7,9 @@ categories are mapped to ours by name under the same parent, and created when mi
 that is not a feed raises ``NotAFeed`` before anything is written.
 
 A re-import first looks for offers unchanged since the import that last wrote their product (``products.feed_hash``,
-``_unchanged_offers``): those are counted as updated without being checked, compared or written.
+``_unchanged_offers``): those are counted as updated without being checked, compared or written. Known products
+are compared and written set-based (``_save_known_offers``), and so are new ones (``_insert_new_products``); the
+ORM is left for what another offer of the same batch reaches (repeats, vendorCode matches).
 """
 
 from __future__ import annotations
@@ -58,7 +60,7 @@ from storefront.feeds.reader import (
 from storefront.fx.services import MissingRate, Pricing, current_pricing
 from storefront.money import CURRENCIES, MoneyError, from_minor, parse_amount, to_minor
 from storefront.pictures.services import sync_feed_pictures
-from storefront.search.index import INDEXED_FIELDS, index_products
+from storefront.search.index import INDEXED_FIELDS, index_products, insert_search_rows, search_row
 from storefront.slugs import make_slug
 
 BATCH = 500
@@ -234,7 +236,7 @@ def clean_offer(offer: RawOffer, head: FeedHead, default_supplier: str | None) -
     )
 
 
-#: Part of every digest: change it whenever what an offer writes changes (``clean_offer``, ``_apply_offer``, the
+#: Part of every digest: change it whenever what an offer writes changes (``clean_offer``, ``_written_columns``, the
 #: sanitiser's rules), so that no product is skipped on the strength of a digest made under the old rules.
 _DIGEST_RULES = b"mostik-feed-offer-1\0"
 _CSV_FIELDS = [item.name for item in fields(RawOffer) if item.name not in ("line", "source")]
@@ -276,6 +278,8 @@ class _Catalogue:
         self.category_ids: dict[str, int] = {}
         #: Rouble prices by (source price, currency) at the run's rates, for comparing offers with stored rows.
         self.rouble_prices: _Prices = {}
+        #: The same in minor units, by (source price in minor units, currency).
+        self.rouble_minor: dict[tuple[int, str], int | None] = {}
 
     def supplier(self, name: str, city: str) -> Supplier:
         if name not in self.suppliers:
@@ -354,35 +358,37 @@ class _Catalogue:
 
 
 class _KnownProducts:
-    """The products a batch of offers may update, looked up in two queries instead of two per offer.
+    """The products a batch of offers may update, looked up in a few queries instead of two per offer.
 
     An offer matches its supplier's product with the same feed offer id, else the one whose SKU is
     its vendorCode. Products created earlier in the same batch are registered too, so an offer
     repeated in a feed updates what its first occurrence created.
     """
 
-    def __init__(self, session: Session, offers: Sequence[tuple[Supplier, CleanOffer]]) -> None:
-        supplier_ids = {supplier.id for supplier, _ in offers}
-        offer_ids = {offer.offer_id for _, offer in offers}
+    def __init__(self, session: Session, offers: Sequence[tuple[int, CleanOffer]]) -> None:
+        """``offers``: (supplier id, offer) pairs."""
         codes = {offer.vendor_code for _, offer in offers if offer.vendor_code}
-        matches = (
-            Product.feed_offer_id.in_(offer_ids) | Product.sku.in_(codes)
-            if codes
-            else Product.feed_offer_id.in_(offer_ids)
-        )
-        found = session.scalars(
-            select(Product)
-            .options(selectinload(Product.price_breaks))
-            # No ORDER BY: (supplier, offer id) and SKU are unique, and an ordered read tempts the
-            # planner into walking the primary key of a table it has no statistics for yet.
-            .where(Product.supplier_id.in_(supplier_ids), matches)
-        )
+        by_code = session.execute(select(_STORED.id, _STORED.supplier_id, _STORED.sku).where(_STORED.sku.in_(codes)))
+        #: SKUs in use anywhere (a vendorCode becomes the SKU of a new product only when free).
+        self.taken_skus: set[str] = set()
+        # Ids first, each by its own unique index (``supplier_id IN … AND (feed_offer_id IN … OR sku IN …)`` made
+        # both engines scan), then the products themselves, when there are any (never on a first import).
+        ids: set[int] = set()
+        supplier_ids = {supplier_id for supplier_id, _ in offers}
+        for product_id, supplier_id, sku in by_code:
+            self.taken_skus.add(sku)
+            if supplier_id in supplier_ids:
+                ids.add(product_id)
+        keys = [(supplier_id, offer.offer_id) for supplier_id, offer in offers]
+        ids.update(row.id for row in session.execute(_stored_offers(session, keys, (_STORED.id,))))
         self.by_offer: dict[tuple[int, str], Product] = {}
         self.by_sku: dict[tuple[int, str], Product] = {}
-        #: SKUs in use anywhere (a vendorCode becomes the SKU of a new product only when free).
-        self.taken_skus: set[str] = set(session.scalars(select(Product.sku).where(Product.sku.in_(codes))))
-        for product in found:
-            self.register(product, product.supplier_id)
+        if ids:
+            found = session.scalars(
+                select(Product).options(selectinload(Product.price_breaks)).where(Product.id.in_(ids))
+            )
+            for product in found:
+                self.register(product, product.supplier_id)
 
     def register(self, product: Product, supplier_id: int) -> None:
         """``supplier_id`` is passed: a product created in this batch has none until it is flushed."""
@@ -395,33 +401,16 @@ class _KnownProducts:
         if product.feed_offer_id is not None and self.by_offer.get((supplier_id, product.feed_offer_id)) is product:
             del self.by_offer[(supplier_id, product.feed_offer_id)]
 
-    def find(self, supplier: Supplier, offer: CleanOffer) -> Product | None:
-        product = self.by_offer.get((supplier.id, offer.offer_id))
+    def find(self, supplier_id: int, offer: CleanOffer) -> Product | None:
+        product = self.by_offer.get((supplier_id, offer.offer_id))
         if product is None and offer.vendor_code:
-            product = self.by_sku.get((supplier.id, offer.vendor_code))
+            product = self.by_sku.get((supplier_id, offer.vendor_code))
         return product
 
     def new_sku(self, supplier: Supplier, offer: CleanOffer) -> str:
         if offer.vendor_code and offer.vendor_code not in self.taken_skus:
             return offer.vendor_code
         return f"{supplier.slug[:40]}-{offer.offer_id}"[:64]
-
-
-def _apply_offer(product: Product, offer: CleanOffer, category: Category) -> None:
-    product.feed_offer_id = offer.offer_id
-    product.category = category
-    product.title = offer.name
-    product.slug = make_slug(offer.name)
-    product.description = offer.description
-    product.attributes = offer.attributes
-    product.moq = offer.moq
-    product.stock = offer.stock
-    product.lead_time_days = offer.lead_time_days
-    product.image_count = len(offer.picture_urls)
-    product.picture_urls = offer.picture_urls or None
-    product.currency = offer.currency
-    product.source_price_from = min(price for _, price in offer.breaks)
-    product.status = ProductStatus.ACTIVE
 
 
 #: The product columns an offer writes, read in bulk to tell an unchanged offer from a changed one.
@@ -465,17 +454,21 @@ def _to_rub(price: Decimal, currency: str, pricing: Pricing, known: _Prices) -> 
     return known[key]
 
 
-def _written_columns(offer: CleanOffer, row: Any, category_id: int, pricing: Pricing, prices: _Prices) -> dict:
-    """The product columns ``_apply_offer`` and ``assign_price_breaks`` set from an offer (its offer id apart).
+def _written_columns(
+    offer: CleanOffer, row: Any, category_id: int, pricing: Pricing, prices: _Prices
+) -> dict[str, Any]:
+    """The product columns an offer sets (its offer id, SKU and supplier apart), the rouble price of its lowest
+    break at ``pricing`` included (as ``assign_price_breaks`` sets it). The one place these rules live: new
+    products are inserted with them, matched ones compared with and updated to them.
 
-    The slug is only made again when the title differs from the stored ``row``'s: a product matched by feed offer id
-    got its slug from the importer, as ``make_slug`` of that title (nothing else writes product slugs), and making
-    a slug was a good part of comparing an offer.
+    With a stored ``row`` the slug is only made again when the title differs from the row's: a product matched by
+    feed offer id got its slug from the importer, as ``make_slug`` of that title (nothing else writes product
+    slugs), and making a slug was a good part of comparing an offer. Without one (None) it is always made.
     """
     return {
         "category_id": category_id,
         "title": offer.name,
-        "slug": row.slug if row.title == offer.name else make_slug(offer.name),
+        "slug": row.slug if row is not None and row.title == offer.name else make_slug(offer.name),
         "description": offer.description,
         "attributes": offer.attributes,
         "moq": offer.moq,
@@ -496,7 +489,7 @@ def _save_known_offers(
     """Save the offers whose product is known by supplier + offer id, set-based; return their positions in ``placed``.
 
     The stored values are read in two queries for the batch (the products matched by supplier + offer id, then
-    their breaks) and compared with what ``_apply_offer`` and ``assign_price_breaks`` would set, the rouble price at
+    their breaks) and compared with what ``_written_columns`` gives, the rouble price at
     today's rates included. An offer that would change nothing is skipped: no UPDATE, no new ``updated_at``, no
     re-index, its break rows kept. The others are written as the ORM would write them, in a few statements for the
     batch: their columns (and ``updated_at``) when any differs, their breaks replaced, the search index for changed
@@ -504,21 +497,20 @@ def _save_known_offers(
 
     An offer is only taken here when nothing else in the batch can reach its product: its offer id appears once
     in the batch, and no other offer's vendorCode is its product's SKU (such offers would move the product's
-    offer id, or update it, first). The rest — new offers, repeats, vendorCode matches — go the ORM way
-    (``save_offers``), with the same semantics.
+    offer id, or update it, first). The rest — new offers, repeats, vendorCode matches — are walked in feed order
+    by ``save_offers``, with the same semantics.
     """
     offer_ids = Counter(offer.offer_id for _, offer in placed)
     codes = Counter(offer.vendor_code for _, offer in placed if offer.vendor_code)
-    candidates = [offer.offer_id for _, offer in placed if offer_ids[offer.offer_id] == 1]
+    candidates = [
+        (catalogue.supplier_ids[offer.supplier_name], offer.offer_id)
+        for _, offer in placed
+        if offer_ids[offer.offer_id] == 1
+    ]
     if not candidates:
         return set()
-    supplier_ids = {catalogue.supplier_ids[offer.supplier_name] for _, offer in placed}
-    stored = {
-        (row.supplier_id, row.feed_offer_id): row
-        for row in session.execute(
-            select(*_COMPARED).where(_STORED.supplier_id.in_(supplier_ids), _STORED.feed_offer_id.in_(candidates))
-        )
-    }
+    found = session.execute(_stored_offers(session, candidates, _COMPARED))
+    stored = {(row.supplier_id, row.feed_offer_id): row for row in found}
     known: dict[int, tuple[int, CleanOffer, Any, dict[str, Any]]] = {}
     prices = catalogue.rouble_prices
     for position, (_, offer) in enumerate(placed):
@@ -582,16 +574,26 @@ def _set_stamps(session: Session, stamps: list[dict[str, Any]]) -> None:
     )
 
 
+def _apply_offer(product: Product, columns: dict[str, Any], offer_id: str) -> None:
+    """Set ``_written_columns`` on an ORM product."""
+    product.feed_offer_id = offer_id
+    for name, value in columns.items():
+        setattr(product, name, value)
+
+
 def save_offers(
     session: Session, catalogue: _Catalogue, offers: Sequence[CleanOffer], pricing: Pricing, report: ImportReport
 ) -> None:
     """Create or update the products of checked offers, counted in ``report``; the caller commits.
 
-    Offers whose product is known by offer id are saved set-based (``_save_known_offers``). New products are
+    Offers whose product is known by offer id are saved set-based (``_save_known_offers``). The others are taken
+    in feed order: a new product that no other offer of the batch can reach (its offer id once in the batch, no
+    other offer's vendorCode equal to its SKU) is inserted set-based with its breaks and search rows after the
+    ORM flush (``_insert_new_products``). The rest — repeats, vendorCode matches — go the ORM way: new products are
     inserted with their breaks in one flush; updated ones lose their old breaks in that flush and get the new ones
     in a second (the new rows may reuse the old thresholds). The search index follows in the same flushes
-    (``search.index``), a chunk of rows at a time. Products whose picture URLs are new or changed get their
-    pictures queued for download in one set of statements (``pictures.services.sync_feed_pictures``).
+    (``search.index``). Products whose picture URLs are new or changed get their pictures queued for download in
+    one set of statements (``pictures.services.sync_feed_pictures``).
     """
     if not offers:
         return
@@ -603,40 +605,53 @@ def save_offers(
     placed = [entry for position, entry in enumerate(placed) if position not in saved]
     if not placed:
         return
-    known = _KnownProducts(session, placed)
+    # Supplier ids from the catalogue: the objects expired at the last commit, and reading one's id is a query.
+    keyed = [(catalogue.supplier_ids[offer.supplier_name], offer) for _, offer in placed]
+    known = _KnownProducts(session, keyed)
+    offer_ids = Counter(offer.offer_id for _, offer in placed)
+    codes = Counter(offer.vendor_code for _, offer in placed if offer.vendor_code)
     updated: list[tuple[Product, CleanOffer]] = []
     pictures_changed: dict[int, Product] = {}
     created: list[Product] = []
+    inserted: list[tuple[dict[str, Any], CleanOffer]] = []
+    prices = catalogue.rouble_prices
     now = utcnow()
-    for supplier, offer in placed:
-        category = catalogue.category(offer.feed_category_id)  # known by now: no query
-        product = known.find(supplier, offer)
+    for (supplier, offer), (supplier_id, _) in zip(placed, keyed, strict=True):
+        columns = _written_columns(offer, None, catalogue.category_id(offer.feed_category_id), pricing, prices)
+        product = known.find(supplier_id, offer)
         if product is None:
-            product = Product(supplier=supplier, sku=known.new_sku(supplier, offer), updated_at=now)
+            sku = known.new_sku(supplier, offer)
+            report.created += 1
+            if _alone_in_batch(offer, sku, offer_ids, codes):
+                known.taken_skus.add(sku)
+                row = {"supplier_id": supplier_id, "sku": sku, "feed_offer_id": offer.offer_id, **columns}
+                inserted.append((row, offer))
+                continue
+            product = Product(supplier=supplier, sku=sku, updated_at=now)
             product.feed_hash = stamp(offer.digest, now)
-            _apply_offer(product, offer, category)
+            _apply_offer(product, columns, offer.offer_id)
             assign_price_breaks(product, offer.breaks, pricing)
             session.add(product)
-            report.created += 1
             created.append(product)
             if offer.picture_urls:
                 pictures_changed[id(product)] = product
         else:
-            known.forget_offer_id(product, supplier.id)  # matched by vendorCode: its offer id may change
+            known.forget_offer_id(product, supplier_id)  # matched by vendorCode: its offer id may change
             product.price_breaks.clear()
             if (product.picture_urls or []) != offer.picture_urls:
                 pictures_changed[id(product)] = product
-            _apply_offer(product, offer, category)
+            _apply_offer(product, columns, offer.offer_id)
             updated.append((product, offer))
             report.updated += 1
-        known.register(product, supplier.id)
+        known.register(product, supplier_id)
     session.flush()
+    new_pictures = _insert_new_products(session, inserted, now)  # after the flush: it may free offer ids
     for product, offer in updated:  # a product repeated in the batch ends with its last offer's breaks
         assign_price_breaks(product, offer.breaks, pricing)
     sync_feed_pictures(
         session,
-        {product.id: product.picture_urls or [] for product in pictures_changed.values()},
-        new_products={product.id for product in created},
+        {product.id: product.picture_urls or [] for product in pictures_changed.values()} | new_pictures,
+        new_products={product.id for product in created} | new_pictures.keys(),
     )
     session.flush()
     if updated:
@@ -645,6 +660,54 @@ def save_offers(
         _set_stamps(session, [{"product_id": product_id, "stamp": None} for product_id in {p.id for p, _ in updated}])
 
 
+def _alone_in_batch(offer: CleanOffer, sku: str, offer_ids: Counter[str], codes: Counter[str]) -> bool:
+    """No other offer of the batch can reach the new product of ``offer`` (SKU ``sku``): its offer id is once in
+    the batch and no other offer's vendorCode is that SKU. ``offer_ids``, ``codes``: the batch's, counted."""
+    return offer_ids[offer.offer_id] == 1 and codes[sku] == (1 if offer.vendor_code == sku else 0)
+
+
+def _insert_new_products(
+    session: Session, inserted: Sequence[tuple[dict[str, Any], CleanOffer]], now: datetime
+) -> dict[int, list[str]]:
+    """Insert new products (``save_offers``' rows) with their breaks and search rows, a statement for each table;
+    return the picture URLs of those that have some, by product id, for ``sync_feed_pictures``."""
+    if not inserted:
+        return {}
+    table = Product.__table__
+    rows = [{**row, "created_at": now, "updated_at": now, "published_at": now} for row, _ in inserted]
+    for row, (_, offer) in zip(rows, inserted, strict=True):
+        row["feed_hash"] = stamp(offer.digest, now)
+    # A plain executemany, then the ids by the unique (supplier, offer id): INSERT … RETURNING in parameter order
+    # cost more than the insert (SQLite runs it a row at a time, psycopg parses its long text anew each time).
+    session.execute(insert(table), rows)
+    keys = [(row["supplier_id"], row["feed_offer_id"]) for row in rows]
+    found = session.execute(_stored_offers(session, keys, _KEY))
+    id_by_key = {(row.supplier_id, row.feed_offer_id): row.id for row in found}
+    ids = [id_by_key[key] for key in keys]
+    session.execute(
+        insert(PriceBreak.__table__),
+        [
+            {"product_id": product_id, "min_quantity": quantity, "unit_price": price}
+            for product_id, (_, offer) in zip(ids, inserted, strict=True)
+            for quantity, price in offer.breaks
+        ],
+    )
+    insert_search_rows(
+        session,
+        [
+            search_row(product_id, row["title"], None, row["sku"], row["description"], row["attributes"])
+            for product_id, row in zip(ids, rows, strict=True)
+        ],
+    )
+    return {
+        product_id: offer.picture_urls
+        for product_id, (_, offer) in zip(ids, inserted, strict=True)
+        if offer.picture_urls
+    }
+
+
+#: A product's id and the unique key feed offers reach it by.
+_KEY = (_STORED.id, _STORED.supplier_id, _STORED.feed_offer_id)
 #: The stored values ``_unchanged_offers`` reads to tell whether an offer can be skipped (prices in minor units).
 _CHECKED = (
     _STORED.supplier_id,
@@ -660,8 +723,8 @@ _CHECKED = (
 )
 
 
-def _stored_offers(session: Session, keys: Sequence[tuple[int, str]]) -> Select:
-    """``_CHECKED`` of the products with these (supplier id, feed offer id) keys, in one index probe per key.
+def _stored_offers(session: Session, keys: Sequence[tuple[int, str]], columns: Sequence[Any] = _CHECKED) -> Select:
+    """``columns`` of the products with these (supplier id, feed offer id) keys, in one index probe per key.
 
     The keys are one parameter, unnested into rows: ``supplier_id IN (…) AND feed_offer_id IN (…)`` would probe
     every supplier × offer id pair (80,000 probes for 2,000 offers of 40 suppliers).
@@ -678,7 +741,7 @@ def _stored_offers(session: Session, keys: Sequence[tuple[int, str]]) -> Select:
         # LIMIT 1 (the pair is unique) keeps the subquery an index probe per key: joined plainly, the planner
         # would rather hash the whole products table for each chunk.
         stored = (
-            select(*_CHECKED)
+            select(*columns)
             .where(_STORED.supplier_id == pairs.c.supplier_id, _STORED.feed_offer_id == pairs.c.offer_id)
             .limit(1)
             .lateral("stored")
@@ -688,7 +751,7 @@ def _stored_offers(session: Session, keys: Sequence[tuple[int, str]]) -> Select:
     match = (_STORED.supplier_id == func.json_extract(pairs.c.value, "$[0]")) & (
         _STORED.feed_offer_id == func.json_extract(pairs.c.value, "$[1]")
     )
-    return select(*_CHECKED).select_from(pairs.join(Product.__table__, match))
+    return select(*columns).select_from(pairs.join(Product.__table__, match))
 
 
 def _unchanged_offers(
@@ -743,7 +806,7 @@ def _unchanged_offers(
     if not candidates:
         return set()
     unchanged: set[int] = set()
-    prices: dict[tuple[int, str], int | None] = {}  # rouble price in minor units by (source price, currency)
+    prices = catalogue.rouble_minor
     for row in session.execute(_stored_offers(session, list(candidates))):
         found = candidates.get((row.supplier_id, row.feed_offer_id))
         if found is None or row.feed_hash is None:

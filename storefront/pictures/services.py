@@ -114,8 +114,8 @@ def sync_feed_pictures(
             update(table).where(table.c.id == bindparam("picture_id")).values(position=bindparam("new_position")),
             moves,
         )
-    if new_rows:
-        session.execute(insert(ProductPicture), new_rows)
+    if new_rows:  # a Core insert: the ORM's bulk insert of dictionaries costs several times more per row
+        session.execute(insert(ProductPicture.__table__), new_rows)
     return len(new_rows)
 
 

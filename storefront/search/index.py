@@ -1,9 +1,9 @@
 """Keeping the search index in step with the products table.
 
 Every ORM flush that inserts, changes or deletes a product re-indexes it (``after_flush``), so
-services, the importer and tests need do nothing. Bulk Core inserts (the demo seed, the bench)
-call ``index_products`` or ``rebuild_search_index`` themselves. Both engines get the same
-term rows; PostgreSQL then computes its weighted tsvector in SQL, SQLite's FTS5 triggers copy
+services and tests need do nothing. Bulk Core writes (the demo seed, the bench, the feed import) call
+``index_products``, ``insert_search_rows`` or ``rebuild_search_index`` themselves. Both engines get the
+same term rows; PostgreSQL then computes its weighted tsvector in SQL, SQLite's FTS5 triggers copy
 the rows into ``product_fts``.
 """
 
@@ -23,12 +23,13 @@ CHUNK = 2000
 #: Product fields the index reads; a change to any of them re-indexes the product.
 INDEXED_FIELDS = ("title", "title_en", "sku", "description", "attributes")
 
-_POSTGRES_DOCUMENT = text(
-    "UPDATE product_search SET document ="
-    " setweight(to_tsvector('simple', title_terms), 'A')"
-    " || setweight(to_tsvector('simple', attribute_terms), 'B')"
-    " || setweight(to_tsvector('simple', description_terms), 'C')"
-    " WHERE product_id = ANY(:ids)"
+#: PostgreSQL: the weighted tsvector (title A, attributes B, description C) is computed as the row goes in.
+_POSTGRES_INSERT = text(
+    "INSERT INTO product_search (product_id, title_terms, attribute_terms, description_terms, document)"
+    " VALUES (:product_id, :title_terms, :attribute_terms, :description_terms,"
+    " setweight(to_tsvector('simple', CAST(:title_terms AS text)), 'A')"
+    " || setweight(to_tsvector('simple', CAST(:attribute_terms AS text)), 'B')"
+    " || setweight(to_tsvector('simple', CAST(:description_terms AS text)), 'C'))"
 )
 
 
@@ -74,13 +75,21 @@ def index_products(session: Session, product_ids: Iterable[int]) -> int:
                 products.c.attributes,
             ).where(products.c.id.in_(chunk))
         ).all()
-        if not rows:
-            continue
-        connection.execute(insert(table), [search_row(*row) for row in rows])
-        if connection.dialect.name == "postgresql":
-            connection.execute(_POSTGRES_DOCUMENT, {"ids": [row[0] for row in rows]})
-        written += len(rows)
+        written += insert_search_rows(session, [search_row(*row) for row in rows])
     return written
+
+
+def insert_search_rows(session: Session, rows: Sequence[dict]) -> int:
+    """Insert ``search_row`` rows of products that have none (new ones: no delete, no re-read). Returns rows written.
+
+    Core statements on the session's connection, like ``index_products``; the caller commits.
+    """
+    if not rows:
+        return 0
+    connection = session.connection()
+    postgres = connection.dialect.name == "postgresql"
+    connection.execute(_POSTGRES_INSERT if postgres else insert(ProductSearch.__table__), list(rows))
+    return len(rows)
 
 
 def rebuild_search_index(session: Session) -> int:

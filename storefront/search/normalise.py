@@ -34,12 +34,18 @@ def words(text: str) -> list[str]:
     return WORD.findall(fold(text))
 
 
-@lru_cache(maxsize=300_000)
 def word_terms(word: str) -> tuple[str, ...]:
-    """All index terms of one folded word (cached: catalogue vocabularies are small)."""
-    terms = {word}
+    """All index terms of one folded word: a number is its own only term (not cached: a feed of a million offers
+    holds about as many numbers — model numbers, SKUs — and the cache would grow with each)."""
     if word.isdigit():
         return (word,)
+    return _word_terms(word)
+
+
+@lru_cache(maxsize=300_000)
+def _word_terms(word: str) -> tuple[str, ...]:
+    """``word_terms`` of a word with a letter (cached: catalogue vocabularies are small)."""
+    terms = {word}
     if any("а" <= char <= "я" for char in word):
         terms.update(fold(parse.normal_form) for parse in _morph.parse(word))
         terms.add(_stemmer.stemWord(word))

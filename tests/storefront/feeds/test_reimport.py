@@ -253,9 +253,17 @@ def _run(session, monkeypatch, seed: int, batch: int, fast: bool, chunk: int = 2
     if fast:
         for name in ("_save_known_offers", "_unchanged_offers"):
             monkeypatch.setattr(services, name, counted(name))
+        insert_new_products = services._insert_new_products
+
+        def inserted(session, rows, now):  # noqa: ANN001, ANN202
+            skipped["_insert_new_products"] += len(rows)
+            return insert_new_products(session, rows, now)
+
+        monkeypatch.setattr(services, "_insert_new_products", inserted)
     else:
         monkeypatch.setattr(services, "_save_known_offers", lambda *args: set())
         monkeypatch.setattr(services, "_unchanged_offers", lambda *args: set())
+        monkeypatch.setattr(services, "_alone_in_batch", lambda *args: False)
     load_rates(session)
     rng = random.Random(seed)
     offers = _random_offers(rng)
@@ -297,7 +305,8 @@ def _run(session, monkeypatch, seed: int, batch: int, fast: bool, chunk: int = 2
 def test_the_skip_gives_what_the_full_import_gives(session, monkeypatch, seed, batch, chunk):
     """Random feeds (ids repeated, vendorCodes shared and moved between offers) imported five times in a row:
     the products, breaks, pictures, search rows and reports are the same with both skips (the unchanged text, the
-    unchanged values) as without them, whatever the batches and the chunks looked up together."""
+    unchanged values) and the set-based insert of new products as without them (all through the ORM), whatever
+    the batches and the chunks looked up together."""
     with monkeypatch.context() as patched:
         fast, skipped = _run(session, patched, seed, batch, fast=True, chunk=chunk)
     for model in (ProductPicture, ProductSearch, PriceBreak, Product):
@@ -305,7 +314,8 @@ def test_the_skip_gives_what_the_full_import_gives(session, monkeypatch, seed, b
     session.commit()
     with monkeypatch.context() as patched:
         full, _ = _run(session, patched, seed, batch, fast=False)
-    assert skipped["_unchanged_offers"] > 5 and skipped["_save_known_offers"] > 5, skipped  # both skips taken …
+    assert skipped["_unchanged_offers"] > 5 and skipped["_save_known_offers"] > 5, skipped  # the skips taken …
+    assert skipped["_insert_new_products"] > 0, skipped  # … and the set-based insert …
     assert fast == full  # … and changed nothing
 
 
@@ -440,3 +450,69 @@ def test_a_csv_re_import_skips_its_unchanged_rows(session, monkeypatch):
     )
     assert (report.created, report.updated, skipped) == (0, 2, ["k1"])
     assert session.scalar(select(Product.source_price_from).where(Product.feed_offer_id == "k2")) == Decimal("210")
+
+
+FIRST_FEED = [
+    offer("N1", code="VC-1", pictures=("https://s.cn/n1.jpg",)),
+    offer("N2", name="Рюкзак с кодом N1", code="VC-1"),  # N1's vendorCode: updates the product N1 created
+    offer("N3", usd_breaks=((1, "2.50"), (100, "2.00"))),
+    '<offer id="B1"><name>Без цены</name><price>-1</price><categoryId>1</categoryId></offer>\n',
+    offer("N3", price="90", stock=None),  # the same offer id again
+    offer("N4", code="TAKEN"),  # a SKU another supplier's product holds: N4 gets its own
+    offer("N5", supplier="Нинбо Декор", pictures=("https://s.cn/n5a.jpg", "https://s.cn/n5b.jpg"), category="2"),
+    offer("N6", stock=None, code="VC-6", description="Лёгкий <b>и</b> прочный"),
+]
+
+
+def _first_import(session, monkeypatch, batch: int, orm_only: bool) -> tuple:
+    """Everything a first import of ``FIRST_FEED`` writes and reports, then which offers the next import skips."""
+    from storefront.feeds import services
+
+    monkeypatch.setattr(services, "BATCH", batch)
+    if orm_only:
+        monkeypatch.setattr(services, "_alone_in_batch", lambda *args: False)
+    import_feed(session, feed(offer("Z1", code="TAKEN", supplier="Другой поставщик")))
+    report = import_feed(session, feed(*FIRST_FEED))
+    session.expire_all()
+    pictures = session.execute(
+        select(Product.feed_offer_id, ProductPicture.position, ProductPicture.source_url, ProductPicture.status)
+        .join(Product, Product.id == ProductPicture.product_id)
+        .order_by(Product.feed_offer_id, ProductPicture.position)
+    ).all()
+    index = session.execute(
+        select(
+            Product.feed_offer_id,
+            ProductSearch.title_terms,
+            ProductSearch.attribute_terms,
+            ProductSearch.description_terms,
+        )
+        .join(Product, Product.id == ProductSearch.product_id)
+        .order_by(Product.feed_offer_id)
+    ).all()
+    stamped = dict(session.execute(select(Product.feed_offer_id, Product.feed_hash.is_not(None))).all())
+    skipped = _skipped_by_stamp(monkeypatch)
+    import_feed(session, feed(*FIRST_FEED))
+    problems = [(p.offer_id, p.problem, p.line) for p in report.problems]
+    state = {key: (row[1:], breaks) for key, (row, breaks) in _state(session).items()}  # ids apart
+    return (report.created, report.updated, problems), state, pictures, index, stamped, skipped
+
+
+@pytest.mark.parametrize("batch", [1, 500])
+def test_new_products_inserted_set_based_are_what_the_orm_made(session, monkeypatch, batch):
+    """A first import inserts the new products that nothing else in the batch can reach with Core statements; the
+    products, breaks, pictures, search rows, stamps and the report are those the ORM way gives — with an offer id
+    repeated, a vendorCode shared, a SKU taken by another supplier's product and a bad offer among them."""
+    load_rates(session)
+    with monkeypatch.context() as patched:
+        fast = _first_import(session, patched, batch, orm_only=False)
+    for model in (ProductPicture, ProductSearch, PriceBreak, Product):
+        session.execute(model.__table__.delete())
+    session.commit()
+    with monkeypatch.context() as patched:
+        orm = _first_import(session, patched, batch, orm_only=True)
+    assert fast == orm
+    report, state, _pictures, _index, stamped, skipped = fast
+    assert report == (5, 2, [("B1", Problem.BAD_PRICE, HEAD.count("\n") + 4)])
+    assert {key[1]: row[0][2] for key, row in state.items()}["N4"] == "iu-sinkhua-N4"  # the SKU: supplier slug + id
+    assert stamped["N4"] and stamped["N5"] and stamped["N6"] and not stamped["N2"]  # N2 took N1's product over
+    assert {"N4", "N5", "N6"} <= set(skipped)  # the stamps of the inserted products hold on the next import
