@@ -63,8 +63,10 @@ from storefront.search.understand import PHRASE_AND, TERM_OR, SynonymTable, elem
 #: Facets listed for a result set (largest first).
 MAX_FACETS = 20
 SUGGEST_LIMIT = 6
-#: Matches a search ranks, counts and facets at most (see ``candidates``); autocomplete looks at fewer.
-CANDIDATES = 500
+#: Matches a search ranks, counts and facets at most (see ``candidates``); autocomplete looks at fewer. Every
+#: candidate of a new query costs index, heap and Python work: 250 instead of 500 halved a new query's cost on
+#: 1,000,000 products, with the same labelled-set quality there on both engines (``bench/search_quality.py``).
+CANDIDATES = 250
 SUGGEST_CANDIDATES = 200
 #: Shortest last word autocomplete completes; a shorter one is ignored until the buyer types more.
 MIN_SUGGEST_PREFIX = 3
@@ -254,7 +256,7 @@ def _candidate(row: Sequence[Any]) -> Candidate:
 
 #: Candidates of one query word (its term group) by filters: a stream of new queries keeps repeating words, so
 #: relaxed matches, typo corrections and one-word queries are put together from these; up to
-#: CATEGORY_CACHE_SECONDS stale. At most 500 rows an entry.
+#: CATEGORY_CACHE_SECONDS stale. At most CANDIDATES rows an entry.
 _word_cache = TimedCache(max_entries=1_000)
 
 
@@ -405,7 +407,7 @@ class _Matched:
 
 
 #: Matched candidates by (query, filters): buyers repeat the same few hundred queries and page or
-#: re-sort them; up to CATEGORY_CACHE_SECONDS stale, like the listing counts. 500 rows per entry.
+#: re-sort them; up to CATEGORY_CACHE_SECONDS stale, like the listing counts. At most CANDIDATES rows per entry.
 _matched_cache = TimedCache(max_entries=500)
 
 
