@@ -280,31 +280,34 @@ def _scope(filters: ListingFilters, category_ids: Sequence[int] | None) -> Hasha
     return replace(filters, page=1, sort=Sort.RELEVANCE), None if category_ids is None else tuple(category_ids)
 
 
-def _match_rows(session: Session, match: Match, conditions: Sequence[Any], scope: Hashable) -> tuple[Candidate, ...]:
+def _match_rows(
+    session: Session, match: Match, conditions: Sequence[Any], scope: Hashable, cap: int | None = None
+) -> tuple[Candidate, ...]:
+    cap = cap or CANDIDATES
     if len(match.groups) == 1 and not match.prefix and not match.title_only:
-        return _word_cache.get((match.groups[0], scope), lambda: _read_candidates(session, match, conditions))
-    return _read_candidates(session, match, conditions)
+        return _word_cache.get((match.groups[0], scope, cap), lambda: _read_candidates(session, match, conditions, cap))
+    return _read_candidates(session, match, conditions, cap)
 
 
-def _read_candidates(session: Session, match: Match, conditions: Sequence[Any]) -> tuple[Candidate, ...]:
+def _read_candidates(session: Session, match: Match, conditions: Sequence[Any], cap: int) -> tuple[Candidate, ...]:
     postgres = session.get_bind().dialect.name == "postgresql"
-    rows = session.connection().execute(
-        candidates(session, match, conditions), _index_parameters(match, CANDIDATES, postgres)
-    )
+    rows = session.connection().execute(candidates(session, match, conditions), _index_parameters(match, cap, postgres))
     return tuple(_candidate(row) for row in rows)
 
 
 def _relaxed_rows(session: Session, match: Match, conditions: Sequence[Any], scope: Hashable) -> list[Candidate]:
     """Products matching at least one query word, scored first by how many words they hold.
 
-    Each word is matched on its own (the first matches of each, as ``candidates`` does, cached per word); the
-    score is ``1000 × words matched + 100 × (how early the first matched word stands) + relevance``, so
-    products holding more words come first and, among equals, those holding the head word («чехол» in «чехол
-    для телефона»).
+    Each word is matched on its own (its first ``CANDIDATES / words`` matches, as ``candidates`` does, cached per
+    word and share): a relaxed query reads no more rows than any other, as reading, grouping and folding each
+    candidate is what a new query costs. The score is ``1000 × words matched + 100 × (how early the first matched
+    word stands) + relevance``, so products holding more words come first and, among equals, those holding the head
+    word («чехол» in «чехол для телефона»).
     """
     found: dict[int, list[Any]] = {}  # product id → [words matched, first word, relevance, row]
+    share = max(1, CANDIDATES // len(match.groups))
     for index, (word, group) in enumerate(zip(match.words, match.groups, strict=True)):
-        for row in _match_rows(session, Match((word,), (group,)), conditions, scope):
+        for row in _match_rows(session, Match((word,), (group,)), conditions, scope, share):
             if (entry := found.get(row.product_id)) is None:
                 found[row.product_id] = [1, index, row.score, row]
             else:
