@@ -346,19 +346,31 @@ class SearchResult:
 _word_count_cache = TimedCache(max_entries=20_000)
 
 
-def count_matches(session: Session, match: Match, filters: ListingFilters, category_ids: Sequence[int] | None) -> int:
-    """Matching products that pass the filters, counted up to ``CANDIDATES``."""
+#: How far a typo correction counts each dictionary word's matches: enough to tell a word that finds a few products
+#: from one that finds many (equals go to the likelier edit), and each count reads no more rows than that.
+TYPO_COUNT_CAP = 50
+
+
+def count_matches(
+    session: Session,
+    match: Match,
+    filters: ListingFilters,
+    category_ids: Sequence[int] | None,
+    cap: int | None = None,
+) -> int:
+    """Matching products that pass the filters, counted up to ``cap`` (``CANDIDATES`` unless given)."""
+    cap = cap or CANDIDATES
     conditions = listing_conditions(category_ids, filters)
     if len(match.groups) == 1 and not match.prefix and not match.title_only:
         scope = _scope(filters, category_ids)
-        return _word_count_cache.get((match.groups[0], scope), lambda: _count(session, match, conditions))
-    return _count(session, match, conditions)
+        return _word_count_cache.get((match.groups[0], scope, cap), lambda: _count(session, match, conditions, cap))
+    return _count(session, match, conditions, cap)
 
 
-def _count(session: Session, match: Match, conditions: Sequence[Any]) -> int:
+def _count(session: Session, match: Match, conditions: Sequence[Any], cap: int) -> int:
     postgres = session.get_bind().dialect.name == "postgresql"
     found = candidates(session, match, conditions).subquery()
-    return session.scalar(select(func.count()).select_from(found), _index_parameters(match, CANDIDATES, postgres)) or 0
+    return session.scalar(select(func.count()).select_from(found), _index_parameters(match, cap, postgres)) or 0
 
 
 def _alternatives(query: str) -> list[tuple[Correction, str]]:
@@ -372,12 +384,14 @@ def _alternatives(query: str) -> list[tuple[Correction, str]]:
 def _typo_correction(
     session: Session, words: Sequence[str], filters: ListingFilters, synonyms: SynonymTable
 ) -> str | None:
-    """The query with each unknown word replaced by the dictionary word (one edit away) that finds most."""
+    """The query with each unknown word replaced by the dictionary word (one edit away) that finds most (counted up to
+    ``TYPO_COUNT_CAP``; equals go to the likelier edit)."""
     corrected, changed = [], False
     for word in words:
         best, best_count = word, 0
         for candidate in one_typo_corrections(word)[:8]:
-            found = count_matches(session, Match((candidate,), (synonyms.expanded_terms(candidate),)), filters, None)
+            alternative = Match((candidate,), (synonyms.expanded_terms(candidate),))
+            found = count_matches(session, alternative, filters, None, TYPO_COUNT_CAP)
             if found > best_count:
                 best, best_count = candidate, found
         changed |= best != word
