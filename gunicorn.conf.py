@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 from pathlib import Path
 from typing import Any
@@ -60,6 +61,19 @@ def on_starting(server: Any) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     for stale in folder.glob("*.db"):
         stale.unlink()
+
+
+#: The worker's collector thresholds: a search page allocates tens of thousands of short-lived objects, and at
+#: Python's default (a young collection every 700) those collections, and the full ones they lead to over the
+#: per-process caches, took about a fifth of a new query's time (measured on 1,000,000 products).
+GC_THRESHOLDS = (50_000, 20, 10)
+
+
+def post_worker_init(worker: Any) -> None:
+    """The worker has loaded the app: what it holds now lives as long as the worker, so the collector stops
+    walking it (``gc.freeze``), and collects young objects less often."""
+    gc.freeze()
+    gc.set_threshold(*GC_THRESHOLDS)
 
 
 def child_exit(server: Any, worker: Any) -> None:

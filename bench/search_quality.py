@@ -7,6 +7,9 @@ first-page precision (relevant products / products shown, averaged over queries 
 relevant when its leaf category or that category's parent is named in the query's label; the optional third
 column narrows that to titles holding one of the listed words (folded, compared by prefix). Results go to
 ``bench/results/search-quality-<products>[-<label>].json``.
+
+``--database URL`` measures an existing catalogue instead (a ``bench.run`` one of 1,000,000 products, either engine:
+``bench.run.database_url`` gives its URL), read only; the file is then named after its engine and size.
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from flask_migrate import upgrade
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from bench.build import build_catalogue
@@ -99,21 +102,32 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--work-dir", type=Path, default=BENCH_DIR / "work")
     parser.add_argument("--results-dir", type=Path, default=BENCH_DIR / "results")
     parser.add_argument("--verbose", action="store_true", help="print every query that found nothing relevant")
+    parser.add_argument("--database", help="measure this existing catalogue (a SQLAlchemy URL) instead of building one")
     args = parser.parse_args(argv)
     args.work_dir.mkdir(parents=True, exist_ok=True)
     import wsgi
 
     queries = load_queries()
-    with throwaway_database("sqlite", args.work_dir, f"search-quality-{args.products}") as url:
-        app = wsgi.create_app({"SQLALCHEMY_DATABASE_URI": url, "MOSTIK_ENV": "production", "SECRET_KEY": "bench"})
-        with app.app_context():
-            upgrade()
-            with Session(db.engine) as session:
-                build_catalogue(session, args.products, progress=lambda message: None)
-                figures = measure(session, queries)
+    engine = "sqlite"
+    if args.database:
+        app = wsgi.create_app({"SQLALCHEMY_DATABASE_URI": args.database, "MOSTIK_ENV": "production", "SECRET_KEY": "b"})
+        with app.app_context(), Session(db.engine) as session:
+            engine = session.get_bind().dialect.name
+            args.products = session.scalar(select(func.count()).select_from(Product)) or 0
+            figures = measure(session, queries)
+            session.rollback()
             db.engine.dispose()
+    else:
+        with throwaway_database("sqlite", args.work_dir, f"search-quality-{args.products}") as url:
+            app = wsgi.create_app({"SQLALCHEMY_DATABASE_URI": url, "MOSTIK_ENV": "production", "SECRET_KEY": "bench"})
+            with app.app_context():
+                upgrade()
+                with Session(db.engine) as session:
+                    build_catalogue(session, args.products, progress=lambda message: None)
+                    figures = measure(session, queries)
+                db.engine.dispose()
     record = {
-        "engine": "sqlite",
+        "engine": engine,
         "products": args.products,
         **figures,
         "date": datetime.now(UTC).strftime("%Y-%m-%dT%H:%MZ"),
@@ -129,7 +143,8 @@ def main(argv: list[str] | None = None) -> dict:
     )
     args.results_dir.mkdir(parents=True, exist_ok=True)
     suffix = f"-{args.label}" if args.label else ""
-    out = args.results_dir / f"search-quality-{args.products}{suffix}.json"
+    named = f"{engine}-{args.products}" if args.database else str(args.products)
+    out = args.results_dir / f"search-quality-{named}{suffix}.json"
     out.write_text(json.dumps(record, indent=2, ensure_ascii=False))
     return record
 

@@ -71,3 +71,19 @@ def test_the_metrics_folder_is_emptied_at_start_and_dead_workers_are_marked(
     (folder / "counter_4242.db").write_bytes(b"")
     conf["child_exit"](None, SimpleNamespace(pid=4242))
     assert [path.name for path in folder.iterdir()] == ["counter_4242.db"]  # counts stay counted
+
+
+def test_a_loaded_worker_freezes_what_it_holds_and_collects_young_objects_less_often(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import gc
+
+    conf = _load(monkeypatch, MOSTIK_ENV="production", LOG_TO_STDOUT="0")
+    before = gc.get_threshold()
+    try:
+        conf["post_worker_init"](SimpleNamespace())
+        assert gc.get_threshold() == conf["GC_THRESHOLDS"]
+        assert gc.get_freeze_count() > 0
+    finally:
+        gc.unfreeze()
+        gc.set_threshold(*before)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
+from typing import Any
 
 import pymorphy3
 import Stemmer
@@ -147,20 +148,56 @@ _RUSSIAN_LETTERS = "абвгдежзийклмнопрстуфхцчшщъыьэ
 
 @lru_cache(maxsize=10_000)
 def one_typo_corrections(word: str) -> tuple[str, ...]:
-    """Dictionary words one edit away (delete, swap, replace, insert), most likely first (cached:
-    about 700 dictionary look-ups per word)."""
+    """Dictionary words one edit away (delete, swap, insert, replace), most likely first (cached).
+
+    Walks the dictionary's DAWG instead of looking each of the ~700 edits up: the part of a word before an edit is
+    followed once, and an inserted or replaced letter no dictionary word continues with is dropped after one step,
+    so a word costs a few hundred steps instead of ~700 look-ups (3 ms). The same words in the same order as
+    ``is_known_word`` over every edit (ё matched by е, as there).
+    """
     if len(word) < 4 or not all("а" <= char <= "я" for char in word) or is_known_word(word):
         return ()
-    splits = [(word[:i], word[i:]) for i in range(len(word) + 1)]
-    candidates = [left + right[1:] for left, right in splits if right]
-    candidates += [left + right[1] + right[0] + right[2:] for left, right in splits if len(right) > 1]
-    candidates += [left + char + right for left, right in splits for char in _RUSSIAN_LETTERS]
-    candidates += [left + char + right[1:] for left, right in splits if right for char in _RUSSIAN_LETTERS]
-    seen: dict[str, None] = {}
-    for candidate in candidates:
-        if candidate != word and candidate not in seen and is_known_word(candidate):
-            seen[candidate] = None
-    return tuple(seen)
+    dawg = _morph.dictionary.words.dct
+    before: list[list[int]] = [[dawg.ROOT]]  # the DAWG states after word[:i]
+    for char in word:
+        before.append(_follow(dawg, before[-1], char))
+    found: dict[str, None] = {}
+
+    def check(left: int, middle: str, right: int) -> None:
+        states = _follow(dawg, _follow(dawg, before[left], middle), word[right:])
+        if any(dawg.follow_bytes(_PAYLOAD_SEPARATOR, state) is not None for state in states):
+            candidate = word[:left] + middle + word[right:]
+            if candidate != word:
+                found.setdefault(candidate)
+
+    size = len(word)
+    for i in range(size):
+        check(i, "", i + 1)
+    for i in range(size - 1):
+        check(i, word[i + 1] + word[i], i + 2)
+    for i in range(size + 1):
+        for char in _RUSSIAN_LETTERS:
+            check(i, char, i)
+    for i in range(size):
+        for char in _RUSSIAN_LETTERS:
+            check(i, char, i + 1)
+    return tuple(found)
+
+
+#: What ends a word in pymorphy's words DAWG (its payload follows).
+_PAYLOAD_SEPARATOR = b"\x01"
+#: Each letter's UTF-8 steps; е also as ё (the dictionary spells ё, folded words never do).
+_STEPS = {char: (char.encode(),) for char in _RUSSIAN_LETTERS} | {"е": ("е".encode(), "ё".encode())}
+
+
+def _follow(dawg: Any, states: list[int], text: str) -> list[int]:
+    """The DAWG states reached from ``states`` by ``text`` (empty when no dictionary word continues so)."""
+    for char in text:
+        if not states:
+            return states
+        steps = _STEPS.get(char) or (char.encode(),)
+        states = [found for state in states for step in steps if (found := dawg.follow_bytes(step, state)) is not None]
+    return states
 
 
 @lru_cache(maxsize=50_000)

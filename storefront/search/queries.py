@@ -63,8 +63,10 @@ from storefront.search.understand import PHRASE_AND, TERM_OR, SynonymTable, elem
 #: Facets listed for a result set (largest first).
 MAX_FACETS = 20
 SUGGEST_LIMIT = 6
-#: Matches a search ranks, counts and facets at most (see ``candidates``); autocomplete looks at fewer.
-CANDIDATES = 500
+#: Matches a search ranks, counts and facets at most (see ``candidates``); autocomplete looks at fewer. Every
+#: candidate of a new query costs index, heap and Python work: 250 instead of 500 halved a new query's cost on
+#: 1,000,000 products, with the same labelled-set quality there on both engines (``bench/search_quality.py``).
+CANDIDATES = 250
 SUGGEST_CANDIDATES = 200
 #: Shortest last word autocomplete completes; a shorter one is ignored until the buyer types more.
 MIN_SUGGEST_PREFIX = 3
@@ -254,7 +256,7 @@ def _candidate(row: Sequence[Any]) -> Candidate:
 
 #: Candidates of one query word (its term group) by filters: a stream of new queries keeps repeating words, so
 #: relaxed matches, typo corrections and one-word queries are put together from these; up to
-#: CATEGORY_CACHE_SECONDS stale. At most 500 rows an entry.
+#: CATEGORY_CACHE_SECONDS stale. At most CANDIDATES rows an entry.
 _word_cache = TimedCache(max_entries=1_000)
 
 
@@ -278,31 +280,34 @@ def _scope(filters: ListingFilters, category_ids: Sequence[int] | None) -> Hasha
     return replace(filters, page=1, sort=Sort.RELEVANCE), None if category_ids is None else tuple(category_ids)
 
 
-def _match_rows(session: Session, match: Match, conditions: Sequence[Any], scope: Hashable) -> tuple[Candidate, ...]:
+def _match_rows(
+    session: Session, match: Match, conditions: Sequence[Any], scope: Hashable, cap: int | None = None
+) -> tuple[Candidate, ...]:
+    cap = cap or CANDIDATES
     if len(match.groups) == 1 and not match.prefix and not match.title_only:
-        return _word_cache.get((match.groups[0], scope), lambda: _read_candidates(session, match, conditions))
-    return _read_candidates(session, match, conditions)
+        return _word_cache.get((match.groups[0], scope, cap), lambda: _read_candidates(session, match, conditions, cap))
+    return _read_candidates(session, match, conditions, cap)
 
 
-def _read_candidates(session: Session, match: Match, conditions: Sequence[Any]) -> tuple[Candidate, ...]:
+def _read_candidates(session: Session, match: Match, conditions: Sequence[Any], cap: int) -> tuple[Candidate, ...]:
     postgres = session.get_bind().dialect.name == "postgresql"
-    rows = session.connection().execute(
-        candidates(session, match, conditions), _index_parameters(match, CANDIDATES, postgres)
-    )
+    rows = session.connection().execute(candidates(session, match, conditions), _index_parameters(match, cap, postgres))
     return tuple(_candidate(row) for row in rows)
 
 
 def _relaxed_rows(session: Session, match: Match, conditions: Sequence[Any], scope: Hashable) -> list[Candidate]:
     """Products matching at least one query word, scored first by how many words they hold.
 
-    Each word is matched on its own (the first matches of each, as ``candidates`` does, cached per word); the
-    score is ``1000 × words matched + 100 × (how early the first matched word stands) + relevance``, so
-    products holding more words come first and, among equals, those holding the head word («чехол» in «чехол
-    для телефона»).
+    Each word is matched on its own (its first ``CANDIDATES / words`` matches, as ``candidates`` does, cached per
+    word and share): a relaxed query reads no more rows than any other, as reading, grouping and folding each
+    candidate is what a new query costs. The score is ``1000 × words matched + 100 × (how early the first matched
+    word stands) + relevance``, so products holding more words come first and, among equals, those holding the head
+    word («чехол» in «чехол для телефона»).
     """
     found: dict[int, list[Any]] = {}  # product id → [words matched, first word, relevance, row]
+    share = max(1, CANDIDATES // len(match.groups))
     for index, (word, group) in enumerate(zip(match.words, match.groups, strict=True)):
-        for row in _match_rows(session, Match((word,), (group,)), conditions, scope):
+        for row in _match_rows(session, Match((word,), (group,)), conditions, scope, share):
             if (entry := found.get(row.product_id)) is None:
                 found[row.product_id] = [1, index, row.score, row]
             else:
@@ -341,19 +346,31 @@ class SearchResult:
 _word_count_cache = TimedCache(max_entries=20_000)
 
 
-def count_matches(session: Session, match: Match, filters: ListingFilters, category_ids: Sequence[int] | None) -> int:
-    """Matching products that pass the filters, counted up to ``CANDIDATES``."""
+#: How far a typo correction counts each dictionary word's matches: enough to tell a word that finds a few products
+#: from one that finds many (equals go to the likelier edit), and each count reads no more rows than that.
+TYPO_COUNT_CAP = 50
+
+
+def count_matches(
+    session: Session,
+    match: Match,
+    filters: ListingFilters,
+    category_ids: Sequence[int] | None,
+    cap: int | None = None,
+) -> int:
+    """Matching products that pass the filters, counted up to ``cap`` (``CANDIDATES`` unless given)."""
+    cap = cap or CANDIDATES
     conditions = listing_conditions(category_ids, filters)
     if len(match.groups) == 1 and not match.prefix and not match.title_only:
         scope = _scope(filters, category_ids)
-        return _word_count_cache.get((match.groups[0], scope), lambda: _count(session, match, conditions))
-    return _count(session, match, conditions)
+        return _word_count_cache.get((match.groups[0], scope, cap), lambda: _count(session, match, conditions, cap))
+    return _count(session, match, conditions, cap)
 
 
-def _count(session: Session, match: Match, conditions: Sequence[Any]) -> int:
+def _count(session: Session, match: Match, conditions: Sequence[Any], cap: int) -> int:
     postgres = session.get_bind().dialect.name == "postgresql"
     found = candidates(session, match, conditions).subquery()
-    return session.scalar(select(func.count()).select_from(found), _index_parameters(match, CANDIDATES, postgres)) or 0
+    return session.scalar(select(func.count()).select_from(found), _index_parameters(match, cap, postgres)) or 0
 
 
 def _alternatives(query: str) -> list[tuple[Correction, str]]:
@@ -367,12 +384,14 @@ def _alternatives(query: str) -> list[tuple[Correction, str]]:
 def _typo_correction(
     session: Session, words: Sequence[str], filters: ListingFilters, synonyms: SynonymTable
 ) -> str | None:
-    """The query with each unknown word replaced by the dictionary word (one edit away) that finds most."""
+    """The query with each unknown word replaced by the dictionary word (one edit away) that finds most (counted up to
+    ``TYPO_COUNT_CAP``; equals go to the likelier edit)."""
     corrected, changed = [], False
     for word in words:
         best, best_count = word, 0
         for candidate in one_typo_corrections(word)[:8]:
-            found = count_matches(session, Match((candidate,), (synonyms.expanded_terms(candidate),)), filters, None)
+            alternative = Match((candidate,), (synonyms.expanded_terms(candidate),))
+            found = count_matches(session, alternative, filters, None, TYPO_COUNT_CAP)
             if found > best_count:
                 best, best_count = candidate, found
         changed |= best != word
@@ -405,7 +424,7 @@ class _Matched:
 
 
 #: Matched candidates by (query, filters): buyers repeat the same few hundred queries and page or
-#: re-sort them; up to CATEGORY_CACHE_SECONDS stale, like the listing counts. 500 rows per entry.
+#: re-sort them; up to CATEGORY_CACHE_SECONDS stale, like the listing counts. At most CANDIDATES rows per entry.
 _matched_cache = TimedCache(max_entries=500)
 
 

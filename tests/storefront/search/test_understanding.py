@@ -190,3 +190,33 @@ def test_a_named_category_brings_its_products_without_the_word_in_their_text(ses
     result = search(session, "электроника оптом")
     assert len(titles(result)) == 4
     assert not result.relaxed
+
+
+def test_a_relaxed_query_reads_each_word_s_share_of_the_candidates(session, shop, monkeypatch):
+    from storefront.search import queries
+
+    read: list[int] = []
+    real = queries._read_candidates
+
+    def counted(session, match, conditions, cap):  # noqa: ANN001, ANN202
+        rows = real(session, match, conditions, cap)
+        read.append(len(rows))
+        assert len(rows) <= cap
+        return rows
+
+    monkeypatch.setattr(queries, "CANDIDATES", 2)
+    monkeypatch.setattr(queries, "_read_candidates", counted)
+    result = search(session, "чехол капюшон")  # two «чехол» and one «капюшон» products, no product with both
+    assert result.relaxed
+    assert read[0] == 0 and read[1:] == [1, 1]  # the all-words match, then one candidate per word
+    assert result.listing.total == 2  # no more than any other query reads
+    assert sorted(titles(result)) == ["Толстовка женская с капюшоном", "Чехол силиконовый для iPhone 15"]
+
+
+def test_under_a_small_cap_products_with_every_word_still_come_first(session, shop, monkeypatch):
+    from storefront.search import queries
+
+    monkeypatch.setattr(queries, "CANDIDATES", 3)
+    result = search(session, "чехол силиконовый капюшон")
+    assert result.relaxed and result.listing.total <= 3
+    assert titles(result)[0] == "Чехол силиконовый для iPhone 15"  # two of the three words, ahead of one-word matches

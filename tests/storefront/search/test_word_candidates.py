@@ -59,3 +59,19 @@ def test_per_word_counts_are_kept_per_filter(session, shop, caching):  # noqa: F
     everything = count_matches(session, parse_query("чехол"), ListingFilters(), None)
     below_every_price = count_matches(session, parse_query("чехол"), ListingFilters(price_max=1), None)
     assert everything > 0 and below_every_price == 0
+
+
+def test_a_typo_correction_counts_each_dictionary_word_only_as_far_as_it_compares(session, shop, monkeypatch):  # noqa: F811
+    from storefront.search import queries
+
+    caps: list[int] = []
+    real = queries._count
+
+    def counted(session, match, conditions, cap):  # noqa: ANN001, ANN202
+        caps.append(cap)
+        return real(session, match, conditions, cap)
+
+    monkeypatch.setattr(queries, "_count", counted)
+    result = search_products(session, "гантели разборныо", ListingFilters(sort=Sort.RELEVANCE), per_page=24)
+    assert result.suggestion is not None and result.listing.total == 1  # «Гантели разборные 20 кг»
+    assert caps and set(caps) == {queries.TYPO_COUNT_CAP}
