@@ -278,8 +278,9 @@ def decide(
             amount = left
         if amount is None or amount != quantize_kopecks(amount) or amount <= 0 or amount > left:
             raise DisputeRefused(Refusal.BAD_AMOUNT, most=left)
-        if draft.amount is not None:  # a stated amount is for the disputed lines: it may not touch another line
-            of_lines = min(from_minor(lines_refundable(session, order, disputed_lines(dispute))), left)
+        if draft.amount is not None:  # a stated amount is for the disputed pieces: it may not touch another line
+            pieces = {line.order_line_id: line.quantity for line in dispute.lines}
+            of_lines = min(from_minor(lines_refundable(session, order, disputed_lines(dispute), pieces)), left)
             if amount > of_lines:
                 raise DisputeRefused(Refusal.LINES_AMOUNT, most=of_lines)
     if decision == Decision.FULL_REFUND:

@@ -24,7 +24,7 @@ shipping is its own part (the platform's once confirmed). Then:
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -175,11 +175,24 @@ def refund_shares(parts: list[Part], state: OrderState, amount: int, lines: Coll
     return shares
 
 
-def lines_refundable(session: Session, order: Order, lines: Collection[int]) -> int:
+def lines_refundable(
+    session: Session, order: Order, lines: Collection[int], pieces: Mapping[int, int] | None = None
+) -> int:
     """What the ledger still has for the chosen lines of the order (kopecks): the most a refund for them takes
-    without touching another line or shipping."""
+    without touching another line or shipping. ``pieces`` (line id → how many of its pieces, a dispute's): such a
+    line gives at most those pieces' part of its share of the total, rounded down."""
     state = order_state(session, order.id)
-    return sum(_available(state, part) for part in order_parts(order) if part.line_id in set(lines))
+    chosen = set(lines)
+    ordered = {line.id: line.quantity for line in order.lines}
+    most = 0
+    for part in order_parts(order):
+        if part.line_id not in chosen:
+            continue
+        have = _available(state, part)
+        if pieces and part.line_id in pieces:
+            have = min(have, part.share * min(pieces[part.line_id], ordered[part.line_id]) // ordered[part.line_id])
+        most += have
+    return most
 
 
 def refund_legs(

@@ -188,6 +188,24 @@ def test_a_full_refund_decision_still_covers_every_line(session, gateway, paid) 
     assert check_ledger(session).holds
 
 
+def test_a_dispute_over_some_pieces_refunds_at_most_those_pieces(session, gateway, paid) -> None:
+    order, first, second = paid
+    deliver(session, order)
+    backpacks = _line_of(order, second.id)  # 2 pieces, 2 385,29 ₽ of the total after the discount
+    dispute = open_dispute(session, order, DisputeDraft("defect", "Один рюкзак порван", {backpacks.id: 1}), POLICY)
+    session.commit()
+    with pytest.raises(DisputeRefused) as refused:
+        decide(session, dispute, DecisionDraft(Decision.PARTIAL_REFUND, Decimal("1192.65")), staff_id=1)
+    assert refused.value.code == Refusal.LINES_AMOUNT and refused.value.values["most"] == Decimal("1192.64")
+    session.rollback()
+    assert session.scalar(select(func.count()).select_from(Refund)) == 0
+
+    settled = _decide(session, gateway, dispute, Decision.PARTIAL_REFUND, Decimal("1192.64"))
+    assert settled.refund is not None and settled.refund.status == "succeeded"
+    assert balance(session, Account.PAYABLE, supplier_id=first.id) == FIRST_PAYABLE
+    assert check_ledger(session).holds
+
+
 def test_a_partial_refund_beyond_the_disputed_lines_is_refused_in_russian_and_changes_nothing(
     session, pay_app, gateway, paid, standin
 ) -> None:

@@ -117,9 +117,10 @@ def _dispute(session, gateway, order: Order, kopecks: int, mask: int) -> None:
     if order.status not in (OrderStatus.DELIVERED, OrderStatus.COMPLETED):
         return
     chosen = _chosen(order, mask)
-    dispute = open_dispute(session, order, DisputeDraft("defect", "Брак", dict.fromkeys(chosen, 1)), POLICY)
+    pieces = dict.fromkeys(chosen, 1)
+    dispute = open_dispute(session, order, DisputeDraft("defect", "Брак", pieces), POLICY)
     session.commit()
-    left = min(refundable(session, order), from_minor(lines_refundable(session, order, chosen)))
+    left = min(refundable(session, order), from_minor(lines_refundable(session, order, chosen, pieces)))
     amount = min(from_minor(kopecks), left)
     before = _available(session, order)
     if amount > 0:
