@@ -166,6 +166,14 @@ def test_an_admin_refunds_one_ticked_line_from_the_order_page(browser, shots, se
             with crm.expect_navigation():
                 crm.get_by_role("button", name="Вернуть 500,00 ₽").click()
         context.close()
+    # The payments table names the lines a refund was for.
+    for name, width in WIDTHS.items():
+        context, crm = _sign_in(browser, pay_app, width, "anna@mostik.local")
+        crm.goto(f"/crm/orders/{order.number}#payments")
+        assert "За позиции: Рюкзак городской" in crm.inner_text("#payments").replace("\u00a0", " ")
+        assert_no_sideways_scroll(crm)
+        shots(crm, f"order-refund-lines-done-{name}")
+        context.close()
 
     session.expire_all()
     refund = session.scalar(select(Refund))
