@@ -280,11 +280,16 @@ def _scope(filters: ListingFilters, category_ids: Sequence[int] | None) -> Hasha
     return replace(filters, page=1, sort=Sort.RELEVANCE), None if category_ids is None else tuple(category_ids)
 
 
+def _one_word(match: Match) -> bool:
+    """A match of one whole query word, whose candidates and counts are cached per word (``_word_cache``)."""
+    return len(match.groups) == 1 and not match.prefix and not match.title_only
+
+
 def _match_rows(
     session: Session, match: Match, conditions: Sequence[Any], scope: Hashable, cap: int | None = None
 ) -> tuple[Candidate, ...]:
     cap = cap or CANDIDATES
-    if len(match.groups) == 1 and not match.prefix and not match.title_only:
+    if _one_word(match):
         return _word_cache.get((match.groups[0], scope, cap), lambda: _read_candidates(session, match, conditions, cap))
     return _read_candidates(session, match, conditions, cap)
 
@@ -361,7 +366,7 @@ def count_matches(
     """Matching products that pass the filters, counted up to ``cap`` (``CANDIDATES`` unless given)."""
     cap = cap or CANDIDATES
     conditions = listing_conditions(category_ids, filters)
-    if len(match.groups) == 1 and not match.prefix and not match.title_only:
+    if _one_word(match):
         scope = _scope(filters, category_ids)
         return _word_count_cache.get((match.groups[0], scope, cap), lambda: _count(session, match, conditions, cap))
     return _count(session, match, conditions, cap)

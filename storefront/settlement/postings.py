@@ -190,7 +190,7 @@ def lines_refundable(
             continue
         have = _available(state, part)
         if pieces and part.line_id in pieces:
-            have = min(have, part.share * min(pieces[part.line_id], ordered[part.line_id]) // ordered[part.line_id])
+            have = min(have, part.share * pieces[part.line_id] // ordered[part.line_id])
         most += have
     return most
 
