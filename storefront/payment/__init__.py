@@ -4,7 +4,8 @@ the use cases — one per module: ``attempts.py`` (start, apply a fetched state,
 ``refunds.py``, ``notification_handling.py`` (store, re-fetch, act; ``notifications.py`` parses the
 body), ``recheck.py`` (the periodic re-check) — over ``models.py``, the use-case errors in
 ``errors.py``, the checkout's pay step (``starter.py``), the notification endpoint and the order
-page's payment block (``views.py``), and the refund CLI (``cli.py``).
+page's payment block (``views.py``), and the ``flask payment`` group (``cli.py``; its refund command lives with
+the ledger, ``storefront.settlement.cli``).
 
 ``init_app`` builds the gateway, the policy and the allowlist from the config once and keeps them in
 ``app.extensions`` (``payment_gateway``, ``payment_policy``, ``notification_sources``); views, the CLI

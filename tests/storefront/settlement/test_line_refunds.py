@@ -284,3 +284,43 @@ def test_staff_refund_ticked_lines_from_the_order_page_and_only_their_supplier_b
     assert balance(session, Account.PAYABLE, supplier_id=first.id) == FIRST_PAYABLE
     assert balance(session, Account.PAYABLE, supplier_id=second.id) == 0  # its commission back too (the policy)
     assert check_ledger(session).holds
+
+
+def test_the_refund_command_refunds_chosen_lines_up_to_what_is_left_of_them(session, pay_app, gateway, paid) -> None:
+    """``flask payment refund --line N``: the same rule as the order page's ticked lines, in Russian."""
+    order, first, second = paid
+    deliver(session, order)
+    confirm(session, order)
+    backpack = _line_of(order, second.id)
+    position = str([line.id for line in order.lines].index(backpack.id) + 1)
+    runner = pay_app.test_cli_runner()
+
+    def refund(*args: str):
+        return runner.invoke(args=["payment", "refund", order.number, *args])
+
+    missing = refund("--line", "9")
+    zero = refund("--line", "0")
+    too_much = refund("--line", position, "--amount", "2385,30")
+    assert missing.exit_code == 1 and "нет позиции 9: позиции пронумерованы от 1 до 3" in missing.output
+    assert zero.exit_code == 2  # click refuses a line number below 1 before anything is looked up
+    assert too_much.exit_code == 1
+    assert "По выбранным позициям можно вернуть не больше 2 385,29" in too_much.output.replace("\u00a0", " ")
+    assert session.scalar(select(func.count(Refund.id))) == 0
+
+    done = refund("--line", position)
+    assert done.exit_code == 0, done.output
+    assert "2 385,29" in done.output.replace("\u00a0", " ") and "За позиции: Рюкзак городской" in done.output
+    session.expire_all()
+    made = session.scalar(select(Refund))
+    assert made.line_ids == (backpack.id,) and made.amount == Decimal("2385.29")  # all that is left of the line
+    assert balance(session, Account.PAYABLE, supplier_id=first.id) == FIRST_PAYABLE
+    assert balance(session, Account.PAYABLE, supplier_id=second.id) == 0
+    assert check_ledger(session).holds
+
+    again = refund("--line", position)
+    assert again.exit_code == 1 and "По выбранным позициям возвращать уже нечего." in again.output
+    unpaid = make_order(session)
+    session.commit()
+    never_paid = runner.invoke(args=["payment", "refund", unpaid.number, "--line", "1"])
+    assert never_paid.exit_code == 1 and "нет успешной оплаты" in never_paid.output
+    assert session.scalar(select(func.count(Refund.id))) == 1
