@@ -6,7 +6,9 @@ and saving them is ``feeds.services``' job. Nothing here touches the database.
 YML is read in pieces rather than as one tree: the head (``shop`` up to ``<offers>``: company,
 currencies, categories) is parsed once, then each ``<offer>…</offer>`` is cut out of the text
 stream and parsed on its own. Memory stays flat on a million offers, and broken XML inside one
-offer costs only that offer (reported with its line), not the whole file.
+offer costs only that offer (reported with its line), not the whole file. For an import, ``skim_yml`` leaves an
+offer unparsed when its id, category, vendorCode and supplier can be read off its text exactly: a re-import
+parses only the offers that changed.
 
 Wholesale extension elements inside ``<offer>`` (ignored by Yandex, documented in the README):
 
@@ -43,9 +45,9 @@ import csv
 import io
 import re
 import xml.etree.ElementTree as ET
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import fromstring as safe_fromstring
@@ -100,6 +102,25 @@ class RawOffer:
     broken: str | None = None
     #: The offer's XML as written (YML; None for CSV): what a re-import fingerprints to skip an unchanged offer.
     source: str | None = field(default=None, compare=False, repr=False)
+
+
+@dataclass
+class OfferText:
+    """A YML offer cut out of the feed but not parsed: its text and the values a re-import needs to tell whether it
+    is unchanged (``skim_yml``), each what ``parse`` gives for it (when the text parses at all; when it does not,
+    the import parses it before anything is written for it). ``parse`` gives the ``RawOffer``."""
+
+    line: int
+    source: str
+    offer_id: str | None
+    category_id: str | None
+    vendor_code: str | None
+    supplier: str | None
+    #: Never broken: an offer whose text may not parse is parsed at once (``_skimmed``).
+    broken: None = None
+
+    def parse(self) -> RawOffer:
+        return _parsed(self.source, self.line)
 
 
 @dataclass
@@ -222,6 +243,16 @@ def read_yml(stream: BinaryIO) -> tuple[FeedHead, Iterator[RawOffer]]:
 
     The text is read in fixed-size chunks, not lines: generated feeds often come on one line.
     """
+    return _read_yml(stream, _parsed)
+
+
+def skim_yml(stream: BinaryIO) -> tuple[FeedHead, Iterator[RawOffer | OfferText]]:
+    """``read_yml`` for a re-import: an offer whose key values can be read off its text exactly comes unparsed
+    (``OfferText``), since most offers of a re-import are unchanged and need no more than those values."""
+    return _read_yml(stream, _skimmed)
+
+
+def _read_yml(stream: BinaryIO, cut: Callable[[str, int], Any]) -> tuple[FeedHead, Iterator[Any]]:
     first = stream.read(512)
     encoding = sniff_encoding(first)
     if b"<yml_catalog" not in first and b"<yml_catalog" not in first.decode(encoding, "ignore").encode():
@@ -239,7 +270,7 @@ def read_yml(stream: BinaryIO) -> tuple[FeedHead, Iterator[RawOffer]]:
         raise NotAFeed("no <offers> element")
     head_text = re.sub(r"^<\?xml[^>]*\?>", "", head[: found.start()].lstrip("\ufeff").lstrip())
     first_line = 1 + head.count("\n", 0, found.end())
-    return _parse_head(head_text), _offers(head[found.end() :], first_line, chunks)
+    return _parse_head(head_text), _offers(head[found.end() :], first_line, chunks, cut)
 
 
 #: Characters read at a time: big enough to hold many offers, small enough to keep memory flat.
@@ -253,8 +284,8 @@ OFFER_TOO_LARGE = "too large"
 _OVERLAP = 16
 
 
-def _offers(buffer: str, line: int, chunks: Iterator[str]) -> Iterator[RawOffer]:
-    """Cut each ``<offer>…</offer>`` out of the text and parse it on its own.
+def _offers(buffer: str, line: int, chunks: Iterator[str], cut: Callable[[str, int], Any]) -> Iterator[Any]:
+    """Cut each ``<offer>…</offer>`` out of the text and hand it to ``cut`` (``_parsed``: parse it on its own).
 
     ``buffer[position:]`` is the unread text and ``line`` the line number at ``position``. While an offer is
     open, ``resume`` is where the search for its end continues after a chunk is added, so each character is
@@ -285,7 +316,7 @@ def _offers(buffer: str, line: int, chunks: Iterator[str]) -> Iterator[RawOffer]
                 continue
             if end != -1:
                 stop = end + len(_OFFER_END)
-                yield _parsed(buffer[position:stop], line)
+                yield cut(buffer[position:stop], line)
                 line, position, resume = line + buffer.count("\n", position, stop), stop, 0
                 continue
             if len(buffer) - position > MAX_OFFER_CHARS:
@@ -314,6 +345,109 @@ def _parsed(chunk: str, line: int) -> RawOffer:
         return _broken(chunk, line, str(exc))
     offer.source = chunk
     return offer
+
+
+#: What ``_skimmed`` hides before looking for tags: CDATA sections and comments (their text is no element).
+_UNMARKED = re.compile(r"<!\[CDATA\[.*?\]\]>|<!--.*?-->", re.DOTALL)
+#: A start tag's attributes, one at a time (a quoted value may hold «>»).
+_ATTRIBUTE = re.compile(r"""\s+([^\s=/>]+)\s*=\s*(?:"([^"]*)"|'([^']*)')""")
+_TAG_END = re.compile(r"\s*(/?)>")
+#: The values a re-import needs besides the offer id (``services._unchanged_offers``): each tag, as it opens and
+#: as it closes.
+_SKIMMED_TAGS = tuple((tag, f"<{tag}", f"</{tag}>") for tag in ("categoryId", "vendorCode", "supplier"))
+#: What may follow a tag's name.
+_AFTER_NAME = frozenset(" \t\n\r/>")
+#: A value holding any of these might read otherwise when parsed (an entity, markup, a normalised line end).
+_UNSURE = re.compile(r"[&<\r\t\n]")
+
+
+def _start_tag(text: str, position: int) -> tuple[dict[str, str], bool, int] | None:
+    """The attributes of the start tag whose name ends at ``position``, whether it closes itself, and where it
+    ends; None when it is not plainly written (a repeated attribute, a value that would read otherwise)."""
+    attributes: dict[str, str] = {}
+    while found := _ATTRIBUTE.match(text, position):
+        value = found.group(2) if found.group(2) is not None else found.group(3)
+        if found.group(1) in attributes or _UNSURE.search(value):
+            return None
+        attributes[found.group(1)] = value
+        position = found.end()
+    closing = _TAG_END.match(text, position)
+    return None if closing is None else (attributes, closing.group(1) == "/", closing.end())
+
+
+def _open_elements(text: str, start: int, position: int) -> int:
+    """How many elements opened between ``start`` and ``position`` are still open there, counting tags: every «<»
+    opens one but «</» (closing), «<!>» (``_UNMARKED``) and «/>» (closing itself: ``_self_closing_tags_only``)."""
+    opened = text.count("<", start, position) - 2 * text.count("</", start, position)
+    return opened - text.count("<!>", start, position) - text.count("/>", start, position)
+
+
+def _child_text(text: str, start: int, opening: str, closing: str) -> tuple[bool, str | None]:
+    """(sure, the text of the offer's first child that ``opening`` opens: None when there is none or it has no
+    text), as ``ElementTree.find`` gives it; the offer's children begin at ``start``."""
+    position = text.find(opening, start)
+    while position != -1:
+        after = position + len(opening)
+        if text[after : after + 1] in _AFTER_NAME and not _open_elements(text, start, position):
+            if text.startswith(">", after):
+                closes_itself, end_of_tag = False, after + 1
+            elif (start_tag := _start_tag(text, after)) is not None:
+                _attributes, closes_itself, end_of_tag = start_tag
+            else:
+                return False, None
+            if closes_itself:
+                return True, None
+            end = text.find(closing, end_of_tag)
+            if end == -1 or _UNSURE.search(text, end_of_tag, end):
+                return False, None
+            return True, text[end_of_tag:end] or None
+        position = text.find(opening, after)
+    return True, None
+
+
+_NAME = re.compile(r"<([^\s/>!?]+)")
+
+
+def _self_closing_tags_only(text: str) -> bool:
+    """Every «/>» in the text ends a tag that closes itself (none stands in a text or an attribute value), so
+    ``_open_elements`` may count each as one."""
+    position = text.find("/>")
+    while position != -1:
+        name = _NAME.match(text, text.rfind("<", 0, position))
+        tag = _start_tag(text, name.end()) if name else None
+        if tag is None or not tag[1] or tag[2] != position + 2:
+            return False
+        position = text.find("/>", position + 2)
+    return True
+
+
+def _skimmed(chunk: str, line: int) -> RawOffer | OfferText:
+    """The offer's id, category, vendorCode and supplier read off its text, when that is sure to give what parsing
+    gives (``_offer_from_element``): outside CDATA and comments, the first child of each name holding plain text.
+    Otherwise the offer parsed."""
+    marked = _UNMARKED.sub("<!>", chunk) if "<!" in chunk else chunk  # CDATA, a comment: «<!>», so «<» in a value
+    offer_tag = _start_tag(marked, len("<offer"))
+    if len(chunk) > MAX_OFFER_CHARS or "<?" in marked or re.search(r"<![^>]", marked) or offer_tag is None:
+        return _parsed(chunk, line)
+    attributes, closes_itself, children = offer_tag
+    if closes_itself or not _self_closing_tags_only(marked):
+        return _parsed(chunk, line)
+    texts: list[str | None] = []
+    for _tag, opening, closing in _SKIMMED_TAGS:
+        sure, text = _child_text(marked, children, opening, closing)
+        if not sure:
+            return _parsed(chunk, line)
+        texts.append(text)
+    category, code, supplier = texts
+    return OfferText(
+        line=line,
+        source=chunk,
+        offer_id=attributes.get("id", "").strip() or None,
+        # As ``_text``: None without text, else stripped (so blanks read as "").
+        category_id=None if category is None else category.strip(),
+        vendor_code=None if code is None else code.strip(),
+        supplier=(supplier or "").strip() or None,
+    )
 
 
 def _skip_offer(buffer: str, position: int, look: int, line: int, chunks: Iterator[str]) -> tuple[str, int, int] | None:

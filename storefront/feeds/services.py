@@ -7,7 +7,8 @@ categories are mapped to ours by name under the same parent, and created when mi
 that is not a feed raises ``NotAFeed`` before anything is written.
 
 A re-import first looks for offers unchanged since the import that last wrote their product (``products.feed_hash``,
-``_unchanged_offers``): those are counted as updated without being checked, compared or written. Known products
+``_unchanged_offers``): those are counted as updated without being parsed (a YML offer comes as its text and the
+few values that decision needs, ``reader.skim_yml``), checked, compared or written. Known products
 are compared and written set-based (``_save_known_offers``), and so are new ones (``_insert_new_products``); the
 ORM is left for what another offer of the same batch reaches (repeats, vendorCode matches).
 """
@@ -53,9 +54,10 @@ from storefront.feeds.reader import (
     OFFER_TOO_LARGE,
     FeedCategory,
     FeedHead,
+    OfferText,
     RawOffer,
     read_csv,
-    read_yml,
+    skim_yml,
 )
 from storefront.fx.services import MissingRate, Pricing, current_pricing
 from storefront.money import CURRENCIES, MoneyError, from_minor, parse_amount, to_minor
@@ -242,7 +244,7 @@ _DIGEST_RULES = b"mostik-feed-offer-1\0"
 _CSV_FIELDS = [item.name for item in fields(RawOffer) if item.name not in ("line", "source")]
 
 
-def offer_digest(offer: RawOffer) -> bytes:
+def offer_digest(offer: RawOffer | OfferText) -> bytes:
     """A fingerprint of the offer as written: its XML (YML), else its values (CSV). Its line is not part of it."""
     if offer.source is not None:
         text = offer.source
@@ -757,7 +759,7 @@ def _stored_offers(session: Session, keys: Sequence[tuple[int, str]], columns: S
 def _unchanged_offers(
     session: Session,
     catalogue: _Catalogue,
-    chunk: Sequence[RawOffer],
+    chunk: Sequence[RawOffer | OfferText],
     pending: Sequence[CleanOffer],
     default_supplier: str | None,
     pricing: Pricing,
@@ -831,7 +833,7 @@ def _unchanged_offers(
 def import_offers(
     session: Session,
     head: FeedHead,
-    offers: Iterator[RawOffer],
+    offers: Iterator[RawOffer | OfferText],
     default_supplier: str | None = None,
     progress: Callable[[ImportReport], None] | None = None,
 ) -> ImportReport:
@@ -889,10 +891,11 @@ def import_offers(
                 report.updated += 1
                 skipped += 1
             else:
+                raw = offer.parse() if isinstance(offer, OfferText) else offer
                 try:
-                    batch.append(clean_offer(offer, head, default_supplier))
+                    batch.append(clean_offer(raw, head, default_supplier))
                 except OfferRejected as exc:
-                    report.problems.append(OfferProblem(offer.line, offer.offer_id, exc.problem, exc.detail))
+                    report.problems.append(OfferProblem(raw.line, raw.offer_id, exc.problem, exc.detail))
                     continue
             if len(batch) + skipped == BATCH:
                 end_batch()
@@ -926,5 +929,8 @@ def import_feed(
     progress: Callable[[ImportReport], None] | None = None,
 ) -> ImportReport:
     """Read a YML (``kind="yml"``) or CSV feed from a binary stream and import it."""
-    head, offers = read_csv(stream) if kind == "csv" else read_yml(stream)
-    return import_offers(session, head, offers, default_supplier, progress)
+    if kind == "csv":
+        head, offers = read_csv(stream)
+        return import_offers(session, head, offers, default_supplier, progress)
+    head, skimmed = skim_yml(stream)  # an unchanged offer of a re-import is never parsed
+    return import_offers(session, head, skimmed, default_supplier, progress)

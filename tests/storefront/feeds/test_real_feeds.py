@@ -13,7 +13,7 @@ from pathlib import Path
 from sqlalchemy import select
 
 from storefront.catalog.models import Product, Supplier
-from storefront.feeds.reader import read_yml
+from storefront.feeds.reader import OfferText, read_yml, skim_yml
 from storefront.feeds.services import Problem, import_feed
 from tests.support.factories import load_rates
 
@@ -201,3 +201,20 @@ def test_the_reader_keeps_vendor_model_parts_and_every_picture():
         "K220Y9",
     )
     assert sandwich.name is None and sandwich.delivery_days == "3"
+
+
+def test_a_re_import_reads_the_real_feeds_offers_off_their_text_and_parses_them_alike() -> None:
+    """``skim_yml`` (a re-import) leaves these real offers unparsed, and parsing each gives what ``read_yml`` reads."""
+    for feed in (YANDEX_EXAMPLE, YML_BUILDER):
+        _head, read = read_yml(io.BytesIO(feed.read_bytes()))
+        _head, skimmed = skim_yml(io.BytesIO(feed.read_bytes()))
+        offers, texts = list(read), list(skimmed)
+        assert texts and all(isinstance(text, OfferText) for text in texts), feed.name
+        assert [text.parse() for text in texts if isinstance(text, OfferText)] == offers
+        for text, offer in zip(texts, offers, strict=True):
+            assert (text.offer_id, text.category_id, text.vendor_code, text.supplier) == (
+                offer.offer_id,
+                offer.category_id,
+                offer.vendor_code,
+                offer.supplier,
+            )
