@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from flask import Flask
@@ -25,10 +26,28 @@ CHROMIUM_ARGS = [
 ]
 
 
+def closed_bodies(app: Flask) -> Callable[..., Iterable[bytes]]:
+    """The app, each response body read whole and closed before the server writes it.
+
+    Werkzeug's server closes a body only after draining the socket, and a client that resets the connection
+    (a browser context closed while the favicon loads) makes that drain raise first. The static file then stays
+    open until the garbage collector finds it, and its ResourceWarning fails whichever test is running."""
+
+    def wsgi(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        body = app(environ, start_response)
+        try:
+            return [b"".join(body)]
+        finally:
+            if hasattr(body, "close"):
+                body.close()
+
+    return wsgi
+
+
 @pytest.fixture(scope="session")
 def live_server(app: Flask) -> Iterator[str]:
     """The test app on a real HTTP server in a thread; yields its base URL."""
-    server = make_server("127.0.0.1", 0, app, threaded=True)
+    server = make_server("127.0.0.1", 0, closed_bodies(app), threaded=True)
     thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
     thread.start()
     base_url = f"http://127.0.0.1:{server.server_port}"
