@@ -4,14 +4,13 @@ chromium through Playwright. Screenshots of every page go to test-artifacts/scre
 from __future__ import annotations
 
 import os
-import threading
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 from flask import Flask
-from werkzeug.serving import make_server
+
+from tests.support.live import served
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
@@ -26,37 +25,14 @@ CHROMIUM_ARGS = [
 ]
 
 
-def closed_bodies(app: Flask) -> Callable[..., Iterable[bytes]]:
-    """The app, each response body read whole and closed before the server writes it.
-
-    Werkzeug's server closes a body only after draining the socket, and a client that resets the connection
-    (a browser context closed while the favicon loads) makes that drain raise first. The static file then stays
-    open until the garbage collector finds it, and its ResourceWarning fails whichever test is running."""
-
-    def wsgi(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
-        body = app(environ, start_response)
-        try:
-            return [b"".join(body)]
-        finally:
-            if hasattr(body, "close"):
-                body.close()
-
-    return wsgi
-
-
 @pytest.fixture(scope="session")
 def live_server(app: Flask) -> Iterator[str]:
     """The test app on a real HTTP server in a thread; yields its base URL."""
-    server = make_server("127.0.0.1", 0, closed_bodies(app), threaded=True)
-    thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
-    thread.start()
-    base_url = f"http://127.0.0.1:{server.server_port}"
-    previous = app.config["PUBLIC_BASE_URL"]
-    app.config["PUBLIC_BASE_URL"] = base_url
-    yield base_url
-    app.config["PUBLIC_BASE_URL"] = previous
-    server.shutdown()
-    thread.join(timeout=5)
+    with served(app, "live-server") as base_url:
+        previous = app.config["PUBLIC_BASE_URL"]
+        app.config["PUBLIC_BASE_URL"] = base_url
+        yield base_url
+        app.config["PUBLIC_BASE_URL"] = previous
 
 
 @pytest.fixture(scope="session")

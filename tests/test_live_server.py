@@ -1,4 +1,4 @@
-"""The browser tests' server closes every response body before it writes it, so a browser that resets the
+"""The tests' live servers close every response body before they write it, so a browser that resets the
 connection (a context closed while the favicon loads) cannot leave a file open for the garbage collector."""
 
 from __future__ import annotations
@@ -9,9 +9,7 @@ import threading
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from werkzeug.serving import make_server
-
-from tests.browser.conftest import closed_bodies
+from tests.support.live import served
 
 
 class Body:
@@ -35,11 +33,8 @@ def test_a_body_is_closed_before_the_client_reads_it_and_a_reset_leaves_nothing_
         start_response("200 OK", [("Content-Type", "text/plain"), ("Content-Length", "6")])
         return body
 
-    server = make_server("127.0.0.1", 0, closed_bodies(app), threaded=True)  # type: ignore[arg-type]
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        with socket.create_connection(("127.0.0.1", server.server_port), timeout=5) as client:
+    with served(app, "body-test") as base_url:
+        with socket.create_connection(("127.0.0.1", int(base_url.rsplit(":", 1)[1])), timeout=5) as client:
             client.sendall(b"GET /favicon.svg HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
             received = b""
             while not received.endswith(b"Mostik"):
@@ -49,6 +44,3 @@ def test_a_body_is_closed_before_the_client_reads_it_and_a_reset_leaves_nothing_
             assert body.closed.is_set()
             client.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))  # close with a reset
         assert received.startswith(b"HTTP/1.1 200")
-    finally:
-        server.shutdown()
-        thread.join(timeout=5)
