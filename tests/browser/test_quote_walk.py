@@ -14,9 +14,9 @@ from crm.buyers.services import assign_managers
 from crm.staff.models import Role
 from storefront.order.models import Order
 from storefront.quotes.models import Quote
-from tests.browser.conftest import assert_no_sideways_scroll, open_tab
+from tests.browser.conftest import assert_no_sideways_scroll, open_tab, sign_in
 from tests.storefront.quotes.test_quotes import world
-from tests.support.factories import PASSWORD, make_staff
+from tests.support.factories import make_staff
 
 pytestmark = pytest.mark.browser
 
@@ -43,11 +43,7 @@ def test_a_manager_sends_a_quote_the_buyer_accepts_and_pays(browser, shots, sess
 
     staff_context, staff = open_tab(browser, base, width)
     try:
-        staff.goto("/crm/login")
-        staff.fill("#email", "irina@mostik.local")
-        staff.fill("#password", PASSWORD)
-        staff.get_by_role("button", name="Войти").click()
-        staff.wait_for_url("**/crm/**")
+        sign_in(staff, "irina@mostik.local")  # waits for the login's own navigation («**/crm/**» matches the form)
         staff.goto(f"/crm/buyers/{buyer.id}")
         with staff.expect_navigation():
             staff.get_by_role("button", name="Новое коммерческое предложение").click()
@@ -74,11 +70,7 @@ def test_a_manager_sends_a_quote_the_buyer_accepts_and_pays(browser, shots, sess
 
     buyer_context, shopper = open_tab(browser, base, width)
     try:
-        shopper.goto("/account/login")
-        shopper.fill("#email", "buyer@example.ru")
-        shopper.fill("#password", "correct horse battery")
-        shopper.get_by_role("button", name="Войти").click()
-        shopper.wait_for_url("**/account/")
+        sign_in(shopper, "buyer@example.ru", "correct horse battery", "/account/login")
         shopper.get_by_role("link", name="Мои предложения").click()
         shopper.get_by_role("link", name=quote.number).click()
         shopper.wait_for_url(f"**/account/quotes/{quote.id}")
