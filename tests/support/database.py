@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from storefront.db import Base
+from storefront.settlement.models import LedgerEntry, LedgerTransaction
 
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
 
@@ -51,17 +52,53 @@ def make_test_config(database_url: str, instance_path: Path, **extra: object) ->
     }
 
 
+#: Tables whose triggers refuse every DELETE on PostgreSQL (the append-only ledger): a TRUNCATE, which no row
+#: trigger sees, empties them.
+_APPEND_ONLY = frozenset({LedgerTransaction.__tablename__, LedgerEntry.__tablename__})
+
+
 def empty_all_tables(session: Session) -> None:
-    """Delete every row of every table and commit (TRUNCATE … RESTART IDENTITY on PostgreSQL)."""
-    tables = list(reversed(Base.metadata.sorted_tables))
-    if session.get_bind().dialect.name == "postgresql":
-        names = ", ".join(f'"{table.name}"' for table in tables)
-        session.execute(sa.text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
-    else:
-        for table in tables:
-            # Self-references (the category tree) would block a plain DELETE on SQLite.
-            for foreign_key in table.foreign_keys:
-                if foreign_key.column.table is table:
-                    session.execute(table.update().values({foreign_key.parent.name: None}))
-            session.execute(table.delete())
+    """Delete every row of every table, restart the ids as a new database would, and commit.
+
+    A test fills a few tables with a few rows, so one statement finds those and only they are emptied (children
+    first). On PostgreSQL this replaces a ``TRUNCATE … RESTART IDENTITY`` of every table, which gives each table and
+    index a new file: about 0.3 s a test over this schema, a third of the suite's time.
+    """
+    postgres = session.get_bind().dialect.name == "postgresql"
+    filled = _tables_holding_rows(session)
+    truncated = [table.name for table in filled if postgres and table.name in _APPEND_ONLY]
+    if truncated:
+        session.execute(sa.text(f"TRUNCATE {', '.join(truncated)} CASCADE"))
+    for table in filled:
+        if table.name in truncated:
+            continue
+        # Self-references (the category tree) would block a plain DELETE on SQLite.
+        for foreign_key in table.foreign_keys:
+            if not postgres and foreign_key.column.table is table:
+                session.execute(table.update().values({foreign_key.parent.name: None}))
+        session.execute(table.delete())
+    if postgres:
+        _restart_used_sequences(session)
     session.commit()
+
+
+def _tables_holding_rows(session: Session) -> list[sa.Table]:
+    """The tables with at least one row, children before parents."""
+    tables = list(reversed(Base.metadata.sorted_tables))
+    probes = " UNION ALL ".join(
+        f'SELECT * FROM (SELECT {i} FROM "{table.name}" LIMIT 1) AS probe_{i}' for i, table in enumerate(tables)
+    )
+    holding_rows = set(session.scalars(sa.text(probes)))
+    return [table for i, table in enumerate(tables) if i in holding_rows]
+
+
+def _restart_used_sequences(session: Session) -> None:
+    """Back to 1 every sequence read since its last restart (``pg_sequences.last_value`` is NULL until then)."""
+    used = session.scalars(
+        sa.text(
+            "SELECT format('%I.%I', schemaname, sequencename) FROM pg_sequences"
+            " WHERE schemaname = current_schema() AND last_value IS NOT NULL"
+        )
+    )
+    for sequence in list(used):
+        session.execute(sa.text("SELECT setval(CAST(:sequence AS regclass), 1, false)"), {"sequence": sequence})
