@@ -97,11 +97,11 @@ browsers: node_modules/.package-lock.json  ## Install what the tests drive: chro
 node_modules/.package-lock.json: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 
-test: install browsers  ## Install everything the tests need; lint, mypy, the whole suite with coverage (floor: setup.cfg)
+test: install browsers  ## Install everything the tests need; lint, mypy, the whole suite with coverage (floor: setup.cfg) on every core (at most 4)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
-	$(BIN)/pytest --cov --cov-report=term-missing:skip-covered $(PYTEST_ARGS)
+	$(BIN)/pytest -n auto --maxprocesses 4 --cov --cov-report=term-missing:skip-covered $(PYTEST_ARGS)
 
 check: install  ## The fast loop: lint, mypy and the suite without browser tests (-n auto), side by side
 	@$(MAKE) --no-print-directory -j 3 --output-sync=target check-lint check-types check-tests
