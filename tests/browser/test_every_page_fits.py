@@ -300,41 +300,45 @@ def _check(page, shots, path: str, width_name: str, problems: list[str]) -> None
             problems.append(f"{width_name} {path}: shows the internal code {found!r}")
 
 
-def test_every_crm_and_account_page_fits_a_laptop_and_a_phone_and_passes_axe(browser, live_server, app, session, shots):
+@pytest.mark.parametrize("role", ["buyer", "staff"])
+@pytest.mark.parametrize("width_name", WIDTHS)
+def test_every_crm_and_account_page_fits_a_laptop_and_a_phone_and_passes_axe(
+    browser, live_server, app, session, shots, width_name, role
+):
     if not AXE.exists():
         pytest.skip("axe-core is missing: run `make browsers` (npm ci)")
-    axe_source = AXE.read_text(encoding="utf-8")
     world = _world(session, app.config)
-    crm_paths = _crm_paths(app, world.values)
-    guest_paths = ["/", world.category_path, world.product_path, "/search?q=кроссовки", "/cart"]
-    guest_paths += ["/account/login", "/account/register", "/account/password-reset", "/crm/login"]
-    guest_paths += ["/legal/privacy", "/legal/offer/v/1"]
-    buyer_paths = ["/account/", "/account/orders", "/account/buy-again", "/checkout", f"/orders/{world.order_number}"]
-    buyer_paths += ["/account/privacy/"]
-    buyer_paths.append(str(world.values["confirm_path"]))
-    buyer_paths += ["/account/sessions"]
-    buyer_paths += ["/account/quotes", f"/account/quotes/{world.values['quote_id']}"]
+    context = browser.new_context(
+        base_url=live_server, locale="ru-RU", viewport={"width": WIDTHS[width_name], "height": 900}
+    )
+    context.set_default_timeout(15000)
+    context.add_init_script(AXE.read_text(encoding="utf-8"))  # every page gets axe-core before its own scripts run
+    page = context.new_page()
     problems: list[str] = []
-    for width_name, width in WIDTHS.items():
-        for role in ("buyer", "staff"):
-            context = browser.new_context(
-                base_url=live_server, locale="ru-RU", viewport={"width": width, "height": 900}
-            )
-            context.set_default_timeout(15000)
-            context.add_init_script(axe_source)  # every page gets axe-core before its own scripts run
-            page = context.new_page()
-            if role == "buyer":
-                for path in guest_paths:
-                    _check(page, shots, path, width_name, problems)
-                sign_in(page, "buyer@example.ru", BUYER_PASSWORD, "/account/login")
-                page.goto(world.product_path)
-                with page.expect_navigation():
-                    page.locator("form.add-to-cart button[type=submit]").click()
-                for path in buyer_paths:
-                    _check(page, shots, path, width_name, problems)
-            else:
-                sign_in(page, "olga@mostik.local", PASSWORD, "/crm/login")
-                for path in crm_paths:
-                    _check(page, shots, path, width_name, problems)
-            context.close()
+    if role == "buyer":
+        for path in _guest_paths(world):
+            _check(page, shots, path, width_name, problems)
+        sign_in(page, "buyer@example.ru", BUYER_PASSWORD, "/account/login")
+        page.goto(world.product_path)
+        with page.expect_navigation():
+            page.locator("form.add-to-cart button[type=submit]").click()
+        for path in _buyer_paths(world):
+            _check(page, shots, path, width_name, problems)
+    else:
+        sign_in(page, "olga@mostik.local", PASSWORD, "/crm/login")
+        for path in _crm_paths(app, world.values):
+            _check(page, shots, path, width_name, problems)
+    context.close()
     assert not problems, "\n".join(problems)
+
+
+def _guest_paths(world: World) -> list[str]:
+    paths = ["/", world.category_path, world.product_path, "/search?q=кроссовки", "/cart"]
+    paths += ["/account/login", "/account/register", "/account/password-reset", "/crm/login"]
+    return [*paths, "/legal/privacy", "/legal/offer/v/1"]
+
+
+def _buyer_paths(world: World) -> list[str]:
+    paths = ["/account/", "/account/orders", "/account/buy-again", "/checkout", f"/orders/{world.order_number}"]
+    paths += ["/account/privacy/", str(world.values["confirm_path"]), "/account/sessions"]
+    return [*paths, "/account/quotes", f"/account/quotes/{world.values['quote_id']}"]
