@@ -261,13 +261,15 @@ def test_a_gold_buyer_gets_an_answer_within_three_days() -> None:
     assert ProtectionPolicy(answer_days_by_tier={"gold": 3}).answer_days_for("silver") == 5
 
 
-def _race(engine: Engine, order_id: int) -> dict[str, object]:
+def _race(app: Flask, engine: Engine, order_id: int) -> dict[str, object]:
     """The job and a buyer's dispute on ``order_id``, each in its own connection, released at the same moment."""
     barrier = threading.Barrier(2)
     results: dict[str, object] = {}
 
     def confirm() -> None:
-        with Session(engine) as own:
+        # In the app's context, as the job runner calls it: a confirmation hands the goods over, which sends the
+        # closing receipt through the app's payment gateway.
+        with app.app_context(), Session(engine) as own:
             barrier.wait()
             results["job"] = confirm_inspected_orders(own, utcnow(), policy=POLICY)
 
@@ -304,7 +306,7 @@ def test_auto_confirmation_and_a_dispute_at_the_same_moment_exactly_one_wins(
         engine = db.engine
     for _round in range(4):
         order = _deliver(session, _paid(session, pay_app, control), delivered_days_ago=3.5)
-        results = _race(engine, order.id)
+        results = _race(pay_app, engine, order.id)
         session.expire_all()
         final = session.get(Order, order.id)
         won_by_job = results["job"] == "confirmed 1"
