@@ -72,10 +72,10 @@ def empty_all_tables(session: Session) -> None:
     for table in filled:
         if table.name in truncated:
             continue
-        # Self-references (the category tree) would block a plain DELETE on SQLite.
-        for foreign_key in table.foreign_keys:
-            if not postgres and foreign_key.column.table is table:
-                session.execute(table.update().values({foreign_key.parent.name: None}))
+        if not postgres:  # self-references (the category tree) would block a plain DELETE on SQLite
+            for foreign_key in table.foreign_keys:
+                if foreign_key.column.table is table:
+                    session.execute(table.update().values({foreign_key.parent.name: None}))
         session.execute(table.delete())
     if postgres:
         _restart_used_sequences(session)

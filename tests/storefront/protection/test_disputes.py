@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import Engine, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from werkzeug.test import EnvironBuilder
 
@@ -23,6 +23,7 @@ from crm.workspace.models import Task
 from devtools.yookassa_standin import StandInClient
 from storefront.account.models import Buyer
 from storefront.db import utcnow
+from storefront.extensions import db
 from storefront.fulfilment.models import Carrier, Shipment
 from storefront.fulfilment.services import seed_carriers
 from storefront.order.models import Order, OrderStatus, PaymentStatus
@@ -261,8 +262,10 @@ def test_a_gold_buyer_gets_an_answer_within_three_days() -> None:
     assert ProtectionPolicy(answer_days_by_tier={"gold": 3}).answer_days_for("silver") == 5
 
 
-def _race(app: Flask, engine: Engine, order_id: int) -> dict[str, object]:
+def _race(app: Flask, order_id: int) -> dict[str, object]:
     """The job and a buyer's dispute on ``order_id``, each in its own connection, released at the same moment."""
+    with app.app_context():
+        engine = db.engine
     barrier = threading.Barrier(2)
     results: dict[str, object] = {}
 
@@ -300,13 +303,9 @@ def test_auto_confirmation_and_a_dispute_at_the_same_moment_exactly_one_wins(
 ) -> None:
     if engine_name != "postgresql":
         pytest.skip("the race needs concurrent writers (PostgreSQL)")
-    with pay_app.app_context():
-        from storefront.extensions import db
-
-        engine = db.engine
     for _round in range(4):
         order = _deliver(session, _paid(session, pay_app, control), delivered_days_ago=3.5)
-        results = _race(pay_app, engine, order.id)
+        results = _race(pay_app, order.id)
         session.expire_all()
         final = session.get(Order, order.id)
         won_by_job = results["job"] == "confirmed 1"
