@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import os
 import zlib
-from pathlib import Path
 
 from flask import g, render_template, request
 from sqlalchemy.orm import Session
@@ -22,6 +21,7 @@ from werkzeug.wrappers import Response
 
 import wsgi
 from bench.floor import search_floor_match
+from bench.run import repeated_queries
 from storefront.catalog.facets import listing_facets
 from storefront.catalog.forms import SORT_LABELS, ListingArgsForm
 from storefront.catalog.queries import ListingFilters, list_products, load_category_tree
@@ -73,7 +73,7 @@ def ceiling() -> str:
 
 
 #: The repeated queries of the ``search`` line: the floor page shows one of them.
-REPEATED = [line.strip() for line in Path(__file__).with_name("queries.txt").read_text().splitlines() if line.strip()]
+REPEATED = repeated_queries()
 
 
 @app.get("/__search_floor")

@@ -49,8 +49,15 @@ UNCACHED_QUERIES = 12_000
 QUERY_TITLES = 20_000
 #: Price floors (in kopecks: 0,01–50,00 ₽) for ``category_filtered_uncached``: every URL is a new cache key.
 CATEGORY_UNCACHED_VARIANTS = 5000
+#: Pages fed the stream of new queries: the long-tail target compares them with ``search``.
+NEW_QUERY_PAGES = ("search_uncached", "search_floor")
 #: An uncached page warms up on its cached twin, so its own URLs stay cold.
 WARMUP_FROM = {"search_uncached": "search", "search_floor": "search", "category_filtered_uncached": "category_filtered"}
+
+
+def repeated_queries() -> list[str]:
+    """The ``search`` line's queries, in rotation (``bench/queries.txt``)."""
+    return [line.strip() for line in (BENCH_DIR / "queries.txt").read_text().splitlines() if line.strip()]
 
 
 def _schema_url(base_url: str, schema: str) -> str:
@@ -147,7 +154,7 @@ def _wrk(url: str, concurrency: int, seconds: int, paths_file: Path | None) -> d
 
 
 def _paths(work_dir: Path, targets: dict) -> dict[str, tuple[str, Path | None]]:
-    queries = [line.strip() for line in (BENCH_DIR / "queries.txt").read_text().splitlines() if line.strip()]
+    queries = repeated_queries()
     search_file, suggest_file = work_dir / "search-paths.txt", work_dir / "suggest-paths.txt"
     search_file.write_text("".join(f"/search?q={urllib.parse.quote(q)}\n" for q in queries))
     # A stream of new queries made from the catalogue's words, none repeated and none of the repeated set:
@@ -217,7 +224,7 @@ def measure(engine: str, url: str, targets: dict, args, log) -> dict:
                     warm_path, warmup_file = pages[WARMUP_FROM[page]] if page in WARMUP_FROM else (path, paths_file)
                     _wrk(base + warm_path, args.concurrency, args.warmup, warmup_file)
                 results[page] = _wrk(base + path, args.concurrency, args.duration, paths_file)
-                if page in ("search_uncached", "search_floor") and paths_file is not None:
+                if page in NEW_QUERY_PAGES and paths_file is not None:
                     # Each wrk thread walks its own half of the list: more requests than that would repeat queries.
                     distinct = len(paths_file.read_text().splitlines())
                     results[page]["distinct_queries"] = distinct
@@ -243,7 +250,7 @@ def table(engine: str, products: int, results: dict) -> str:
         ratio = "" if r["ratio_to_ceiling"] is None else f"{r['ratio_to_ceiling']:.2f}"
         lines.append(f"{page:<28}{r['rps']:>9.0f}{r['p50_ms']:>9.1f}{r['p95_ms']:>9.1f}{r['p99_ms']:>9.1f}{ratio:>11}")
     # The long-tail target (≥ 0.7 and p95 ≤ 2×), and the most any change after the index match can reach.
-    for page in ("search_uncached", "search_floor"):
+    for page in NEW_QUERY_PAGES:
         if "search" in results and page in results:
             cached, new = results["search"], results[page]
             lines.append(
@@ -344,7 +351,7 @@ def _slugs(url: str, targets: dict) -> dict:
         step = max(1, (session.scalar(sa.select(sa.func.max(Product.id))) or 0) // QUERY_TITLES)
         titles = session.scalars(sa.select(Product.title).where(Product.id % step == 0).limit(QUERY_TITLES)).all()
         names = session.scalars(sa.select(Category.name)).all()
-        repeated = [line.strip() for line in (BENCH_DIR / "queries.txt").read_text().splitlines() if line.strip()]
+        repeated = repeated_queries()
         found["new_queries"] = new_queries(titles, names, UNCACHED_QUERIES, exclude=repeated)
         db.engine.dispose()
     return found
